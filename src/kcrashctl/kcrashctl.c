@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "fileio.h"
+#include "kcrashctl.h"
+#include "log.h"
+
+static const struct {
+        const char *name;
+        verb_func_t func;
+        const char *help;
+} verbs[] = {
+        { "config", verb_config, "check the configuration and print every key's value" },
+};
+
+static void help(void) {
+        printf("Usage: kcrashctl [OPTIONS] VERB [ARGS]\n\n"
+               "Collect, inspect and submit Linux kernel crash reports.\n\n"
+               "Verbs:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                printf("  %-12s %s\n", verbs[i].name, verbs[i].help);
+        printf("\nOptions:\n"
+               "  -h --help          show this help\n"
+               "     --version       show the version\n"
+               "  -r --root DIR      prefix every path read or written with DIR\n"
+               "  -c --config FILE   configuration file (default: ROOT/etc/default/kdump)\n"
+               "     --json          machine-readable output\n"
+               "  -y --yes           do not ask for confirmation\n"
+               "     --now           ignore the retry backoff (submit)\n"
+               "  -v --verbose       log debug messages\n"
+               "\nExit status: 0 success, 1 failure, 2 usage error, 75 reports remain queued\n"
+               "for a later retry, 78 configuration error.\n");
+}
+
+static void config_warn(void *userdata, unsigned line, const char *key, const char *message) {
+        log_warning("%s:%u: %s: %s", (const char *) userdata, line, key, message);
+}
+
+char *context_path(const Context *ctx, const char *path) {
+        char *p = path_in_root(ctx->root, path);
+        if (!p) {
+                log_oom();
+                exit(EXIT_FAILURE_);
+        }
+        return p;
+}
+
+int context_load_config(Context *ctx) {
+        _cleanup_free_ char *path = NULL;
+        ConfigError e = {};
+        int r;
+
+        if (ctx->config_loaded)
+                return 0;
+        path = ctx->config_path ? strdup(ctx->config_path) : context_path(ctx, "/etc/default/kdump");
+        if (!path)
+                return log_oom(), EXIT_FAILURE_;
+        r = config_load(&ctx->config, path, config_warn, path, &e);
+        if (r == -EINVAL) {
+                log_error("%s:%u: %s: %s", path, e.line, e.key[0] ? e.key : "(line)", e.message);
+                return EXIT_CONFIG;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Failed to read configuration \"%s\": %m", path);
+                return EXIT_CONFIG;
+        }
+        ctx->config_loaded = true;
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_NOW };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "root", required_argument, NULL, 'r' },
+                { "config", required_argument, NULL, 'c' },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "yes", no_argument, NULL, 'y' },
+                { "now", no_argument, NULL, ARG_NOW },
+                { "verbose", no_argument, NULL, 'v' },
+                {}
+        };
+        Context ctx = {};
+        int c, r;
+
+        log_set_program("kcrashctl");
+        while ((c = getopt_long(argc, argv, "hr:c:yv", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return EXIT_OK;
+                case ARG_VERSION:
+                        printf("kcrashctl %s\n", PACKAGE_VERSION);
+                        return EXIT_OK;
+                case 'r':
+                        ctx.root = optarg;
+                        break;
+                case 'c':
+                        ctx.config_path = optarg;
+                        break;
+                case ARG_JSON:
+                        ctx.json = true;
+                        break;
+                case 'y':
+                        ctx.yes = true;
+                        break;
+                case ARG_NOW:
+                        ctx.now = true;
+                        break;
+                case 'v':
+                        log_set_max_level(LOG_DEBUG);
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+
+        if (optind >= argc) {
+                log_error("Missing verb; see kcrashctl --help.");
+                return EXIT_USAGE;
+        }
+        const char *verb = argv[optind];
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, verb)) {
+                        r = verbs[i].func(&ctx, argc - optind, argv + optind);
+                        if (ctx.config_loaded)
+                                config_done(&ctx.config);
+                        return r;
+                }
+        log_error("Unknown verb \"%s\"; see kcrashctl --help.", verb);
+        return EXIT_USAGE;
+}

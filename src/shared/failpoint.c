@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "failpoint.h"
+#include "macro.h"
+
+static unsigned hits;
+
+int failpoint_check(const char *name) {
+        const char *spec = getenv("KCRASH_FAILPOINT");
+        if (!spec)
+                return 0;
+
+        const char *colon = strchr(spec, ':');
+        size_t len = colon ? (size_t) (colon - spec) : strlen(spec);
+        if (!streq(spec, "*") && (len != strlen(name) || strncmp(spec, name, len) != 0))
+                return 0;
+
+        const char *skip = getenv("KCRASH_FAILPOINT_SKIP");
+        if (skip && hits++ < strtoul(skip, NULL, 10))
+                return 0;
+
+        const char *action = colon ? colon + 1 : "kill";
+        if (streq(action, "kill")) {
+                raise(SIGKILL);
+                return -EINTR;
+        }
+        if (streq(action, "ENOSPC"))
+                return -ENOSPC;
+        if (streq(action, "EROFS"))
+                return -EROFS;
+        if (streq(action, "EACCES"))
+                return -EACCES;
+        return -EIO;
+}

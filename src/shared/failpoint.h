@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Test-only fault injection. KCRASH_FAILPOINT="name[:action]" where action is
+ * "kill" (SIGKILL ourselves, the default) or an errno name such as "ENOSPC"
+ * (the check returns that error). KCRASH_FAILPOINT_SKIP=N ignores the first N
+ * hits of the point, so a test can walk a failure through every call.
+ * Production never sets these variables; the check is one getenv(). */
+int failpoint_check(const char *name);
