@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stddef.h>
+
+/* ZIP reading and writing; the only module that includes zip.h. */
+
+typedef struct ArchiveMember {
+        const char *name;
+        const void *data;
+        size_t size;
+} ArchiveMember;
+
+/* Writes a new ZIP at path (which must not exist) holding the members,
+ * deflated. The file is complete and fsynced when this returns 0; on failure
+ * nothing is left at path. */
+int archive_write(const char *path, const ArchiveMember *members, size_t n_members);
+
+/* Reads one member of a ZIP into memory (NUL-terminated); -ENOENT when the
+ * member does not exist, -EFBIG when it is larger than max_size, -EBADMSG when
+ * the file is not a readable ZIP. */
+int archive_read_member(const char *zip_path, const char *member, size_t max_size, char **ret_data,
+                        size_t *ret_size);
+
+/* Lists member names (a NULL-terminated array of strings, free with strv_free). */
+int archive_list_members(const char *zip_path, char ***ret_names);
+void strv_free(char **l);
