@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "pstore.h"
+
+/* Type names from fs/pstore/inode.c (pstore_type_names[] in newer kernels). */
+static const struct {
+        const char *name;
+        PstoreType type;
+} type_names[] = {
+        { "dmesg", PSTORE_TYPE_DMESG },
+        { "console", PSTORE_TYPE_CONSOLE },
+        { "pmsg", PSTORE_TYPE_PMSG },
+        { "ftrace", PSTORE_TYPE_FTRACE },
+        { "mce", PSTORE_TYPE_MCE },
+        { "rtas", PSTORE_TYPE_OTHER },
+        { "powerpc-ofw", PSTORE_TYPE_OTHER },
+        { "powerpc-common", PSTORE_TYPE_OTHER },
+        { "powerpc-opal", PSTORE_TYPE_OTHER },
+        { "unknown", PSTORE_TYPE_OTHER },
+};
+
+int pstore_parse_name(const char *name, PstoreName *ret) {
+        PstoreName n = {};
+        size_t len = strlen(name);
+
+        if (len > 7 && streq(name + len - 6, ".enc.z")) {
+                n.compressed = true;
+                len -= 6;
+        }
+        /* The type may itself contain '-' ("powerpc-ofw"), the backend may
+         * contain '_' ("efi_pstore") but the id is the part after the last '-'. */
+        const char *last = memrchr(name, '-', len);
+        if (!last || last == name)
+                return -EINVAL;
+        size_t id_len = len - (size_t) (last + 1 - name);
+        if (id_len == 0 || id_len >= sizeof n.id)
+                return -EINVAL;
+        for (size_t i = 0; i < id_len; i++)
+                if (!isdigit((unsigned char) last[1 + i]))
+                        return -EINVAL;
+        memcpy(n.id, last + 1, id_len);
+        errno = 0;
+        n.id_number = strtoull(n.id, NULL, 10);
+        if (errno == ERANGE)
+                return -EINVAL;
+
+        size_t type_len = 0;
+        n.type = PSTORE_TYPE_OTHER;
+        for (size_t i = 0; i < ELEMENTSOF(type_names); i++) {
+                size_t l = strlen(type_names[i].name);
+                if ((size_t) (last - name) > l + 1 && strneq(name, type_names[i].name, l) && name[l] == '-') {
+                        n.type = type_names[i].type;
+                        type_len = l;
+                        break;
+                }
+        }
+        if (type_len == 0) {
+                const char *dash = memchr(name, '-', (size_t) (last - name));
+                if (!dash || dash == name)
+                        return -EINVAL;
+                type_len = (size_t) (dash - name);
+        }
+        if (type_len >= sizeof n.type_name)
+                return -EINVAL;
+        memcpy(n.type_name, name, type_len);
+
+        const char *backend = name + type_len + 1;
+        size_t backend_len = (size_t) (last - backend);
+        if (backend >= last || backend_len == 0 || backend_len >= sizeof n.backend)
+                return -EINVAL;
+        memcpy(n.backend, backend, backend_len);
+        for (size_t i = 0; i < backend_len; i++)
+                if (!isalnum((unsigned char) n.backend[i]) && n.backend[i] != '_' && n.backend[i] != '-')
+                        return -EINVAL;
+
+        *ret = n;
+        return 0;
+}
+
+/* kmsg_dump_reason_str() in kernel/printk/printk.c (fs/pstore/platform.c
+ * before 5.8 used its own table with the same words). */
+static const char *const reasons[] = {
+        "Panic", "Oops", "Emergency", "Shutdown", "Restart", "Halt", "Poweroff", "Unknown",
+};
+
+bool pstore_reason_is_crash(const char *reason) {
+        return streq(reason, "Panic") || streq(reason, "Oops") || streq(reason, "Emergency");
+}
+
+static int parse_unsigned(const char **p, const char *end, unsigned *ret) {
+        unsigned long v = 0;
+        const char *s = *p;
+        if (s >= end || !isdigit((unsigned char) *s))
+                return -EBADMSG;
+        while (s < end && isdigit((unsigned char) *s)) {
+                v = v * 10 + (unsigned long) (*s - '0');
+                if (v > 1000000)
+                        return -EBADMSG;
+                s++;
+        }
+        *ret = (unsigned) v;
+        *p = s;
+        return 0;
+}
+
+int pstore_parse_header(const char *data, size_t size, PstoreHeader *ret, size_t *ret_body) {
+        const char *end = memchr(data, '\n', size);
+        const char *line_end = end ? end : data + size;
+        PstoreHeader h = {};
+
+        for (size_t i = 0; i < ELEMENTSOF(reasons); i++) {
+                size_t l = strlen(reasons[i]);
+                if ((size_t) (line_end - data) > l && strneq(data, reasons[i], l) && data[l] == '#') {
+                        snprintf(h.reason, sizeof h.reason, "%s", reasons[i]);
+                        const char *p = data + l + 1;
+                        if (parse_unsigned(&p, line_end, &h.count) < 0)
+                                return -EBADMSG;
+                        if (line_end - p < 5 || !strneq(p, " Part", 5))
+                                return -EBADMSG;
+                        p += 5;
+                        if (parse_unsigned(&p, line_end, &h.part) < 0)
+                                return -EBADMSG;
+                        if (p != line_end)
+                                return -EBADMSG;
+                        *ret = h;
+                        if (ret_body)
+                                *ret_body = end ? (size_t) (end + 1 - data) : size;
+                        return 0;
+                }
+        }
+        return -EBADMSG;
+}
+
+/* ramoops appends "\nECC: No errors detected\n" or "\nECC: %d Corrected bytes, %d
+ * unrecoverable blocks\n" when it returns a record with ECC (fs/pstore/ram_core.c,
+ * persistent_ram_ecc_string()). That is not kernel log text. */
+static void split_ecc_note(PstoreRecord *r) {
+        const char *b = r->body;
+        size_t n = r->body_size;
+        size_t l = n;
+        if (l > 0 && b[l - 1] == '\n')
+                l--;
+        const char *line = memrchr(b, '\n', l);
+        line = line ? line + 1 : b;
+        size_t line_len = (size_t) (b + l - line);
+        if (line_len < 5 || !strneq(line, "ECC: ", 5))
+                return;
+        r->ecc_note = strndup(line, line_len);
+        size_t keep = (size_t) (line - b);
+        /* the blank separator line before the note */
+        if (keep > 0 && b[keep - 1] == '\n' && keep > 1 && b[keep - 2] == '\n')
+                keep--;
+        r->body_size = keep;
+}
+
+PstoreRecord *pstore_record_free(PstoreRecord *r) {
+        if (!r)
+                return NULL;
+        free(r->name);
+        free(r->raw);
+        free(r->ecc_note);
+        free(r);
+        return NULL;
+}
+
+static void record_classify(PstoreRecord *r) {
+        r->known_name = pstore_parse_name(r->name, &r->parsed) >= 0;
+        r->body = r->raw;
+        r->body_size = r->raw_size;
+        if (!r->raw || !r->known_name || r->parsed.compressed)
+                return;
+        if (r->parsed.type == PSTORE_TYPE_DMESG) {
+                size_t off;
+                if (pstore_parse_header(r->raw, r->raw_size, &r->header, &off) >= 0) {
+                        r->has_header = true;
+                        r->body = r->raw + off;
+                        r->body_size = r->raw_size - off;
+                }
+        }
+        split_ecc_note(r);
+}
+
+int pstore_record_new(const char *name, const char *data, size_t size, time_t mtime, PstoreRecord **ret) {
+        PstoreRecord *r = calloc(1, sizeof *r);
+        if (!r)
+                return -ENOMEM;
+        r->name = strdup(name);
+        r->raw = malloc(size + 1);
+        if (!r->name || !r->raw) {
+                pstore_record_free(r);
+                return -ENOMEM;
+        }
+        memcpy(r->raw, data, size);
+        r->raw[size] = 0;
+        r->raw_size = size;
+        r->mtime = mtime;
+        record_classify(r);
+        *ret = r;
+        return 0;
+}
+
+static PstoreDump *dump_free(PstoreDump *d) {
+        if (!d)
+                return NULL;
+        free(d->parts);
+        free(d->missing_parts);
+        free(d->text);
+        free(d);
+        return NULL;
+}
+
+static PstoreEvent *event_free(PstoreEvent *e) {
+        if (!e)
+                return NULL;
+        free(e->dumps);
+        free(e->extra);
+        free(e);
+        return NULL;
+}
+
+PstoreScan *pstore_scan_free(PstoreScan *s) {
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < s->n_records; i++)
+                pstore_record_free(s->records[i]);
+        free(s->records);
+        for (size_t i = 0; i < s->n_dumps; i++)
+                dump_free(s->dumps[i]);
+        free(s->dumps);
+        for (size_t i = 0; i < s->n_events; i++)
+                event_free(s->events[i]);
+        free(s->events);
+        free(s->unknown);
+        free(s);
+        return NULL;
+}
+
+static int push(void *array_ptr, size_t *n, void *item) {
+        void ***a = array_ptr;
+        void **p = realloc(*a, (*n + 1) * sizeof(void *));
+        if (!p)
+                return -ENOMEM;
+        p[(*n)++] = item;
+        *a = p;
+        return 0;
+}
+
+static int compare_parts_log_order(const void *a, const void *b) {
+        const PstoreRecord *x = *(PstoreRecord *const *) a, *y = *(PstoreRecord *const *) b;
+        /* Part1 is the newest chunk (fs/pstore/platform.c, pstore_dump() walks
+         * the log backwards), so the log reads highest part first. */
+        if (x->header.part != y->header.part)
+                return x->header.part > y->header.part ? -1 : 1;
+        return strcmp(x->name, y->name);
+}
+
+static int dump_assemble(PstoreDump *d) {
+        qsort(d->parts, d->n_parts, sizeof *d->parts, compare_parts_log_order);
+
+        unsigned max_part = d->n_parts ? d->parts[0]->header.part : 0;
+        size_t size = 0;
+        for (size_t i = 0; i < d->n_parts; i++)
+                size += d->parts[i]->body_size + 1;
+        size += (size_t) max_part * 64;
+
+        char *text = malloc(size + 1), *o = text;
+        if (!text)
+                return -ENOMEM;
+
+        /* Walk the part numbers from max_part down to 1 and mark each absent one. */
+        size_t i = 0;
+        for (unsigned part = max_part; part >= 1 && max_part > 0; part--) {
+                bool found = false;
+                while (i < d->n_parts && d->parts[i]->header.part == part) {
+                        if (!found) {
+                                const PstoreRecord *r = d->parts[i];
+                                memcpy(o, r->body, r->body_size);
+                                o += r->body_size;
+                                if (r->body_size > 0 && o[-1] != '\n')
+                                        *o++ = '\n';
+                        }
+                        /* A duplicate part (same dump stored twice) is kept as a
+                         * record of the event but not repeated in the text. */
+                        found = true;
+                        i++;
+                }
+                if (!found) {
+                        unsigned *m = realloc(d->missing_parts, (d->n_missing + 1) * sizeof *m);
+                        if (!m) {
+                                free(text);
+                                return -ENOMEM;
+                        }
+                        d->missing_parts = m;
+                        d->missing_parts[d->n_missing++] = part;
+                        o += sprintf(o, "[kcrash: %s#%u Part%u is missing]\n", d->reason, d->count, part);
+                }
+        }
+        *o = 0;
+        d->text = text;
+        d->text_size = (size_t) (o - text);
+        return 0;
+}
+
+static int compare_dumps(const void *a, const void *b) {
+        const PstoreDump *x = *(PstoreDump *const *) a, *y = *(PstoreDump *const *) b;
+        time_t tx = x->n_parts ? x->parts[x->n_parts - 1]->mtime : 0;
+        time_t ty = y->n_parts ? y->parts[y->n_parts - 1]->mtime : 0;
+        if (x->count != y->count)
+                return x->count < y->count ? -1 : 1;
+        if (tx != ty)
+                return tx < ty ? -1 : 1;
+        return 0;
+}
+
+/* The last non-empty line of a dump's text. */
+static const char *last_line(const PstoreDump *d, size_t *ret_len) {
+        const char *t = d->text;
+        size_t l = d->text_size;
+        while (l > 0 && t[l - 1] == '\n')
+                l--;
+        const char *s = memrchr(t, '\n', l);
+        s = s ? s + 1 : t;
+        *ret_len = (size_t) (t + l - s);
+        return s;
+}
+
+/* Two dumps are of the same crash when the later one still holds the earlier
+ * one's last log line: the kernel log buffer of one boot only grows, and every
+ * line carries its timestamp, so another boot cannot contain that exact line. */
+static bool dump_continues(const PstoreDump *earlier, const PstoreDump *later) {
+        size_t len;
+        const char *line = last_line(earlier, &len);
+        if (len < 16 || earlier->count >= later->count)
+                return false;
+        return memmem(later->text, later->text_size, line, len) != NULL;
+}
+
+static time_t dump_time(const PstoreDump *d) {
+        time_t t = 0;
+        for (size_t i = 0; i < d->n_parts; i++)
+                if (d->parts[i]->mtime > t)
+                        t = d->parts[i]->mtime;
+        return t;
+}
+
+int pstore_scan_records(PstoreRecord **records, size_t n_records, PstoreScan **ret) {
+        PstoreScan *s = calloc(1, sizeof *s);
+        int r = 0;
+
+        if (!s) {
+                for (size_t i = 0; i < n_records; i++)
+                        pstore_record_free(records[i]);
+                return -ENOMEM;
+        }
+        s->records = records;
+        s->n_records = n_records;
+
+        /* 1. dmesg records with a header form dumps keyed by backend + reason + count. */
+        PstoreRecord **loose = NULL; /* records that join the event of their boot */
+        size_t n_loose = 0;
+        for (size_t i = 0; i < n_records && r >= 0; i++) {
+                PstoreRecord *rec = records[i];
+                if (!rec->known_name) {
+                        r = push(&s->unknown, &s->n_unknown, rec);
+                        continue;
+                }
+                if (rec->parsed.type != PSTORE_TYPE_DMESG || !rec->has_header || rec->too_big) {
+                        r = push(&loose, &n_loose, rec);
+                        continue;
+                }
+                PstoreDump *d = NULL;
+                for (size_t j = 0; j < s->n_dumps; j++) {
+                        PstoreDump *c = s->dumps[j];
+                        if (c->count == rec->header.count && streq(c->reason, rec->header.reason) &&
+                            streq(c->parts[0]->parsed.backend, rec->parsed.backend)) {
+                                d = c;
+                                break;
+                        }
+                }
+                if (!d) {
+                        d = calloc(1, sizeof *d);
+                        if (!d) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        snprintf(d->reason, sizeof d->reason, "%s", rec->header.reason);
+                        d->count = rec->header.count;
+                        r = push(&s->dumps, &s->n_dumps, d);
+                        if (r < 0) {
+                                dump_free(d);
+                                break;
+                        }
+                }
+                r = push(&d->parts, &d->n_parts, rec);
+        }
+        for (size_t i = 0; i < s->n_dumps && r >= 0; i++)
+                r = dump_assemble(s->dumps[i]);
+        if (r < 0)
+                goto fail;
+
+        /* 2. Dumps in the order they were written; a dump that continues the
+         * previous one's log joins its event. */
+        qsort(s->dumps, s->n_dumps, sizeof *s->dumps, compare_dumps);
+        PstoreEvent *current = NULL;
+        for (size_t i = 0; i < s->n_dumps; i++) {
+                PstoreDump *d = s->dumps[i];
+                if (!current || !dump_continues(current->dumps[current->n_dumps - 1], d)) {
+                        current = calloc(1, sizeof *current);
+                        if (!current || push(&s->events, &s->n_events, current) < 0) {
+                                free(current);
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                }
+                if (push(&current->dumps, &current->n_dumps, d) < 0) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                current->is_crash = current->is_crash || pstore_reason_is_crash(d->reason);
+                time_t t = dump_time(d);
+                if (t > current->crash_time)
+                        current->crash_time = t;
+        }
+
+        /* 3. console/pmsg/ftrace/mce leftovers and dmesg records we could not
+         * read as text belong to the newest crash event (they are the previous
+         * boot's). Without a crash event they are what a clean reboot leaves
+         * behind, unless they are a machine check or an undecodable dmesg
+         * record, which are crashes in their own right. */
+        PstoreEvent *newest = NULL;
+        for (size_t i = 0; i < s->n_events; i++)
+                if (s->events[i]->is_crash && (!newest || s->events[i]->crash_time >= newest->crash_time))
+                        newest = s->events[i];
+        PstoreEvent *leftovers = NULL;
+        for (size_t i = 0; i < n_loose; i++) {
+                PstoreRecord *rec = loose[i];
+                bool crashy = rec->parsed.type == PSTORE_TYPE_MCE || rec->parsed.type == PSTORE_TYPE_DMESG;
+                PstoreEvent *e = newest;
+                if (!e && crashy) {
+                        e = calloc(1, sizeof *e);
+                        if (!e || push(&s->events, &s->n_events, e) < 0) {
+                                free(e);
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        e->is_crash = true;
+                        newest = e;
+                }
+                if (!e) {
+                        if (!leftovers) {
+                                leftovers = calloc(1, sizeof *leftovers);
+                                if (!leftovers || push(&s->events, &s->n_events, leftovers) < 0) {
+                                        free(leftovers);
+                                        r = -ENOMEM;
+                                        goto fail;
+                                }
+                        }
+                        e = leftovers;
+                }
+                if (push(&e->extra, &e->n_extra, rec) < 0) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                if (rec->mtime > e->crash_time)
+                        e->crash_time = rec->mtime;
+        }
+        free(loose);
+        *ret = s;
+        return 0;
+
+fail:
+        free(loose);
+        pstore_scan_free(s);
+        return r;
+}
+
+int pstore_scan_dir(const char *dir, size_t max_record_size, PstoreScan **ret) {
+        PstoreRecord **records = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        DIR *d = opendir(dir);
+        if (!d) {
+                if (errno != ENOENT)
+                        return negative_errno();
+                return pstore_scan_records(NULL, 0, ret);
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_close_ int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+                if (fd < 0) {
+                        r = negative_errno();
+                        break;
+                }
+                struct stat st;
+                if (fstat(fd, &st) < 0) {
+                        r = negative_errno();
+                        break;
+                }
+                if (!S_ISREG(st.st_mode))
+                        continue;
+                PstoreRecord *rec = calloc(1, sizeof *rec);
+                if (!rec) {
+                        r = -ENOMEM;
+                        break;
+                }
+                rec->name = strdup(de->d_name);
+                rec->mtime = st.st_mtime;
+                if (!rec->name) {
+                        pstore_record_free(rec);
+                        r = -ENOMEM;
+                        break;
+                }
+                if ((uint64_t) st.st_size > max_record_size)
+                        rec->too_big = true;
+                else {
+                        r = read_full_fd(fd, max_record_size, &rec->raw, &rec->raw_size);
+                        if (r == -EFBIG) {
+                                rec->too_big = true;
+                                r = 0;
+                        }
+                        if (r < 0) {
+                                pstore_record_free(rec);
+                                break;
+                        }
+                }
+                record_classify(rec);
+                r = push(&records, &n, rec);
+                if (r < 0) {
+                        pstore_record_free(rec);
+                        break;
+                }
+        }
+        closedir(d);
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        pstore_record_free(records[i]);
+                free(records);
+                return r;
+        }
+        return pstore_scan_records(records, n, ret);
+}
