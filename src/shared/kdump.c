@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "kdump.h"
+
+int kdump_parse_stamp(const char *s, time_t *ret) {
+        size_t len = strlen(s);
+        if (len != 12 && len != 14)
+                return -EINVAL;
+        for (size_t i = 0; i < len; i++)
+                if (!isdigit((unsigned char) s[i]))
+                        return -EINVAL;
+        struct tm tm = {};
+        int v[6] = {};
+        for (size_t i = 0; i < len / 2 - 1; i++)
+                v[i] = (s[2 + 2 * i] - '0') * 10 + (s[3 + 2 * i] - '0');
+        tm.tm_year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + v[0] - 1900;
+        tm.tm_mon = v[1] - 1;
+        tm.tm_mday = v[2];
+        tm.tm_hour = v[3];
+        tm.tm_min = v[4];
+        tm.tm_sec = len == 14 ? v[5] : 0;
+        if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+            tm.tm_min > 59 || tm.tm_sec > 60)
+                return -EINVAL;
+        time_t t = timegm(&tm);
+        if (t == (time_t) -1)
+                return -EINVAL;
+        *ret = t;
+        return 0;
+}
+
+static KdumpCapture *capture_free(KdumpCapture *c) {
+        if (!c)
+                return NULL;
+        free(c->path);
+        free(c->name);
+        free(c->dmesg);
+        free(c->vmcore_path);
+        free(c->meta_json);
+        free(c->save_log);
+        free(c);
+        return NULL;
+}
+
+KdumpScan *kdump_scan_free(KdumpScan *s) {
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < s->n_captures; i++)
+                capture_free(s->captures[i]);
+        free(s->captures);
+        free(s);
+        return NULL;
+}
+
+/* Optional text file of the capture: missing is fine, unreadable is an error. */
+static int read_optional(const char *dir, const char *name, size_t max, char **ret, size_t *ret_size,
+                         bool *ret_too_big, time_t *newest) {
+        _cleanup_free_ char *p = path_join(dir, name);
+        if (!p)
+                return -ENOMEM;
+        struct stat st;
+        if (stat(p, &st) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        if (st.st_mtime > *newest)
+                *newest = st.st_mtime;
+        int r = read_full_file(p, max, ret, ret_size);
+        if (r == -EFBIG && ret_too_big) {
+                *ret_too_big = true;
+                return 0;
+        }
+        return r;
+}
+
+static int capture_load(const char *crash_dir, const char *name, size_t max, KdumpCapture **ret) {
+        KdumpCapture *c = calloc(1, sizeof *c);
+        time_t newest = 0;
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        c->path = path_join(crash_dir, name);
+        c->name = strdup(name);
+        if (!c->path || !c->name) {
+                capture_free(c);
+                return -ENOMEM;
+        }
+        _cleanup_free_ char *done = path_join(c->path, "done");
+        _cleanup_free_ char *vmcore = path_join(c->path, "vmcore");
+        if (!done || !vmcore) {
+                capture_free(c);
+                return -ENOMEM;
+        }
+        c->complete = file_exists(done);
+
+        r = read_optional(c->path, "dmesg.txt", max, &c->dmesg, &c->dmesg_size, &c->dmesg_too_big, &newest);
+        if (r >= 0)
+                r = read_optional(c->path, "meta.json", 1 << 20, &c->meta_json, NULL, NULL, &newest);
+        if (r >= 0)
+                r = read_optional(c->path, "kcrash-save.log", 1 << 20, &c->save_log, NULL, NULL, &newest);
+        if (r < 0) {
+                capture_free(c);
+                return r;
+        }
+        struct stat st;
+        if (stat(vmcore, &st) >= 0 && S_ISREG(st.st_mode)) {
+                c->vmcore_path = TAKE_PTR(vmcore);
+                c->vmcore_size = (uint64_t) st.st_size;
+        }
+        if (kdump_parse_stamp(name, &c->crash_time) < 0)
+                c->crash_time = newest;
+        *ret = c;
+        return 0;
+}
+
+static int compare_captures(const void *a, const void *b) {
+        const KdumpCapture *x = *(KdumpCapture *const *) a, *y = *(KdumpCapture *const *) b;
+        if (x->crash_time != y->crash_time)
+                return x->crash_time < y->crash_time ? -1 : 1;
+        return strcmp(x->name, y->name);
+}
+
+int kdump_scan(const char *crash_dir, size_t max_dmesg_size, KdumpScan **ret) {
+        KdumpScan *s = calloc(1, sizeof *s);
+        int r = 0;
+        if (!s)
+                return -ENOMEM;
+
+        DIR *d = opendir(crash_dir);
+        if (!d) {
+                if (errno == ENOENT) {
+                        *ret = s;
+                        return 0;
+                }
+                r = negative_errno();
+                free(s);
+                return r;
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                struct stat st;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+                        continue;
+                KdumpCapture *c = NULL;
+                r = capture_load(crash_dir, de->d_name, max_dmesg_size, &c);
+                if (r < 0)
+                        break;
+                KdumpCapture **p = realloc(s->captures, (s->n_captures + 1) * sizeof *p);
+                if (!p) {
+                        capture_free(c);
+                        r = -ENOMEM;
+                        break;
+                }
+                s->captures = p;
+                s->captures[s->n_captures++] = c;
+        }
+        closedir(d);
+        if (r < 0) {
+                kdump_scan_free(s);
+                return r;
+        }
+        qsort(s->captures, s->n_captures, sizeof *s->captures, compare_captures);
+        *ret = s;
+        return 0;
+}

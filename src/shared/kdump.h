@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* What kcrash-save leaves in <KDUMP_FOLDER>/crash/<UTC stamp>/: dmesg.txt
+ * (makedumpfile --dump-dmesg), optionally vmcore, meta.json, kcrash-save.log,
+ * and the "done" marker, written last. A folder without "done" is a capture
+ * the crash kernel did not finish (power cut, hang, full disk). */
+typedef struct KdumpCapture {
+        char *path;        /* the folder */
+        char *name;        /* <stamp> */
+        bool complete;     /* "done" exists */
+        char *dmesg;       /* dmesg.txt, NULL when missing or too big */
+        size_t dmesg_size;
+        bool dmesg_too_big;
+        char *vmcore_path; /* NULL when there is no vmcore */
+        uint64_t vmcore_size;
+        char *meta_json;   /* meta.json text, NULL when missing */
+        char *save_log;    /* kcrash-save.log text, NULL when missing */
+        time_t crash_time; /* from the stamp, else the newest file mtime */
+} KdumpCapture;
+
+typedef struct KdumpScan {
+        KdumpCapture **captures; /* oldest first */
+        size_t n_captures;
+} KdumpScan;
+
+/* Parses "YYYYmmddHHMM[SS]" (UTC) as written by kcrash-save and SteamOS. */
+int kdump_parse_stamp(const char *s, time_t *ret);
+/* Scans <crash_dir>/<stamp>/ folders; a missing crash_dir is an empty scan. */
+int kdump_scan(const char *crash_dir, size_t max_dmesg_size, KdumpScan **ret);
+KdumpScan *kdump_scan_free(KdumpScan *s);

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "kdump.h"
+#include "tests.h"
+
+TEST(stamps) {
+        time_t t;
+        ASSERT_OK(kdump_parse_stamp("20261122153045", &t));
+        ASSERT_EQ(t, 1795361445);
+        ASSERT_OK(kdump_parse_stamp("202611221530", &t));
+        ASSERT_EQ(t, 1795361400);
+        ASSERT_ERR(kdump_parse_stamp("2026112215304", &t), -EINVAL);
+        ASSERT_ERR(kdump_parse_stamp("20261322153045", &t), -EINVAL);
+        ASSERT_ERR(kdump_parse_stamp("2026112215304x", &t), -EINVAL);
+        ASSERT_ERR(kdump_parse_stamp("", &t), -EINVAL);
+}
+
+static void copy_fixture(const char *scenario, const char *dir) {
+        _cleanup_free_ char *src = NULL, *data = NULL, *dst = path_join(dir, "dmesg.txt");
+        size_t size;
+        ASSERT_TRUE(asprintf(&src, "%s/%s/kdump/dmesg.txt", test_fixtures_dir(), scenario) > 0);
+        ASSERT_OK(read_full_file(src, 1 << 20, &data, &size));
+        ASSERT_OK(mkdir_p(dir, 0755));
+        ASSERT_OK(write_file_atomic(dst, data, size, 0644));
+}
+
+TEST(complete_and_incomplete_captures) {
+        _cleanup_free_ char *root = test_tmpdir();
+        _cleanup_free_ char *crash = path_join(root, "crash");
+        _cleanup_free_ char *a = path_join(crash, "20261122153045");
+        _cleanup_free_ char *b = path_join(crash, "20261122160000");
+        _cleanup_free_ char *done = path_join(a, "done"), *vmcore = path_join(a, "vmcore");
+        copy_fixture("kdump-module-oops", a);
+        ASSERT_OK(write_file_atomic(done, "", 0, 0644));
+        ASSERT_OK(write_file_atomic(vmcore, "KDUMP   ", 8, 0600));
+        copy_fixture("kdump-sysrq-panic", b); /* no done marker */
+        _cleanup_free_ char *stray = path_join(crash, "stray-file");
+        ASSERT_OK(write_file_atomic(stray, "x", 1, 0644));
+
+        KdumpScan *s = NULL;
+        ASSERT_OK(kdump_scan(crash, 1 << 20, &s));
+        ASSERT_EQ(s->n_captures, 2);
+        ASSERT_STREQ(s->captures[0]->name, "20261122153045");
+        ASSERT_TRUE(s->captures[0]->complete);
+        ASSERT_EQ(s->captures[0]->vmcore_size, 8);
+        ASSERT_TRUE(strstr(s->captures[0]->dmesg, "BUG: kernel NULL pointer dereference"));
+        ASSERT_TRUE(!s->captures[1]->complete);
+        ASSERT_TRUE(s->captures[1]->vmcore_path == NULL);
+        kdump_scan_free(s);
+
+        /* too big for the limit: kept, flagged */
+        ASSERT_OK(kdump_scan(crash, 100, &s));
+        ASSERT_TRUE(s->captures[0]->dmesg_too_big);
+        ASSERT_TRUE(s->captures[0]->dmesg == NULL);
+        kdump_scan_free(s);
+}
+
+TEST(missing_folder_is_empty) {
+        KdumpScan *s = NULL;
+        ASSERT_OK(kdump_scan("/nonexistent/kcrash/crash", 1 << 20, &s));
+        ASSERT_EQ(s->n_captures, 0);
+        kdump_scan_free(s);
+}
