@@ -14,6 +14,9 @@ static const struct {
         verb_func_t func;
         const char *help;
 } verbs[] = {
+        { "collect", verb_collect, "turn pstore records and kdump captures into report ZIPs" },
+        { "list", verb_list, "list the reports in the offload folder (--json)" },
+        { "show", verb_show, "show one report: summary, members, state (--json: its report.json)" },
         { "config", verb_config, "check the configuration and print every key's value" },
 };
 
@@ -34,42 +37,6 @@ static void help(void) {
                "  -v --verbose       log debug messages\n"
                "\nExit status: 0 success, 1 failure, 2 usage error, 75 reports remain queued\n"
                "for a later retry, 78 configuration error.\n");
-}
-
-static void config_warn(void *userdata, unsigned line, const char *key, const char *message) {
-        log_warning("%s:%u: %s: %s", (const char *) userdata, line, key, message);
-}
-
-char *context_path(const Context *ctx, const char *path) {
-        char *p = path_in_root(ctx->root, path);
-        if (!p) {
-                log_oom();
-                exit(EXIT_FAILURE_);
-        }
-        return p;
-}
-
-int context_load_config(Context *ctx) {
-        _cleanup_free_ char *path = NULL;
-        ConfigError e = {};
-        int r;
-
-        if (ctx->config_loaded)
-                return 0;
-        path = ctx->config_path ? strdup(ctx->config_path) : context_path(ctx, "/etc/default/kdump");
-        if (!path)
-                return log_oom(), EXIT_FAILURE_;
-        r = config_load(&ctx->config, path, config_warn, path, &e);
-        if (r == -EINVAL) {
-                log_error("%s:%u: %s: %s", path, e.line, e.key[0] ? e.key : "(line)", e.message);
-                return EXIT_CONFIG;
-        }
-        if (r < 0) {
-                log_error_errno(r, "Failed to read configuration \"%s\": %m", path);
-                return EXIT_CONFIG;
-        }
-        ctx->config_loaded = true;
-        return 0;
 }
 
 int main(int argc, char **argv) {

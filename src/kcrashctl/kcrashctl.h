@@ -32,3 +32,9 @@ char *context_path(const Context *ctx, const char *path);
 typedef int (*verb_func_t)(Context *ctx, int argc, char **argv);
 
 int verb_config(Context *ctx, int argc, char **argv);
+int verb_collect(Context *ctx, int argc, char **argv);
+int verb_list(Context *ctx, int argc, char **argv);
+int verb_show(Context *ctx, int argc, char **argv);
+
+/* Runs the collector and logs its problems; returns an exit status. */
+int run_collect(Context *ctx, bool print_reports);

@@ -13,6 +13,11 @@
 /* zip_discard never writes; zip_close would commit a half-built archive. */
 DEFINE_TRIVIAL_CLEANUP_FUNC(zip_t *, zip_discard)
 
+/* zlib's default level: on kernel logs level 9 made a 2 MiB record take
+ * 2.6x as long as the shell baseline, for files only 0.2 % smaller (measured
+ * with zlib over every fixture log: 250766 vs 251321 bytes). */
+#define ARCHIVE_DEFLATE_LEVEL 6
+
 static int zip_error_to_errno(zip_error_t *e) {
         if (zip_error_system_type(e) == ZIP_ET_SYS && zip_error_code_system(e) > 0)
                 return -zip_error_code_system(e);
@@ -59,7 +64,7 @@ int archive_write(const char *path, const ArchiveMember *members, size_t n_membe
                         zip_source_free(src);
                         return zip_error_to_errno(zip_get_error(z));
                 }
-                if (zip_set_file_compression(z, (zip_uint64_t) idx, ZIP_CM_DEFLATE, 9) < 0)
+                if (zip_set_file_compression(z, (zip_uint64_t) idx, ZIP_CM_DEFLATE, ARCHIVE_DEFLATE_LEVEL) < 0)
                         return zip_error_to_errno(zip_get_error(z));
         }
 

@@ -154,6 +154,9 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t mo
                 (void) unlink(tmp);
                 return r;
         }
+        r = failpoint_check("write-atomic-renamed");
+        if (r < 0)
+                return r;
         return fsync_directory_of(path);
 }
 
@@ -161,8 +164,14 @@ int rename_durable(const char *from, const char *to) {
         int r = fsync_path(from);
         if (r < 0)
                 return r;
+        r = failpoint_check("rename-durable");
+        if (r < 0)
+                return r;
         if (rename(from, to) < 0)
                 return negative_errno();
+        r = failpoint_check("rename-durable-renamed");
+        if (r < 0)
+                return r;
         r = fsync_directory_of(to);
         if (r < 0)
                 return r;

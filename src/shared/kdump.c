@@ -168,7 +168,8 @@ int kdump_scan(const char *crash_dir, size_t max_dmesg_size, KdumpScan **ret) {
                 kdump_scan_free(s);
                 return r;
         }
-        qsort(s->captures, s->n_captures, sizeof *s->captures, compare_captures);
+        if (s->n_captures > 0)
+                qsort(s->captures, s->n_captures, sizeof *s->captures, compare_captures);
         *ret = s;
         return 0;
 }

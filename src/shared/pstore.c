@@ -264,7 +264,8 @@ static int compare_parts_log_order(const void *a, const void *b) {
 }
 
 static int dump_assemble(PstoreDump *d) {
-        qsort(d->parts, d->n_parts, sizeof *d->parts, compare_parts_log_order);
+        if (d->n_parts > 0)
+                qsort(d->parts, d->n_parts, sizeof *d->parts, compare_parts_log_order);
 
         unsigned max_part = d->n_parts ? d->parts[0]->header.part : 0;
         size_t size = 0;
@@ -409,7 +410,8 @@ int pstore_scan_records(PstoreRecord **records, size_t n_records, PstoreScan **r
 
         /* 2. Dumps in the order they were written; a dump that continues the
          * previous one's log joins its event. */
-        qsort(s->dumps, s->n_dumps, sizeof *s->dumps, compare_dumps);
+        if (s->n_dumps > 0)
+                qsort(s->dumps, s->n_dumps, sizeof *s->dumps, compare_dumps);
         PstoreEvent *current = NULL;
         for (size_t i = 0; i < s->n_dumps; i++) {
                 PstoreDump *d = s->dumps[i];

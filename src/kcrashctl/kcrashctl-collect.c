@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+
+#include "collect.h"
+#include "kcrashctl.h"
+#include "log.h"
+
+/* Shared by kcrashctl collect and kcrashd collect: runs the collector and
+ * logs what it met. Returns an exit status. */
+int run_collect(Context *ctx, bool print_reports) {
+        int r = context_load_config(ctx);
+        if (r != 0)
+                return r;
+
+        CollectOptions o = { .root = ctx->root, .config = &ctx->config };
+        CollectResult *res = NULL;
+        r = collect_run(&o, &res);
+        for (size_t i = 0; res && i < res->n_messages; i++)
+                log_error("%s", res->messages[i]);
+        for (size_t i = 0; res && i < res->n_reports; i++) {
+                const CollectedReport *rep = &res->reports[i];
+                if (print_reports)
+                        printf("%s\t%s\t%s\n", rep->id, rep->headline, rep->path);
+                else
+                        log_info("Collected %s: %s (%s)", rep->id, rep->headline, rep->path);
+        }
+        if (res && res->discarded > 0)
+                log_info("Removed %zu pstore record(s) left by a clean shutdown (not a crash).", res->discarded);
+        if (res && res->n_reports == 0 && r >= 0)
+                log_info("Nothing to collect.");
+        collect_result_free(res);
+        if (r < 0) {
+                log_error_errno(r, "Collection failed; the crash records were left in place: %m");
+                return EXIT_FAILURE_;
+        }
+        return EXIT_OK;
+}
+
+int verb_collect(Context *ctx, int argc, char **argv) {
+        if (argc > 1) {
+                log_error("collect takes no arguments.");
+                return EXIT_USAGE;
+        }
+        return run_collect(ctx, true);
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+
+#include "archive.h"
+#include "collect.h"
+#include "fileio.h"
+#include "kcrashctl.h"
+#include "log.h"
+
+/* The report's ZIP in the queue or among the sent ones. */
+static int find_report(Context *ctx, const char *id, char **ret_path, const char **ret_state) {
+        static const struct {
+                const char *dir, *state;
+        } places[] = {
+                { OFFLOAD_QUEUE_DIR, "pending" },
+                { OFFLOAD_SENT_DIR, "sent" },
+        };
+        if (isempty(id) || strchr(id, '/') || id[0] == '.')
+                return -EINVAL;
+        _cleanup_free_ char *offload = context_path(ctx, ctx->config.kdump_folder);
+        for (size_t i = 0; i < ELEMENTSOF(places); i++) {
+                char *p = NULL;
+                const char *name = id;
+                size_t l = strlen(id);
+                if (asprintf(&p, "%s/%s/%s%s", offload, places[i].dir, name,
+                             l > 4 && streq(id + l - 4, ".zip") ? "" : ".zip") < 0)
+                        return -ENOMEM;
+                if (file_exists(p)) {
+                        *ret_path = p;
+                        *ret_state = places[i].state;
+                        return 0;
+                }
+                free(p);
+        }
+        return -ENOENT;
+}
+
+int verb_show(Context *ctx, int argc, char **argv) {
+        _cleanup_free_ char *path = NULL, *summary = NULL, *json = NULL;
+        const char *state = NULL;
+        char **names = NULL;
+        int r;
+
+        if (argc != 2) {
+                log_error("Usage: kcrashctl show ID (see kcrashctl list).");
+                return EXIT_USAGE;
+        }
+        r = context_load_config(ctx);
+        if (r != 0)
+                return r;
+        r = find_report(ctx, argv[1], &path, &state);
+        if (r < 0) {
+                log_error_errno(r, "No report \"%s\" in the offload folder: %m", argv[1]);
+                return EXIT_FAILURE_;
+        }
+        r = archive_read_member(path, "report.json", 16 << 20, &json, NULL);
+        if (r < 0) {
+                log_error_errno(r, "Cannot read report.json of \"%s\": %m", path);
+                return EXIT_FAILURE_;
+        }
+        if (ctx->json) {
+                puts(json);
+                return EXIT_OK;
+        }
+        printf("Report:  %s\nState:   %s\nPath:    %s\n\n", argv[1], state, path);
+        r = archive_list_members(path, &names);
+        if (r < 0) {
+                log_error_errno(r, "Cannot list \"%s\": %m", path);
+                return EXIT_FAILURE_;
+        }
+        for (char **n = names; *n; n++)
+                if (strneq(*n, "crash_summary.", 14) &&
+                    archive_read_member(path, *n, 16 << 20, &summary, NULL) >= 0)
+                        break;
+        if (summary)
+                fputs(summary, stdout);
+        printf("\nMembers:\n");
+        for (char **n = names; *n; n++)
+                printf("  %s\n", *n);
+        strv_free(names);
+        return EXIT_OK;
+}

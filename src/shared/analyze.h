@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Crash analysis of a kernel log (tracker issue 3). The collector, the
+ * uploader and `kcrashctl analyze` use this API. */
+typedef struct CrashAnalysis {
+        char *title;     /* syzkaller-style title; "" when the log holds no crash */
+        char *type;      /* corpus TYPE vocabulary; "UNKNOWN" when none applies */
+        bool corrupted;
+        char *frame;     /* culprit function, NULL if none */
+        char *module;    /* module of the culprit, NULL if built in */
+        char *taint;     /* taint flags, NULL if not tainted */
+        char *kernel;    /* kernel release, NULL if not in the log */
+        char *hardware;  /* "Hardware name:" value, NULL */
+        char **frames;   /* crashing stack, "func" or "func [module]" */
+        size_t n_frames;
+        char *signature; /* versioned stable hash of title and top frames */
+        char *report;    /* the crash text: first crash line to the end of its report */
+} CrashAnalysis;
+
+/* 0 or -errno; *ret set only on success; a log without a crash is a success with title "". */
+int crash_analyze(const char *log, size_t size, CrashAnalysis **ret);
+CrashAnalysis *crash_analysis_free(CrashAnalysis *a);
+/* Concise "func1\nfunc2 [mod]\n..." for the upload's stack field. */
+char *crash_analysis_stack_string(const CrashAnalysis *a);

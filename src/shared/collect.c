@@ -1,0 +1,927 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analyze.h"
+#include "archive.h"
+#include "collect-context.h"
+#include "collect.h"
+#include "failpoint.h"
+#include "fileio.h"
+#include "hash.h"
+#include "kdump.h"
+#include "pstore.h"
+#include "report-json.h"
+
+/* A growable list of owned strings. */
+typedef struct StrList {
+        char **items;
+        size_t n;
+} StrList;
+
+static int strlist_add(StrList *l, const char *fmt, ...) _printf_(2, 3);
+static int strlist_add(StrList *l, const char *fmt, ...) {
+        char *s;
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+        char **p = realloc(l->items, (l->n + 1) * sizeof *p);
+        if (!p) {
+                free(s);
+                return -ENOMEM;
+        }
+        p[l->n++] = s;
+        l->items = p;
+        return 0;
+}
+
+static void strlist_done(StrList *l) {
+        for (size_t i = 0; i < l->n; i++)
+                free(l->items[i]);
+        free(l->items);
+        *l = (StrList) {};
+}
+
+/* Members of one ZIP; data is either borrowed (a record's bytes) or owned. */
+typedef struct Members {
+        ArchiveMember items[64];
+        char *owned[64];
+        size_t n;
+} Members;
+
+static int members_add(Members *m, char *name, const void *data, size_t size, char *owned_data) {
+        if (!name || m->n >= ELEMENTSOF(m->items)) {
+                free(name);
+                free(owned_data);
+                return name ? -E2BIG : -ENOMEM;
+        }
+        m->items[m->n] = (ArchiveMember) { .name = name, .data = data, .size = size };
+        m->owned[m->n] = owned_data;
+        m->n++;
+        return 0;
+}
+
+static void members_done(Members *m) {
+        for (size_t i = 0; i < m->n; i++) {
+                free((char *) m->items[i].name);
+                free(m->owned[i]);
+        }
+        m->n = 0;
+}
+
+static char *member_name(const char *base, const char *stamp, const char *ext) {
+        char *s;
+        if (asprintf(&s, "%s.%s.%s", base, stamp, ext) < 0)
+                return NULL;
+        return s;
+}
+
+/* One crash as the collector sees it: the pstore event, the kdump capture, or
+ * both when they hold the same crash. */
+typedef struct CrashEvent {
+        PstoreEvent *pstore;
+        KdumpCapture *kdump;
+        time_t crash_time;
+} CrashEvent;
+
+typedef struct Collector {
+        const CollectOptions *opts;
+        const KcrashConfig *config;
+        char *offload;
+        char *queue_dir;
+        char *sent_dir;
+        char *vmcore_dir;
+        char *state_dir;
+        char *marker_dir;
+        char *upload_state_dir;
+        char *pstore_dir;
+        char *crash_dir;
+        SystemContext sys;
+        CollectResult *result;
+        StrList messages;
+} Collector;
+
+static int note_problem(Collector *c, int error, const char *fmt, ...) _printf_(3, 4);
+static int note_problem(Collector *c, int error, const char *fmt, ...) {
+        char *s;
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (k >= 0) {
+                (void) strlist_add(&c->messages, "%s: %s", s, strerror(error < 0 ? -error : error));
+                free(s);
+        }
+        return error;
+}
+
+/* ---- finding the same crash in pstore and kdump ---- */
+
+/* Skips the "<N>" syslog level that pstore records carry and kdump's
+ * dmesg.txt does not, so lines compare equal across both. */
+static const char *skip_level(const char *s, const char *end) {
+        if (s < end && *s == '<') {
+                const char *p = s + 1;
+                while (p < end && isdigit((unsigned char) *p))
+                        p++;
+                if (p < end && *p == '>' && p > s + 1)
+                        return p + 1;
+        }
+        return s;
+}
+
+static const char *const crash_markers[] = {
+        "Kernel panic - not syncing", "BUG:", "Oops:", "general protection fault", "kernel BUG at",
+        "WARNING:", "sysrq: Trigger a crash", "Unable to handle kernel", "watchdog: ",
+};
+
+/* The first timestamped line that starts a crash, without its level prefix.
+ * kmsg timestamps make it unique to one boot, so the same line in another
+ * capture means the same crash (measured: identical in pstore and kdump). */
+static int crash_anchor(const char *text, size_t size, const char **ret, size_t *ret_len) {
+        const char *p = text, *end = text + size;
+        while (p < end) {
+                const char *eol = memchr(p, '\n', (size_t) (end - p));
+                if (!eol)
+                        eol = end;
+                const char *s = skip_level(p, eol);
+                if (s < eol && *s == '[' && eol - s > 16) {
+                        for (size_t i = 0; i < ELEMENTSOF(crash_markers); i++)
+                                if (memmem(s, (size_t) (eol - s), crash_markers[i], strlen(crash_markers[i]))) {
+                                        *ret = s;
+                                        *ret_len = (size_t) (eol - s);
+                                        return 0;
+                                }
+                }
+                p = eol + 1;
+        }
+        return -ENOENT;
+}
+
+static bool same_crash(const PstoreEvent *pe, const KdumpCapture *k) {
+        if (!k->dmesg)
+                return false;
+        for (size_t i = 0; i < pe->n_dumps; i++) {
+                const char *a;
+                size_t len;
+                if (crash_anchor(pe->dumps[i]->text, pe->dumps[i]->text_size, &a, &len) >= 0 &&
+                    memmem(k->dmesg, k->dmesg_size, a, len))
+                        return true;
+        }
+        const char *a;
+        size_t len;
+        if (crash_anchor(k->dmesg, k->dmesg_size, &a, &len) < 0)
+                return false;
+        for (size_t i = 0; i < pe->n_dumps; i++)
+                if (memmem(pe->dumps[i]->text, pe->dumps[i]->text_size, a, len))
+                        return true;
+        return false;
+}
+
+/* ---- markers ---- */
+
+static int record_key(const char *kind, const char *name, const char *data, size_t size, char ret[SHA256_HEX_SIZE]) {
+        size_t hl = strlen(kind) + strlen(name) + 2;
+        _cleanup_free_ char *buf = malloc(hl + size);
+        if (!buf)
+                return -ENOMEM;
+        sprintf(buf, "%s:%s", kind, name);
+        memcpy(buf + hl - 1, "\n", 1);
+        if (size)
+                memcpy(buf + hl, data, size);
+        return sha256_hex(buf, hl + size, ret);
+}
+
+static int event_keys(const CrashEvent *e, StrList *keys) {
+        char h[SHA256_HEX_SIZE];
+        int r;
+        if (e->pstore) {
+                for (size_t i = 0; i < e->pstore->n_dumps; i++)
+                        for (size_t j = 0; j < e->pstore->dumps[i]->n_parts; j++) {
+                                const PstoreRecord *rec = e->pstore->dumps[i]->parts[j];
+                                r = record_key("pstore", rec->name, rec->raw, rec->raw_size, h);
+                                if (r < 0 || (r = strlist_add(keys, "%s", h)) < 0)
+                                        return r;
+                        }
+                for (size_t i = 0; i < e->pstore->n_extra; i++) {
+                        const PstoreRecord *rec = e->pstore->extra[i];
+                        r = record_key("pstore", rec->name, rec->raw, rec->raw_size, h);
+                        if (r < 0 || (r = strlist_add(keys, "%s", h)) < 0)
+                                return r;
+                }
+        }
+        if (e->kdump) {
+                /* The folder name alone: its files disappear one by one while
+                 * it is being removed, and kcrash-save never reuses a stamp. */
+                r = record_key("kdump", e->kdump->name, NULL, 0, h);
+                if (r < 0 || (r = strlist_add(keys, "%s", h)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int marker_find(Collector *c, const StrList *keys, char **ret_id) {
+        for (size_t i = 0; i < keys->n; i++) {
+                _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]), *id = NULL;
+                if (!p)
+                        return -ENOMEM;
+                int r = read_one_line_file(p, &id);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return r;
+                if (isempty(id) || strchr(id, '/'))
+                        continue;
+                *ret_id = TAKE_PTR(id);
+                return 1;
+        }
+        return 0;
+}
+
+static int markers_write(Collector *c, const StrList *keys, const char *id) {
+        _cleanup_free_ char *line = NULL;
+        if (asprintf(&line, "%s\n", id) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < keys->n; i++) {
+                _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]);
+                if (!p)
+                        return -ENOMEM;
+                int r = write_file_atomic(p, line, strlen(line), 0600);
+                if (r < 0)
+                        return note_problem(c, r, "Cannot write marker \"%s\"", p);
+        }
+        return 0;
+}
+
+static void markers_remove(Collector *c, const StrList *keys) {
+        for (size_t i = 0; i < keys->n; i++) {
+                _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]);
+                if (p)
+                        (void) unlink(p);
+        }
+}
+
+/* ---- report ids ---- */
+
+static bool id_taken(Collector *c, const char *id) {
+        const char *dirs[] = { c->queue_dir, c->sent_dir };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/%s.zip", dirs[i], id) < 0)
+                        return true;
+                if (file_exists(p))
+                        return true;
+        }
+        _cleanup_free_ char *s = NULL;
+        if (asprintf(&s, "%s/%s.json", c->upload_state_dir, id) < 0)
+                return true;
+        return file_exists(s);
+}
+
+/* A ZIP of this report exists somewhere the submitter may have moved it. */
+static bool report_committed(Collector *c, const char *id) {
+        return id_taken(c, id);
+}
+
+static void utc_stamp(time_t t, char buf[16]) {
+        struct tm tm;
+        if (!gmtime_r(&t, &tm) || !strftime(buf, 16, "%Y%m%d%H%M", &tm))
+                snprintf(buf, 16, "000000000000");
+}
+
+/* Ids also name files: keep them to a safe alphabet. */
+static void sanitize(char *s) {
+        for (; *s; s++)
+                if (!isalnum((unsigned char) *s) && *s != '_' && *s != '.')
+                        *s = '_';
+}
+
+static int choose_id(Collector *c, time_t crash_time, char **ret) {
+        char stamp[16];
+        _cleanup_free_ char *product = strdup(strempty(c->config->product));
+        _cleanup_free_ char *serial = strdup(strempty(c->sys.serial));
+        _cleanup_free_ char *account = strdup(strempty(c->sys.account_name));
+        if (!product || !serial || !account)
+                return -ENOMEM;
+        sanitize(product);
+        sanitize(serial);
+        sanitize(account);
+        utc_stamp(crash_time, stamp);
+        /* SteamOS's name: <product>-<serial>-<account>.<UTC yyyymmddHHMM>.zip */
+        for (unsigned n = 1; n < 1000; n++) {
+                char *id;
+                if (n == 1) {
+                        if (asprintf(&id, "%s-%s-%s.%s", product, serial, account, stamp) < 0)
+                                return -ENOMEM;
+                } else if (asprintf(&id, "%s-%s-%s.%s-%u", product, serial, account, stamp, n) < 0)
+                        return -ENOMEM;
+                if (!id_taken(c, id)) {
+                        *ret = id;
+                        return 0;
+                }
+                free(id);
+        }
+        return -EEXIST;
+}
+
+/* ---- building one report ---- */
+
+/* "Linux version 6.1.0-56-amd64 (...) #1 SMP ..." → release and "#1 SMP ..." */
+static void kernel_from_log(const char *text, char **ret_release, char **ret_version) {
+        const char *p = strstr(text, "Linux version ");
+        if (!p)
+                return;
+        p += strlen("Linux version ");
+        const char *eol = strchrnul(p, '\n');
+        const char *sp = memchr(p, ' ', (size_t) (eol - p));
+        if (!sp || sp == p)
+                return;
+        if (!*ret_release)
+                *ret_release = strndup(p, (size_t) (sp - p));
+        const char *hash = memmem(sp, (size_t) (eol - sp), " #", 2);
+        if (hash && !*ret_version)
+                *ret_version = strndup(hash + 1, (size_t) (eol - hash - 1));
+}
+
+static char *summary_text(const ReportMeta *m, const CrashAnalysis *a) {
+        char *s = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&s, &size);
+        if (!f)
+                return NULL;
+        char when[32];
+        struct tm tm;
+        if (gmtime_r(&m->crash_time, &tm))
+                strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+        else
+                snprintf(when, sizeof when, "%lld", (long long) m->crash_time);
+
+        fprintf(f, "Title:      %s\n", a && !isempty(a->title) ? a->title : "(no crash title found in the log)");
+        if (a) {
+                fprintf(f, "Type:       %s%s\n", strempty(a->type), a->corrupted ? " (report corrupted)" : "");
+                if (a->frame)
+                        fprintf(f, "Culprit:    %s%s%s%s\n", a->frame, a->module ? " [" : "",
+                                a->module ? a->module : "", a->module ? "]" : "");
+                fprintf(f, "Taint:      %s\n", a->taint ? a->taint : "not tainted");
+                if (a->hardware)
+                        fprintf(f, "Hardware:   %s\n", a->hardware);
+                if (a->signature)
+                        fprintf(f, "Signature:  %s\n", a->signature);
+        }
+        fprintf(f, "Kernel:     %s %s\n", strempty(m->kernel_release), strempty(m->kernel_version));
+        fprintf(f, "Build:      %s\n", m->build_id ? m->build_id : "(unknown)");
+        fprintf(f, "Crash time: %s\n", when);
+        fprintf(f, "Source:     %s (", m->source);
+        for (size_t i = 0; i < m->n_records; i++)
+                fprintf(f, "%s%s", i ? ", " : "", m->records[i]);
+        fprintf(f, ")\n");
+        for (size_t i = 0; i < m->n_notes; i++)
+                fprintf(f, "Note:       %s\n", m->notes[i]);
+        if (a && a->n_frames > 0) {
+                fprintf(f, "\nStack:\n");
+                for (size_t i = 0; i < a->n_frames && i < 32; i++)
+                        fprintf(f, "  %s\n", a->frames[i]);
+        }
+        if (a && !isempty(a->report))
+                fprintf(f, "\n%s%s", a->report, a->report[strlen(a->report) - 1] == '\n' ? "" : "\n");
+        if (fclose(f) != 0) {
+                free(s);
+                return NULL;
+        }
+        return s;
+}
+
+static const char *dump_member_base(const PstoreDump *d, bool primary, char buf[64]) {
+        if (primary)
+                return "dmesg-pstore";
+        snprintf(buf, 64, "dmesg-pstore-%c%s%u", tolower((unsigned char) d->reason[0]), d->reason + 1, d->count);
+        for (char *p = buf; *p; p++)
+                *p = (char) tolower((unsigned char) *p);
+        return buf;
+}
+
+/* Builds the members, report.json and the ZIP for one event at zip_path. */
+static int build_report(Collector *c, const CrashEvent *e, const char *id, const char *zip_path, char **ret_headline) {
+        Members members = {};
+        StrList records = {}, notes = {};
+        _cleanup_free_ char *analysis_input = NULL, *release = NULL, *version = NULL, *summary = NULL,
+                            *json = NULL, *stack = NULL, *vmcore_path = NULL, *journal = NULL;
+        size_t analysis_size = 0;
+        CrashAnalysis *a = NULL;
+        BootInfo boot = {};
+        char stamp[16];
+        int r = 0;
+
+        utc_stamp(e->crash_time, stamp);
+
+        /* Logs: every pstore dump (the newest, most complete one under the
+         * SteamOS name) and the kdump dmesg. The analyzer reads them in
+         * time order, so an Oops is titled before the panic it caused. */
+        FILE *f = open_memstream(&analysis_input, &analysis_size);
+        if (!f)
+                return -ENOMEM;
+        if (e->pstore) {
+                for (size_t i = 0; i < e->pstore->n_dumps && r >= 0; i++) {
+                        const PstoreDump *d = e->pstore->dumps[i];
+                        char buf[64];
+                        bool primary = i == e->pstore->n_dumps - 1;
+                        r = members_add(&members, member_name(dump_member_base(d, primary, buf), stamp, "txt"),
+                                        d->text, d->text_size, NULL);
+                        fwrite(d->text, 1, d->text_size, f);
+                        for (size_t j = 0; j < d->n_parts && r >= 0; j++) {
+                                const PstoreRecord *rec = d->parts[j];
+                                r = strlist_add(&records, "%s", rec->name);
+                                if (r >= 0 && rec->ecc_note)
+                                        r = strlist_add(&notes, "%s: %s", rec->name, rec->ecc_note);
+                        }
+                        for (size_t j = 0; j < d->n_missing && r >= 0; j++)
+                                r = strlist_add(&notes, "%s#%u Part%u is missing", d->reason, d->count,
+                                                d->missing_parts[j]);
+                }
+                for (size_t i = 0; i < e->pstore->n_extra && r >= 0; i++) {
+                        const PstoreRecord *rec = e->pstore->extra[i];
+                        r = strlist_add(&records, "%s", rec->name);
+                        if (r < 0)
+                                break;
+                        if (rec->too_big) {
+                                r = strlist_add(&notes, "%s is larger than MAX_RECORD_SIZE; left in the pstore directory",
+                                                rec->name);
+                                continue;
+                        }
+                        if (rec->known_name && rec->parsed.compressed)
+                                r = strlist_add(&notes, "%s: compressed record the kernel could not decompress, kept as is",
+                                                rec->name);
+                        if (r >= 0) {
+                                char *name;
+                                if (asprintf(&name, "pstore-%s", rec->name) < 0)
+                                        name = NULL;
+                                r = members_add(&members, name, rec->raw, rec->raw_size, NULL);
+                        }
+                        if (r >= 0 && rec->known_name && rec->parsed.type == PSTORE_TYPE_DMESG && !rec->parsed.compressed)
+                                fwrite(rec->body, 1, rec->body_size, f);
+                }
+        }
+        if (e->kdump && r >= 0) {
+                const KdumpCapture *k = e->kdump;
+                r = strlist_add(&records, "crash/%s", k->name);
+                if (r >= 0 && !k->complete)
+                        r = strlist_add(&notes, "kdump capture crash/%s has no done marker: the crash kernel did not finish",
+                                        k->name);
+                if (r >= 0 && k->dmesg_too_big)
+                        r = strlist_add(&notes, "crash/%s/dmesg.txt is larger than MAX_RECORD_SIZE", k->name);
+                if (r >= 0 && !k->dmesg && !k->dmesg_too_big)
+                        r = strlist_add(&notes, "crash/%s has no dmesg.txt", k->name);
+                if (r >= 0 && k->dmesg) {
+                        r = members_add(&members, member_name("dmesg-kdump", stamp, "txt"), k->dmesg, k->dmesg_size, NULL);
+                        /* With both sources the pstore copy came first; the kdump
+                         * copy adds nothing to the title but is analysed when alone. */
+                        if (!e->pstore)
+                                fwrite(k->dmesg, 1, k->dmesg_size, f);
+                }
+                if (r >= 0 && k->meta_json)
+                        r = members_add(&members, strdup("kdump-meta.json"), k->meta_json, strlen(k->meta_json), NULL);
+                if (r >= 0 && k->save_log)
+                        r = members_add(&members, strdup("kcrash-save.log"), k->save_log, strlen(k->save_log), NULL);
+                if (r >= 0 && k->vmcore_path) {
+                        if (asprintf(&vmcore_path, "%s/%s.vmcore", c->vmcore_dir, id) < 0)
+                                r = -ENOMEM;
+                }
+        }
+        if (fclose(f) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r < 0)
+                goto out;
+
+        r = crash_analyze(analysis_input ? analysis_input : "", analysis_size, &a);
+        if (r < 0)
+                goto out;
+
+        /* The crashed boot's kernel: its own log says it best; the boot
+         * record kcrash kept for that boot is next; the running one last. */
+        kernel_from_log(analysis_input ? analysis_input : "", &release, &version);
+        if (!release && a->kernel)
+                release = strdup(a->kernel);
+        (void) boot_info_for_crash(c->opts->root, c->state_dir, e->crash_time, &boot);
+        const char *kernel_source = release ? "log" : boot.kernel_release ? "boot-record" : "running";
+        if (!release)
+                release = strdup(boot.kernel_release ? boot.kernel_release : strempty(c->sys.running_release));
+        if (!version && boot.kernel_version)
+                version = strdup(boot.kernel_version);
+        if (!release) {
+                r = -ENOMEM;
+                goto out;
+        }
+
+        stack = crash_analysis_stack_string(a);
+        ReportMeta m = {
+                .id = id,
+                .source = e->pstore && e->kdump ? "pstore+kdump" : e->pstore ? "pstore" : "kdump",
+                .records = records.items,
+                .n_records = records.n,
+                .crash_time = e->crash_time,
+                .collected_time = c->opts->now ? c->opts->now : time(NULL),
+                .kernel_release = release,
+                .kernel_version = version,
+                .kernel_source = kernel_source,
+                .build_id = boot.build_id ? boot.build_id : c->sys.build_id,
+                .os_pretty_name = boot.pretty_name ? boot.pretty_name : c->sys.pretty_name,
+                .build_source = boot.build_id ? "boot-record" : "os-release",
+                .product = c->config->product,
+                .serial = c->sys.serial,
+                .account_name = c->sys.account_name,
+                .steamid = c->sys.steamid,
+                .vmcore_path = vmcore_path,
+                .vmcore_size = e->kdump ? e->kdump->vmcore_size : 0,
+                .incomplete = (e->kdump && !e->kdump->complete),
+                .notes = notes.items,
+                .n_notes = notes.n,
+                .stack = stack,
+                .note = a->report,
+        };
+        for (size_t i = 0; e->pstore && i < e->pstore->n_dumps; i++)
+                if (e->pstore->dumps[i]->n_missing)
+                        m.incomplete = true;
+
+        /* Context members, as SteamOS's script put them in its ZIP. */
+        const char *os_release = boot.os_release_text ? boot.os_release_text : c->sys.os_release_text;
+        if (os_release)
+                r = members_add(&members, member_name("build", stamp, "txt"), os_release, strlen(os_release), NULL);
+        if (r >= 0) {
+                char *v = NULL;
+                if (asprintf(&v, "%s %s\n", release, strempty(version)) < 0)
+                        r = -ENOMEM;
+                else
+                        r = members_add(&members, member_name("version", stamp, "txt"), v, strlen(v), v);
+        }
+        if (r >= 0 && c->sys.dmidecode)
+                r = members_add(&members, member_name("dmidecode", stamp, "txt"), c->sys.dmidecode,
+                                strlen(c->sys.dmidecode), NULL);
+        if (r >= 0 && c->config->journal_tail_lines > 0 &&
+            journal_tail_for_crash(c->opts->root, e->crash_time, (unsigned) c->config->journal_tail_lines, &journal) >= 0)
+                r = members_add(&members, member_name("journal", stamp, "txt"), journal, strlen(journal), NULL);
+        if (r >= 0) {
+                summary = summary_text(&m, a);
+                r = summary ? members_add(&members, member_name("crash_summary", stamp, "txt"), summary,
+                                          strlen(summary), NULL)
+                            : -ENOMEM;
+        }
+        if (r < 0)
+                goto out;
+
+        r = report_json_render(&m, a, members.items, members.n, &json);
+        if (r < 0)
+                goto out;
+        r = members_add(&members, strdup("report.json"), json, strlen(json), NULL);
+        if (r < 0)
+                goto out;
+
+        r = archive_write(zip_path, members.items, members.n);
+        if (r < 0)
+                goto out;
+
+        if (ret_headline) {
+                if (!isempty(a->title))
+                        *ret_headline = strdup(a->title);
+                else if (asprintf(ret_headline, "%s without a crash title (%s)", m.source,
+                                  m.incomplete ? "incomplete capture" : "no crash text in the log") < 0)
+                        *ret_headline = NULL;
+        }
+out:
+        crash_analysis_free(a);
+        boot_info_done(&boot);
+        members_done(&members);
+        strlist_done(&records);
+        strlist_done(&notes);
+        return r;
+}
+
+/* ---- removing what was collected ---- */
+
+static int remove_sources(Collector *c, const CrashEvent *e, const char *id) {
+        int r = failpoint_check("remove-sources");
+        if (r < 0)
+                return note_problem(c, r, "Cannot remove the records of %s", id);
+
+        if (e->kdump) {
+                const KdumpCapture *k = e->kdump;
+                if (k->vmcore_path && file_exists(k->vmcore_path)) {
+                        _cleanup_free_ char *dst = NULL;
+                        if (asprintf(&dst, "%s/%s.vmcore", c->vmcore_dir, id) < 0)
+                                return -ENOMEM;
+                        r = mkdir_p(c->vmcore_dir, 0700);
+                        if (r >= 0)
+                                r = rename_durable(k->vmcore_path, dst);
+                        if (r < 0)
+                                return note_problem(c, r, "Cannot move \"%s\" to \"%s\"", k->vmcore_path, dst);
+                }
+                /* Rename first so a kill halfway through the removal never
+                 * leaves a capture that looks new and partial. */
+                _cleanup_free_ char *doomed = NULL;
+                if (asprintf(&doomed, "%s/.#%s.collected", c->crash_dir, k->name) < 0)
+                        return -ENOMEM;
+                if (rename(k->path, doomed) < 0 && errno != ENOENT)
+                        return note_problem(c, negative_errno(), "Cannot remove \"%s\"", k->path);
+                (void) fsync_directory_of(doomed);
+                r = rm_rf(doomed);
+                if (r < 0)
+                        return note_problem(c, r, "Cannot remove \"%s\"", doomed);
+        }
+        if (e->pstore) {
+                for (size_t i = 0; i < e->pstore->n_dumps; i++)
+                        for (size_t j = 0; j < e->pstore->dumps[i]->n_parts; j++) {
+                                _cleanup_free_ char *p = path_join(c->pstore_dir, e->pstore->dumps[i]->parts[j]->name);
+                                if (!p)
+                                        return -ENOMEM;
+                                r = failpoint_check("unlink-record");
+                                if (r >= 0 && unlink(p) < 0 && errno != ENOENT)
+                                        r = negative_errno();
+                                if (r < 0)
+                                        return note_problem(c, r, "Cannot remove \"%s\"", p);
+                        }
+                for (size_t i = 0; i < e->pstore->n_extra; i++) {
+                        const PstoreRecord *rec = e->pstore->extra[i];
+                        if (rec->too_big)
+                                continue; /* not in the ZIP: stays */
+                        _cleanup_free_ char *p = path_join(c->pstore_dir, rec->name);
+                        if (!p)
+                                return -ENOMEM;
+                        if (unlink(p) < 0 && errno != ENOENT)
+                                return note_problem(c, negative_errno(), "Cannot remove \"%s\"", p);
+                }
+        }
+        return 0;
+}
+
+static int add_result(Collector *c, const char *id, const char *path, char *headline, bool resumed) {
+        CollectResult *res = c->result;
+        CollectedReport *p = realloc(res->reports, (res->n_reports + 1) * sizeof *p);
+        if (!p) {
+                free(headline);
+                return -ENOMEM;
+        }
+        res->reports = p;
+        p[res->n_reports] = (CollectedReport) {
+                .id = strdup(id),
+                .path = strdup(path),
+                .headline = headline ? headline : strdup("crash"),
+                .resumed = resumed,
+        };
+        res->n_reports++;
+        return 0;
+}
+
+static int collect_event(Collector *c, const CrashEvent *e) {
+        StrList keys = {};
+        _cleanup_free_ char *id = NULL, *zip = NULL, *tmp = NULL;
+        char *headline = NULL;
+        int r;
+
+        r = event_keys(e, &keys);
+        if (r < 0)
+                goto out;
+        r = marker_find(c, &keys, &id);
+        if (r < 0) {
+                note_problem(c, r, "Cannot read markers in \"%s\"", c->marker_dir);
+                goto out;
+        }
+        bool resumed = r > 0;
+        if (resumed && report_committed(c, id)) {
+                /* An earlier run made the ZIP and was stopped before it
+                 * finished removing the records: finish that now. */
+                if (asprintf(&zip, "%s/%s.zip", c->queue_dir, id) < 0) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                r = remove_sources(c, e, id);
+                if (r >= 0) {
+                        markers_remove(c, &keys);
+                        r = add_result(c, id, zip, strdup("(completed an interrupted collection)"), true);
+                }
+                goto out;
+        }
+        if (!resumed) {
+                r = choose_id(c, e->crash_time, &id);
+                if (r < 0) {
+                        note_problem(c, r, "Cannot choose a report name in \"%s\"", c->queue_dir);
+                        goto out;
+                }
+                r = markers_write(c, &keys, id);
+                if (r < 0)
+                        goto out;
+        }
+
+        if (asprintf(&zip, "%s/%s.zip", c->queue_dir, id) < 0 || asprintf(&tmp, "%s/.#%s.zip.partial", c->queue_dir, id) < 0) {
+                r = -ENOMEM;
+                goto out;
+        }
+        (void) unlink(tmp); /* a leftover of a killed run */
+        r = build_report(c, e, id, tmp, &headline);
+        if (r < 0) {
+                note_problem(c, r, "Cannot write report \"%s\"", zip);
+                (void) unlink(tmp);
+                goto out;
+        }
+        r = failpoint_check("commit-zip");
+        if (r >= 0)
+                r = rename_durable(tmp, zip);
+        if (r < 0) {
+                note_problem(c, r, "Cannot commit report \"%s\"", zip);
+                (void) unlink(tmp);
+                goto out;
+        }
+        r = remove_sources(c, e, id);
+        if (r >= 0)
+                markers_remove(c, &keys);
+        int k = add_result(c, id, zip, headline, resumed);
+        headline = NULL;
+        if (r >= 0)
+                r = k;
+out:
+        free(headline);
+        strlist_done(&keys);
+        return r;
+}
+
+static int discard_leftovers(Collector *c, const PstoreEvent *pe) {
+        for (size_t i = 0; i < pe->n_dumps; i++)
+                for (size_t j = 0; j < pe->dumps[i]->n_parts; j++) {
+                        _cleanup_free_ char *p = path_join(c->pstore_dir, pe->dumps[i]->parts[j]->name);
+                        if (p && unlink(p) >= 0)
+                                c->result->discarded++;
+                }
+        for (size_t i = 0; i < pe->n_extra; i++) {
+                _cleanup_free_ char *p = path_join(c->pstore_dir, pe->extra[i]->name);
+                if (p && unlink(p) >= 0)
+                        c->result->discarded++;
+        }
+        return 0;
+}
+
+/* Temp files of a run that was killed (".#" prefix: ours, never a report). */
+static void remove_stale_temp_files(const char *dir) {
+        DIR *d = opendir(dir);
+        if (!d)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (strneq(de->d_name, ".#", 2)) {
+                        _cleanup_free_ char *p = path_join(dir, de->d_name);
+                        if (p)
+                                (void) rm_rf(p);
+                }
+        closedir(d);
+}
+
+CollectResult *collect_result_free(CollectResult *r) {
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < r->n_reports; i++) {
+                free(r->reports[i].id);
+                free(r->reports[i].path);
+                free(r->reports[i].headline);
+        }
+        free(r->reports);
+        for (size_t i = 0; i < r->n_messages; i++)
+                free(r->messages[i]);
+        free(r->messages);
+        free(r);
+        return NULL;
+}
+
+static void collector_done(Collector *c) {
+        free(c->offload);
+        free(c->queue_dir);
+        free(c->sent_dir);
+        free(c->vmcore_dir);
+        free(c->state_dir);
+        free(c->marker_dir);
+        free(c->upload_state_dir);
+        free(c->pstore_dir);
+        free(c->crash_dir);
+        system_context_done(&c->sys);
+        strlist_done(&c->messages);
+}
+
+int collect_run(const CollectOptions *o, CollectResult **ret) {
+        Collector c = { .opts = o, .config = o->config };
+        PstoreScan *ps = NULL;
+        KdumpScan *ks = NULL;
+        CrashEvent *events = NULL;
+        size_t n_events = 0;
+        int r, first_error = 0;
+
+        c.result = calloc(1, sizeof *c.result);
+        if (!c.result)
+                return -ENOMEM;
+        c.offload = path_in_root(o->root, o->config->kdump_folder);
+        c.pstore_dir = path_in_root(o->root, o->config->pstore_dir);
+        if (!c.offload || !c.pstore_dir) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        c.queue_dir = path_join(c.offload, OFFLOAD_QUEUE_DIR);
+        c.sent_dir = path_join(c.offload, OFFLOAD_SENT_DIR);
+        c.vmcore_dir = path_join(c.offload, OFFLOAD_VMCORE_DIR);
+        c.crash_dir = path_join(c.offload, OFFLOAD_CRASH_DIR);
+        c.state_dir = path_join(c.offload, OFFLOAD_STATE_DIR);
+        c.marker_dir = c.state_dir ? path_join(c.state_dir, "collected") : NULL;
+        c.upload_state_dir = c.state_dir ? path_join(c.state_dir, "upload") : NULL;
+        if (!c.queue_dir || !c.sent_dir || !c.vmcore_dir || !c.crash_dir || !c.marker_dir || !c.upload_state_dir) {
+                r = -ENOMEM;
+                goto finish;
+        }
+
+        remove_stale_temp_files(c.queue_dir);
+        remove_stale_temp_files(c.marker_dir);
+        remove_stale_temp_files(c.crash_dir);
+
+        r = pstore_scan_dir(c.pstore_dir, o->config->max_record_size, &ps);
+        if (r < 0) {
+                note_problem(&c, r, "Cannot read pstore directory \"%s\"", c.pstore_dir);
+                goto finish;
+        }
+        r = kdump_scan(c.crash_dir, o->config->max_record_size, &ks);
+        if (r < 0) {
+                note_problem(&c, r, "Cannot read kdump folder \"%s\"", c.crash_dir);
+                goto finish;
+        }
+        c.result->kept = ps->n_unknown;
+        for (size_t i = 0; i < ps->n_unknown; i++)
+                (void) strlist_add(&c.messages, "\"%s/%s\" is not a pstore record; left in place", c.pstore_dir,
+                                   ps->unknown[i]->name);
+
+        /* Pair every crash with what else captured it. */
+        events = calloc(ps->n_events + ks->n_captures + 1, sizeof *events);
+        if (!events) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        for (size_t i = 0; i < ps->n_events; i++) {
+                PstoreEvent *pe = ps->events[i];
+                if (!pe->is_crash) {
+                        discard_leftovers(&c, pe);
+                        continue;
+                }
+                events[n_events++] = (CrashEvent) { .pstore = pe, .crash_time = pe->crash_time };
+        }
+        for (size_t i = 0; i < ks->n_captures; i++) {
+                KdumpCapture *k = ks->captures[i];
+                CrashEvent *match = NULL;
+                for (size_t j = 0; j < n_events; j++)
+                        if (events[j].pstore && !events[j].kdump && same_crash(events[j].pstore, k)) {
+                                match = &events[j];
+                                break;
+                        }
+                if (match) {
+                        match->kdump = k;
+                        continue;
+                }
+                events[n_events++] = (CrashEvent) { .kdump = k, .crash_time = k->crash_time };
+        }
+        if (n_events == 0)
+                goto finish;
+
+        r = mkdir_p(c.queue_dir, 0755);
+        if (r < 0) {
+                note_problem(&c, r, "Cannot create \"%s\"", c.queue_dir);
+                goto finish;
+        }
+        r = mkdir_p(c.marker_dir, 0700);
+        if (r < 0) {
+                note_problem(&c, r, "Cannot create \"%s\"", c.marker_dir);
+                goto finish;
+        }
+
+        r = system_context_gather(o->root, o->config, &c.sys);
+        if (r < 0) {
+                note_problem(&c, r, "Cannot read system information");
+                goto finish;
+        }
+        for (size_t i = 0; i < n_events; i++) {
+                r = collect_event(&c, &events[i]);
+                if (r < 0 && first_error == 0)
+                        first_error = r;
+        }
+        r = first_error;
+
+finish:
+        c.result->messages = c.messages.items;
+        c.result->n_messages = c.messages.n;
+        c.messages = (StrList) {};
+        *ret = c.result;
+        c.result = NULL;
+        free(events);
+        pstore_scan_free(ps);
+        kdump_scan_free(ks);
+        collector_done(&c);
+        return r;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "analyze.h"
+#include "archive.h"
+
+/* report.json: the machine-readable manifest inside every report ZIP. The
+ * schema is documented in docs/report-json.md; bump REPORT_SCHEMA_VERSION
+ * whenever a key changes meaning. */
+#define REPORT_SCHEMA_VERSION 1
+
+typedef struct ReportMeta {
+        const char *id;
+        const char *source;            /* "pstore", "kdump", "pstore+kdump" */
+        char **records;                /* original record names (pstore files, crash/<stamp>) */
+        size_t n_records;
+        time_t crash_time;
+        time_t collected_time;
+        const char *kernel_release;    /* of the crashed boot */
+        const char *kernel_version;    /* "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-11-16)" */
+        const char *kernel_source;     /* where the release came from: "log", "boot-record", "running" */
+        const char *build_id;          /* BUILD_ID of the crashed boot's os-release */
+        const char *os_pretty_name;
+        const char *build_source;      /* "boot-record", "os-release" */
+        const char *product;
+        const char *serial;
+        const char *account_name;
+        const char *steamid;
+        const char *vmcore_path;       /* kept in the offload folder, never zipped */
+        uint64_t vmcore_size;
+        bool incomplete;               /* kdump capture without "done", or pstore parts missing */
+        char **notes;                  /* what the collector noticed: missing parts, ECC, compressed records */
+        size_t n_notes;
+        const char *stack;             /* upload "stack" */
+        const char *note;              /* upload "note" */
+} ReportMeta;
+
+/* Renders report.json for the members that go into the ZIP (their sha256 are
+ * computed here). */
+int report_json_render(const ReportMeta *m, const CrashAnalysis *a, const ArchiveMember *members,
+                       size_t n_members, char **ret_json);
+
+/* What `kcrashctl list` shows of a report, read back from its report.json. */
+typedef struct ReportSummary {
+        char *id;
+        char *source;
+        char *title;
+        char *type;
+        char *signature;
+        int64_t crash_time;
+        char *vmcore;
+} ReportSummary;
+
+int report_json_summary(const char *json, size_t size, ReportSummary *ret);
+void report_summary_done(ReportSummary *s);
+
+/* One line of `kcrashctl list`. */
+typedef struct ReportListEntry {
+        char *id;
+        const char *state;   /* pending, sent, parked */
+        char *path;
+        int64_t crash_time;
+        char *source;
+        char *title;
+        char *type;
+        char *signature;
+        uint64_t size;
+        unsigned attempts;
+        char *last_error;
+        char *vmcore;
+} ReportListEntry;
+
+/* Reads the reports (*.zip) of dir with the given state; appends to *list. */
+int report_list_dir(const char *dir, const char *state, ReportListEntry **list, size_t *n);
+void report_list_free(ReportListEntry *list, size_t n);
+/* The JSON array `kcrashctl list --json` prints. */
+int report_list_to_json(const ReportListEntry *list, size_t n, char **ret_json);

@@ -1,0 +1,391 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Integration tests of the collector: fake roots built from the real
+fixtures in tests/fixtures, driven through `kcrashctl --root`.
+
+Run by meson (suite integration) with KCRASHCTL and KCRASH_FIXTURES set."""
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import zipfile
+
+KCRASHCTL = os.environ.get("KCRASHCTL", "build/src/kcrashctl/kcrashctl")
+KCRASHD = os.environ.get("KCRASHD", "build/src/kcrashd/kcrashd")
+FIXTURES = os.environ.get("KCRASH_FIXTURES", os.path.join(os.path.dirname(__file__), "..", "fixtures"))
+OFFLOAD = "var/kdump"
+CRASH_TIME = 1795335249  # 2026-11-22T...: the fixtures' crash day
+
+CONFIG = f"""# test config
+KDUMP_FOLDER=/{OFFLOAD}
+PSTORE_DIR=/sys/fs/pstore
+PRODUCT=testproduct
+JOURNAL_TAIL_LINES=0
+"""
+
+
+def make_root(tmp, scenarios=(), kdump=(), config=CONFIG):
+    """A fake root: /etc, /proc, pstore records and kdump captures."""
+    root = tempfile.mkdtemp(dir=tmp)
+    os.makedirs(f"{root}/etc/default")
+    with open(f"{root}/etc/default/kdump", "w") as f:
+        f.write(config)
+    with open(f"{root}/etc/os-release", "w") as f:
+        f.write('NAME="Test OS"\nPRETTY_NAME="Test OS 1"\nID=test\nBUILD_ID=20261122.1\n')
+    os.makedirs(f"{root}/proc/sys/kernel")
+    with open(f"{root}/proc/sys/kernel/osrelease", "w") as f:
+        f.write("6.1.0-99-amd64\n")
+    pstore = f"{root}/sys/fs/pstore"
+    os.makedirs(pstore)
+    for s in scenarios:
+        src = f"{FIXTURES}/{s}/pstore"
+        for name in sorted(os.listdir(src)):
+            if name.startswith("."):
+                continue
+            shutil.copyfile(f"{src}/{name}", f"{pstore}/{name}")
+            os.chmod(f"{pstore}/{name}", 0o444)
+            os.utime(f"{pstore}/{name}", (CRASH_TIME, CRASH_TIME))
+    for i, (s, done, vmcore) in enumerate(kdump):
+        d = f"{root}/{OFFLOAD}/crash/2026112215{30 + i:02d}45"
+        os.makedirs(d)
+        shutil.copyfile(f"{FIXTURES}/{s}/kdump/dmesg.txt", f"{d}/dmesg.txt")
+        if vmcore:
+            with open(f"{d}/vmcore", "wb") as f:
+                f.write(b"KDUMP   " + bytes(4096))
+        if done:
+            open(f"{d}/done", "w").close()
+    return root
+
+
+def run(args, root, env=None, check=True):
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run([KCRASHCTL, "--root", root] + args, capture_output=True, text=True, env=e)
+    if check and p.returncode != 0:
+        raise AssertionError(f"kcrashctl {args} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def zips(root, sub="not_sent_logs"):
+    d = f"{root}/{OFFLOAD}/{sub}"
+    if not os.path.isdir(d):
+        return []
+    return sorted(f"{d}/{n}" for n in os.listdir(d) if n.endswith(".zip") and not n.startswith("."))
+
+
+def report(path):
+    with zipfile.ZipFile(path) as z:
+        rep = json.loads(z.read("report.json"))
+        members = {n: z.read(n) for n in z.namelist()}
+    return rep, members
+
+
+def pstore_files(root):
+    return sorted(os.listdir(f"{root}/sys/fs/pstore"))
+
+
+class CollectTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kcrash-collect-")
+
+    def tearDown(self):
+        subprocess.run(["chmod", "-R", "u+w", self.tmp])
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def check_report(self, path, source):
+        rep, members = report(path)
+        self.assertEqual(rep["schema"], 1)
+        self.assertEqual(rep["source"], source)
+        self.assertEqual(rep["id"] + ".zip", os.path.basename(path))
+        # every member but report.json is listed with its sha256
+        listed = {m["name"]: m for m in rep["members"]}
+        self.assertEqual(set(listed) | {"report.json"}, set(members))
+        for name, m in listed.items():
+            self.assertEqual(hashlib.sha256(members[name]).hexdigest(), m["sha256"], name)
+            self.assertEqual(len(members[name]), m["size"])
+        names = " ".join(members)
+        self.assertIn("crash_summary.", names)
+        self.assertIn("build.", names)
+        self.assertIn("version.", names)
+        up = rep["upload"]
+        self.assertEqual(up["platform"], "linux")
+        self.assertEqual(up["product"], "testproduct")
+        self.assertEqual(up["build"], "20261122.1")
+        self.assertEqual(up["crash_time"], rep["crash_time"])
+        # the crashed kernel, from the log, not the running one (6.1.0-99)
+        self.assertEqual(rep["kernel"]["release"], "6.1.0-56-amd64")
+        self.assertEqual(up["version"], "6.1.0-56-amd64")
+        self.assertTrue(os.path.basename(path).startswith("testproduct-0-0."))
+        return rep, members
+
+    def test_pstore_scenarios(self):
+        cases = {
+            "pstore-ramoops-sysrq-panic": ["dmesg-ramoops-0"],
+            "pstore-ramoops-oops-then-panic": ["dmesg-ramoops-0", "dmesg-ramoops-1"],
+            "pstore-ramoops-oops-no-panic": ["dmesg-ramoops-0"],
+            "pstore-ramoops-small-record-truncated": ["dmesg-ramoops-0", "dmesg-ramoops-1"],
+            "pstore-ramoops-ecc-sysrq-panic": ["dmesg-ramoops-0"],
+            "pstore-efi-sysrq-panic": None,
+            "pstore-ramoops-warn-panic": ["dmesg-ramoops-0"],
+        }
+        for scenario, records in cases.items():
+            with self.subTest(scenario=scenario):
+                root = make_root(self.tmp, [scenario])
+                before = pstore_files(root)
+                p = run(["collect"], root)
+                z = zips(root)
+                self.assertEqual(len(z), 1, p.stdout + p.stderr)
+                rep, members = self.check_report(z[0], "pstore")
+                self.assertEqual(sorted(rep["records"]), records or before)
+                self.assertEqual(rep["crash_time"], CRASH_TIME)
+                self.assertEqual(pstore_files(root), [], "records removed after the ZIP is durable")
+                # one line per new report: id, headline, path
+                line = p.stdout.strip().split("\t")
+                self.assertEqual(len(line), 3)
+                self.assertEqual(line[0], rep["id"])
+                self.assertEqual(line[2], z[0])
+                self.assertTrue(any(n.startswith("dmesg-pstore.") for n in members))
+                # idempotent
+                p = run(["collect"], root)
+                self.assertEqual(p.stdout, "")
+                self.assertEqual(len(zips(root)), 1)
+
+    def test_oops_and_panic_members(self):
+        root = make_root(self.tmp, ["pstore-ramoops-oops-then-panic"])
+        run(["collect"], root)
+        rep, members = report(zips(root)[0])
+        names = sorted(members)
+        self.assertTrue(any(n.startswith("dmesg-pstore-oops1.") for n in names), names)
+        primary = [n for n in names if n.startswith("dmesg-pstore.")][0]
+        self.assertIn(b"Kernel panic - not syncing: Fatal exception", members[primary])
+        self.assertNotIn(b"Panic#2 Part1", members[primary])
+
+    def test_clean_reboot_makes_no_report(self):
+        for scenario in ["pstore-ramoops-clean-reboot", "pstore-ramoops-clean-reboot-max-reason-4"]:
+            with self.subTest(scenario=scenario):
+                root = make_root(self.tmp, [scenario])
+                p = run(["collect"], root)
+                self.assertEqual(zips(root), [])
+                self.assertEqual(p.stdout, "")
+                self.assertEqual(pstore_files(root), [])
+
+    def test_unknown_files_are_left_alone(self):
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
+        with open(f"{root}/sys/fs/pstore/notes.txt", "w") as f:
+            f.write("not a record")
+        p = run(["collect"], root)
+        self.assertEqual(len(zips(root)), 1)
+        self.assertEqual(pstore_files(root), ["notes.txt"])
+        self.assertIn("notes.txt", p.stderr)
+
+    def test_missing_efi_part_is_marked(self):
+        root = make_root(self.tmp, ["pstore-efi-sysrq-panic"])
+        pstore = f"{root}/sys/fs/pstore"
+        for n in os.listdir(pstore):
+            with open(f"{pstore}/{n}") as f:
+                if f.readline() == "Panic#1 Part3\n":
+                    os.unlink(f"{pstore}/{n}")
+        run(["collect"], root)
+        rep, members = report(zips(root)[0])
+        self.assertTrue(rep["incomplete"])
+        self.assertIn("Panic#1 Part3 is missing", " ".join(rep["notes"]))
+        primary = [n for n in members if n.startswith("dmesg-pstore.")][0]
+        self.assertIn(b"[kcrash: Panic#1 Part3 is missing]", members[primary])
+
+    def test_kdump_capture(self):
+        root = make_root(self.tmp, kdump=[("kdump-module-oops", True, True)])
+        run(["collect"], root)
+        z = zips(root)
+        self.assertEqual(len(z), 1)
+        rep, members = self.check_report(z[0], "kdump")
+        self.assertFalse(rep["incomplete"])
+        self.assertEqual(rep["records"], ["crash/20261122153045"])
+        vm = rep["vmcore"]["path"]
+        self.assertTrue(vm.endswith(f"/vmcores/{rep['id']}.vmcore"), vm)
+        self.assertTrue(os.path.exists(f"{root}/{OFFLOAD}/vmcores/{rep['id']}.vmcore"))
+        self.assertFalse(any(n.endswith("vmcore") for n in members), "vmcores never go into the ZIP")
+        self.assertFalse(os.path.exists(f"{root}/{OFFLOAD}/crash/20261122153045"))
+        self.assertTrue(any(n.startswith("dmesg-kdump.") for n in members))
+
+    def test_incomplete_kdump_is_reported(self):
+        root = make_root(self.tmp, kdump=[("kdump-sysrq-panic", False, False)])
+        p = run(["collect"], root)
+        z = zips(root)
+        self.assertEqual(len(z), 1, p.stderr)
+        rep, _ = report(z[0])
+        self.assertTrue(rep["incomplete"])
+        self.assertIn("no done marker", " ".join(rep["notes"]))
+
+    def test_pstore_and_kdump_of_one_crash_make_one_report(self):
+        root = make_root(self.tmp, ["kdump-plus-pstore-sysrq-panic"],
+                         kdump=[("kdump-plus-pstore-sysrq-panic", True, False)])
+        run(["collect"], root)
+        z = zips(root)
+        self.assertEqual(len(z), 1)
+        rep, members = self.check_report(z[0], "pstore+kdump")
+        self.assertTrue(any(n.startswith("dmesg-kdump.") for n in members))
+        self.assertTrue(any(n.startswith("dmesg-pstore.") for n in members))
+
+    def test_different_crashes_stay_apart(self):
+        root = make_root(self.tmp, ["pstore-ramoops-oops-then-panic"],
+                         kdump=[("kdump-sysrq-panic", True, False)])
+        run(["collect"], root)
+        z = zips(root)
+        self.assertEqual(len(z), 2)
+        self.assertEqual(sorted(report(p)[0]["source"] for p in z), ["kdump", "pstore"])
+        # same minute, distinct names
+        self.assertEqual(len(set(os.path.basename(p) for p in z)), 2)
+
+    def test_list_json(self):
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"], kdump=[("kdump-module-oops", True, True)])
+        run(["collect"], root)
+        out = json.loads(run(["list", "--json"], root).stdout)
+        self.assertEqual(len(out), 2)
+        for e in out:
+            for key in ["id", "state", "path", "crash_time", "source", "title", "size"]:
+                self.assertIn(key, e)
+            self.assertEqual(e["state"], "pending")
+            self.assertEqual(e["size"], os.path.getsize(e["path"]))
+        self.assertEqual(sorted(e["source"] for e in out), ["kdump", "pstore"])
+        human = run(["list"], root).stdout
+        self.assertIn("pending", human)
+        # show: the summary and members of one report, or its report.json
+        rid = out[0]["id"]
+        shown = run(["show", rid], root).stdout
+        self.assertIn("State:   pending", shown)
+        self.assertIn("Title:", shown)
+        self.assertIn("report.json", shown)
+        self.assertEqual(json.loads(run(["show", "--json", rid], root).stdout)["id"], rid)
+        p = run(["show", "no-such-report"], root, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no-such-report", p.stderr)
+        self.assertEqual(run(["show", "../../etc/passwd"], root, check=False).returncode, 1)
+
+    def test_config_errors_name_file_line_key(self):
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"], config=CONFIG + "FULL_COREDUMP=perhaps\n")
+        p = run(["collect"], root, check=False)
+        self.assertEqual(p.returncode, 78)
+        self.assertIn("etc/default/kdump:6: FULL_COREDUMP", p.stderr)
+        self.assertEqual(len(pstore_files(root)), 1)
+
+    def test_injected_write_errors_keep_records(self):
+        for fp in ["write-atomic:ENOSPC", "archive-write:ENOSPC", "commit-zip:EROFS", "write-atomic:EACCES"]:
+            with self.subTest(failpoint=fp):
+                root = make_root(self.tmp, ["pstore-ramoops-oops-then-panic"])
+                p = run(["collect"], root, env={"KCRASH_FAILPOINT": fp}, check=False)
+                self.assertNotEqual(p.returncode, 0)
+                self.assertEqual(pstore_files(root), ["dmesg-ramoops-0", "dmesg-ramoops-1"])
+                self.assertIn(f"{root}/{OFFLOAD}", p.stderr, "the error says where")
+                self.assertEqual(zips(root), [])
+                # the next run, without the fault, collects it once
+                run(["collect"], root)
+                self.assertEqual(len(zips(root)), 1)
+                self.assertEqual(pstore_files(root), [])
+
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("mount"), "needs root to mount a small tmpfs")
+    def test_real_disk_full(self):
+        root = make_root(self.tmp, ["pstore-ramoops-oops-then-panic"])
+        off = f"{root}/{OFFLOAD}"
+        os.makedirs(off, exist_ok=True)
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", off]).returncode != 0:
+            self.skipTest("cannot mount tmpfs here")
+        try:
+            p = run(["collect"], root, check=False)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("No space left on device", p.stderr)
+            self.assertEqual(pstore_files(root), ["dmesg-ramoops-0", "dmesg-ramoops-1"])
+            self.assertEqual(zips(root), [])
+        finally:
+            subprocess.run(["umount", off])
+        run(["collect"], root)
+        self.assertEqual(len(zips(root)), 1)
+
+    @unittest.skipIf(os.geteuid() == 0, "root ignores permissions")
+    def test_permission_denied(self):
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
+        off = f"{root}/{OFFLOAD}"
+        os.makedirs(off)
+        os.chmod(off, 0o555)
+        p = run(["collect"], root, check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("Permission denied", p.stderr)
+        self.assertEqual(pstore_files(root), ["dmesg-ramoops-0"])
+
+
+class CrashConsistencyTest(unittest.TestCase):
+    """Kill the collector at many points; a re-run must lose nothing and
+    duplicate nothing."""
+
+    SCENARIO = dict(scenarios=["pstore-ramoops-oops-then-panic"],
+                    kdump=[("kdump-module-oops", True, True), ("kdump-sysrq-panic", False, False)])
+    EXPECTED_EVENTS = 3
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kcrash-kill-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def check_final(self, root, label):
+        p = run(["collect"], root)
+        z = zips(root)
+        reps = [report(x)[0] for x in z]
+        records = sorted(r for rep in reps for r in rep["records"])
+        self.assertEqual(len(z), self.EXPECTED_EVENTS, f"{label}: {[os.path.basename(x) for x in z]} {p.stderr}")
+        self.assertEqual(len(records), len(set(records)), f"{label}: a record is in two reports")
+        self.assertEqual(records, ["crash/20261122153045", "crash/20261122153145",
+                                   "dmesg-ramoops-0", "dmesg-ramoops-1"], label)
+        self.assertEqual(pstore_files(root), [], label)
+        self.assertEqual(os.listdir(f"{root}/{OFFLOAD}/crash"), [], label)
+        vmcores = os.listdir(f"{root}/{OFFLOAD}/vmcores")
+        self.assertEqual(len(vmcores), 1, label)
+        partial = [n for n in os.listdir(f"{root}/{OFFLOAD}/not_sent_logs") if n.startswith(".")]
+        self.assertEqual(partial, [], f"{label}: temp files left behind")
+
+    def test_kill_at_every_failpoint(self):
+        points = 0
+        for skip in range(0, 200):
+            root = make_root(self.tmp, **self.SCENARIO)
+            p = run(["collect"], root, env={"KCRASH_FAILPOINT": "*", "KCRASH_FAILPOINT_SKIP": str(skip)},
+                    check=False)
+            if p.returncode == 0:
+                break  # ran past the last failpoint
+            self.assertEqual(p.returncode, -signal.SIGKILL, p.stderr)
+            points += 1
+            self.check_final(root, f"failpoint #{skip}")
+            shutil.rmtree(root)
+        self.assertGreater(points, 10)
+        print(f"killed at {points} failpoints", file=sys.stderr)
+
+    def test_kill_at_random_instants(self):
+        # Spread the kills over one uninterrupted run's duration.
+        root = make_root(self.tmp, **self.SCENARIO)
+        start = time.monotonic()
+        run(["collect"], root)
+        self.run_time = time.monotonic() - start
+        shutil.rmtree(root)
+        rng = random.Random(1234)
+        kills = 0
+        for i in range(100):
+            root = make_root(self.tmp, **self.SCENARIO)
+            proc = subprocess.Popen([KCRASHCTL, "--root", root, "collect"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0, self.run_time))
+            proc.send_signal(signal.SIGKILL)
+            if proc.wait() == -signal.SIGKILL:
+                kills += 1
+            self.check_final(root, f"random kill #{i}")
+            shutil.rmtree(root)
+        print(f"{kills} of 100 runs killed mid-way", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
