@@ -14,6 +14,8 @@ static const struct {
         verb_func_t func;
         const char *help;
 } verbs[] = {
+        { "status", verb_status, "would a crash be caught? armed mechanisms, queue, last test crash" },
+        { "test-crash", verb_test_crash, "crash the kernel now (sysrq-c) to test the whole chain" },
         { "collect", verb_collect, "turn pstore records and kdump captures into report ZIPs" },
         { "list", verb_list, "list the reports in the offload folder (--json)" },
         { "show", verb_show, "show one report: summary, members, state (--json: its report.json)" },

@@ -35,6 +35,8 @@ int verb_config(Context *ctx, int argc, char **argv);
 int verb_collect(Context *ctx, int argc, char **argv);
 int verb_list(Context *ctx, int argc, char **argv);
 int verb_show(Context *ctx, int argc, char **argv);
+int verb_status(Context *ctx, int argc, char **argv);
+int verb_test_crash(Context *ctx, int argc, char **argv);
 
 /* Runs the collector and logs its problems; returns an exit status. */
 int run_collect(Context *ctx, bool print_reports);

@@ -18,6 +18,7 @@
 #include "kdump.h"
 #include "pstore.h"
 #include "report-json.h"
+#include "testcrash.h"
 
 /* A growable list of owned strings. */
 typedef struct StrList {
@@ -414,7 +415,8 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
         Members members = {};
         StrList records = {}, notes = {};
         _cleanup_free_ char *analysis_input = NULL, *release = NULL, *version = NULL, *summary = NULL,
-                            *json = NULL, *stack = NULL, *vmcore_path = NULL, *journal = NULL;
+                            *json = NULL, *stack = NULL, *vmcore_path = NULL, *journal = NULL,
+                            *test_id = NULL;
         size_t analysis_size = 0;
         CrashAnalysis *a = NULL;
         BootInfo boot = {};
@@ -521,6 +523,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                 goto out;
         }
 
+        (void) test_crash_find_id(analysis_input ? analysis_input : "", analysis_size, &test_id);
         stack = crash_analysis_stack_string(a);
         ReportMeta m = {
                 .id = id,
@@ -544,6 +547,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                 .incomplete = (e->kdump && !e->kdump->complete),
                 .notes = notes.items,
                 .n_notes = notes.n,
+                .test_crash_id = test_id,
                 .stack = stack,
                 .note = a->report,
         };

@@ -63,6 +63,7 @@ int report_json_render(const ReportMeta *m, const CrashAnalysis *a, const Archiv
         r |= set(o, "collected_time_iso", json_string(collected_iso));
         r |= set(o, "incomplete", json_boolean(m->incomplete));
         r |= set(o, "notes", string_array(m->notes, m->n_notes));
+        r |= set(o, "test_crash_id", string_or_null(m->test_crash_id));
 
         r |= set(o, "kernel", kernel);
         if (kernel) {
@@ -152,6 +153,7 @@ int report_json_summary(const char *json, size_t size, ReportSummary *ret) {
                 .signature = dup_string(analysis, "signature"),
                 .crash_time = json_integer_value(json_object_get(o, "crash_time")),
                 .vmcore = dup_string(json_object_get(o, "vmcore"), "path"),
+                .test_crash_id = dup_string(o, "test_crash_id"),
         };
         *ret = s;
         return 0;
@@ -164,6 +166,7 @@ void report_summary_done(ReportSummary *s) {
         free(s->type);
         free(s->signature);
         free(s->vmcore);
+        free(s->test_crash_id);
         *s = (ReportSummary) {};
 }
 
@@ -210,6 +213,7 @@ int report_list_dir(const char *dir, const char *state, ReportListEntry **list, 
                         e.type = TAKE_PTR(s.type);
                         e.signature = TAKE_PTR(s.signature);
                         e.vmcore = TAKE_PTR(s.vmcore);
+                        e.test_crash_id = TAKE_PTR(s.test_crash_id);
                         report_summary_done(&s);
                 } else
                         e.last_error = strdup("report.json is missing or unreadable");
@@ -238,6 +242,7 @@ void report_list_free(ReportListEntry *list, size_t n) {
                 free(list[i].signature);
                 free(list[i].last_error);
                 free(list[i].vmcore);
+                free(list[i].test_crash_id);
         }
 }
 
@@ -270,5 +275,60 @@ int report_list_to_json(const ReportListEntry *list, size_t n, char **ret_json) 
         if (!s)
                 return -ENOMEM;
         *ret_json = s;
+        return 0;
+}
+
+int status_to_json(const KcrashStatus *s, char **ret_json) {
+        json_auto_t *o = json_object();
+        json_t *pstore = json_object(), *kdump = json_object(), *reports = json_object(), *test = NULL;
+        int r = 0;
+        if (!o)
+                return -ENOMEM;
+        r |= set(o, "armed", json_boolean(status_armed(s)));
+        r |= set(o, "pstore", pstore);
+        if (pstore) {
+                r |= set(pstore, "backend", string_or_null(s->pstore_backend));
+                r |= set(pstore, "mounted", json_boolean(s->pstore_mounted));
+                r |= set(pstore, "ramoops_loaded", json_boolean(s->ramoops_loaded));
+                r |= set(pstore, "ramoops_mem_size", json_integer((json_int_t) s->ramoops_mem_size));
+                r |= set(pstore, "ramoops_record_size", json_integer((json_int_t) s->ramoops_record_size));
+                r |= set(pstore, "ramoops_max_reason", json_integer((json_int_t) s->ramoops_max_reason));
+                r |= set(pstore, "records_waiting", json_integer(s->pstore_records));
+        }
+        r |= set(o, "kdump", kdump);
+        if (kdump) {
+                r |= set(kdump, "crash_memory", json_integer((json_int_t) s->crash_size));
+                r |= set(kdump, "loaded", json_boolean(s->crash_loaded));
+                r |= set(kdump, "post_notifiers", json_boolean(s->post_notifiers));
+                r |= set(kdump, "captures_waiting", json_integer(s->kdump_captures));
+        }
+        if (s->armed_json) {
+                json_error_t e;
+                json_t *a = json_loads(s->armed_json, 0, &e);
+                r |= set(o, "load", a ? a : json_string("armed.json is unreadable"));
+        } else
+                r |= set(o, "load", json_null());
+        r |= set(o, "reports", reports);
+        if (reports) {
+                r |= set(reports, "queued", json_integer(s->queued));
+                r |= set(reports, "sent", json_integer(s->sent));
+        }
+        if (s->has_test) {
+                test = json_object();
+                r |= set(o, "test_crash", test);
+                if (test) {
+                        r |= set(test, "id", json_string(s->test.id));
+                        r |= set(test, "time", json_integer(s->test.time));
+                        r |= set(test, "state", json_string(s->test_state));
+                        r |= set(test, "report", string_or_null(s->test_report));
+                }
+        } else
+                r |= set(o, "test_crash", json_null());
+        if (r < 0)
+                return -ENOMEM;
+        char *text = json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        if (!text)
+                return -ENOMEM;
+        *ret_json = text;
         return 0;
 }

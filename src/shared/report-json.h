@@ -36,6 +36,7 @@ typedef struct ReportMeta {
         bool incomplete;               /* kdump capture without "done", or pstore parts missing */
         char **notes;                  /* what the collector noticed: missing parts, ECC, compressed records */
         size_t n_notes;
+        const char *test_crash_id;     /* set when `kcrashctl test-crash` caused the crash */
         const char *stack;             /* upload "stack" */
         const char *note;              /* upload "note" */
 } ReportMeta;
@@ -54,6 +55,7 @@ typedef struct ReportSummary {
         char *signature;
         int64_t crash_time;
         char *vmcore;
+        char *test_crash_id;
 } ReportSummary;
 
 int report_json_summary(const char *json, size_t size, ReportSummary *ret);
@@ -73,6 +75,7 @@ typedef struct ReportListEntry {
         unsigned attempts;
         char *last_error;
         char *vmcore;
+        char *test_crash_id;
 } ReportListEntry;
 
 /* Reads the reports (*.zip) of dir with the given state; appends to *list. */
@@ -80,3 +83,7 @@ int report_list_dir(const char *dir, const char *state, ReportListEntry **list, 
 void report_list_free(ReportListEntry *list, size_t n);
 /* The JSON array `kcrashctl list --json` prints. */
 int report_list_to_json(const ReportListEntry *list, size_t n, char **ret_json);
+
+#include "status.h"
+/* The object `kcrashctl status --json` prints. */
+int status_to_json(const KcrashStatus *s, char **ret_json);

@@ -320,6 +320,87 @@ class CollectTest(unittest.TestCase):
         self.assertEqual(pstore_files(root), ["dmesg-ramoops-0"])
 
 
+class StatusTest(unittest.TestCase):
+    """status and the test-crash round trip, on a fake root whose
+    /proc/sysrq-trigger and /dev/kmsg are plain files."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kcrash-status-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def status(self, root):
+        return json.loads(run(["status", "--json"], root).stdout)
+
+    def test_empty_tree_says_nothing_is_armed(self):
+        root = make_root(self.tmp)
+        p = run(["status"], root)
+        self.assertIn("NO: nothing is armed", p.stdout)
+        st = self.status(root)
+        self.assertFalse(st["armed"])
+        self.assertIsNone(st["test_crash"])
+
+    def test_test_crash_round_trip(self):
+        root = make_root(self.tmp)
+        os.makedirs(f"{root}/dev")
+        os.makedirs(f"{root}/proc/sys/kernel/random")
+        os.makedirs(f"{root}/sys/module/pstore/parameters")
+        for path, text in [("dev/kmsg", ""), ("proc/sysrq-trigger", ""),
+                           ("proc/sys/kernel/random/boot_id", "11111111-1111-1111-1111-111111111111\n"),
+                           ("sys/module/pstore/parameters/backend", "ramoops\n")]:
+            with open(f"{root}/{path}", "w") as f:
+                f.write(text)
+        self.assertTrue(self.status(root)["armed"])
+
+        p = run(["test-crash"], root, check=False)
+        self.assertEqual(p.returncode, 2, "refuses without --yes when stdin is not a terminal")
+        run(["test-crash", "--yes"], root)
+        with open(f"{root}/proc/sysrq-trigger") as f:
+            self.assertEqual(f.read(), "c")
+        with open(f"{root}/dev/kmsg") as f:
+            line = f.read()
+        tid = line.split("kcrash: test crash ")[1][:32]
+        self.assertEqual(self.status(root)["test_crash"]["state"], "armed")
+
+        # the crash: the record holds the line test-crash wrote; a new boot
+        with open(f"{FIXTURES}/pstore-ramoops-sysrq-panic/pstore/dmesg-ramoops-0") as f:
+            rec = f.read().replace("sysrq: Trigger a crash",
+                                   f"kcrash: test crash {tid}, triggered by kcrashctl test-crash\n"
+                                   "<0>[    3.581000] sysrq: Trigger a crash", 1)
+        with open(f"{root}/sys/fs/pstore/dmesg-ramoops-0", "w") as f:
+            f.write(rec)
+        with open(f"{root}/proc/sys/kernel/random/boot_id", "w") as f:
+            f.write("22222222-2222-2222-2222-222222222222\n")
+        self.assertEqual(self.status(root)["test_crash"]["state"], "captured")
+
+        run(["collect"], root)
+        st = self.status(root)["test_crash"]
+        self.assertEqual(st["state"], "collected")
+        z = zips(root)[0]
+        self.assertEqual(report(z)[0]["test_crash_id"], tid)
+        self.assertEqual(st["report"], report(z)[0]["id"])
+
+        os.makedirs(f"{root}/{OFFLOAD}/sent_logs")
+        os.rename(z, f"{root}/{OFFLOAD}/sent_logs/{os.path.basename(z)}")
+        self.assertEqual(self.status(root)["test_crash"]["state"], "sent")
+        self.assertIn("PASSED", run(["status"], root).stdout)
+
+    def test_lost_test_crash(self):
+        root = make_root(self.tmp)
+        os.makedirs(f"{root}/dev")
+        os.makedirs(f"{root}/proc/sys/kernel/random")
+        for path in ["dev/kmsg", "proc/sysrq-trigger"]:
+            open(f"{root}/{path}", "w").close()
+        with open(f"{root}/proc/sys/kernel/random/boot_id", "w") as f:
+            f.write("a\n")
+        run(["test-crash", "--yes"], root)
+        with open(f"{root}/proc/sys/kernel/random/boot_id", "w") as f:
+            f.write("b\n")
+        self.assertEqual(self.status(root)["test_crash"]["state"], "lost")
+        self.assertIn("FAILED", run(["status"], root).stdout)
+
+
 class CrashConsistencyTest(unittest.TestCase):
     """Kill the collector at many points; a re-run must lose nothing and
     duplicate nothing."""
