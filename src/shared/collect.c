@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "hash.h"
 #include "kdump.h"
 #include "pstore.h"
+#include "redact.h"
 #include "report-json.h"
 #include "testcrash.h"
 
@@ -410,13 +412,137 @@ static const char *dump_member_base(const PstoreDump *d, bool primary, char buf[
         return buf;
 }
 
+/* ---- privacy ---- */
+
+static bool member_is_log(const char *name) {
+        static const char *const prefixes[] = { "dmesg-", "journal.", "crash_summary.", "pstore-console-",
+                                                "pstore-pmsg-", "kcrash-save.log" };
+        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
+                if (startswith(name, prefixes[i]))
+                        return true;
+        return false;
+}
+
+/* REDACT_LOGS=1: replaces every log member's data by its redacted copy. */
+static int redact_members(Members *m) {
+        for (size_t i = 0; i < m->n; i++) {
+                if (!member_is_log(m->items[i].name))
+                        continue;
+                char *out = NULL;
+                size_t n;
+                int r = redact_text(m->items[i].data, m->items[i].size, REDACT_ALL, &out, &n, NULL);
+                if (r < 0)
+                        return r;
+                free(m->owned[i]);
+                m->owned[i] = out;
+                m->items[i].data = out;
+                m->items[i].size = n;
+        }
+        return 0;
+}
+
+/* The per-install salt for pseudonyms, made on first use. */
+static int load_salt(Collector *c, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *p = path_join(c->state_dir, "salt");
+        if (!p)
+                return -ENOMEM;
+        int r = read_full_file(p, 4096, ret, ret_size);
+        if (r >= 0 && *ret_size >= 32)
+                return 0;
+        if (r >= 0)
+                free(*ret);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        char salt[32];
+        if (getrandom(salt, sizeof salt, 0) != (ssize_t) sizeof salt)
+                return negative_errno();
+        r = mkdir_p(c->state_dir, 0700);
+        if (r >= 0)
+                r = write_file_atomic(p, salt, sizeof salt, 0600);
+        if (r < 0)
+                return r;
+        return read_full_file(p, 4096, ret, ret_size);
+}
+
+static int pseudonymize(const char *salt, size_t salt_size, char **value) {
+        if (!*value || streq(*value, "0"))
+                return 0;
+        char h[SHA256_HEX_SIZE];
+        int r = hmac_sha256_hex(salt, salt_size, *value, strlen(*value), h);
+        if (r < 0)
+                return r;
+        h[16] = 0;
+        char *s = strdup(h);
+        if (!s)
+                return -ENOMEM;
+        free(*value);
+        *value = s;
+        return 0;
+}
+
+/* dmidecode prints the serials and the system UUID: "Serial Number: X",
+ * "UUID: X". Their values become the pseudonym of the value. */
+static int pseudonymize_dmidecode(const char *salt, size_t salt_size, char **text) {
+        if (!*text)
+                return 0;
+        char *out = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&out, &size);
+        if (!f)
+                return -ENOMEM;
+        int r = 0;
+        for (const char *p = *text; *p && r >= 0;) {
+                const char *eol = strchrnul(p, '\n');
+                const char *colon = memchr(p, ':', (size_t) (eol - p));
+                const char *key = p;
+                while (key < eol && (*key == '\t' || *key == ' '))
+                        key++;
+                bool secret = colon && (strneq(key, "Serial Number:", 14) || strneq(key, "UUID:", 5));
+                if (secret && colon + 2 <= eol) {
+                        _cleanup_free_ char *v = strndup(colon + 2, (size_t) (eol - colon - 2));
+                        r = v ? pseudonymize(salt, salt_size, &v) : -ENOMEM;
+                        if (r >= 0)
+                                fprintf(f, "%.*s %s", (int) (colon + 1 - p), p, v);
+                } else
+                        fwrite(p, 1, (size_t) (eol - p), f);
+                if (*eol)
+                        fputc('\n', f);
+                p = *eol ? eol + 1 : eol;
+        }
+        if (fclose(f) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r < 0) {
+                free(out);
+                return r;
+        }
+        free(*text);
+        *text = out;
+        return 0;
+}
+
+static int apply_pseudonyms(Collector *c) {
+        _cleanup_free_ char *salt = NULL;
+        size_t salt_size;
+        int r = load_salt(c, &salt, &salt_size);
+        if (r < 0)
+                return note_problem(c, r, "Cannot read or create the pseudonym salt in \"%s\"", c->state_dir);
+        r = pseudonymize(salt, salt_size, &c->sys.serial);
+        if (r >= 0)
+                r = pseudonymize(salt, salt_size, &c->sys.account_name);
+        if (r >= 0)
+                r = pseudonymize(salt, salt_size, &c->sys.steamid);
+        if (r >= 0)
+                r = pseudonymize_dmidecode(salt, salt_size, &c->sys.dmidecode);
+        return r;
+}
+
 /* Builds the members, report.json and the ZIP for one event at zip_path. */
 static int build_report(Collector *c, const CrashEvent *e, const char *id, const char *zip_path, char **ret_headline) {
         Members members = {};
         StrList records = {}, notes = {};
         _cleanup_free_ char *analysis_input = NULL, *release = NULL, *version = NULL, *summary = NULL,
                             *json = NULL, *stack = NULL, *vmcore_path = NULL, *journal = NULL,
-                            *test_id = NULL;
+                            *test_id = NULL, *redacted_note = NULL;
         size_t analysis_size = 0;
         CrashAnalysis *a = NULL;
         BootInfo boot = {};
@@ -580,6 +706,16 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
         }
         if (r < 0)
                 goto out;
+
+        if (c->config->redact_logs) {
+                r = redact_members(&members);
+                if (r >= 0)
+                        r = redact_text(strempty(a->report), strlen(strempty(a->report)), REDACT_ALL, &redacted_note,
+                                        NULL, NULL);
+                if (r < 0)
+                        goto out;
+                m.note = redacted_note;
+        }
 
         r = report_json_render(&m, a, members.items, members.n, &json);
         if (r < 0)
@@ -909,6 +1045,11 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         if (r < 0) {
                 note_problem(&c, r, "Cannot read system information");
                 goto finish;
+        }
+        if (o->config->pseudonymize_identity) {
+                r = apply_pseudonyms(&c);
+                if (r < 0)
+                        goto finish;
         }
         for (size_t i = 0; i < n_events; i++) {
                 r = collect_event(&c, &events[i]);

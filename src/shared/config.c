@@ -29,6 +29,8 @@ const ConfigKey config_keys[] = {
         KEY("RAMOOPS_MEM_SIZE", CONFIG_SIZE, ramoops_mem_size, "5M"),
         KEY("RAMOOPS_RECORD_SIZE", CONFIG_SIZE, ramoops_record_size, "2M"),
         KEY("CRASHKERNEL_SIZE", CONFIG_STRING, crashkernel_size, "256M"),
+        KEY("PSEUDONYMIZE_IDENTITY", CONFIG_BOOL, pseudonymize_identity, "0"),
+        KEY("REDACT_LOGS", CONFIG_BOOL, redact_logs, "0"),
         KEY("SUBMIT_START_URL", CONFIG_STRING, submit_start_url, ""),
         KEY("SUBMIT_FINISH_URL", CONFIG_STRING, submit_finish_url, ""),
         KEY("SUBMIT_ALLOW_INSECURE_HTTP", CONFIG_BOOL, submit_allow_insecure_http, "0"),

@@ -28,6 +28,8 @@ typedef struct KcrashConfig {
         uint64_t ramoops_mem_size;       /* RAMOOPS_MEM_SIZE */
         uint64_t ramoops_record_size;    /* RAMOOPS_RECORD_SIZE */
         char *crashkernel_size;          /* CRASHKERNEL_SIZE */
+        bool pseudonymize_identity;      /* PSEUDONYMIZE_IDENTITY */
+        bool redact_logs;                /* REDACT_LOGS */
 
         /* submission */
         char *submit_start_url;          /* SUBMIT_START_URL */

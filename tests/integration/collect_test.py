@@ -269,6 +269,23 @@ class CollectTest(unittest.TestCase):
         self.assertIn("no-such-report", p.stderr)
         self.assertEqual(run(["show", "../../etc/passwd"], root, check=False).returncode, 1)
 
+    def test_redact_logs(self):
+        root = make_root(self.tmp, config=CONFIG + "REDACT_LOGS=1\n")
+        with open(f"{FIXTURES}/pstore-ramoops-sysrq-panic/pstore/dmesg-ramoops-0") as f:
+            rec = f.read().replace("sysrq: Trigger a crash",
+                                   "wlan0: associated with 00:1a:2b:3c:4d:5e ip 192.168.7.20 user bob@example.org\n"
+                                   "<0>[    3.581000] sysrq: Trigger a crash", 1)
+        with open(f"{root}/sys/fs/pstore/dmesg-ramoops-0", "w") as f:
+            f.write(rec)
+        run(["collect"], root)
+        rep, members = report(zips(root)[0])
+        blob = b"".join(members.values()) + json.dumps(rep).encode()
+        for secret in [b"00:1a:2b:3c:4d:5e", b"192.168.7.20", b"bob@example.org"]:
+            self.assertNotIn(secret, blob)
+        primary = [n for n in members if n.startswith("dmesg-pstore.")][0]
+        self.assertIn(b"associated with [MAC] ip [IP] user [EMAIL]", members[primary])
+        self.assertIn("sysrq", rep["analysis"]["title"].lower() + rep["upload"]["note"].lower())
+
     def test_config_errors_name_file_line_key(self):
         root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"], config=CONFIG + "FULL_COREDUMP=perhaps\n")
         p = run(["collect"], root, check=False)
