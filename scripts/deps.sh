@@ -2,7 +2,7 @@
 # build and the tests need, when any is missing (needs root and apt-get).
 KCRASH_PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 libsystemd-dev libcurl4-openssl-dev libzip-dev libjansson-dev \
-libmicrohttpd-dev libsqlite3-dev libssl-dev scdoc dmidecode zip unzip python3 curl time"
+libmicrohttpd-dev libsqlite3-dev libssl-dev scdoc dmidecode systemd-journal-remote zip unzip python3 curl time"
 
 kcrash_install_deps() {
         local missing=""

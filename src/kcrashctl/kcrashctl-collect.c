@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "collect.h"
+#include "journal.h"
 #include "kcrashctl.h"
 #include "log.h"
 
@@ -19,6 +20,9 @@ int run_collect(Context *ctx, bool print_reports) {
                 log_error("%s", res->messages[i]);
         for (size_t i = 0; res && i < res->n_reports; i++) {
                 const CollectedReport *rep = &res->reports[i];
+                /* The structured entry `journalctl MESSAGE_ID=...` finds. */
+                if (!rep->resumed && isempty(ctx->root))
+                        (void) journal_log_collected(rep->id, rep->headline, rep->signature, rep->source, rep->path);
                 if (print_reports)
                         printf("%s\t%s\t%s\n", rep->id, rep->headline, rep->path);
                 else

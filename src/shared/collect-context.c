@@ -5,42 +5,63 @@
 
 #include "collect-context.h"
 #include "fileio.h"
+#include "journal.h"
+#include "sysinfo.h"
+#include "vdf.h"
 
-/* Value of KEY= in os-release text, unquoted (os-release(5)). */
-static char *os_release_value(const char *text, const char *key) {
-        size_t kl = strlen(key);
-        for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-                if (!strneq(p, key, kl) || p[kl] != '=')
-                        continue;
-                const char *v = p + kl + 1, *e = strchrnul(v, '\n');
-                if (e > v && (*v == '"' || *v == '\'') && e[-1] == *v && e - v >= 2) {
-                        v++;
-                        e--;
-                }
-                return strndup(v, (size_t) (e - v));
-        }
-        return NULL;
+static bool is_fake_root(const char *root) {
+        return !isempty(root) && !streq(root, "/");
+}
+
+/* SteamOS sends the serial only for its own devices; the list is configurable. */
+static char *serial_for(const char *root, const KcrashConfig *config) {
+        _cleanup_free_ char *product = NULL, *serial = NULL;
+        if (dmi_attr(root, "product_name", &product) < 0 || dmi_attr(root, "product_serial", &serial) < 0 ||
+            isempty(serial))
+                return strdup("0");
+        _cleanup_free_ char *list = strdup(strempty(config->serial_dmi_products));
+        if (!list)
+                return NULL;
+        char *save = NULL;
+        for (char *w = strtok_r(list, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+                if (streq(w, product))
+                        return TAKE_PTR(serial);
+        return strdup("0");
+}
+
+static void steam_account(const char *root, const KcrashConfig *config, char **ret_name, char **ret_id) {
+        _cleanup_free_ char *p = path_in_root(root, strempty(config->steam_loginusers_vdf)), *data = NULL;
+        size_t size;
+        if (p && !isempty(config->steam_loginusers_vdf) && read_full_file(p, VDF_MAX_SIZE, &data, &size) >= 0 &&
+            steam_most_recent_account(data, size, ret_name, ret_id) >= 0)
+                return;
+        *ret_name = strdup("0");
+        *ret_id = strdup("0");
 }
 
 int system_context_gather(const char *root, const KcrashConfig *config, SystemContext *ret) {
         SystemContext c = {};
-        const char *paths[] = { "/etc/os-release", "/usr/lib/os-release" };
-        for (size_t i = 0; i < ELEMENTSOF(paths) && !c.os_release_text; i++) {
-                _cleanup_free_ char *p = path_in_root(root, paths[i]);
-                if (!p)
-                        return -ENOMEM;
-                (void) read_full_file(p, 64 * 1024, &c.os_release_text, NULL);
-        }
-        if (c.os_release_text) {
-                c.build_id = os_release_value(c.os_release_text, "BUILD_ID");
-                c.pretty_name = os_release_value(c.os_release_text, "PRETTY_NAME");
+        OsRelease os = {};
+
+        if (os_release_read(root, &os) >= 0) {
+                c.os_release_text = TAKE_PTR(os.text);
+                c.build_id = TAKE_PTR(os.build_id);
+                c.pretty_name = TAKE_PTR(os.pretty_name);
+                os_release_done(&os);
         }
         _cleanup_free_ char *rel = path_in_root(root, "/proc/sys/kernel/osrelease");
         if (rel)
                 (void) read_one_line_file(rel, &c.running_release);
-        c.serial = strdup("0");
-        c.account_name = strdup("0");
-        c.steamid = strdup("0");
+
+        /* dmidecode reads the firmware tables of the machine it runs on: on a
+         * fake root only a stand-in named by KCRASH_DMIDECODE is meaningful. */
+        if ((!is_fake_root(root) || getenv("KCRASH_DMIDECODE")) && dmidecode_run(&c.dmidecode) >= 0)
+                ;
+        else
+                (void) dmi_sysfs_text(root, &c.dmidecode);
+
+        c.serial = serial_for(root, config);
+        steam_account(root, config, &c.account_name, &c.steamid);
         if (!c.serial || !c.account_name || !c.steamid) {
                 system_context_done(&c);
                 return -ENOMEM;
@@ -62,7 +83,19 @@ void system_context_done(SystemContext *c) {
 }
 
 int boot_info_for_crash(const char *root, const char *state_dir, time_t crash_time, BootInfo *ret) {
-        return -ENOENT;
+        BootRecord b;
+        int r = boot_record_find(state_dir, crash_time, &b);
+        if (r < 0)
+                return r;
+        *ret = (BootInfo) {
+                .kernel_release = isempty(b.kernel_release) ? NULL : TAKE_PTR(b.kernel_release),
+                .kernel_version = isempty(b.kernel_version) ? NULL : TAKE_PTR(b.kernel_version),
+                .build_id = isempty(b.build_id) ? NULL : TAKE_PTR(b.build_id),
+                .pretty_name = isempty(b.pretty_name) ? NULL : TAKE_PTR(b.pretty_name),
+                .os_release_text = isempty(b.os_release_text) ? NULL : TAKE_PTR(b.os_release_text),
+        };
+        boot_record_done(&b);
+        return 0;
 }
 
 void boot_info_done(BootInfo *b) {
@@ -75,5 +108,12 @@ void boot_info_done(BootInfo *b) {
 }
 
 int journal_tail_for_crash(const char *root, time_t crash_time, unsigned lines, char **ret_text) {
-        return -ENOENT;
+        if (!is_fake_root(root))
+                return journal_tail_for_time(NULL, crash_time, lines, ret_text);
+        _cleanup_free_ char *dir = path_in_root(root, "/var/log/journal");
+        if (!dir)
+                return -ENOMEM;
+        if (!file_exists(dir))
+                return -ENOENT;
+        return journal_tail_for_time(dir, crash_time, lines, ret_text);
 }

@@ -19,6 +19,7 @@
 #include "kdump.h"
 #include "pstore.h"
 #include "redact.h"
+#include "sysinfo.h"
 #include "report-json.h"
 #include "testcrash.h"
 
@@ -95,6 +96,10 @@ typedef struct CrashEvent {
         KdumpCapture *kdump;
         time_t crash_time;
 } CrashEvent;
+
+static const char *event_source(const CrashEvent *e) {
+        return e->pstore && e->kdump ? "pstore+kdump" : e->pstore ? "pstore" : "kdump";
+}
 
 typedef struct Collector {
         const CollectOptions *opts;
@@ -481,7 +486,18 @@ static int pseudonymize(const char *salt, size_t salt_size, char **value) {
 }
 
 /* dmidecode prints the serials and the system UUID: "Serial Number: X",
- * "UUID: X". Their values become the pseudonym of the value. */
+ * "UUID: X" (the sysfs fallback: "product_serial: X", "product_uuid: X").
+ * Their values become the pseudonym of the value. */
+/* memmem() for a span; GCC 12 with sanitizers misjudges memmem's nonnull
+ * contract on a pointer difference here. */
+static bool span_contains(const char *s, size_t n, const char *needle) {
+        size_t l = strlen(needle);
+        for (size_t i = 0; i + l <= n; i++)
+                if (strneq(s + i, needle, l))
+                        return true;
+        return false;
+}
+
 static int pseudonymize_dmidecode(const char *salt, size_t salt_size, char **text) {
         if (!*text)
                 return 0;
@@ -497,7 +513,11 @@ static int pseudonymize_dmidecode(const char *salt, size_t salt_size, char **tex
                 const char *key = p;
                 while (key < eol && (*key == '\t' || *key == ' '))
                         key++;
-                bool secret = colon && (strneq(key, "Serial Number:", 14) || strneq(key, "UUID:", 5));
+                size_t key_len = colon && colon > key ? (size_t) (colon - key) : 0;
+                /* dmidecode's names, and the sysfs names of the fallback text */
+                bool secret = key_len > 0 && (strneq(key, "Serial Number:", 14) || strneq(key, "UUID:", 5) ||
+                                              span_contains(key, key_len, "_serial") ||
+                                              span_contains(key, key_len, "_uuid"));
                 if (secret && colon + 2 <= eol) {
                         _cleanup_free_ char *v = strndup(colon + 2, (size_t) (eol - colon - 2));
                         r = v ? pseudonymize(salt, salt_size, &v) : -ENOMEM;
@@ -537,7 +557,8 @@ static int apply_pseudonyms(Collector *c) {
 }
 
 /* Builds the members, report.json and the ZIP for one event at zip_path. */
-static int build_report(Collector *c, const CrashEvent *e, const char *id, const char *zip_path, char **ret_headline) {
+static int build_report(Collector *c, const CrashEvent *e, const char *id, const char *zip_path, char **ret_headline,
+                        char **ret_signature) {
         Members members = {};
         StrList records = {}, notes = {};
         _cleanup_free_ char *analysis_input = NULL, *release = NULL, *version = NULL, *summary = NULL,
@@ -653,7 +674,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
         stack = crash_analysis_stack_string(a);
         ReportMeta m = {
                 .id = id,
-                .source = e->pstore && e->kdump ? "pstore+kdump" : e->pstore ? "pstore" : "kdump",
+                .source = event_source(e),
                 .records = records.items,
                 .n_records = records.n,
                 .crash_time = e->crash_time,
@@ -728,6 +749,8 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
         if (r < 0)
                 goto out;
 
+        if (ret_signature && a->signature)
+                *ret_signature = strdup(a->signature);
         if (ret_headline) {
                 if (!isempty(a->title))
                         *ret_headline = strdup(a->title);
@@ -801,7 +824,8 @@ static int remove_sources(Collector *c, const CrashEvent *e, const char *id) {
         return 0;
 }
 
-static int add_result(Collector *c, const char *id, const char *path, char *headline, bool resumed) {
+static int add_result(Collector *c, const char *id, const char *path, char *headline, bool resumed,
+                      const char *source, const char *signature) {
         CollectResult *res = c->result;
         CollectedReport *p = realloc(res->reports, (res->n_reports + 1) * sizeof *p);
         if (!p) {
@@ -814,6 +838,8 @@ static int add_result(Collector *c, const char *id, const char *path, char *head
                 .path = strdup(path),
                 .headline = headline ? headline : strdup("crash"),
                 .resumed = resumed,
+                .source = strdup(strempty(source)),
+                .signature = signature ? strdup(signature) : NULL,
         };
         res->n_reports++;
         return 0;
@@ -821,7 +847,7 @@ static int add_result(Collector *c, const char *id, const char *path, char *head
 
 static int collect_event(Collector *c, const CrashEvent *e) {
         StrList keys = {};
-        _cleanup_free_ char *id = NULL, *zip = NULL, *tmp = NULL;
+        _cleanup_free_ char *id = NULL, *zip = NULL, *tmp = NULL, *signature = NULL;
         char *headline = NULL;
         int r;
 
@@ -844,7 +870,8 @@ static int collect_event(Collector *c, const CrashEvent *e) {
                 r = remove_sources(c, e, id);
                 if (r >= 0) {
                         markers_remove(c, &keys);
-                        r = add_result(c, id, zip, strdup("(completed an interrupted collection)"), true);
+                        r = add_result(c, id, zip, strdup("(completed an interrupted collection)"), true,
+                                       event_source(e), NULL);
                 }
                 goto out;
         }
@@ -864,7 +891,7 @@ static int collect_event(Collector *c, const CrashEvent *e) {
                 goto out;
         }
         (void) unlink(tmp); /* a leftover of a killed run */
-        r = build_report(c, e, id, tmp, &headline);
+        r = build_report(c, e, id, tmp, &headline, &signature);
         if (r < 0) {
                 note_problem(c, r, "Cannot write report \"%s\"", zip);
                 (void) unlink(tmp);
@@ -881,7 +908,7 @@ static int collect_event(Collector *c, const CrashEvent *e) {
         r = remove_sources(c, e, id);
         if (r >= 0)
                 markers_remove(c, &keys);
-        int k = add_result(c, id, zip, headline, resumed);
+        int k = add_result(c, id, zip, headline, resumed, event_source(e), signature);
         headline = NULL;
         if (r >= 0)
                 r = k;
@@ -928,6 +955,8 @@ CollectResult *collect_result_free(CollectResult *r) {
                 free(r->reports[i].id);
                 free(r->reports[i].path);
                 free(r->reports[i].headline);
+                free(r->reports[i].source);
+                free(r->reports[i].signature);
         }
         free(r->reports);
         for (size_t i = 0; i < r->n_messages; i++)
@@ -989,6 +1018,13 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
                 note_problem(&c, r, "Cannot read pstore directory \"%s\"", c.pstore_dir);
                 goto finish;
         }
+        /* Every boot is recorded, so that the crash that ends it is later
+         * attributed to its kernel and build. Best effort: a read-only
+         * offload folder is reported by the collection itself. */
+        int saved = boot_record_save(o->root, c.state_dir);
+        if (saved < 0 && saved != -ENOENT)
+                note_problem(&c, saved, "Cannot record this boot in \"%s/boots\"", c.state_dir);
+
         r = kdump_scan(c.crash_dir, o->config->max_record_size, &ks);
         if (r < 0) {
                 note_problem(&c, r, "Cannot read kdump folder \"%s\"", c.crash_dir);

@@ -29,6 +29,8 @@ typedef struct CollectedReport {
         char *path;      /* the ZIP */
         char *headline;  /* analysis title, or what kind of capture it was */
         bool resumed;    /* finished a run that was interrupted */
+        char *source;    /* pstore, kdump, pstore+kdump */
+        char *signature; /* the analysis signature, NULL if none */
 } CollectedReport;
 
 typedef struct CollectResult {

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-journal.h>
+
+#include "journal.h"
+#include "macro.h"
+
+/* sd-journal.h defines sd_journal_closep for _cleanup_. */
+
+
+static int open_journal(const char *directory, sd_journal **ret) {
+        if (directory)
+                return sd_journal_open_directory(ret, directory, 0);
+        return sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+}
+
+/* The value of a field of the current entry, without "FIELD=", or NULL. */
+static char *field(sd_journal *j, const char *name) {
+        const void *data;
+        size_t len, nl = strlen(name);
+        if (sd_journal_get_data(j, name, &data, &len) < 0 || len <= nl)
+                return NULL;
+        return strndup((const char *) data + nl + 1, len - nl - 1);
+}
+
+/* The boot that was running at crash_time: the one whose first entry is the
+ * latest not after it (a crash kills the boot, so its last entries come
+ * before the crash and the next boot starts after it). */
+static int find_boot(sd_journal *j, time_t crash_time, char **ret_boot) {
+        const void *data;
+        size_t len;
+        uint64_t crash_usec = (uint64_t) crash_time * 1000000ULL, best_start = 0;
+        char *best = NULL;
+        int r = sd_journal_query_unique(j, "_BOOT_ID");
+        if (r < 0)
+                return r;
+        /* Collect the ids first: seeking below resets the unique iteration. */
+        char **ids = NULL;
+        size_t n = 0;
+        SD_JOURNAL_FOREACH_UNIQUE(j, data, len) {
+                if (len <= 9 || n >= 4096)
+                        continue;
+                char **p = realloc(ids, (n + 1) * sizeof *p);
+                if (!p)
+                        break;
+                ids = p;
+                ids[n] = strndup((const char *) data + 9, len - 9);
+                if (ids[n])
+                        n++;
+        }
+        for (size_t i = 0; i < n; i++) {
+                char match[64];
+                uint64_t start;
+                snprintf(match, sizeof match, "_BOOT_ID=%s", ids[i]);
+                sd_journal_flush_matches(j);
+                if (sd_journal_add_match(j, match, 0) < 0 || sd_journal_seek_head(j) < 0 ||
+                    sd_journal_next(j) <= 0 || sd_journal_get_realtime_usec(j, &start) < 0)
+                        continue;
+                if (start <= crash_usec && (!best || start > best_start)) {
+                        best = ids[i];
+                        best_start = start;
+                }
+        }
+        sd_journal_flush_matches(j);
+        r = best ? 0 : -ENOENT;
+        if (best)
+                *ret_boot = strdup(best);
+        for (size_t i = 0; i < n; i++)
+                free(ids[i]);
+        free(ids);
+        if (r >= 0 && !*ret_boot)
+                return -ENOMEM;
+        return r;
+}
+
+int journal_tail_for_time(const char *directory, time_t crash_time, unsigned max_lines, char **ret_text) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        _cleanup_free_ char *boot = NULL;
+        char match[64];
+        int r;
+
+        r = open_journal(directory, &j);
+        if (r < 0)
+                return r;
+        r = find_boot(j, crash_time, &boot);
+        if (r < 0)
+                return r;
+        snprintf(match, sizeof match, "_BOOT_ID=%s", boot);
+        r = sd_journal_add_match(j, match, 0);
+        if (r < 0)
+                return r;
+        r = sd_journal_seek_tail(j);
+        if (r < 0)
+                return r;
+        unsigned back = 0;
+        while (back < max_lines && (r = sd_journal_previous(j)) > 0)
+                back++;
+        if (r < 0)
+                return r;
+
+        char *out = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&out, &size);
+        if (!f)
+                return -ENOMEM;
+        /* We are on the oldest of the entries to print. */
+        for (unsigned i = 0; i < back; i++) {
+                if (i > 0 && sd_journal_next(j) <= 0)
+                        break;
+                uint64_t usec = 0;
+                (void) sd_journal_get_realtime_usec(j, &usec);
+                time_t t = (time_t) (usec / 1000000);
+                struct tm tm;
+                char when[40] = "?";
+                if (gmtime_r(&t, &tm))
+                        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+                _cleanup_free_ char *ident = field(j, "SYSLOG_IDENTIFIER"), *comm = NULL, *pid = field(j, "_PID"),
+                                    *msg = field(j, "MESSAGE");
+                if (!ident)
+                        comm = field(j, "_COMM");
+                const char *who = ident ? ident : comm ? comm : "kernel";
+                if (pid)
+                        fprintf(f, "%s %s[%s]: %s\n", when, who, pid, msg ? msg : "");
+                else
+                        fprintf(f, "%s %s: %s\n", when, who, msg ? msg : "");
+        }
+        if (fclose(f) != 0) {
+                free(out);
+                return -ENOMEM;
+        }
+        *ret_text = out;
+        return 0;
+}
+
+int journal_log_collected(const char *report_id, const char *title, const char *signature, const char *source,
+                          const char *path) {
+        return sd_journal_send("MESSAGE=Collected kernel crash report %s: %s", report_id,
+                               title && *title ? title : "(no title)",
+                               "MESSAGE_ID=" KCRASH_MESSAGE_COLLECTED, "PRIORITY=%d", 4,
+                               "KCRASH_REPORT_ID=%s", report_id, "KCRASH_TITLE=%s", strempty(title),
+                               "KCRASH_SIGNATURE=%s", strempty(signature), "KCRASH_SOURCE=%s", strempty(source),
+                               "KCRASH_PATH=%s", strempty(path), NULL);
+}
+
+int journal_log_upload(const char *report_id, const char *title, const char *signature, const char *gid,
+                       const char *error) {
+        if (!error)
+                return sd_journal_send("MESSAGE=Uploaded kernel crash report %s (gid %s)", report_id, strempty(gid),
+                                       "MESSAGE_ID=" KCRASH_MESSAGE_UPLOADED, "PRIORITY=%d", 6,
+                                       "KCRASH_REPORT_ID=%s", report_id, "KCRASH_TITLE=%s", strempty(title),
+                                       "KCRASH_SIGNATURE=%s", strempty(signature), "KCRASH_GID=%s", strempty(gid),
+                                       NULL);
+        return sd_journal_send("MESSAGE=Upload of kernel crash report %s failed: %s", report_id, error,
+                               "MESSAGE_ID=" KCRASH_MESSAGE_UPLOAD_FAILED, "PRIORITY=%d", 4,
+                               "KCRASH_REPORT_ID=%s", report_id, "KCRASH_TITLE=%s", strempty(title),
+                               "KCRASH_SIGNATURE=%s", strempty(signature), "KCRASH_ERROR=%s", error, NULL);
+}

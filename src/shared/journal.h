@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <time.h>
+
+/* The systemd journal: the only module that uses sd-journal. */
+
+/* kcrash's message ids (catalog/kcrash.catalog documents them). */
+#define KCRASH_MESSAGE_COLLECTED "c91a43b9f97f47b68c44fa0ecbd3f052"
+#define KCRASH_MESSAGE_UPLOADED "3ab658fbce864b8290e9610cb8aca899"
+#define KCRASH_MESSAGE_UPLOAD_FAILED "f47464b393974a18b7acb5e9250a6f80"
+
+/* The last max_lines entries of the boot that was running at crash_time, as
+ * "2026-11-22T08:13:20+00:00 identifier[pid]: message" lines. directory NULL
+ * means the system journal. -ENOENT when no boot in the journal started
+ * before crash_time. */
+int journal_tail_for_time(const char *directory, time_t crash_time, unsigned max_lines, char **ret_text);
+
+/* One structured entry per collected report. */
+int journal_log_collected(const char *report_id, const char *title, const char *signature, const char *source,
+                          const char *path);
+/* One structured entry per upload outcome; error NULL means success. */
+int journal_log_upload(const char *report_id, const char *title, const char *signature, const char *gid,
+                       const char *error);

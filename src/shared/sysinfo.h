@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdint.h>
+#include <time.h>
+
+/* Facts about this machine and its boots. Every path is under root (NULL = /). */
+
+/* One attribute of /sys/class/dmi/id (drivers/firmware/dmi-id.c), trimmed. */
+int dmi_attr(const char *root, const char *name, char **ret);
+/* The readable DMI attributes as "name: value" lines (the fallback for dmidecode). */
+int dmi_sysfs_text(const char *root, char **ret);
+/* Runs dmidecode (no shell; $KCRASH_DMIDECODE names another program, for
+ * tests) and returns its output, at most 1 MiB; -ENOENT when it is not installed. */
+int dmidecode_run(char **ret);
+
+typedef struct OsRelease {
+        char *text;        /* the whole file */
+        char *id, *build_id, *version_id, *pretty_name;
+} OsRelease;
+
+/* /etc/os-release, else /usr/lib/os-release (os-release(5)). */
+int os_release_read(const char *root, OsRelease *ret);
+/* Value of KEY in os-release text, unquoted; NULL when absent. */
+char *os_release_value(const char *text, const char *key);
+void os_release_done(OsRelease *o);
+
+/* What kcrash records about every boot so that a crash is attributed to the
+ * kernel and build that crashed, not the ones that booted next. */
+typedef struct BootRecord {
+        char *boot_id;
+        time_t boot_time;  /* btime from /proc/stat */
+        char *kernel_release;
+        char *kernel_version;
+        char *build_id;
+        char *pretty_name;
+        char *os_release_text;
+} BootRecord;
+
+/* Writes <state_dir>/boots/<boot_id> for the running boot (atomically) and
+ * keeps the newest BOOT_RECORDS_KEEP records. */
+#define BOOT_RECORDS_KEEP 32
+int boot_record_save(const char *root, const char *state_dir);
+/* The boot that was running at crash_time: the newest record whose boot time
+ * is not after it. -ENOENT when none. */
+int boot_record_find(const char *state_dir, time_t crash_time, BootRecord *ret);
+void boot_record_done(BootRecord *b);

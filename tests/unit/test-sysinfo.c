@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "sysinfo.h"
+#include "tests.h"
+
+static void put(const char *root, const char *path, const char *text) {
+        _cleanup_free_ char *p = path_join(root, path);
+        _cleanup_free_ char *dir = strdup(p);
+        *strrchr(dir, '/') = 0;
+        ASSERT_OK(mkdir_p(dir, 0755));
+        ASSERT_OK(write_file_atomic(p, text, strlen(text), 0644));
+}
+
+TEST(dmi_of_a_steam_deck) {
+        _cleanup_free_ char *root = test_tmpdir();
+        put(root, "/sys/class/dmi/id/sys_vendor", "Valve\n");
+        put(root, "/sys/class/dmi/id/product_name", "Jupiter\n");
+        put(root, "/sys/class/dmi/id/product_serial", "FVAA12345678\n");
+        put(root, "/sys/class/dmi/id/bios_version", "F7A0119\n");
+        _cleanup_free_ char *v = NULL, *text = NULL;
+        ASSERT_OK(dmi_attr(root, "product_name", &v));
+        ASSERT_STREQ(v, "Jupiter");
+        ASSERT_ERR(dmi_attr(root, "board_name", &text), -ENOENT);
+        ASSERT_ERR(dmi_attr(root, "../x", &text), -EINVAL);
+        ASSERT_OK(dmi_sysfs_text(root, &text));
+        ASSERT_TRUE(strstr(text, "sys_vendor: Valve\n"));
+        ASSERT_TRUE(strstr(text, "product_serial: FVAA12345678\n"));
+        _cleanup_free_ char *empty = test_tmpdir(), *none = NULL;
+        ASSERT_ERR(dmi_sysfs_text(empty, &none), -ENOENT);
+}
+
+TEST(dmidecode_stand_in) {
+        _cleanup_free_ char *dir = test_tmpdir(), *script = path_join(dir, "dmidecode"), *out = NULL;
+        const char *body = "#!/bin/sh\necho '# dmidecode 3.4'\necho 'System Information'\necho '\tSerial Number: ABC'\n";
+        ASSERT_OK(write_file_atomic(script, body, strlen(body), 0755));
+        setenv("KCRASH_DMIDECODE", script, 1);
+        ASSERT_OK(dmidecode_run(&out));
+        ASSERT_TRUE(strstr(out, "Serial Number: ABC"));
+        const char *failing = "#!/bin/sh\nexit 1\n";
+        ASSERT_OK(write_file_atomic(script, failing, strlen(failing), 0755));
+        char *none = NULL;
+        ASSERT_ERR(dmidecode_run(&none), -EIO);
+        unsetenv("KCRASH_DMIDECODE");
+}
+
+TEST(os_release) {
+        _cleanup_free_ char *root = test_tmpdir();
+        put(root, "/usr/lib/os-release", "NAME=\"SteamOS\"\nPRETTY_NAME=\"SteamOS\"\nID=steamos\nBUILD_ID=20231122.1\nVERSION_ID='3.5.7'\n");
+        OsRelease o;
+        ASSERT_OK(os_release_read(root, &o));
+        ASSERT_STREQ(o.id, "steamos");
+        ASSERT_STREQ(o.build_id, "20231122.1");
+        ASSERT_STREQ(o.version_id, "3.5.7");
+        os_release_done(&o);
+        put(root, "/etc/os-release", "ID=debian\n");
+        ASSERT_OK(os_release_read(root, &o));
+        ASSERT_STREQ(o.id, "debian");
+        ASSERT_TRUE(o.build_id == NULL);
+        os_release_done(&o);
+}
+
+static void boot(const char *root, const char *boot_id, long btime, const char *release, const char *build) {
+        char stat[128], os[128];
+        snprintf(stat, sizeof stat, "cpu  1 2 3\nbtime %ld\nprocesses 10\n", btime);
+        snprintf(os, sizeof os, "ID=test\nBUILD_ID=%s\n", build);
+        put(root, "/proc/stat", stat);
+        put(root, "/proc/sys/kernel/random/boot_id", boot_id);
+        put(root, "/proc/sys/kernel/osrelease", release);
+        put(root, "/proc/sys/kernel/version", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-11-16)\n");
+        put(root, "/etc/os-release", os);
+}
+
+TEST(boot_records_attribute_a_crash_to_its_boot) {
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
+        boot(root, "aaaaaaaa-0000-0000-0000-000000000001\n", 1000, "6.1.0-55-amd64\n", "b1");
+        ASSERT_OK(boot_record_save(root, state));
+        boot(root, "aaaaaaaa-0000-0000-0000-000000000002\n", 2000, "6.1.0-56-amd64\n", "b2");
+        ASSERT_OK(boot_record_save(root, state));
+        ASSERT_OK(boot_record_save(root, state)); /* twice in one boot: one record */
+
+        BootRecord b;
+        ASSERT_OK(boot_record_find(state, 1500, &b));
+        ASSERT_STREQ(b.kernel_release, "6.1.0-55-amd64");
+        ASSERT_STREQ(b.build_id, "b1");
+        ASSERT_TRUE(strstr(b.os_release_text, "BUILD_ID=b1"));
+        boot_record_done(&b);
+        ASSERT_OK(boot_record_find(state, 2500, &b));
+        ASSERT_STREQ(b.kernel_release, "6.1.0-56-amd64");
+        ASSERT_STREQ(b.kernel_version, "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-11-16)");
+        boot_record_done(&b);
+        ASSERT_ERR(boot_record_find(state, 999, &b), -ENOENT);
+}
+
+TEST(boot_records_are_bounded) {
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state"), *dir = path_join(state, "boots");
+        for (int i = 0; i < BOOT_RECORDS_KEEP + 5; i++) {
+                char id[64];
+                snprintf(id, sizeof id, "%08x-0000-0000-0000-000000000000\n", i);
+                boot(root, id, 1000 + i, "6.1\n", "b");
+                ASSERT_OK(boot_record_save(root, state));
+        }
+        unsigned n = 0;
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        while ((de = readdir(d)))
+                n += de->d_name[0] != '.';
+        closedir(d);
+        ASSERT_EQ(n, BOOT_RECORDS_KEEP);
+        BootRecord b;
+        ASSERT_ERR(boot_record_find(state, 1004, &b), -ENOENT); /* the oldest went first */
+        ASSERT_OK(boot_record_find(state, 1005, &b));
+        boot_record_done(&b);
+}
+
+TEST(no_boot_id_no_record) {
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
+        ASSERT_ERR(boot_record_save(root, state), -ENOENT);
+        put(root, "/proc/sys/kernel/random/boot_id", "../../etc\n");
+        ASSERT_ERR(boot_record_save(root, state), -ENOENT);
+}
