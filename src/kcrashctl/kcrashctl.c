@@ -19,6 +19,7 @@ static const struct {
         { "collect", verb_collect, "turn pstore records and kdump captures into report ZIPs" },
         { "list", verb_list, "list the reports in the offload folder (--json)" },
         { "show", verb_show, "show one report: summary, members, state (--json: its report.json)" },
+        { "analyze", verb_analyze, "analyze a kernel log (FILE or stdin): title, type, culprit (--json)" },
         { "config", verb_config, "check the configuration and print every key's value" },
 };
 

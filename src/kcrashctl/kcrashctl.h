@@ -35,6 +35,7 @@ int verb_config(Context *ctx, int argc, char **argv);
 int verb_collect(Context *ctx, int argc, char **argv);
 int verb_list(Context *ctx, int argc, char **argv);
 int verb_show(Context *ctx, int argc, char **argv);
+int verb_analyze(Context *ctx, int argc, char **argv);
 int verb_status(Context *ctx, int argc, char **argv);
 int verb_test_crash(Context *ctx, int argc, char **argv);
 

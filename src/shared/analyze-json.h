@@ -7,3 +7,5 @@
 
 /* {"title","type","corrupted","frame","module","taint","kernel","hardware","frames","signature"} */
 json_t *crash_analysis_to_json(const CrashAnalysis *a);
+/* The object as one line of JSON (kcrashctl analyze --json). */
+char *crash_analysis_to_json_string(const CrashAnalysis *a);

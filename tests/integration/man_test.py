@@ -36,7 +36,7 @@ class ManTest(unittest.TestCase):
             shipped = f.read()
         for k in keys:
             self.assertIn(f"*{k}*", man, f"kdump(5) does not document {k}")
-            self.assertRegex(shipped, rf"(?m)^{k}=", f"etc-default/kdump does not document {k}")
+            self.assertTrue(re.search(rf"(?m)^{k}=", shipped), f"etc-default/kdump does not document {k}")
 
     def check_help_against_page(self, prog, name):
         man = page(name)
@@ -50,7 +50,7 @@ class ManTest(unittest.TestCase):
         verbs = re.findall(r"(?m)^  ([a-z-]+)\s{2,}", text.split("Verbs:")[1].split("Options:")[0])
         self.assertIn("collect", verbs)
         for v in verbs:
-            self.assertRegex(man, rf"(?m)^\*{v}\*", f"kcrashctl(8) does not document verb {v}")
+            self.assertTrue(re.search(rf"(?m)^\*{v}\*", man), f"kcrashctl(8) does not document verb {v}")
 
     def test_kcrashd_modes_and_options(self):
         text, man = self.check_help_against_page(KCRASHD, "kcrashd.8")
