@@ -485,6 +485,20 @@ static bool skipped(const char *name, Re *extra) {
         return extra && line_match(extra, name, NULL, 0);
 }
 
+/* For titles without a function (a panic): the same rules, except that a
+ * function that merely has "panic" in its name (a driver's foo_do_panic())
+ * is the culprit, not panic() itself. */
+static bool culprit_skipped(const char *name) {
+        static Re panic_itself = { "^_*(nmi_|v)?panic(_smp_self_stop|_print_sys_info)?$" };
+        if (!strstr(name, "panic") || line_match(&panic_itself, name, NULL, 0))
+                return skipped(name, NULL);
+        char masked[128];
+        snprintf(masked, sizeof masked, "%s", name);
+        for (char *p = masked; (p = strstr(p, "panic"));)
+                memcpy(p, "PANIC", 5);
+        return skipped(masked, NULL);
+}
+
 /* §6.3 */
 static const char *strip_syscall_prefix(const char *name, char buf[128]) {
         static const char *const prefixes[] = { "SYSC_", "SyS_", "sys_", "__x64_", "__ia32_", "__arm64_", "____sys_",
@@ -2055,7 +2069,7 @@ int crash_analyze(const char *log, size_t size, CrashAnalysis **ret) {
          * the first stack frame the skip rules let through. */
         if (!a->frame) {
                 for (size_t i = 0; i < cx.n_frames; i++)
-                        if (!skipped(cx.frames[i].name, NULL)) {
+                        if (!culprit_skipped(cx.frames[i].name)) {
                                 culprit = cx.frames[i];
                                 has_culprit = true;
                                 a->frame = strdup(culprit.name);

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <stdint.h>
+
+#include "analyze.h"
+#include "fileio.h"
+#include "tests.h"
+
+/* ---- the public syzkaller corpus, read as its README says ---- */
+
+/* Pass counts on tests/fixtures/oops-corpus/linux. These are floors: they
+ * may only rise. Raise them when the analyzer gets better. */
+#define FLOOR_TITLE 446     /* of 461 crash files: title == TITLE or an ALT */
+#define FLOOR_DETECT 486    /* of 486: crash found / not found */
+#define FLOOR_TYPE 428      /* of 429 files with a TYPE */
+#define FLOOR_CORRUPTED 445 /* of 461 */
+
+typedef struct CorpusFile {
+        char *title;
+        char **alts;
+        size_t n_alts;
+        char *type;
+        bool corrupted;
+        const char *log;
+        size_t log_size;
+        char *data;
+} CorpusFile;
+
+static void corpus_file_done(CorpusFile *f) {
+        free(f->title);
+        for (size_t i = 0; i < f->n_alts; i++)
+                free(f->alts[i]);
+        free(f->alts);
+        free(f->type);
+        free(f->data);
+}
+
+/* Header lines "KEY: value" up to the first empty line; then the log, up
+ * to an empty line followed by "REPORT:". */
+static void corpus_parse(char *data, size_t size, CorpusFile *ret) {
+        CorpusFile f = { .data = data };
+        char *p = data, *end = data + size;
+        while (p < end) {
+                char *eol = memchr(p, '\n', (size_t) (end - p));
+                if (!eol)
+                        eol = end;
+                if (eol == p) {
+                        p++;
+                        break;
+                }
+                *eol = 0;
+                if (startswith(p, "TITLE: "))
+                        f.title = strdup(p + 7);
+                else if (startswith(p, "ALT: ")) {
+                        f.alts = realloc(f.alts, (f.n_alts + 1) * sizeof *f.alts);
+                        f.alts[f.n_alts++] = strdup(p + 5);
+                } else if (startswith(p, "TYPE: "))
+                        f.type = strdup(p + 6);
+                else if (streq(p, "CORRUPTED: Y"))
+                        f.corrupted = true;
+                p = eol + 1;
+        }
+        f.log = p;
+        f.log_size = p < end ? (size_t) (end - p) : 0;
+        const char *rep = memmem(f.log, f.log_size, "\n\nREPORT:\n", 10);
+        if (rep)
+                f.log_size = (size_t) (rep - f.log) + 2;
+        *ret = f;
+}
+
+TEST(corpus_floors) {
+        _cleanup_free_ char *dir = path_join(test_fixtures_dir(), "oops-corpus/linux");
+        DIR *d = opendir(dir);
+        ASSERT_TRUE(d);
+        unsigned files = 0, crashes = 0, typed = 0, title_ok = 0, detect_ok = 0, type_ok = 0, corrupted_ok = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *path = path_join(dir, de->d_name);
+                char *data = NULL;
+                size_t size;
+                ASSERT_OK(read_full_file(path, 16 << 20, &data, &size));
+                CorpusFile f;
+                corpus_parse(data, size, &f);
+                CrashAnalysis *a = NULL;
+                ASSERT_OK(crash_analyze(f.log, f.log_size, &a));
+                bool want_crash = !isempty(f.title), got_crash = !isempty(a->title);
+                files++;
+                detect_ok += want_crash == got_crash;
+                if (want_crash) {
+                        crashes++;
+                        bool ok = streq(a->title, f.title);
+                        for (size_t i = 0; i < f.n_alts && !ok; i++)
+                                ok = streq(a->title, f.alts[i]);
+                        title_ok += ok;
+                        corrupted_ok += a->corrupted == f.corrupted;
+                        if (getenv("KCRASH_TEST_VERBOSE") && !ok)
+                                printf("title %s: want \"%s\" got \"%s\"\n", de->d_name, f.title, a->title);
+                }
+                if (f.type) {
+                        typed++;
+                        type_ok += streq(a->type, f.type);
+                }
+                crash_analysis_free(a);
+                corpus_file_done(&f);
+        }
+        closedir(d);
+        printf("corpus: %u files, title %u/%u, detection %u/%u, type %u/%u, corrupted %u/%u\n", files, title_ok,
+               crashes, detect_ok, files, type_ok, typed, corrupted_ok, crashes);
+        ASSERT_TRUE(title_ok >= FLOOR_TITLE);
+        ASSERT_TRUE(detect_ok >= FLOOR_DETECT);
+        ASSERT_TRUE(type_ok >= FLOOR_TYPE);
+        ASSERT_TRUE(corrupted_ok >= FLOOR_CORRUPTED);
+}
+
+/* ---- the real Debian crashes in tests/fixtures ---- */
+
+static CrashAnalysis *analyze_fixture(const char *rel) {
+        _cleanup_free_ char *path = path_join(test_fixtures_dir(), rel), *data = NULL;
+        size_t size;
+        ASSERT_OK(read_full_file(path, 64 << 20, &data, &size));
+        CrashAnalysis *a = NULL;
+        ASSERT_OK(crash_analyze(data, size, &a));
+        return a;
+}
+
+TEST(real_fixtures_class_and_culprit) {
+        static const struct {
+                const char *file, *title, *type, *frame, *module;
+        } cases[] = {
+                { "pstore-ramoops-oops-then-panic/pstore/dmesg-ramoops-0",
+                  "BUG: unable to handle kernel NULL pointer dereference in crashme_do_null", "NULL-POINTER-DEREFERENCE",
+                  "crashme_do_null", "crashme" },
+                /* the Panic record holds the Oops too: the title comes from the Oops */
+                { "pstore-ramoops-oops-then-panic/pstore/dmesg-ramoops-1",
+                  "BUG: unable to handle kernel NULL pointer dereference in crashme_do_null", "NULL-POINTER-DEREFERENCE",
+                  "crashme_do_null", "crashme" },
+                { "pstore-ramoops-oops-no-panic/pstore/dmesg-ramoops-0",
+                  "BUG: unable to handle kernel NULL pointer dereference in crashme_do_null", "NULL-POINTER-DEREFERENCE",
+                  "crashme_do_null", "crashme" },
+                { "pstore-ramoops-module-init-oops-panic/pstore/dmesg-ramoops-1",
+                  "BUG: unable to handle kernel NULL pointer dereference in crashme_do_null", "NULL-POINTER-DEREFERENCE",
+                  "crashme_do_null", "crashme" },
+                { "pstore-ramoops-small-record-truncated/pstore/dmesg-ramoops-0",
+                  "BUG: unable to handle kernel NULL pointer dereference in crashme_do_null", "NULL-POINTER-DEREFERENCE",
+                  "crashme_do_null", "crashme" },
+                { "pstore-ramoops-bug-panic/pstore/dmesg-ramoops-1", "kernel BUG in crashme_do_bug", "BUG", "crashme_do_bug",
+                  "crashme" },
+                { "pstore-ramoops-two-crashes-uncollected/pstore/dmesg-ramoops-1", "kernel BUG in crashme_do_bug", "BUG",
+                  "crashme_do_bug", "crashme" },
+                { "pstore-ramoops-gpf-panic/pstore/dmesg-ramoops-1", "general protection fault in crashme_do_gpf", "DoS",
+                  "crashme_do_gpf", "crashme" },
+                { "pstore-ramoops-warn-panic/pstore/dmesg-ramoops-0", "WARNING in crashme_do_warn", "WARNING",
+                  "crashme_do_warn", "crashme" },
+                { "pstore-ramoops-softlockup-panic/pstore/dmesg-ramoops-0", "BUG: soft lockup in proc_reg_write", "HANG",
+                  "proc_reg_write", NULL },
+                { "pstore-ramoops-sysrq-panic/pstore/dmesg-ramoops-0", "kernel panic: sysrq triggered crash", "DoS",
+                  "sysrq_handle_crash", NULL },
+                { "pstore-ramoops-ecc-sysrq-panic/pstore/dmesg-ramoops-0", "kernel panic: sysrq triggered crash", "DoS",
+                  "sysrq_handle_crash", NULL },
+                { "pstore-ramoops-module-panic/pstore/dmesg-ramoops-0",
+                  "kernel panic: crashme: deliberate panic (mode=panic)", "DoS", "crashme_do_panic", "crashme" },
+                { "pstore-ramoops-oom-panic/pstore/dmesg-ramoops-0",
+                  "kernel panic: Out of memory: system-wide panic_on_oom is enabled", "DoS", "out_of_memory", NULL },
+                { "kdump-module-oops/kdump/dmesg.txt",
+                  "BUG: unable to handle kernel NULL pointer dereference in crashme_do_null", "NULL-POINTER-DEREFERENCE",
+                  "crashme_do_null", "crashme" },
+                { "kdump-sysrq-panic/kdump/dmesg.txt", "kernel panic: sysrq triggered crash", "DoS", "sysrq_handle_crash",
+                  NULL },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                CrashAnalysis *a = analyze_fixture(cases[i].file);
+                if (!streq(a->title, cases[i].title) || !streq(a->type, cases[i].type) ||
+                    !streq_ptr(a->frame, cases[i].frame) || !streq_ptr(a->module, cases[i].module))
+                        test_fail(__FILE__, __LINE__, "%s: got \"%s\" %s %s [%s]", cases[i].file, a->title, a->type,
+                                  strempty(a->frame), strempty(a->module));
+                ASSERT_STREQ(a->kernel, "6.1.0-56-amd64");
+                ASSERT_TRUE(a->hardware && strstr(a->hardware, "QEMU Standard PC"));
+                ASSERT_TRUE(a->n_frames > 0);
+                ASSERT_TRUE(strneq(a->signature, "v1:", 3));
+                if (cases[i].module)
+                        ASSERT_STREQ(a->taint, "OE");
+                crash_analysis_free(a);
+        }
+}
+
+TEST(no_crash_in_a_clean_log) {
+        CrashAnalysis *a = analyze_fixture("pstore-ramoops-clean-reboot-max-reason-4/pstore/dmesg-ramoops-0");
+        ASSERT_STREQ(a->title, "");
+        ASSERT_STREQ(a->kernel, "6.1.0-56-amd64");
+        crash_analysis_free(a);
+}
+
+/* ---- signatures ---- */
+
+static char *signature(const char *log) {
+        CrashAnalysis *a = NULL;
+        ASSERT_OK(crash_analyze(log, strlen(log), &a));
+        char *s = strdup(a->signature);
+        crash_analysis_free(a);
+        return s;
+}
+
+TEST(signature_ignores_addresses_offsets_and_suffixes) {
+        const char *a =
+                "[    2.9] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+                "[    2.9] RIP: 0010:crashme_do_null+0x11/0x20 [crashme]\n"
+                "[    2.9] Call Trace:\n"
+                "[    2.9]  <TASK>\n"
+                "[    2.9]  crashme_trigger.cold+0x1c/0x60 [crashme]\n"
+                "[    2.9]  crashme_write+0x7e/0xb5 [crashme]\n"
+                "[    2.9]  proc_reg_write+0x56/0xa0\n"
+                "[    2.9]  vfs_write+0xc7/0x3f0\n";
+        const char *b =
+                "<1>[  100.5] BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
+                "<4>[  100.5] RIP: 0010:crashme_do_null+0x15/0x30 [crashme]\n"
+                "<4>[  100.5] Call Trace:\n"
+                "<4>[  100.5]  [<ffffffffc0638394>] crashme_trigger.isra.3+0x20/0x60 [crashme]\n"
+                "<4>[  100.5]  crashme_write.part.0+0x7e/0xb5 [crashme]\n"
+                "<4>[  100.5]  ? do_fault+0x1a7/0x410\n"
+                "<4>[  100.5]  proc_reg_write+0x99/0xa0\n"
+                "<4>[  100.5]  vfs_write+0xc1/0x3f0\n";
+        const char *c =
+                "[    2.9] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+                "[    2.9] RIP: 0010:other_driver_fn+0x11/0x20 [other]\n"
+                "[    2.9] Call Trace:\n"
+                "[    2.9]  other_ioctl+0x1c/0x60 [other]\n";
+        _cleanup_free_ char *sa = signature(a), *sb = signature(b), *sc = signature(c);
+        ASSERT_STREQ(sa, sb);
+        ASSERT_TRUE(!streq(sa, sc));
+        ASSERT_TRUE(strlen(sa) == 19);
+}
+
+/* ---- hostile input: no crash, bounded memory; no time limits here ---- */
+
+TEST(hostile_input) {
+        size_t n = 10 << 20;
+        char *buf = malloc(n);
+        ASSERT_TRUE(buf);
+        uint32_t x = 12345;
+        for (size_t i = 0; i < n; i++) {
+                x = x * 1103515245 + 12345;
+                buf[i] = (char) (x >> 16);
+        }
+        CrashAnalysis *a = NULL;
+        ASSERT_OK(crash_analyze(buf, n, &a)); /* random bytes */
+        crash_analysis_free(a);
+
+        memset(buf, 0, n); /* NUL bytes */
+        ASSERT_OK(crash_analyze(buf, n, &a));
+        ASSERT_STREQ(a->title, "");
+        crash_analysis_free(a);
+
+        memset(buf, 'A', n); /* one 10 MB line */
+        memcpy(buf + n / 2, "BUG: soft lockup", 16);
+        ASSERT_OK(crash_analyze(buf, n, &a));
+        crash_analysis_free(a);
+
+        /* a 100k-frame stack */
+        FILE *f = fmemopen(buf, n, "w");
+        fprintf(f, "[    1.0] BUG: kernel NULL pointer dereference, address: 0000000000000000\n");
+        fprintf(f, "[    1.0] RIP: 0010:fn+0x1/0x2\n[    1.0] Call Trace:\n");
+        for (int i = 0; i < 100000; i++)
+                fprintf(f, "[    1.0]  frame_%d+0x1/0x2 [mod]\n", i);
+        long used = ftell(f);
+        fclose(f);
+        ASSERT_OK(crash_analyze(buf, (size_t) used, &a));
+        ASSERT_STREQ(a->title, "BUG: unable to handle kernel NULL pointer dereference in fn");
+        ASSERT_TRUE(a->n_frames <= 64);
+        crash_analysis_free(a);
+        free(buf);
+}
