@@ -7,6 +7,7 @@
 #include "kcrashctl.h"
 #include "log.h"
 #include "report-json.h"
+#include "spool.h"
 
 int verb_list(Context *ctx, int argc, char **argv) {
         ReportListEntry *list = NULL;
@@ -34,6 +35,21 @@ int verb_list(Context *ctx, int argc, char **argv) {
                 report_list_free(list, n);
                 free(list);
                 return EXIT_FAILURE_;
+        }
+
+        /* The upload state of each report: attempts, last error, parked. */
+        for (size_t i = 0; i < n; i++) {
+                SpoolState st;
+                if (spool_state_load(offload, list[i].id, &st) < 0)
+                        continue;
+                if (streq(list[i].state, "pending") && st.state == SPOOL_PARKED)
+                        list[i].state = "parked";
+                list[i].attempts = st.attempts;
+                if (st.last_error) {
+                        free(list[i].last_error);
+                        list[i].last_error = TAKE_PTR(st.last_error);
+                }
+                spool_state_done(&st);
         }
 
         if (ctx->json) {

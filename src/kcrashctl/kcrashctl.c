@@ -17,6 +17,7 @@ static const struct {
         { "status", verb_status, "would a crash be caught? armed mechanisms, queue, last test crash" },
         { "test-crash", verb_test_crash, "crash the kernel now (sysrq-c) to test the whole chain" },
         { "collect", verb_collect, "turn pstore records and kdump captures into report ZIPs" },
+        { "submit", verb_submit, "upload the queued reports once (--now ignores the retry backoff)" },
         { "list", verb_list, "list the reports in the offload folder (--json)" },
         { "show", verb_show, "show one report: summary, members, state (--json: its report.json)" },
         { "analyze", verb_analyze, "analyze a kernel log (FILE or stdin): title, type, culprit (--json)" },

@@ -36,6 +36,10 @@ int verb_collect(Context *ctx, int argc, char **argv);
 int verb_list(Context *ctx, int argc, char **argv);
 int verb_show(Context *ctx, int argc, char **argv);
 int verb_analyze(Context *ctx, int argc, char **argv);
+int verb_submit(Context *ctx, int argc, char **argv);
+
+/* Drains the upload queue once; returns an exit status (0, 75, 78, 1). */
+int run_submit_once(Context *ctx, bool quiet_when_idle);
 int verb_status(Context *ctx, int argc, char **argv);
 int verb_test_crash(Context *ctx, int argc, char **argv);
 

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "store.h"
+
+struct Store {
+        sqlite3 *db;
+        char *dir;
+        pthread_mutex_t lock;
+};
+
+static const char schema[] =
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=FULL;"
+        "CREATE TABLE IF NOT EXISTS reports ("
+        " gid TEXT PRIMARY KEY, state TEXT NOT NULL, created INTEGER, updated INTEGER, size INTEGER,"
+        " sha256 TEXT, steamid TEXT, product TEXT, build TEXT, version TEXT, platform TEXT, crash_time INTEGER,"
+        " stack TEXT, note TEXT, remote TEXT, title TEXT, type TEXT, signature TEXT, dup_of TEXT, serial TEXT);"
+        "CREATE INDEX IF NOT EXISTS reports_sha ON reports(sha256);"
+        "CREATE INDEX IF NOT EXISTS reports_sig ON reports(signature);"
+        "CREATE TABLE IF NOT EXISTS rejects (reason TEXT PRIMARY KEY, count INTEGER NOT NULL);";
+
+const char *store_dir(const Store *s) {
+        return s->dir;
+}
+
+int store_open(const char *data_dir, Store **ret) {
+        Store *s = calloc(1, sizeof *s);
+        if (!s)
+                return -ENOMEM;
+        s->dir = strdup(data_dir);
+        _cleanup_free_ char *db = path_join(data_dir, "index.sqlite"), *reports = path_join(data_dir, "reports"),
+                            *incoming = path_join(data_dir, "incoming");
+        if (!s->dir || !db || !reports || !incoming) {
+                store_close(s);
+                return -ENOMEM;
+        }
+        int r = mkdir_p(reports, 0750);
+        if (r >= 0)
+                r = mkdir_p(incoming, 0750);
+        if (r < 0) {
+                store_close(s);
+                return r;
+        }
+        pthread_mutex_init(&s->lock, NULL);
+        if (sqlite3_open(db, &s->db) != SQLITE_OK || sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+                store_close(s);
+                return -EIO;
+        }
+        sqlite3_busy_timeout(s->db, 5000);
+        *ret = s;
+        return 0;
+}
+
+Store *store_close(Store *s) {
+        if (!s)
+                return NULL;
+        if (s->db)
+                sqlite3_close(s->db);
+        free(s->dir);
+        free(s);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
+
+static int exec_bind(Store *s, const char *sql, const char *fmt, ...);
+
+/* Binds arguments by a format: s = text, i = int64. Runs to completion. */
+static int vbind(sqlite3_stmt *st, const char *fmt, va_list ap) {
+        for (int i = 0; fmt && fmt[i]; i++) {
+                int rc;
+                if (fmt[i] == 's') {
+                        const char *v = va_arg(ap, const char *);
+                        rc = v ? sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i + 1);
+                } else
+                        rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+                if (rc != SQLITE_OK)
+                        return -EIO;
+        }
+        return 0;
+}
+
+static int exec_bind(Store *s, const char *sql, const char *fmt, ...) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vbind(st, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+                return rc == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
+        return sqlite3_changes(s->db);
+}
+
+int store_start(Store *s, const char *gid, const StartFields *f) {
+        time_t now = time(NULL);
+        pthread_mutex_lock(&s->lock);
+        int r = exec_bind(s,
+                          "INSERT INTO reports (gid, state, created, updated, size, steamid, product, build, version,"
+                          " platform, crash_time, stack, note, remote) VALUES (?, 'started', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          "siiisssssisss", gid, (int64_t) now, (int64_t) now, (int64_t) f->size, f->steamid, f->product,
+                          f->build, f->version, f->platform, f->crash_time, f->stack, f->note, f->remote);
+        pthread_mutex_unlock(&s->lock);
+        return r < 0 ? r : 0;
+}
+
+int store_slot(Store *s, const char *gid, char state[16], uint64_t *ret_size) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int r = -ENOENT;
+        pthread_mutex_lock(&s->lock);
+        if (sqlite3_prepare_v2(s->db, "SELECT state, size FROM reports WHERE gid = ?", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_bind_text(st, 1, gid, -1, SQLITE_TRANSIENT) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+                snprintf(state, 16, "%s", (const char *) sqlite3_column_text(st, 0));
+                *ret_size = (uint64_t) sqlite3_column_int64(st, 1);
+                r = 0;
+        }
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
+int store_uploaded(Store *s, const char *gid, const char *sha256) {
+        _cleanup_free_ char *part = NULL, *zip = NULL;
+        if (asprintf(&part, "%s/incoming/%s.part", s->dir, gid) < 0 || asprintf(&zip, "%s/reports/%s.zip", s->dir, gid) < 0)
+                return -ENOMEM;
+        pthread_mutex_lock(&s->lock);
+        /* The same ZIP uploaded before (a device that retried after a lost
+         * answer): keep one copy, point the new report at the old one. */
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        char dup[32] = "";
+        if (sqlite3_prepare_v2(s->db, "SELECT gid FROM reports WHERE sha256 = ? AND gid != ? AND dup_of IS NULL LIMIT 1",
+                               -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_bind_text(st, 1, sha256, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+            sqlite3_bind_text(st, 2, gid, -1, SQLITE_TRANSIENT) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                snprintf(dup, sizeof dup, "%s", (const char *) sqlite3_column_text(st, 0));
+        int r;
+        if (dup[0]) {
+                (void) unlink(part);
+                r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, dup_of=?, updated=? WHERE gid=?", "ssis",
+                              sha256, dup, (int64_t) time(NULL), gid);
+        } else {
+                r = rename_durable(part, zip);
+                if (r >= 0)
+                        r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, updated=? WHERE gid=?", "sis",
+                                      sha256, (int64_t) time(NULL), gid);
+        }
+        pthread_mutex_unlock(&s->lock);
+        return r < 0 ? r : 0;
+}
+
+int store_finish(Store *s, const char *gid, const char *title, const char *type, const char *signature) {
+        pthread_mutex_lock(&s->lock);
+        int r = exec_bind(s,
+                          "UPDATE reports SET state='finished', title=?, type=?, signature=?, updated=? "
+                          "WHERE gid=? AND state IN ('uploaded', 'finished')",
+                          "sssis", title, type, signature, (int64_t) time(NULL), gid);
+        pthread_mutex_unlock(&s->lock);
+        if (r == 0)
+                return -ENOENT;
+        return r < 0 ? r : 0;
+}
+
+static char *col(sqlite3_stmt *st, int i) {
+        const unsigned char *t = sqlite3_column_text(st, i);
+        return t ? strdup((const char *) t) : NULL;
+}
+
+#define ROW_COLUMNS                                                                                           \
+        "gid, state, created, updated, size, sha256, steamid, product, build, version, platform, crash_time," \
+        " stack, note, remote, title, type, signature, dup_of, serial"
+
+static void row_read(sqlite3_stmt *st, ReportRow *r) {
+        *r = (ReportRow) {};
+        snprintf(r->gid, sizeof r->gid, "%s", (const char *) sqlite3_column_text(st, 0));
+        snprintf(r->state, sizeof r->state, "%s", (const char *) sqlite3_column_text(st, 1));
+        r->created = sqlite3_column_int64(st, 2);
+        r->updated = sqlite3_column_int64(st, 3);
+        r->size = (uint64_t) sqlite3_column_int64(st, 4);
+        if (sqlite3_column_text(st, 5))
+                snprintf(r->sha256, sizeof r->sha256, "%s", (const char *) sqlite3_column_text(st, 5));
+        r->steamid = col(st, 6);
+        r->product = col(st, 7);
+        r->build = col(st, 8);
+        r->version = col(st, 9);
+        r->platform = col(st, 10);
+        r->crash_time = sqlite3_column_int64(st, 11);
+        r->stack = col(st, 12);
+        r->note = col(st, 13);
+        r->remote = col(st, 14);
+        r->title = col(st, 15);
+        r->type = col(st, 16);
+        r->signature = col(st, 17);
+        r->dup_of = col(st, 18);
+        r->serial = col(st, 19);
+}
+
+void report_row_done(ReportRow *r) {
+        free(r->steamid);
+        free(r->product);
+        free(r->build);
+        free(r->version);
+        free(r->platform);
+        free(r->stack);
+        free(r->note);
+        free(r->remote);
+        free(r->title);
+        free(r->type);
+        free(r->signature);
+        free(r->dup_of);
+        free(r->serial);
+        *r = (ReportRow) {};
+}
+
+void report_rows_free(ReportRow *rows, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                report_row_done(&rows[i]);
+        free(rows);
+}
+
+int store_get(Store *s, const char *gid, ReportRow *ret) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int r = -ENOENT;
+        pthread_mutex_lock(&s->lock);
+        if (sqlite3_prepare_v2(s->db, "SELECT " ROW_COLUMNS " FROM reports WHERE gid = ?", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_bind_text(st, 1, gid, -1, SQLITE_TRANSIENT) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+                row_read(st, ret);
+                r = 0;
+        }
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
+int store_list(Store *s, const ReportFilter *f, ReportRow **ret, size_t *ret_n) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        const char *sql = "SELECT " ROW_COLUMNS " FROM reports WHERE state = 'finished'"
+                          " AND (?1 IS NULL OR steamid = ?1) AND (?2 IS NULL OR product = ?2)"
+                          " AND (?3 IS NULL OR build = ?3) AND (?4 IS NULL OR version = ?4)"
+                          " AND (?5 IS NULL OR instr(title, ?5) > 0) AND (?6 IS NULL OR signature = ?6)"
+                          " AND (?7 = 0 OR crash_time >= ?7) AND (?8 = 0 OR crash_time <= ?8)"
+                          " AND (?9 IS NULL OR serial = ?9 OR instr(note, ?9) > 0)"
+                          " ORDER BY created DESC LIMIT ?10";
+        ReportRow *rows = NULL;
+        size_t n = 0;
+        int r = 0;
+        pthread_mutex_lock(&s->lock);
+        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+                pthread_mutex_unlock(&s->lock);
+                return -EIO;
+        }
+        const char *texts[] = { f->steamid, f->product, f->build, f->version, f->title, f->signature };
+        for (int i = 0; i < 6; i++)
+                texts[i] ? sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i + 1);
+        sqlite3_bind_int64(st, 7, f->since);
+        sqlite3_bind_int64(st, 8, f->until);
+        f->serial ? sqlite3_bind_text(st, 9, f->serial, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, 9);
+        sqlite3_bind_int64(st, 10, f->limit ? f->limit : 1000);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                ReportRow *g = realloc(rows, (n + 1) * sizeof *g);
+                if (!g) {
+                        r = -ENOMEM;
+                        break;
+                }
+                rows = g;
+                row_read(st, &rows[n++]);
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = -EIO;
+        pthread_mutex_unlock(&s->lock);
+        if (r < 0) {
+                report_rows_free(rows, n);
+                return r;
+        }
+        *ret = rows;
+        *ret_n = n;
+        return 0;
+}
+
+void store_count_reject(Store *s, const char *reason) {
+        pthread_mutex_lock(&s->lock);
+        (void) exec_bind(s, "INSERT INTO rejects (reason, count) VALUES (?, 1) "
+                            "ON CONFLICT(reason) DO UPDATE SET count = count + 1", "s", reason);
+        pthread_mutex_unlock(&s->lock);
+}
+
+int store_stats(Store *s, char ***ret_names, int64_t **ret_counts, size_t *ret_n) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        char **names = NULL;
+        int64_t *counts = NULL;
+        size_t n = 0;
+        pthread_mutex_lock(&s->lock);
+        if (sqlite3_prepare_v2(s->db,
+                               "SELECT 'reports.' || state, count(*) FROM reports GROUP BY state "
+                               "UNION ALL SELECT 'rejects.' || reason, count FROM rejects",
+                               -1, &st, NULL) == SQLITE_OK)
+                while (sqlite3_step(st) == SQLITE_ROW) {
+                        char **gn = realloc(names, (n + 1) * sizeof *gn);
+                        if (!gn)
+                                break;
+                        names = gn;
+                        int64_t *gc = realloc(counts, (n + 1) * sizeof *gc);
+                        if (!gc)
+                                break;
+                        counts = gc;
+                        names[n] = col(st, 0);
+                        counts[n++] = sqlite3_column_int64(st, 1);
+                }
+        pthread_mutex_unlock(&s->lock);
+        *ret_names = names;
+        *ret_counts = counts;
+        *ret_n = n;
+        return 0;
+}
+
+int store_sweep(Store *s, int64_t max_age, unsigned *ret_removed) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int64_t cutoff = (int64_t) time(NULL) - max_age;
+        unsigned removed = 0;
+        pthread_mutex_lock(&s->lock);
+        if (sqlite3_prepare_v2(s->db, "SELECT gid, state FROM reports WHERE state IN ('started', 'uploaded') AND updated < ?",
+                               -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_bind_int64(st, 1, cutoff) == SQLITE_OK)
+                while (sqlite3_step(st) == SQLITE_ROW) {
+                        const char *gid = (const char *) sqlite3_column_text(st, 0);
+                        char *p = NULL;
+                        if (asprintf(&p, "%s/incoming/%s.part", s->dir, gid) >= 0) {
+                                (void) unlink(p);
+                                free(p);
+                        }
+                        if (asprintf(&p, "%s/reports/%s.zip", s->dir, gid) >= 0) {
+                                (void) unlink(p);
+                                free(p);
+                        }
+                        removed++;
+                }
+        (void) exec_bind(s, "DELETE FROM reports WHERE state IN ('started', 'uploaded') AND updated < ?", "i", cutoff);
+        pthread_mutex_unlock(&s->lock);
+        *ret_removed = removed;
+        return 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/* The receiver's store: an SQLite index (the only file that includes
+ * sqlite3.h) and the ZIPs under <data>/reports/<gid>.zip. All calls are
+ * serialised by one mutex: the HTTP server runs a thread pool. */
+
+typedef struct Store Store;
+
+typedef struct StartFields {
+        const char *steamid, *product, *build, *version, *platform, *stack, *note;
+        int64_t crash_time;
+        uint64_t size;
+        const char *remote;
+} StartFields;
+
+typedef struct ReportRow {
+        char gid[32];
+        char state[16];
+        int64_t created, updated, crash_time;
+        uint64_t size;
+        char sha256[65];
+        char *steamid, *product, *build, *version, *platform, *stack, *note, *remote, *title, *type, *signature,
+                *dup_of, *serial;
+} ReportRow;
+
+int store_open(const char *data_dir, Store **ret);
+Store *store_close(Store *s);
+const char *store_dir(const Store *s);
+
+int store_start(Store *s, const char *gid, const StartFields *f);
+/* The slot of gid: its state and announced size; -ENOENT if unknown. */
+int store_slot(Store *s, const char *gid, char state[16], uint64_t *ret_size);
+/* PUT done: the ZIP is at <data>/incoming/<gid>.part; store it (dedup by sha256). */
+int store_uploaded(Store *s, const char *gid, const char *sha256);
+int store_finish(Store *s, const char *gid, const char *title, const char *type, const char *signature);
+int store_get(Store *s, const char *gid, ReportRow *ret);
+void report_row_done(ReportRow *r);
+
+typedef struct ReportFilter {
+        const char *steamid, *serial, *product, *build, *version, *title, *signature;
+        int64_t since, until;
+        unsigned limit;
+} ReportFilter;
+
+/* Finished reports matching the filter, newest first. */
+int store_list(Store *s, const ReportFilter *f, ReportRow **ret, size_t *ret_n);
+void report_rows_free(ReportRow *rows, size_t n);
+
+void store_count_reject(Store *s, const char *reason);
+/* JSON-ready counts: states and rejects as "name count" pairs. */
+int store_stats(Store *s, char ***ret_names, int64_t **ret_counts, size_t *ret_n);
+/* Removes Starts never PUT and PUTs never finished, older than max_age. */
+int store_sweep(Store *s, int64_t max_age, unsigned *ret_removed);

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "kcrashctl.h"
+#include "log.h"
+#include "spool.h"
+#include "upload.h"
+
+/* The URLs must be usable before anything is tried: a typo is a
+ * configuration error (78), not a reason to retry forever. */
+static int check_urls(const KcrashConfig *c) {
+        const char *urls[] = { c->submit_start_url, c->submit_finish_url };
+        const char *keys[] = { "SUBMIT_START_URL", "SUBMIT_FINISH_URL" };
+        for (size_t i = 0; i < 2; i++) {
+                if (isempty(urls[i]))
+                        continue;
+                if (strncasecmp(urls[i], "https://", 8) == 0)
+                        continue;
+                if (strncasecmp(urls[i], "http://", 7) == 0 && c->submit_allow_insecure_http)
+                        continue;
+                log_error("%s=\"%s\": only https:// URLs are allowed (http:// needs SUBMIT_ALLOW_INSECURE_HTTP=1).",
+                          keys[i], urls[i]);
+                return EXIT_CONFIG;
+        }
+        return 0;
+}
+
+int run_submit_once(Context *ctx, bool quiet_when_idle) {
+        int r = context_load_config(ctx);
+        if (r != 0)
+                return r;
+        r = check_urls(&ctx->config);
+        if (r != 0)
+                return r;
+        if (upload_global_init() < 0)
+                return log_error("Cannot initialise libcurl."), EXIT_FAILURE_;
+
+        SubmitOptions o = { .root = ctx->root, .config = &ctx->config, .ignore_backoff = ctx->now,
+                            .progress = isatty(STDERR_FILENO) };
+        SubmitResult res = {};
+        r = spool_submit(&o, &res);
+        if (r == -EBUSY) {
+                log_notice("Another submitter is running; leaving the queue to it.");
+                return EXIT_TEMPFAIL;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Cannot submit the queue: %m");
+                return EXIT_FAILURE_;
+        }
+        if (res.disabled) {
+                if (!quiet_when_idle)
+                        log_info("%s.", res.disabled_why);
+                submit_result_done(&res);
+                return EXIT_OK;
+        }
+        for (size_t i = 0; i < res.n_outcomes; i++) {
+                const SubmitOutcome *out = &res.outcomes[i];
+                if (out->ok)
+                        log_info("Sent %s (gid %s).", out->id, strempty(out->gid));
+                else
+                        log_warning("Could not send %s: %s%s", out->id, out->error,
+                                    out->state == SPOOL_PARKED ? "; parked (kept, not retried)" : "; will retry");
+                if (isempty(ctx->root))
+                        (void) journal_log_upload(out->id, out->title, out->signature, out->gid,
+                                                  out->ok ? NULL : out->error);
+        }
+        if (res.over_budget)
+                log_notice("%u report(s) wait for the 24-hour upload budget.", res.over_budget);
+        if (res.waiting && !quiet_when_idle)
+                log_info("%u report(s) wait for their retry time (use --now to try them now).", res.waiting);
+        int status = res.remaining > 0 ? EXIT_TEMPFAIL : EXIT_OK;
+        submit_result_done(&res);
+        return status;
+}
+
+int verb_submit(Context *ctx, int argc, char **argv) {
+        if (argc > 1) {
+                log_error("submit takes no arguments.");
+                return EXIT_USAGE;
+        }
+        return run_submit_once(ctx, false);
+}

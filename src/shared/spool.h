@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+
+/* The upload queue: the ZIPs in <offload>/not_sent_logs/, with a state file per
+ * report in <offload>/.kcrash/upload/<id>.json (written atomically). */
+
+typedef enum SpoolStateKind {
+        SPOOL_PENDING,
+        SPOOL_SENT,
+        SPOOL_PARKED, /* kept, not retried: a permanent error or too many attempts */
+} SpoolStateKind;
+
+typedef struct SpoolState {
+        SpoolStateKind state;
+        unsigned attempts;
+        int64_t next_try;   /* unix time; 0 = now */
+        int64_t last_try;
+        char *last_error;
+        char *gid;
+} SpoolState;
+
+const char *spool_state_to_string(SpoolStateKind k);
+/* -ENOENT when the report has never been tried. */
+int spool_state_load(const char *offload_dir, const char *id, SpoolState *ret);
+int spool_state_save(const char *offload_dir, const char *id, const SpoolState *s);
+void spool_state_done(SpoolState *s);
+
+/* Delay before the next attempt after `attempts` failures: base * 2^(attempts-1)
+ * with +-25 % jitter, capped at max, and never less than the server's Retry-After. */
+int64_t spool_backoff(const KcrashConfig *c, unsigned attempts, long retry_after, double jitter01);
+
+typedef struct SubmitOutcome {
+        char *id;
+        bool ok;
+        char *gid;
+        char *error;
+        char *title;
+        char *signature;
+        SpoolStateKind state;
+} SubmitOutcome;
+
+typedef struct SubmitResult {
+        bool disabled;          /* no URLs, or LOG_SUBMISSION=0 */
+        const char *disabled_why;
+        unsigned sent, failed, parked, waiting, over_budget;
+        unsigned remaining;     /* pending reports left for a later retry */
+        SubmitOutcome *outcomes;
+        size_t n_outcomes;
+        unsigned removed_by_retention;
+} SubmitResult;
+
+typedef struct SubmitOptions {
+        const char *root;
+        const KcrashConfig *config;
+        bool ignore_backoff;    /* --now */
+        bool progress;
+        time_t now;             /* 0 = time(NULL) */
+} SubmitOptions;
+
+/* Drains the queue once. -EBUSY when another submitter holds the lock. */
+int spool_submit(const SubmitOptions *o, SubmitResult *ret);
+void submit_result_done(SubmitResult *r);
+/* Applies OFFLOAD_MAX_SIZE to sent_logs/ (oldest first); returns how many went. */
+int spool_retention(const char *offload_dir, uint64_t max_size, unsigned *ret_removed);

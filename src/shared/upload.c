@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "upload.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(CURL *, curl_easy_cleanup)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all)
+DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose)
+
+int upload_global_init(void) {
+        return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
+}
+
+static void set_reason(UploadResult *r, UploadOutcome o, const char *fmt, ...) {
+        va_list ap;
+        r->outcome = o;
+        va_start(ap, fmt);
+        vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+        va_end(ap);
+}
+
+/* A bounded response body: more than START_ANSWER_MAX_SIZE aborts the transfer. */
+typedef struct Body {
+        char *data;
+        size_t size;
+        bool overflow;
+} Body;
+
+static size_t body_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        Body *b = userdata;
+        size_t n = size * nmemb;
+        if (b->size + n > START_ANSWER_MAX_SIZE) {
+                b->overflow = true;
+                return 0; /* CURLE_WRITE_ERROR */
+        }
+        char *p = realloc(b->data, b->size + n + 1);
+        if (!p)
+                return 0;
+        memcpy(p + b->size, ptr, n);
+        b->size += n;
+        p[b->size] = 0;
+        b->data = p;
+        return n;
+}
+
+static bool transient_status(long status) {
+        return status == 408 || status == 429 || status >= 500;
+}
+
+static bool transient_curl(CURLcode c) {
+        switch (c) {
+        case CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_SEND_ERROR:
+        case CURLE_RECV_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_PARTIAL_FILE:
+        case CURLE_HTTP2:
+        case CURLE_HTTP2_STREAM:
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_AGAIN:
+                return true;
+        default:
+                /* TLS verification failures, refused redirects, bad URLs:
+                 * retrying does not fix them. */
+                return false;
+        }
+}
+
+static int progress_cb(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+        if (ultotal > 0) {
+                int pct = (int) (ulnow * 100 / ultotal);
+                fprintf(stderr, "\rUploading %3d%% [%-40.*s] %lld/%lld bytes", pct, pct * 40 / 100,
+                        "########################################", (long long) ulnow, (long long) ultotal);
+        }
+        return 0;
+}
+
+/* Common options: timeouts, protocol allow-list, redirects within the same scheme. */
+static int easy_setup(CURL *c, const UploadOptions *o, const char *url, Body *body, char *errbuf) {
+        bool https = strncasecmp(url, "https://", 8) == 0;
+        const char *protos = https ? "https" : "http";
+        if (!https && !o->allow_http)
+                return -EPROTONOSUPPORT;
+        if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protos) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, protos) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->stall_timeout) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_WRITEDATA, body) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_USERAGENT, "kcrash/" "0.1") != CURLE_OK)
+                return -EIO;
+        return 0;
+}
+
+/* Runs a prepared handle and classifies the result. Returns true on 2xx. */
+static bool perform(CURL *c, const char *step, Body *body, const char *errbuf, UploadResult *r) {
+        CURLcode cc = curl_easy_perform(c);
+        long status = 0;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        if (cc != CURLE_OK) {
+                if (body->overflow)
+                        set_reason(r, UPLOAD_PERMANENT, "%s: answer larger than %u bytes", step, START_ANSWER_MAX_SIZE);
+                else
+                        set_reason(r, transient_curl(cc) ? UPLOAD_TRANSIENT : UPLOAD_PERMANENT, "%s: %s", step,
+                                   errbuf[0] ? errbuf : curl_easy_strerror(cc));
+                return false;
+        }
+        if (status >= 200 && status < 300)
+                return true;
+        curl_off_t ra = 0;
+        if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+                r->retry_after = (long) MIN(ra, (curl_off_t) 7 * 24 * 3600);
+        set_reason(r, transient_status(status) ? UPLOAD_TRANSIENT : UPLOAD_PERMANENT, "%s: HTTP %ld", step, status);
+        return false;
+}
+
+static char *form_encode(CURL *c, const char *const *names, const char *const *values, size_t n) {
+        char *out = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&out, &size);
+        if (!f)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                char *v = curl_easy_escape(c, values[i], 0);
+                if (!v) {
+                        fclose(f);
+                        free(out);
+                        return NULL;
+                }
+                fprintf(f, "%s%s=%s", i ? "&" : "", names[i], v);
+                curl_free(v);
+        }
+        if (fclose(f) != 0) {
+                free(out);
+                return NULL;
+        }
+        return out;
+}
+
+static bool post_form(const UploadOptions *o, const char *url, const char *step, const char *form, Body *body,
+                      UploadResult *r) {
+        _cleanup_(curl_easy_cleanupp) CURL *c = curl_easy_init();
+        char errbuf[CURL_ERROR_SIZE] = "";
+        if (!c) {
+                set_reason(r, UPLOAD_TRANSIENT, "%s: cannot create a curl handle", step);
+                return false;
+        }
+        if (easy_setup(c, o, url, body, errbuf) < 0) {
+                set_reason(r, UPLOAD_PERMANENT, "%s: URL scheme not allowed: %.100s", step, url);
+                return false;
+        }
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+        /* A redirected POST stays a POST. */
+        curl_easy_setopt(c, CURLOPT_POSTREDIR, (long) CURL_REDIR_POST_ALL);
+        return perform(c, step, body, errbuf, r);
+}
+
+int upload_report(const UploadOptions *o, const UploadFields *fields, const char *zip_path, UploadResult *ret) {
+        UploadResult r = {};
+        _cleanup_(curl_easy_cleanupp) CURL *enc = curl_easy_init();
+        if (!enc)
+                return -ENOMEM;
+
+        _cleanup_(fclosep) FILE *zip = fopen(zip_path, "re");
+        if (!zip)
+                return negative_errno();
+        struct stat st;
+        if (fstat(fileno(zip), &st) < 0)
+                return negative_errno();
+
+        /* Step 1: Start */
+        char size_buf[32];
+        snprintf(size_buf, sizeof size_buf, "%lld", (long long) st.st_size);
+        const char *names[UPLOAD_FIELDS_MAX + 3], *values[UPLOAD_FIELDS_MAX + 3];
+        size_t n = 0;
+        for (size_t i = 0; i < fields->n; i++) {
+                names[n] = fields->names[i];
+                values[n++] = fields->values[i];
+        }
+        names[n] = "have_dump_file", values[n++] = "1";
+        names[n] = "dump_file_size", values[n++] = size_buf;
+        names[n] = "format", values[n++] = "json";
+        _cleanup_free_ char *form = form_encode(enc, names, values, n);
+        if (!form)
+                return -ENOMEM;
+        Body body = {};
+        if (!post_form(o, o->start_url, "Start", form, &body, &r)) {
+                free(body.data);
+                *ret = r;
+                return 0;
+        }
+        StartAnswer a = {};
+        const char *why = NULL;
+        if (start_answer_parse(body.data ? body.data : "", body.size, o->allow_http, &a, &why) < 0) {
+                set_reason(&r, UPLOAD_PERMANENT, "Start: invalid answer: %s", why);
+                free(body.data);
+                *ret = r;
+                return 0;
+        }
+        free(body.data);
+        snprintf(r.gid, sizeof r.gid, "%s", a.gid);
+
+        /* Step 2: PUT the ZIP, streamed from disk */
+        {
+                _cleanup_(curl_easy_cleanupp) CURL *c = curl_easy_init();
+                _cleanup_(curl_slist_free_allp) struct curl_slist *h = NULL;
+                char errbuf[CURL_ERROR_SIZE] = "";
+                Body pb = {};
+                bool ok = false;
+                if (!c || easy_setup(c, o, a.url, &pb, errbuf) < 0) {
+                        set_reason(&r, UPLOAD_PERMANENT, "PUT: URL not allowed");
+                        goto put_done;
+                }
+                for (size_t i = 0; i < a.n_pairs; i++) {
+                        _cleanup_free_ char *line = NULL;
+                        if (asprintf(&line, "%s: %s", a.pairs[i].name, a.pairs[i].value) < 0) {
+                                start_answer_done(&a);
+                                return -ENOMEM;
+                        }
+                        struct curl_slist *nh = curl_slist_append(h, line);
+                        if (!nh) {
+                                start_answer_done(&a);
+                                return -ENOMEM;
+                        }
+                        h = nh;
+                }
+                /* No "Expect: 100-continue" round trip on presigned URLs. */
+                struct curl_slist *nh = curl_slist_append(h, "Expect:");
+                if (nh)
+                        h = nh;
+                curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+                curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+                curl_easy_setopt(c, CURLOPT_READDATA, zip);
+                curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t) st.st_size);
+                if (o->progress) {
+                        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+                        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+                }
+                ok = perform(c, "PUT", &pb, errbuf, &r);
+                if (o->progress)
+                        fputc('\n', stderr);
+        put_done:
+                free(pb.data);
+                if (!ok) {
+                        start_answer_done(&a);
+                        *ret = r;
+                        return 0;
+                }
+        }
+
+        /* Step 3: Finish */
+        const char *fn[] = { "gid" }, *fv[] = { a.gid };
+        _cleanup_free_ char *finish = form_encode(enc, fn, fv, 1);
+        start_answer_done(&a);
+        if (!finish)
+                return -ENOMEM;
+        Body fb = {};
+        bool ok = post_form(o, o->finish_url, "Finish", finish, &fb, &r);
+        free(fb.data);
+        if (ok)
+                r.outcome = UPLOAD_OK;
+        *ret = r;
+        return 0;
+}

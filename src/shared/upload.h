@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "upload-json.h"
+
+/* The three-step upload of PROTOCOL.md through libcurl; the only module that
+ * includes curl/curl.h. */
+
+typedef enum UploadOutcome {
+        UPLOAD_OK,
+        UPLOAD_TRANSIENT, /* connection errors, timeouts, 408, 429, 5xx: retry later */
+        UPLOAD_PERMANENT, /* other 4xx, an invalid answer: park the report */
+} UploadOutcome;
+
+typedef struct UploadOptions {
+        const char *start_url;
+        const char *finish_url;
+        bool allow_http;
+        long connect_timeout;  /* seconds */
+        long stall_timeout;    /* seconds a transfer may make no progress */
+        bool progress;         /* a progress bar on stderr (a terminal) */
+} UploadOptions;
+
+typedef struct UploadResult {
+        UploadOutcome outcome;
+        char reason[256];      /* what failed, at which step */
+        long retry_after;      /* seconds the server asked us to wait, 0 if none */
+        char gid[START_MAX_GID + 1];
+} UploadResult;
+
+/* Must be called once before uploading (curl_global_init). */
+int upload_global_init(void);
+
+/* Runs Start, PUT and Finish for one ZIP. Returns 0 with ret filled for any
+ * outcome; a negative errno only when it could not try at all (ENOMEM, the ZIP
+ * is unreadable). */
+int upload_report(const UploadOptions *o, const UploadFields *fields, const char *zip_path, UploadResult *ret);
