@@ -84,7 +84,7 @@ int start_answer_parse(const char *body, size_t size, bool allow_http, StartAnsw
         }
         _cleanup_free_ char *rewritten = quote_numeric_gid(body, size);
         json_auto_t *root = json_loadb(rewritten ? rewritten : body, rewritten ? size + 2 : size,
-                                       JSON_REJECT_DUPLICATES, &e);
+                                       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
         if (!root)
                 FAIL("answer is not valid JSON");
         json_t *resp = json_object_get(root, "response");

@@ -52,6 +52,10 @@ class ManTest(unittest.TestCase):
         for v in verbs:
             self.assertTrue(re.search(rf"(?m)^\*{v}\*", man), f"kcrashctl(8) does not document verb {v}")
 
+    def test_kcrash_server_options(self):
+        self.check_help_against_page(os.environ.get("KCRASH_SERVER", "build/src/kcrash-server/kcrash-server"),
+                                     "kcrash-server.8")
+
     def test_kcrashd_modes_and_options(self):
         text, man = self.check_help_against_page(KCRASHD, "kcrashd.8")
         self.assertIn("*kcrashd* [_OPTIONS_] *collect*", man)

@@ -1,0 +1,474 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Submission tests over real HTTP on 127.0.0.1: kcrashctl submit against
+kcrash-server (happy path, a server restart mid-upload, 50 devices at once,
+rate limits, old shell clients), and against a server that misbehaves on
+purpose (every hostile case of issue 4)."""
+
+import http.server
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.request
+import zipfile
+
+KCRASHCTL = os.environ.get("KCRASHCTL", "build/src/kcrashctl/kcrashctl")
+SERVER = os.environ.get("KCRASH_SERVER", "build/src/kcrash-server/kcrash-server")
+START = "/ICrashReportService/StartCrashUpload/v1"
+FINISH = "/ICrashReportService/FinishCrashUpload/v1"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_zip(path, rid, payload=b"", title="kernel panic: test"):
+    rep = {"schema": 1, "id": rid, "source": "pstore", "crash_time": 1795335249,
+           "analysis": {"title": title, "type": "DoS", "signature": "v1:0123456789abcdef"},
+           "upload": {"steamid": "76561198000000001", "product": "holo", "build": "20261122.1",
+                      "version": "6.1.0-56-amd64", "platform": "linux", "crash_time": 1795335249,
+                      "stack": "foo+bar\nbaz [mod]", "note": "a & b = c%20 +plus"}}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("report.json", json.dumps(rep))
+        z.writestr("dmesg-pstore.txt", rid.encode() + payload)
+
+
+def make_root(tmp, start_url, finish_url, extra=""):
+    root = tempfile.mkdtemp(dir=tmp)
+    os.makedirs(f"{root}/etc/default")
+    os.makedirs(f"{root}/var/kdump/not_sent_logs")
+    with open(f"{root}/etc/default/kdump", "w") as f:
+        f.write(f"KDUMP_FOLDER=/var/kdump\nSUBMIT_START_URL={start_url}\nSUBMIT_FINISH_URL={finish_url}\n"
+                f"SUBMIT_ALLOW_INSECURE_HTTP=1\nSUBMIT_CONNECT_TIMEOUT=3\nSUBMIT_STALL_TIMEOUT=2\n"
+                f"SUBMIT_BACKOFF_BASE=60\n{extra}")
+    return root
+
+
+def submit(root, *args):
+    return subprocess.run([KCRASHCTL, "--root", root, "submit", *args], capture_output=True, text=True)
+
+
+def listing(root):
+    return json.loads(subprocess.run([KCRASHCTL, "--root", root, "list", "--json"], capture_output=True, text=True,
+                                     check=True).stdout)
+
+
+class ReceiverTest(unittest.TestCase):
+    """kcrashctl submit <-> kcrash-server."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kcrash-submit-")
+        self.data = f"{self.tmp}/store"
+        with open(f"{self.tmp}/token", "w") as f:
+            f.write("t0ken\n")
+        self.port = free_port()
+        self.server = None
+
+    def start_server(self, *extra):
+        self.server = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{self.port}", "--data", self.data,
+                                        "--admin-token-file", f"{self.tmp}/token", *extra],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("kcrash-server did not start")
+
+    def stop_server(self):
+        if self.server:
+            self.server.send_signal(signal.SIGTERM)
+            self.server.wait(timeout=10)
+            self.server = None
+
+    def tearDown(self):
+        self.stop_server()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def root(self, extra=""):
+        base = f"http://127.0.0.1:{self.port}"
+        return make_root(self.tmp, base + START, base + FINISH, extra)
+
+    def api(self, path, token="t0ken"):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.read()
+
+    def finished(self):
+        return json.loads(self.api("/api/reports"))
+
+    def test_happy_path_and_read_side(self):
+        self.start_server()
+        root = self.root()
+        make_zip(f"{root}/var/kdump/not_sent_logs/holo-0-0.202611221530.zip", "holo-0-0.202611221530")
+        p = submit(root)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.listdir(f"{root}/var/kdump/not_sent_logs"), [])
+        self.assertEqual(os.listdir(f"{root}/var/kdump/sent_logs"), ["holo-0-0.202611221530.zip"])
+        self.assertEqual(listing(root)[0]["state"], "sent")
+        reports = self.finished()
+        self.assertEqual(len(reports), 1)
+        r = reports[0]
+        self.assertEqual(r["title"], "kernel panic: test")
+        self.assertEqual(r["steamid"], "76561198000000001")
+        self.assertEqual(r["stack"], "foo+bar\nbaz [mod]", "form fields arrive percent-decoded, + intact")
+        detail = json.loads(self.api(f"/api/reports/{r['gid']}"))
+        self.assertEqual(detail["note"], "a & b = c%20 +plus")
+        self.assertIn("report.json", detail["members"])
+        self.assertEqual(detail["analysis"]["signature"], "v1:0123456789abcdef")
+        z = self.api(f"/api/reports/{r['gid']}/zip")
+        self.assertEqual(zipfile.ZipFile(io.BytesIO(z)).namelist(), ["report.json", "dmesg-pstore.txt"])
+        # filters
+        self.assertEqual(len(json.loads(self.api("/api/reports?product=holo&signature=v1:0123456789abcdef"))), 1)
+        self.assertEqual(len(json.loads(self.api("/api/reports?build=other"))), 0)
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            self.api("/api/reports", token=None)
+        self.assertEqual(e.exception.code, 401)
+        stats = json.loads(self.api("/api/stats"))
+        self.assertEqual(stats["reports.finished"], 1)
+        self.assertEqual(stats["rejects.admin_unauthorized"], 1)
+        # the CLI on the store
+        out = subprocess.run([SERVER, "--data", self.data, "show", r["gid"]], capture_output=True, text=True).stdout
+        self.assertIn("kernel panic: test", out)
+        fetched = f"{self.tmp}/fetched.zip"
+        subprocess.run([SERVER, "--data", self.data, "fetch", r["gid"], fetched], check=True, capture_output=True)
+        self.assertEqual(zipfile.ZipFile(fetched).namelist(), ["report.json", "dmesg-pstore.txt"])
+
+    def test_duplicate_zip_is_stored_once(self):
+        self.start_server()
+        roots = [self.root() for _ in range(2)]
+        for root in roots:
+            make_zip(f"{root}/var/kdump/not_sent_logs/same.zip", "same")
+            self.assertEqual(submit(root).returncode, 0)
+        reports = self.finished()
+        self.assertEqual(len(reports), 2)
+        self.assertEqual(sum(1 for r in reports if r["duplicate_of"]), 1)
+        self.assertEqual(len(os.listdir(f"{self.data}/reports")), 1)
+
+    def test_server_restarted_mid_upload(self):
+        self.start_server()
+        root = self.root("SUBMIT_STALL_TIMEOUT=5\n")
+        make_zip(f"{root}/var/kdump/not_sent_logs/big.zip", "big", os.urandom(300 << 20))
+        proc = subprocess.Popen([KCRASHCTL, "--root", root, "submit"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        # wait until the PUT is under way, then kill the server
+        for _ in range(200):
+            inc = os.listdir(f"{self.data}/incoming") if os.path.isdir(f"{self.data}/incoming") else []
+            if inc and os.path.getsize(f"{self.data}/incoming/{inc[0]}") > 0:
+                break
+            time.sleep(0.02)
+        self.server.kill()
+        self.server.wait()
+        self.server = None
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 75, err)
+        st = listing(root)[0]
+        self.assertEqual(st["state"], "pending")
+        self.assertEqual(st["attempts"], 1)
+        self.assertIn("PUT", st["last_error"])
+        self.start_server()
+        p = submit(root, "--now")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(self.finished()), 1)
+        self.assertEqual(listing(root)[0]["state"], "sent")
+
+    def test_fifty_devices_at_once(self):
+        self.start_server("--rate", "0")
+        roots = []
+        for i in range(50):
+            root = self.root()
+            make_zip(f"{root}/var/kdump/not_sent_logs/dev{i}.zip", f"dev{i}", os.urandom(64 << 10))
+            roots.append(root)
+        procs = [subprocess.Popen([KCRASHCTL, "--root", r, "submit"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE) for r in roots]
+        codes = [p.wait(timeout=300) for p in procs]
+        self.assertEqual(codes, [0] * 50)
+        reports = self.finished()
+        self.assertEqual(len(reports), 50)
+        self.assertEqual(len({r["sha256"] for r in reports}), 50, "every report exactly once")
+
+    def test_rate_limit_answers_429_with_retry_after(self):
+        self.start_server("--rate", "2")
+        root = self.root()
+        for i in range(4):
+            make_zip(f"{root}/var/kdump/not_sent_logs/r{i}.zip", f"r{i}")
+            os.utime(f"{root}/var/kdump/not_sent_logs/r{i}.zip", (1000 + i, 1000 + i))
+        p = submit(root)
+        self.assertEqual(p.returncode, 75)
+        states = {e["id"]: e for e in listing(root)}
+        self.assertEqual(sum(1 for e in states.values() if e["state"] == "sent"), 2)
+        limited = [e for e in states.values() if e["state"] == "pending"]
+        self.assertEqual(len(limited), 2)
+        self.assertIn("HTTP 429", limited[0]["last_error"])
+        stats = json.loads(self.api("/api/stats"))
+        self.assertEqual(stats["rejects.rate_limited"], 2)
+
+    def test_old_shell_client_unencoded_form(self):
+        """SteamOS's script sent unencoded fields: '+' became ' ', and so on."""
+        self.start_server()
+        body = ("steamid=0&have_dump_file=1&dump_file_size=5&product=holo&build=1&version=6.1"
+                "&platform=linux&crash_time=1&stack=a+b c&note=50% done&format=json").encode()
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{START}", data=body, method="POST")
+        with urllib.request.urlopen(req) as r:
+            ans = json.loads(r.read())["response"]
+        self.assertIsInstance(ans["gid"], str)
+        self.assertTrue(1 <= len(ans["headers"]["pairs"]) <= 20)
+        put = urllib.request.Request(ans["url"], data=b"hello", method="PUT",
+                                     headers={p["name"]: p["value"] for p in ans["headers"]["pairs"]})
+        urllib.request.urlopen(put).read()
+        fin = urllib.request.Request(f"http://127.0.0.1:{self.port}{FINISH}", data=f"gid={ans['gid']}".encode(),
+                                     method="POST")
+        urllib.request.urlopen(fin).read()
+        r = json.loads(self.api(f"/api/reports/{ans['gid']}"))
+        self.assertEqual(r["state"], "finished")
+        self.assertEqual(r["note"], "50% done")
+
+    def test_receiver_rejects_bad_requests(self):
+        self.start_server("--max-size", "1000")
+        base = f"http://127.0.0.1:{self.port}"
+
+        def code(url, data=None, method="POST", headers=None):
+            req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+            def parse(b):
+                try:
+                    return json.loads(b or b"{}")
+                except ValueError:
+                    return {}
+            try:
+                with urllib.request.urlopen(req) as r:
+                    return r.status, parse(r.read())
+            except urllib.error.HTTPError as e:
+                return e.code, parse(e.read())
+
+        self.assertEqual(code(base + START, b"have_dump_file=1&dump_file_size=abc")[0], 400)
+        self.assertEqual(code(base + START, b"have_dump_file=1&dump_file_size=5000")[0], 413)
+        status, ans = code(base + START, b"have_dump_file=1&dump_file_size=10")
+        self.assertEqual(status, 200)
+        url = ans["response"]["url"]
+        self.assertEqual(code(url.replace("sig=", "sig=0"), b"0123456789", "PUT")[0], 403)
+        self.assertEqual(code(url, b"01234", "PUT")[0], 400, "PUT bound to the announced size")
+        self.assertEqual(code(base + FINISH, f"gid={ans['response']['gid']}".encode())[0], 409)
+        self.assertEqual(code(base + FINISH, b"gid=999")[0], 404)
+        self.assertEqual(code(url, b"0123456789", "PUT")[0], 200)
+        self.assertEqual(code(url, b"0123456789", "PUT")[0], 409, "a slot takes one PUT")
+        stats = json.loads(self.api("/api/stats"))
+        for reason in ["start_bad_dump_file_size", "start_dump_too_large", "put_bad_signature", "put_size_mismatch",
+                       "finish_before_put", "finish_unknown_gid", "put_slot_used"]:
+            self.assertEqual(stats.get(f"rejects.{reason}"), 1, reason)
+
+
+class Hostile(http.server.BaseHTTPRequestHandler):
+    """Misbehaves according to the first path element: /<mode>/start etc."""
+    protocol_version = "HTTP/1.1"
+    finished_gids = []
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def answer(self, resp):
+        self.send(200, json.dumps({"response": resp}).encode(), [("Content-Type", "application/json")])
+
+    def good(self, mode, **over):
+        r = {"url": f"http://127.0.0.1:{self.server.server_port}/{mode}/put", "gid": "42",
+             "headers": {"pairs": [{"name": "Content-Type", "value": "application/zip"}]}}
+        r.update(over)
+        return r
+
+    def do_POST(self):
+        mode, step = self.path.strip("/").split("/")
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if step == "finish":
+            Hostile.finished_gids.append(body.decode())
+            if mode == "finish500":
+                return self.send(500)
+            return self.send(200, b'{"response":{}}')
+        pairs = lambda n: {"pairs": [{"name": f"X-H{i}", "value": "v"} for i in range(n)]}
+        answers = {
+            "nonjson": lambda: self.send(200, b"<html>hello</html>"),
+            "truncated": lambda: self.send(200, b'{"response": {"url": "http://127.0.0.1/x", "gid": "1", "hea'),
+            "oversized": lambda: self.send(200, b'{"response": {"pad": "' + b"x" * (200 << 10) + b'"}}'),
+            "nourl": lambda: self.answer({"gid": "1", "headers": pairs(1)}),
+            "nogid": lambda: self.answer(self.good(mode, gid=None)),
+            "urlnumber": lambda: self.answer(self.good(mode, url=7)),
+            "file": lambda: self.answer(self.good(mode, url="file:///etc/passwd")),
+            "ftp": lambda: self.answer(self.good(mode, url="ftp://127.0.0.1/x")),
+            "gopher": lambda: self.answer(self.good(mode, url="gopher://127.0.0.1/x")),
+            "zeropairs": lambda: self.answer(self.good(mode, headers=pairs(0))),
+            "manypairs": lambda: self.answer(self.good(mode, headers=pairs(21))),
+            "namespace": lambda: self.answer(self.good(mode, headers={"pairs": [{"name": "X Bad", "value": "v"}]})),
+            "namecolon": lambda: self.answer(self.good(mode, headers={"pairs": [{"name": "X:Bad", "value": "v"}]})),
+            "valuecrlf": lambda: self.answer(self.good(mode, headers={"pairs": [{"name": "X", "value": "a\r\nEvil: 1"}]})),
+            "valuenul": lambda: self.answer(self.good(mode, headers={"pairs": [{"name": "X", "value": "a\u0000b"}]})),
+            "hugegid": lambda: self.send(200, ('{"response": {"url": "http://127.0.0.1:%d/%s/put", '
+                                               '"gid": 123456789012345678901234567890, "headers": {"pairs": '
+                                               '[{"name": "Content-Type", "value": "application/zip"}]}}}'
+                                               % (self.server.server_port, mode)).encode()),
+            "redirscheme": lambda: self.send(302, b"", [("Location", "ftp://127.0.0.1/x")]),
+            "redirloop": lambda: self.send(302, b"", [("Location", self.path)]),
+            "r429": lambda: self.send(429, b"", [("Retry-After", "3600")]),
+            "r503": lambda: self.send(503, b"", [("Retry-After", "120")]),
+            "start500": lambda: self.send(500),
+            "stall": lambda: time.sleep(6),
+        }
+        if mode in answers:
+            return answers[mode]()
+        return self.answer(self.good(mode))
+
+    def do_PUT(self):
+        mode = self.path.strip("/").split("/")[0]
+        n = int(self.headers.get("Content-Length", 0))
+        if mode == "put500":
+            self.rfile.read(n)
+            return self.send(500)
+        if mode == "putreset":
+            self.rfile.read(min(n, 100))
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.rfile.read(n)
+        self.send(200)
+
+
+class HostileServerTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+        cls.port = cls.httpd.server_port
+        threading.Thread(target=cls.httpd.serve_forever, daemon=True).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.httpd.shutdown()
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kcrash-hostile-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def run_mode(self, mode, extra=""):
+        base = f"http://127.0.0.1:{self.port}/{mode}"
+        root = make_root(self.tmp, base + "/start", base + "/finish", extra)
+        make_zip(f"{root}/var/kdump/not_sent_logs/r.zip", "r")
+        p = submit(root)
+        return root, p, listing(root)[0]
+
+    def check_parked(self, mode, why, extra=""):
+        root, p, st = self.run_mode(mode, extra)
+        self.assertEqual(p.returncode, 0, f"{mode}: parked reports do not wait for a retry: {p.stderr}")
+        self.assertEqual(st["state"], "parked", mode)
+        self.assertIn(why, st["last_error"], mode)
+        self.assertTrue(os.path.exists(f"{root}/var/kdump/not_sent_logs/r.zip"), "the ZIP stays")
+        # parked: no retry, even with --now
+        submit(root, "--now")
+        self.assertEqual(listing(root)[0]["attempts"], 1, f"{mode}: no retry storm")
+
+    def check_pending(self, mode, why, extra="", min_delay=30):
+        root, p, st = self.run_mode(mode, extra)
+        self.assertEqual(p.returncode, 75, f"{mode}: {p.stderr}")
+        self.assertEqual(st["state"], "pending", mode)
+        self.assertIn(why, st["last_error"], mode)
+        self.assertTrue(os.path.exists(f"{root}/var/kdump/not_sent_logs/r.zip"))
+        with open(f"{root}/var/kdump/.kcrash/upload/r.json") as f:
+            state = json.load(f)
+        self.assertGreaterEqual(state["next_try"] - state["last_try"], min_delay, f"{mode}: backs off")
+        # a second run before next_try does not retry
+        submit(root)
+        self.assertEqual(listing(root)[0]["attempts"], 1, f"{mode}: no retry storm")
+        return state
+
+    def test_invalid_answers_park(self):
+        for mode, why in [("nonjson", "not valid JSON"), ("truncated", "not valid JSON"),
+                          ("oversized", "larger than"), ("nourl", "no \"url\""), ("nogid", "gid"),
+                          ("urlnumber", "no \"url\""), ("file", "scheme"), ("ftp", "scheme"), ("gopher", "scheme"),
+                          ("zeropairs", "1 to 20"), ("manypairs", "1 to 20"), ("namespace", "HTTP token"),
+                          ("namecolon", "HTTP token"), ("valuecrlf", "CR, LF or NUL"), ("valuenul", "CR, LF or NUL")]:
+            with self.subTest(mode=mode):
+                self.check_parked(mode, why)
+
+    def test_plain_http_url_when_not_allowed(self):
+        # SUBMIT_ALLOW_INSECURE_HTTP=0 with an https Start URL: the http PUT URL is refused
+        root = make_root(self.tmp, "https://127.0.0.1:1/x", "https://127.0.0.1:1/y", "SUBMIT_ALLOW_INSECURE_HTTP=0\n")
+        make_zip(f"{root}/var/kdump/not_sent_logs/r.zip", "r")
+        p = submit(root)
+        self.assertEqual(p.returncode, 75)  # nothing listens on port 1: transient
+        bad = make_root(self.tmp, "http://127.0.0.1:1/x", "http://127.0.0.1:1/y", "SUBMIT_ALLOW_INSECURE_HTTP=0\n")
+        p = submit(bad)
+        self.assertEqual(p.returncode, 78, "an http URL without permission is a configuration error")
+        self.assertIn("SUBMIT_START_URL", p.stderr)
+
+    def test_huge_integer_gid_is_kept_exactly(self):
+        Hostile.finished_gids.clear()
+        root, p, st = self.run_mode("hugegid")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(st["state"], "sent")
+        self.assertIn("gid=123456789012345678901234567890", Hostile.finished_gids)
+
+    def test_redirects(self):
+        self.check_parked("redirscheme", "Start")
+        self.check_parked("redirloop", "Start")
+
+    def test_retry_after(self):
+        st = self.check_pending("r429", "HTTP 429", min_delay=3600)
+        self.assertGreaterEqual(st["next_try"] - st["last_try"], 3600)
+        self.check_pending("r503", "HTTP 503", min_delay=120)
+
+    def test_500_on_each_step(self):
+        self.check_pending("start500", "Start: HTTP 500")
+        self.check_pending("put500", "PUT: HTTP 500")
+        self.check_pending("finish500", "Finish: HTTP 500")
+
+    def test_connection_reset_mid_put(self):
+        self.check_pending("putreset", "PUT")
+
+    def test_stalling_server(self):
+        self.check_pending("stall", "Start")
+
+    def test_tls_failure(self):
+        # https to a plain HTTP port: the TLS handshake fails
+        base = f"https://127.0.0.1:{self.port}/good"
+        root = make_root(self.tmp, base + "/start", base + "/finish")
+        make_zip(f"{root}/var/kdump/not_sent_logs/r.zip", "r")
+        p = submit(root)
+        st = listing(root)[0]
+        self.assertIn(st["state"], ["pending", "parked"])
+        self.assertIn("Start", st["last_error"])
+        self.assertTrue(os.path.exists(f"{root}/var/kdump/not_sent_logs/r.zip"))
+
+    def test_parks_after_max_attempts(self):
+        root, p, st = self.run_mode("start500", "SUBMIT_MAX_ATTEMPTS=2\n")
+        self.assertEqual(st["state"], "pending")
+        submit(root, "--now")
+        self.assertEqual(listing(root)[0]["state"], "parked")
+
+    def test_submission_off(self):
+        root = make_root(self.tmp, "", "")
+        make_zip(f"{root}/var/kdump/not_sent_logs/r.zip", "r")
+        p = submit(root)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("submission is off", p.stderr)
+        self.assertEqual(listing(root)[0]["state"], "pending")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
