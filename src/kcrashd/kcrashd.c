@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "build-config.h"
-#include "kcrashctl.h"
+#include "kcrashd.h"
 #include "log.h"
 
 /* kcrashd: the service side of kcrash. One binary, one mode per unit:
@@ -16,7 +16,8 @@ static void help(void) {
         printf("Usage: kcrashd [OPTIONS] collect|submit\n\n"
                "  collect   turn pstore records and kdump captures into report ZIPs, then remove\n"
                "            the records (run as root, without network)\n"
-               "  submit    upload queued reports (run unprivileged)\n\n"
+               "  submit    upload queued reports, then wait for new ones and for retries\n"
+               "            (a long-running service; never as root)\n\n"
                "Options:\n"
                "  -h --help          show this help\n"
                "     --version       show the version\n"
@@ -65,6 +66,8 @@ int main(int argc, char **argv) {
         const char *mode = argv[optind];
         if (streq(mode, "collect"))
                 r = run_collect(&ctx, false);
+        else if (streq(mode, "submit"))
+                r = run_submit_daemon(&ctx);
         else {
                 log_error("Unknown mode \"%s\"; see kcrashd --help.", mode);
                 r = EXIT_USAGE;

@@ -415,3 +415,32 @@ int spool_submit(const SubmitOptions *o, SubmitResult *ret) {
         *ret = res;
         return 0;
 }
+
+int spool_next_try(const char *offload_dir, int64_t *ret) {
+        _cleanup_free_ char *queue = path_join(offload_dir, OFFLOAD_QUEUE_DIR);
+        QueueEntry *q = NULL;
+        size_t n = 0;
+        if (!queue)
+                return -ENOMEM;
+        int r = list_zips(queue, &q, &n);
+        if (r < 0)
+                return r;
+        bool any = false;
+        int64_t best = 0;
+        for (size_t i = 0; i < n; i++) {
+                SpoolState s = {};
+                int k = spool_state_load(offload_dir, q[i].id, &s);
+                if (k < 0 || s.state == SPOOL_PENDING) {
+                        int64_t t = k < 0 ? 0 : s.next_try;
+                        if (!any || t < best)
+                                best = t;
+                        any = true;
+                }
+                spool_state_done(&s);
+        }
+        free_zips(q, n);
+        if (!any)
+                return -ENOENT;
+        *ret = best;
+        return 0;
+}

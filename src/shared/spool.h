@@ -68,3 +68,7 @@ int spool_submit(const SubmitOptions *o, SubmitResult *ret);
 void submit_result_done(SubmitResult *r);
 /* Applies OFFLOAD_MAX_SIZE to sent_logs/ (oldest first); returns how many went. */
 int spool_retention(const char *offload_dir, uint64_t max_size, unsigned *ret_removed);
+
+/* The earliest next_try of the pending reports in the queue (0 when one is
+ * due now); -ENOENT when nothing is pending. */
+int spool_next_try(const char *offload_dir, int64_t *ret);

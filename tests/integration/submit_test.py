@@ -147,6 +147,46 @@ class ReceiverTest(unittest.TestCase):
         subprocess.run([SERVER, "--data", self.data, "fetch", r["gid"], fetched], check=True, capture_output=True)
         self.assertEqual(zipfile.ZipFile(fetched).namelist(), ["report.json", "dmesg-pstore.txt"])
 
+    def test_daemon_wakes_on_new_reports_and_idles(self):
+        kcrashd = os.environ.get("KCRASHD", "build/src/kcrashd/kcrashd")
+        self.start_server()
+        root = self.root()
+        env = dict(os.environ, KCRASHD_ALLOW_ROOT="1")
+        if os.geteuid() == 0:
+            p = subprocess.run([kcrashd, "--root", root, "submit"], capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("refuses to run as root", p.stderr)
+        d = subprocess.Popen([kcrashd, "--root", root, "submit"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.5)
+            second = subprocess.run([kcrashd, "--root", root, "submit"], env=env, capture_output=True, text=True,
+                                    timeout=30)
+            self.assertNotEqual(second.returncode, 0)
+            self.assertIn("Another kcrashd submit is running", second.stderr)
+
+            def cpu():
+                with open(f"/proc/{d.pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                return int(fields[11]) + int(fields[12])
+
+            before = cpu()
+            time.sleep(2)
+            self.assertLessEqual(cpu() - before, 1, "no CPU while idle")
+            # a new report lands the way the collector writes it: rename into place
+            make_zip(f"{self.tmp}/new.zip", "new")
+            os.rename(f"{self.tmp}/new.zip", f"{root}/var/kdump/not_sent_logs/new.zip")
+            for _ in range(300):
+                if os.path.exists(f"{root}/var/kdump/sent_logs/new.zip"):
+                    break
+                time.sleep(0.1)
+            self.assertTrue(os.path.exists(f"{root}/var/kdump/sent_logs/new.zip"), "uploaded after inotify woke it")
+            self.assertEqual(len(self.finished()), 1)
+        finally:
+            d.send_signal(signal.SIGTERM)
+            d.wait(timeout=10)
+        self.assertEqual(d.returncode, 0)
+
     def test_duplicate_zip_is_stored_once(self):
         self.start_server()
         roots = [self.root() for _ in range(2)]

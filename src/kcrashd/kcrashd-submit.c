@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "fileio.h"
+#include "kcrashd.h"
+#include "log.h"
+#include "spool.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig) {
+        stop = 1;
+}
+
+/* kcrashd submit: drains the queue, then sleeps in poll() until a new ZIP
+ * lands (inotify) or the earliest retry is due. No timers tick while there
+ * is nothing to do. */
+int run_submit_daemon(Context *ctx) {
+        int r = context_load_config(ctx);
+        if (r != 0)
+                return r;
+        /* The uploader speaks to the network: it never runs as root
+         * (kcrash-submit.service gives it its own user). */
+        if (geteuid() == 0 && !getenv("KCRASHD_ALLOW_ROOT")) {
+                log_error("kcrashd submit refuses to run as root; run it as the kcrash user (kcrash-submit.service).");
+                return EXIT_FAILURE_;
+        }
+        _cleanup_free_ char *offload = context_path(ctx, ctx->config.kdump_folder);
+        _cleanup_free_ char *queue = path_join(offload, OFFLOAD_QUEUE_DIR);
+        _cleanup_free_ char *state = path_join(offload, OFFLOAD_STATE_DIR);
+        _cleanup_free_ char *lock = path_join(state, "kcrashd-submit.lock");
+        if (!queue || !state || !lock)
+                return log_oom(), EXIT_FAILURE_;
+        r = mkdir_p(queue, 0755);
+        if (r >= 0)
+                r = mkdir_p(state, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create \"%s\": %m", queue), EXIT_FAILURE_;
+
+        _cleanup_close_ int lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+                log_error("Another kcrashd submit is running (lock \"%s\").", lock);
+                return EXIT_FAILURE_;
+        }
+        _cleanup_close_ int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        if (ino < 0 || inotify_add_watch(ino, queue, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
+                return log_error_errno(negative_errno(), "Cannot watch \"%s\": %m", queue), EXIT_FAILURE_;
+
+        struct sigaction sa = { .sa_handler = on_term };
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        (void) sd_notify(0, "READY=1\nSTATUS=Watching the queue");
+        log_info("Watching \"%s\".", queue);
+
+        bool announced_off = false;
+        while (!stop) {
+                int status = run_submit_once(ctx, announced_off);
+                announced_off = true;
+                if (status == EXIT_CONFIG)
+                        return status;
+
+                int64_t next;
+                int timeout_ms = -1;
+                if (spool_next_try(offload, &next) >= 0) {
+                        int64_t wait = next - (int64_t) time(NULL);
+                        /* The next due report, or in a minute when the lock
+                         * or the budget held it back. */
+                        timeout_ms = (int) (MAX(wait, (int64_t) 60) * 1000);
+                        if (wait > 24 * 3600)
+                                timeout_ms = 24 * 3600 * 1000;
+                }
+                (void) sd_notifyf(0, "STATUS=Idle; next retry in %s", timeout_ms < 0 ? "never (queue empty)" : "a while");
+                struct pollfd p = { .fd = ino, .events = POLLIN };
+                int k = poll(&p, 1, timeout_ms);
+                if (k < 0 && errno != EINTR)
+                        return log_error_errno(negative_errno(), "poll: %m"), EXIT_FAILURE_;
+                char buf[4096];
+                while (read(ino, buf, sizeof buf) > 0)
+                        ; /* drain: one pass over the queue covers every event */
+        }
+        (void) sd_notify(0, "STOPPING=1");
+        return EXIT_OK;
+}
