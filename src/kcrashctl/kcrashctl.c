@@ -14,6 +14,7 @@ static const struct {
         verb_func_t func;
         const char *help;
 } verbs[] = {
+        { "load", verb_load, "arm pstore/ramoops and kdump for this boot (never fails the boot)" },
         { "status", verb_status, "would a crash be caught? armed mechanisms, queue, last test crash" },
         { "test-crash", verb_test_crash, "crash the kernel now (sysrq-c) to test the whole chain" },
         { "collect", verb_collect, "turn pstore records and kdump captures into report ZIPs" },

@@ -29,6 +29,7 @@ const ConfigKey config_keys[] = {
         KEY("RAMOOPS_MEM_SIZE", CONFIG_SIZE, ramoops_mem_size, "5M"),
         KEY("RAMOOPS_RECORD_SIZE", CONFIG_SIZE, ramoops_record_size, "2M"),
         KEY("CRASHKERNEL_SIZE", CONFIG_STRING, crashkernel_size, "256M"),
+        KEY("CAPTURE_INITRD_DIR", CONFIG_STRING, capture_initrd_dir, "/var/lib/kcrash"),
         KEY("PSEUDONYMIZE_IDENTITY", CONFIG_BOOL, pseudonymize_identity, "0"),
         KEY("REDACT_LOGS", CONFIG_BOOL, redact_logs, "0"),
         KEY("SUBMIT_START_URL", CONFIG_STRING, submit_start_url, ""),

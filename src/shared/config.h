@@ -28,6 +28,7 @@ typedef struct KcrashConfig {
         uint64_t ramoops_mem_size;       /* RAMOOPS_MEM_SIZE */
         uint64_t ramoops_record_size;    /* RAMOOPS_RECORD_SIZE */
         char *crashkernel_size;          /* CRASHKERNEL_SIZE */
+        char *capture_initrd_dir;        /* CAPTURE_INITRD_DIR */
         bool pseudonymize_identity;      /* PSEUDONYMIZE_IDENTITY */
         bool redact_logs;                /* REDACT_LOGS */
 

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kcrash-save: runs in the crash kernel's initramfs when /proc/vmcore exists.
+ * Mounts the offload disk, writes crash/<UTC stamp>/ with dmesg.txt (and a
+ * vmcore when FULL_COREDUMP=1), meta.json and its log, "done" last, then
+ * reboots. A watchdog reboots the machine if any step hangs. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "fileio.h"
+#include "log.h"
+
+extern char **environ;
+
+static FILE *save_log;
+static const char *root = NULL;
+static bool no_reboot;
+
+static void say(const char *fmt, ...) _printf_(1, 2);
+static void say(const char *fmt, ...) {
+        va_list ap;
+        char buf[1024];
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        fprintf(stderr, "kcrash-save[%ld.%03ld]: %s\n", (long) ts.tv_sec, ts.tv_nsec / 1000000, buf);
+        if (save_log)
+                fprintf(save_log, "[%ld.%03ld] %s\n", (long) ts.tv_sec, ts.tv_nsec / 1000000, buf);
+}
+
+static _noreturn_ void finish(void) {
+        if (save_log)
+                fflush(save_log);
+        sync();
+        if (no_reboot)
+                exit(0);
+        reboot(RB_AUTOBOOT);
+        _exit(1);
+}
+
+static void watchdog(int sig) {
+        /* async-signal-safe: no stdio */
+        static const char msg[] = "kcrash-save: a step hung; rebooting\n";
+        (void) !write(STDERR_FILENO, msg, sizeof msg - 1);
+        sync();
+        if (no_reboot)
+                _exit(124);
+        reboot(RB_AUTOBOOT);
+        _exit(1);
+}
+
+/* Runs makedumpfile with the configured options; returns its exit status. */
+static int makedumpfile(const char *options, const char *vmcore, const char *out, double *ret_seconds) {
+        const char *prog = getenv("KCRASH_MAKEDUMPFILE") ? getenv("KCRASH_MAKEDUMPFILE") : "makedumpfile";
+        char *argv[32];
+        int n = 0;
+        _cleanup_free_ char *copy = strdup(options);
+        argv[n++] = (char *) prog;
+        char *save = NULL;
+        for (char *w = strtok_r(copy, " \t", &save); w && n < 28; w = strtok_r(NULL, " \t", &save))
+                argv[n++] = w;
+        argv[n++] = (char *) vmcore;
+        argv[n++] = (char *) out;
+        argv[n] = NULL;
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        pid_t pid;
+        if (posix_spawnp(&pid, prog, NULL, NULL, argv, environ) != 0)
+                return 127;
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        *ret_seconds = (double) (b.tv_sec - a.tv_sec) + (double) (b.tv_nsec - a.tv_nsec) / 1e9;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Debian's makedumpfile 1.7.2 has -c (zlib) and -l (lzo) but not -z (zstd):
+ * an option the binary does not list in its help is replaced by -l. */
+static char *adapt_options(const char *options) {
+        char *out = strdup(options);
+        if (!out || !strstr(options, "-z"))
+                return out;
+        const char *prog = getenv("KCRASH_MAKEDUMPFILE") ? getenv("KCRASH_MAKEDUMPFILE") : "makedumpfile";
+        _cleanup_free_ char *cmd = NULL;
+        if (asprintf(&cmd, "%s -h 2>&1", prog) < 0)
+                return out;
+        FILE *p = popen(cmd, "re");
+        bool zstd = false;
+        char line[512];
+        while (p && fgets(line, sizeof line, p))
+                if (strstr(line, "-z") && !strstr(line, "ignored"))
+                        zstd = true;
+        if (p)
+                pclose(p);
+        if (!zstd)
+                for (char *z = strstr(out, "-z"); z; z = strstr(z + 2, "-z"))
+                        z[1] = 'l';
+        return out;
+}
+
+static void help(void) {
+        printf("Usage: kcrash-save [OPTIONS]\n\n"
+               "Saves the crashed kernel's log (and vmcore when FULL_COREDUMP=1) from /proc/vmcore\n"
+               "into KDUMP_FOLDER/crash/<UTC stamp>/ and reboots. Runs in the crash kernel.\n\n"
+               "  -h --help            show this help\n"
+               "     --version         show the version\n"
+               "  -r --root DIR        prefix every path (tests)\n"
+               "  -c --config FILE     configuration (default ROOT/etc/default/kdump)\n"
+               "     --no-mount        the offload folder is already mounted\n"
+               "     --no-reboot       exit instead of rebooting (tests)\n"
+               "     --timeout SECONDS reboot when a step hangs (default 300)\n");
+}
+
+int main(int argc, char **argv) {
+        enum { ARG_VERSION = 0x100, ARG_NO_MOUNT, ARG_NO_REBOOT, ARG_TIMEOUT };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "root", required_argument, NULL, 'r' },
+                { "config", required_argument, NULL, 'c' },
+                { "no-mount", no_argument, NULL, ARG_NO_MOUNT },
+                { "no-reboot", no_argument, NULL, ARG_NO_REBOOT },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                {}
+        };
+        const char *config_path = NULL;
+        bool do_mount = true;
+        unsigned timeout = 300;
+        int c;
+        log_set_program("kcrash-save");
+        while ((c = getopt_long(argc, argv, "hr:c:", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("kcrash-save %s\n", PACKAGE_VERSION);
+                        return 0;
+                case 'r':
+                        root = optarg;
+                        break;
+                case 'c':
+                        config_path = optarg;
+                        break;
+                case ARG_NO_MOUNT:
+                        do_mount = false;
+                        break;
+                case ARG_NO_REBOOT:
+                        no_reboot = true;
+                        break;
+                case ARG_TIMEOUT:
+                        timeout = (unsigned) strtoul(optarg, NULL, 10);
+                        break;
+                default:
+                        return 2;
+                }
+
+        signal(SIGALRM, watchdog);
+        alarm(timeout);
+
+        _cleanup_free_ char *cfg_default = path_in_root(root, "/etc/default/kdump");
+        KcrashConfig cfg;
+        ConfigError e = {};
+        if (config_load(&cfg, config_path ? config_path : cfg_default, NULL, NULL, &e) < 0) {
+                say("configuration error at line %u (%s): %s; using the defaults", e.line, e.key, e.message);
+                config_init_defaults(&cfg);
+        }
+        _cleanup_free_ char *vmcore = path_in_root(root, "/proc/vmcore");
+        if (!file_exists(vmcore)) {
+                say("%s does not exist: not a crash kernel, nothing to save", vmcore);
+                return 0;
+        }
+        _cleanup_free_ char *offload = path_in_root(root, cfg.kdump_folder);
+        if (do_mount && !root) {
+                /* The offload disk, as recorded when the initramfs was built. */
+                (void) mkdir_p(offload, 0755);
+                const char *types[] = { "ext4", "btrfs", "xfs", "vfat" };
+                bool mounted = false;
+                for (size_t i = 0; i < ELEMENTSOF(types) && !mounted; i++)
+                        mounted = mount(cfg.mount_devnode, offload, types[i], 0, NULL) >= 0;
+                if (!mounted)
+                        say("cannot mount %s on %s: %m; saving into the initramfs is pointless, rebooting",
+                            cfg.mount_devnode, offload);
+                if (!mounted)
+                        finish();
+        }
+
+        char stamp[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+        _cleanup_free_ char *dir = NULL, *p = NULL;
+        if (asprintf(&dir, "%s/crash/%s", offload, stamp) < 0 || mkdir_p(dir, 0700) < 0) {
+                say("cannot create %s/crash/%s: %m", offload, stamp);
+                finish();
+        }
+        _cleanup_free_ char *log_path = path_join(dir, "kcrash-save.log");
+        save_log = fopen(log_path, "we");
+        say("kcrash-save %s: saving to %s", PACKAGE_VERSION, dir);
+
+        json_t *meta = json_object();
+        json_object_set_new(meta, "crash_time", json_integer((json_int_t) now));
+        _cleanup_free_ char *rel_path = path_in_root(root, "/proc/sys/kernel/osrelease"), *release = NULL;
+        (void) read_one_line_file(rel_path, &release);
+        json_object_set_new(meta, "capture_kernel", release ? json_string(release) : json_null());
+
+        /* 1. the log: small, always first */
+        _cleanup_free_ char *dmesg_tmp = path_join(dir, "dmesg.txt.incomplete"), *dmesg = path_join(dir, "dmesg.txt");
+        double secs = 0;
+        int rc = makedumpfile(cfg.makedumpfile_dmesg_cmd, vmcore, dmesg_tmp, &secs);
+        say("makedumpfile %s: exit %d in %.2f s", cfg.makedumpfile_dmesg_cmd, rc, secs);
+        json_object_set_new(meta, "dmesg_exit", json_integer(rc));
+        json_object_set_new(meta, "dmesg_seconds", json_real(secs));
+        if (rc == 0 && fsync_path(dmesg_tmp) >= 0 && rename(dmesg_tmp, dmesg) >= 0)
+                ;
+        else
+                say("the dmesg extraction failed; whatever it wrote stays as dmesg.txt.incomplete");
+
+        /* 2. the vmcore, when asked and when it fits */
+        if (cfg.full_coredump) {
+                struct statvfs sv;
+                uint64_t vmsize = 0, free_bytes = 0;
+                struct stat st;
+                if (stat(vmcore, &st) >= 0)
+                        vmsize = (uint64_t) st.st_size;
+                if (statvfs(dir, &sv) >= 0)
+                        free_bytes = (uint64_t) sv.f_bavail * sv.f_frsize;
+                /* -d 31 keeps a few percent of memory (50 MB of a 2 GB
+                 * guest, measured): ask for a tenth, and keep 64 MB free. */
+                uint64_t need = vmsize / 10 + (64ULL << 20);
+                json_object_set_new(meta, "free_bytes", json_integer((json_int_t) free_bytes));
+                if (free_bytes < need) {
+                        say("only %llu bytes free, %llu wanted: vmcore skipped so the disk does not fill up",
+                            (unsigned long long) free_bytes, (unsigned long long) need);
+                        json_object_set_new(meta, "vmcore", json_string("skipped: not enough free space"));
+                } else {
+                        _cleanup_free_ char *opts = adapt_options(cfg.makedumpfile_coredump_cmd);
+                        _cleanup_free_ char *tmp = path_join(dir, "vmcore.incomplete"), *final = path_join(dir, "vmcore");
+                        rc = makedumpfile(opts, vmcore, tmp, &secs);
+                        say("makedumpfile %s: exit %d in %.2f s", opts, rc, secs);
+                        json_object_set_new(meta, "vmcore_exit", json_integer(rc));
+                        json_object_set_new(meta, "vmcore_seconds", json_real(secs));
+                        if (rc == 0 && fsync_path(tmp) >= 0 && rename(tmp, final) >= 0)
+                                json_object_set_new(meta, "vmcore", json_string("vmcore"));
+                        else
+                                json_object_set_new(meta, "vmcore", json_string("failed"));
+                }
+        }
+
+        /* 3. meta.json, the log, then "done" last */
+        _cleanup_free_ char *meta_path = path_join(dir, "meta.json"), *text = json_dumps(meta, JSON_INDENT(2));
+        json_decref(meta);
+        if (text)
+                (void) write_file_atomic(meta_path, text, strlen(text), 0644);
+        say("done");
+        if (save_log) {
+                fflush(save_log);
+                fsync(fileno(save_log));
+                fclose(save_log);
+                save_log = NULL;
+        }
+        _cleanup_free_ char *done = path_join(dir, "done");
+        (void) write_file_atomic(done, "", 0, 0644);
+        (void) fsync_directory_of(dir);
+        if (do_mount && !root)
+                (void) umount(offload);
+        config_done(&cfg);
+        finish();
+}

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <jansson.h>
+#include <linux/kexec.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "collect.h"
+#include "fileio.h"
+#include "kcrashctl.h"
+#include "log.h"
+
+extern char **environ;
+
+/* kcrashctl load: arm pstore and/or kdump early in boot. It never fails the
+ * boot: every problem is logged, recorded in .kcrash/armed.json for
+ * `kcrashctl status`, and the exit status is 0. */
+
+static bool fake_root(const Context *ctx) {
+        return !isempty(ctx->root) && !streq(ctx->root, "/");
+}
+
+static char *read_attr(const Context *ctx, const char *path) {
+        _cleanup_free_ char *p = context_path(ctx, path);
+        char *v = NULL;
+        if (read_one_line_file(p, &v) < 0)
+                return NULL;
+        return v;
+}
+
+static int run_program(const char *const *argv) {
+        pid_t pid;
+        if (posix_spawnp(&pid, argv[0], NULL, NULL, (char *const *) argv, environ) != 0)
+                return -ENOENT;
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return negative_errno();
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+static void set_error(json_t *o, const char *fmt, ...) _printf_(2, 3);
+static void set_error(json_t *o, const char *fmt, ...) {
+        char buf[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        log_warning("%s", buf);
+        json_object_set_new(o, "error", json_string(buf));
+}
+
+static bool arm_pstore(Context *ctx, json_t *o) {
+        _cleanup_free_ char *backend = read_attr(ctx, "/sys/module/pstore/parameters/backend");
+        if (backend && !streq(backend, "(null)") && backend[0]) {
+                /* efi_pstore, or ramoops set up by firmware/device tree. */
+                json_object_set_new(o, "backend", json_string(backend));
+                json_object_set_new(o, "how", json_string("platform backend"));
+                return true;
+        }
+        _cleanup_free_ char *iomem_path = context_path(ctx, "/proc/iomem"), *iomem = NULL;
+        uint64_t start, region;
+        if (read_full_file(iomem_path, 4 << 20, &iomem, NULL) < 0) {
+                set_error(o, "Cannot read %s: pstore is not armed.", iomem_path);
+                return false;
+        }
+        if (iomem_find_ram_buffer(iomem, ctx->config.ramoops_mem_size, &start, &region) < 0) {
+                set_error(o, "No \"RAM buffer\" region of %llu bytes in %s: pstore is not armed.",
+                          (unsigned long long) ctx->config.ramoops_mem_size, iomem_path);
+                return false;
+        }
+        char a[64], m[64], r[64];
+        snprintf(a, sizeof a, "mem_address=0x%llx", (unsigned long long) start);
+        snprintf(m, sizeof m, "mem_size=0x%llx", (unsigned long long) ctx->config.ramoops_mem_size);
+        snprintf(r, sizeof r, "record_size=0x%llx", (unsigned long long) ctx->config.ramoops_record_size);
+        json_object_set_new(o, "mem_address", json_integer((json_int_t) start));
+        json_object_set_new(o, "mem_size", json_integer((json_int_t) ctx->config.ramoops_mem_size));
+        json_object_set_new(o, "record_size", json_integer((json_int_t) ctx->config.ramoops_record_size));
+        json_object_set_new(o, "how", json_string("ramoops in a RAM buffer from /proc/iomem"));
+        if (fake_root(ctx)) {
+                json_object_set_new(o, "backend", json_string("ramoops"));
+                json_object_set_new(o, "note", json_string("fake root: modprobe not run"));
+                return true;
+        }
+        const char *argv[] = { "modprobe", "ramoops", a, m, r, NULL };
+        if (run_program(argv) < 0) {
+                set_error(o, "modprobe ramoops %s %s %s failed: pstore is not armed.", a, m, r);
+                return false;
+        }
+        free(backend);
+        backend = read_attr(ctx, "/sys/module/pstore/parameters/backend");
+        json_object_set_new(o, "backend", backend ? json_string(backend) : json_null());
+        /* systemd mounts pstorefs; a minimal system may not have. */
+        _cleanup_free_ char *dir = context_path(ctx, ctx->config.pstore_dir);
+        (void) mount("pstore", dir, "pstore", 0, NULL);
+        return backend && !streq(backend, "(null)");
+}
+
+static bool arm_kdump(Context *ctx, json_t *o) {
+        _cleanup_free_ char *size_s = read_attr(ctx, "/sys/kernel/kexec_crash_size");
+        uint64_t size = size_s ? strtoull(size_s, NULL, 10) : 0;
+        json_object_set_new(o, "crash_memory", json_integer((json_int_t) size));
+        if (size == 0) {
+                json_object_set_new(o, "error", json_string("no crash memory reserved (crashkernel=)"));
+                return false;
+        }
+        _cleanup_free_ char *release = read_attr(ctx, "/proc/sys/kernel/osrelease");
+        _cleanup_free_ char *running = read_attr(ctx, "/proc/cmdline");
+        _cleanup_free_ char *kernel = NULL, *initrd = NULL, *cmdline = NULL;
+        if (!release || asprintf(&kernel, "/boot/vmlinuz-%s", release) < 0 ||
+            asprintf(&initrd, "%s/kcrash-%s.img", ctx->config.capture_initrd_dir, release) < 0 ||
+            capture_cmdline(running ? running : "", 10, &cmdline) < 0) {
+                set_error(o, "Cannot work out the running kernel.");
+                return false;
+        }
+        _cleanup_free_ char *kpath = context_path(ctx, kernel), *ipath = context_path(ctx, initrd);
+        json_object_set_new(o, "kernel", json_string(kpath));
+        json_object_set_new(o, "initrd", json_string(ipath));
+        json_object_set_new(o, "cmdline", json_string(cmdline));
+        if (!file_exists(ipath)) {
+                set_error(o, "Capture initramfs %s is missing: run `kcrashctl initrd`.", ipath);
+                return false;
+        }
+        if (fake_root(ctx)) {
+                json_object_set_new(o, "method", json_string("none (fake root)"));
+                return true;
+        }
+        _cleanup_close_ int kfd = open(kpath, O_RDONLY | O_CLOEXEC), ifd = open(ipath, O_RDONLY | O_CLOEXEC);
+        if (kfd < 0 || ifd < 0) {
+                set_error(o, "Cannot open %s or %s: %s", kpath, ipath, strerror(errno));
+                return false;
+        }
+        /* kexec_file_load(2) (kernel/kexec_file.c): the kernel verifies and
+         * loads the image itself; no userspace ELF parsing. */
+        long r = syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1, cmdline, (unsigned long) KEXEC_FILE_ON_CRASH);
+        if (r == 0) {
+                json_object_set_new(o, "method", json_string("kexec_file_load"));
+                return true;
+        }
+        int err = errno;
+        log_notice("kexec_file_load refused (%s); trying kexec(8) with the classic syscall.", strerror(err));
+        _cleanup_free_ char *initrd_arg = NULL, *append = NULL;
+        if (asprintf(&initrd_arg, "--initrd=%s", ipath) < 0 || asprintf(&append, "--append=%s", cmdline) < 0)
+                return false;
+        const char *argv[] = { "kexec", "-c", "-p", kpath, initrd_arg, append, NULL };
+        if (run_program(argv) < 0) {
+                set_error(o, "Loading the capture kernel failed: kexec_file_load: %s; kexec -c -p failed too.", strerror(err));
+                return false;
+        }
+        json_object_set_new(o, "method", json_string("kexec -c -p"));
+        return true;
+}
+
+static void grub_autoset(Context *ctx, json_t *o) {
+        _cleanup_free_ char *path = context_path(ctx, "/etc/default/grub"), *text = NULL, *edited = NULL;
+        if (read_full_file(path, 1 << 20, &text, NULL) < 0) {
+                set_error(o, "GRUB_AUTOSET=1 but %s cannot be read.", path);
+                return;
+        }
+        int r = grub_edit(text, ctx->config.grub_autoset, ctx->config.crashkernel_size, &edited);
+        if (r < 0)
+                return;
+        json_object_set_new(o, "changed", json_boolean(r > 0));
+        if (r == 0)
+                return;
+        if (write_file_atomic(path, edited, strlen(edited), 0644) < 0) {
+                set_error(o, "Cannot write %s.", path);
+                return;
+        }
+        log_info("%s crashkernel=%s in %s; it takes effect at the next boot.",
+                 ctx->config.grub_autoset ? "Set" : "Removed", ctx->config.crashkernel_size, path);
+        if (!fake_root(ctx)) {
+                const char *upd[] = { "update-grub", NULL };
+                const char *mk[] = { "grub-mkconfig", "-o", "/boot/grub/grub.cfg", NULL };
+                if (run_program(upd) < 0 && run_program(mk) < 0)
+                        set_error(o, "Could not regenerate grub.cfg (update-grub/grub-mkconfig).");
+        }
+}
+
+int verb_load(Context *ctx, int argc, char **argv) {
+        int r = context_load_config(ctx);
+        if (r != 0)
+                return r == EXIT_CONFIG ? EXIT_OK : r; /* never fail the boot */
+        json_auto_t *armed = json_object();
+        json_t *pstore = json_object(), *kdump = json_object(), *grub = json_object();
+        json_object_set_new(armed, "time", json_integer((json_int_t) time(NULL)));
+        json_object_set_new(armed, "pstore", pstore);
+        json_object_set_new(armed, "kdump", kdump);
+
+        bool p = ctx->config.use_pstore_ram && arm_pstore(ctx, pstore);
+        if (!ctx->config.use_pstore_ram)
+                json_object_set_new(pstore, "error", json_string("USE_PSTORE_RAM=0"));
+        bool k = arm_kdump(ctx, kdump);
+        json_object_set_new(pstore, "armed", json_boolean(p));
+        json_object_set_new(kdump, "armed", json_boolean(k));
+
+        /* Without crash_kexec_post_notifiers the crash kernel runs before
+         * kmsg_dump(), and pstore stays empty after a kdump (measured in the
+         * VM recipe). With both armed, let the panic notifiers run first. */
+        if (p && k) {
+                _cleanup_free_ char *pn = context_path(ctx, "/sys/module/kernel/parameters/crash_kexec_post_notifiers");
+                bool ok = write_file_atomic(pn, "Y", 1, 0644) >= 0;
+                if (!ok) {
+                        int fd = open(pn, O_WRONLY | O_CLOEXEC);
+                        ok = fd >= 0 && write(fd, "Y", 1) == 1;
+                        if (fd >= 0)
+                                close(fd);
+                }
+                json_object_set_new(armed, "crash_kexec_post_notifiers", json_boolean(ok));
+        }
+        _cleanup_free_ char *grub_file = context_path(ctx, "/etc/default/grub");
+        if (ctx->config.grub_autoset || file_exists(grub_file)) {
+                json_object_set_new(armed, "grub", grub);
+                grub_autoset(ctx, grub);
+        } else
+                json_decref(grub);
+
+        _cleanup_free_ char *offload = context_path(ctx, ctx->config.kdump_folder);
+        _cleanup_free_ char *state = path_join(offload, OFFLOAD_STATE_DIR);
+        _cleanup_free_ char *path = path_join(state, "armed.json");
+        _cleanup_free_ char *text = json_dumps(armed, JSON_INDENT(2));
+        if (!path || !text || mkdir_p(state, 0700) < 0 || write_file_atomic(path, text, strlen(text), 0644) < 0)
+                log_warning("Cannot record the armed state in %s.", path ? path : "(state dir)");
+        if (p || k)
+                log_info("Armed: %s%s%s.", p ? "pstore" : "", p && k ? " and " : "", k ? "kdump" : "");
+        else
+                log_warning("Nothing is armed: a kernel crash now would leave no report.");
+        return EXIT_OK;
+}

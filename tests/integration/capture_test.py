@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""kcrashctl load and kcrash-save on fake roots (the VM suite runs them for
+real): arming from /proc/iomem, the armed state, GRUB editing, and the crash
+kernel's collector with a stand-in makedumpfile, down to the report."""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+KCRASHCTL = os.environ.get("KCRASHCTL", "build/src/kcrashctl/kcrashctl")
+SAVE = os.environ.get("KCRASH_SAVE", "build/src/kcrash-save/kcrash-save")
+FIXTURES = os.environ.get("KCRASH_FIXTURES", os.path.join(os.path.dirname(__file__), "..", "fixtures"))
+
+QEMU_IOMEM = """00000000-00000fff : Reserved
+00100000-2fffffff : System RAM
+30000000-304fffff : Persistent Memory (legacy)
+30500000-7ffdffff : System RAM
+"""
+
+FAKE_MAKEDUMPFILE = """#!/bin/sh
+# stand-in for makedumpfile: logs its arguments, writes the fixture's dmesg
+echo "$@" >> "$(dirname "$0")/makedumpfile.args"
+[ "$1" = -h ] && { echo "  -c  zlib"; echo "  -l  lzo"; echo "'-p'/'-z' option will be ignored"; exit 0; }
+eval out=\\${$#}
+[ -n "$SLOW" ] && sleep 4
+case "$*" in
+  *--dump-dmesg*) cat "$FIXTURE_DMESG" > "$out" ;;
+  *) printf 'KDUMP   ' > "$out"; head -c 4096 /dev/zero >> "$out" ;;
+esac
+"""
+
+
+def put(root, path, text):
+    os.makedirs(os.path.dirname(f"{root}{path}"), exist_ok=True)
+    with open(f"{root}{path}", "w") as f:
+        f.write(text)
+
+
+class CaptureTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kcrash-capture-")
+        self.root = f"{self.tmp}/root"
+        put(self.root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nJOURNAL_TAIL_LINES=0\n")
+        put(self.root, "/proc/sys/kernel/osrelease", "6.1.0-56-amd64\n")
+        put(self.root, "/proc/cmdline", "BOOT_IMAGE=/vmlinuz root=/dev/vda ro quiet crashkernel=256M\n")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def ctl(self, *args, check=True):
+        p = subprocess.run([KCRASHCTL, "--root", self.root, *args], capture_output=True, text=True)
+        if check:
+            self.assertEqual(p.returncode, 0, p.stderr)
+        return p
+
+    def armed(self):
+        with open(f"{self.root}/var/kdump/.kcrash/armed.json") as f:
+            return json.load(f)
+
+    def test_load_arms_ramoops_from_iomem(self):
+        put(self.root, "/proc/iomem", QEMU_IOMEM)
+        put(self.root, "/sys/module/pstore/parameters/backend", "(null)\n")
+        p = self.ctl("load")
+        a = self.armed()
+        self.assertTrue(a["pstore"]["armed"])
+        self.assertEqual(a["pstore"]["mem_address"], 0x30000000)
+        self.assertEqual(a["pstore"]["mem_size"], 5 << 20)
+        self.assertFalse(a["kdump"]["armed"])
+        self.assertIn("crashkernel", a["kdump"]["error"])
+        st = json.loads(self.ctl("status", "--json").stdout)
+        self.assertTrue(st["load"]["pstore"]["armed"])
+
+    def test_load_prefers_a_platform_backend(self):
+        put(self.root, "/sys/module/pstore/parameters/backend", "efi_pstore\n")
+        self.ctl("load")
+        self.assertEqual(self.armed()["pstore"]["how"], "platform backend")
+
+    def test_load_never_fails_the_boot(self):
+        put(self.root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nRAMOOPS_MEM_SIZE=1G\n")
+        put(self.root, "/proc/iomem", QEMU_IOMEM)
+        put(self.root, "/sys/kernel/kexec_crash_size", "268435456\n")
+        p = self.ctl("load")
+        self.assertIn("Nothing is armed", p.stderr)
+        a = self.armed()
+        self.assertIn("RAM buffer", a["pstore"]["error"])
+        self.assertIn("kcrashctl initrd", a["kdump"]["error"])
+        self.assertIn("cmdline", a["kdump"])
+        self.assertNotIn("crashkernel=", a["kdump"]["cmdline"])
+        self.assertIn("reset_devices nr_cpus=1 irqpoll", a["kdump"]["cmdline"])
+        # even a broken configuration does not fail the boot
+        put(self.root, "/etc/default/kdump", "FULL_COREDUMP=perhaps\n")
+        self.assertEqual(self.ctl("load", check=False).returncode, 0)
+
+    def test_load_both_sets_post_notifiers(self):
+        put(self.root, "/proc/iomem", QEMU_IOMEM)
+        put(self.root, "/sys/kernel/kexec_crash_size", "268435456\n")
+        put(self.root, "/var/lib/kcrash/kcrash-6.1.0-56-amd64.img", "initrd")
+        put(self.root, "/sys/module/kernel/parameters/crash_kexec_post_notifiers", "N\n")
+        self.ctl("load")
+        a = self.armed()
+        self.assertTrue(a["pstore"]["armed"] and a["kdump"]["armed"])
+        self.assertTrue(a["crash_kexec_post_notifiers"])
+        with open(f"{self.root}/sys/module/kernel/parameters/crash_kexec_post_notifiers") as f:
+            self.assertEqual(f.read(), "Y")
+
+    def test_grub_autoset(self):
+        grub = 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\n'
+        put(self.root, "/etc/default/grub", grub)
+        put(self.root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nGRUB_AUTOSET=1\nCRASHKERNEL_SIZE=384M\n")
+        self.ctl("load")
+        self.ctl("load")
+        with open(f"{self.root}/etc/default/grub") as f:
+            text = f.read()
+        self.assertEqual(text.count("crashkernel=384M"), 1)
+        self.assertTrue(text.startswith(grub))
+        put(self.root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nGRUB_AUTOSET=0\n")
+        self.ctl("load")
+        with open(f"{self.root}/etc/default/grub") as f:
+            self.assertEqual(f.read(), grub)
+
+    def save(self, env_extra=None, *args):
+        mk = f"{self.tmp}/makedumpfile"
+        with open(mk, "w") as f:
+            f.write(FAKE_MAKEDUMPFILE)
+        os.chmod(mk, 0o755)
+        env = dict(os.environ, KCRASH_MAKEDUMPFILE=mk,
+                   FIXTURE_DMESG=f"{FIXTURES}/kdump-module-oops/kdump/dmesg.txt", **(env_extra or {}))
+        put(self.root, "/proc/vmcore", "ELF")
+        return subprocess.run([SAVE, "--root", self.root, "--no-reboot", *args], capture_output=True, text=True,
+                              env=env)
+
+    def capture_dir(self):
+        d = f"{self.root}/var/kdump/crash"
+        stamps = os.listdir(d)
+        self.assertEqual(len(stamps), 1)
+        return f"{d}/{stamps[0]}"
+
+    def test_save_then_collect(self):
+        put(self.root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nFULL_COREDUMP=1\n"
+                                             "MAKEDUMPFILE_COREDUMP_CMD=\"-z -d 31\"\nJOURNAL_TAIL_LINES=0\n")
+        p = self.save()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        d = self.capture_dir()
+        self.assertEqual(sorted(os.listdir(d)), ["dmesg.txt", "done", "kcrash-save.log", "meta.json", "vmcore"])
+        with open(f"{d}/meta.json") as f:
+            meta = json.load(f)
+        self.assertEqual(meta["dmesg_exit"], 0)
+        self.assertEqual(meta["vmcore"], "vmcore")
+        with open(f"{self.tmp}/makedumpfile.args") as f:
+            args = f.read()
+        self.assertIn("-l -d 31", args, "-z is replaced by -l when makedumpfile lacks zstd")
+        out = self.ctl("collect").stdout
+        self.assertIn("BUG: unable to handle kernel NULL pointer dereference in crashme_do_null", out)
+        self.assertEqual(os.listdir(f"{self.root}/var/kdump/crash"), [])
+        self.assertEqual(len(os.listdir(f"{self.root}/var/kdump/vmcores")), 1)
+
+    def test_save_watchdog_and_incomplete_capture(self):
+        p = self.save({"SLOW": "1"}, "--timeout", "1")
+        self.assertEqual(p.returncode, 124, p.stderr)
+        self.assertIn("hung", p.stderr)
+        d = self.capture_dir()
+        self.assertNotIn("done", os.listdir(d))
+        self.ctl("collect")
+        z = os.listdir(f"{self.root}/var/kdump/not_sent_logs")
+        self.assertEqual(len(z), 1)
+        rep = json.loads(self.ctl("show", "--json", z[0][:-4]).stdout)
+        self.assertTrue(rep["incomplete"])
+
+    def test_not_a_crash_kernel(self):
+        p = subprocess.run([SAVE, "--root", self.root, "--no-reboot"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("nothing to save", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
