@@ -136,8 +136,11 @@ int verb_test_crash(Context *ctx, int argc, char **argv) {
         }
 
         /* The id goes into the kernel log, so the crash record carries it. */
-        _cleanup_close_ int kfd = open(kmsg, O_WRONLY | O_CLOEXEC | O_APPEND);
-        if (kfd < 0 || dprintf(kfd, "<2>%s%s, triggered by kcrashctl test-crash\n", TEST_CRASH_LOG_PREFIX, t.id) < 0) {
+        /* One write(2) is one kernel log record (kernel/printk/printk.c, devkmsg_write()). */
+        char line[160];
+        int len = snprintf(line, sizeof line, "<2>%s%s, triggered by kcrashctl test-crash\n", TEST_CRASH_LOG_PREFIX, t.id);
+        _cleanup_close_ int kfd = open(kmsg, O_WRONLY | O_CLOEXEC);
+        if (kfd < 0 || write(kfd, line, (size_t) len) != len) {
                 log_error_errno(negative_errno(), "Cannot write to \"%s\": %m", kmsg);
                 test_crash_done(&t);
                 return EXIT_FAILURE_;
@@ -146,7 +149,7 @@ int verb_test_crash(Context *ctx, int argc, char **argv) {
                "captured, collected and sent.\n", t.id);
         fflush(stdout);
         sync();
-        _cleanup_close_ int sfd = open(sysrq, O_WRONLY | O_CLOEXEC | O_APPEND);
+        _cleanup_close_ int sfd = open(sysrq, O_WRONLY | O_CLOEXEC);
         if (sfd < 0 || write(sfd, "c", 1) != 1) {
                 log_error_errno(negative_errno(), "Cannot write to \"%s\": %m", sysrq);
                 test_crash_done(&t);

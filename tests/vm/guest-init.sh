@@ -1,0 +1,61 @@
+#!/bin/busybox sh
+# /init of the VM test guest: a Debian kernel, busybox, and this build's kcrash
+# programs. The scenario comes from the kernel command line (kcrashvm.mode=).
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /sys/fs/pstore /var/kdump /tmp /run
+mount -t tmpfs tmp /tmp
+up() { cut -d' ' -f1 /proc/uptime; }
+mark() { echo "KCRASHVM[$(up)] $*"; }
+arg() { for w in $(cat /proc/cmdline); do case $w in "$1"=*) echo "${w#*=}"; return;; esac; done; }
+MODE=$(arg kcrashvm.mode)
+mark "init mode=$MODE kernel=$(uname -r)"
+
+for m in virtio_pci virtio_blk ext4 crc32c_generic virtio_net; do modprobe $m 2>/dev/null || mark "modprobe $m failed"; done
+i=0; while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+mount -t ext4 /dev/vda /var/kdump || mark "cannot mount the offload disk"
+ip link set lo up
+ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
+sysctl -w kernel.panic_on_oops=1 >/dev/null 2>&1 || echo 1 > /proc/sys/kernel/panic_on_oops
+
+if [ -e /proc/vmcore ]; then
+        mark "crash kernel: running kcrash-save"
+        /usr/libexec/kcrash/kcrash-save --no-mount --no-reboot --timeout 120
+        mark "kcrash-save exit $?"
+        umount /var/kdump; sync
+        reboot -f
+fi
+
+kcrashctl load 2>&1 | sed 's/^/  /'
+mark "armed: $(kcrashctl status --json | tr -d '\n ' | head -c 300)"
+
+if [ -f /var/kdump/.kcrash/test-crash ]; then
+        mark "second boot: collecting"
+        ls -l /sys/fs/pstore | sed 's/^/  /'
+        kcrashd collect 2>&1 | sed 's/^/  /'
+        mark "collect exit $?"
+        KCRASHD_ALLOW_ROOT=1 kcrashctl submit --now 2>&1 | sed 's/^/  /'
+        mark "submit done"
+        kcrashctl status | sed 's/^/  STATUS /'
+        kcrashctl list --json | tr -d '\n' | sed 's/^/  LIST /'; echo
+        mark "DONE"
+        umount /var/kdump; sync
+        poweroff -f
+fi
+
+case "$MODE" in
+module-*)
+        insmod /lib/modules/crashme.ko
+        mark "crashing with crashme ${MODE#module-}"
+        kcrashctl test-crash --yes >/dev/null 2>&1 </dev/null &
+        sleep 1
+        ;;
+esac
+mark "test crash"
+sync
+kcrashctl test-crash --yes 2>&1 | sed 's/^/  /'
+mark "still alive after test-crash"
+poweroff -f

@@ -1,0 +1,143 @@
+#!/bin/bash
+# The VM suite: crash a real Debian kernel in QEMU (TCG) and check what
+# reaches kcrash-server on the host. Usage: run.sh BUILD_DIR [SCENARIO...]
+# Needs root for nothing; downloads the kernel package on first use into
+# $KCRASH_VM_CACHE (default BUILD_DIR/vm-cache).
+set -euo pipefail
+BUILD=$(cd "$1" && pwd); shift
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+CACHE=${KCRASH_VM_CACHE:-$BUILD/vm-cache}
+SCENARIOS=${*:-ramoops-sysrq}
+mkdir -p "$CACHE"
+log() { printf '[vm %6.1fs] %s\n' "$(( $(date +%s%N) / 1000000 - T0 ))e-3" "$*"; }
+T0=$(( $(date +%s%N) / 1000000 ))
+
+if ! command -v qemu-system-x86_64 >/dev/null || [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
+        echo "########################################################"
+        echo "# VM tests SKIPPED: qemu-system-x86_64 or a static busybox missing"
+        echo "########################################################"
+        exit 77
+fi
+
+# 1. The kernel linux-image-amd64 depends on today, resolved at run time.
+KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+[ -n "$KPKG" ] || { echo "cannot resolve linux-image-amd64's kernel"; exit 1; }
+KVER=${KPKG#linux-image-}
+KDIR=$CACHE/$KVER
+if [ ! -f "$KDIR/boot/vmlinuz-$KVER" ]; then
+        log "downloading $KPKG"
+        (cd "$CACHE" && apt-get download "$KPKG" >/dev/null && mv "${KPKG}"_*.deb "$KPKG.deb")
+        mkdir -p "$KDIR"
+        dpkg-deb --fsys-tarfile "$CACHE/$KPKG.deb" | tar -x -C "$KDIR" --wildcards './boot/vmlinuz-*' \
+                './lib/modules/*/modules.*' './lib/modules/*/kernel/fs/pstore/*' './lib/modules/*/kernel/lib/reed_solomon/*' \
+                './lib/modules/*/kernel/drivers/virtio/*' './lib/modules/*/kernel/drivers/block/virtio_blk.ko' \
+                './lib/modules/*/kernel/fs/ext4/*' './lib/modules/*/kernel/fs/jbd2/*' './lib/modules/*/kernel/fs/mbcache.ko' \
+                './lib/modules/*/kernel/lib/crc16.ko' './lib/modules/*/kernel/crypto/crc32c_generic.ko' \
+                './lib/modules/*/kernel/drivers/net/virtio_net.ko' './lib/modules/*/kernel/drivers/net/net_failover.ko' \
+                './lib/modules/*/kernel/net/core/failover.ko'
+        rm -f "$CACHE/$KPKG.deb"
+fi
+log "kernel $KVER"
+
+# 2. The guest initramfs: busybox, the modules with a modules.dep, this
+#    build's kcrash programs with the libraries they link.
+ST=$(mktemp -d)
+WORK=$(mktemp -d)
+SERVER_PID=
+cleanup() {
+        [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+        rm -rf "$ST" "$WORK"
+}
+trap cleanup EXIT
+mkdir -p "$ST"/{bin,sbin,usr/bin,usr/sbin,usr/libexec/kcrash,etc/default,lib/modules,proc,sys,dev,tmp}
+cp /bin/busybox "$ST/bin/busybox"   # busybox-static: no libraries
+copy_bin() { # binary dest
+        cp "$1" "$ST$2"
+        ldd "$1" | awk '/=>/ {print $3} /^[ \t]*\/lib64\// {print $1}' | while read -r l; do
+                [ -n "$l" ] || continue
+                mkdir -p "$ST$(dirname "$l")"
+                cp -L "$l" "$ST$l"
+        done
+}
+copy_bin "$BUILD/src/kcrashctl/kcrashctl" /usr/bin/kcrashctl
+copy_bin "$BUILD/src/kcrashd/kcrashd" /usr/sbin/kcrashd
+copy_bin "$BUILD/src/kcrash-save/kcrash-save" /usr/libexec/kcrash/kcrash-save
+cp -a "$KDIR/lib/modules/$KVER" "$ST/lib/modules/"
+depmod -b "$ST" "$KVER"
+cp "$SRC/tests/vm/guest-init.sh" "$ST/init"
+chmod +x "$ST/init"
+ln -s /proc/self/mounts "$ST/etc/mtab"
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$ST/etc/default/kdump" <<CONF
+KDUMP_FOLDER=/var/kdump
+PSTORE_DIR=/sys/fs/pstore
+PRODUCT=vmtest
+RAMOOPS_MEM_SIZE=1M
+RAMOOPS_RECORD_SIZE=128K
+JOURNAL_TAIL_LINES=0
+SUBMIT_START_URL=http://10.0.2.2:$PORT/ICrashReportService/StartCrashUpload/v1
+SUBMIT_FINISH_URL=http://10.0.2.2:$PORT/ICrashReportService/FinishCrashUpload/v1
+SUBMIT_ALLOW_INSECURE_HTTP=1
+CONF
+(cd "$ST" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$WORK/initrd.img"
+log "initramfs $(du -h "$WORK/initrd.img" | cut -f1)"
+
+# 3. The receiver on the host.
+"$BUILD/src/kcrash-server/kcrash-server" --listen "127.0.0.1:$PORT" --data "$WORK/store" --rate 0 \
+        --public-url "http://10.0.2.2:$PORT" \
+        >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+
+run_vm() { # log-file timeout append...
+        local out=$1 tmo=$2; shift 2
+        timeout --foreground -k 5 "$tmo" qemu-system-x86_64 -accel tcg -cpu qemu64 -smp 1 -m 1024 \
+                -nodefaults -no-user-config -display none -serial stdio \
+                -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.img" -append "$*" \
+                -drive "file=$WORK/disk.img,format=raw,if=virtio" \
+                -netdev user,id=n0 -device virtio-net-pci,netdev=n0 </dev/null >"$out" 2>&1 || true
+        tr -d '\r' < "$out" > "$out.clean" && mv "$out.clean" "$out"
+}
+
+failed=0
+for sc in $SCENARIOS; do
+        t0=$(date +%s)
+        rm -f "$WORK/disk.img"
+        truncate -s 256M "$WORK/disk.img"
+        mkfs.ext4 -q -F "$WORK/disk.img"
+        before=$("$BUILD/src/kcrash-server/kcrash-server" --data "$WORK/store" list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+        case $sc in
+        ramoops-sysrq)
+                # memmap=1M!ADDR: a legacy persistent-memory range in /proc/iomem,
+                # where `kcrashctl load` finds room for ramoops like on a device.
+                run_vm "$WORK/$sc.log" 120 "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=sysrq"
+                ;;
+        *)
+                echo "unknown scenario $sc"; failed=1; continue ;;
+        esac
+        secs=$(( $(date +%s) - t0 ))
+        sed -n 's/^.*\(KCRASHVM\[.*\)$/  \1/p' "$WORK/$sc.log"
+        ok=1
+        grep -q "KCRASHVM.*DONE" "$WORK/$sc.log" || { echo "  guest did not finish"; ok=0; }
+        grep -q "STATUS Test crash:.*PASSED" "$WORK/$sc.log" || { echo "  status does not say the test crash passed"; ok=0; }
+        list=$("$BUILD/src/kcrash-server/kcrash-server" --data "$WORK/store" list --json)
+        after=$(echo "$list" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+        [ $((after - before)) -eq 1 ] || { echo "  receiver holds $((after - before)) new reports, not 1"; ok=0; }
+        gid=$(echo "$list" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["gid"])' 2>/dev/null || true)
+        if [ -n "$gid" ]; then
+                "$BUILD/src/kcrash-server/kcrash-server" --data "$WORK/store" fetch "$gid" "$WORK/r.zip" >/dev/null
+                got=$(echo "$list" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["title"])')
+                want=$(unzip -p "$WORK/r.zip" 'dmesg-pstore.*' | "$BUILD/src/kcrashctl/kcrashctl" analyze --json |
+                       python3 -c 'import json,sys; print(json.load(sys.stdin)["title"])')
+                echo "  receiver title: $got"
+                [ "$got" = "$want" ] && [ -n "$got" ] || { echo "  title differs from the analyzer's: $want"; ok=0; }
+        fi
+        if [ $ok = 1 ]; then
+                log "PASS $sc (${secs}s)"
+        else
+                log "FAIL $sc (${secs}s); serial log:"
+                tail -n 80 "$WORK/$sc.log"
+                failed=1
+        fi
+done
+exit $failed
