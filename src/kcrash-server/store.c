@@ -49,11 +49,13 @@ int store_open(const char *data_dir, Store **ret) {
                 return r;
         }
         pthread_mutex_init(&s->lock, NULL);
-        if (sqlite3_open(db, &s->db) != SQLITE_OK || sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+        /* The busy timeout first: the CLI may open the store while the
+         * server is creating it. */
+        if (sqlite3_open(db, &s->db) != SQLITE_OK || sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
+            sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
                 store_close(s);
                 return -EIO;
         }
-        sqlite3_busy_timeout(s->db, 5000);
         *ret = s;
         return 0;
 }

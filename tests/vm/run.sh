@@ -88,6 +88,10 @@ log "initramfs $(du -h "$WORK/initrd.img" | cut -f1)"
         --public-url "http://10.0.2.2:$PORT" \
         >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
+for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+        sleep 0.1
+done
 
 run_vm() { # log-file timeout append...
         local out=$1 tmo=$2; shift 2
