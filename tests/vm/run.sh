@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD=$(cd "$1" && pwd); shift
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${KCRASH_VM_CACHE:-$BUILD/vm-cache}
-SCENARIOS=${*:-ramoops-sysrq}
+SCENARIOS=${*:-ramoops-sysrq kdump kdump-pstore}
 mkdir -p "$CACHE"
 log() { printf '[vm %6.1fs] %s\n' "$(( $(date +%s%N) / 1000000 - T0 ))e-3" "$*"; }
 T0=$(( $(date +%s%N) / 1000000 ))
@@ -80,8 +80,15 @@ SUBMIT_START_URL=http://10.0.2.2:$PORT/ICrashReportService/StartCrashUpload/v1
 SUBMIT_FINISH_URL=http://10.0.2.2:$PORT/ICrashReportService/FinishCrashUpload/v1
 SUBMIT_ALLOW_INSECURE_HTTP=1
 CONF
+copy_bin "$(command -v makedumpfile)" /usr/bin/makedumpfile
+# The capture initramfs (what `kcrashctl load` kexecs) is this same image; the
+# first kernel's image carries it and the kernel as a payload.
+(cd "$ST" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$WORK/capture.img"
+mkdir -p "$ST/boot" "$ST/var/lib/kcrash"
+cp "$KDIR/boot/vmlinuz-$KVER" "$ST/boot/"
+cp "$WORK/capture.img" "$ST/var/lib/kcrash/kcrash-$KVER.img"
 (cd "$ST" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$WORK/initrd.img"
-log "initramfs $(du -h "$WORK/initrd.img" | cut -f1)"
+log "initramfs $(du -h "$WORK/initrd.img" | cut -f1) (capture initramfs $(du -h "$WORK/capture.img" | cut -f1))"
 
 # 3. The receiver on the host.
 "$BUILD/src/kcrash-server/kcrash-server" --listen "127.0.0.1:$PORT" --data "$WORK/store" --rate 0 \
@@ -95,7 +102,7 @@ done
 
 run_vm() { # log-file timeout append...
         local out=$1 tmo=$2; shift 2
-        timeout --foreground -k 5 "$tmo" qemu-system-x86_64 -accel tcg -cpu qemu64 -smp 1 -m 1024 \
+        timeout --foreground -k 5 "$tmo" qemu-system-x86_64 -accel tcg -cpu qemu64 -smp 1 -m "${VM_MEM:-1024}" \
                 -nodefaults -no-user-config -display none -serial stdio \
                 -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.img" -append "$*" \
                 -drive "file=$WORK/disk.img,format=raw,if=virtio" \
@@ -116,6 +123,15 @@ for sc in $SCENARIOS; do
                 # where `kcrashctl load` finds room for ramoops like on a device.
                 run_vm "$WORK/$sc.log" 120 "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=sysrq"
                 ;;
+        kdump)
+                # crash memory reserved; no pstore: the crash kernel's kcrash-save writes crash/<stamp>/
+                VM_MEM=1536 run_vm "$WORK/$sc.log" 180 "console=ttyS0 panic=1 crashkernel=256M kcrashvm.mode=sysrq"
+                ;;
+        kdump-pstore)
+                # both armed: one crash captured twice must make one report
+                VM_MEM=1536 run_vm "$WORK/$sc.log" 180 \
+                        "console=ttyS0 panic=1 crashkernel=256M memmap=1M!0x30000000 kcrashvm.mode=sysrq"
+                ;;
         *)
                 echo "unknown scenario $sc"; failed=1; continue ;;
         esac
@@ -131,7 +147,16 @@ for sc in $SCENARIOS; do
         if [ -n "$gid" ]; then
                 "$BUILD/src/kcrash-server/kcrash-server" --data "$WORK/store" fetch "$gid" "$WORK/r.zip" >/dev/null
                 got=$(echo "$list" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["title"])')
-                want=$(unzip -p "$WORK/r.zip" 'dmesg-pstore.*' | "$BUILD/src/kcrashctl/kcrashctl" analyze --json |
+                members=$(unzip -Z1 "$WORK/r.zip")
+                member=$(grep -E '^dmesg-(pstore|kdump)\.' <<<"$members" | head -1)
+                echo "  report members: $(tr '\n' ' ' <<<"$members")"
+                case $sc in
+                kdump*) grep -q '^dmesg-kdump\.' <<<"$members" || { echo "  no kdump dmesg in the report"; ok=0; } ;;
+                esac
+                case $sc in
+                kdump-pstore) grep -q '^dmesg-pstore\.' <<<"$members" || { echo "  no pstore dmesg in the report"; ok=0; } ;;
+                esac
+                want=$(unzip -p "$WORK/r.zip" "$member" | "$BUILD/src/kcrashctl/kcrashctl" analyze --json |
                        python3 -c 'import json,sys; print(json.load(sys.stdin)["title"])')
                 echo "  receiver title: $got"
                 [ "$got" = "$want" ] && [ -n "$got" ] || { echo "  title differs from the analyzer's: $want"; ok=0; }
