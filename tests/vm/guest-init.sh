@@ -38,6 +38,14 @@ if [ -f /var/kdump/.kcrash/test-crash ]; then
         kcrashd collect 2>&1 | sed 's/^/  /'
         mark "collect exit $?"
         KCRASHD_ALLOW_ROOT=1 kcrashctl submit --now 2>&1 | sed 's/^/  /'
+        mark "first submit done"
+        if [ "$MODE" = faults ]; then
+                # the receiver was down; the host brings it up after the
+                # marker above: retry until it takes the report
+                i=0
+                until kcrashctl submit --now >/dev/null 2>&1 || [ $i -ge 90 ]; do sleep 1; i=$((i+1)); done
+                mark "retried $i time(s)"
+        fi
         mark "submit done"
         kcrashctl status | sed 's/^/  STATUS /'
         kcrashctl list --json | tr -d '\n' | sed 's/^/  LIST /'; echo
@@ -47,6 +55,19 @@ if [ -f /var/kdump/.kcrash/test-crash ]; then
 fi
 
 case "$MODE" in
+clean)
+        if [ -f /var/kdump/.vmtest-rebooted ]; then
+                kcrashd collect 2>&1 | sed 's/^/  /'
+                mark "clean reboot collected: $(ls /var/kdump/not_sent_logs 2>/dev/null | wc -l) report(s)"
+                mark "DONE"
+                umount /var/kdump; sync
+                poweroff -f
+        fi
+        touch /var/kdump/.vmtest-rebooted
+        mark "clean reboot"
+        umount /var/kdump; sync
+        reboot -f
+        ;;
 module-*)
         insmod /lib/modules/crashme.ko
         mark "crashing with crashme ${MODE#module-}"

@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD=$(cd "$1" && pwd); shift
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${KCRASH_VM_CACHE:-$BUILD/vm-cache}
-SCENARIOS=${*:-ramoops-sysrq kdump kdump-pstore}
+SCENARIOS=${*:-ramoops-sysrq kdump kdump-pstore faults clean}
 mkdir -p "$CACHE"
 log() { printf '[vm %6.1fs] %s\n' "$(( $(date +%s%N) / 1000000 - T0 ))e-3" "$*"; }
 T0=$(( $(date +%s%N) / 1000000 ))
@@ -91,14 +91,16 @@ cp "$WORK/capture.img" "$ST/var/lib/kcrash/kcrash-$KVER.img"
 log "initramfs $(du -h "$WORK/initrd.img" | cut -f1) (capture initramfs $(du -h "$WORK/capture.img" | cut -f1))"
 
 # 3. The receiver on the host.
-"$BUILD/src/kcrash-server/kcrash-server" --listen "127.0.0.1:$PORT" --data "$WORK/store" --rate 0 \
-        --public-url "http://10.0.2.2:$PORT" \
-        >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-        sleep 0.1
-done
+start_server() {
+        "$BUILD/src/kcrash-server/kcrash-server" --listen "127.0.0.1:$PORT" --data "$WORK/store" --rate 0 \
+                --public-url "http://10.0.2.2:$PORT" >>"$WORK/server.log" 2>&1 &
+        SERVER_PID=$!
+        for _ in $(seq 100); do
+                (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+                sleep 0.1
+        done
+}
+start_server
 
 run_vm() { # log-file timeout append...
         local out=$1 tmo=$2; shift 2
@@ -123,6 +125,20 @@ for sc in $SCENARIOS; do
                 # where `kcrashctl load` finds room for ramoops like on a device.
                 run_vm "$WORK/$sc.log" 120 "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=sysrq"
                 ;;
+        faults)
+                # the receiver is down when the guest first submits
+                kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+                run_vm "$WORK/$sc.log" 180 "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=faults" &
+                vm=$!
+                until grep -q "first submit done" "$WORK/$sc.log" 2>/dev/null || ! kill -0 $vm 2>/dev/null; do sleep 0.5; done
+                grep -q "will retry" "$WORK/$sc.log" || { echo "  the first submit did not fail as it should"; }
+                start_server
+                wait $vm
+                grep -q "will retry" "$WORK/$sc.log" || { echo "  no failed first attempt"; ok_override=0; }
+                ;;
+        clean)
+                run_vm "$WORK/$sc.log" 120 "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=clean"
+                ;;
         kdump)
                 # crash memory reserved; no pstore: the crash kernel's kcrash-save writes crash/<stamp>/
                 VM_MEM=1536 run_vm "$WORK/$sc.log" 180 "console=ttyS0 panic=1 crashkernel=256M kcrashvm.mode=sysrq"
@@ -137,8 +153,16 @@ for sc in $SCENARIOS; do
         esac
         secs=$(( $(date +%s) - t0 ))
         sed -n 's/^.*\(KCRASHVM\[.*\)$/  \1/p' "$WORK/$sc.log"
-        ok=1
+        ok=${ok_override:-1}
+        unset ok_override
         grep -q "KCRASHVM.*DONE" "$WORK/$sc.log" || { echo "  guest did not finish"; ok=0; }
+        if [ "$sc" = clean ]; then
+                grep -q "clean reboot collected: 0 report" "$WORK/$sc.log" || { echo "  a clean reboot made a report"; ok=0; }
+                n=$("$BUILD/src/kcrash-server/kcrash-server" --data "$WORK/store" list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+                [ "$n" = "$before" ] || { echo "  the receiver got a report"; ok=0; }
+                if [ $ok = 1 ]; then log "PASS $sc (${secs}s)"; else log "FAIL $sc (${secs}s)"; tail -n 60 "$WORK/$sc.log"; failed=1; fi
+                continue
+        fi
         grep -q "STATUS Test crash:.*PASSED" "$WORK/$sc.log" || { echo "  status does not say the test crash passed"; ok=0; }
         list=$("$BUILD/src/kcrash-server/kcrash-server" --data "$WORK/store" list --json)
         after=$(echo "$list" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
