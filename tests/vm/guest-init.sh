@@ -32,7 +32,7 @@ fi
 kcrashctl load 2>&1 | sed 's/^/  /'
 mark "armed: $(kcrashctl status --json | tr -d '\n ' | head -c 300)"
 
-if [ -f /var/kdump/.kcrash/test-crash ]; then
+if [ -f /var/kdump/.kcrash/test-crash ] || [ -f /var/kdump/.vmtest-crashed ]; then
         mark "second boot: collecting"
         ls -l /sys/fs/pstore | sed 's/^/  /'
         kcrashd collect 2>&1 | sed 's/^/  /'
@@ -69,10 +69,15 @@ clean)
         reboot -f
         ;;
 module-*)
-        insmod /lib/modules/crashme.ko
+        insmod /lib/modules/crashme.ko || mark "insmod crashme failed"
+        echo 1 > /proc/sys/kernel/panic_on_warn
+        echo 1 > /proc/sys/kernel/softlockup_panic
+        echo 2 > /proc/sys/kernel/watchdog_thresh
+        touch /var/kdump/.vmtest-crashed
+        sync
         mark "crashing with crashme ${MODE#module-}"
-        kcrashctl test-crash --yes >/dev/null 2>&1 </dev/null &
-        sleep 1
+        echo "${MODE#module-}" > /proc/crashme
+        sleep 30
         ;;
 esac
 mark "test crash"

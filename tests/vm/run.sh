@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD=$(cd "$1" && pwd); shift
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${KCRASH_VM_CACHE:-$BUILD/vm-cache}
-SCENARIOS=${*:-ramoops-sysrq kdump kdump-pstore faults clean}
+SCENARIOS=${*:-ramoops-sysrq module-null module-bug module-warn module-softlockup kdump kdump-pstore faults clean}
 mkdir -p "$CACHE"
 log() { printf '[vm %6.1fs] %s\n' "$(( $(date +%s%N) / 1000000 - T0 ))e-3" "$*"; }
 T0=$(( $(date +%s%N) / 1000000 ))
@@ -64,6 +64,19 @@ copy_bin "$BUILD/src/kcrashd/kcrashd" /usr/sbin/kcrashd
 copy_bin "$BUILD/src/kcrash-save/kcrash-save" /usr/libexec/kcrash/kcrash-save
 cp -a "$KDIR/lib/modules/$KVER" "$ST/lib/modules/"
 depmod -b "$ST" "$KVER"
+# The test module, built against the guest kernel's headers when they are
+# installed (scripts/check installs them); the module scenarios need it.
+HDR=/usr/src/linux-headers-$KVER
+if [ ! -d "$HDR" ] && [ "$(id -u)" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "linux-headers-$KVER" >/dev/null 2>&1 || true
+fi
+if [ -d "$HDR" ]; then
+        cp "$SRC/tests/vm/crashme/crashme.c" "$SRC/tests/vm/crashme/Kbuild" "$WORK/"
+        make -s -C "$HDR" M="$WORK" modules >/dev/null 2>&1 && cp "$WORK/crashme.ko" "$ST/lib/modules/" ||
+                log "crashme.ko did not build: module scenarios will fail"
+else
+        log "no $HDR: module scenarios will fail"
+fi
 cp "$SRC/tests/vm/guest-init.sh" "$ST/init"
 chmod +x "$ST/init"
 ln -s /proc/self/mounts "$ST/etc/mtab"
@@ -139,6 +152,9 @@ for sc in $SCENARIOS; do
         clean)
                 run_vm "$WORK/$sc.log" 120 "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=clean"
                 ;;
+        module-*)
+                run_vm "$WORK/$sc.log" 180 "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=$sc"
+                ;;
         kdump)
                 # crash memory reserved; no pstore: the crash kernel's kcrash-save writes crash/<stamp>/
                 VM_MEM=1536 run_vm "$WORK/$sc.log" 180 "console=ttyS0 panic=1 crashkernel=256M kcrashvm.mode=sysrq"
@@ -163,7 +179,10 @@ for sc in $SCENARIOS; do
                 if [ $ok = 1 ]; then log "PASS $sc (${secs}s)"; else log "FAIL $sc (${secs}s)"; tail -n 60 "$WORK/$sc.log"; failed=1; fi
                 continue
         fi
-        grep -q "STATUS Test crash:.*PASSED" "$WORK/$sc.log" || { echo "  status does not say the test crash passed"; ok=0; }
+        case $sc in
+        module-*) ;;  # no test-crash id: the module crashed the kernel itself
+        *) grep -q "STATUS Test crash:.*PASSED" "$WORK/$sc.log" || { echo "  status does not say the test crash passed"; ok=0; } ;;
+        esac
         list=$("$BUILD/src/kcrash-server/kcrash-server" --data "$WORK/store" list --json)
         after=$(echo "$list" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
         [ $((after - before)) -eq 1 ] || { echo "  receiver holds $((after - before)) new reports, not 1"; ok=0; }
@@ -183,6 +202,24 @@ for sc in $SCENARIOS; do
                 want=$(unzip -p "$WORK/r.zip" "$member" | "$BUILD/src/kcrashctl/kcrashctl" analyze --json |
                        python3 -c 'import json,sys; print(json.load(sys.stdin)["title"])')
                 echo "  receiver title: $got"
+                # type, culprit function and module of the module crashes
+                expect=""
+                case $sc in
+                module-null) expect="NULL-POINTER-DEREFERENCE kcrash_test_null crashme" ;;
+                module-bug) expect="BUG kcrash_test_bug crashme" ;;
+                module-warn) expect="WARNING kcrash_test_warn crashme" ;;
+                module-softlockup) expect="HANG" ;;
+                esac
+                if [ -n "$expect" ]; then
+                        gotc=$(unzip -p "$WORK/r.zip" report.json | python3 -c '
+import json, sys
+a = json.load(sys.stdin)["analysis"]
+print(" ".join(x for x in [a["type"], a["frame"], a["module"]] if x) if sys.argv[1] != "HANG" else a["type"],
+      "| frames:", " ".join(a["frames"][:6]))' "$expect")
+                        echo "  analysis: $gotc"
+                        [ "${gotc%% |*}" = "$expect" ] || { echo "  expected: $expect"; ok=0; }
+                        [ "$sc" != module-softlockup ] || grep -q "crashme" <<<"$gotc" || { echo "  crashme not in the frames"; ok=0; }
+                fi
                 [ "$got" = "$want" ] && [ -n "$got" ] || { echo "  title differs from the analyzer's: $want"; ok=0; }
         fi
         if [ $ok = 1 ]; then
