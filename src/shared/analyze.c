@@ -1058,8 +1058,11 @@ static bool run_recipe(Ctx *cx, const Format *fmt_const, size_t at, const Caps *
                 Frame f;
                 bool has;
                 size_t ip = find_ip_line(rep, at, &f, &has);
-                if (has)
+                if (has) {
                         add_candidate(cands, &n, f.name, f.module);
+                        /* The faulting function heads the stack we report. */
+                        cx->frames[cx->n_frames++] = f;
+                }
                 if (fmt->recipe == R_RIP)
                         break;
                 if (fmt->recipe == R_WARN) {
