@@ -80,6 +80,7 @@ fi
 cp "$SRC/tests/vm/guest-init.sh" "$ST/init"
 chmod +x "$ST/init"
 ln -s /proc/self/mounts "$ST/etc/mtab"
+printf 'ID=kcrashvm\nNAME="kcrash VM guest"\nPRETTY_NAME="kcrash VM guest (busybox)"\nBUILD_ID=vmtest-1\n' > "$ST/etc/os-release"
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$ST/etc/default/kdump" <<CONF
@@ -123,6 +124,37 @@ run_vm() { # log-file timeout append...
                 -drive "file=$WORK/disk.img,format=raw,if=virtio" \
                 -netdev user,id=n0 -device virtio-net-pci,netdev=n0 </dev/null >"$out" 2>&1 || true
         tr -d '\r' < "$out" > "$out.clean" && mv "$out.clean" "$out"
+}
+
+# scripts/demo: tell the story of one crash, then show the report the way
+# support staff see it on the receiver.
+demo_show() { # scenario gid
+        local b=$'\e[1m' n=$'\e[0m'
+        echo
+        echo "${b}What happened in the guest (serial console markers):${n}"
+        sed -n 's/^.*KCRASHVM\[\([0-9.]*\)\] \(.*\)$/\1 \2/p' "$WORK/$1.log" | while read -r t msg; do
+                case $msg in
+                init*) echo "  boot          (guest uptime ${t}s): $msg" ;;
+                armed*) echo "  ARMED         kcrashctl load armed ramoops from /proc/iomem" ;;
+                "test crash") echo "  TEST CRASH    kcrashctl test-crash --yes: sysrq-c, the kernel panics, the machine resets" ;;
+                "second boot"*) echo "  REBOOTED      the next boot finds the pstore record" ;;
+                "collect exit 0") echo "  COLLECTED     kcrashd collect made one report ZIP and removed the record" ;;
+                "submit done") echo "  UPLOADED      kcrashctl submit: Start, PUT, Finish to kcrash-server on the host" ;;
+                DONE) echo "  DONE" ;;
+                esac
+        done
+        grep "STATUS Test crash" "$WORK/$1.log" | sed 's/^ *STATUS /  guest says:   /'
+        echo
+        echo "${b}On the receiver (support staff): kcrash-server --data STORE list${n}"
+        "$BUILD/src/kcrash-server/kcrash-server" --data "$WORK/store" list | sed 's/^/  /'
+        echo
+        echo "${b}kcrash-server --data STORE show $2${n}"
+        "$BUILD/src/kcrash-server/kcrash-server" --data "$WORK/store" show "$2" | sed 's/^/  /'
+        echo
+        echo "${b}The crash summary inside the report${n}"
+        unzip -p "$WORK/r.zip" 'crash_summary.*' | sed -n '1,24p' | sed 's/^/  /'
+        echo
+        echo "  Download over HTTP: GET /api/reports/$2/zip with Authorization: Bearer <token>"
 }
 
 failed=0
@@ -221,6 +253,9 @@ print(" ".join(x for x in [a["type"], a["frame"], a["module"]] if x) if sys.argv
                         [ "$sc" != module-softlockup ] || grep -q "crashme" <<<"$gotc" || { echo "  crashme not in the frames"; ok=0; }
                 fi
                 [ "$got" = "$want" ] && [ -n "$got" ] || { echo "  title differs from the analyzer's: $want"; ok=0; }
+        fi
+        if [ -n "${KCRASH_VM_DEMO:-}" ] && [ -n "$gid" ]; then
+                demo_show "$sc" "$gid"
         fi
         if [ $ok = 1 ]; then
                 log "PASS $sc (${secs}s)"
