@@ -15,6 +15,7 @@ static const struct {
         const char *help;
 } verbs[] = {
         { "load", verb_load, "arm pstore/ramoops and kdump for this boot (never fails the boot)" },
+        { "initrd", verb_initrd, "build the capture initramfs (dracut) for the running or a given kernel" },
         { "status", verb_status, "would a crash be caught? armed mechanisms, queue, last test crash" },
         { "test-crash", verb_test_crash, "crash the kernel now (sysrq-c) to test the whole chain" },
         { "collect", verb_collect, "turn pstore records and kdump captures into report ZIPs" },

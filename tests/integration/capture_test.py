@@ -122,6 +122,26 @@ class CaptureTest(unittest.TestCase):
         with open(f"{self.root}/etc/default/grub") as f:
             self.assertEqual(f.read(), grub)
 
+    def test_initrd_builds_and_prunes(self):
+        dracut = f"{self.tmp}/dracut"
+        with open(dracut, "w") as f:
+            f.write('#!/bin/sh\necho "$@" > "$(dirname "$0")/dracut.args"\neval out=\\${$#}\necho image > "$out"\n')
+        os.chmod(dracut, 0o755)
+        os.makedirs(f"{self.root}/lib/modules/6.1.0-56-amd64")
+        put(self.root, "/var/lib/kcrash/kcrash-5.10.0-1-amd64.img", "old")
+        p = subprocess.run([KCRASHCTL, "--root", self.root, "initrd"], capture_output=True, text=True,
+                           env=dict(os.environ, KCRASH_DRACUT=dracut))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.listdir(f"{self.root}/var/lib/kcrash"), ["kcrash-6.1.0-56-amd64.img"])
+        with open(f"{self.tmp}/dracut.args") as f:
+            args = f.read()
+        self.assertIn("--modules base kcrash", args)
+        self.assertIn("--kver 6.1.0-56-amd64", args)
+        p = subprocess.run([KCRASHCTL, "--root", self.root, "initrd", "9.9.9"], capture_output=True, text=True,
+                           env=dict(os.environ, KCRASH_DRACUT=dracut))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("not installed", p.stderr)
+
     def save(self, env_extra=None, *args):
         mk = f"{self.tmp}/makedumpfile"
         with open(mk, "w") as f:

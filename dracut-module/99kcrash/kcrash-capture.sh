@@ -1,0 +1,1 @@
+../../initramfs/kcrash-capture.sh
