@@ -1,0 +1,36 @@
+#!/bin/bash
+# Builds the Debian packages from this tree (dpkg-buildpackage -b), checks
+# them with lintian (no errors) and unpacks them into a scratch root, where
+# every file must sit where systemd and dracut look for it.
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+for t in dpkg-buildpackage dh lintian; do
+        command -v $t >/dev/null || { echo "$t missing: skipped (apt-get install debhelper dpkg-dev lintian)"; exit 77; }
+done
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+mkdir "$W/src"
+(cd "$SRC" && git ls-files -z --cached --others --exclude-standard 2>/dev/null || find . -path ./build -prune -o -type f -print0) |
+        (cd "$SRC" && xargs -0 cp --parents -t "$W/src")
+cd "$W/src"
+dpkg-buildpackage -b -us -uc -Pnocheck >"$W/build.log" 2>&1 || { tail -40 "$W/build.log"; exit 1; }
+ls "$W"/*.deb
+lintian --fail-on error "$W/kcrash_"*_amd64.deb "$W/kcrash-server_"*_amd64.deb 2>&1 | grep -v "running with root" || true
+lintian --fail-on error "$W/kcrash_"*_amd64.deb "$W/kcrash-server_"*_amd64.deb >/dev/null 2>&1 ||
+        { echo "lintian reports errors"; exit 1; }
+R=$W/root
+for d in "$W"/kcrash_*_amd64.deb "$W"/kcrash-server_*_amd64.deb; do dpkg-deb -x "$d" "$R"; done
+unitdir=$(pkg-config --variable=systemdsystemunitdir systemd)
+presetdir=$(pkg-config --variable=systemdsystempresetdir systemd)
+sysusersdir=$(pkg-config --variable=sysusersdir systemd)
+tmpfilesdir=$(pkg-config --variable=tmpfilesdir systemd)
+dracutdir=$(pkg-config --variable=dracutmodulesdir dracut 2>/dev/null || echo /usr/lib/dracut/modules.d)
+fail=0
+for f in /usr/bin/kcrashctl /usr/sbin/kcrashd /usr/libexec/kcrash/kcrash-save /usr/bin/kcrash-server /etc/default/kdump \
+        "$unitdir/kcrash-load.service" "$unitdir/kcrash-collect.service" "$unitdir/kcrash-submit.service" \
+        "$presetdir/80-kcrash.preset" "$sysusersdir/kcrash.conf" "$tmpfilesdir/kcrash.conf" /usr/lib/sysctl.d/50-kcrash.conf \
+        "$dracutdir/99kcrash/module-setup.sh" "$dracutdir/99kcrash/kcrash-capture.sh" \
+        /usr/share/man/man5/kdump.5.gz /usr/share/man/man8/kcrashctl.8.gz /usr/share/man/man8/kcrash-server.8.gz; do
+        if [ -e "$R$f" ]; then echo "ok $f"; else echo "MISSING $f"; fail=1; fi
+done
+exit $fail
