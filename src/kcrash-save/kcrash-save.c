@@ -27,6 +27,7 @@
 extern char **environ;
 
 static FILE *save_log;
+static KcrashConfig cfg;
 static const char *root = NULL;
 static bool no_reboot;
 
@@ -44,14 +45,19 @@ static void say(const char *fmt, ...) {
                 fprintf(save_log, "[%ld.%03ld] %s\n", (long) ts.tv_sec, ts.tv_nsec / 1000000, buf);
 }
 
-static _noreturn_ void finish(void) {
-        if (save_log)
-                fflush(save_log);
+/* Ends the capture: closes the log, syncs, reboots. With --no-reboot
+ * (tests) it returns so that main() unwinds its cleanups. */
+static int finish(void) {
+        if (save_log) {
+                fclose(save_log);
+                save_log = NULL;
+        }
+        config_done(&cfg);
         sync();
         if (no_reboot)
-                exit(0);
+                return 0;
         reboot(RB_AUTOBOOT);
-        _exit(1);
+        return 1;
 }
 
 static void watchdog(int sig) {
@@ -176,7 +182,6 @@ int main(int argc, char **argv) {
         alarm(timeout);
 
         _cleanup_free_ char *cfg_default = path_in_root(root, "/etc/default/kdump");
-        KcrashConfig cfg;
         ConfigError e = {};
         if (config_load(&cfg, config_path ? config_path : cfg_default, NULL, NULL, &e) < 0) {
                 say("configuration error at line %u (%s): %s; using the defaults", e.line, e.key, e.message);
@@ -185,6 +190,7 @@ int main(int argc, char **argv) {
         _cleanup_free_ char *vmcore = path_in_root(root, "/proc/vmcore");
         if (!file_exists(vmcore)) {
                 say("%s does not exist: not a crash kernel, nothing to save", vmcore);
+                config_done(&cfg);
                 return 0;
         }
         _cleanup_free_ char *offload = path_in_root(root, cfg.kdump_folder);
@@ -199,7 +205,7 @@ int main(int argc, char **argv) {
                         say("cannot mount %s on %s: %m; saving into the initramfs is pointless, rebooting",
                             cfg.mount_devnode, offload);
                 if (!mounted)
-                        finish();
+                        return finish();
         }
 
         char stamp[32];
@@ -210,7 +216,7 @@ int main(int argc, char **argv) {
         _cleanup_free_ char *dir = NULL, *p = NULL;
         if (asprintf(&dir, "%s/crash/%s", offload, stamp) < 0 || mkdir_p(dir, 0700) < 0) {
                 say("cannot create %s/crash/%s: %m", offload, stamp);
-                finish();
+                return finish();
         }
         _cleanup_free_ char *log_path = path_join(dir, "kcrash-save.log");
         save_log = fopen(log_path, "we");
@@ -282,6 +288,5 @@ int main(int argc, char **argv) {
         (void) fsync_directory_of(dir);
         if (do_mount && !root)
                 (void) umount(offload);
-        config_done(&cfg);
-        finish();
+        return finish();
 }
