@@ -23,6 +23,7 @@ static const struct {
         { "list", verb_list, "list the reports in the offload folder (--json)" },
         { "show", verb_show, "show one report: summary, members, state (--json: its report.json)" },
         { "analyze", verb_analyze, "analyze a kernel log (FILE or stdin): title, type, culprit (--json)" },
+        { "clean", verb_clean, "apply the retention now: drop the oldest sent reports beyond OFFLOAD_MAX_SIZE" },
         { "config", verb_config, "check the configuration and print every key's value" },
 };
 

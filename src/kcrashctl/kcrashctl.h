@@ -39,6 +39,7 @@ int verb_analyze(Context *ctx, int argc, char **argv);
 int verb_submit(Context *ctx, int argc, char **argv);
 int verb_load(Context *ctx, int argc, char **argv);
 int verb_initrd(Context *ctx, int argc, char **argv);
+int verb_clean(Context *ctx, int argc, char **argv);
 
 /* Drains the upload queue once; returns an exit status (0, 75, 78, 1). */
 int run_submit_once(Context *ctx, bool quiet_when_idle);

@@ -187,6 +187,20 @@ class ReceiverTest(unittest.TestCase):
             d.wait(timeout=10)
         self.assertEqual(d.returncode, 0)
 
+    def test_retention_keeps_unsent_reports(self):
+        self.start_server()
+        root = self.root("OFFLOAD_MAX_SIZE=150000\n")
+        for i in range(3):
+            make_zip(f"{root}/var/kdump/not_sent_logs/s{i}.zip", f"s{i}", os.urandom(60000))
+            os.utime(f"{root}/var/kdump/not_sent_logs/s{i}.zip", (1000 + i, 1000 + i))
+        self.assertEqual(submit(root).returncode, 0)
+        # 3 x 60 KB sent > 150 KB: the oldest sent one went
+        self.assertEqual(sorted(os.listdir(f"{root}/var/kdump/sent_logs")), ["s1.zip", "s2.zip"])
+        make_zip(f"{root}/var/kdump/not_sent_logs/u.zip", "u", os.urandom(200000))
+        p = subprocess.run([KCRASHCTL, "--root", root, "--json", "clean"], capture_output=True, text=True)
+        self.assertEqual(json.loads(p.stdout), {"removed": 2})
+        self.assertEqual(os.listdir(f"{root}/var/kdump/not_sent_logs"), ["u.zip"], "unsent reports stay")
+
     def test_duplicate_zip_is_stored_once(self):
         self.start_server()
         roots = [self.root() for _ in range(2)]

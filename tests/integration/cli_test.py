@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Every kcrashctl verb's exit codes, and its --json output against the
+schema in docs/cli-json.md."""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+KCRASHCTL = os.environ.get("KCRASHCTL", "build/src/kcrashctl/kcrashctl")
+FIXTURES = os.environ.get("KCRASH_FIXTURES", os.path.join(os.path.dirname(__file__), "..", "fixtures"))
+S, I, B, N, O, A = str, int, bool, type(None), dict, list
+
+LIST_SCHEMA = {"id": S, "state": S, "path": S, "crash_time": I, "source": (S, N), "title": (S, N), "type": (S, N),
+               "signature": (S, N), "size": I, "attempts": I, "last_error": (S, N), "vmcore": (S, N)}
+STATUS_SCHEMA = {"armed": B, "pstore": O, "kdump": O, "load": (O, N), "reports": O, "test_crash": (O, N)}
+PSTORE_SCHEMA = {"backend": (S, N), "mounted": B, "ramoops_loaded": B, "ramoops_mem_size": I,
+                 "ramoops_record_size": I, "ramoops_max_reason": I, "records_waiting": I}
+KDUMP_SCHEMA = {"crash_memory": I, "loaded": B, "post_notifiers": B, "captures_waiting": I}
+ANALYZE_SCHEMA = {"title": S, "type": S, "corrupted": B, "frame": (S, N), "module": (S, N), "taint": (S, N),
+                  "kernel": (S, N), "hardware": (S, N), "signature": (S, N), "frames": A}
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="kcrash-cli-")
+        os.makedirs(f"{self.root}/etc/default")
+        os.makedirs(f"{self.root}/sys/fs/pstore")
+        with open(f"{self.root}/etc/default/kdump", "w") as f:
+            f.write("KDUMP_FOLDER=/var/kdump\nJOURNAL_TAIL_LINES=0\n")
+        shutil.copyfile(f"{FIXTURES}/pstore-ramoops-oops-then-panic/pstore/dmesg-ramoops-0",
+                        f"{self.root}/sys/fs/pstore/dmesg-ramoops-0")
+
+    def tearDown(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def run_ctl(self, *args, stdin=None):
+        return subprocess.run([KCRASHCTL, "--root", self.root, *args], capture_output=True, text=True, input=stdin)
+
+    def check(self, obj, schema, where):
+        for k, t in schema.items():
+            self.assertIn(k, obj, f"{where}: no {k}")
+            self.assertIsInstance(obj[k], t, f"{where}.{k}")
+
+    def test_json_outputs_follow_the_schema(self):
+        self.assertEqual(self.run_ctl("collect").returncode, 0)
+        out = json.loads(self.run_ctl("list", "--json").stdout)
+        self.assertEqual(len(out), 1)
+        self.check(out[0], LIST_SCHEMA, "list[0]")
+        st = json.loads(self.run_ctl("status", "--json").stdout)
+        self.check(st, STATUS_SCHEMA, "status")
+        self.check(st["pstore"], PSTORE_SCHEMA, "status.pstore")
+        self.check(st["kdump"], KDUMP_SCHEMA, "status.kdump")
+        with open(f"{FIXTURES}/pstore-ramoops-oops-then-panic/pstore/dmesg-ramoops-1") as f:
+            an = json.loads(self.run_ctl("analyze", "--json", stdin=f.read()).stdout)
+        self.check(an, ANALYZE_SCHEMA, "analyze")
+        self.assertTrue(all(isinstance(x, str) for x in an["frames"]))
+        rep = json.loads(self.run_ctl("show", "--json", out[0]["id"]).stdout)
+        self.assertEqual(rep["schema"], 1)
+        self.assertEqual(json.loads(self.run_ctl("clean", "--json").stdout), {"removed": 0})
+
+    def test_exit_codes(self):
+        self.assertEqual(self.run_ctl().returncode, 2, "no verb")
+        self.assertEqual(self.run_ctl("no-such-verb").returncode, 2)
+        self.assertEqual(self.run_ctl("--no-such-option", "list").returncode, 2)
+        self.assertEqual(self.run_ctl("list", "extra").returncode, 2)
+        self.assertEqual(self.run_ctl("show").returncode, 2)
+        self.assertEqual(self.run_ctl("show", "nope").returncode, 1)
+        self.assertEqual(self.run_ctl("analyze", "/nonexistent").returncode, 1)
+        self.assertEqual(self.run_ctl("test-crash").returncode, 2, "test-crash without --yes and no terminal")
+        for verb in ["--help", "--version"]:
+            self.assertEqual(self.run_ctl(verb).returncode, 0)
+        with open(f"{self.root}/etc/default/kdump", "a") as f:
+            f.write("USE_PSTORE_RAM=maybe\n")
+        for verb in ["collect", "list", "status", "submit", "config", "clean", "initrd"]:
+            self.assertEqual(self.run_ctl(verb).returncode, 78, verb)
+        self.assertEqual(self.run_ctl("load").returncode, 0, "load never fails the boot")
+
+    def test_help_lists_every_verb(self):
+        out = self.run_ctl("--help").stdout
+        for verb in ["status", "test-crash", "load", "initrd", "collect", "submit", "list", "show", "analyze",
+                     "clean", "config"]:
+            self.assertIn(f"  {verb} ", out)
+
+    def test_empty_tree_status_says_nothing_is_armed(self):
+        empty = tempfile.mkdtemp(prefix="kcrash-empty-")
+        try:
+            p = subprocess.run([KCRASHCTL, "--root", empty, "status"], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0)
+            self.assertIn("nothing is armed", p.stdout)
+        finally:
+            shutil.rmtree(empty)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
