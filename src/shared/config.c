@@ -63,7 +63,8 @@ int parse_bool(const char *s, bool *ret) {
         return -EINVAL;
 }
 
-static int parse_uint(const char *s, uint64_t *ret) {
+/* The leading decimal number of s (no sign, no spaces); *ret_end after it. */
+static int parse_leading_uint(const char *s, uint64_t *ret, const char **ret_end) {
         if (!isdigit((unsigned char) s[0]))
                 return -EINVAL;
         char *end;
@@ -71,6 +72,17 @@ static int parse_uint(const char *s, uint64_t *ret) {
         unsigned long long v = strtoull(s, &end, 10);
         if (errno == ERANGE)
                 return -ERANGE;
+        *ret = v;
+        *ret_end = end;
+        return 0;
+}
+
+static int parse_uint(const char *s, uint64_t *ret) {
+        const char *end;
+        uint64_t v;
+        int r = parse_leading_uint(s, &v, &end);
+        if (r < 0)
+                return r;
         if (*end)
                 return -EINVAL;
         *ret = v;
@@ -78,13 +90,11 @@ static int parse_uint(const char *s, uint64_t *ret) {
 }
 
 int parse_size(const char *s, uint64_t *ret) {
-        if (!isdigit((unsigned char) s[0]))
-                return -EINVAL;
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno == ERANGE)
-                return -ERANGE;
+        const char *end;
+        uint64_t v;
+        int r = parse_leading_uint(s, &v, &end);
+        if (r < 0)
+                return r;
         unsigned shift = 0;
         switch (*end) {
         case 0: break;

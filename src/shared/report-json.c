@@ -34,6 +34,15 @@ static json_t *string_array(char **l, size_t n) {
         return a;
 }
 
+/* The pretty-printed, ASCII-only text of o, for files and for terminals. */
+static int dump_pretty(json_t *o, char **ret) {
+        char *text = json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        if (!text)
+                return -ENOMEM;
+        *ret = text;
+        return 0;
+}
+
 static void iso_time(time_t t, char buf[32]) {
         struct tm tm;
         if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
@@ -124,12 +133,7 @@ int report_json_render(const ReportMeta *m, const CrashAnalysis *a, const Archiv
         }
         if (r < 0)
                 return -ENOMEM;
-
-        char *text = json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-        if (!text)
-                return -ENOMEM;
-        *ret_json = text;
-        return 0;
+        return dump_pretty(o, ret_json);
 }
 
 static char *dup_string(json_t *o, const char *key) {
@@ -271,11 +275,7 @@ int report_list_to_json(const ReportListEntry *list, size_t n, char **ret_json) 
                 if (r < 0)
                         return -ENOMEM;
         }
-        char *s = json_dumps(a, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-        if (!s)
-                return -ENOMEM;
-        *ret_json = s;
-        return 0;
+        return dump_pretty(a, ret_json);
 }
 
 int status_to_json(const KcrashStatus *s, char **ret_json) {
@@ -326,9 +326,5 @@ int status_to_json(const KcrashStatus *s, char **ret_json) {
                 r |= set(o, "test_crash", json_null());
         if (r < 0)
                 return -ENOMEM;
-        char *text = json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-        if (!text)
-                return -ENOMEM;
-        *ret_json = text;
-        return 0;
+        return dump_pretty(o, ret_json);
 }
