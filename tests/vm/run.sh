@@ -189,7 +189,10 @@ for sc in $SCENARIOS; do
                 ;;
         kdump)
                 # crash memory reserved; no pstore: the crash kernel's kcrash-save writes crash/<stamp>/
-                VM_MEM=1536 run_vm "$WORK/$sc.log" 180 "console=ttyS0 panic=1 crashkernel=256M kcrashvm.mode=sysrq"
+                VM_MEM=${KCRASH_VM_MEM:-1536} run_vm "$WORK/$sc.log" 180 \
+                        "console=ttyS0 panic=1 crashkernel=${KCRASH_VM_CRASHKERNEL:-256M} kcrashvm.mode=sysrq"
+                # crash -> done: the crash kernel's uptime when kcrash-save finished
+                sed -n 's/.*KCRASHVM\[\([0-9.]*\)\] kcrash-save exit.*/  crash kernel uptime at done: \1 s/p' "$WORK/$sc.log"
                 ;;
         kdump-pstore)
                 # both armed: one crash captured twice must make one report
