@@ -42,8 +42,8 @@ int verb_list(Context *ctx, int argc, char **argv) {
                 SpoolState st;
                 if (spool_state_load(offload, list[i].id, &st) < 0)
                         continue;
-                if (streq(list[i].state, "pending") && st.state == SPOOL_PARKED)
-                        list[i].state = "parked";
+                if (streq(list[i].state, "pending") && st.state != SPOOL_PENDING)
+                        list[i].state = spool_state_to_string(st.state);
                 list[i].attempts = st.attempts;
                 if (st.last_error) {
                         free(list[i].last_error);

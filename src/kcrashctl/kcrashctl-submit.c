@@ -58,7 +58,8 @@ int run_submit_once(Context *ctx, bool quiet_when_idle) {
         for (size_t i = 0; i < res.n_outcomes; i++) {
                 const SubmitOutcome *out = &res.outcomes[i];
                 if (out->ok)
-                        log_info("Sent %s (gid %s).", out->id, strempty(out->gid));
+                        log_info("Sent %s (gid %s)%s%s.", out->id, strempty(out->gid), out->error ? "; " : "",
+                                 strempty(out->error));
                 else
                         log_warning("Could not send %s: %s%s", out->id, out->error,
                                     out->state == SPOOL_PARKED ? "; parked (kept, not retried)" : "; will retry");

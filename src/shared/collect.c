@@ -897,7 +897,11 @@ static int collect_event(Collector *c, const CrashEvent *e) {
                 (void) unlink(tmp);
                 goto out;
         }
-        r = failpoint_check("commit-zip");
+        /* Readable by the uploader's group: not_sent_logs/ is setgid to it
+         * (systemd/kcrash.tmpfiles.in), the ZIP was made 0600 by libzip. */
+        r = chmod(tmp, 0640) < 0 ? negative_errno() : 0;
+        if (r >= 0)
+                r = failpoint_check("commit-zip");
         if (r >= 0)
                 r = rename_durable(tmp, zip);
         if (r < 0) {

@@ -385,14 +385,20 @@ int spool_submit(const SubmitOptions *o, SubmitResult *ret) {
                         /* State first: a crash between the two leaves a report
                          * that is marked sent, never one sent twice. */
                         (void) spool_state_save(offload, e->id, &s);
+                        int k;
                         if (c->keep_sent_logs) {
                                 _cleanup_free_ char *dst = NULL;
-                                if (mkdir_p(sent, 0755) >= 0 && asprintf(&dst, "%s/%s.zip", sent, e->id) >= 0)
-                                        (void) rename_durable(e->path, dst);
+                                k = mkdir_p(sent, 0755);
+                                if (k >= 0)
+                                        k = asprintf(&dst, "%s/%s.zip", sent, e->id) < 0 ? -ENOMEM : rename_durable(e->path, dst);
                         } else
-                                (void) unlink(e->path);
+                                k = unlink(e->path) < 0 ? negative_errno() : 0;
                         res.sent++;
-                        add_outcome(&res, e->id, true, ur.gid, NULL, &f, SPOOL_SENT);
+                        /* Sent either way; the state file says so. */
+                        char note[160] = "";
+                        if (k < 0)
+                                snprintf(note, sizeof note, "sent, but cannot move it out of the queue: %s", strerror(-k));
+                        add_outcome(&res, e->id, true, ur.gid, note[0] ? note : NULL, &f, SPOOL_SENT);
                 } else {
                         s.attempts++;
                         s.last_error = strdup(ur.reason);

@@ -16,6 +16,15 @@ mark "init mode=$MODE kernel=$(uname -r)"
 
 for m in virtio_pci virtio_blk ext4 crc32c_generic virtio_net; do modprobe $m 2>/dev/null || mark "modprobe $m failed"; done
 i=0; while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+if [ "$MODE" = systemd ]; then
+        # a Debian rootfs with systemd on /dev/vda: hand over to it
+        mkdir -p /newroot
+        mount -t ext4 /dev/vda /newroot || mark "cannot mount the root file system"
+        mark "switching to systemd"
+        umount /sys /proc 2>/dev/null
+        mount --move /dev /newroot/dev 2>/dev/null || umount /dev
+        exec switch_root /newroot /sbin/init
+fi
 mount -t ext4 /dev/vda /var/kdump || mark "cannot mount the offload disk"
 ip link set lo up
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2

@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD=$(cd "$1" && pwd); shift
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${KCRASH_VM_CACHE:-$BUILD/vm-cache}
-SCENARIOS=${*:-ramoops-sysrq module-null module-bug module-warn module-softlockup kdump kdump-pstore faults clean}
+SCENARIOS=${*:-ramoops-sysrq module-null module-bug module-warn module-softlockup kdump kdump-pstore faults clean systemd}
 mkdir -p "$CACHE"
 log() { printf '[vm %6.1fs] %s\n' "$(( $(date +%s%N) / 1000000 - T0 ))e-3" "$*"; }
 T0=$(( $(date +%s%N) / 1000000 ))
@@ -186,6 +186,21 @@ for sc in $SCENARIOS; do
                 ;;
         module-*)
                 run_vm "$WORK/$sc.log" 180 "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=$sc"
+                ;;
+        systemd)
+                "$SRC/tests/vm/systemd.sh" "$BUILD" "$KVER" "$KDIR" "$WORK/initrd.img" "$WORK" "$PORT" ||
+                        { echo "  cannot build the systemd guest"; failed=1; continue; }
+                VM_MEM=1024 run_vm "$WORK/$sc.log" 300 \
+                        "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=systemd systemd.show_status=0"
+                grep -q "KCRASHVM.*pstore left: 0" "$WORK/$sc.log" || { echo "  pstore records were not removed"; ok_override=0; }
+                grep -q "order kcrash-submit .* user=kcrash" "$WORK/$sc.log" || { echo "  the uploader did not run as kcrash"; ok_override=0; }
+                python3 - "$WORK/$sc.log" <<'PY' || ok_override=0
+import re, sys
+t = {m[0]: int(m[1]) for m in re.findall(r"order (kcrash-\w+) (\d+) result=success", open(sys.argv[1]).read())}
+if not (len(t) == 3 and t["kcrash-load"] <= t["kcrash-collect"] <= t["kcrash-submit"]):
+    print("  the units did not run in order (load, collect, submit) or failed:", t)
+    sys.exit(1)
+PY
                 ;;
         kdump)
                 # crash memory reserved; no pstore: the crash kernel's kcrash-save writes crash/<stamp>/

@@ -1,0 +1,26 @@
+#!/bin/bash
+# Runs inside the systemd guest (kcrash-vmtest.service, after the kcrash
+# units): first boot crashes it; the boot after reports what happened.
+say() { echo "KCRASHVM[$(cut -d' ' -f1 /proc/uptime)] $*" > /dev/console; }
+if [ ! -e /var/lib/kcrash-vmtest/crashed ]; then
+        mkdir -p /var/lib/kcrash-vmtest
+        touch /var/lib/kcrash-vmtest/crashed
+        sync
+        say "units: $(systemctl is-active kcrash-load kcrash-collect kcrash-submit | tr '\n' ' ')"
+        say "test crash"
+        kcrashctl test-crash --yes
+        exit 0
+fi
+# wait for the uploader to deliver the report
+for i in $(seq 90); do
+        kcrashctl status | grep -q "PASSED" && break
+        sleep 1
+done
+for u in kcrash-load kcrash-collect kcrash-submit; do
+        say "order $u $(systemctl show -p ExecMainStartTimestampMonotonic --value $u) result=$(systemctl show -p Result --value $u) user=$(systemctl show -p User --value $u)"
+done
+say "pstore left: $(ls /sys/fs/pstore | wc -l)"
+kcrashctl status | sed 's/^/  STATUS /' > /dev/console
+journalctl -b -u kcrash-collect -u kcrash-submit -u kcrash-load --no-pager -o cat | tail -20 | sed 's/^/  JOURNAL /' > /dev/console
+say "DONE"
+systemctl poweroff

@@ -1,0 +1,59 @@
+#!/bin/bash
+# The systemd scenario: a minimal Debian rootfs with systemd (debootstrap from
+# Debian's archive) and this build installed; the load, collect and submit
+# units run in order under their sandboxing, the collector removes the pstore
+# records, the uploader (its own user) delivers the report to kcrash-server
+# on the host. Usage: systemd.sh BUILD_DIR KVER KDIR INITRD WORK PORT
+set -euo pipefail
+BUILD=$1 KVER=$2 KDIR=$3 INITRD=$4 WORK=$5 PORT=$6
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+CACHE=${KCRASH_VM_CACHE:-$BUILD/vm-cache}
+BASE=$CACHE/rootfs-bookworm
+if [ ! -x "$BASE/sbin/init" ]; then
+        command -v debootstrap >/dev/null || { echo "  debootstrap missing"; exit 1; }
+        rm -rf "$BASE"
+        debootstrap --variant=minbase --include=systemd,systemd-sysv,udev,kmod,libcurl4,libzip4,libjansson4,libssl3,iproute2,procps \
+                bookworm "$BASE" http://deb.debian.org/debian >"$CACHE/debootstrap.log" 2>&1 ||
+                { tail -20 "$CACHE/debootstrap.log"; exit 1; }
+fi
+R=$WORK/rootfs
+rm -rf "$R"
+cp -a "$BASE" "$R"
+DESTDIR=$R meson install -C "$BUILD" --no-rebuild --quiet >/dev/null
+mkdir -p "$R/lib/modules"
+cp -a "$KDIR/lib/modules/$KVER" "$R/lib/modules/"
+depmod -b "$R" "$KVER"
+KF=/home/.steamos/offload/var/kdump
+cat > "$R/etc/default/kdump" <<CONF
+KDUMP_FOLDER=$KF
+RAMOOPS_MEM_SIZE=1M
+RAMOOPS_RECORD_SIZE=128K
+PRODUCT=vmtest
+SUBMIT_START_URL=http://10.0.2.2:$PORT/ICrashReportService/StartCrashUpload/v1
+SUBMIT_FINISH_URL=http://10.0.2.2:$PORT/ICrashReportService/FinishCrashUpload/v1
+SUBMIT_ALLOW_INSECURE_HTTP=1
+SUBMIT_BACKOFF_BASE=5
+CONF
+echo "/dev/vda / ext4 defaults 0 1" > "$R/etc/fstab"
+echo kcrash-vm > "$R/etc/hostname"
+mkdir -p "$R/etc/systemd/network"
+printf '[Match]\nName=en* eth*\n[Network]\nDHCP=yes\n' > "$R/etc/systemd/network/50-dhcp.network"
+install -m 755 "$SRC/tests/vm/systemd-guest.sh" "$R/usr/local/sbin/kcrash-vmtest"
+cat > "$R/etc/systemd/system/kcrash-vmtest.service" <<UNIT
+[Unit]
+Description=kcrash VM test driver
+After=kcrash-submit.service kcrash-collect.service network-online.target
+Wants=network-online.target
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/kcrash-vmtest
+[Install]
+WantedBy=multi-user.target
+UNIT
+chroot "$R" systemd-sysusers >/dev/null 2>&1 || true
+systemctl --root="$R" enable kcrash-load.service kcrash-collect.service kcrash-submit.service \
+        kcrash-vmtest.service systemd-networkd.service systemd-networkd-wait-online.service >/dev/null 2>&1
+rm -f "$WORK/disk.img"
+truncate -s 1536M "$WORK/disk.img"
+mkfs.ext4 -q -F -d "$R" "$WORK/disk.img"
+rm -rf "$R"
