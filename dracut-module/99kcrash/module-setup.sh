@@ -4,9 +4,12 @@
 # the configuration and the drivers of the offload disk (no GPU drivers, no
 # firmware). Built by `kcrashctl initrd` with "-m kcrash".
 
+# $KCRASH_SAVE points at another kcrash-save (the build tree, in tests).
+KCRASH_SAVE_BIN=${KCRASH_SAVE:-/usr/libexec/kcrash/kcrash-save}
+
 check() {
     # only when asked for (kcrashctl initrd), never in the boot initramfs
-    require_binaries makedumpfile /usr/libexec/kcrash/kcrash-save || return 1
+    require_binaries makedumpfile "$KCRASH_SAVE_BIN" || return 1
     return 255
 }
 
@@ -28,10 +31,11 @@ installkernel() {
 }
 
 install() {
-    inst_binary /usr/libexec/kcrash/kcrash-save
+    inst_binary "$KCRASH_SAVE_BIN" /usr/libexec/kcrash/kcrash-save
     inst_binary makedumpfile
     inst_simple /etc/default/kdump
     # the offload disk is recorded when the image is built
+    inst_hook cmdline 90 "$moddir/kcrash-root.sh"
     inst_hook pre-mount 01 "$moddir/kcrash-capture.sh"
     inst_multiple -o sync reboot umount mount mkdir
 }

@@ -40,9 +40,21 @@ int verb_initrd(Context *ctx, int argc, char **argv) {
                 return log_error_errno(r, "Cannot create \"%s\": %m", dir), EXIT_FAILURE_;
 
         const char *dracut = getenv("KCRASH_DRACUT") ? getenv("KCRASH_DRACUT") : "dracut";
-        const char *args[] = { dracut, "--force", "--quiet", "--no-early-microcode", "--no-hostonly-cmdline",
-                               "--modules", "base kcrash", "--omit", "plymouth i18n", "--kver", kver,
-                               "--kmoddir", moddir, out, NULL };
+        /* The configuration the crash kernel's kcrash-save reads (MOUNT_DEVNODE,
+         * KDUMP_FOLDER, the makedumpfile options), from this tree. */
+        _cleanup_free_ char *config = ctx->config_path ? strdup(ctx->config_path) : context_path(ctx, "/etc/default/kdump");
+        bool have_config = config && file_exists(config);
+        const char *args[24] = { dracut, "--force", "--quiet", "--no-early-microcode", "--no-hostonly-cmdline",
+                                 "--modules", "base kcrash", "--omit", "plymouth i18n", "--kver", kver,
+                                 "--kmoddir", moddir };
+        size_t n = 13;
+        if (have_config) {
+                args[n++] = "--include";
+                args[n++] = config;
+                args[n++] = "/etc/default/kdump";
+        }
+        args[n++] = out;
+        args[n] = NULL;
         pid_t pid;
         if (posix_spawnp(&pid, dracut, NULL, NULL, (char *const *) args, environ) != 0) {
                 log_error("Cannot run %s: install dracut (Debian: dracut-core).", dracut);

@@ -33,7 +33,8 @@ int iomem_find_ram_buffer(const char *iomem, uint64_t size, uint64_t *ret_start,
 static bool drop_word(const char *w) {
         static const char *const prefixes[] = { "crashkernel=", "hugepages=", "hugepagesz=", "default_hugepagesz=",
                                                 "kcrash.", "panic=", "nr_cpus=", "maxcpus=", "BOOT_IMAGE=",
-                                                "memmap=", "ramoops.", "crash_kexec_post_notifiers" };
+                                                "memmap=", "ramoops.", "crash_kexec_post_notifiers", "root=",
+                                                "rootflags=", "rootfstype=", "resume=", "rd.shell", "rd.emergency" };
         static const char *const words[] = { "quiet", "splash", "reset_devices", "irqpoll" };
         for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
                 if (startswith(w, prefixes[i]))
@@ -61,8 +62,12 @@ int capture_cmdline(const char *running, unsigned panic_timeout, char **ret) {
                 if (!drop_word(w))
                         fprintf(f, "%s ", w);
         /* One CPU and reset devices: the crash kernel runs in a small
-         * reservation on hardware the crashed kernel left in any state. */
-        fprintf(f, "reset_devices nr_cpus=1 irqpoll panic=%u kcrash.capture=1", panic_timeout);
+         * reservation on hardware the crashed kernel left in any state. It
+         * never mounts the real root: root=kcrash is claimed by the 99kcrash
+         * dracut module, and any failure in the initramfs reboots instead of
+         * waiting at an emergency shell nobody sees. */
+        fprintf(f, "root=kcrash rd.shell=0 rd.emergency=reboot reset_devices nr_cpus=1 irqpoll panic=%u kcrash.capture=1",
+                panic_timeout);
         if (fclose(f) != 0) {
                 free(out);
                 return -ENOMEM;

@@ -45,7 +45,8 @@ TEST(capture_cmdline) {
         ASSERT_OK(capture_cmdline("BOOT_IMAGE=/vmlinuz-6.1 root=UUID=abc ro quiet splash crashkernel=256M "
                                   "hugepages=16 ramoops.mem_size=0x100000 crash_kexec_post_notifiers console=ttyS0\n",
                                   10, &c));
-        ASSERT_STREQ(c, "root=UUID=abc ro console=ttyS0 reset_devices nr_cpus=1 irqpoll panic=10 kcrash.capture=1");
+        ASSERT_STREQ(c, "ro console=ttyS0 root=kcrash rd.shell=0 rd.emergency=reboot reset_devices nr_cpus=1 irqpoll "
+                        "panic=10 kcrash.capture=1");
         free(c);
 }
 

@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD=$(cd "$1" && pwd); shift
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${KCRASH_VM_CACHE:-$BUILD/vm-cache}
-SCENARIOS=${*:-ramoops-sysrq module-null module-bug module-warn module-softlockup kdump kdump-pstore faults clean systemd}
+SCENARIOS=${*:-ramoops-sysrq module-null module-bug module-warn module-softlockup kdump kdump-dracut kdump-pstore faults clean systemd}
 mkdir -p "$CACHE"
 log() { printf '[vm %6.1fs] %s\n' "$(( $(date +%s%N) / 1000000 - T0 ))e-3" "$*"; }
 T0=$(( $(date +%s%N) / 1000000 ))
@@ -120,7 +120,7 @@ run_vm() { # log-file timeout append...
         local out=$1 tmo=$2; shift 2
         timeout --foreground -k 5 "$tmo" qemu-system-x86_64 -accel tcg -cpu qemu64 -smp 1 -m "${VM_MEM:-1024}" \
                 -nodefaults -no-user-config -display none -serial stdio \
-                -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.img" -append "$*" \
+                -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "${INITRD_IMG:-$WORK/initrd.img}" -append "$*" \
                 -drive "file=$WORK/disk.img,format=raw,if=virtio" \
                 -netdev user,id=n0 -device virtio-net-pci,netdev=n0 </dev/null >"$out" 2>&1 || true
         tr -d '\r' < "$out" > "$out.clean" && mv "$out.clean" "$out"
@@ -209,6 +209,32 @@ PY
                 # crash -> done: the crash kernel's uptime when kcrash-save finished
                 sed -n 's/.*KCRASHVM\[\([0-9.]*\)\] kcrash-save exit.*/  crash kernel uptime at done: \1 s/p' "$WORK/$sc.log"
                 ;;
+        kdump-dracut)
+                # the capture initramfs built by `kcrashctl initrd` with dracut and
+                # the 99kcrash module (Debian's dracut-core), instead of busybox
+                if ! command -v dracut >/dev/null; then
+                        echo "  dracut missing (apt-get install dracut-core)"; failed=1; continue
+                fi
+                DR=$WORK/dracut-root
+                rm -rf "$DR"
+                mkdir -p "$DR/etc/default" "$DR/proc/sys/kernel" "$DR/lib/modules" "$WORK/dracutbase"
+                cp -a /usr/lib/dracut "$WORK/dracutbase/"
+                mkdir -p "$WORK/dracutbase/dracut/modules.d/99kcrash"
+                cp "$SRC/dracut-module/99kcrash/module-setup.sh" "$SRC/dracut-module/99kcrash/kcrash-root.sh" "$SRC/initramfs/kcrash-capture.sh" \
+                        "$WORK/dracutbase/dracut/modules.d/99kcrash/"
+                printf 'MOUNT_DEVNODE=/dev/vda\nKDUMP_FOLDER=/var/kdump\n' > "$DR/etc/default/kdump"
+                echo "$KVER" > "$DR/proc/sys/kernel/osrelease"
+                cp -a "$KDIR/lib/modules/$KVER" "$DR/lib/modules/"
+                depmod -b "$DR" "$KVER"
+                KCRASH_SAVE="$BUILD/src/kcrash-save/kcrash-save" dracutbasedir="$WORK/dracutbase/dracut" \
+                        "$BUILD/src/kcrashctl/kcrashctl" --root "$DR" initrd >/dev/null ||
+                        { echo "  kcrashctl initrd failed"; failed=1; continue; }
+                echo "  dracut capture initramfs: $(du -h "$DR/var/lib/kcrash/kcrash-$KVER.img" | cut -f1)"
+                cp "$DR/var/lib/kcrash/kcrash-$KVER.img" "$ST/var/lib/kcrash/kcrash-$KVER.img"
+                (cd "$ST" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$WORK/initrd-dracut.img"
+                INITRD_IMG=$WORK/initrd-dracut.img VM_MEM=2048 run_vm "$WORK/$sc.log" 240 \
+                        "console=ttyS0 panic=1 crashkernel=256M kcrashvm.mode=sysrq"
+                ;;
         kdump-pstore)
                 # both armed: one crash captured twice must make one report
                 VM_MEM=1536 run_vm "$WORK/$sc.log" 180 \
@@ -247,7 +273,33 @@ PY
                 kdump*) grep -q '^dmesg-kdump\.' <<<"$members" || { echo "  no kdump dmesg in the report"; ok=0; } ;;
                 esac
                 case $sc in
-                kdump-pstore) grep -q '^dmesg-pstore\.' <<<"$members" || { echo "  no pstore dmesg in the report"; ok=0; } ;;
+                kdump-dracut)
+                # the capture initramfs built by `kcrashctl initrd` with dracut and
+                # the 99kcrash module (Debian's dracut-core), instead of busybox
+                if ! command -v dracut >/dev/null; then
+                        echo "  dracut missing (apt-get install dracut-core)"; failed=1; continue
+                fi
+                DR=$WORK/dracut-root
+                rm -rf "$DR"
+                mkdir -p "$DR/etc/default" "$DR/proc/sys/kernel" "$DR/lib/modules" "$WORK/dracutbase"
+                cp -a /usr/lib/dracut "$WORK/dracutbase/"
+                mkdir -p "$WORK/dracutbase/dracut/modules.d/99kcrash"
+                cp "$SRC/dracut-module/99kcrash/module-setup.sh" "$SRC/dracut-module/99kcrash/kcrash-root.sh" "$SRC/initramfs/kcrash-capture.sh" \
+                        "$WORK/dracutbase/dracut/modules.d/99kcrash/"
+                printf 'MOUNT_DEVNODE=/dev/vda\nKDUMP_FOLDER=/var/kdump\n' > "$DR/etc/default/kdump"
+                echo "$KVER" > "$DR/proc/sys/kernel/osrelease"
+                cp -a "$KDIR/lib/modules/$KVER" "$DR/lib/modules/"
+                depmod -b "$DR" "$KVER"
+                KCRASH_SAVE="$BUILD/src/kcrash-save/kcrash-save" dracutbasedir="$WORK/dracutbase/dracut" \
+                        "$BUILD/src/kcrashctl/kcrashctl" --root "$DR" initrd >/dev/null ||
+                        { echo "  kcrashctl initrd failed"; failed=1; continue; }
+                echo "  dracut capture initramfs: $(du -h "$DR/var/lib/kcrash/kcrash-$KVER.img" | cut -f1)"
+                cp "$DR/var/lib/kcrash/kcrash-$KVER.img" "$ST/var/lib/kcrash/kcrash-$KVER.img"
+                (cd "$ST" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$WORK/initrd-dracut.img"
+                INITRD_IMG=$WORK/initrd-dracut.img VM_MEM=2048 run_vm "$WORK/$sc.log" 240 \
+                        "console=ttyS0 panic=1 crashkernel=256M kcrashvm.mode=sysrq"
+                ;;
+        kdump-pstore) grep -q '^dmesg-pstore\.' <<<"$members" || { echo "  no pstore dmesg in the report"; ok=0; } ;;
                 esac
                 want=$(unzip -p "$WORK/r.zip" "$member" | "$BUILD/src/kcrashctl/kcrashctl" analyze --json |
                        python3 -c 'import json,sys; print(json.load(sys.stdin)["title"])')
