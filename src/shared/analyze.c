@@ -60,6 +60,10 @@ static void parse_prefix(Line *l, size_t *ret_text_off) {
                 if (q)
                         p = q + 4;
         }
+        /* a getty prompt the console line was printed after: "syzkaller login: [ 16.3] ..." */
+        const char *login = memmem(p, (size_t) MIN(end - p, 128), "login: ", 7);
+        if (login && login + 7 < end && (login[7] == '[' || login[7] == '<'))
+                p = login + 7;
         /* syslog level "<6>" (pstore, /dev/kmsg) */
         if (p < end && *p == '<') {
                 const char *q = p + 1;
@@ -548,14 +552,21 @@ static int pick(const Frame *cands, size_t n, Picker picker, const char **litera
         case PICK_DEFAULT:
                 return 0;
         case PICK_STALL:
-                for (size_t i = 0; i < n; i++)
-                        if (line_match(&stall_anchors, cands[i].name, NULL, 0)) {
+                for (size_t i = 0; i < n; i++) {
+                        /* Syscall entry points are anchors under their
+                         * stripped names too (__se_sys_ioctl is "ioctl"). */
+                        char stripped[128];
+                        if (!line_match(&stall_anchors, cands[i].name, NULL, 0) &&
+                            !line_match(&stall_anchors, strip_syscall_prefix(cands[i].name, stripped), NULL, 0))
+                                continue;
+                        {
                                 if (strstr(cands[i].name, "smp_call_function")) {
                                         *literal = "smp_call_function";
                                         return (int) i;
                                 }
                                 return i == 0 ? 0 : (int) i - 1;
                         }
+                }
                 return -1;
         case PICK_HANG:
                 for (size_t i = 0; i < n; i++) {
