@@ -138,7 +138,15 @@ static bool arm_kdump(Context *ctx, json_t *o) {
         }
         /* kexec_file_load(2) (kernel/kexec_file.c): the kernel verifies and
          * loads the image itself; no userspace ELF parsing. */
-        long r = syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1, cmdline, (unsigned long) KEXEC_FILE_ON_CRASH);
+        long r;
+        if (getenv("KCRASH_TEST_REFUSE_KEXEC_FILE")) {
+                /* Test knob: behave as a kernel that refuses kexec_file_load
+                 * (an unsigned image under lockdown), to prove the fallback. */
+                errno = EKEYREJECTED;
+                r = -1;
+        } else
+                r = syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1, cmdline,
+                            (unsigned long) KEXEC_FILE_ON_CRASH);
         if (r == 0) {
                 json_object_set_new(o, "method", json_string("kexec_file_load"));
                 return true;

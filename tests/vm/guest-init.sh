@@ -38,7 +38,9 @@ if [ -e /proc/vmcore ]; then
         reboot -f
 fi
 
+[ "$MODE" = kexec-classic ] && export KCRASH_TEST_REFUSE_KEXEC_FILE=1
 kcrashctl load 2>&1 | sed 's/^/  /'
+mark "kdump method: $(sed -n 's/.*"method": "\([^"]*\)".*/\1/p' /var/kdump/.kcrash/armed.json)"
 mark "armed: $(kcrashctl status --json | tr -d '\n ' | head -c 300)"
 
 if [ -f /var/kdump/.kcrash/test-crash ] || [ -f /var/kdump/.vmtest-crashed ]; then
