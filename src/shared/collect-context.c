@@ -82,31 +82,6 @@ void system_context_done(SystemContext *c) {
         *c = (SystemContext) {};
 }
 
-int boot_info_for_crash(const char *root, const char *state_dir, time_t crash_time, BootInfo *ret) {
-        BootRecord b;
-        int r = boot_record_find(state_dir, crash_time, &b);
-        if (r < 0)
-                return r;
-        *ret = (BootInfo) {
-                .kernel_release = isempty(b.kernel_release) ? NULL : TAKE_PTR(b.kernel_release),
-                .kernel_version = isempty(b.kernel_version) ? NULL : TAKE_PTR(b.kernel_version),
-                .build_id = isempty(b.build_id) ? NULL : TAKE_PTR(b.build_id),
-                .pretty_name = isempty(b.pretty_name) ? NULL : TAKE_PTR(b.pretty_name),
-                .os_release_text = isempty(b.os_release_text) ? NULL : TAKE_PTR(b.os_release_text),
-        };
-        boot_record_done(&b);
-        return 0;
-}
-
-void boot_info_done(BootInfo *b) {
-        free(b->kernel_release);
-        free(b->kernel_version);
-        free(b->build_id);
-        free(b->pretty_name);
-        free(b->os_release_text);
-        *b = (BootInfo) {};
-}
-
 int journal_tail_for_crash(const char *root, time_t crash_time, unsigned lines, char **ret_text) {
         if (!is_fake_root(root))
                 return journal_tail_for_time(NULL, crash_time, lines, ret_text);

@@ -20,19 +20,6 @@ typedef struct SystemContext {
 int system_context_gather(const char *root, const KcrashConfig *config, SystemContext *ret);
 void system_context_done(SystemContext *c);
 
-/* What kcrash recorded about the boot that crashed (the boot record written at
- * every boot); every field may be NULL. */
-typedef struct BootInfo {
-        char *kernel_release;
-        char *kernel_version;
-        char *build_id;
-        char *pretty_name;
-        char *os_release_text;
-} BootInfo;
-
-int boot_info_for_crash(const char *root, const char *state_dir, time_t crash_time, BootInfo *ret);
-void boot_info_done(BootInfo *b);
-
 /* The last lines of the crashed boot's journal; -ENOENT when the journal does
  * not hold that boot. */
 int journal_tail_for_crash(const char *root, time_t crash_time, unsigned lines, char **ret_text);

@@ -566,7 +566,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                             *test_id = NULL, *redacted_note = NULL;
         size_t analysis_size = 0;
         CrashAnalysis *a = NULL;
-        BootInfo boot = {};
+        BootRecord boot = {};
         char stamp[16];
         int r = 0;
 
@@ -659,7 +659,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
         kernel_from_log(analysis_input ? analysis_input : "", &release, &version);
         if (!release && a->kernel)
                 release = strdup(a->kernel);
-        (void) boot_info_for_crash(c->opts->root, c->state_dir, e->crash_time, &boot);
+        (void) boot_record_find(c->state_dir, e->crash_time, &boot);
         const char *kernel_source = release ? "log" : boot.kernel_release ? "boot-record" : "running";
         if (!release)
                 release = strdup(boot.kernel_release ? boot.kernel_release : strempty(c->sys.running_release));
@@ -760,7 +760,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
         }
 out:
         crash_analysis_free(a);
-        boot_info_done(&boot);
+        boot_record_done(&boot);
         members_done(&members);
         strlist_done(&records);
         strlist_done(&notes);

@@ -198,6 +198,7 @@ static int boot_record_parse(const char *text, BootRecord *ret) {
         _cleanup_free_ char *head = strndup(text, sep ? (size_t) (sep - text) + 1 : strlen(text));
         if (!head)
                 return -ENOMEM;
+        /* A value the boot did not have is written empty and read as NULL. */
         b.boot_id = os_release_value(head, "BOOT_ID");
         _cleanup_free_ char *t = os_release_value(head, "BOOT_TIME");
         b.boot_time = t ? (time_t) strtoll(t, NULL, 10) : 0;
@@ -205,8 +206,14 @@ static int boot_record_parse(const char *text, BootRecord *ret) {
         b.kernel_version = os_release_value(head, "KERNEL_VERSION");
         b.build_id = os_release_value(head, "BUILD_ID");
         b.pretty_name = os_release_value(head, "PRETTY_NAME");
-        if (sep)
+        if (sep && sep[2])
                 b.os_release_text = strdup(sep + 2);
+        char **fields[] = { &b.kernel_release, &b.kernel_version, &b.build_id, &b.pretty_name };
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                if (*fields[i] && !**fields[i]) {
+                        free(*fields[i]);
+                        *fields[i] = NULL;
+                }
         if (!b.boot_id || b.boot_time == 0) {
                 boot_record_done(&b);
                 return -EBADMSG;

@@ -27,7 +27,7 @@ void os_release_done(OsRelease *o);
 
 /* What kcrash records about every boot so that a crash is attributed to the
  * kernel and build that crashed, not the ones that booted next. */
-typedef struct BootRecord {
+typedef struct BootRecord {   /* fields the boot did not have are NULL */
         char *boot_id;
         time_t boot_time;  /* btime from /proc/stat */
         char *kernel_release;
