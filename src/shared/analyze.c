@@ -48,6 +48,16 @@ static bool span_has(const char *s, size_t n, const char *needle) {
         return memmem(s, n, needle, l) != NULL;
 }
 
+/* memmem() for the short prefix spans below, by hand: GCC 12 with the
+ * sanitizers misjudges memmem's bounds on these pointer differences. */
+static const char *find_in_span(const char *s, const char *end, const char *needle) {
+        size_t l = strlen(needle);
+        for (const char *p = s; p + l <= end; p++)
+                if (*p == *needle && strneq(p, needle, l))
+                        return p;
+        return NULL;
+}
+
 /* Parses "[<N>][  123.456789][  T1234] text"; fills kind/ctx and the text offset. */
 static void parse_prefix(Line *l, size_t *ret_text_off) {
         const char *s = l->raw, *end = l->raw + l->raw_len, *p = s;
@@ -56,12 +66,12 @@ static void parse_prefix(Line *l, size_t *ret_text_off) {
 
         /* "** N printk messages dropped ** " */
         if (end - p > 3 && strneq(p, "** ", 3)) {
-                const char *q = memmem(p + 3, (size_t) (end - p - 3), " ** ", 4);
+                const char *q = find_in_span(p + 3, end, " ** ");
                 if (q)
                         p = q + 4;
         }
         /* a getty prompt the console line was printed after: "syzkaller login: [ 16.3] ..." */
-        const char *login = memmem(p, (size_t) MIN(end - p, 128), "login: ", 7);
+        const char *login = find_in_span(p, end - p > 128 ? p + 128 : end, "login: ");
         if (login && login + 7 < end && (login[7] == '[' || login[7] == '<'))
                 p = login + 7;
         /* syslog level "<6>" (pstore, /dev/kmsg) */
