@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* kcrash-save: runs in the crash kernel's initramfs when /proc/vmcore exists.
- * Mounts the offload disk, writes crash/<UTC stamp>/ with dmesg.txt (and a
- * vmcore when FULL_COREDUMP=1), meta.json and its log, "done" last, then
- * reboots. A watchdog reboots the machine if any step hangs. */
+ * Mounts MOUNT_DEVNODE at a scratch point, writes crash/<UTC stamp>/ under the
+ * offload folder's path inside that filesystem (kdump(5), "THE OFFLOAD
+ * FOLDER") with dmesg.txt (and a vmcore when FULL_COREDUMP=1), meta.json and
+ * its log, "done" last, then reboots. A watchdog reboots the machine if any
+ * step hangs. */
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -23,6 +25,8 @@
 #include "config.h"
 #include "fileio.h"
 #include "log.h"
+#include "offload.h"
+#include "test-hooks.h"
 
 extern char **environ;
 
@@ -73,7 +77,7 @@ static void watchdog(int sig) {
 
 /* Runs makedumpfile with the configured options; returns its exit status. */
 static int makedumpfile(const char *options, const char *vmcore, const char *out, double *ret_seconds) {
-        const char *prog = getenv("KCRASH_MAKEDUMPFILE") ? getenv("KCRASH_MAKEDUMPFILE") : "makedumpfile";
+        const char *prog = test_hook_getenv("KCRASH_MAKEDUMPFILE") ? test_hook_getenv("KCRASH_MAKEDUMPFILE") : "makedumpfile";
         char *argv[32];
         int n = 0;
         _cleanup_free_ char *copy = strdup(options);
@@ -103,7 +107,7 @@ static char *adapt_options(const char *options) {
         char *out = strdup(options);
         if (!out || !strstr(options, "-z"))
                 return out;
-        const char *prog = getenv("KCRASH_MAKEDUMPFILE") ? getenv("KCRASH_MAKEDUMPFILE") : "makedumpfile";
+        const char *prog = test_hook_getenv("KCRASH_MAKEDUMPFILE") ? test_hook_getenv("KCRASH_MAKEDUMPFILE") : "makedumpfile";
         _cleanup_free_ char *cmd = NULL;
         if (asprintf(&cmd, "%s -h 2>&1", prog) < 0)
                 return out;
@@ -121,32 +125,66 @@ static char *adapt_options(const char *options) {
         return out;
 }
 
+/* Where the crash kernel mounts MOUNT_DEVNODE (the initramfs's /run). */
+#define SCRATCH_MOUNT "/run/kcrash-save/device"
+
+/* Without kcrash.folder= (a crash kernel not loaded by `kcrashctl load`, or
+ * a folder it could not place on the device): the offload folder that
+ * `kcrashctl load` set up at boot, found on the device among KDUMP_FOLDER
+ * (SteamOS's form), its tails ("/home/x/kdump" with the device at /home is
+ * "/x/kdump" on it) and the device's top; else the first of those that
+ * exists; else KDUMP_FOLDER itself, created. */
+static bool is_dir_at(const char *mount_dir, const char *rel, const char *sub) {
+        _cleanup_free_ char *full = path_join(mount_dir, rel), *p = full && sub ? path_join(full, sub) : NULL;
+        struct stat st;
+        const char *q = sub ? p : full;
+        return q && stat(q, &st) >= 0 && S_ISDIR(st.st_mode);
+}
+
+static char *folder_on_device(const char *mount_dir, const char *kdump_folder) {
+        const char *candidates[64];
+        size_t n = 0;
+        for (const char *p = kdump_folder; p && *p && n < ELEMENTSOF(candidates) - 1; p = strchr(p + 1, '/'))
+                candidates[n++] = p;
+        candidates[n++] = "/";
+        for (size_t i = 0; i < n; i++)
+                if (is_dir_at(mount_dir, candidates[i], OFFLOAD_STATE_DIR) ||
+                    is_dir_at(mount_dir, candidates[i], OFFLOAD_QUEUE_DIR))
+                        return strdup(candidates[i]);
+        for (size_t i = 0; i + 1 < n; i++)
+                if (is_dir_at(mount_dir, candidates[i], NULL))
+                        return strdup(candidates[i]);
+        return strdup(kdump_folder);
+}
+
 static void help(void) {
         printf("Usage: kcrash-save [OPTIONS]\n\n"
                "Saves the crashed kernel's log (and vmcore when FULL_COREDUMP=1) from /proc/vmcore\n"
                "into KDUMP_FOLDER/crash/<UTC stamp>/ and reboots. Runs in the crash kernel.\n\n"
                "  -h --help            show this help\n"
                "     --version         show the version\n"
-               "  -r --root DIR        prefix every path (tests)\n"
+               "  -r --root DIR        prefix every path (tests); implies --no-mount without --mounted-at\n"
                "  -c --config FILE     configuration (default ROOT/etc/default/kdump)\n"
-               "     --no-mount        the offload folder is already mounted\n"
+               "     --no-mount        the offload folder is already reachable at KDUMP_FOLDER\n"
+               "     --mounted-at DIR  MOUNT_DEVNODE is already mounted at DIR (do not mount it)\n"
                "     --no-reboot       exit instead of rebooting (tests)\n"
                "     --timeout SECONDS reboot when a step hangs (default 300)\n");
 }
 
 int main(int argc, char **argv) {
-        enum { ARG_VERSION = 0x100, ARG_NO_MOUNT, ARG_NO_REBOOT, ARG_TIMEOUT };
+        enum { ARG_VERSION = 0x100, ARG_NO_MOUNT, ARG_MOUNTED_AT, ARG_NO_REBOOT, ARG_TIMEOUT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "root", required_argument, NULL, 'r' },
                 { "config", required_argument, NULL, 'c' },
                 { "no-mount", no_argument, NULL, ARG_NO_MOUNT },
+                { "mounted-at", required_argument, NULL, ARG_MOUNTED_AT },
                 { "no-reboot", no_argument, NULL, ARG_NO_REBOOT },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 {}
         };
-        const char *config_path = NULL;
+        const char *config_path = NULL, *mounted_at = NULL;
         bool do_mount = true;
         unsigned timeout = 300;
         int c;
@@ -167,6 +205,9 @@ int main(int argc, char **argv) {
                         break;
                 case ARG_NO_MOUNT:
                         do_mount = false;
+                        break;
+                case ARG_MOUNTED_AT:
+                        mounted_at = optarg;
                         break;
                 case ARG_NO_REBOOT:
                         no_reboot = true;
@@ -193,19 +234,39 @@ int main(int argc, char **argv) {
                 config_done(&cfg);
                 return 0;
         }
-        _cleanup_free_ char *offload = path_in_root(root, cfg.kdump_folder);
-        if (do_mount && !root) {
-                /* The offload disk, as recorded when the initramfs was built. */
-                (void) mkdir_p(offload, 0755);
-                const char *types[] = { "ext4", "btrfs", "xfs", "vfat" };
-                bool mounted = false;
-                for (size_t i = 0; i < ELEMENTSOF(types) && !mounted; i++)
-                        mounted = mount(cfg.mount_devnode, offload, types[i], 0, NULL) >= 0;
-                if (!mounted)
-                        say("cannot mount %s on %s: %m; saving into the initramfs is pointless, rebooting",
-                            cfg.mount_devnode, offload);
-                if (!mounted)
-                        return finish();
+        _cleanup_free_ char *offload = NULL, *scratch = NULL;
+        bool we_mounted = false;
+        /* A fake root (tests) has no device to mount: as --no-mount. */
+        if (!do_mount || (root && !mounted_at))
+                offload = path_in_root(root, cfg.kdump_folder);
+        else {
+                if (mounted_at)
+                        scratch = strdup(mounted_at);
+                else {
+                        /* The device at a scratch point, never on the folder
+                         * itself: the folder is a path inside the device. */
+                        scratch = strdup(SCRATCH_MOUNT);
+                        (void) mkdir_p(scratch, 0700);
+                        const char *types[] = { "ext4", "btrfs", "xfs", "vfat" };
+                        for (size_t i = 0; i < ELEMENTSOF(types) && !we_mounted; i++)
+                                we_mounted = mount(cfg.mount_devnode, scratch, types[i], 0, NULL) >= 0;
+                        if (!we_mounted) {
+                                say("cannot mount %s on %s: %m; saving into the initramfs is pointless, rebooting",
+                                    cfg.mount_devnode, scratch);
+                                return finish();
+                        }
+                }
+                _cleanup_free_ char *cmdline_path = path_in_root(root, "/proc/cmdline"), *cmdline = NULL, *rel = NULL;
+                (void) read_one_line_file(cmdline_path, &cmdline);
+                if (!cmdline || offload_cmdline_find(cmdline, &rel) < 0) {
+                        rel = folder_on_device(scratch, cfg.kdump_folder);
+                        say("no " OFFLOAD_CMDLINE_KEY " on the command line; using %s on the device", strempty(rel));
+                }
+                offload = rel ? path_join(scratch, rel) : NULL;
+        }
+        if (!offload) {
+                say("out of memory");
+                return finish();
         }
 
         char stamp[32];
@@ -286,7 +347,7 @@ int main(int argc, char **argv) {
         _cleanup_free_ char *done = path_join(dir, "done");
         (void) write_file_atomic(done, "", 0, 0644);
         (void) fsync_directory_of(dir);
-        if (do_mount && !root)
-                (void) umount(offload);
+        if (we_mounted)
+                (void) umount(scratch);
         return finish();
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
 #include <stdio.h>
 
 #include "analyze-json.h"
@@ -52,8 +53,11 @@ int verb_analyze(Context *ctx, int argc, char **argv) {
         const char *path = argc == 2 ? argv[1] : "-";
         if (streq(path, "-"))
                 r = read_full_fd(0, ANALYZE_MAX_INPUT, &data, &size);
-        else
-                r = read_full_file(path, ANALYZE_MAX_INPUT, &data, &size);
+        else {
+                /* Any file the caller names, a pipe included: read as is. */
+                _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                r = fd < 0 ? negative_errno() : read_full_fd(fd, ANALYZE_MAX_INPUT, &data, &size);
+        }
         if (r < 0) {
                 log_error_errno(r, "Cannot read \"%s\": %m", streq(path, "-") ? "standard input" : path);
                 return EXIT_FAILURE_;

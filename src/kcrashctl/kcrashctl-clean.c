@@ -16,7 +16,9 @@ int verb_clean(Context *ctx, int argc, char **argv) {
         int r = context_load_config(ctx);
         if (r != 0)
                 return r;
-        _cleanup_free_ char *offload = context_path(ctx, ctx->config.kdump_folder);
+        const char *offload = context_offload_dir(ctx);
+        if (!offload)
+                return EXIT_FAILURE_;
         unsigned removed = 0;
         r = spool_retention(offload, ctx->config.offload_max_size, &removed);
         if (r < 0) {

@@ -3,6 +3,8 @@
 #include <stdio.h>
 
 #include "kcrashctl.h"
+#include "log.h"
+#include "offload.h"
 #include "macro.h"
 
 /* kcrashctl config: validates the file (errors name file, line and key) and
@@ -27,5 +29,26 @@ int verb_config(Context *ctx, int argc, char **argv) {
                         break;
                 }
         }
+        /* What KDUMP_FOLDER means here and now (kdump(5), "THE OFFLOAD FOLDER"). */
+        OffloadFolder live = {};
+        r = offload_resolve(ctx->root, &ctx->config, &live);
+        if (r < 0)
+                return log_error_errno(r, "Cannot resolve KDUMP_FOLDER=\"%s\": %m", ctx->config.kdump_folder), EXIT_CONFIG;
+        printf("# offload folder: %s (%s", live.path, offload_how_to_string(live.how));
+        if (live.mount_point)
+                printf("; MOUNT_DEVNODE is mounted at %s, the folder is %s inside it", live.mount_point, strempty(live.relative));
+        printf(")\n");
+        if (offload_how_is_suspect(live.how))
+                log_warning("MOUNT_DEVNODE=\"%s\" is not mounted: the crash kernel's captures will not be found in %s.",
+                            ctx->config.mount_devnode, live.path);
+        _cleanup_free_ char *recorded = NULL;
+        if (offload_record_read(ctx->root, &recorded) >= 0) {
+                printf("# recorded at boot (%s): %s\n", OFFLOAD_RECORD, recorded);
+                if (!streq(recorded, live.path))
+                        log_warning("The folder recorded at boot (%s) differs from the configuration's (%s): "
+                                    "the programs use the recorded one until `kcrashctl load` runs again.",
+                                    recorded, live.path);
+        }
+        offload_folder_done(&live);
         return EXIT_OK;
 }

@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "kcrashctl.h"
 #include "log.h"
+#include "test-hooks.h"
 
 extern char **environ;
 
@@ -39,7 +40,7 @@ int verb_initrd(Context *ctx, int argc, char **argv) {
         if (r < 0)
                 return log_error_errno(r, "Cannot create \"%s\": %m", dir), EXIT_FAILURE_;
 
-        const char *dracut = getenv("KCRASH_DRACUT") ? getenv("KCRASH_DRACUT") : "dracut";
+        const char *dracut = test_hook_getenv("KCRASH_DRACUT") ? test_hook_getenv("KCRASH_DRACUT") : "dracut";
         /* The configuration the crash kernel's kcrash-save reads (MOUNT_DEVNODE,
          * KDUMP_FOLDER, the makedumpfile options), from this tree. */
         _cleanup_free_ char *config = ctx->config_path ? strdup(ctx->config_path) : context_path(ctx, "/etc/default/kdump");

@@ -22,7 +22,9 @@ int verb_list(Context *ctx, int argc, char **argv) {
         if (r != 0)
                 return r;
 
-        _cleanup_free_ char *offload = context_path(ctx, ctx->config.kdump_folder);
+        const char *offload = context_offload_dir(ctx);
+        if (!offload)
+                return EXIT_FAILURE_;
         _cleanup_free_ char *queue = path_join(offload, OFFLOAD_QUEUE_DIR);
         _cleanup_free_ char *sent = path_join(offload, OFFLOAD_SENT_DIR);
         if (!queue || !sent)

@@ -8,13 +8,15 @@
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
-#include "collect.h"
+#include "offload.h"
 #include "fileio.h"
 #include "kcrashctl.h"
 #include "log.h"
+#include "test-hooks.h"
 
 extern char **environ;
 
@@ -102,7 +104,7 @@ static bool arm_pstore(Context *ctx, json_t *o) {
         return backend && !streq(backend, "(null)");
 }
 
-static bool arm_kdump(Context *ctx, json_t *o) {
+static bool arm_kdump(Context *ctx, const OffloadFolder *folder, json_t *o) {
         _cleanup_free_ char *size_s = read_attr(ctx, "/sys/kernel/kexec_crash_size");
         uint64_t size = size_s ? strtoull(size_s, NULL, 10) : 0;
         json_object_set_new(o, "crash_memory", json_integer((json_int_t) size));
@@ -112,10 +114,15 @@ static bool arm_kdump(Context *ctx, json_t *o) {
         }
         _cleanup_free_ char *release = read_attr(ctx, "/proc/sys/kernel/osrelease");
         _cleanup_free_ char *running = read_attr(ctx, "/proc/cmdline");
-        _cleanup_free_ char *kernel = NULL, *initrd = NULL, *cmdline = NULL;
+        _cleanup_free_ char *kernel = NULL, *initrd = NULL, *cmdline = NULL, *folder_word = NULL;
+        /* The crash kernel mounts MOUNT_DEVNODE at a scratch point and
+         * writes at the folder's path inside it (kcrash-save). */
+        if (offload_cmdline_word(folder, &folder_word) >= 0 && !folder_word && folder->relative)
+                log_warning("The offload folder's path \"%s\" cannot travel on the crash kernel's command line; "
+                            "kcrash-save will look for it on the device.", folder->relative);
         if (!release || asprintf(&kernel, "/boot/vmlinuz-%s", release) < 0 ||
             asprintf(&initrd, "%s/kcrash-%s.img", ctx->config.capture_initrd_dir, release) < 0 ||
-            capture_cmdline(running ? running : "", 10, &cmdline) < 0) {
+            capture_cmdline(running ? running : "", 10, folder_word, &cmdline) < 0) {
                 set_error(o, "Cannot work out the running kernel.");
                 return false;
         }
@@ -139,7 +146,7 @@ static bool arm_kdump(Context *ctx, json_t *o) {
         /* kexec_file_load(2) (kernel/kexec_file.c): the kernel verifies and
          * loads the image itself; no userspace ELF parsing. */
         long r;
-        if (getenv("KCRASH_TEST_REFUSE_KEXEC_FILE")) {
+        if (test_hook_getenv("KCRASH_TEST_REFUSE_KEXEC_FILE")) {
                 /* Test knob: behave as a kernel that refuses kexec_file_load
                  * (an unsigned image under lockdown), to prove the fallback. */
                 errno = EKEYREJECTED;
@@ -191,11 +198,50 @@ static void grub_autoset(Context *ctx, json_t *o) {
         }
 }
 
+/* The offload folder of this boot (kdump(5), "THE OFFLOAD FOLDER"): resolved
+ * from where MOUNT_DEVNODE is mounted now, recorded for the other programs and
+ * the units, and set up with its owners. */
+static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, json_t *armed) {
+        int r = offload_resolve(ctx->root, &ctx->config, folder);
+        if (r < 0)
+                return log_error_errno(r, "Cannot work out the offload folder from KDUMP_FOLDER=\"%s\": %m",
+                                       ctx->config.kdump_folder);
+        if (offload_how_is_suspect(folder->how))
+                log_warning("MOUNT_DEVNODE=\"%s\" is not mounted: using KDUMP_FOLDER=\"%s\" as a path on this system; "
+                            "the crash kernel cannot write there.", ctx->config.mount_devnode, ctx->config.kdump_folder);
+        json_t *o = json_object();
+        json_object_set_new(o, "path", json_string(folder->path));
+        json_object_set_new(o, "relative", folder->relative ? json_string(folder->relative) : json_null());
+        json_object_set_new(o, "mount_point", folder->mount_point ? json_string(folder->mount_point) : json_null());
+        json_object_set_new(o, "how", json_string(offload_how_to_string(folder->how)));
+        json_object_set_new(armed, "offload", o);
+
+        _cleanup_free_ char *dir = offload_path_in_root(ctx->root, folder);
+        if (!dir)
+                return log_oom();
+        uid_t uid = (uid_t) -1;
+        gid_t gid = (gid_t) -1;
+        if (geteuid() == 0 && uploader_account(&uid, &gid) < 0)
+                log_warning("The uploader's account \"%s\" does not exist (sysusers.d/kcrash.conf).", UPLOADER_USER);
+        r = offload_layout_ensure(dir, uid, gid);
+        if (r < 0)
+                log_warning_errno(r, "Cannot set up the offload folder \"%s\": %m", dir);
+        r = offload_record_write(ctx->root, folder->path);
+        if (r < 0)
+                log_warning_errno(r, "Cannot record the offload folder in %s: %m", OFFLOAD_RECORD);
+        *ret_dir = TAKE_PTR(dir);
+        return 0;
+}
+
 int verb_load(Context *ctx, int argc, char **argv) {
+        _cleanup_(offload_folder_done) OffloadFolder folder = {};
+        _cleanup_free_ char *offload = NULL;
         int r = context_load_config(ctx);
         if (r != 0)
                 return r == EXIT_CONFIG ? EXIT_OK : r; /* never fail the boot */
         json_auto_t *armed = json_object();
+        if (setup_offload(ctx, &folder, &offload, armed) < 0)
+                return EXIT_OK;
         json_t *pstore = json_object(), *kdump = json_object(), *grub = json_object();
         json_object_set_new(armed, "time", json_integer((json_int_t) time(NULL)));
         json_object_set_new(armed, "pstore", pstore);
@@ -204,7 +250,7 @@ int verb_load(Context *ctx, int argc, char **argv) {
         bool p = ctx->config.use_pstore_ram && arm_pstore(ctx, pstore);
         if (!ctx->config.use_pstore_ram)
                 json_object_set_new(pstore, "error", json_string("USE_PSTORE_RAM=0"));
-        bool k = arm_kdump(ctx, kdump);
+        bool k = arm_kdump(ctx, &folder, kdump);
         json_object_set_new(pstore, "armed", json_boolean(p));
         json_object_set_new(kdump, "armed", json_boolean(k));
 
@@ -229,11 +275,10 @@ int verb_load(Context *ctx, int argc, char **argv) {
         } else
                 json_decref(grub);
 
-        _cleanup_free_ char *offload = context_path(ctx, ctx->config.kdump_folder);
         _cleanup_free_ char *state = path_join(offload, OFFLOAD_STATE_DIR);
         _cleanup_free_ char *path = path_join(state, "armed.json");
         _cleanup_free_ char *text = json_dumps(armed, JSON_INDENT(2));
-        if (!path || !text || mkdir_p(state, 0700) < 0 || write_file_atomic(path, text, strlen(text), 0644) < 0)
+        if (!path || !text || mkdir_p(state, 0755) < 0 || write_file_atomic(path, text, strlen(text), 0644) < 0)
                 log_warning("Cannot record the armed state in %s.", path ? path : "(state dir)");
         if (p || k)
                 log_info("Armed: %s%s%s.", p ? "pstore" : "", p && k ? " and " : "", k ? "kdump" : "");

@@ -17,7 +17,9 @@ static int find_report(Context *ctx, const char *id, char **ret_path, const char
         };
         if (isempty(id) || strchr(id, '/') || id[0] == '.')
                 return -EINVAL;
-        _cleanup_free_ char *offload = context_path(ctx, ctx->config.kdump_folder);
+        const char *offload = context_offload_dir(ctx);
+        if (!offload)
+                return EXIT_FAILURE_;
         for (size_t i = 0; i < ELEMENTSOF(places); i++) {
                 char *p = NULL;
                 const char *name = id;

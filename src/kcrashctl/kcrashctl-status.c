@@ -29,11 +29,16 @@ int verb_status(Context *ctx, int argc, char **argv) {
         r = context_load_config(ctx);
         if (r != 0)
                 return r;
-        r = status_gather(ctx->root, &ctx->config, &s);
+        const char *offload = context_offload_dir(ctx);
+        if (!offload)
+                return EXIT_FAILURE_;
+        r = status_gather(ctx->root, offload, &ctx->config, &s);
         if (r < 0) {
                 log_error_errno(r, "Cannot read the status: %m");
                 return EXIT_FAILURE_;
         }
+        s.offload_folder = ctx->offload.path;
+        s.offload_how = offload_how_to_string(ctx->offload.how);
         if (ctx->json) {
                 _cleanup_free_ char *json = NULL;
                 r = status_to_json(&s, &json);
@@ -69,6 +74,7 @@ int verb_status(Context *ctx, int argc, char **argv) {
                                "");
         else
                 printf("kdump:       no crash memory reserved (crashkernel=)\n");
+        printf("Folder:      %s (%s)\n", s.offload_folder, s.offload_how);
         printf("Waiting:     %u pstore record(s), %u kdump capture(s) to collect\n", s.pstore_records, s.kdump_captures);
         printf("Reports:     %u queued, %u sent\n", s.queued, s.sent);
         if (s.has_test) {
@@ -116,7 +122,9 @@ int verb_test_crash(Context *ctx, int argc, char **argv) {
                 }
         }
 
-        _cleanup_free_ char *offload = context_path(ctx, ctx->config.kdump_folder);
+        const char *offload = context_offload_dir(ctx);
+        if (!offload)
+                return EXIT_FAILURE_;
         _cleanup_free_ char *state = path_join(offload, OFFLOAD_STATE_DIR);
         _cleanup_free_ char *boot_id_path = context_path(ctx, "/proc/sys/kernel/random/boot_id");
         _cleanup_free_ char *kmsg = context_path(ctx, "/dev/kmsg");

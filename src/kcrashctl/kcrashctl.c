@@ -87,6 +87,7 @@ int main(int argc, char **argv) {
                         ctx.now = true;
                         break;
                 case 'v':
+                        ctx.verbose = true;
                         log_set_max_level(LOG_DEBUG);
                         break;
                 default:
@@ -101,8 +102,7 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(verbs[i].name, verb)) {
                         r = verbs[i].func(&ctx, argc - optind, argv + optind);
-                        if (ctx.config_loaded)
-                                config_done(&ctx.config);
+                        context_done(&ctx);
                         return r;
                 }
         log_error("Unknown verb \"%s\"; see kcrashctl --help.", verb);

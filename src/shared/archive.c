@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
 
@@ -86,13 +87,27 @@ int archive_write(const char *path, const ArchiveMember *members, size_t n_membe
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(zip_file_t *, zip_fclose)
 
+/* ZIPs are read from folders other users write (the queue is the
+ * uploader's): a regular file only, never through a symlink, never blocking
+ * on a FIFO. */
 static int archive_open_read(const char *zip_path, zip_t **ret) {
         int err = 0;
-        zip_t *z = zip_open(zip_path, ZIP_RDONLY | ZIP_CHECKCONS, &err);
+        int fd = open(zip_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ELOOP ? -EPERM : negative_errno();
+        struct stat st;
+        int r = fstat(fd, &st) < 0 ? negative_errno() : S_ISDIR(st.st_mode) ? -EISDIR : !S_ISREG(st.st_mode) ? -EBADFD : 0;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        zip_t *z = zip_fdopen(fd, ZIP_CHECKCONS, &err); /* owns fd from here on success */
+        if (!z)
+                close(fd);
         if (!z) {
                 zip_error_t ze;
                 zip_error_init_with_code(&ze, err);
-                int r = zip_error_to_errno(&ze);
+                r = zip_error_to_errno(&ze);
                 zip_error_fini(&ze);
                 return r;
         }

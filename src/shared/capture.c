@@ -45,7 +45,7 @@ static bool drop_word(const char *w) {
         return false;
 }
 
-int capture_cmdline(const char *running, unsigned panic_timeout, char **ret) {
+int capture_cmdline(const char *running, unsigned panic_timeout, const char *extra, char **ret) {
         char *out = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&out, &size);
@@ -68,6 +68,8 @@ int capture_cmdline(const char *running, unsigned panic_timeout, char **ret) {
          * waiting at an emergency shell nobody sees. */
         fprintf(f, "root=kcrash rd.shell=0 rd.emergency=reboot reset_devices nr_cpus=1 irqpoll panic=%u kcrash.capture=1",
                 panic_timeout);
+        if (!isempty(extra))
+                fprintf(f, " %s", extra);
         if (fclose(f) != 0) {
                 free(out);
                 return -ENOMEM;

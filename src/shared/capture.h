@@ -14,9 +14,11 @@
 int iomem_find_ram_buffer(const char *iomem, uint64_t size, uint64_t *ret_start, uint64_t *ret_region_size);
 
 /* The crash kernel's command line: the running one without crashkernel=,
- * hugepage, quiet/splash and earlier capture settings, plus what capture
- * needs (reset_devices nr_cpus=1 irqpoll panic=N kcrash.capture=1). */
-int capture_cmdline(const char *running, unsigned panic_timeout, char **ret);
+ * hugepage, quiet/splash and earlier capture settings (kcrash.* included),
+ * plus what capture needs (reset_devices nr_cpus=1 irqpoll panic=N
+ * kcrash.capture=1) and extra (the offload folder's kcrash.folder=; NULL for
+ * none). */
+int capture_cmdline(const char *running, unsigned panic_timeout, const char *extra, char **ret);
 
 /* /etc/default/grub: adds (want=true) or removes our own crashkernel= in
  * GRUB_CMDLINE_LINUX_DEFAULT, marked by a "# kcrash" comment line so that only

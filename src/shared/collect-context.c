@@ -8,6 +8,7 @@
 #include "journal.h"
 #include "sysinfo.h"
 #include "vdf.h"
+#include "test-hooks.h"
 
 static bool is_fake_root(const char *root) {
         return !isempty(root) && !streq(root, "/");
@@ -30,9 +31,11 @@ static char *serial_for(const char *root, const KcrashConfig *config) {
 }
 
 static void steam_account(const char *root, const KcrashConfig *config, char **ret_name, char **ret_id) {
-        _cleanup_free_ char *p = path_in_root(root, strempty(config->steam_loginusers_vdf)), *data = NULL;
+        _cleanup_free_ char *data = NULL;
         size_t size;
-        if (p && !isempty(config->steam_loginusers_vdf) && read_full_file(p, VDF_MAX_SIZE, &data, &size) >= 0 &&
+        /* The desktop user's file: read as that user could read it. */
+        if (!isempty(config->steam_loginusers_vdf) &&
+            read_user_file(root, config->steam_loginusers_vdf, VDF_MAX_SIZE, &data, &size) >= 0 &&
             steam_most_recent_account(data, size, ret_name, ret_id) >= 0)
                 return;
         *ret_name = strdup("0");
@@ -55,7 +58,7 @@ int system_context_gather(const char *root, const KcrashConfig *config, SystemCo
 
         /* dmidecode reads the firmware tables of the machine it runs on: on a
          * fake root only a stand-in named by KCRASH_DMIDECODE is meaningful. */
-        if ((!is_fake_root(root) || getenv("KCRASH_DMIDECODE")) && dmidecode_run(&c.dmidecode) >= 0)
+        if ((!is_fake_root(root) || test_hook_getenv("KCRASH_DMIDECODE")) && dmidecode_run(&c.dmidecode) >= 0)
                 ;
         else
                 (void) dmi_sysfs_text(root, &c.dmidecode);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,7 @@ typedef struct Collector {
         char *sent_dir;
         char *vmcore_dir;
         char *state_dir;
+        char *tmp_dir;
         char *marker_dir;
         char *upload_state_dir;
         char *pstore_dir;
@@ -242,9 +244,14 @@ static int marker_find(Collector *c, const StrList *keys, char **ret_id) {
                 _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]), *id = NULL;
                 if (!p)
                         return -ENOMEM;
-                int r = read_one_line_file(p, &id);
+                _cleanup_free_ char *text = NULL;
+                int r = read_full_file_nofollow(p, 4096, &text, NULL);
                 if (r == -ENOENT)
                         continue;
+                if (r >= 0) {
+                        text[strcspn(text, "\n")] = 0;
+                        id = TAKE_PTR(text);
+                }
                 if (r < 0)
                         return r;
                 if (isempty(id) || strchr(id, '/'))
@@ -280,19 +287,25 @@ static void markers_remove(Collector *c, const StrList *keys) {
 
 /* ---- report ids ---- */
 
+/* Anything at the name counts (lstat: a planted symlink too). */
+static bool name_exists(const char *p) {
+        struct stat st;
+        return lstat(p, &st) >= 0 || errno != ENOENT;
+}
+
 static bool id_taken(Collector *c, const char *id) {
         const char *dirs[] = { c->queue_dir, c->sent_dir };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 _cleanup_free_ char *p = NULL;
                 if (asprintf(&p, "%s/%s.zip", dirs[i], id) < 0)
                         return true;
-                if (file_exists(p))
+                if (name_exists(p))
                         return true;
         }
         _cleanup_free_ char *s = NULL;
         if (asprintf(&s, "%s/%s.json", c->upload_state_dir, id) < 0)
                 return true;
-        return file_exists(s);
+        return name_exists(s);
 }
 
 /* A ZIP of this report exists somewhere the submitter may have moved it. */
@@ -589,6 +602,9 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                         for (size_t j = 0; j < d->n_parts && r >= 0; j++) {
                                 const PstoreRecord *rec = d->parts[j];
                                 r = strlist_add(&records, "%s", rec->name);
+                                if (r >= 0 && rec->cut_bytes)
+                                        r = strlist_add(&notes, "%s is larger than MAX_RECORD_SIZE: %llu bytes were cut "
+                                                        "before its end", rec->name, (unsigned long long) rec->cut_bytes);
                                 if (r >= 0 && rec->ecc_note)
                                         r = strlist_add(&notes, "%s: %s", rec->name, rec->ecc_note);
                         }
@@ -601,7 +617,10 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                         r = strlist_add(&records, "%s", rec->name);
                         if (r < 0)
                                 break;
-                        if (rec->too_big) {
+                        if (rec->cut_bytes)
+                                r = strlist_add(&notes, "%s is larger than MAX_RECORD_SIZE: %llu bytes were cut before its end",
+                                                rec->name, (unsigned long long) rec->cut_bytes);
+                        if (r >= 0 && rec->too_big) {
                                 r = strlist_add(&notes, "%s is larger than MAX_RECORD_SIZE; left in the pstore directory",
                                                 rec->name);
                                 continue;
@@ -625,9 +644,10 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                 if (r >= 0 && !k->complete)
                         r = strlist_add(&notes, "kdump capture crash/%s has no done marker: the crash kernel did not finish",
                                         k->name);
-                if (r >= 0 && k->dmesg_too_big)
-                        r = strlist_add(&notes, "crash/%s/dmesg.txt is larger than MAX_RECORD_SIZE", k->name);
-                if (r >= 0 && !k->dmesg && !k->dmesg_too_big)
+                if (r >= 0 && k->dmesg_cut_bytes)
+                        r = strlist_add(&notes, "crash/%s/dmesg.txt is larger than MAX_RECORD_SIZE: %llu bytes were cut "
+                                        "before its end", k->name, (unsigned long long) k->dmesg_cut_bytes);
+                if (r >= 0 && !k->dmesg)
                         r = strlist_add(&notes, "crash/%s has no dmesg.txt", k->name);
                 if (r >= 0 && k->dmesg) {
                         r = members_add(&members, member_name("dmesg-kdump", stamp, "txt"), k->dmesg, k->dmesg_size, NULL);
@@ -845,6 +865,44 @@ static int add_result(Collector *c, const char *id, const char *path, char *head
         return 0;
 }
 
+/* Moves .kcrash/tmp/<id>.zip into the queue: readable by the uploader's
+ * group (the queue's group), durable, never replacing anything there. */
+static int commit_report(Collector *c, const char *id) {
+        _cleanup_free_ char *name = NULL;
+        if (asprintf(&name, "%s.zip", id) < 0)
+                return -ENOMEM;
+        _cleanup_close_ int tmp_fd = open(c->tmp_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int queue_fd = open(c->queue_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (tmp_fd < 0 || queue_fd < 0)
+                return negative_errno();
+        _cleanup_close_ int fd = openat(tmp_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        struct stat queue_st, st;
+        if (fd < 0 || fstat(fd, &st) < 0 || fstat(queue_fd, &queue_st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if (geteuid() == 0 && st.st_gid != queue_st.st_gid && fchown(fd, (uid_t) -1, queue_st.st_gid) < 0)
+                return negative_errno();
+        if (fchmod(fd, 0640) < 0 || fsync(fd) < 0)
+                return negative_errno();
+        int r = failpoint_check("commit-zip");
+        if (r < 0)
+                return r;
+        if (renameat2(tmp_fd, name, queue_fd, name, RENAME_NOREPLACE) < 0) {
+                if (errno != EINVAL)
+                        return negative_errno();
+                /* a filesystem without RENAME_NOREPLACE: link, then unlink */
+                if (linkat(tmp_fd, name, queue_fd, name, 0) < 0 || unlinkat(tmp_fd, name, 0) < 0)
+                        return negative_errno();
+        }
+        r = failpoint_check("rename-durable-renamed");
+        if (r < 0)
+                return r;
+        if (fsync(queue_fd) < 0 || fsync(tmp_fd) < 0)
+                return negative_errno();
+        return 0;
+}
+
 static int collect_event(Collector *c, const CrashEvent *e) {
         StrList keys = {};
         _cleanup_free_ char *id = NULL, *zip = NULL, *tmp = NULL, *signature = NULL;
@@ -886,10 +944,13 @@ static int collect_event(Collector *c, const CrashEvent *e) {
                         goto out;
         }
 
-        if (asprintf(&zip, "%s/%s.zip", c->queue_dir, id) < 0 || asprintf(&tmp, "%s/.#%s.zip.partial", c->queue_dir, id) < 0) {
+        if (asprintf(&zip, "%s/%s.zip", c->queue_dir, id) < 0 || asprintf(&tmp, "%s/%s.zip", c->tmp_dir, id) < 0) {
                 r = -ENOMEM;
                 goto out;
         }
+        /* Built where only root writes (libzip works by path and makes its
+         * own temp file there), then moved into the queue the uploader can
+         * write, through directory fds. */
         (void) unlink(tmp); /* a leftover of a killed run */
         r = build_report(c, e, id, tmp, &headline, &signature);
         if (r < 0) {
@@ -897,13 +958,7 @@ static int collect_event(Collector *c, const CrashEvent *e) {
                 (void) unlink(tmp);
                 goto out;
         }
-        /* Readable by the uploader's group: not_sent_logs/ is setgid to it
-         * (systemd/kcrash.tmpfiles.in), the ZIP was made 0600 by libzip. */
-        r = chmod(tmp, 0640) < 0 ? negative_errno() : 0;
-        if (r >= 0)
-                r = failpoint_check("commit-zip");
-        if (r >= 0)
-                r = rename_durable(tmp, zip);
+        r = commit_report(c, id);
         if (r < 0) {
                 note_problem(c, r, "Cannot commit report \"%s\"", zip);
                 (void) unlink(tmp);
@@ -937,18 +992,16 @@ static int discard_leftovers(Collector *c, const PstoreEvent *pe) {
         return 0;
 }
 
-/* Temp files of a run that was killed (".#" prefix: ours, never a report). */
-static void remove_stale_temp_files(const char *dir) {
+/* Temp files of a run that was killed: the ".#" ones (never a report), or
+ * everything in a folder that only holds temp files. */
+static void remove_stale_temp_files(const char *dir, bool dot_hash_only) {
         DIR *d = opendir(dir);
         if (!d)
                 return;
         struct dirent *de;
         while ((de = readdir(d)))
-                if (strneq(de->d_name, ".#", 2)) {
-                        _cleanup_free_ char *p = path_join(dir, de->d_name);
-                        if (p)
-                                (void) rm_rf(p);
-                }
+                if (dot_hash_only ? strneq(de->d_name, ".#", 2) : !streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        (void) rm_rf_at(dirfd(d), de->d_name);
         closedir(d);
 }
 
@@ -976,6 +1029,7 @@ static void collector_done(Collector *c) {
         free(c->sent_dir);
         free(c->vmcore_dir);
         free(c->state_dir);
+        free(c->tmp_dir);
         free(c->marker_dir);
         free(c->upload_state_dir);
         free(c->pstore_dir);
@@ -995,7 +1049,7 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         c.result = calloc(1, sizeof *c.result);
         if (!c.result)
                 return -ENOMEM;
-        c.offload = path_in_root(o->root, o->config->kdump_folder);
+        c.offload = strdup(o->offload_dir);
         c.pstore_dir = path_in_root(o->root, o->config->pstore_dir);
         if (!c.offload || !c.pstore_dir) {
                 r = -ENOMEM;
@@ -1006,16 +1060,19 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         c.vmcore_dir = path_join(c.offload, OFFLOAD_VMCORE_DIR);
         c.crash_dir = path_join(c.offload, OFFLOAD_CRASH_DIR);
         c.state_dir = path_join(c.offload, OFFLOAD_STATE_DIR);
+        c.tmp_dir = path_join(c.offload, OFFLOAD_TMP_DIR);
         c.marker_dir = c.state_dir ? path_join(c.state_dir, "collected") : NULL;
-        c.upload_state_dir = c.state_dir ? path_join(c.state_dir, "upload") : NULL;
-        if (!c.queue_dir || !c.sent_dir || !c.vmcore_dir || !c.crash_dir || !c.marker_dir || !c.upload_state_dir) {
+        c.upload_state_dir = path_join(c.offload, OFFLOAD_UPLOAD_STATE_DIR "/upload");
+        if (!c.queue_dir || !c.sent_dir || !c.vmcore_dir || !c.crash_dir || !c.marker_dir || !c.upload_state_dir ||
+            !c.tmp_dir) {
                 r = -ENOMEM;
                 goto finish;
         }
 
-        remove_stale_temp_files(c.queue_dir);
-        remove_stale_temp_files(c.marker_dir);
-        remove_stale_temp_files(c.crash_dir);
+        /* Only in root's own folders: the queue is the uploader's to write. */
+        remove_stale_temp_files(c.tmp_dir, false);
+        remove_stale_temp_files(c.marker_dir, true);
+        remove_stale_temp_files(c.crash_dir, true);
 
         r = pstore_scan_dir(c.pstore_dir, o->config->max_record_size, &ps);
         if (r < 0) {
@@ -1034,7 +1091,12 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
                 note_problem(&c, r, "Cannot read kdump folder \"%s\"", c.crash_dir);
                 goto finish;
         }
-        c.result->kept = ps->n_unknown;
+        c.result->kept = ps->n_unknown + ks->n_bad;
+        /* One capture that cannot be read is reported and left; the others
+         * (and pstore) are still collected. */
+        for (size_t i = 0; i < ks->n_bad; i++)
+                (void) strlist_add(&c.messages, "Cannot read \"%s/%s/%s\": %s; the capture is left in place",
+                                   c.crash_dir, ks->bad[i].name, ks->bad[i].file, strerror(-ks->bad[i].error));
         for (size_t i = 0; i < ps->n_unknown; i++)
                 (void) strlist_add(&c.messages, "\"%s/%s\" is not a pstore record; left in place", c.pstore_dir,
                                    ps->unknown[i]->name);
@@ -1078,6 +1140,11 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         r = mkdir_p(c.marker_dir, 0700);
         if (r < 0) {
                 note_problem(&c, r, "Cannot create \"%s\"", c.marker_dir);
+                goto finish;
+        }
+        r = mkdir_p(c.tmp_dir, 0700);
+        if (r < 0) {
+                note_problem(&c, r, "Cannot create \"%s\"", c.tmp_dir);
                 goto finish;
         }
 

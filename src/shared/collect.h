@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "offload.h"
 
 /* The collector: turns pstore records and finished kdump captures into one
  * durable report ZIP per crash event in <KDUMP_FOLDER>/not_sent_logs/, and
@@ -20,6 +21,7 @@
 
 typedef struct CollectOptions {
         const char *root;             /* prefix of every path; NULL = / */
+        const char *offload_dir;      /* the offload folder, root prefix included (offload_get()) */
         const KcrashConfig *config;
         time_t now;                   /* collection time (0 = time(NULL)) */
 } CollectOptions;
@@ -46,10 +48,3 @@ typedef struct CollectResult {
  * events are still attempted), with ret filled in either case. */
 int collect_run(const CollectOptions *o, CollectResult **ret);
 CollectResult *collect_result_free(CollectResult *r);
-
-/* Paths under the offload folder. */
-#define OFFLOAD_QUEUE_DIR "not_sent_logs"
-#define OFFLOAD_SENT_DIR "sent_logs"
-#define OFFLOAD_CRASH_DIR "crash"
-#define OFFLOAD_VMCORE_DIR "vmcores"
-#define OFFLOAD_STATE_DIR ".kcrash"

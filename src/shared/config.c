@@ -19,6 +19,7 @@ const ConfigKey config_keys[] = {
         KEY("GRUB_AUTOSET", CONFIG_BOOL, grub_autoset, "0"),
         KEY("USE_PSTORE_RAM", CONFIG_BOOL, use_pstore_ram, "1"),
         KEY("LOG_SUBMISSION", CONFIG_BOOL, log_submission, "1"),
+        KEY("KDUMP_MNT", CONFIG_STRING, kdump_mnt, ""),
         KEY("PSTORE_DIR", CONFIG_STRING, pstore_dir, "/sys/fs/pstore"),
         KEY("PRODUCT", CONFIG_STRING, product, "holo"),
         KEY("SERIAL_DMI_PRODUCTS", CONFIG_STRING, serial_dmi_products, "Jupiter Galileo"),

@@ -17,6 +17,7 @@ typedef struct KcrashConfig {
         bool grub_autoset;               /* GRUB_AUTOSET */
         bool use_pstore_ram;             /* USE_PSTORE_RAM */
         bool log_submission;             /* LOG_SUBMISSION */
+        char *kdump_mnt;                 /* KDUMP_MNT: accepted, not used (kdump(5)) */
 
         /* kcrash keys: what SteamOS hard-coded */
         char *pstore_dir;                /* PSTORE_DIR */

@@ -5,11 +5,12 @@
 
 #include "failpoint.h"
 #include "macro.h"
+#include "test-hooks.h"
 
 static unsigned hits;
 
 int failpoint_check(const char *name) {
-        const char *spec = getenv("KCRASH_FAILPOINT");
+        const char *spec = test_hook_getenv("KCRASH_FAILPOINT");
         if (!spec)
                 return 0;
 
@@ -18,7 +19,7 @@ int failpoint_check(const char *name) {
         if (!streq(spec, "*") && (len != strlen(name) || strncmp(spec, name, len) != 0))
                 return 0;
 
-        const char *skip = getenv("KCRASH_FAILPOINT_SKIP");
+        const char *skip = test_hook_getenv("KCRASH_FAILPOINT_SKIP");
         if (skip && hits++ < strtoul(skip, NULL, 10))
                 return 0;
 

@@ -5,5 +5,5 @@
  * "kill" (SIGKILL ourselves, the default) or an errno name such as "ENOSPC"
  * (the check returns that error). KCRASH_FAILPOINT_SKIP=N ignores the first N
  * hits of the point, so a test can walk a failure through every call.
- * Production never sets these variables; the check is one getenv(). */
+ * Compiled in only with -Dtest_hooks=true (test-hooks.h). */
 int failpoint_check(const char *name);

@@ -52,11 +52,159 @@ int read_full_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size) {
         return 0;
 }
 
-int read_full_file(const char *path, size_t max_size, char **ret_data, size_t *ret_size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+/* Regular files only, opened without blocking: a FIFO or a device put where
+ * a file belongs can neither hang the reader nor feed it forever. */
+static int read_regular_file(const char *path, int extra_flags, size_t max_size, char **ret_data, size_t *ret_size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | extra_flags);
         if (fd < 0)
                 return negative_errno();
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
         return read_full_fd(fd, max_size, ret_data, ret_size);
+}
+
+/* Only root (or we) can change what is in this folder. */
+static bool dir_trusted(const struct stat *st) {
+        return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & 0022);
+}
+
+int read_user_file(const char *root, const char *path, size_t max_size, char **ret_data, size_t *ret_size) {
+        _cleanup_free_ char *todo = strdup(path);
+        _cleanup_close_ int root_fd = open(isempty(root) ? "/" : root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        unsigned hops = 0;
+        if (!todo)
+                return -ENOMEM;
+        if (root_fd < 0)
+                return negative_errno();
+        _cleanup_close_ int dir_fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+        if (dir_fd < 0)
+                return negative_errno();
+        char *p = todo;
+        for (;;) {
+                struct stat dir_st;
+                if (fstat(dir_fd, &dir_st) < 0)
+                        return negative_errno();
+                while (*p == '/')
+                        p++;
+                if (!*p)
+                        return -EISDIR;
+                char *slash = strchrnul(p, '/');
+                bool last = true;
+                for (const char *q = slash; *q; q++)
+                        if (*q != '/') {
+                                last = false;
+                                break;
+                        }
+                _cleanup_free_ char *comp = strndup(p, (size_t) (slash - p));
+                if (!comp)
+                        return -ENOMEM;
+                p = slash;
+                if (streq(comp, ".."))
+                        return -EPERM; /* not needed for a configured path; keeps the walk simple */
+                if (streq(comp, "."))
+                        continue;
+                struct stat st;
+                if (fstatat(dir_fd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return negative_errno();
+                if (S_ISLNK(st.st_mode)) {
+                        if (!dir_trusted(&dir_st) || ++hops > 32)
+                                return -EPERM;
+                        char target[PATH_MAX];
+                        ssize_t k = readlinkat(dir_fd, comp, target, sizeof target - 1);
+                        if (k < 0)
+                                return negative_errno();
+                        target[k] = 0;
+                        _cleanup_free_ char *rest = NULL;
+                        if (asprintf(&rest, "%s%s%s", target, *p ? "/" : "", p) < 0)
+                                return -ENOMEM;
+                        if (target[0] == '/') {
+                                int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+                                if (fd < 0)
+                                        return negative_errno();
+                                close(dir_fd);
+                                dir_fd = fd;
+                        }
+                        free(todo);
+                        todo = TAKE_PTR(rest);
+                        p = todo;
+                        continue;
+                }
+                if (!last) {
+                        int fd = openat(dir_fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (fd < 0)
+                                return negative_errno();
+                        close(dir_fd);
+                        dir_fd = fd;
+                        continue;
+                }
+                _cleanup_close_ int fd = openat(dir_fd, comp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                if (fd < 0)
+                        return errno == ELOOP ? -EPERM : negative_errno();
+                if (fstat(fd, &st) < 0)
+                        return negative_errno();
+                if (S_ISDIR(st.st_mode))
+                        return -EISDIR;
+                if (!S_ISREG(st.st_mode))
+                        return -EBADFD;
+                if (!dir_trusted(&dir_st) && st.st_uid != dir_st.st_uid)
+                        return -EPERM;
+                return read_full_fd(fd, max_size, ret_data, ret_size);
+        }
+}
+
+int read_cut_fd(int fd, uint64_t file_size, size_t max_size, char **ret_data, size_t *ret_size, uint64_t *ret_cut) {
+        if (max_size < 1024 || file_size <= max_size)
+                return -EINVAL;
+        _cleanup_free_ char *buf = malloc(max_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        char head[256];
+        ssize_t k = pread(fd, head, sizeof head, 0);
+        if (k < 0)
+                return negative_errno();
+        const char *nl = memchr(head, '\n', (size_t) k);
+        size_t head_len = nl ? (size_t) (nl - head) + 1 : 0;
+        memcpy(buf, head, head_len);
+        char marker[128];
+        /* The cut is known once the tail's size is: assume the widest number. */
+        size_t marker_room = (size_t) snprintf(marker, sizeof marker,
+                                               "[kcrash: %020llu bytes cut here: the file is larger than MAX_RECORD_SIZE]\n", 0ULL);
+        size_t tail = max_size - head_len - marker_room;
+        uint64_t cut = file_size - head_len - tail;
+        int m = snprintf(marker, sizeof marker, "[kcrash: %llu bytes cut here: the file is larger than MAX_RECORD_SIZE]\n",
+                         (unsigned long long) cut);
+        memcpy(buf + head_len, marker, (size_t) m);
+        size_t size = head_len + (size_t) m, got = 0;
+        while (got < tail) {
+                k = pread(fd, buf + size + got, tail - got, (off_t) (file_size - tail + got));
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return negative_errno();
+                if (k == 0)
+                        break; /* shrank meanwhile: keep what there is */
+                got += (size_t) k;
+        }
+        size += got;
+        buf[size] = 0;
+        *ret_data = TAKE_PTR(buf);
+        *ret_size = size;
+        *ret_cut = cut;
+        return 0;
+}
+
+int read_full_file(const char *path, size_t max_size, char **ret_data, size_t *ret_size) {
+        return read_regular_file(path, 0, max_size, ret_data, ret_size);
+}
+
+int read_full_file_nofollow(const char *path, size_t max_size, char **ret_data, size_t *ret_size) {
+        int r = read_regular_file(path, O_NOFOLLOW, max_size, ret_data, ret_size);
+        return r == -ELOOP ? -EPERM : r;
 }
 
 int read_one_line_file(const char *path, char **ret_line) {
@@ -195,36 +343,66 @@ int mkdir_p(const char *path, mode_t mode) {
         return 0;
 }
 
-int rm_rf(const char *path) {
-        struct stat st;
-        if (lstat(path, &st) < 0)
-                return errno == ENOENT ? 0 : negative_errno();
-        if (!S_ISDIR(st.st_mode))
-                return RET_NERRNO(unlink(path)) < 0 ? negative_errno() : 0;
-
-        DIR *d = opendir(path);
-        if (!d)
+/* Never follows a symlink, never leaves the tree it was given: each level is
+ * opened with O_NOFOLLOW relative to its parent's fd, so a directory renamed
+ * or swapped for a symlink meanwhile cannot send it elsewhere. */
+static int rm_rf_children(int dir_fd, unsigned depth) {
+        if (depth > 64)
+                return -ELOOP;
+        int fd = dup(dir_fd);
+        if (fd < 0)
                 return negative_errno();
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                int r = negative_errno();
+                close(fd);
+                return r;
+        }
         int r = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
-                _cleanup_free_ char *child = path_join(path, de->d_name);
-                if (!child) {
-                        r = -ENOMEM;
+                if (unlinkat(dir_fd, de->d_name, 0) >= 0 || errno == ENOENT)
+                        continue;
+                if (errno != EISDIR && errno != EPERM) {
+                        r = negative_errno();
                         break;
                 }
-                r = rm_rf(child);
+                _cleanup_close_ int child = openat(dir_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (child < 0) {
+                        r = negative_errno();
+                        break;
+                }
+                r = rm_rf_children(child, depth + 1);
+                if (r >= 0 && unlinkat(dir_fd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                        r = negative_errno();
                 if (r < 0)
                         break;
         }
         closedir(d);
+        return r;
+}
+
+int rm_rf_at(int dir_fd, const char *name) {
+        struct stat st;
+        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        if (!S_ISDIR(st.st_mode))
+                return unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT ? negative_errno() : 0;
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        int r = rm_rf_children(fd, 0);
         if (r < 0)
                 return r;
-        if (rmdir(path) < 0)
+        if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return negative_errno();
         return 0;
+}
+
+int rm_rf(const char *path) {
+        return rm_rf_at(AT_FDCWD, path);
 }
 
 char *path_join(const char *a, const char *b) {

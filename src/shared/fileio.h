@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -14,6 +15,26 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose)
 /* Reads a whole file (at most max_size bytes, else -EFBIG) and NUL-terminates the buffer. */
 int read_full_file(const char *path, size_t max_size, char **ret_data, size_t *ret_size);
 int read_full_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size);
+/* The same for a file another user can write or replace: a symlink in the
+ * last component is refused (-EPERM). Both read regular files only: a FIFO
+ * or device is -EBADFD, a directory -EISDIR, and neither blocks. */
+int read_full_file_nofollow(const char *path, size_t max_size, char **ret_data, size_t *ret_size);
+/* Reads a file in a user's folder (loginusers.vdf in the desktop user's home)
+ * the way that user could, from a root process: walking the path one
+ * component at a time from root (NULL = /) with O_NOFOLLOW, following a
+ * symlink only where it lies in a folder nobody but root (or us) can write,
+ * so a user's link cannot send it to a root-only file; in a folder owned by
+ * another user the file must be owned by that user (a root-owned hard link
+ * is refused). Regular files only, never blocking (a FIFO is -EBADFD), at
+ * most max_size bytes. */
+int read_user_file(const char *root, const char *path, size_t max_size, char **ret_data, size_t *ret_size);
+
+/* A file larger than max_size, cut to fit: its first line (a pstore header,
+ * when shorter than 256 bytes), a line saying how many bytes were cut, then
+ * as much of its end as fits (the end of a kernel log holds the crash).
+ * The result is at most max_size bytes (at least 1024 is needed). */
+int read_cut_fd(int fd, uint64_t file_size, size_t max_size, char **ret_data, size_t *ret_size, uint64_t *ret_cut);
+
 /* First line of a file, without the newline (sysfs attributes). */
 int read_one_line_file(const char *path, char **ret_line);
 
@@ -25,8 +46,10 @@ int fsync_directory_of(const char *path);
 int fsync_path(const char *path);
 
 int mkdir_p(const char *path, mode_t mode);
-/* Removes a directory tree (files and subdirectories); missing is not an error. */
+/* Removes a directory tree (files and subdirectories); missing is not an
+ * error. Symlinks are removed, never followed, at any level. */
 int rm_rf(const char *path);
+int rm_rf_at(int dir_fd, const char *name);
 
 /* Joins path components with exactly one '/' between them; NULL on OOM. */
 char *path_join(const char *a, const char *b);

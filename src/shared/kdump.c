@@ -56,30 +56,38 @@ KdumpScan *kdump_scan_free(KdumpScan *s) {
         for (size_t i = 0; i < s->n_captures; i++)
                 capture_free(s->captures[i]);
         free(s->captures);
+        for (size_t i = 0; i < s->n_bad; i++) {
+                free(s->bad[i].name);
+                free(s->bad[i].file);
+        }
+        free(s->bad);
         free(s);
         return NULL;
 }
 
-/* Optional text file of the capture: missing is fine, unreadable is an error. */
-static int read_optional(const char *dir, const char *name, size_t max, char **ret, size_t *ret_size,
-                         bool *ret_too_big, time_t *newest) {
-        _cleanup_free_ char *p = path_join(dir, name);
-        if (!p)
-                return -ENOMEM;
+/* Optional text file of the capture: missing is fine, unreadable (or not a
+ * regular file) is an error. With ret_cut, a file larger than max is read cut. */
+static int read_optional(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_size,
+                         uint64_t *ret_cut, time_t *newest) {
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : errno == ELOOP ? -EPERM : negative_errno();
         struct stat st;
-        if (stat(p, &st) < 0)
-                return errno == ENOENT ? 0 : negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
         if (st.st_mtime > *newest)
                 *newest = st.st_mtime;
-        int r = read_full_file(p, max, ret, ret_size);
-        if (r == -EFBIG && ret_too_big) {
-                *ret_too_big = true;
-                return 0;
-        }
-        return r;
+        if ((uint64_t) st.st_size > max && ret_cut)
+                return read_cut_fd(fd, (uint64_t) st.st_size, max, ret, ret_size, ret_cut);
+        return read_full_fd(fd, max, ret, ret_size);
 }
 
-static int capture_load(const char *crash_dir, const char *name, size_t max, KdumpCapture **ret) {
+static int capture_load(int crash_fd, const char *crash_dir, const char *name, size_t max, KdumpCapture **ret,
+                        const char **ret_bad_file) {
         KdumpCapture *c = calloc(1, sizeof *c);
         time_t newest = 0;
         int r;
@@ -98,19 +106,32 @@ static int capture_load(const char *crash_dir, const char *name, size_t max, Kdu
                 capture_free(c);
                 return -ENOMEM;
         }
-        c->complete = file_exists(done);
-
-        r = read_optional(c->path, "dmesg.txt", max, &c->dmesg, &c->dmesg_size, &c->dmesg_too_big, &newest);
-        if (r >= 0)
-                r = read_optional(c->path, "meta.json", 1 << 20, &c->meta_json, NULL, NULL, &newest);
-        if (r >= 0)
-                r = read_optional(c->path, "kcrash-save.log", 1 << 20, &c->save_log, NULL, NULL, &newest);
-        if (r < 0) {
+        _cleanup_close_ int fd = openat(crash_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                r = negative_errno();
+                *ret_bad_file = ".";
                 capture_free(c);
                 return r;
         }
         struct stat st;
-        if (stat(vmcore, &st) >= 0 && S_ISREG(st.st_mode)) {
+        c->complete = fstatat(fd, "done", &st, AT_SYMLINK_NOFOLLOW) >= 0;
+
+        *ret_bad_file = "dmesg.txt";
+        r = read_optional(fd, "dmesg.txt", max, &c->dmesg, &c->dmesg_size, &c->dmesg_cut_bytes, &newest);
+        if (r >= 0) {
+                *ret_bad_file = "meta.json";
+                r = read_optional(fd, "meta.json", 1 << 20, &c->meta_json, NULL, NULL, &newest);
+        }
+        if (r >= 0) {
+                *ret_bad_file = "kcrash-save.log";
+                r = read_optional(fd, "kcrash-save.log", 1 << 20, &c->save_log, NULL, NULL, &newest);
+        }
+        if (r < 0) {
+                capture_free(c);
+                return r;
+        }
+        *ret_bad_file = NULL;
+        if (fstatat(fd, "vmcore", &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode)) {
                 c->vmcore_path = TAKE_PTR(vmcore);
                 c->vmcore_size = (uint64_t) st.st_size;
         }
@@ -151,9 +172,23 @@ int kdump_scan(const char *crash_dir, size_t max_dmesg_size, KdumpScan **ret) {
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
                         continue;
                 KdumpCapture *c = NULL;
-                r = capture_load(crash_dir, de->d_name, max_dmesg_size, &c);
-                if (r < 0)
+                const char *bad_file = NULL;
+                r = capture_load(dirfd(d), crash_dir, de->d_name, max_dmesg_size, &c, &bad_file);
+                if (r == -ENOMEM)
                         break;
+                if (r < 0) {
+                        /* One bad capture must not hold back the others. */
+                        KdumpBadCapture *b = realloc(s->bad, (s->n_bad + 1) * sizeof *b);
+                        if (!b) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        s->bad = b;
+                        s->bad[s->n_bad++] = (KdumpBadCapture) { .name = strdup(de->d_name),
+                                                                 .file = strdup(bad_file ? bad_file : "."), .error = r };
+                        r = 0;
+                        continue;
+                }
                 KdumpCapture **p = realloc(s->captures, (s->n_captures + 1) * sizeof *p);
                 if (!p) {
                         capture_free(c);

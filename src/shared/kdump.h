@@ -14,9 +14,9 @@ typedef struct KdumpCapture {
         char *path;        /* the folder */
         char *name;        /* <stamp> */
         bool complete;     /* "done" exists */
-        char *dmesg;       /* dmesg.txt, NULL when missing or too big */
+        char *dmesg;       /* dmesg.txt, NULL when missing */
         size_t dmesg_size;
-        bool dmesg_too_big;
+        uint64_t dmesg_cut_bytes; /* larger than the read limit: this many bytes were cut */
         char *vmcore_path; /* NULL when there is no vmcore */
         uint64_t vmcore_size;
         char *meta_json;   /* meta.json text, NULL when missing */
@@ -24,13 +24,26 @@ typedef struct KdumpCapture {
         time_t crash_time; /* from the stamp, else the newest file mtime */
 } KdumpCapture;
 
+/* A capture folder that cannot be read: left in place, reported. */
+typedef struct KdumpBadCapture {
+        char *name;
+        char *file; /* the file at fault */
+        int error;  /* negative errno */
+} KdumpBadCapture;
+
 typedef struct KdumpScan {
         KdumpCapture **captures; /* oldest first */
         size_t n_captures;
+        KdumpBadCapture *bad;    /* skipped; the rest is still scanned */
+        size_t n_bad;
 } KdumpScan;
 
 /* Parses "YYYYmmddHHMM[SS]" (UTC) as written by kcrash-save and SteamOS. */
 int kdump_parse_stamp(const char *s, time_t *ret);
-/* Scans <crash_dir>/<stamp>/ folders; a missing crash_dir is an empty scan. */
+/* Scans <crash_dir>/<stamp>/ folders; a missing crash_dir is an empty scan.
+ * Only regular files are read (a FIFO, device or symlink in a capture makes
+ * it bad, never blocks), and a folder that cannot be read is put in bad[]
+ * rather than failing the scan. A dmesg.txt larger than max_dmesg_size is
+ * read cut (read_cut_fd()). */
 int kdump_scan(const char *crash_dir, size_t max_dmesg_size, KdumpScan **ret);
 KdumpScan *kdump_scan_free(KdumpScan *s);

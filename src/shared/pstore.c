@@ -524,18 +524,31 @@ int pstore_scan_dir(const char *dir, size_t max_record_size, PstoreScan **ret) {
                         r = -ENOMEM;
                         break;
                 }
-                if ((uint64_t) st.st_size > max_record_size)
+                /* One crash, one report, whatever its size: a record too big to
+                 * read whole is cut (its end holds the crash), never left
+                 * behind to be found again at every boot. */
+                if ((uint64_t) st.st_size > max_record_size && max_record_size >= 1024)
+                        r = read_cut_fd(fd, (uint64_t) st.st_size, max_record_size, &rec->raw, &rec->raw_size,
+                                        &rec->cut_bytes);
+                else if ((uint64_t) st.st_size > max_record_size) {
                         rec->too_big = true;
-                else {
+                        r = 0;
+                } else {
                         r = read_full_fd(fd, max_record_size, &rec->raw, &rec->raw_size);
                         if (r == -EFBIG) {
-                                rec->too_big = true;
-                                r = 0;
+                                /* grew since fstat() */
+                                if (lseek(fd, 0, SEEK_END) > 0 && fstat(fd, &st) >= 0 && (uint64_t) st.st_size > max_record_size)
+                                        r = read_cut_fd(fd, (uint64_t) st.st_size, max_record_size, &rec->raw,
+                                                        &rec->raw_size, &rec->cut_bytes);
+                                else {
+                                        rec->too_big = true;
+                                        r = 0;
+                                }
                         }
-                        if (r < 0) {
-                                pstore_record_free(rec);
-                                break;
-                        }
+                }
+                if (r < 0) {
+                        pstore_record_free(rec);
+                        break;
                 }
                 record_classify(rec);
                 r = push(&records, &n, rec);

@@ -57,6 +57,7 @@ typedef struct PstoreRecord {
         char *ecc_note;      /* "ECC: ..." line ramoops appends on read, or NULL */
         time_t mtime;        /* time the dump was written */
         bool too_big;        /* larger than the read limit: kept, not read */
+        uint64_t cut_bytes;  /* larger than the read limit: this many bytes were cut (read_cut_fd()) */
 } PstoreRecord;
 
 /* One kmsg dump: the parts of one <Reason>#<count>. */
@@ -93,8 +94,8 @@ typedef struct PstoreScan {
         size_t n_unknown;
 } PstoreScan;
 
-/* Reads every file in dir (records larger than max_record_size are kept
- * unread, flagged too_big) and groups them. A missing directory is an empty scan. */
+/* Reads every file in dir (a record larger than max_record_size is read cut
+ * to that size, its head line and its end kept, cut_bytes set) and groups them. A missing directory is an empty scan. */
 int pstore_scan_dir(const char *dir, size_t max_record_size, PstoreScan **ret);
 /* Groups records that were already read; takes ownership of records. For tests and fuzzing. */
 int pstore_scan_records(PstoreRecord **records, size_t n_records, PstoreScan **ret);

@@ -302,6 +302,14 @@ int status_to_json(const KcrashStatus *s, char **ret_json) {
                 r |= set(kdump, "post_notifiers", json_boolean(s->post_notifiers));
                 r |= set(kdump, "captures_waiting", json_integer(s->kdump_captures));
         }
+        if (s->offload_folder) {
+                json_t *off = json_object();
+                r |= set(o, "offload", off);
+                if (off) {
+                        r |= set(off, "folder", json_string(s->offload_folder));
+                        r |= set(off, "how", string_or_null(s->offload_how));
+                }
+        }
         if (s->armed_json) {
                 json_error_t e;
                 json_t *a = json_loads(s->armed_json, 0, &e);

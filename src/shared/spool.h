@@ -8,7 +8,8 @@
 #include "config.h"
 
 /* The upload queue: the ZIPs in <offload>/not_sent_logs/, with a state file per
- * report in <offload>/.kcrash/upload/<id>.json (written atomically). */
+ * report in <offload>/.kcrash-upload/upload/<id>.json (written atomically by
+ * the uploader, which owns that folder). */
 
 typedef enum SpoolStateKind {
         SPOOL_PENDING,
@@ -57,6 +58,7 @@ typedef struct SubmitResult {
 
 typedef struct SubmitOptions {
         const char *root;
+        const char *offload_dir; /* the offload folder, root prefix included (offload_get()) */
         const KcrashConfig *config;
         bool ignore_backoff;    /* --now */
         bool progress;
@@ -68,6 +70,16 @@ int spool_submit(const SubmitOptions *o, SubmitResult *ret);
 void submit_result_done(SubmitResult *r);
 /* Applies OFFLOAD_MAX_SIZE to sent_logs/ (oldest first); returns how many went. */
 int spool_retention(const char *offload_dir, uint64_t max_size, unsigned *ret_removed);
+
+/* The ZIPs of a queue folder, oldest first. */
+typedef struct QueueEntry {
+        char *id;
+        char *path;
+        time_t mtime;
+        uint64_t size;
+} QueueEntry;
+int spool_list_zips(const char *dir, QueueEntry **ret, size_t *ret_n);
+void spool_free_zips(QueueEntry *l, size_t n);
 
 /* The earliest next_try of the pending reports in the queue (0 when one is
  * due now); -ENOENT when nothing is pending. */

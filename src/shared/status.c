@@ -77,9 +77,9 @@ static bool is_pstore_mount(const char *root, const char *dir) {
         return false;
 }
 
-int status_gather(const char *root, const KcrashConfig *config, KcrashStatus *ret) {
+int status_gather(const char *root, const char *offload_dir, const KcrashConfig *config, KcrashStatus *ret) {
         KcrashStatus s = {};
-        _cleanup_free_ char *offload = path_in_root(root, config->kdump_folder);
+        _cleanup_free_ char *offload = strdup(offload_dir);
         _cleanup_free_ char *pstore = path_in_root(root, config->pstore_dir);
         if (!offload || !pstore)
                 return -ENOMEM;

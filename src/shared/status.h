@@ -20,6 +20,8 @@ typedef struct KcrashStatus {
         bool crash_loaded;          /* /sys/kernel/kexec_crash_loaded */
         bool post_notifiers;        /* crash_kexec_post_notifiers on the command line */
         char *armed_json;           /* what `kcrashctl load` recorded (.kcrash/armed.json) */
+        const char *offload_folder; /* borrowed from the caller: the folder, without the root prefix */
+        const char *offload_how;
         unsigned pstore_records;    /* waiting to be collected */
         unsigned kdump_captures;
         unsigned queued;
@@ -30,7 +32,7 @@ typedef struct KcrashStatus {
         char *test_report;          /* its report id once collected */
 } KcrashStatus;
 
-int status_gather(const char *root, const KcrashConfig *config, KcrashStatus *ret);
+int status_gather(const char *root, const char *offload_dir, const KcrashConfig *config, KcrashStatus *ret);
 void status_done(KcrashStatus *s);
 /* pstore or kdump is armed. */
 bool status_armed(const KcrashStatus *s);

@@ -11,6 +11,7 @@
 
 #include "fileio.h"
 #include "sysinfo.h"
+#include "test-hooks.h"
 
 extern char **environ;
 
@@ -68,7 +69,7 @@ int dmi_sysfs_text(const char *root, char **ret) {
 }
 
 int dmidecode_run(char **ret) {
-        const char *prog = getenv("KCRASH_DMIDECODE");
+        const char *prog = test_hook_getenv("KCRASH_DMIDECODE");
         const char *candidates[] = { prog, "/usr/sbin/dmidecode", "/sbin/dmidecode", "/usr/bin/dmidecode" };
         const char *path = NULL;
         for (size_t i = 0; i < ELEMENTSOF(candidates) && !path; i++)

@@ -215,6 +215,48 @@ class CollectTest(unittest.TestCase):
         self.assertFalse(os.path.exists(f"{root}/{OFFLOAD}/crash/20261122153045"))
         self.assertTrue(any(n.startswith("dmesg-kdump.") for n in members))
 
+    def test_unreadable_capture_does_not_block_the_others(self):
+        """Issue 10 #7: one capture folder that cannot be read is reported
+        and left; the other capture and the pstore crash are collected."""
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"],
+                         kdump=[("kdump-module-oops", True, False), ("kdump-sysrq-panic", True, False)])
+        bad = f"{root}/{OFFLOAD}/crash/2026112215{31:02d}45"
+        os.unlink(f"{bad}/dmesg.txt")
+        os.makedirs(f"{bad}/dmesg.txt")  # a directory where the log belongs
+        p = run(["collect"], root, check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(f"{bad}/dmesg.txt", p.stderr)
+        self.assertIn("left in place", p.stderr)
+        self.assertEqual(len(zips(root)), 2, "the pstore crash and the good capture")
+        self.assertTrue(os.path.isdir(bad), "the bad capture stays for a person to look at")
+        # the next boot: reported again, still no new report
+        p = run(["collect"], root, check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("left in place", p.stderr)
+        self.assertEqual(len(zips(root)), 2)
+
+    def test_record_larger_than_max_record_size_makes_one_report(self):
+        """Issue 10 #8: a record over MAX_RECORD_SIZE makes exactly one
+        report (cut, with a note), is removed, and the next boot makes none."""
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"], kdump=[("kdump-module-oops", True, False)],
+                         config=CONFIG + "MAX_RECORD_SIZE=4K\n")
+        run(["collect"], root)
+        z = zips(root)
+        self.assertEqual(len(z), 2)
+        self.assertEqual(os.listdir(f"{root}/sys/fs/pstore"), [], "the cut records are removed too")
+        notes = " ".join(n for path in z for n in report(path)[0]["notes"])
+        self.assertIn("larger than MAX_RECORD_SIZE", notes)
+        for path in z:
+            rep, members = report(path)
+            logs = [m for n, m in members.items() if n.startswith("dmesg-")]
+            self.assertTrue(logs and all(b"bytes cut here" in m for m in logs), rep["id"])
+            self.assertTrue(all(len(m) <= 4096 for m in logs))
+        # the kdump capture's crash is at the end of its log: still titled
+        titles = [report(path)[0]["analysis"]["title"] for path in z]
+        self.assertIn("BUG: unable to handle kernel NULL pointer dereference in crashme_do_null", titles)
+        run(["collect"], root)
+        self.assertEqual(len(zips(root)), 2, "no duplicate at the next boot")
+
     def test_incomplete_kdump_is_reported(self):
         root = make_root(self.tmp, kdump=[("kdump-sysrq-panic", False, False)])
         p = run(["collect"], root)
@@ -492,7 +534,7 @@ class StatusTest(unittest.TestCase):
         self.assertEqual(report(z)[0]["test_crash_id"], tid)
         self.assertEqual(st["report"], report(z)[0]["id"])
 
-        os.makedirs(f"{root}/{OFFLOAD}/sent_logs")
+        os.makedirs(f"{root}/{OFFLOAD}/sent_logs", exist_ok=True)
         os.rename(z, f"{root}/{OFFLOAD}/sent_logs/{os.path.basename(z)}")
         self.assertEqual(self.status(root)["test_crash"]["state"], "sent")
         self.assertIn("PASSED", run(["status"], root).stdout)

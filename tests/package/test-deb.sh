@@ -26,11 +26,28 @@ sysusersdir=$(pkg-config --variable=sysusersdir systemd)
 tmpfilesdir=$(pkg-config --variable=tmpfilesdir systemd)
 dracutdir=$(pkg-config --variable=dracutmodulesdir dracut 2>/dev/null || echo /usr/lib/dracut/modules.d)
 fail=0
-for f in /usr/bin/kcrashctl /usr/sbin/kcrashd /usr/libexec/kcrash/kcrash-save /usr/bin/kcrash-server /etc/default/kdump \
+for f in /usr/bin/kcrashctl /usr/sbin/kcrashd /usr/libexec/kcrash/kcrash-save /usr/libexec/kcrash/kcrash-collect \
+        /usr/libexec/kcrash/kcrash-submit /usr/bin/kcrash-server /etc/default/kdump \
         "$unitdir/kcrash-load.service" "$unitdir/kcrash-collect.service" "$unitdir/kcrash-submit.service" \
         "$presetdir/80-kcrash.preset" "$sysusersdir/kcrash.conf" "$tmpfilesdir/kcrash.conf" /usr/lib/sysctl.d/50-kcrash.conf \
         "$dracutdir/99kcrash/module-setup.sh" "$dracutdir/99kcrash/kcrash-capture.sh" \
         /usr/share/man/man5/kdump.5.gz /usr/share/man/man8/kcrashctl.8.gz /usr/share/man/man8/kcrash-server.8.gz; do
         if [ -e "$R$f" ]; then echo "ok $f"; else echo "MISSING $f"; fail=1; fi
 done
+# A production build: the switches the tests set in the environment
+# (fault injection, stand-in programs, the uploader as root) are not in it,
+# and the root collector links no network library.
+for b in /usr/bin/kcrashctl /usr/sbin/kcrashd /usr/libexec/kcrash/kcrash-save /usr/libexec/kcrash/kcrash-collect \
+        /usr/libexec/kcrash/kcrash-submit /usr/bin/kcrash-server; do
+        if grep -a -o -E 'KCRASH_FAILPOINT|KCRASHD_ALLOW_ROOT|KCRASH_DMIDECODE|KCRASH_TEST_REFUSE_KEXEC_FILE|KCRASH_LIBEXEC_DIR|KCRASH_MAKEDUMPFILE|KCRASH_DRACUT' "$R$b" | sort -u | grep .; then
+                echo "TEST HOOK in $b"; fail=1
+        else
+                echo "ok no test hooks in $b"
+        fi
+done
+if readelf -d "$R/usr/libexec/kcrash/kcrash-collect" | grep -q 'NEEDED.*libcurl'; then
+        echo "kcrash-collect links libcurl"; fail=1
+else
+        echo "ok kcrash-collect links no libcurl"
+fi
 exit $fail

@@ -44,9 +44,14 @@ TEST(capture_cmdline) {
         char *c = NULL;
         ASSERT_OK(capture_cmdline("BOOT_IMAGE=/vmlinuz-6.1 root=UUID=abc ro quiet splash crashkernel=256M "
                                   "hugepages=16 ramoops.mem_size=0x100000 crash_kexec_post_notifiers console=ttyS0\n",
-                                  10, &c));
+                                  10, NULL, &c));
         ASSERT_STREQ(c, "ro console=ttyS0 root=kcrash rd.shell=0 rd.emergency=reboot reset_devices nr_cpus=1 irqpoll "
                         "panic=10 kcrash.capture=1");
+        free(c);
+        /* the offload folder travels; an earlier one does not */
+        ASSERT_OK(capture_cmdline("ro kcrash.folder=/old\n", 10, "kcrash.folder=/.steamos/offload/var/kdump", &c));
+        ASSERT_STREQ(c, "ro root=kcrash rd.shell=0 rd.emergency=reboot reset_devices nr_cpus=1 irqpoll "
+                        "panic=10 kcrash.capture=1 kcrash.folder=/.steamos/offload/var/kdump");
         free(c);
 }
 

@@ -50,10 +50,63 @@ TEST(complete_and_incomplete_captures) {
         ASSERT_TRUE(s->captures[1]->vmcore_path == NULL);
         kdump_scan_free(s);
 
-        /* too big for the limit: kept, flagged */
-        ASSERT_OK(kdump_scan(crash, 100, &s));
-        ASSERT_TRUE(s->captures[0]->dmesg_too_big);
-        ASSERT_TRUE(s->captures[0]->dmesg == NULL);
+        /* too big for the limit: read cut, its end (the crash) kept, so the
+         * capture still makes exactly one report */
+        _cleanup_free_ char *whole = NULL, *dpath = path_join(a, "dmesg.txt");
+        size_t whole_size;
+        ASSERT_OK(read_full_file(dpath, 1 << 20, &whole, &whole_size));
+        ASSERT_OK(kdump_scan(crash, 2048, &s));
+        ASSERT_EQ(s->n_captures, 2);
+        ASSERT_TRUE(s->captures[0]->dmesg != NULL);
+        ASSERT_TRUE(s->captures[0]->dmesg_size <= 2048);
+        ASSERT_TRUE(s->captures[0]->dmesg_cut_bytes > 0);
+        /* what is kept plus what was cut is the file, give or take the marker line */
+        const char *marker = strstr(s->captures[0]->dmesg, "bytes cut here");
+        ASSERT_TRUE(marker != NULL);
+        const char *after = strchr(marker, '\n') + 1;
+        ASSERT_EQ(s->captures[0]->dmesg_size - (size_t) (after - s->captures[0]->dmesg) +
+                          (size_t) (strchr(s->captures[0]->dmesg, '\n') + 1 - s->captures[0]->dmesg) +
+                          s->captures[0]->dmesg_cut_bytes,
+                  whole_size);
+        ASSERT_TRUE(strstr(s->captures[0]->dmesg, "bytes cut here"));
+        const char *tail = whole + whole_size - 200;
+        ASSERT_TRUE(memcmp(s->captures[0]->dmesg + s->captures[0]->dmesg_size - 200, tail, 200) == 0);
+        kdump_scan_free(s);
+}
+
+/* Issue 10 #7: one capture that cannot be read (dmesg.txt a directory, a
+ * FIFO, a symlink) is reported and left; the others are still scanned, and
+ * nothing blocks. */
+TEST(bad_capture_does_not_hold_back_the_others) {
+        _cleanup_free_ char *root = test_tmpdir();
+        _cleanup_free_ char *crash = path_join(root, "crash");
+        _cleanup_free_ char *good = path_join(crash, "20261122153045");
+        _cleanup_free_ char *dir = path_join(crash, "20261122160000"), *dir_dmesg = path_join(dir, "dmesg.txt");
+        _cleanup_free_ char *fifo = path_join(crash, "20261122170000"), *fifo_dmesg = path_join(fifo, "dmesg.txt");
+        _cleanup_free_ char *link = path_join(crash, "20261122180000"), *link_dmesg = path_join(link, "meta.json");
+        copy_fixture("kdump-module-oops", good);
+        ASSERT_OK(mkdir_p(dir_dmesg, 0755));
+        ASSERT_OK(mkdir_p(fifo, 0755));
+        ASSERT_OK(mkfifo(fifo_dmesg, 0644));
+        copy_fixture("kdump-sysrq-panic", link);
+        ASSERT_OK(symlink("/etc/shadow", link_dmesg));
+
+        KdumpScan *s = NULL;
+        ASSERT_OK(kdump_scan(crash, 1 << 20, &s));
+        ASSERT_EQ(s->n_captures, 1);
+        ASSERT_STREQ(s->captures[0]->name, "20261122153045");
+        ASSERT_EQ(s->n_bad, 3);
+        for (size_t i = 0; i < s->n_bad; i++) {
+                if (streq(s->bad[i].name, "20261122160000"))
+                        ASSERT_EQ(s->bad[i].error, -EISDIR);
+                else if (streq(s->bad[i].name, "20261122170000"))
+                        ASSERT_EQ(s->bad[i].error, -EBADFD);
+                else {
+                        ASSERT_STREQ(s->bad[i].name, "20261122180000");
+                        ASSERT_STREQ(s->bad[i].file, "meta.json");
+                        ASSERT_EQ(s->bad[i].error, -EPERM);
+                }
+        }
         kdump_scan_free(s);
 }
 

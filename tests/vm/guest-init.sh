@@ -3,6 +3,9 @@
 # programs. The scenario comes from the kernel command line (kcrashvm.mode=).
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+# test-hook switches of this (-Dtest_hooks) build: the service programs are in
+# /usr/libexec/kcrash, and the uploader may run as root in this one-user guest
+export KCRASH_LIBEXEC_DIR=/usr/libexec/kcrash KCRASHD_ALLOW_ROOT=1
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
@@ -16,6 +19,17 @@ mark "init mode=$MODE kernel=$(uname -r)"
 
 for m in virtio_pci virtio_blk ext4 crc32c_generic virtio_net; do modprobe $m 2>/dev/null || mark "modprobe $m failed"; done
 i=0; while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+if [ -e /proc/vmcore ] && [ -e /etc/kcrash-vm-selfmount ]; then
+        # the systemd scenario's crash kernel: kcrash-save mounts MOUNT_DEVNODE
+        # (the /home partition) at its scratch point and writes the offload
+        # folder's path inside it, from kcrash.folder= on this command line
+        i=0; while [ ! -b /dev/vdb ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+        mark "crash kernel: kcrash-save mounts the offload partition ($(arg kcrash.folder))"
+        /usr/libexec/kcrash/kcrash-save --no-reboot --timeout 120
+        mark "kcrash-save exit $?"
+        sync
+        reboot -f
+fi
 if [ "$MODE" = systemd ]; then
         # a Debian rootfs with systemd on /dev/vda: hand over to it
         mkdir -p /newroot
@@ -48,7 +62,7 @@ if [ -f /var/kdump/.kcrash/test-crash ] || [ -f /var/kdump/.vmtest-crashed ]; th
         ls -l /sys/fs/pstore | sed 's/^/  /'
         kcrashd collect 2>&1 | sed 's/^/  /'
         mark "collect exit $?"
-        KCRASHD_ALLOW_ROOT=1 kcrashctl submit --now 2>&1 | sed 's/^/  /'
+        kcrashctl submit --now 2>&1 | sed 's/^/  /'
         mark "first submit done"
         if [ "$MODE" = faults ]; then
                 # the receiver was down; the host brings it up after the

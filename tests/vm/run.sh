@@ -62,6 +62,8 @@ copy_bin() { # binary dest
 copy_bin "$BUILD/src/kcrashctl/kcrashctl" /usr/bin/kcrashctl
 copy_bin "$BUILD/src/kcrashd/kcrashd" /usr/sbin/kcrashd
 copy_bin "$BUILD/src/kcrash-save/kcrash-save" /usr/libexec/kcrash/kcrash-save
+copy_bin "$BUILD/src/kcrashd/kcrash-collect" /usr/libexec/kcrash/kcrash-collect
+copy_bin "$BUILD/src/kcrashd/kcrash-submit" /usr/libexec/kcrash/kcrash-submit
 cp -a "$KDIR/lib/modules/$KVER" "$ST/lib/modules/"
 depmod -b "$ST" "$KVER"
 # The test module, built against the guest kernel's headers when they are
@@ -84,6 +86,7 @@ printf 'ID=kcrashvm\nNAME="kcrash VM guest"\nPRETTY_NAME="kcrash VM guest (busyb
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$ST/etc/default/kdump" <<CONF
+MOUNT_DEVNODE=/dev/vda
 KDUMP_FOLDER=/var/kdump
 PSTORE_DIR=/sys/fs/pstore
 PRODUCT=vmtest
@@ -123,6 +126,7 @@ run_vm() { # log-file timeout append...
                 -nodefaults -no-user-config -display none -serial stdio \
                 -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "${INITRD_IMG:-$WORK/initrd.img}" -append "$*" \
                 -drive "file=$WORK/disk.img,format=raw,if=virtio" \
+                ${EXTRA_DRIVE:+-drive "file=$EXTRA_DRIVE,format=raw,if=virtio"} \
                 -netdev user,id=n0 -device virtio-net-pci,netdev=n0 </dev/null >"$out" 2>&1 || true
         tr -d '\r' < "$out" > "$out.clean" && mv "$out.clean" "$out"
 }
@@ -189,11 +193,19 @@ for sc in $SCENARIOS; do
                 run_vm "$WORK/$sc.log" 180 "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=$sc"
                 ;;
         systemd)
-                "$SRC/tests/vm/systemd.sh" "$BUILD" "$KVER" "$KDIR" "$WORK/initrd.img" "$WORK" "$PORT" ||
+                "$SRC/tests/vm/systemd.sh" "$BUILD" "$KVER" "$KDIR" "$WORK/initrd.img" "$WORK" "$PORT" "$ST" ||
                         { echo "  cannot build the systemd guest"; failed=1; continue; }
-                VM_MEM=1024 run_vm "$WORK/$sc.log" 300 \
-                        "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=systemd systemd.show_status=0"
+                # kdump and pstore armed; the offload folder is a folder of a
+                # second disk mounted at /home (SteamOS-style configuration)
+                VM_MEM=1536 EXTRA_DRIVE="$WORK/home.img" run_vm "$WORK/$sc.log" 360 \
+                        "console=ttyS0 panic=1 crashkernel=256M memmap=1M!0x30000000 kcrashvm.mode=systemd systemd.show_status=0"
                 grep -q "KCRASHVM.*pstore left: 0" "$WORK/$sc.log" || { echo "  pstore records were not removed"; ok_override=0; }
+                grep -q "KCRASHVM.*crash kernel: kcrash-save mounts the offload partition (/vendor/kdump)" "$WORK/$sc.log" ||
+                        { echo "  the crash kernel did not get the folder inside the partition"; ok_override=0; }
+                grep -q "KCRASHVM.*folder /home/vendor/kdump recorded /home/vendor/kdump" "$WORK/$sc.log" ||
+                        { echo "  the folder was not /home/vendor/kdump everywhere"; ok_override=0; }
+                grep -q "KCRASHVM.*capture collected: crash/ empty" "$WORK/$sc.log" ||
+                        { echo "  the kdump capture was not collected from the partition"; ok_override=0; }
                 grep -q "order kcrash-submit .* user=kcrash" "$WORK/$sc.log" || { echo "  the uploader did not run as kcrash"; ok_override=0; }
                 python3 - "$WORK/$sc.log" <<'PY' || ok_override=0
 import re, sys
@@ -276,7 +288,7 @@ PY
                 member=$(grep -E '^dmesg-(pstore|kdump)\.' <<<"$members" | head -1)
                 echo "  report members: $(tr '\n' ' ' <<<"$members")"
                 case $sc in
-                kdump*|kexec*) grep -q '^dmesg-kdump\.' <<<"$members" || { echo "  no kdump dmesg in the report"; ok=0; } ;;
+                kdump*|kexec*|systemd) grep -q '^dmesg-kdump\.' <<<"$members" || { echo "  no kdump dmesg in the report"; ok=0; } ;;
                 esac
                 case $sc in
                 kdump-pstore) grep -q '^dmesg-pstore\.' <<<"$members" || { echo "  no pstore dmesg in the report"; ok=0; } ;;

@@ -3,9 +3,13 @@
 # Debian's archive) and this build installed; the load, collect and submit
 # units run in order under their sandboxing, the collector removes the pstore
 # records, the uploader (its own user) delivers the report to kcrash-server
-# on the host. Usage: systemd.sh BUILD_DIR KVER KDIR INITRD WORK PORT
+# on the host. The offload folder is a folder of a second disk mounted at
+# /home, configured the SteamOS way (KDUMP_FOLDER inside MOUNT_DEVNODE's
+# filesystem, not the build's default), and kdump is armed: the crash kernel
+# mounts that disk at a scratch point and writes there.
+# Usage: systemd.sh BUILD_DIR KVER KDIR INITRD WORK PORT STAGING
 set -euo pipefail
-BUILD=$1 KVER=$2 KDIR=$3 INITRD=$4 WORK=$5 PORT=$6
+BUILD=$1 KVER=$2 KDIR=$3 INITRD=$4 WORK=$5 PORT=$6 ST=$7
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${KCRASH_VM_CACHE:-$BUILD/vm-cache}
 BASE=$CACHE/rootfs-bookworm
@@ -23,9 +27,9 @@ DESTDIR=$R meson install -C "$BUILD" --no-rebuild --quiet >/dev/null
 mkdir -p "$R/lib/modules"
 cp -a "$KDIR/lib/modules/$KVER" "$R/lib/modules/"
 depmod -b "$R" "$KVER"
-KF=/home/.steamos/offload/var/kdump
 cat > "$R/etc/default/kdump" <<CONF
-KDUMP_FOLDER=$KF
+MOUNT_DEVNODE=/dev/vdb
+KDUMP_FOLDER=/vendor/kdump
 RAMOOPS_MEM_SIZE=1M
 RAMOOPS_RECORD_SIZE=128K
 PRODUCT=vmtest
@@ -34,7 +38,20 @@ SUBMIT_FINISH_URL=http://10.0.2.2:$PORT/ICrashReportService/FinishCrashUpload/v1
 SUBMIT_ALLOW_INSECURE_HTTP=1
 SUBMIT_BACKOFF_BASE=5
 CONF
-echo "/dev/vda / ext4 defaults 0 1" > "$R/etc/fstab"
+printf '/dev/vda / ext4 defaults 0 1\n/dev/vdb /home ext4 defaults 0 2\n' > "$R/etc/fstab"
+# kdump: the kernel, and the capture initramfs `kcrashctl load` loads (the
+# test harness's busybox image with this configuration; its /init runs
+# kcrash-save in mount mode, see guest-init.sh)
+mkdir -p "$R/boot" "$R/var/lib/kcrash"
+cp "$KDIR/boot/vmlinuz-$KVER" "$R/boot/"
+C=$WORK/capture-systemd
+rm -rf "$C"
+cp -a "$ST" "$C"
+rm -rf "$C/boot" "$C/var/lib/kcrash"
+cp "$R/etc/default/kdump" "$C/etc/default/kdump"
+touch "$C/etc/kcrash-vm-selfmount"
+(cd "$C" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$R/var/lib/kcrash/kcrash-$KVER.img"
+rm -rf "$C"
 echo kcrash-vm > "$R/etc/hostname"
 mkdir -p "$R/etc/systemd/network"
 printf '[Match]\nName=en* eth*\n[Network]\nDHCP=yes\n' > "$R/etc/systemd/network/50-dhcp.network"
@@ -57,3 +74,6 @@ rm -f "$WORK/disk.img"
 truncate -s 1536M "$WORK/disk.img"
 mkfs.ext4 -q -F -d "$R" "$WORK/disk.img"
 rm -rf "$R"
+rm -f "$WORK/home.img"
+truncate -s 256M "$WORK/home.img"
+mkfs.ext4 -q -F "$WORK/home.img"

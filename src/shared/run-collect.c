@@ -1,19 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "collect.h"
 #include "journal.h"
-#include "kcrashctl.h"
 #include "log.h"
+#include "offload.h"
+#include "run.h"
 
-/* Shared by kcrashctl collect and kcrashd collect: runs the collector and
- * logs what it met. Returns an exit status. */
+/* kcrashd collect and kcrashctl collect: runs the collector and logs what it
+ * met. Returns an exit status. */
 int run_collect(Context *ctx, bool print_reports) {
         int r = context_load_config(ctx);
         if (r != 0)
                 return r;
+        const char *offload = context_offload_dir(ctx);
+        if (!offload)
+                return EXIT_FAILURE_;
 
-        CollectOptions o = { .root = ctx->root, .config = &ctx->config };
+        /* The folders and their owners (offload_dirs[]); the uploader may be
+         * missing on a system where it is not installed. */
+        uid_t uid = (uid_t) -1;
+        gid_t gid = (gid_t) -1;
+        if (geteuid() == 0 && uploader_account(&uid, &gid) < 0)
+                log_warning("The uploader's account \"%s\" does not exist (sysusers.d/kcrash.conf): reports stay "
+                            "root's and are not uploaded.", UPLOADER_USER);
+        r = offload_layout_ensure(offload, uid, gid);
+        if (r < 0) {
+                log_error_errno(r, "Cannot set up the offload folder \"%s\": %m", offload);
+                return EXIT_FAILURE_;
+        }
+
+        CollectOptions o = { .root = ctx->root, .offload_dir = offload, .config = &ctx->config };
         CollectResult *res = NULL;
         r = collect_run(&o, &res);
         for (size_t i = 0; res && i < res->n_messages; i++)
@@ -38,12 +56,4 @@ int run_collect(Context *ctx, bool print_reports) {
                 return EXIT_FAILURE_;
         }
         return EXIT_OK;
-}
-
-int verb_collect(Context *ctx, int argc, char **argv) {
-        if (argc > 1) {
-                log_error("collect takes no arguments.");
-                return EXIT_USAGE;
-        }
-        return run_collect(ctx, true);
 }

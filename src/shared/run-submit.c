@@ -1,12 +1,48 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <grp.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "journal.h"
-#include "kcrashctl.h"
 #include "log.h"
+#include "offload.h"
+#include "run.h"
 #include "spool.h"
+#include "test-hooks.h"
 #include "upload.h"
+
+/* The uploader talks to the network, so it never runs as root (OpenBSD's
+ * privilege separation rule): root becomes the uploader's account for good,
+ * as OpenBSD daemons do with setresuid(2), before anything is read. */
+int submit_drop_privileges(void) {
+        if (geteuid() != 0 && getuid() != 0)
+                return 0;
+        if (test_hook_getenv("KCRASHD_ALLOW_ROOT"))
+                return 0;
+        uid_t uid;
+        gid_t gid;
+        int r = uploader_account(&uid, &gid);
+        if (r < 0) {
+                log_error("The uploader never runs as root, and its account \"%s\" does not exist "
+                          "(systemd-sysusers creates it from sysusers.d/kcrash.conf): not uploading.", UPLOADER_USER);
+                return EXIT_FAILURE_;
+        }
+        if (uid == 0) {
+                log_error("The uploader's account \"%s\" has uid 0: not uploading.", UPLOADER_USER);
+                return EXIT_FAILURE_;
+        }
+        if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
+                log_error_errno(negative_errno(), "Cannot become the uploader \"%s\": %m", UPLOADER_USER);
+                return EXIT_FAILURE_;
+        }
+        /* Gone for good: regaining root must fail. */
+        if (setresuid(0, 0, 0) >= 0 || geteuid() == 0) {
+                log_error("Dropping root did not stick: not uploading.");
+                return EXIT_FAILURE_;
+        }
+        log_debug("Running as %s (uid %u).", UPLOADER_USER, (unsigned) uid);
+        return 0;
+}
 
 /* The URLs must be usable before anything is tried: a typo is a
  * configuration error (78), not a reason to retry forever. */
@@ -31,13 +67,16 @@ int run_submit_once(Context *ctx, bool quiet_when_idle) {
         int r = context_load_config(ctx);
         if (r != 0)
                 return r;
+        const char *offload = context_offload_dir(ctx);
+        if (!offload)
+                return EXIT_FAILURE_;
         r = check_urls(&ctx->config);
         if (r != 0)
                 return r;
         if (upload_global_init() < 0)
                 return log_error("Cannot initialise libcurl."), EXIT_FAILURE_;
 
-        SubmitOptions o = { .root = ctx->root, .config = &ctx->config, .ignore_backoff = ctx->now,
+        SubmitOptions o = { .root = ctx->root, .offload_dir = offload, .config = &ctx->config, .ignore_backoff = ctx->now,
                             .progress = isatty(STDERR_FILENO) };
         SubmitResult res = {};
         r = spool_submit(&o, &res);
@@ -74,12 +113,4 @@ int run_submit_once(Context *ctx, bool quiet_when_idle) {
         int status = res.remaining > 0 ? EXIT_TEMPFAIL : EXIT_OK;
         submit_result_done(&res);
         return status;
-}
-
-int verb_submit(Context *ctx, int argc, char **argv) {
-        if (argc > 1) {
-                log_error("submit takes no arguments.");
-                return EXIT_USAGE;
-        }
-        return run_submit_once(ctx, false);
 }

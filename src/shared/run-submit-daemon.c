@@ -9,10 +9,10 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "collect.h"
 #include "fileio.h"
-#include "kcrashd.h"
 #include "log.h"
+#include "offload.h"
+#include "run.h"
 #include "spool.h"
 
 static volatile sig_atomic_t stop;
@@ -28,25 +28,22 @@ int run_submit_daemon(Context *ctx) {
         int r = context_load_config(ctx);
         if (r != 0)
                 return r;
-        /* The uploader speaks to the network: it never runs as root
-         * (kcrash-submit.service gives it its own user). */
-        if (geteuid() == 0 && !getenv("KCRASHD_ALLOW_ROOT")) {
-                log_error("kcrashd submit refuses to run as root; run it as the kcrash user (kcrash-submit.service).");
+        const char *offload = context_offload_dir(ctx);
+        if (!offload)
                 return EXIT_FAILURE_;
-        }
-        _cleanup_free_ char *offload = context_path(ctx, ctx->config.kdump_folder);
         _cleanup_free_ char *queue = path_join(offload, OFFLOAD_QUEUE_DIR);
-        _cleanup_free_ char *state = path_join(offload, OFFLOAD_STATE_DIR);
+        _cleanup_free_ char *state = path_join(offload, OFFLOAD_UPLOAD_STATE_DIR);
         _cleanup_free_ char *lock = path_join(state, "kcrashd-submit.lock");
         if (!queue || !state || !lock)
                 return log_oom(), EXIT_FAILURE_;
-        r = mkdir_p(queue, 0755);
-        if (r >= 0)
-                r = mkdir_p(state, 0700);
+        /* The collector (root) makes the queue and this state folder with
+         * their owners; on a fake root in tests nobody did. */
+        r = mkdir_p(state, 0755);
         if (r < 0)
-                return log_error_errno(r, "Cannot create \"%s\": %m", queue), EXIT_FAILURE_;
+                return log_error_errno(r, "Cannot create \"%s\": %m", state), EXIT_FAILURE_;
+        (void) mkdir_p(queue, 0755);
 
-        _cleanup_close_ int lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        _cleanup_close_ int lock_fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
         if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
                 log_error("Another kcrashd submit is running (lock \"%s\").", lock);
                 return EXIT_FAILURE_;

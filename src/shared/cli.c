@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "config.h"
+#include "fileio.h"
+#include "log.h"
+
+static void config_warn(void *userdata, unsigned line, const char *key, const char *message) {
+        log_warning("%s:%u: %s: %s", (const char *) userdata, line, key, message);
+}
+
+char *context_path(const Context *ctx, const char *path) {
+        char *p = path_in_root(ctx->root, path);
+        if (!p) {
+                log_oom();
+                exit(EXIT_FAILURE_);
+        }
+        return p;
+}
+
+int context_load_config(Context *ctx) {
+        _cleanup_free_ char *path = NULL;
+        ConfigError e = {};
+        int r;
+
+        if (ctx->config_loaded)
+                return 0;
+        path = ctx->config_path ? strdup(ctx->config_path) : context_path(ctx, "/etc/default/kdump");
+        if (!path)
+                return log_oom(), EXIT_FAILURE_;
+        r = config_load(&ctx->config, path, config_warn, path, &e);
+        if (r == -EINVAL) {
+                log_error("%s:%u: %s: %s", path, e.line, e.key[0] ? e.key : "(line)", e.message);
+                return EXIT_CONFIG;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Failed to read configuration \"%s\": %m", path);
+                return EXIT_CONFIG;
+        }
+        ctx->config_loaded = true;
+        return 0;
+}
+
+const char *context_offload_dir(Context *ctx) {
+        if (ctx->offload_resolved)
+                return ctx->offload_dir;
+        if (context_load_config(ctx) != 0)
+                return NULL;
+        int r = offload_get(ctx->root, &ctx->config, &ctx->offload);
+        if (r < 0) {
+                log_error_errno(r, "Cannot work out the offload folder from KDUMP_FOLDER=\"%s\" and MOUNT_DEVNODE=\"%s\": %m",
+                                ctx->config.kdump_folder, ctx->config.mount_devnode);
+                return NULL;
+        }
+        if (offload_how_is_suspect(ctx->offload.how))
+                log_warning("MOUNT_DEVNODE=\"%s\" is not mounted: using KDUMP_FOLDER=\"%s\" as a path on this system; "
+                            "the crash kernel writes to that device, so its captures may not be found here.",
+                            ctx->config.mount_devnode, ctx->config.kdump_folder);
+        ctx->offload_dir = offload_path_in_root(ctx->root, &ctx->offload);
+        if (!ctx->offload_dir) {
+                log_oom();
+                exit(EXIT_FAILURE_);
+        }
+        ctx->offload_resolved = true;
+        return ctx->offload_dir;
+}
+
+void context_done(Context *ctx) {
+        if (ctx->config_loaded)
+                config_done(&ctx->config);
+        offload_folder_done(&ctx->offload);
+        free(ctx->offload_dir);
+        ctx->offload_dir = NULL;
+        ctx->config_loaded = ctx->offload_resolved = false;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "offload.h"
+
+/* What every main shares: the options that locate the system (--root,
+ * --config), the configuration and the offload folder, and the exit codes.
+ * These functions log (they are the mains' glue, not library code). */
+
+/* Exit codes (documented in kcrashctl(8)). */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAILURE_ = 1,
+        EXIT_USAGE = 2,
+        EXIT_TEMPFAIL = 75, /* sysexits EX_TEMPFAIL: reports remain queued for a later retry */
+        EXIT_CONFIG = 78,   /* sysexits EX_CONFIG: the configuration is invalid */
+};
+
+typedef struct Context {
+        const char *root;        /* --root: prefix of every path read or written; NULL = / */
+        const char *config_path; /* --config, else <root>/etc/default/kdump */
+        bool json;
+        bool yes;
+        bool now;
+        bool verbose;
+        bool config_loaded;
+        KcrashConfig config;
+        bool offload_resolved;
+        OffloadFolder offload;
+        char *offload_dir;       /* offload.path under root */
+} Context;
+
+/* Loads the configuration once (logs and returns EXIT_CONFIG on error). */
+int context_load_config(Context *ctx);
+/* <root><path>, or exits on OOM. */
+char *context_path(const Context *ctx, const char *path);
+/* The offload folder under root (kdump(5), "THE OFFLOAD FOLDER"), resolved
+ * once; warns when the device that should hold it is not mounted. Loads the
+ * configuration first; NULL after logging when that fails. */
+const char *context_offload_dir(Context *ctx);
+void context_done(Context *ctx);

@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "mountinfo.h"
+#include "offload.h"
+
+const OffloadDir offload_dirs[] = {
+        { "", 0755, OWNER_ROOT, "the offload folder" },
+        { OFFLOAD_CRASH_DIR, 0700, OWNER_ROOT, "kdump captures written by kcrash-save" },
+        { OFFLOAD_VMCORE_DIR, 0700, OWNER_ROOT, "vmcores kept by the collector" },
+        { OFFLOAD_STATE_DIR, 0755, OWNER_ROOT, "the collector's state: markers, boot records, salt, armed.json" },
+        { OFFLOAD_STATE_DIR "/tmp", 0700, OWNER_ROOT, "reports being built" },
+        { OFFLOAD_STATE_DIR "/collected", 0700, OWNER_ROOT, "a marker per record being collected" },
+        { OFFLOAD_STATE_DIR "/boots", 0700, OWNER_ROOT, "a record of each boot's kernel and build" },
+        { OFFLOAD_QUEUE_DIR, 0775, OWNER_ROOT_UPLOADER_GROUP, "the upload queue" },
+        { OFFLOAD_SENT_DIR, 0775, OWNER_ROOT_UPLOADER_GROUP, "uploaded reports" },
+        { OFFLOAD_UPLOAD_STATE_DIR, 0755, OWNER_UPLOADER, "the uploader's state: per-report state, lock, budget" },
+};
+const size_t offload_dirs_count = ELEMENTSOF(offload_dirs);
+
+static const char *const how_names[] = {
+        [OFFLOAD_RECORDED] = "recorded at boot by kcrashctl load",
+        [OFFLOAD_UNDER_MOUNT_POINT] = "KDUMP_FOLDER lies under MOUNT_DEVNODE's mount point",
+        [OFFLOAD_ON_DEVICE] = "KDUMP_FOLDER inside MOUNT_DEVNODE's filesystem",
+        [OFFLOAD_NO_DEVICE] = "MOUNT_DEVNODE is empty: KDUMP_FOLDER as is",
+        [OFFLOAD_NOT_MOUNTED] = "MOUNT_DEVNODE is not mounted: KDUMP_FOLDER as is",
+        [OFFLOAD_NO_MOUNT_TABLE] = "no mount table: KDUMP_FOLDER as is",
+};
+
+const char *offload_how_to_string(OffloadHow h) {
+        return (size_t) h < ELEMENTSOF(how_names) ? how_names[h] : "?";
+}
+
+bool offload_how_is_suspect(OffloadHow h) {
+        return h == OFFLOAD_NOT_MOUNTED;
+}
+
+void offload_folder_done(OffloadFolder *f) {
+        free(f->path);
+        free(f->relative);
+        free(f->mount_point);
+        *f = (OffloadFolder) {};
+}
+
+char *offload_path_in_root(const char *root, const OffloadFolder *f) {
+        return path_in_root(root, f->path);
+}
+
+/* "/a/b" lies under "/a" (or is it); returns the rest ("/b", or "/" when
+ * equal), else NULL. */
+static const char *path_under(const char *path, const char *dir) {
+        size_t l = strlen(dir);
+        while (l > 0 && dir[l - 1] == '/')
+                l--;
+        if (l == 0)
+                return path; /* everything lies under "/" */
+        if (strncmp(path, dir, l) != 0)
+                return NULL;
+        if (path[l] == 0)
+                return "/";
+        if (path[l] != '/')
+                return NULL;
+        return path + l;
+}
+
+/* Resolves the symlinks of the part of path that exists inside root (as
+ * chroot would, so a fake root's absolute links stay inside it) and returns
+ * the result without the root prefix; the missing tail is appended as is. */
+int chase_in_root(const char *root, const char *path, char **ret) {
+        _cleanup_free_ char *done = strdup(""), *todo = strdup(path);
+        unsigned hops = 0;
+        if (!done || !todo)
+                return -ENOMEM;
+        char *p = todo;
+        bool missing = false;
+        while (*p) {
+                while (*p == '/')
+                        p++;
+                if (!*p)
+                        break;
+                char *slash = strchrnul(p, '/');
+                size_t n = (size_t) (slash - p);
+                _cleanup_free_ char *comp = strndup(p, n);
+                if (!comp)
+                        return -ENOMEM;
+                p = slash;
+                if (streq(comp, "."))
+                        continue;
+                if (streq(comp, "..")) {
+                        char *last = strrchr(done, '/');
+                        if (last)
+                                *last = 0;
+                        continue;
+                }
+                _cleanup_free_ char *next = NULL;
+                if (asprintf(&next, "%s/%s", done, comp) < 0)
+                        return -ENOMEM;
+                if (!missing) {
+                        _cleanup_free_ char *full = path_in_root(root, next);
+                        struct stat st;
+                        if (!full)
+                                return -ENOMEM;
+                        if (lstat(full, &st) < 0)
+                                missing = true;
+                        else if (S_ISLNK(st.st_mode)) {
+                                if (++hops > 40)
+                                        return -ELOOP;
+                                char target[PATH_MAX];
+                                ssize_t k = readlink(full, target, sizeof target - 1);
+                                if (k < 0)
+                                        return negative_errno();
+                                target[k] = 0;
+                                _cleanup_free_ char *rest = NULL;
+                                if (asprintf(&rest, "%s%s", target, p) < 0)
+                                        return -ENOMEM;
+                                if (target[0] == '/')
+                                        done[0] = 0;
+                                free(todo);
+                                todo = TAKE_PTR(rest);
+                                p = todo;
+                                continue;
+                        }
+                }
+                free(done);
+                done = TAKE_PTR(next);
+        }
+        if (!done[0]) {
+                free(done);
+                done = strdup("/");
+                if (!done)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(done);
+        return 0;
+}
+
+static bool device_matches(const char *root, const char *devnode, const char *devnode_real, const MountEntry *m) {
+        if (streq(m->source, devnode) || (devnode_real && streq(m->source, devnode_real)))
+                return true;
+        _cleanup_free_ char *p = path_in_root(root, devnode);
+        struct stat st;
+        return p && stat(p, &st) >= 0 && S_ISBLK(st.st_mode) && major(st.st_rdev) == m->major &&
+               minor(st.st_rdev) == m->minor;
+}
+
+int offload_resolve(const char *root, const KcrashConfig *c, OffloadFolder *ret) {
+        OffloadFolder f = {};
+        int r;
+
+        if (isempty(c->kdump_folder) || c->kdump_folder[0] != '/')
+                return -EINVAL;
+        if (isempty(c->mount_devnode)) {
+                f.how = OFFLOAD_NO_DEVICE;
+                f.path = strdup(c->kdump_folder);
+                if (!f.path)
+                        return -ENOMEM;
+                *ret = f;
+                return 0;
+        }
+
+        _cleanup_free_ char *mi_path = path_in_root(root, "/proc/self/mountinfo"), *mi = NULL;
+        if (!mi_path)
+                return -ENOMEM;
+        r = read_full_file(mi_path, 16 << 20, &mi, NULL);
+        if (r == -ENOENT) {
+                f.how = OFFLOAD_NO_MOUNT_TABLE;
+                f.path = strdup(c->kdump_folder);
+                if (!f.path)
+                        return -ENOMEM;
+                *ret = f;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+
+        _cleanup_free_ char *devnode_real = NULL;
+        (void) chase_in_root(root, c->mount_devnode, &devnode_real);
+
+        /* The device's mount whose root is the filesystem's top (a plain
+         * mount, not a bind of a subfolder); failing that, any of its mounts
+         * whose root contains the folder. */
+        MountEntry best = {};
+        bool found = false;
+        for (const char *p = mi; *p;) {
+                const char *eol = strchrnul(p, '\n');
+                MountEntry m = {};
+                if (mountinfo_parse_line(p, (size_t) (eol - p), &m) >= 0) {
+                        if (device_matches(root, c->mount_devnode, devnode_real, &m) &&
+                            (!found || (streq(m.root, "/") && !streq(best.root, "/")))) {
+                                mount_entry_done(&best);
+                                best = m;
+                                m = (MountEntry) {};
+                                found = true;
+                        }
+                        mount_entry_done(&m);
+                }
+                p = *eol ? eol + 1 : eol;
+        }
+        if (!found) {
+                f.how = OFFLOAD_NOT_MOUNTED;
+                f.path = strdup(c->kdump_folder);
+                if (!f.path)
+                        return -ENOMEM;
+                *ret = f;
+                return 0;
+        }
+
+        /* "/home" a symlink to "/var/home": compare real paths. */
+        _cleanup_free_ char *folder_real = NULL;
+        r = chase_in_root(root, c->kdump_folder, &folder_real);
+        if (r < 0) {
+                mount_entry_done(&best);
+                return r;
+        }
+        const char *rest = path_under(folder_real, best.mount_point);
+        if (rest) {
+                f.how = OFFLOAD_UNDER_MOUNT_POINT;
+                f.path = strdup(folder_real);
+                f.relative = path_join(best.root, rest);
+        } else {
+                f.how = OFFLOAD_ON_DEVICE;
+                /* Inside the filesystem; seen through a bind mount of a
+                 * subfolder, the mount's root is cut off the front. */
+                const char *inside = path_under(c->kdump_folder, best.root);
+                f.relative = strdup(c->kdump_folder);
+                f.path = path_join(best.mount_point, inside ? inside : c->kdump_folder);
+        }
+        f.mount_point = strdup(best.mount_point);
+        mount_entry_done(&best);
+        if (!f.path || !f.relative || !f.mount_point) {
+                offload_folder_done(&f);
+                return -ENOMEM;
+        }
+        /* path_join("/", "/x") gives "//x" when the mount point is "/" */
+        if (strneq(f.path, "//", 2))
+                memmove(f.path, f.path + 1, strlen(f.path));
+        if (strneq(f.relative, "//", 2))
+                memmove(f.relative, f.relative + 1, strlen(f.relative));
+        *ret = f;
+        return 0;
+}
+
+/* The record's directory must be writable by its owner only, and owned by
+ * root (or by us, for an unprivileged run on a fake root); so must the link. */
+static bool owner_trusted(const struct stat *st) {
+        return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
+int offload_record_read(const char *root, char **ret_path) {
+        _cleanup_free_ char *link = path_in_root(root, OFFLOAD_RECORD), *dir = NULL;
+        if (!link)
+                return -ENOMEM;
+        dir = strdup(link);
+        if (!dir)
+                return -ENOMEM;
+        *strrchr(dir, '/') = 0;
+        struct stat st;
+        if (lstat(dir, &st) < 0)
+                return negative_errno();
+        if (!S_ISDIR(st.st_mode) || !owner_trusted(&st) || (st.st_mode & 0022))
+                return -EPERM;
+        if (lstat(link, &st) < 0)
+                return negative_errno();
+        if (!S_ISLNK(st.st_mode) || !owner_trusted(&st))
+                return -EPERM;
+        char target[PATH_MAX];
+        ssize_t k = readlink(link, target, sizeof target - 1);
+        if (k < 0)
+                return negative_errno();
+        target[k] = 0;
+        if (target[0] != '/')
+                return -EPERM;
+        char *s = strdup(target);
+        if (!s)
+                return -ENOMEM;
+        *ret_path = s;
+        return 0;
+}
+
+int offload_record_write(const char *root, const char *path) {
+        _cleanup_free_ char *link = path_in_root(root, OFFLOAD_RECORD), *dir = NULL, *tmp = NULL;
+        if (!link)
+                return -ENOMEM;
+        dir = strdup(link);
+        if (!dir)
+                return -ENOMEM;
+        *strrchr(dir, '/') = 0;
+        int r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return r;
+        if (asprintf(&tmp, "%s/.#offload.%d", dir, (int) getpid()) < 0)
+                return -ENOMEM;
+        (void) unlink(tmp);
+        if (symlink(path, tmp) < 0)
+                return negative_errno();
+        if (rename(tmp, link) < 0) {
+                r = negative_errno();
+                (void) unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+int offload_get(const char *root, const KcrashConfig *c, OffloadFolder *ret) {
+        _cleanup_free_ char *recorded = NULL;
+        if (offload_record_read(root, &recorded) >= 0) {
+                OffloadFolder f = { .how = OFFLOAD_RECORDED, .path = TAKE_PTR(recorded) };
+                *ret = f;
+                return 0;
+        }
+        return offload_resolve(root, c, ret);
+}
+
+int offload_cmdline_word(const OffloadFolder *f, char **ret) {
+        *ret = NULL;
+        if (!f->relative)
+                return 0;
+        /* The kernel splits its command line at spaces and honours double
+         * quotes only around a whole value: keep to a plain alphabet. */
+        for (const char *p = f->relative; *p; p++)
+                if (*p <= ' ' || *p == '"' || *p == '\\' || (unsigned char) *p >= 0x7f)
+                        return 0;
+        return asprintf(ret, OFFLOAD_CMDLINE_KEY "%s", f->relative) < 0 ? -ENOMEM : 0;
+}
+
+int offload_cmdline_find(const char *cmdline, char **ret_relative) {
+        const char *found = NULL;
+        size_t len = 0;
+        for (const char *p = cmdline; *p;) {
+                while (*p == ' ' || *p == '\t' || *p == '\n')
+                        p++;
+                const char *end = p;
+                while (*end && *end != ' ' && *end != '\t' && *end != '\n')
+                        end++;
+                if (startswith(p, OFFLOAD_CMDLINE_KEY) && (size_t) (end - p) > strlen(OFFLOAD_CMDLINE_KEY)) {
+                        found = p + strlen(OFFLOAD_CMDLINE_KEY); /* the last one wins, as for the kernel */
+                        len = (size_t) (end - found);
+                }
+                p = end;
+        }
+        if (!found || found[0] != '/')
+                return -ENOENT;
+        char *s = strndup(found, len);
+        if (!s)
+                return -ENOMEM;
+        *ret_relative = s;
+        return 0;
+}
+
+int uploader_account(uid_t *ret_uid, gid_t *ret_gid) {
+        errno = 0;
+        struct passwd *pw = getpwnam(UPLOADER_USER);
+        if (!pw)
+                return errno > 0 ? -errno : -ENOENT;
+        *ret_uid = pw->pw_uid;
+        *ret_gid = pw->pw_gid;
+        return 0;
+}
+
+int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid) {
+        bool privileged = geteuid() == 0;
+        int r = mkdir_p(folder_in_root, 0755);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < offload_dirs_count; i++) {
+                const OffloadDir *d = &offload_dirs[i];
+                _cleanup_free_ char *p = d->name[0] ? path_join(folder_in_root, d->name) : strdup(folder_in_root);
+                if (!p)
+                        return -ENOMEM;
+                if (mkdir(p, d->mode & 0777) < 0 && errno != EEXIST)
+                        return negative_errno();
+                _cleanup_close_ int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 && (errno == ELOOP || errno == ENOTDIR) && d->name[0]) {
+                        /* Something else where one of our folders belongs (an
+                         * older layout let the uploader's group write here):
+                         * removed, never followed, and made anew. The
+                         * folder itself is the admin's: refused below. */
+                        if (unlink(p) < 0 || mkdir(p, d->mode & 0777) < 0)
+                                return negative_errno();
+                        fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                }
+                if (fd < 0)
+                        return errno == ELOOP ? -ENOTDIR : negative_errno();
+                struct stat st;
+                if (fstat(fd, &st) < 0)
+                        return negative_errno();
+                if (privileged) {
+                        uid_t uid = 0;
+                        gid_t gid = 0;
+                        if (d->owner == OWNER_UPLOADER && uploader_uid != (uid_t) -1)
+                                uid = uploader_uid;
+                        if (d->owner != OWNER_ROOT && uploader_gid != (gid_t) -1)
+                                gid = uploader_gid;
+                        if (st.st_uid != uid || st.st_gid != gid) {
+                                if (fchown(fd, uid, gid) < 0 || fstat(fd, &st) < 0)
+                                        return negative_errno();
+                        }
+                }
+                if ((st.st_mode & 07777) != d->mode && fchmod(fd, d->mode) < 0)
+                        return negative_errno();
+        }
+        return 0;
+}

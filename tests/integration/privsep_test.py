@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Issue 10: no local user can steer root. The uploader's account (group
+kcrash) can write the queue; these tests plant what it could plant there and
+in an older layout's state folder (symlinks, FIFOs, swapped folders) and
+check that root's collector and kcrashctl neither follow, block, nor write
+elsewhere; that the collector links no network library; and that the upload
+never runs as root."""
+
+import json
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from collect_test import KCRASHCTL, OFFLOAD, make_root, run, zips  # noqa: E402
+
+COLLECT = os.environ.get("KCRASH_COLLECT", "build/src/kcrashd/kcrash-collect")
+SUBMIT = os.environ.get("KCRASH_SUBMIT", "build/src/kcrashd/kcrash-submit")
+
+
+def needed(binary):
+    out = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True, check=True).stdout
+    return [l.split("[")[1].split("]")[0] for l in out.splitlines() if "(NEEDED)" in l]
+
+
+def without_root_switch():
+    env = dict(os.environ)
+    env.pop("KCRASHD_ALLOW_ROOT", None)
+    return env
+
+
+class PrivsepTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kcrash-privsep-")
+        os.chmod(self.tmp, 0o755)
+        self.victim = f"{self.tmp}/victim"
+        os.makedirs(self.victim)
+        with open(f"{self.victim}/precious", "w") as f:
+            f.write("precious")
+        os.chmod(f"{self.victim}/precious", 0o600)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def assert_victim_untouched(self):
+        self.assertEqual(sorted(os.listdir(self.victim)), ["precious"])
+        st = os.stat(f"{self.victim}/precious")
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o600)
+        with open(f"{self.victim}/precious") as f:
+            self.assertEqual(f.read(), "precious")
+
+    def test_collector_links_no_network_library(self):
+        self.assertFalse([l for l in needed(COLLECT) if "curl" in l], needed(COLLECT))
+        self.assertFalse([l for l in needed(KCRASHCTL) if "curl" in l], needed(KCRASHCTL))
+        self.assertTrue([l for l in needed(SUBMIT) if "curl" in l], "the uploader is the one that uploads")
+
+    def test_planted_files_in_the_queue_and_an_old_state_folder(self):
+        """#4: what the uploader's group could plant: temp names in the queue
+        (symlinks to a victim, a directory holding a symlink), the final
+        report name, symlinked state folders of the old 0770 layout, FIFOs."""
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
+        off = f"{root}/{OFFLOAD}"
+        q = f"{off}/not_sent_logs"
+        os.makedirs(q)
+        os.makedirs(f"{off}/.kcrash")
+        os.chmod(f"{off}/.kcrash", 0o770)  # the layout before this fix
+        # root's old temp names in the queue, and root's state folders
+        for name in [".#x.zip.partial", ".#collected"]:
+            os.symlink(self.victim, f"{q}/{name}")
+        os.makedirs(f"{q}/.#dir")
+        os.symlink(self.victim, f"{q}/.#dir/inner")
+        os.symlink(self.victim, f"{off}/.kcrash/boots")
+        os.symlink(self.victim, f"{off}/.kcrash/tmp")
+        os.symlink(self.victim, f"{off}/.kcrash/collected")
+        os.mkfifo(f"{q}/fifo.zip")
+        os.makedirs(f"{off}/.kcrash-upload/upload")
+        os.mkfifo(f"{off}/.kcrash-upload/upload/fifo.json")
+        p = subprocess.run([KCRASHCTL, "--root", root, "collect"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len([z for z in os.listdir(q) if z.endswith(".zip") and z != "fifo.zip"]), 1)
+        self.assert_victim_untouched()
+        for d in ["boots", "tmp", "collected"]:
+            st = os.lstat(f"{off}/.kcrash/{d}")
+            self.assertTrue(stat.S_ISDIR(st.st_mode), f".kcrash/{d} is a real folder again")
+            self.assertEqual(stat.S_IMODE(st.st_mode), 0o700)
+        self.assertEqual(stat.S_IMODE(os.stat(f"{off}/.kcrash").st_mode), 0o755, "root's state: root writes only")
+        # kcrashctl as root reads the queue: FIFOs and symlinks neither block nor leak
+        os.symlink(f"{self.victim}/precious", f"{q}/leak.zip")
+        for verb in (["list", "--json"], ["status", "--json"]):
+            p = subprocess.run([KCRASHCTL, "--root", root, *verb], capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertNotIn("precious", p.stdout)
+
+    def test_planted_final_name_is_not_written_through(self):
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
+        first = run(["collect"], root).stdout.split("\t")[0]
+        # the same crash again, the name it gets now taken by a planted symlink
+        root2 = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
+        q = f"{root2}/{OFFLOAD}/not_sent_logs"
+        os.makedirs(q)
+        os.symlink(f"{self.victim}/precious", f"{q}/{first}.zip")
+        p = run(["collect"], root2)
+        self.assertNotEqual(p.stdout.split("\t")[0], first, "a taken name is never reused")
+        self.assert_victim_untouched()
+        self.assertTrue(os.path.islink(f"{q}/{first}.zip"))
+
+    def test_zip_is_readable_by_the_uploader_group_only(self):
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
+        run(["collect"], root)
+        z = zips(root)[0]
+        st = os.stat(z)
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o640)
+        self.assertEqual(st.st_gid, os.stat(os.path.dirname(z)).st_gid, "the queue's group")
+
+    @unittest.skipUnless(os.geteuid() == 0, "the uploader's refusal of root needs root")
+    def test_upload_never_runs_as_root(self):
+        """#5: kcrashctl submit as root becomes the kcrash user (or refuses),
+        never follows a symlinked lock, never leaves root-owned state."""
+        with open(f"{os.path.dirname(__file__)}/../../etc-default/kdump") as f:
+            shipped = f.read()
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"],
+                         config=shipped +
+                         f"KDUMP_FOLDER=/{OFFLOAD}\nJOURNAL_TAIL_LINES=0\nSUBMIT_START_URL=http://127.0.0.1:9/s\n"
+                         "SUBMIT_FINISH_URL=http://127.0.0.1:9/f\nSUBMIT_ALLOW_INSECURE_HTTP=1\n"
+                         "SUBMIT_CONNECT_TIMEOUT=2\n")
+        os.chmod(root, 0o755)
+        created = False
+        try:
+            pwd.getpwnam("kcrash")
+        except KeyError:
+            p = subprocess.run([KCRASHCTL, "--root", root, "submit"], capture_output=True, text=True,
+                               env=without_root_switch(), timeout=60)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn("never runs as root", p.stderr)
+            self.assertFalse(os.path.exists(f"{root}/{OFFLOAD}/.kcrash-upload"), "nothing written as root")
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "kcrash"],
+                           check=True)
+            created = True
+        try:
+            uploader = pwd.getpwnam("kcrash")
+            run(["collect"], root)  # root: makes the layout with the uploader as owner
+            upload = f"{root}/{OFFLOAD}/.kcrash-upload"
+            self.assertEqual(os.stat(upload).st_uid, uploader.pw_uid)
+            # a lock planted as a symlink to a root-owned file: not followed
+            os.symlink(f"{self.victim}/precious", f"{upload}/submit.lock")
+            p = subprocess.run([KCRASHCTL, "--root", root, "submit"], capture_output=True, text=True,
+                               env=without_root_switch(), timeout=60)
+            self.assertNotEqual(p.returncode, 0)
+            self.assert_victim_untouched()
+            os.unlink(f"{upload}/submit.lock")
+            # the real run: as kcrash, state owned by kcrash, nothing of root's
+            p = subprocess.run([KCRASHCTL, "--root", root, "submit"], capture_output=True, text=True,
+                               env=without_root_switch(), timeout=60)
+            self.assertEqual(p.returncode, 75, p.stderr)  # the closed port: retry later
+            for dirpath, dirnames, filenames in os.walk(upload):
+                for n in dirnames + filenames:
+                    self.assertEqual(os.lstat(f"{dirpath}/{n}").st_uid, uploader.pw_uid, f"{n} is the uploader's")
+            states = os.listdir(f"{upload}/upload")
+            self.assertEqual(len(states), 1)
+            with open(f"{upload}/upload/{states[0]}") as f:
+                self.assertIn("Start", json.load(f)["last_error"])
+        finally:
+            if created:
+                subprocess.run(["userdel", "kcrash"], check=False)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "tests.h"
+
+/* Issue 10 #6: the desktop user's loginusers.vdf is read as that user
+ * could: a FIFO does not stall root, a symlink or a hard link does not make
+ * root read a root-only file. */
+TEST(read_user_file_as_the_user_would) {
+        if (geteuid() != 0)
+                return test_skip("needs root to make a folder owned by another user");
+        _cleanup_free_ char *root = test_tmpdir();
+        _cleanup_free_ char *home = path_join(root, "var/home/deck"), *home_link = path_join(root, "home");
+        _cleanup_free_ char *vdf = path_join(home, "loginusers.vdf"), *secret = path_join(root, "secret");
+        char *data = NULL;
+        size_t size;
+        ASSERT_OK(mkdir_p(home, 0755));
+        ASSERT_OK(chown(home, 1000, 1000));
+        ASSERT_OK(symlink("var/home", home_link)); /* a root-owned link: followed */
+        ASSERT_OK(write_file_atomic(secret, "root only", 9, 0600));
+
+        /* the user's own file: read */
+        ASSERT_OK(write_file_atomic(vdf, "\"users\" {}", 10, 0644));
+        ASSERT_OK(chown(vdf, 1000, 1000));
+        ASSERT_OK(read_user_file(root, "/home/deck/loginusers.vdf", 4096, &data, &size));
+        ASSERT_EQ(size, 10);
+        free(data);
+
+        /* a symlink the user made to a root-only file: refused */
+        ASSERT_OK(unlink(vdf));
+        ASSERT_OK(symlink("/secret", vdf));
+        ASSERT_OK(lchown(vdf, 1000, 1000));
+        ASSERT_ERR(read_user_file(root, "/home/deck/loginusers.vdf", 4096, &data, &size), -EPERM);
+        /* a symlinked folder on the way: refused too */
+        _cleanup_free_ char *steam = path_join(home, "steam");
+        ASSERT_OK(symlink(root, steam));
+        ASSERT_OK(lchown(steam, 1000, 1000));
+        ASSERT_ERR(read_user_file(root, "/home/deck/steam/secret", 4096, &data, &size), -EPERM);
+
+        /* a root-owned file in the user's folder (a hard link): refused */
+        ASSERT_OK(unlink(vdf));
+        ASSERT_OK(link(secret, vdf));
+        ASSERT_ERR(read_user_file(root, "/home/deck/loginusers.vdf", 4096, &data, &size), -EPERM);
+
+        /* a FIFO: refused at once, never blocks */
+        ASSERT_OK(unlink(vdf));
+        ASSERT_OK(mkfifo(vdf, 0644));
+        ASSERT_OK(chown(vdf, 1000, 1000));
+        ASSERT_ERR(read_user_file(root, "/home/deck/loginusers.vdf", 4096, &data, &size), -EBADFD);
+
+        /* bounded */
+        ASSERT_OK(unlink(vdf));
+        ASSERT_OK(write_file_atomic(vdf, "0123456789", 10, 0644));
+        ASSERT_OK(chown(vdf, 1000, 1000));
+        ASSERT_ERR(read_user_file(root, "/home/deck/loginusers.vdf", 4, &data, &size), -EFBIG);
+}
+
+TEST(read_full_file_refuses_fifos_and_nofollow_refuses_links) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        _cleanup_free_ char *fifo = path_join(dir, "fifo"), *file = path_join(dir, "file"), *lnk = path_join(dir, "link");
+        char *data = NULL;
+        size_t size;
+        ASSERT_OK(mkfifo(fifo, 0644));
+        ASSERT_ERR(read_full_file(fifo, 100, &data, &size), -EBADFD);
+        ASSERT_ERR(read_full_file(dir, 100, &data, &size), -EISDIR);
+        ASSERT_OK(write_file_atomic(file, "x", 1, 0644));
+        ASSERT_OK(symlink(file, lnk));
+        ASSERT_OK(read_full_file(lnk, 100, &data, &size));
+        free(data);
+        ASSERT_ERR(read_full_file_nofollow(lnk, 100, &data, &size), -EPERM);
+}
+
+/* Issue 10 #4: removing a tree never follows a symlink at any level. */
+TEST(rm_rf_never_leaves_its_tree) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        _cleanup_free_ char *victim = path_join(dir, "victim"), *keep = path_join(victim, "keep");
+        _cleanup_free_ char *tree = path_join(dir, "tree"), *sub = path_join(tree, "a/b");
+        _cleanup_free_ char *l1 = path_join(tree, "a/link"), *l2 = path_join(tree, "top-link");
+        ASSERT_OK(mkdir_p(victim, 0755));
+        ASSERT_OK(write_file_atomic(keep, "k", 1, 0644));
+        ASSERT_OK(mkdir_p(sub, 0755));
+        ASSERT_OK(symlink(victim, l1));
+        ASSERT_OK(symlink(victim, l2));
+        ASSERT_OK(rm_rf(tree));
+        ASSERT_TRUE(!file_exists(tree));
+        ASSERT_TRUE(file_exists(keep));
+        /* a symlink given as the tree: the link goes, not its target */
+        ASSERT_OK(symlink(victim, tree));
+        ASSERT_OK(rm_rf(tree));
+        ASSERT_TRUE(file_exists(keep));
+}
+
+TEST(read_cut_keeps_head_line_and_end) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        _cleanup_free_ char *p = path_join(dir, "big");
+        size_t n = 100000;
+        _cleanup_free_ char *buf = malloc(n);
+        memset(buf, 'a', n);
+        memcpy(buf, "Panic#1 Part1\n", 14);
+        memcpy(buf + n - 6, "END!!\n", 6);
+        ASSERT_OK(write_file_atomic(p, buf, n, 0644));
+        _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+        char *data = NULL;
+        size_t size;
+        uint64_t cut;
+        ASSERT_OK(read_cut_fd(fd, n, 4096, &data, &size, &cut));
+        ASSERT_TRUE(size <= 4096);
+        ASSERT_TRUE(strncmp(data, "Panic#1 Part1\n[kcrash: ", 23) == 0);
+        ASSERT_TRUE(memcmp(data + size - 6, "END!!\n", 6) == 0);
+        const char *after = strchr(data + 14, '\n') + 1;
+        ASSERT_EQ(14 + cut + (size - (size_t) (after - data)), n);
+        free(data);
+}
