@@ -23,6 +23,7 @@
 #include "fileio.h"
 #include "hash.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "store.h"
 
 #define START_PATH "/ICrashReportService/StartCrashUpload/v1"
@@ -36,14 +37,14 @@ typedef struct Server {
         char *admin_token;
         uint64_t max_size;
         int64_t slot_ttl;
-        double rate_per_min;      /* Starts per minute per address and per device */
-        pthread_mutex_t rate_lock;
-        struct Bucket {
-                char key[80];
-                double tokens;
-                double stamp;
-        } buckets[4096];
+        double rate_per_min; /* Starts per minute per address and per device */
+        RateLimit *rate_addr, *rate_device;
 } Server;
+
+/* Buckets per rate table: 16384 x 128 bytes. */
+#define RATE_TABLE_SIZE 16384u
+/* Longest steamid accepted (a 64-bit id has 20 digits). */
+#define MAX_STEAMID 64
 
 static volatile sig_atomic_t stop_requested;
 
@@ -55,31 +56,14 @@ static double now_seconds(void) {
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-/* Token bucket per key; returns 0 when allowed, else seconds to wait. */
-static unsigned rate_check(Server *srv, const char *kind, const char *key) {
-        if (srv->rate_per_min <= 0 || isempty(key))
-                return 0;
-        char k[80];
-        snprintf(k, sizeof k, "%s:%s", kind, key);
-        uint64_t h = 1469598103934665603ULL;
-        for (const char *p = k; *p; p++)
-                h = (h ^ (unsigned char) *p) * 1099511628211ULL;
-        pthread_mutex_lock(&srv->rate_lock);
-        struct Bucket *b = &srv->buckets[h % ELEMENTSOF(srv->buckets)];
-        double t = now_seconds(), cap = srv->rate_per_min, per_sec = srv->rate_per_min / 60.0;
-        if (!streq(b->key, k)) {
-                snprintf(b->key, sizeof b->key, "%s", k);
-                b->tokens = cap;
-                b->stamp = t;
-        }
-        b->tokens = MIN(cap, b->tokens + (t - b->stamp) * per_sec);
-        b->stamp = t;
+/* 0 when a Start of key is allowed, else the seconds to wait. */
+static unsigned rate_check(RateLimit *rl, const char *key) {
         unsigned wait = 0;
-        if (b->tokens >= 1.0)
-                b->tokens -= 1.0;
-        else
-                wait = (unsigned) ((1.0 - b->tokens) / per_sec) + 1;
-        pthread_mutex_unlock(&srv->rate_lock);
+        if (!rl || isempty(key))
+                return 0;
+        /* Keys too long to hold are refused before they get here. */
+        if (ratelimit_check(rl, key, now_seconds(), &wait) < 0)
+                return 60;
         return wait;
 }
 
@@ -236,7 +220,7 @@ static bool valid_gid(const char *g) {
 static enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req) {
         char addr[INET6_ADDRSTRLEN];
         remote_addr(c, addr);
-        unsigned wait = rate_check(srv, "addr", addr);
+        unsigned wait = rate_check(srv->rate_addr, addr);
         _cleanup_free_ char *steamid = form_get(req->body, req->body_size, "steamid"),
                             *size_s = form_get(req->body, req->body_size, "dump_file_size"),
                             *have = form_get(req->body, req->body_size, "have_dump_file"),
@@ -247,8 +231,10 @@ static enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Reque
                             *crash_time = form_get(req->body, req->body_size, "crash_time"),
                             *stack = form_get(req->body, req->body_size, "stack"),
                             *note = form_get(req->body, req->body_size, "note");
+        if (steamid && strlen(steamid) > MAX_STEAMID)
+                return reject(srv, c, 400, "start_bad_steamid", 0);
         if (!wait && steamid && !streq(steamid, "0"))
-                wait = rate_check(srv, "device", steamid);
+                wait = rate_check(srv->rate_device, steamid);
         if (wait)
                 return reject(srv, c, 429, "rate_limited", wait);
         if (!size_s || !have || !streq(have, "1"))
@@ -405,7 +391,10 @@ static enum MHD_Result put_end(Server *srv, struct MHD_Connection *c, Request *r
         char sha[SHA256_HEX_SIZE];
         if (asprintf(&p, "%s/incoming/%s.part", store_dir(srv->store), req->gid) < 0 || sha256_file_hex(p, sha) < 0)
                 return reject(srv, c, 503, "store_error", 5);
-        if (store_uploaded(srv->store, req->gid, sha) < 0)
+        int r = store_uploaded(srv->store, req->gid, sha);
+        if (r == -EALREADY)
+                return reject(srv, c, 409, "put_slot_used", 0);
+        if (r < 0)
                 return reject(srv, c, 503, "store_error", 5);
         return respond(c, 200, "text/plain", strdup("ok\n"), 0);
 }
@@ -609,7 +598,8 @@ static void *sweeper(void *arg) {
                 store_sweep(srv->store, 2 * srv->slot_ttl, &removed);
                 if (removed)
                         log_info("Swept %u stale upload slot(s).", removed);
-                for (int i = 0; i < 30 && !stop_requested; i++)
+                /* At least as often as slots expire. */
+                for (int64_t i = 0; i < MIN(30, MAX(srv->slot_ttl, 1)) && !stop_requested; i++)
                         sleep(1);
         }
         return NULL;
@@ -821,7 +811,15 @@ int main(int argc, char **argv) {
         sa.sin_port = htons((uint16_t) port);
         if (!srv.public_url && asprintf(&srv.public_url, "http://%s", listen_on) < 0)
                 return 1;
-        pthread_mutex_init(&srv.rate_lock, NULL);
+        if (srv.rate_per_min > 0) {
+                r = ratelimit_new(RATE_TABLE_SIZE, srv.rate_per_min, &srv.rate_addr);
+                if (r >= 0)
+                        r = ratelimit_new(RATE_TABLE_SIZE, srv.rate_per_min, &srv.rate_device);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot set up the rate limiter: %m");
+                        return 1;
+                }
+        }
 
         struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t) port, NULL,
                                                 NULL, handler, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa,
@@ -843,5 +841,7 @@ int main(int argc, char **argv) {
         MHD_stop_daemon(d);
         pthread_join(sweep_thread, NULL);
         store_close(srv.store);
+        ratelimit_free(srv.rate_addr);
+        ratelimit_free(srv.rate_device);
         return 0;
 }
