@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,11 +25,21 @@
 #include "fileio.h"
 #include "hash.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "store.h"
+#include "text.h"
 
 #define START_PATH "/ICrashReportService/StartCrashUpload/v1"
 #define FINISH_PATH "/ICrashReportService/FinishCrashUpload/v1"
-#define MAX_FORM (1u << 20)
+#define MAX_FORM (256u << 10)
+/* Start fields as stored: a stack and a note of kcrash are a few KiB. */
+#define MAX_FIELD 256u
+#define MAX_TEXT_FIELD (64u << 10)
+/* report.json as kcrash writes it is a few KiB; its parse is bounded by this. */
+#define MAX_REPORT_JSON (1u << 20)
+/* All connections (libmicrohttpd polls them with epoll; the file limit is
+ * raised to fit). */
+#define MAX_CONNECTIONS 2048u
 
 typedef struct Server {
         Store *store;
@@ -36,18 +48,29 @@ typedef struct Server {
         char *admin_token;
         uint64_t max_size;
         int64_t slot_ttl;
-        double rate_per_min;      /* Starts per minute per address and per device */
-        pthread_mutex_t rate_lock;
-        struct Bucket {
-                char key[80];
-                double tokens;
-                double stamp;
-        } buckets[4096];
+        double rate_per_min; /* Starts per minute per address and per device */
+        unsigned conns_per_addr, idle_timeout;
+        bool conns_per_addr_set;
+        uint64_t max_store;       /* bytes of ZIPs, stored and being PUT; 0: no limit */
+        pthread_mutex_t quota_lock;
+        uint64_t put_reserved;    /* announced sizes of the PUTs under way */
+        struct in6_addr *proxies; /* trusted proxies (IPv4 as v4-mapped) */
+        size_t n_proxies;
+        RateLimit *rate_addr, *rate_device;
 } Server;
+
+/* Buckets per rate table: 16384 x 128 bytes. */
+#define RATE_TABLE_SIZE 16384u
+/* Longest steamid accepted (a 64-bit id has 20 digits). */
+#define MAX_STEAMID 64
+/* Retry-After of a full store: space comes back when an operator makes it. */
+#define STORE_FULL_RETRY 3600u
 
 static volatile sig_atomic_t stop_requested;
 
 /* ---- small helpers ---- */
+
+static bool addr_parse(const char *s, struct in6_addr *ret);
 
 static double now_seconds(void) {
         struct timespec ts;
@@ -55,32 +78,69 @@ static double now_seconds(void) {
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-/* Token bucket per key; returns 0 when allowed, else seconds to wait. */
-static unsigned rate_check(Server *srv, const char *kind, const char *key) {
-        if (srv->rate_per_min <= 0 || isempty(key))
-                return 0;
-        char k[80];
-        snprintf(k, sizeof k, "%s:%s", kind, key);
-        uint64_t h = 1469598103934665603ULL;
-        for (const char *p = k; *p; p++)
-                h = (h ^ (unsigned char) *p) * 1099511628211ULL;
-        pthread_mutex_lock(&srv->rate_lock);
-        struct Bucket *b = &srv->buckets[h % ELEMENTSOF(srv->buckets)];
-        double t = now_seconds(), cap = srv->rate_per_min, per_sec = srv->rate_per_min / 60.0;
-        if (!streq(b->key, k)) {
-                snprintf(b->key, sizeof b->key, "%s", k);
-                b->tokens = cap;
-                b->stamp = t;
-        }
-        b->tokens = MIN(cap, b->tokens + (t - b->stamp) * per_sec);
-        b->stamp = t;
+/* 0 when a Start of key is allowed, else the seconds to wait. */
+static unsigned rate_check(RateLimit *rl, const char *key) {
         unsigned wait = 0;
-        if (b->tokens >= 1.0)
-                b->tokens -= 1.0;
-        else
-                wait = (unsigned) ((1.0 - b->tokens) / per_sec) + 1;
-        pthread_mutex_unlock(&srv->rate_lock);
+        if (!rl || isempty(key))
+                return 0;
+        /* Keys too long to hold are refused before they get here. */
+        if (ratelimit_check(rl, key, now_seconds(), &wait) < 0)
+                return 60;
         return wait;
+}
+
+/* A decimal number in [min, max], nothing else. */
+static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret) {
+        char *end;
+        errno = 0;
+        if (!isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        unsigned long v = strtoul(s, &end, 10);
+        if (errno || *end || v < min || v > max)
+                return -ERANGE;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+/* Bytes, or a number with a K, M, G or T suffix (powers of 1024). */
+static int parse_size(const char *s, uint64_t *ret) {
+        char *end;
+        errno = 0;
+        if (!isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno)
+                return -ERANGE;
+        unsigned shift = 0;
+        if (*end) {
+                const char *units = "KMGT", *u = strchr(units, toupper((unsigned char) *end));
+                if (!u || end[1])
+                        return -EINVAL;
+                shift = 10 * (unsigned) (u - units + 1);
+        }
+        if (v > (UINT64_MAX >> shift))
+                return -ERANGE;
+        *ret = (uint64_t) v << shift;
+        return 0;
+}
+
+/* Adds the comma-separated addresses in s to the trusted proxies. */
+static int add_proxies(Server *srv, const char *s) {
+        _cleanup_free_ char *copy = strdup(s);
+        if (!copy)
+                return -ENOMEM;
+        char *save = NULL;
+        for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+                struct in6_addr a;
+                if (!addr_parse(t, &a))
+                        return -EINVAL;
+                struct in6_addr *p = realloc(srv->proxies, (srv->n_proxies + 1) * sizeof *p);
+                if (!p)
+                        return -ENOMEM;
+                srv->proxies = p;
+                srv->proxies[srv->n_proxies++] = a;
+        }
+        return srv->n_proxies > 0 ? 0 : -EINVAL;
 }
 
 static int hexval(char c) {
@@ -171,16 +231,109 @@ static bool const_time_eq(const char *a, const char *b) {
         return d == 0;
 }
 
-static const char *remote_addr(struct MHD_Connection *c, char buf[INET6_ADDRSTRLEN]) {
+/* An address as IPv6 (IPv4 v4-mapped), from text; false when it is not one. */
+static bool addr_parse(const char *s, struct in6_addr *ret) {
+        struct in_addr a4;
+        if (inet_pton(AF_INET, s, &a4) == 1) {
+                *ret = (struct in6_addr) {};
+                ret->s6_addr[10] = ret->s6_addr[11] = 0xff;
+                memcpy(&ret->s6_addr[12], &a4, 4);
+                return true;
+        }
+        return inet_pton(AF_INET6, s, ret) == 1;
+}
+
+static void addr_format(const struct in6_addr *a, char buf[INET6_ADDRSTRLEN]) {
+        if (IN6_IS_ADDR_V4MAPPED(a))
+                inet_ntop(AF_INET, &a->s6_addr[12], buf, INET6_ADDRSTRLEN);
+        else
+                inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+static bool is_trusted_proxy(const Server *srv, const struct in6_addr *a) {
+        for (size_t i = 0; i < srv->n_proxies; i++)
+                if (memcmp(&srv->proxies[i], a, sizeof *a) == 0)
+                        return true;
+        return false;
+}
+
+typedef struct Forwarded {
+        const Server *srv;
+        struct in6_addr client;
+        bool found;
+} Forwarded;
+
+/* Each X-Forwarded-For header, in order: the client is the rightmost element
+ * that is not a trusted proxy (the elements left of it are whatever the
+ * client chose to send). */
+static enum MHD_Result forwarded_for(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+        Forwarded *f = cls;
+        if (!key || !value || strcasecmp(key, "X-Forwarded-For") != 0)
+                return MHD_YES;
+        for (const char *p = value; *p;) {
+                size_t n = strcspn(p, ",");
+                char item[INET6_ADDRSTRLEN + 8];
+                const char *b = p, *e = p + n;
+                while (b < e && (*b == ' ' || *b == '\t'))
+                        b++;
+                while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+                        e--;
+                struct in6_addr a;
+                bool valid = (size_t) (e - b) < sizeof item;
+                if (valid) {
+                        memcpy(item, b, (size_t) (e - b));
+                        item[e - b] = 0;
+                        valid = addr_parse(item, &a);
+                }
+                /* An element that is not an address cannot be trusted either:
+                 * it ends the chain, and the socket address counts. */
+                if (!valid) {
+                        f->found = false;
+                } else if (!is_trusted_proxy(f->srv, &a)) {
+                        f->client = a;
+                        f->found = true;
+                }
+                p += n;
+                if (*p == ',')
+                        p++;
+        }
+        return MHD_YES;
+}
+
+/* The client's address: the socket's, or behind a trusted proxy the one it
+ * forwarded. */
+static const char *remote_addr(const Server *srv, struct MHD_Connection *c, char buf[INET6_ADDRSTRLEN]) {
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        struct in6_addr a = {};
         buf[0] = 0;
         if (!ci || !ci->client_addr)
                 return buf;
-        if (ci->client_addr->sa_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *) ci->client_addr)->sin_addr, buf, INET6_ADDRSTRLEN);
-        else if (ci->client_addr->sa_family == AF_INET6)
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) ci->client_addr)->sin6_addr, buf, INET6_ADDRSTRLEN);
+        if (ci->client_addr->sa_family == AF_INET) {
+                a.s6_addr[10] = a.s6_addr[11] = 0xff;
+                memcpy(&a.s6_addr[12], &((const struct sockaddr_in *) ci->client_addr)->sin_addr, 4);
+        } else if (ci->client_addr->sa_family == AF_INET6)
+                a = ((const struct sockaddr_in6 *) ci->client_addr)->sin6_addr;
+        else
+                return buf;
+        if (is_trusted_proxy(srv, &a)) {
+                Forwarded f = { .srv = srv };
+                MHD_get_connection_values(c, MHD_HEADER_KIND, forwarded_for, &f);
+                if (f.found)
+                        a = f.client;
+        }
+        addr_format(&a, buf);
         return buf;
+}
+
+/* The rate-limit key of an address: IPv6 by /64, the block one host gets. */
+static void rate_key(const char *addr, char buf[INET6_ADDRSTRLEN]) {
+        struct in6_addr a;
+        if (!addr_parse(addr, &a) || IN6_IS_ADDR_V4MAPPED(&a)) {
+                snprintf(buf, INET6_ADDRSTRLEN, "%s", addr);
+                return;
+        }
+        memset(&a.s6_addr[8], 0, 8);
+        inet_ntop(AF_INET6, &a, buf, INET6_ADDRSTRLEN);
 }
 
 /* ---- per-request state ---- */
@@ -195,7 +348,8 @@ typedef struct Request {
         /* PUT */
         char gid[32];
         int fd;
-        uint64_t expected, written;
+        uint64_t expected, written, reserved;
+        bool created, stored; /* this PUT created incoming/<gid>.part; it was stored */
         const char *error;
         unsigned error_status;
 } Request;
@@ -204,16 +358,22 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
         Request *r = *con_cls;
         if (!r)
                 return;
-        if (r->fd >= 0) {
+        if (r->reserved) {
+                Server *srv = cls;
+                pthread_mutex_lock(&srv->quota_lock);
+                srv->put_reserved -= r->reserved;
+                pthread_mutex_unlock(&srv->quota_lock);
+        }
+        if (r->fd >= 0)
                 close(r->fd);
-                /* An interrupted PUT leaves nothing behind. */
-                if (r->kind == REQ_PUT && r->written != r->expected) {
-                        Server *srv = cls;
-                        char *p = NULL;
-                        if (asprintf(&p, "%s/incoming/%s.part", store_dir(srv->store), r->gid) >= 0) {
-                                unlink(p);
-                                free(p);
-                        }
+        /* A PUT that did not store leaves nothing behind (the slot stays
+         * usable for a retry). */
+        if (r->kind == REQ_PUT && r->created && !r->stored) {
+                Server *srv = cls;
+                char *p = NULL;
+                if (asprintf(&p, "%s/incoming/%s.part", store_dir(srv->store), r->gid) >= 0) {
+                        unlink(p);
+                        free(p);
                 }
         }
         free(r->body);
@@ -222,6 +382,13 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
 }
 
 /* ---- Start / Finish ---- */
+
+/* A form field as stored: valid UTF-8, at most max bytes. NULL when absent
+ * (or on OOM, which then reads as absent and is refused). */
+static char *form_field(const Request *req, const char *name, size_t max) {
+        _cleanup_free_ char *v = form_get(req->body, req->body_size, name);
+        return v ? text_utf8_clean(v, max) : NULL;
+}
 
 static bool valid_gid(const char *g) {
         size_t l = strlen(g);
@@ -234,21 +401,24 @@ static bool valid_gid(const char *g) {
 }
 
 static enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req) {
-        char addr[INET6_ADDRSTRLEN];
-        remote_addr(c, addr);
-        unsigned wait = rate_check(srv, "addr", addr);
-        _cleanup_free_ char *steamid = form_get(req->body, req->body_size, "steamid"),
-                            *size_s = form_get(req->body, req->body_size, "dump_file_size"),
-                            *have = form_get(req->body, req->body_size, "have_dump_file"),
-                            *product = form_get(req->body, req->body_size, "product"),
-                            *build = form_get(req->body, req->body_size, "build"),
-                            *version = form_get(req->body, req->body_size, "version"),
-                            *platform = form_get(req->body, req->body_size, "platform"),
-                            *crash_time = form_get(req->body, req->body_size, "crash_time"),
-                            *stack = form_get(req->body, req->body_size, "stack"),
-                            *note = form_get(req->body, req->body_size, "note");
+        char addr[INET6_ADDRSTRLEN], key[INET6_ADDRSTRLEN];
+        remote_addr(srv, c, addr);
+        rate_key(addr, key);
+        unsigned wait = rate_check(srv->rate_addr, key);
+        _cleanup_free_ char *steamid = form_field(req, "steamid", MAX_FIELD),
+                            *size_s = form_field(req, "dump_file_size", MAX_FIELD),
+                            *have = form_field(req, "have_dump_file", MAX_FIELD),
+                            *product = form_field(req, "product", MAX_FIELD),
+                            *build = form_field(req, "build", MAX_FIELD),
+                            *version = form_field(req, "version", MAX_FIELD),
+                            *platform = form_field(req, "platform", MAX_FIELD),
+                            *crash_time = form_field(req, "crash_time", MAX_FIELD),
+                            *stack = form_field(req, "stack", MAX_TEXT_FIELD),
+                            *note = form_field(req, "note", MAX_TEXT_FIELD);
+        if (steamid && strlen(steamid) > MAX_STEAMID)
+                return reject(srv, c, 400, "start_bad_steamid", 0);
         if (!wait && steamid && !streq(steamid, "0"))
-                wait = rate_check(srv, "device", steamid);
+                wait = rate_check(srv->rate_device, steamid);
         if (wait)
                 return reject(srv, c, 429, "rate_limited", wait);
         if (!size_s || !have || !streq(have, "1"))
@@ -260,6 +430,10 @@ static enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Reque
                 return reject(srv, c, 400, "start_bad_dump_file_size", 0);
         if (size > srv->max_size)
                 return reject(srv, c, 413, "start_dump_too_large", 0);
+        /* A Start reserves nothing (a client cannot fill the store with
+         * announcements); its PUT takes the space (quota_reserve). */
+        if (srv->max_store > 0 && store_zip_bytes(srv->store) + size > srv->max_store)
+                return reject(srv, c, 507, "store_full", STORE_FULL_RETRY);
 
         char gid[32];
         uint64_t rnd;
@@ -301,7 +475,7 @@ static enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Requ
         json_t *rep = NULL;
         if (store_get(srv->store, gid, &row) >= 0) {
                 if (asprintf(&zip, "%s/reports/%s.zip", store_dir(srv->store), row.dup_of ? row.dup_of : gid) >= 0 &&
-                    archive_read_member(zip, "report.json", 16 << 20, &json, NULL) >= 0) {
+                    archive_read_member(zip, "report.json", MAX_REPORT_JSON, &json, NULL) >= 0) {
                         json_error_t e;
                         rep = json_loads(json, 0, &e);
                         json_t *an = json_object_get(rep, "analysis");
@@ -320,6 +494,21 @@ static enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Requ
 }
 
 /* ---- PUT /upload/<gid>?size=&expires=&sig= ---- */
+
+/* Takes size bytes of the store quota for a PUT; false when they do not fit
+ * next to the stored ZIPs and the PUTs under way. */
+static bool quota_reserve(Server *srv, uint64_t size) {
+        if (srv->max_store == 0)
+                return true;
+        uint64_t stored = store_zip_bytes(srv->store);
+        pthread_mutex_lock(&srv->quota_lock);
+        bool ok = stored <= srv->max_store && srv->put_reserved <= srv->max_store - stored &&
+                  size <= srv->max_store - stored - srv->put_reserved;
+        if (ok)
+                srv->put_reserved += size;
+        pthread_mutex_unlock(&srv->quota_lock);
+        return ok;
+}
 
 static void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *req) {
         req->kind = REQ_PUT;
@@ -361,13 +550,24 @@ static void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Re
                 return;
         }
         req->expected = size;
+        if (!quota_reserve(srv, size)) {
+                req->error = "store_full", req->error_status = 507;
+                return;
+        }
+        req->reserved = size;
         _cleanup_free_ char *p = NULL;
         if (asprintf(&p, "%s/incoming/%s.part", store_dir(srv->store), gid) < 0) {
                 req->error = "oom", req->error_status = 503;
                 return;
         }
-        req->fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-        if (req->fd < 0)
+        /* One PUT per slot at a time: a second one must not write into the
+         * same file (nor, after the rename, into the stored ZIP). */
+        req->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+        if (req->fd >= 0)
+                req->created = true;
+        else if (errno == EEXIST)
+                req->error = "put_in_progress", req->error_status = 409;
+        else if (req->fd < 0)
                 req->error = "store_error", req->error_status = 503;
 }
 
@@ -394,7 +594,8 @@ static void put_data(Request *req, const char *data, size_t n) {
 
 static enum MHD_Result put_end(Server *srv, struct MHD_Connection *c, Request *req) {
         if (req->error)
-                return reject(srv, c, req->error_status, req->error, req->error_status == 503 ? 5 : 0);
+                return reject(srv, c, req->error_status, req->error,
+                              req->error_status == 503 ? 5 : req->error_status == 507 ? STORE_FULL_RETRY : 0);
         if (req->written != req->expected)
                 return reject(srv, c, 400, "put_too_short", 0);
         if (fsync(req->fd) < 0)
@@ -405,20 +606,38 @@ static enum MHD_Result put_end(Server *srv, struct MHD_Connection *c, Request *r
         char sha[SHA256_HEX_SIZE];
         if (asprintf(&p, "%s/incoming/%s.part", store_dir(srv->store), req->gid) < 0 || sha256_file_hex(p, sha) < 0)
                 return reject(srv, c, 503, "store_error", 5);
-        if (store_uploaded(srv->store, req->gid, sha) < 0)
+        int r = store_uploaded(srv->store, req->gid, sha);
+        if (r == -EALREADY)
+                return reject(srv, c, 409, "put_slot_used", 0);
+        if (r < 0)
                 return reject(srv, c, 503, "store_error", 5);
+        req->stored = true;
         return respond(c, 200, "text/plain", strdup("ok\n"), 0);
 }
 
 /* ---- admin API ---- */
 
+/* A JSON string of device text; text that is not UTF-8 (stored before Start
+ * cleaned it) is shown with U+FFFD rather than dropping the whole row. */
+static json_t *json_text(const char *s) {
+        if (!s)
+                return NULL;
+        json_t *j = json_string(s);
+        if (j)
+                return j;
+        _cleanup_free_ char *clean = text_utf8_clean(s, SIZE_MAX);
+        return clean ? json_string(clean) : NULL;
+}
+
 static json_t *row_json(const ReportRow *r) {
-        return json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
+        return json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:o?, s:o?, s:o?, s:o?, s:o?, s:I, s:o?, s:o?, s:o?, s:o?, s:o?, s:o?}",
                          "gid", r->gid, "state", r->state, "created", (json_int_t) r->created, "updated",
-                         (json_int_t) r->updated, "size", (json_int_t) r->size, "sha256", r->sha256, "steamid", r->steamid,
-                         "product", r->product, "build", r->build, "version", r->version, "platform", r->platform,
-                         "crash_time", (json_int_t) r->crash_time, "title", r->title, "type", r->type, "signature",
-                         r->signature, "stack", r->stack, "remote", r->remote, "duplicate_of", r->dup_of);
+                         (json_int_t) r->updated, "size", (json_int_t) r->size, "sha256", r->sha256, "steamid",
+                         json_text(r->steamid), "product", json_text(r->product), "build", json_text(r->build),
+                         "version", json_text(r->version), "platform", json_text(r->platform), "crash_time",
+                         (json_int_t) r->crash_time, "title", json_text(r->title), "type", json_text(r->type),
+                         "signature", json_text(r->signature), "stack", json_text(r->stack), "remote",
+                         json_text(r->remote), "duplicate_of", json_text(r->dup_of));
 }
 
 static enum MHD_Result handle_admin(Server *srv, struct MHD_Connection *c, const char *url) {
@@ -474,6 +693,7 @@ static enum MHD_Result handle_admin(Server *srv, struct MHD_Connection *c, const
                 memcpy(gid, rest, gl);
                 gid[gl] = 0;
                 ReportRow row;
+                int r;
                 if (!valid_gid(gid) || store_get(srv->store, gid, &row) < 0)
                         return reject(srv, c, 404, "admin_not_found", 0);
                 _cleanup_free_ char *zip = NULL;
@@ -509,10 +729,10 @@ static enum MHD_Result handle_admin(Server *srv, struct MHD_Connection *c, const
                 }
                 json_t *o = row_json(&row);
                 if (o)
-                        json_object_set_new(o, "note", row.note ? json_string(row.note) : json_null());
+                        json_object_set_new(o, "note", row.note ? json_text(row.note) : json_null());
                 report_row_done(&row);
                 _cleanup_free_ char *json = NULL;
-                if (o && archive_read_member(zip, "report.json", 16 << 20, &json, NULL) >= 0) {
+                if (o && archive_read_member(zip, "report.json", MAX_REPORT_JSON, &json, NULL) >= 0) {
                         json_error_t e;
                         json_t *rep = json_loads(json, 0, &e);
                         json_t *an = json_object_get(rep, "analysis");
@@ -524,13 +744,17 @@ static enum MHD_Result handle_admin(Server *srv, struct MHD_Connection *c, const
                         json_decref(rep);
                 }
                 char **members = NULL;
-                if (o && archive_list_members(zip, &members) >= 0) {
+                r = o ? archive_list_members(zip, &members) : -ENOMEM;
+                if (r >= 0) {
                         json_t *m = json_array();
                         for (char **p = members; m && *p; p++)
-                                json_array_append_new(m, json_string(*p));
+                                json_array_append_new(m, json_text(*p));
                         json_object_set_new(o, "members", m);
                         strv_free(members);
-                }
+                } else if (o)
+                        json_object_set_new(o, "members_error",
+                                            json_string(r == -E2BIG ? "more members than the receiver reads"
+                                                                    : "not a readable ZIP"));
                 return o ? respond_json(c, 200, o) : MHD_NO;
         }
         return reject(srv, c, 404, "admin_not_found", 0);
@@ -609,10 +833,28 @@ static void *sweeper(void *arg) {
                 store_sweep(srv->store, 2 * srv->slot_ttl, &removed);
                 if (removed)
                         log_info("Swept %u stale upload slot(s).", removed);
-                for (int i = 0; i < 30 && !stop_requested; i++)
+                /* At least as often as slots expire. */
+                for (int64_t i = 0; i < MIN(30, MAX(srv->slot_ttl, 1)) && !stop_requested; i++)
                         sleep(1);
         }
         return NULL;
+}
+
+/* Room for every connection, the store and libmicrohttpd's own files; the
+ * connections that fit. */
+#define OTHER_FILES 256u
+static unsigned raise_file_limit(void) {
+        struct rlimit rl;
+        rlim_t want = MAX_CONNECTIONS + OTHER_FILES;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return 512;
+        if (rl.rlim_cur < want) {
+                rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? want : MIN(want, rl.rlim_max);
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        log_warning_errno(-errno, "Cannot raise the open file limit, ignoring: %m");
+                (void) getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        return rl.rlim_cur > 2 * OTHER_FILES ? (unsigned) MIN(rl.rlim_cur - OTHER_FILES, (rlim_t) MAX_CONNECTIONS) : OTHER_FILES;
 }
 
 static void on_signal(int sig) {
@@ -634,6 +876,13 @@ static int load_secret(const char *data, char secret[32]) {
 }
 
 /* ---- the store from the command line ---- */
+
+/* Device text on a terminal: escaped, so it cannot move the cursor, retitle
+ * the window or fake lines of output. */
+static void print_field(const char *label, const char *value) {
+        _cleanup_free_ char *e = text_escape(strempty(value));
+        printf("%s%s\n", label, e ? e : "?");
+}
 
 static int cli(Store *store, int argc, char **argv, bool json) {
         const char *verb = argv[0];
@@ -659,8 +908,12 @@ static int cli(Store *store, int argc, char **argv, bool json) {
                                 struct tm tm;
                                 if (gmtime_r(&t, &tm))
                                         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-                                printf("%-20s %-20s %-10s %-12s %s\n", rows[i].gid, when, strempty(rows[i].product),
-                                       strempty(rows[i].type), isempty(rows[i].title) ? "(no title)" : rows[i].title);
+                                _cleanup_free_ char *product = text_escape(strempty(rows[i].product)),
+                                                    *type = text_escape(strempty(rows[i].type)),
+                                                    *title = text_escape(isempty(rows[i].title) ? "(no title)"
+                                                                                                 : rows[i].title);
+                                printf("%-20s %-20s %-10s %-12s %s\n", rows[i].gid, when, strempty(product),
+                                       strempty(type), strempty(title));
                         }
                 }
                 report_rows_free(rows, n);
@@ -685,22 +938,30 @@ static int cli(Store *store, int argc, char **argv, bool json) {
                         printf("%s\n", out);
                         return 0;
                 }
-                printf("GID:        %s\nState:      %s\nProduct:    %s\nBuild:      %s\nKernel:     %s\nDevice:     %s\n"
-                       "Title:      %s\nType:       %s\nSignature:  %s\nSize:       %llu bytes\nSHA-256:    %s\n",
-                       row.gid, row.state, strempty(row.product), strempty(row.build), strempty(row.version),
-                       strempty(row.steamid), strempty(row.title), strempty(row.type), strempty(row.signature),
-                       (unsigned long long) row.size, row.sha256);
+                printf("GID:        %s\nState:      %s\n", row.gid, row.state);
+                print_field("Product:    ", row.product);
+                print_field("Build:      ", row.build);
+                print_field("Kernel:     ", row.version);
+                print_field("Device:     ", row.steamid);
+                print_field("Address:    ", row.remote);
+                print_field("Title:      ", row.title);
+                print_field("Type:       ", row.type);
+                print_field("Signature:  ", row.signature);
+                print_field("Note:       ", row.note);
+                printf("Size:       %llu bytes\nSHA-256:    %s\n", (unsigned long long) row.size, row.sha256);
                 if (row.dup_of)
                         printf("Duplicate:  same ZIP as %s\n", row.dup_of);
                 printf("Download:   kcrash-server --data %s fetch %s   (or GET /api/reports/%s/zip)\n", store_dir(store),
                        row.gid, row.gid);
                 char **members = NULL;
-                if (archive_list_members(zip, &members) >= 0) {
+                int r = archive_list_members(zip, &members);
+                if (r >= 0) {
                         printf("Members:\n");
                         for (char **p = members; *p; p++)
-                                printf("  %s\n", *p);
+                                print_field("  ", *p);
                         strv_free(members);
-                }
+                } else
+                        printf("Members:    (%s)\n", r == -E2BIG ? "more than kcrash-server reads" : "not a readable ZIP");
                 report_row_done(&row);
                 return 0;
         }
@@ -723,11 +984,29 @@ static void help(void) {
                "     --max-size BYTES       largest ZIP accepted (default 512 MiB)\n"
                "     --slot-ttl SECONDS     lifetime of an upload URL (default 3600)\n"
                "     --rate N               Starts per minute per address and per device (default 30; 0: off)\n"
+               "     --max-conns-per-addr N connections one address may hold open (default 256; 0: no limit)\n"
+               "     --idle-timeout SECONDS close a connection idle this long (default 15)\n"
+               "     --max-store-size SIZE  refuse uploads (507) once the stored ZIPs would exceed SIZE\n"
+               "                            (bytes, or with K, M, G, T; default: no limit)\n"
+               "     --trusted-proxy ADDR   a reverse proxy whose X-Forwarded-For names the client\n"
+               "                            (repeatable or comma-separated; default: none)\n"
                "     --json                 list as JSON\n");
 }
 
 int main(int argc, char **argv) {
-        enum { ARG_VERSION = 0x100, ARG_PUBLIC, ARG_TOKEN, ARG_MAX, ARG_TTL, ARG_RATE, ARG_JSON };
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_PUBLIC,
+                ARG_TOKEN,
+                ARG_MAX,
+                ARG_TTL,
+                ARG_RATE,
+                ARG_JSON,
+                ARG_CONNS,
+                ARG_IDLE,
+                ARG_STORE,
+                ARG_PROXY,
+        };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -739,9 +1018,14 @@ int main(int argc, char **argv) {
                 { "slot-ttl", required_argument, NULL, ARG_TTL },
                 { "rate", required_argument, NULL, ARG_RATE },
                 { "json", no_argument, NULL, ARG_JSON },
+                { "max-conns-per-addr", required_argument, NULL, ARG_CONNS },
+                { "idle-timeout", required_argument, NULL, ARG_IDLE },
+                { "max-store-size", required_argument, NULL, ARG_STORE },
+                { "trusted-proxy", required_argument, NULL, ARG_PROXY },
                 {}
         };
-        static Server srv = { .max_size = 512ULL << 20, .slot_ttl = 3600, .rate_per_min = 30 };
+        static Server srv = { .max_size = 512ULL << 20, .slot_ttl = 3600, .rate_per_min = 30, .conns_per_addr = 256,
+                              .idle_timeout = 15 };
         const char *listen_on = NULL, *data = NULL, *token_file = NULL;
         bool json = false;
         int c;
@@ -768,7 +1052,10 @@ int main(int argc, char **argv) {
                         token_file = optarg;
                         break;
                 case ARG_MAX:
-                        srv.max_size = strtoull(optarg, NULL, 10);
+                        if (parse_size(optarg, &srv.max_size) < 0 || srv.max_size == 0) {
+                                log_error("--max-size \"%s\": expected bytes, or a number with K, M, G or T.", optarg);
+                                return 2;
+                        }
                         break;
                 case ARG_TTL:
                         srv.slot_ttl = strtoll(optarg, NULL, 10);
@@ -779,9 +1066,40 @@ int main(int argc, char **argv) {
                 case ARG_JSON:
                         json = true;
                         break;
+                case ARG_CONNS:
+                        if (parse_uint(optarg, 0, MAX_CONNECTIONS, &srv.conns_per_addr) < 0) {
+                                log_error("--max-conns-per-addr \"%s\": expected 0 to %u.", optarg, MAX_CONNECTIONS);
+                                return 2;
+                        }
+                        srv.conns_per_addr_set = true;
+                        break;
+                case ARG_STORE:
+                        if (parse_size(optarg, &srv.max_store) < 0) {
+                                log_error("--max-store-size \"%s\": expected bytes, or a number with K, M, G or T.",
+                                          optarg);
+                                return 2;
+                        }
+                        break;
+                case ARG_PROXY:
+                        if (add_proxies(&srv, optarg) < 0) {
+                                log_error("--trusted-proxy \"%s\": expected IPv4 or IPv6 addresses, comma-separated.",
+                                          optarg);
+                                return 2;
+                        }
+                        break;
+                case ARG_IDLE:
+                        if (parse_uint(optarg, 1, 3600, &srv.idle_timeout) < 0) {
+                                log_error("--idle-timeout \"%s\": expected 1 to 3600 seconds.", optarg);
+                                return 2;
+                        }
+                        break;
                 default:
                         return 2;
                 }
+        /* Behind a proxy every connection comes from the proxy: limiting
+         * them per address would limit everyone together. */
+        if (srv.n_proxies > 0 && !srv.conns_per_addr_set)
+                srv.conns_per_addr = 0;
         if (!data) {
                 log_error("--data DIR is required; see --help.");
                 return 2;
@@ -821,13 +1139,27 @@ int main(int argc, char **argv) {
         sa.sin_port = htons((uint16_t) port);
         if (!srv.public_url && asprintf(&srv.public_url, "http://%s", listen_on) < 0)
                 return 1;
-        pthread_mutex_init(&srv.rate_lock, NULL);
+        pthread_mutex_init(&srv.quota_lock, NULL);
+        if (srv.rate_per_min > 0) {
+                r = ratelimit_new(RATE_TABLE_SIZE, srv.rate_per_min, &srv.rate_addr);
+                if (r >= 0)
+                        r = ratelimit_new(RATE_TABLE_SIZE, srv.rate_per_min, &srv.rate_device);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot set up the rate limiter: %m");
+                        return 1;
+                }
+        }
 
-        struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t) port, NULL,
+        /* One address holds at most conns_per_addr of the MAX_CONNECTIONS
+         * (libmicrohttpd closes the rest at once), and an idle connection
+         * goes after idle_timeout: one client cannot starve the others. */
+        unsigned max_conns = raise_file_limit();
+        struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, (uint16_t) port, NULL,
                                                 NULL, handler, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa,
-                                                MHD_OPTION_THREAD_POOL_SIZE, 4u, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-                                                MHD_OPTION_CONNECTION_LIMIT, 512u, MHD_OPTION_NOTIFY_COMPLETED,
-                                                request_completed, &srv, MHD_OPTION_END);
+                                                MHD_OPTION_THREAD_POOL_SIZE, 4u, MHD_OPTION_CONNECTION_TIMEOUT,
+                                                srv.idle_timeout, MHD_OPTION_CONNECTION_LIMIT, max_conns,
+                                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv.conns_per_addr,
+                                                MHD_OPTION_NOTIFY_COMPLETED, request_completed, &srv, MHD_OPTION_END);
         if (!d) {
                 log_error("Cannot listen on %s.", listen_on);
                 return 1;
@@ -843,5 +1175,8 @@ int main(int argc, char **argv) {
         MHD_stop_daemon(d);
         pthread_join(sweep_thread, NULL);
         store_close(srv.store);
+        ratelimit_free(srv.rate_addr);
+        ratelimit_free(srv.rate_device);
+        free(srv.proxies);
         return 0;
 }

@@ -13,7 +13,14 @@ struct Store {
         sqlite3 *db;
         char *dir;
         pthread_mutex_t lock;
+        uint64_t zip_bytes; /* the stored ZIPs, kept in step with the index */
 };
+
+/* Who owns a file under reports/: the row whose gid names it, with dup_of
+ * NULL, in one of these states. 'expired' is an upload never finished whose
+ * ZIP finished duplicates still share: the sweeper keeps such a row (and its
+ * ZIP) until no report refers to it. */
+#define OWNER_STATES "('uploaded', 'finished', 'expired')"
 
 static const char schema[] =
         "PRAGMA journal_mode=WAL;"
@@ -24,10 +31,32 @@ static const char schema[] =
         " stack TEXT, note TEXT, remote TEXT, title TEXT, type TEXT, signature TEXT, dup_of TEXT, serial TEXT);"
         "CREATE INDEX IF NOT EXISTS reports_sha ON reports(sha256);"
         "CREATE INDEX IF NOT EXISTS reports_sig ON reports(signature);"
+        "CREATE INDEX IF NOT EXISTS reports_dup ON reports(dup_of);"
         "CREATE TABLE IF NOT EXISTS rejects (reason TEXT PRIMARY KEY, count INTEGER NOT NULL);";
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
 
 const char *store_dir(const Store *s) {
         return s->dir;
+}
+
+static int zip_bytes_load(Store *s) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db,
+                               "SELECT coalesce(sum(size), 0) FROM reports WHERE dup_of IS NULL AND sha256 IS NOT NULL"
+                               " AND state IN " OWNER_STATES,
+                               -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_ROW)
+                return -EIO;
+        s->zip_bytes = (uint64_t) sqlite3_column_int64(st, 0);
+        return 0;
+}
+
+uint64_t store_zip_bytes(Store *s) {
+        pthread_mutex_lock(&s->lock);
+        uint64_t b = s->zip_bytes;
+        pthread_mutex_unlock(&s->lock);
+        return b;
 }
 
 int store_open(const char *data_dir, Store **ret) {
@@ -56,6 +85,11 @@ int store_open(const char *data_dir, Store **ret) {
                 store_close(s);
                 return -EIO;
         }
+        r = zip_bytes_load(s);
+        if (r < 0) {
+                store_close(s);
+                return r;
+        }
         *ret = s;
         return 0;
 }
@@ -69,8 +103,6 @@ Store *store_close(Store *s) {
         free(s);
         return NULL;
 }
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
 
 static int exec_bind(Store *s, const char *sql, const char *fmt, ...);
 
@@ -117,18 +149,89 @@ int store_start(Store *s, const char *gid, const StartFields *f) {
         return r < 0 ? r : 0;
 }
 
-int store_slot(Store *s, const char *gid, char state[16], uint64_t *ret_size) {
+static int slot_locked(Store *s, const char *gid, char state[16], uint64_t *ret_size) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        int r = -ENOENT;
+        if (sqlite3_prepare_v2(s->db, "SELECT state, size FROM reports WHERE gid = ?", -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_bind_text(st, 1, gid, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        if (rc != SQLITE_ROW)
+                return -EIO;
+        snprintf(state, 16, "%s", (const char *) sqlite3_column_text(st, 0));
+        *ret_size = (uint64_t) sqlite3_column_int64(st, 1);
+        return 0;
+}
+
+int store_slot(Store *s, const char *gid, char state[16], uint64_t *ret_size) {
         pthread_mutex_lock(&s->lock);
-        if (sqlite3_prepare_v2(s->db, "SELECT state, size FROM reports WHERE gid = ?", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_bind_text(st, 1, gid, -1, SQLITE_TRANSIENT) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-                snprintf(state, 16, "%s", (const char *) sqlite3_column_text(st, 0));
-                *ret_size = (uint64_t) sqlite3_column_int64(st, 1);
-                r = 0;
-        }
+        int r = slot_locked(s, gid, state, ret_size);
         pthread_mutex_unlock(&s->lock);
         return r;
+}
+
+static int find_owner(Store *s, const char *sha256, const char *gid, char ret[32]) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db,
+                               "SELECT gid FROM reports WHERE sha256 = ? AND gid != ? AND dup_of IS NULL"
+                               " AND state IN " OWNER_STATES " LIMIT 1",
+                               -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_bind_text(st, 1, sha256, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+            sqlite3_bind_text(st, 2, gid, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        if (rc != SQLITE_ROW)
+                return -EIO;
+        snprintf(ret, 32, "%s", (const char *) sqlite3_column_text(st, 0));
+        return 0;
+}
+
+static int uploaded_locked(Store *s, const char *gid, const char *sha256, const char *part, const char *zip) {
+        char state[16];
+        uint64_t size;
+        int r = slot_locked(s, gid, state, &size);
+        if (r < 0)
+                return r;
+        /* Two PUTs of one slot: only the first one stores. */
+        if (!streq(state, "started"))
+                return -EALREADY;
+
+        /* The same ZIP uploaded before (a device that retried after a lost
+         * answer): keep one copy, point the new report at the old one. The
+         * owner may be an upload never finished: the sweeper keeps its ZIP
+         * while this report refers to it (store_sweep). */
+        char dup[32];
+        r = find_owner(s, sha256, gid, dup);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (r >= 0) {
+                _cleanup_free_ char *owner_zip = NULL;
+                if (asprintf(&owner_zip, "%s/reports/%s.zip", s->dir, dup) < 0)
+                        return -ENOMEM;
+                if (access(owner_zip, F_OK) < 0)
+                        r = -ENOENT; /* not where the index says: keep this copy */
+        }
+        if (r >= 0) {
+                r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, dup_of=?, updated=? WHERE gid=?", "ssis",
+                              sha256, dup, (int64_t) time(NULL), gid);
+                if (r >= 0)
+                        (void) unlink(part);
+                return r;
+        }
+        r = rename_durable(part, zip);
+        if (r < 0)
+                return r;
+        r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, updated=? WHERE gid=?", "sis", sha256,
+                      (int64_t) time(NULL), gid);
+        if (r < 0) {
+                (void) unlink(zip);
+                return r;
+        }
+        s->zip_bytes += size;
+        return 0;
 }
 
 int store_uploaded(Store *s, const char *gid, const char *sha256) {
@@ -136,26 +239,7 @@ int store_uploaded(Store *s, const char *gid, const char *sha256) {
         if (asprintf(&part, "%s/incoming/%s.part", s->dir, gid) < 0 || asprintf(&zip, "%s/reports/%s.zip", s->dir, gid) < 0)
                 return -ENOMEM;
         pthread_mutex_lock(&s->lock);
-        /* The same ZIP uploaded before (a device that retried after a lost
-         * answer): keep one copy, point the new report at the old one. */
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        char dup[32] = "";
-        if (sqlite3_prepare_v2(s->db, "SELECT gid FROM reports WHERE sha256 = ? AND gid != ? AND dup_of IS NULL LIMIT 1",
-                               -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_bind_text(st, 1, sha256, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
-            sqlite3_bind_text(st, 2, gid, -1, SQLITE_TRANSIENT) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-                snprintf(dup, sizeof dup, "%s", (const char *) sqlite3_column_text(st, 0));
-        int r;
-        if (dup[0]) {
-                (void) unlink(part);
-                r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, dup_of=?, updated=? WHERE gid=?", "ssis",
-                              sha256, dup, (int64_t) time(NULL), gid);
-        } else {
-                r = rename_durable(part, zip);
-                if (r >= 0)
-                        r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, updated=? WHERE gid=?", "sis",
-                                      sha256, (int64_t) time(NULL), gid);
-        }
+        int r = uploaded_locked(s, gid, sha256, part, zip);
         pthread_mutex_unlock(&s->lock);
         return r < 0 ? r : 0;
 }
@@ -324,29 +408,100 @@ int store_stats(Store *s, char ***ret_names, int64_t **ret_counts, size_t *ret_n
         return 0;
 }
 
-int store_sweep(Store *s, int64_t max_age, unsigned *ret_removed) {
+static void unlink_in(Store *s, const char *sub, const char *gid, const char *suffix) {
+        _cleanup_free_ char *p = NULL;
+        if (asprintf(&p, "%s/%s/%s%s", s->dir, sub, gid, suffix) >= 0)
+                (void) unlink(p);
+}
+
+typedef struct GidSize {
+        char gid[32];
+        uint64_t size;
+} GidSize;
+
+/* The rows a query selects, as (gid, size) pairs. */
+static int select_gids(Store *s, const char *sql, int64_t arg, GidSize **ret, size_t *ret_n) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        _cleanup_free_ GidSize *v = NULL;
+        size_t n = 0;
+        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
+            (sqlite3_bind_parameter_count(st) > 0 && sqlite3_bind_int64(st, 1, arg) != SQLITE_OK))
+                return -EIO;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                GidSize *g = realloc(v, (n + 1) * sizeof *g);
+                if (!g)
+                        return -ENOMEM;
+                v = g;
+                snprintf(v[n].gid, sizeof v[n].gid, "%s", (const char *) sqlite3_column_text(st, 0));
+                v[n++].size = (uint64_t) sqlite3_column_int64(st, 1);
+        }
+        if (rc != SQLITE_DONE)
+                return -EIO;
+        *ret = TAKE_PTR(v);
+        *ret_n = n;
+        return 0;
+}
+
+static int sweep_locked(Store *s, int64_t cutoff, unsigned *removed) {
+        _cleanup_free_ GidSize *v = NULL;
+        size_t n = 0;
+        int r;
+
+        /* Starts never PUT: the row, and a partial upload if one was left. */
+        r = select_gids(s, "SELECT gid, size FROM reports WHERE state = 'started' AND updated < ?", cutoff, &v, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if (exec_bind(s, "DELETE FROM reports WHERE gid = ? AND state = 'started'", "s", v[i].gid) > 0) {
+                        unlink_in(s, "incoming", v[i].gid, ".part");
+                        (*removed)++;
+                }
+        free(v);
+        v = NULL;
+
+        /* PUTs never finished that own no ZIP (duplicates): the row only. */
+        r = exec_bind(s, "DELETE FROM reports WHERE state = 'uploaded' AND dup_of IS NOT NULL AND updated < ?", "i",
+                      cutoff);
+        if (r < 0)
+                return r;
+        *removed += (unsigned) r;
+
+        /* PUTs never finished that own their ZIP: other reports may share it. */
+        r = exec_bind(s, "UPDATE reports SET state = 'expired' WHERE state = 'uploaded' AND dup_of IS NULL AND updated < ?",
+                      "i", cutoff);
+        if (r < 0)
+                return r;
+
+        /* A ZIP goes only when no report refers to it any more. The row goes
+         * first: a crash in between leaves a stray file, never a report
+         * without its ZIP. */
+        r = select_gids(s,
+                        "SELECT gid, size FROM reports AS o WHERE state = 'expired'"
+                        " AND NOT EXISTS (SELECT 1 FROM reports AS d WHERE d.dup_of = o.gid)",
+                        0, &v, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if (exec_bind(s,
+                              "DELETE FROM reports WHERE gid = ?1 AND state = 'expired'"
+                              " AND NOT EXISTS (SELECT 1 FROM reports AS d WHERE d.dup_of = ?1)",
+                              "s", v[i].gid) > 0) {
+                        unlink_in(s, "reports", v[i].gid, ".zip");
+                        s->zip_bytes -= MIN(s->zip_bytes, v[i].size);
+                        (*removed)++;
+                }
+        return 0;
+}
+
+int store_sweep(Store *s, int64_t max_age, unsigned *ret_removed) {
         int64_t cutoff = (int64_t) time(NULL) - max_age;
         unsigned removed = 0;
         pthread_mutex_lock(&s->lock);
-        if (sqlite3_prepare_v2(s->db, "SELECT gid, state FROM reports WHERE state IN ('started', 'uploaded') AND updated < ?",
-                               -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_bind_int64(st, 1, cutoff) == SQLITE_OK)
-                while (sqlite3_step(st) == SQLITE_ROW) {
-                        const char *gid = (const char *) sqlite3_column_text(st, 0);
-                        char *p = NULL;
-                        if (asprintf(&p, "%s/incoming/%s.part", s->dir, gid) >= 0) {
-                                (void) unlink(p);
-                                free(p);
-                        }
-                        if (asprintf(&p, "%s/reports/%s.zip", s->dir, gid) >= 0) {
-                                (void) unlink(p);
-                                free(p);
-                        }
-                        removed++;
-                }
-        (void) exec_bind(s, "DELETE FROM reports WHERE state IN ('started', 'uploaded') AND updated < ?", "i", cutoff);
+        int r = sweep_locked(s, cutoff, &removed);
         pthread_mutex_unlock(&s->lock);
+        if (r < 0)
+                return r;
         *ret_removed = removed;
         return 0;
 }

@@ -35,8 +35,11 @@ const char *store_dir(const Store *s);
 int store_start(Store *s, const char *gid, const StartFields *f);
 /* The slot of gid: its state and announced size; -ENOENT if unknown. */
 int store_slot(Store *s, const char *gid, char state[16], uint64_t *ret_size);
-/* PUT done: the ZIP is at <data>/incoming/<gid>.part; store it (dedup by sha256). */
+/* PUT done: the ZIP is at <data>/incoming/<gid>.part; store it (dedup by
+ * sha256). -EALREADY when the slot is no longer 'started' (a second PUT). */
 int store_uploaded(Store *s, const char *gid, const char *sha256);
+/* Bytes of the ZIPs under <data>/reports/ the index accounts for. */
+uint64_t store_zip_bytes(Store *s);
 int store_finish(Store *s, const char *gid, const char *title, const char *type, const char *signature);
 int store_get(Store *s, const char *gid, ReportRow *ret);
 void report_row_done(ReportRow *r);
@@ -54,5 +57,7 @@ void report_rows_free(ReportRow *rows, size_t n);
 void store_count_reject(Store *s, const char *reason);
 /* JSON-ready counts: states and rejects as "name count" pairs. */
 int store_stats(Store *s, char ***ret_names, int64_t **ret_counts, size_t *ret_n);
-/* Removes Starts never PUT and PUTs never finished, older than max_age. */
+/* Removes Starts never PUT and PUTs never finished, older than max_age. A
+ * stored ZIP is deleted only when no report refers to it: an unfinished
+ * upload whose ZIP finished duplicates share becomes 'expired' and stays. */
 int store_sweep(Store *s, int64_t max_age, unsigned *ret_removed);

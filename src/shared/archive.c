@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -87,30 +89,113 @@ int archive_write(const char *path, const ArchiveMember *members, size_t n_membe
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(zip_file_t *, zip_fclose)
 
-/* ZIPs are read from folders other users write (the queue is the
- * uploader's): a regular file only, never through a symlink, never blocking
- * on a FIFO. */
+static uint16_t le16(const uint8_t *p) {
+        return (uint16_t) (p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *p) {
+        return (uint32_t) le16(p) | (uint32_t) le16(p + 2) << 16;
+}
+
+static uint64_t le64(const uint8_t *p) {
+        return (uint64_t) le32(p) | (uint64_t) le32(p + 4) << 32;
+}
+
+static int pread_full(int fd, void *buf, size_t n, off_t off) {
+        ssize_t k = pread(fd, buf, n, off);
+        if (k < 0)
+                return negative_errno();
+        return (size_t) k == n ? 0 : -EBADMSG;
+}
+
+/* The number of entries and the size of the central directory, from the end
+ * of central directory record (and its ZIP64 form when there is one): what
+ * libzip would load into memory in zip_open(), known before it does. */
+static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_size) {
+        /* EOCD (22 bytes) + comment (< 64 KiB), preceded by the ZIP64 locator (20 bytes). */
+        enum { EOCD = 22, LOCATOR = 20, ZIP64_EOCD = 56, TAIL = EOCD + 0xffff + LOCATOR };
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (st.st_size < EOCD)
+                return -EBADMSG;
+        size_t n = (size_t) MIN((uint64_t) st.st_size, (uint64_t) TAIL);
+        _cleanup_free_ uint8_t *tail = malloc(n);
+        if (!tail)
+                return -ENOMEM;
+        int r = pread_full(fd, tail, n, st.st_size - (off_t) n);
+        if (r < 0)
+                return r;
+        for (size_t i = n - EOCD + 1; i-- > 0;) {
+                if (memcmp(tail + i, "PK\5\6", 4) != 0 || i + EOCD + le16(tail + i + 20) > n)
+                        continue;
+                uint64_t entries = le16(tail + i + 10), size = le32(tail + i + 12);
+                if (i >= LOCATOR && memcmp(tail + i - LOCATOR, "PK\6\7", 4) == 0) {
+                        uint8_t z64[ZIP64_EOCD];
+                        uint64_t off = le64(tail + i - LOCATOR + 8);
+                        if (off > (uint64_t) st.st_size - ZIP64_EOCD)
+                                return -EBADMSG;
+                        r = pread_full(fd, z64, sizeof z64, (off_t) off);
+                        if (r < 0)
+                                return r;
+                        if (memcmp(z64, "PK\6\6", 4) != 0)
+                                return -EBADMSG;
+                        entries = MAX(entries, le64(z64 + 32));
+                        size = MAX(size, le64(z64 + 40));
+                }
+                *ret_entries = entries;
+                *ret_size = size;
+                return 0;
+        }
+        return -EBADMSG;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(zip_source_t *, zip_source_free)
+
+/* Opens a ZIP for reading, refusing (-E2BIG) one whose central directory is
+ * larger than ARCHIVE_MAX_MEMBERS entries or ARCHIVE_MAX_DIRECTORY bytes:
+ * libzip holds the whole directory in memory (an 86 MiB ZIP of a million
+ * empty members took ~600 MB). */
 static int archive_open_read(const char *zip_path, zip_t **ret) {
-        int err = 0;
-        int fd = open(zip_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        /* ZIPs are read from folders other users write (the queue is the
+         * uploader's): a regular file only, never through a symlink, never
+         * blocking on a FIFO. */
+        _cleanup_close_ int fd = open(zip_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
                 return errno == ELOOP ? -EPERM : negative_errno();
         struct stat st;
         int r = fstat(fd, &st) < 0 ? negative_errno() : S_ISDIR(st.st_mode) ? -EISDIR : !S_ISREG(st.st_mode) ? -EBADFD : 0;
-        if (r < 0) {
-                close(fd);
+        if (r < 0)
                 return r;
-        }
-        zip_t *z = zip_fdopen(fd, ZIP_CHECKCONS, &err); /* owns fd from here on success */
-        if (!z)
-                close(fd);
-        if (!z) {
-                zip_error_t ze;
-                zip_error_init_with_code(&ze, err);
+        uint64_t entries, dir_size;
+        r = archive_directory_size(fd, &entries, &dir_size);
+        if (r < 0)
+                return r;
+        if (entries > ARCHIVE_MAX_MEMBERS || dir_size > ARCHIVE_MAX_DIRECTORY)
+                return -E2BIG;
+
+        /* The same file that was measured, not whatever is at the path now. */
+        FILE *f = fdopen(fd, "rb");
+        if (!f)
+                return negative_errno();
+        fd = -1; /* the FILE owns it */
+        zip_error_t ze;
+        zip_error_init(&ze);
+        _cleanup_(zip_source_freep) zip_source_t *src = zip_source_filep_create(f, 0, -1, &ze);
+        if (!src) {
+                (void) fclose(f);
                 r = zip_error_to_errno(&ze);
                 zip_error_fini(&ze);
                 return r;
         }
+        zip_t *z = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+        if (!z) {
+                r = zip_error_to_errno(&ze);
+                zip_error_fini(&ze);
+                return r;
+        }
+        TAKE_PTR(src);
+        zip_error_fini(&ze);
         *ret = z;
         return 0;
 }

@@ -16,12 +16,19 @@ typedef struct ArchiveMember {
  * nothing is left at path. */
 int archive_write(const char *path, const ArchiveMember *members, size_t n_members);
 
+/* Readers refuse (-E2BIG) a ZIP whose central directory holds more members or
+ * bytes than this, before reading it: libzip keeps the whole directory in
+ * memory. kcrash's own ZIPs hold a handful of members. */
+#define ARCHIVE_MAX_MEMBERS 4096u
+#define ARCHIVE_MAX_DIRECTORY (4u << 20)
+
 /* Reads one member of a ZIP into memory (NUL-terminated); -ENOENT when the
  * member does not exist, -EFBIG when it is larger than max_size, -EBADMSG when
- * the file is not a readable ZIP. */
+ * the file is not a readable ZIP, -E2BIG when its directory is too large. */
 int archive_read_member(const char *zip_path, const char *member, size_t max_size, char **ret_data,
                         size_t *ret_size);
 
-/* Lists member names (a NULL-terminated array of strings, free with strv_free). */
+/* Lists member names (a NULL-terminated array of at most ARCHIVE_MAX_MEMBERS
+ * strings, free with strv_free); -E2BIG when the directory is too large. */
 int archive_list_members(const char *zip_path, char ***ret_names);
 void strv_free(char **l);

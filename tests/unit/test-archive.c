@@ -58,3 +58,39 @@ TEST(unwritable_directory_leaves_nothing) {
         ASSERT_TRUE(r < 0);
         ASSERT_TRUE(!file_exists("/proc/kcrash-test.zip"));
 }
+
+/* libzip holds the whole central directory in memory: a ZIP of a million
+ * empty members took the receiver to ~600 MB. Refused before it is read. */
+TEST(too_many_members_refused_before_reading) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        _cleanup_free_ char *zip = path_join(dir, "many.zip");
+        size_t n = ARCHIVE_MAX_MEMBERS + 1;
+        ArchiveMember *m = calloc(n, sizeof *m);
+        char (*names)[16] = calloc(n, sizeof *names);
+        ASSERT_TRUE(m && names);
+        for (size_t i = 0; i < n; i++) {
+                snprintf(names[i], sizeof names[i], "e%zu", i);
+                m[i] = (ArchiveMember) { names[i], "", 0 };
+        }
+        m[0].name = "report.json";
+        m[0].data = "{}";
+        m[0].size = 2;
+        ASSERT_OK(archive_write(zip, m, n));
+        char *data = NULL, **list = NULL;
+        ASSERT_ERR(archive_read_member(zip, "report.json", 1024, &data, NULL), -E2BIG);
+        ASSERT_ERR(archive_list_members(zip, &list), -E2BIG);
+        ASSERT_TRUE(!data && !list);
+
+        /* at the limit: read */
+        _cleanup_free_ char *ok = path_join(dir, "ok.zip");
+        ASSERT_OK(archive_write(ok, m, ARCHIVE_MAX_MEMBERS));
+        ASSERT_OK(archive_read_member(ok, "report.json", 1024, &data, NULL));
+        ASSERT_STREQ(data, "{}");
+        free(data);
+        ASSERT_OK(archive_list_members(ok, &list));
+        ASSERT_STREQ(list[ARCHIVE_MAX_MEMBERS - 1], "e4095");
+        ASSERT_TRUE(list[ARCHIVE_MAX_MEMBERS] == NULL);
+        strv_free(list);
+        free(names);
+        free(m);
+}

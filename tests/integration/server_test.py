@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""kcrash-server against hostile devices, over real HTTP on loopback: what a
+device sends must not cost another device its report, its slot or its
+service, nor exhaust the receiver's memory or disk. Clients bind to other
+127.0.0.0/8 addresses (Linux routes all of them on lo) to be other hosts."""
+
+import http.client
+import io
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.parse
+import zipfile
+
+SERVER = os.environ.get("KCRASH_SERVER", "build/src/kcrash-server/kcrash-server")
+START = "/ICrashReportService/StartCrashUpload/v1"
+FINISH = "/ICrashReportService/FinishCrashUpload/v1"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def report_zip(rid, title="kernel panic: test", extra=()):
+    rep = {"schema": 1, "id": rid, "analysis": {"title": title, "type": "DoS", "signature": "v1:0123456789abcdef"}}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("report.json", json.dumps(rep))
+        z.writestr("dmesg.txt", rid)
+        for name, data in extra:
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def fnv_slot(key):
+    """The bucket index the old fixed-table rate limiter used for key."""
+    h = 1469598103934665603
+    for c in key.encode():
+        h = ((h ^ c) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h % 4096
+
+
+class Server(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kcrash-server-")
+        self.data = f"{self.tmp}/store"
+        with open(f"{self.tmp}/token", "w") as f:
+            f.write("t0ken\n")
+        self.port = free_port()
+        self.server = None
+
+    def tearDown(self):
+        if self.server:
+            self.server.send_signal(signal.SIGTERM)
+            self.server.wait(timeout=20)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def start_server(self, *extra):
+        self.server = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{self.port}", "--data", self.data,
+                                        "--admin-token-file", f"{self.tmp}/token", *extra],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.server.poll() is not None:
+                    raise AssertionError(f"kcrash-server {' '.join(extra)} exited with {self.server.returncode}")
+                time.sleep(0.05)
+        raise AssertionError("kcrash-server did not start")
+
+    def request(self, method, path, body=None, headers=None, source="127.0.0.1", timeout=10):
+        """(status, headers, body) of one request from the address source."""
+        if path.startswith("http://"):
+            path = "/" + path.split("/", 3)[3]
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout, source_address=(source, 0))
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            r = c.getresponse()
+            return r.status, dict(r.getheaders()), r.read()
+        finally:
+            c.close()
+
+    def start(self, size, source="127.0.0.1", steamid="76561198000000001", headers=None, **fields):
+        form = {"steamid": steamid, "have_dump_file": "1", "dump_file_size": str(size), "product": "holo",
+                "build": "1", "version": "6.1", "platform": "linux", "crash_time": "1", "format": "json"}
+        form.update(fields)
+        h = {"Content-Type": "application/x-www-form-urlencoded"}
+        h.update(headers or {})
+        status, hdrs, body = self.request("POST", START, urllib.parse.urlencode(form).encode(), h, source)
+        return status, (json.loads(body)["response"] if status == 200 else json.loads(body or b"{}"))
+
+    def put(self, ans, data, source="127.0.0.1"):
+        return self.request("PUT", ans["url"], data, {p["name"]: p["value"] for p in ans["headers"]["pairs"]},
+                            source)[0]
+
+    def finish(self, gid, source="127.0.0.1"):
+        return self.request("POST", FINISH, f"gid={gid}".encode(),
+                            {"Content-Type": "application/x-www-form-urlencoded"}, source)[0]
+
+    def upload(self, data, finish=True, **kw):
+        status, ans = self.start(len(data), **kw)
+        self.assertEqual(status, 200, ans)
+        self.assertEqual(self.put(ans, data), 200)
+        if finish:
+            self.assertEqual(self.finish(ans["gid"]), 200)
+        return ans["gid"]
+
+    def api(self, path):
+        status, _, body = self.request("GET", path, headers={"Authorization": "Bearer t0ken"})
+        return status, body
+
+    def stats(self):
+        return json.loads(self.api("/api/stats")[1])
+
+    def wait_for(self, cond, timeout, what):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if cond():
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}")
+
+    # ---- 9: a finished duplicate keeps its ZIP when the first upload is swept ----
+
+    def test_swept_unfinished_upload_keeps_zip_of_finished_duplicate(self):
+        self.start_server("--slot-ttl", "2", "--rate", "0")
+        data = report_zip("retried")
+        # the first attempt PUT the ZIP but its Finish was lost
+        self.upload(data, finish=False)
+        # the retry: same ZIP, deduplicated against the unfinished slot, finished
+        gid = self.upload(data)
+        detail = json.loads(self.api(f"/api/reports/{gid}")[1])
+        self.assertTrue(detail["duplicate_of"], "deduplicated against the unfinished upload")
+        # the sweeper removes the unfinished slot (2 x slot-ttl later)
+        self.wait_for(lambda: "reports.uploaded" not in self.stats(), 45, "the sweep of the unfinished upload")
+        status, body = self.api(f"/api/reports/{gid}/zip")
+        self.assertEqual(status, 200, "the finished report still has its ZIP")
+        self.assertEqual(body, data)
+        self.assertEqual(json.loads(self.api(f"/api/reports/{gid}")[1])["title"], "kernel panic: test")
+        # the same ZIP again, later: deduplicated against the kept copy, one file on disk
+        gid2 = self.upload(data)
+        self.assertEqual(self.api(f"/api/reports/{gid2}/zip")[1], data)
+        self.assertEqual(len(os.listdir(f"{self.data}/reports")), 1)
+
+    # ---- 10: devices whose keys collided in the old table are limited each ----
+
+    def test_rate_limit_holds_for_colliding_devices(self):
+        self.start_server("--rate", "2")
+        a = "76561198000000001"
+        b = next(str(76561198000000002 + i) for i in range(1 << 20)
+                 if fnv_slot("device:" + str(76561198000000002 + i)) == fnv_slot("device:" + a))
+        ok = {a: 0, b: 0}
+        for i in range(6):
+            for dev in (a, b):
+                # every Start from another address: only the device limit applies
+                status, _ = self.start(10, source=f"127.0.{1 + i}.{10 + (dev == b)}", steamid=dev)
+                self.assertIn(status, (200, 429))
+                ok[dev] += status == 200
+        self.assertEqual(ok, {a: 2, b: 2}, "2 Starts per minute per device, colliding or not")
+        self.assertEqual(self.stats()["rejects.rate_limited"], 8)
+
+    # ---- 11: one client's idle sockets do not starve everyone else ----
+
+    def test_idle_sockets_of_one_address_do_not_block_others(self):
+        self.start_server()
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4096)), hard))
+        idle = []
+        try:
+            for _ in range(1000):
+                s = socket.socket()
+                s.settimeout(0.5)
+                try:
+                    s.connect(("127.0.0.1", self.port))
+                except OSError:
+                    s.close()
+                    continue
+                idle.append(s)
+            # an honest device on another address gets through at once
+            t = time.monotonic()
+            status, ans = self.start(10, source="127.0.0.2", timeout=5)
+            self.assertEqual(status, 200, ans)
+            self.assertLess(time.monotonic() - t, 5)
+            # and so does the next request of the same address once its own connections went
+            for s in idle:
+                s.close()
+            idle = []
+            time.sleep(0.5)
+            self.assertEqual(self.start(10, source="127.0.0.1", steamid="0")[0], 200)
+        finally:
+            for s in idle:
+                s.close()
+
+    def test_idle_connection_is_closed(self):
+        self.start_server("--idle-timeout", "2")
+        s = socket.create_connection(("127.0.0.1", self.port), source_address=("127.0.0.3", 0))
+        s.settimeout(10)
+        t = time.monotonic()
+        try:
+            self.assertEqual(s.recv(1), b"", "the server closes the idle connection")
+        except ConnectionResetError:
+            pass
+        self.assertLess(time.monotonic() - t, 6)
+        s.close()
+
+    # ---- 12: ZIP directories, disk quota, forwarded addresses ----
+
+    def vm_hwm_kib(self):
+        with open(f"/proc/{self.server.pid}/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+
+    def test_huge_zip_directory_is_not_read(self):
+        self.start_server("--rate", "0")
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+            z.writestr("report.json", json.dumps({"analysis": {"title": "many members"}}))
+            for i in range(200000):
+                z.writestr(f"e{i}", b"")
+        data = buf.getvalue()
+        before = self.vm_hwm_kib()
+        gid = self.upload(data)
+        status, body = self.api(f"/api/reports/{gid}")
+        self.assertEqual(status, 200)
+        detail = json.loads(body)
+        grown = self.vm_hwm_kib() - before
+        # listing 200000 members took the old server up by ~130 MB
+        self.assertLess(grown, 40 << 10, f"peak RSS grew by {grown} KiB")
+        self.assertNotIn("members", list(detail.keys()))
+        self.assertIn("members_error", list(detail.keys()))
+        out = subprocess.run([SERVER, "--data", self.data, "show", gid], capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0)
+        self.assertIn("Members:    (more than", out.stdout[-2000:])
+        # a ZIP of a few members is still listed
+        gid = self.upload(report_zip("few"))
+        self.assertEqual(json.loads(self.api(f"/api/reports/{gid}")[1])["members"], ["report.json", "dmesg.txt"])
+
+    def test_store_quota(self):
+        self.start_server("--rate", "0", "--max-store-size", "3K")
+        one = report_zip("one", extra=[("pad", os.urandom(600))])
+        self.upload(one)
+        # a Start that cannot fit
+        status, ans = self.start(3000)
+        self.assertEqual(status, 507, ans)
+        self.assertEqual(ans["error"], "store_full")
+        # two that fit alone, not together: the second PUT is refused
+        size = 3072 - len(one) - 100
+        s1, a1 = self.start(size, steamid="1")
+        s2, a2 = self.start(size, steamid="2")
+        self.assertEqual((s1, s2), (200, 200))
+        self.assertEqual(self.put(a1, os.urandom(size)), 200)
+        self.assertEqual(self.put(a2, os.urandom(size)), 507)
+        self.assertEqual(self.stats()["rejects.store_full"], 2)
+        total = sum(os.path.getsize(f"{self.data}/reports/{f}") for f in os.listdir(f"{self.data}/reports"))
+        self.assertLessEqual(total, 3072)
+        self.assertEqual(os.listdir(f"{self.data}/incoming"), [])
+
+    def test_forwarded_for_only_from_trusted_proxy(self):
+        self.start_server("--rate", "2", "--trusted-proxy", "127.0.0.2")
+        # not a trusted proxy: X-Forwarded-For is ignored, the socket address counts
+        codes = [self.start(10, steamid="0", headers={"X-Forwarded-For": f"10.0.0.{i}"})[0] for i in range(4)]
+        self.assertEqual(codes, [200, 200, 429, 429])
+        # the trusted proxy: the client it forwarded counts, not what the client claimed
+        via = lambda xff: self.start(10, source="127.0.0.2", steamid="0", headers={"X-Forwarded-For": xff})
+        self.assertEqual([via("10.1.0.1")[0] for _ in range(3)], [200, 200, 429])
+        self.assertEqual(via("10.1.0.1, 10.1.0.2")[0], 200)
+        self.assertEqual(via("10.1.0.9, 10.1.0.2")[0], 200)
+        self.assertEqual(via("10.1.0.9, 10.1.0.2")[0], 429, "the leftmost, client-chosen address does not count")
+        status, ans = via("10.1.0.3, 127.0.0.2")
+        self.assertEqual(status, 200, "trusted proxies in the chain are skipped")
+        self.assertEqual(self.put(ans, b"x" * 10), 200)
+        self.assertEqual(self.finish(ans["gid"]), 200)
+        self.assertEqual(json.loads(self.api(f"/api/reports/{ans['gid']}")[1])["remote"], "10.1.0.3")
+
+    # ---- device data is data ----
+
+    def test_device_text_is_escaped_on_the_terminal(self):
+        self.start_server("--rate", "0")
+        evil = "\x1b]0;pwned\x07\x1b[2J\r\nGID: 1\u202e"
+        data = report_zip("evil", title="panic " + evil, extra=[("m\x1b[31m", b"")])
+        gid = self.upload(data, product="holo" + evil, note="n" + evil, steamid="7656" + "\x1b[1m")
+        for args in (["list"], ["show", gid]):
+            out = subprocess.run([SERVER, "--data", self.data, *args], capture_output=True)
+            self.assertEqual(out.returncode, 0)
+            self.assertNotIn(b"\x1b", out.stdout, args)
+            self.assertNotIn(b"\r", out.stdout, args)
+            self.assertNotIn("\u202e".encode(), out.stdout, args)
+            self.assertIn(b"panic \\x1b]0;pwned\\x07", out.stdout, args)
+        detail = json.loads(self.api(f"/api/reports/{gid}")[1])
+        self.assertEqual(detail["title"], "panic " + evil, "the JSON API keeps the text, escaped as JSON")
+
+    def test_invalid_utf8_and_long_fields(self):
+        self.start_server("--rate", "0")
+        body = (b"steamid=0&have_dump_file=1&dump_file_size=10&product=holo%FF%C0&build=1&version=6.1"
+                b"&platform=linux&crash_time=1&note=" + b"x" * (100 << 10))
+        status, _, ans = self.request("POST", START, body, {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 200)
+        ans = json.loads(ans)["response"]
+        self.assertEqual(self.put(ans, b"0123456789"), 200)
+        self.assertEqual(self.finish(ans["gid"]), 200)
+        reports = json.loads(self.api("/api/reports")[1])
+        self.assertEqual(len(reports), 1, "a report with bytes that are not UTF-8 is still listed")
+        self.assertEqual(reports[0]["product"], "holo\ufffd\ufffd")
+        self.assertEqual(len(json.loads(self.api(f"/api/reports/{ans['gid']}")[1])["note"]), 64 << 10)
+        status, ans = self.start(10, steamid="9" * 65)
+        self.assertEqual(status, 400)
+        status, _, _ = self.request("POST", START, b"note=" + b"x" * (300 << 10),
+                                    {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 413)
+
+    def test_concurrent_put_of_one_slot(self):
+        self.start_server("--rate", "0")
+        data = report_zip("slot")
+        status, ans = self.start(len(data))
+        self.assertEqual(status, 200)
+        path = "/" + ans["url"].split("/", 3)[3]
+        # the first PUT sends half its body and waits
+        c1 = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c1.putrequest("PUT", path)
+        c1.putheader("Content-Length", str(len(data)))
+        c1.endheaders()
+        c1.send(data[:len(data) // 2])
+        time.sleep(0.5)
+        garbage = os.urandom(len(data))
+        self.assertEqual(self.put(ans, garbage), 409, "a second PUT of the slot is refused while the first runs")
+        c1.send(data[len(data) // 2:])
+        self.assertEqual(c1.getresponse().status, 200)
+        c1.close()
+        self.assertEqual(self.finish(ans["gid"]), 200)
+        self.assertEqual(self.api(f"/api/reports/{ans['gid']}/zip")[1], data)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
