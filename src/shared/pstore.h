@@ -59,11 +59,16 @@ typedef struct PstoreRecord {
         bool too_big;        /* larger than the read limit: kept, not read */
 } PstoreRecord;
 
-/* One kmsg dump: the parts of one <Reason>#<count>. */
+/* One kmsg dump: the parts of one <Reason>#<count> written in one go. A crash
+ * loop leaves several dumps with the same reason and count (efi-pstore keeps
+ * every "Panic#1 Part1" under its own id); they are separate dumps, told apart
+ * by write time and by part numbers that repeat. No part is ever dropped as a
+ * duplicate: the bytes of every record in parts[] are in text, so a caller may
+ * remove all of them once text is saved. */
 typedef struct PstoreDump {
         char reason[16];
         unsigned count;
-        PstoreRecord **parts; /* in log order: highest part first, Part1 (newest) last */
+        PstoreRecord **parts; /* in log order: highest part first, Part1 (newest) last; part numbers distinct */
         size_t n_parts;
         unsigned *missing_parts;
         size_t n_missing;
