@@ -17,7 +17,8 @@ static bool is_hex(char c) {
 }
 
 static bool is_email_local(char c) {
-        return isalnum((unsigned char) c) || strchr("._%+-", c);
+        /* c != 0: strchr() finds the terminating NUL of its set. */
+        return isalnum((unsigned char) c) || (c != 0 && strchr("._%+-", c));
 }
 
 static bool is_domain(char c) {

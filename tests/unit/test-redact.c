@@ -69,6 +69,19 @@ TEST(hostile_input_is_linear_and_safe) {
         free(out);
 }
 
+TEST(nul_is_not_part_of_an_address) {
+        /* strchr("._%+-", 0) is not NULL: a NUL byte counted as an e-mail
+         * character, and "[EMAIL]" swallowed it and the bytes before it. */
+        static const char in[] = "id 1\0\0\0x0.1x@example.org";
+        char *out = NULL;
+        size_t n, count;
+        ASSERT_OK(redact_text(in, sizeof in - 1, REDACT_ALL, &out, &n, &count));
+        ASSERT_EQ(count, 1);
+        ASSERT_EQ(n, 7 + 7);
+        ASSERT_TRUE(memcmp(out, "id 1\0\0\0[EMAIL]", 14) == 0);
+        free(out);
+}
+
 TEST(replacement_longer_than_match) {
         /* "1::" (3 bytes) and "a@b.cd" (6 bytes) become "[IP]" and "[EMAIL]":
          * the output can be longer than the input. A log full of such tokens
