@@ -128,7 +128,7 @@ int pstore_parse_header(const char *data, size_t size, PstoreHeader *ret, size_t
                                 return -EBADMSG;
                         p += 5;
                         /* Parts count from 1 (pstore_dump() in fs/pstore/platform.c). */
-                        if (parse_unsigned(&p, line_end, &h.part) < 0 || h.part == 0)
+                        if (parse_unsigned(&p, line_end, &h.part) < 0 || h.part == 0 || h.part > PSTORE_MAX_PART)
                                 return -EBADMSG;
                         if (p != line_end)
                                 return -EBADMSG;

@@ -32,6 +32,13 @@ typedef struct PstoreName {
 /* Splits a pstore file name; -EINVAL when it does not have the pstore shape. */
 int pstore_parse_name(const char *name, PstoreName *ret);
 
+/* The highest part number accepted in a header. A dump is cut into parts of
+ * the backend's buffer size until kmsg_bytes (default 10240) are stored: about
+ * 14 efi parts; efi-pstore's id keeps only two digits of it. A reassembled
+ * dump marks every missing part below the highest one, so a forged
+ * "Part1000000" must not size that text: such a record is kept whole instead. */
+#define PSTORE_MAX_PART 999
+
 typedef struct PstoreHeader {
         char reason[16]; /* Panic, Oops, Emergency, Shutdown, Restart, Halt, Poweroff, Unknown */
         unsigned count;

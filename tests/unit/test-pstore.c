@@ -65,6 +65,8 @@ TEST(headers) {
         ASSERT_ERR(pstore_parse_header("Panic#99999999 Part1\n", 21, &h, NULL), -EBADMSG);
         ASSERT_ERR(pstore_parse_header("", 0, &h, NULL), -EBADMSG);
         ASSERT_ERR(pstore_parse_header("Panic#1 Part0\n", 14, &h, NULL), -EBADMSG); /* parts count from 1 */
+        ASSERT_OK(pstore_parse_header("Panic#1 Part999\n", 16, &h, NULL));
+        ASSERT_ERR(pstore_parse_header("Panic#1 Part1000\n", 17, &h, NULL), -EBADMSG); /* PSTORE_MAX_PART */
 }
 
 static PstoreScan *scan_fixture(const char *scenario) {
