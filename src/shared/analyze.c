@@ -1236,13 +1236,35 @@ done:
 /* ------------------------------------------------------------------------ */
 /* Normalisation (§8) */
 
-static void replace_span(char *s, size_t at, size_t len, const char *with) {
-        size_t wl = strlen(with), sl = strlen(s);
-        memmove(s + at + wl, s + at + len, sl - at - len + 1);
-        memcpy(s + at, with, wl);
+/* Replaces s[at, at + len) with 'with', growing the buffer (*s, *cap) when
+ * the replacement is longer: "1" becomes "NUM" and ".c:1" ".c:LINE", so a
+ * normalized title can be several times longer than the title was. */
+static int replace_span(char **s, size_t *cap, size_t at, size_t len, const char *with) {
+        size_t wl = strlen(with), sl = strlen(*s);
+        if (wl > len && sl + (wl - len) + 1 > *cap) {
+                size_t c = MAX(2 * *cap, sl + (wl - len) + 1);
+                char *g = realloc(*s, c);
+                if (!g)
+                        return -ENOMEM;
+                *s = g;
+                *cap = c;
+        }
+        memmove(*s + at + wl, *s + at + len, sl - at - len + 1);
+        memcpy(*s + at, with, wl);
+        return 0;
 }
 
-static void normalize_title(char *t, size_t cap) {
+/* Normalizes the title in the buffer (*tp, cap bytes), which may be reallocated. */
+#define REPLACE_SPAN(at, len, with)                                     \
+        do {                                                            \
+                int _r = replace_span(tp, &cap, (at), (len), (with));   \
+                if (_r < 0)                                             \
+                        return _r;                                      \
+                t = *tp;                                                \
+        } while (0)
+
+static int normalize_title(char **tp, size_t cap) {
+        char *t = *tp;
         size_t n;
         /* 1-2 syz-executor / syzkaller suffixes */
         static const char *const syz[] = { "syz-executor", "syzkaller" };
@@ -1275,7 +1297,7 @@ static void normalize_title(char *t, size_t cap) {
                 while (isxdigit((unsigned char) t[j]) && !isupper((unsigned char) t[j]))
                         j++;
                 if (j - h >= 6)
-                        replace_span(t, i + 1, j - i - 1, "ADDR");
+                        REPLACE_SPAN(i + 1, j - i - 1, "ADDR");
         }
         /* 4 IPv4 */
         for (size_t i = 0; t[i]; i++) {
@@ -1297,7 +1319,7 @@ static void normalize_title(char *t, size_t cap) {
                         }
                 }
                 if (parts == 4)
-                        replace_span(t, i, j - i, "IP");
+                        REPLACE_SPAN(i, j - i, "IP");
         }
         /* 5 .ext:N[:M] -> .ext:LINE */
         for (char *p = t; (p = strchr(p, '.'));) {
@@ -1312,7 +1334,7 @@ static void normalize_title(char *t, size_t cap) {
                                         e++;
                         }
                         size_t at = (size_t) (q + 1 - t);
-                        replace_span(t, at, (size_t) (e - q - 1), "LINE");
+                        REPLACE_SPAN(at, (size_t) (e - q - 1), "LINE");
                         p = t + at + 4;
                 } else
                         p++;
@@ -1353,7 +1375,7 @@ static void normalize_title(char *t, size_t cap) {
                         i = j;
                         continue;
                 }
-                replace_span(t, i, j - i, "NUM");
+                REPLACE_SPAN(i, j - i, "NUM");
                 i += 2;
         }
         /* 9 long digit runs anywhere */
@@ -1364,7 +1386,7 @@ static void normalize_title(char *t, size_t cap) {
                 while (isdigit((unsigned char) t[j]))
                         j++;
                 if (j - i >= 7)
-                        replace_span(t, i, j - i, "NUM");
+                        REPLACE_SPAN(i, j - i, "NUM");
                 i = j > i ? j - 1 : i;
         }
         /* clean up: 120 bytes, spaces */
@@ -1385,8 +1407,10 @@ static void normalize_title(char *t, size_t cap) {
         while (o > t && o[-1] == ' ')
                 o--;
         *o = 0;
-        (void) cap;
+        return 0;
 }
+
+#undef REPLACE_SPAN
 
 /* ------------------------------------------------------------------------ */
 /* Types (§10) */
@@ -2060,7 +2084,13 @@ int crash_analyze(const char *log, size_t size, CrashAnalysis **ret) {
                 crash_analysis_free(a);
                 return -ENOMEM;
         }
-        normalize_title(a->title, cap);
+        r = normalize_title(&a->title, cap);
+        if (r < 0) {
+                report_free(&rep);
+                lines_free(lines, n);
+                crash_analysis_free(a);
+                return r;
+        }
         a->type = strdup(type_of(a->title));
         a->corrupted = corrupted;
         /* syzkaller's FRAME: the identifier after the title's last " in "

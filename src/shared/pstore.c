@@ -127,7 +127,8 @@ int pstore_parse_header(const char *data, size_t size, PstoreHeader *ret, size_t
                         if (line_end - p < 5 || !strneq(p, " Part", 5))
                                 return -EBADMSG;
                         p += 5;
-                        if (parse_unsigned(&p, line_end, &h.part) < 0)
+                        /* Parts count from 1 (pstore_dump() in fs/pstore/platform.c). */
+                        if (parse_unsigned(&p, line_end, &h.part) < 0 || h.part == 0 || h.part > PSTORE_MAX_PART)
                                 return -EBADMSG;
                         if (p != line_end)
                                 return -EBADMSG;
@@ -263,6 +264,9 @@ static int compare_parts_log_order(const void *a, const void *b) {
         return strcmp(x->name, y->name);
 }
 
+/* The parts of a dump have distinct part numbers (pstore_scan_records()
+ * starts a new dump when a number repeats), so every part's bytes go into the
+ * text: nothing listed in parts[] is left out of the report. */
 static int dump_assemble(PstoreDump *d) {
         if (d->n_parts > 0)
                 qsort(d->parts, d->n_parts, sizeof *d->parts, compare_parts_log_order);
@@ -282,15 +286,11 @@ static int dump_assemble(PstoreDump *d) {
         for (unsigned part = max_part; part >= 1 && max_part > 0; part--) {
                 bool found = false;
                 while (i < d->n_parts && d->parts[i]->header.part == part) {
-                        if (!found) {
-                                const PstoreRecord *r = d->parts[i];
-                                memcpy(o, r->body, r->body_size);
-                                o += r->body_size;
-                                if (r->body_size > 0 && o[-1] != '\n')
-                                        *o++ = '\n';
-                        }
-                        /* A duplicate part (same dump stored twice) is kept as a
-                         * record of the event but not repeated in the text. */
+                        const PstoreRecord *r = d->parts[i];
+                        memcpy(o, r->body, r->body_size);
+                        o += r->body_size;
+                        if (r->body_size > 0 && o[-1] != '\n')
+                                *o++ = '\n';
                         found = true;
                         i++;
                 }
@@ -311,15 +311,85 @@ static int dump_assemble(PstoreDump *d) {
         return 0;
 }
 
+/* When a record was written. efi-pstore names its variables
+ * "dump-type<type>-<part>-<count>-<seconds>-<C|D>" and gives pstore the id
+ * (seconds * 100 + part) * 1000 + count (drivers/firmware/efi/efi-pstore.c,
+ * generic_id()): the id keeps the write time even when the file's mtime was
+ * lost in a copy. The id is trusted only when its part and count agree with
+ * the header. Other backends: pstorefs sets the mtime to the record's time
+ * (fs/pstore/inode.c, pstore_mkfile()). */
+static time_t record_write_time(const PstoreRecord *r) {
+        if (r->known_name && r->has_header && startswith(r->parsed.backend, "efi")) {
+                uint64_t id = r->parsed.id_number;
+                if (id % 1000 == r->header.count % 1000 && (id / 1000) % 100 == r->header.part % 100)
+                        return (time_t) (id / 100000);
+        }
+        return r->mtime;
+}
+
+/* Parts of one dump are written one after the other in the same panic, Part1
+ * first (fs/pstore/platform.c, pstore_dump()), within a few seconds at most;
+ * the next crash's dump comes after a reboot. A part written later than this
+ * after the previous part of the same <Reason>#<count> belongs to another dump. */
+#define DUMP_WRITE_WINDOW_SEC 10
+
+static int compare_write_order(const void *a, const void *b) {
+        const PstoreRecord *x = *(PstoreRecord *const *) a, *y = *(PstoreRecord *const *) b;
+        int c = strcmp(x->parsed.backend, y->parsed.backend);
+        if (c == 0)
+                c = strcmp(x->header.reason, y->header.reason);
+        if (c != 0)
+                return c;
+        if (x->header.count != y->header.count)
+                return x->header.count < y->header.count ? -1 : 1;
+        time_t tx = record_write_time(x), ty = record_write_time(y);
+        if (tx != ty)
+                return tx < ty ? -1 : 1;
+        if (x->header.part != y->header.part)
+                return x->header.part < y->header.part ? -1 : 1;
+        return strcmp(x->name, y->name);
+}
+
+/* Whether rec, next in write order, continues the dump whose last written
+ * part is prev: same backend and <Reason>#<count>, a higher part number (a
+ * repeated number is another dump: a crash loop leaves "Panic#1 Part1" once
+ * per crash), written soon after. */
+static bool part_continues(const PstoreRecord *prev, const PstoreRecord *rec) {
+        if (!streq(prev->parsed.backend, rec->parsed.backend) || !streq(prev->header.reason, rec->header.reason) ||
+            prev->header.count != rec->header.count || rec->header.part <= prev->header.part)
+                return false;
+        time_t tp = record_write_time(prev), tr = record_write_time(rec);
+        return tr >= tp && tr - tp <= DUMP_WRITE_WINDOW_SEC;
+}
+
+/* When the dump was written, for grouping (record_write_time()). */
+static time_t dump_write_time(const PstoreDump *d) {
+        time_t t = 0;
+        for (size_t i = 0; i < d->n_parts; i++) {
+                time_t w = record_write_time(d->parts[i]);
+                if (w > t)
+                        t = w;
+        }
+        return t;
+}
+
+/* The crash time reported for an event: the newest file mtime, as pstorefs shows it. */
+static time_t dump_time(const PstoreDump *d) {
+        time_t t = 0;
+        for (size_t i = 0; i < d->n_parts; i++)
+                if (d->parts[i]->mtime > t)
+                        t = d->parts[i]->mtime;
+        return t;
+}
+
 static int compare_dumps(const void *a, const void *b) {
         const PstoreDump *x = *(PstoreDump *const *) a, *y = *(PstoreDump *const *) b;
-        time_t tx = x->n_parts ? x->parts[x->n_parts - 1]->mtime : 0;
-        time_t ty = y->n_parts ? y->parts[y->n_parts - 1]->mtime : 0;
+        time_t tx = dump_write_time(x), ty = dump_write_time(y);
         if (x->count != y->count)
                 return x->count < y->count ? -1 : 1;
         if (tx != ty)
                 return tx < ty ? -1 : 1;
-        return 0;
+        return strcmp(x->parts[0]->name, y->parts[0]->name);
 }
 
 /* The last non-empty line of a dump's text. */
@@ -345,12 +415,15 @@ static bool dump_continues(const PstoreDump *earlier, const PstoreDump *later) {
         return memmem(later->text, later->text_size, line, len) != NULL;
 }
 
-static time_t dump_time(const PstoreDump *d) {
-        time_t t = 0;
-        for (size_t i = 0; i < d->n_parts; i++)
-                if (d->parts[i]->mtime > t)
-                        t = d->parts[i]->mtime;
-        return t;
+/* Of two earlier dumps that d (written at t) continues, the one written last
+ * before d is its crash; one "written after" d only counts without another. */
+static bool better_candidate(time_t t, time_t candidate, bool have_best, time_t best) {
+        if (!have_best)
+                return true;
+        bool candidate_before = candidate <= t, best_before = best <= t;
+        if (candidate_before != best_before)
+                return candidate_before;
+        return candidate_before ? candidate > best : candidate < best;
 }
 
 int pstore_scan_records(PstoreRecord **records, size_t n_records, PstoreScan **ret) {
@@ -365,57 +438,75 @@ int pstore_scan_records(PstoreRecord **records, size_t n_records, PstoreScan **r
         s->records = records;
         s->n_records = n_records;
 
-        /* 1. dmesg records with a header form dumps keyed by backend + reason + count. */
+        /* 1. dmesg records with a header form dumps: the parts of one
+         * backend + reason + count, written in one go (part_continues()). */
         PstoreRecord **loose = NULL; /* records that join the event of their boot */
         size_t n_loose = 0;
+        PstoreRecord **parts = NULL;
+        size_t n_parts = 0;
         for (size_t i = 0; i < n_records && r >= 0; i++) {
                 PstoreRecord *rec = records[i];
-                if (!rec->known_name) {
+                if (!rec->known_name)
                         r = push(&s->unknown, &s->n_unknown, rec);
-                        continue;
-                }
-                if (rec->parsed.type != PSTORE_TYPE_DMESG || !rec->has_header || rec->too_big) {
+                else if (rec->parsed.type != PSTORE_TYPE_DMESG || !rec->has_header || rec->too_big)
                         r = push(&loose, &n_loose, rec);
-                        continue;
-                }
-                PstoreDump *d = NULL;
-                for (size_t j = 0; j < s->n_dumps; j++) {
-                        PstoreDump *c = s->dumps[j];
-                        if (c->count == rec->header.count && streq(c->reason, rec->header.reason) &&
-                            streq(c->parts[0]->parsed.backend, rec->parsed.backend)) {
-                                d = c;
-                                break;
-                        }
-                }
-                if (!d) {
-                        d = calloc(1, sizeof *d);
-                        if (!d) {
+                else
+                        r = push(&parts, &n_parts, rec);
+        }
+        if (r >= 0 && n_parts > 0)
+                qsort(parts, n_parts, sizeof *parts, compare_write_order);
+        PstoreDump *open_dump = NULL;
+        for (size_t i = 0; i < n_parts && r >= 0; i++) {
+                PstoreRecord *rec = parts[i];
+                if (!open_dump || !part_continues(open_dump->parts[open_dump->n_parts - 1], rec)) {
+                        open_dump = calloc(1, sizeof *open_dump);
+                        if (!open_dump) {
                                 r = -ENOMEM;
                                 break;
                         }
-                        snprintf(d->reason, sizeof d->reason, "%s", rec->header.reason);
-                        d->count = rec->header.count;
-                        r = push(&s->dumps, &s->n_dumps, d);
+                        snprintf(open_dump->reason, sizeof open_dump->reason, "%s", rec->header.reason);
+                        open_dump->count = rec->header.count;
+                        r = push(&s->dumps, &s->n_dumps, open_dump);
                         if (r < 0) {
-                                dump_free(d);
+                                dump_free(open_dump);
                                 break;
                         }
                 }
-                r = push(&d->parts, &d->n_parts, rec);
+                r = push(&open_dump->parts, &open_dump->n_parts, rec);
         }
+        free(parts);
         for (size_t i = 0; i < s->n_dumps && r >= 0; i++)
                 r = dump_assemble(s->dumps[i]);
         if (r < 0)
                 goto fail;
 
-        /* 2. Dumps in the order they were written; a dump that continues the
-         * previous one's log joins its event. */
+        /* 2. A dump joins the event of an earlier dump of the same crash
+         * (dump_continues(): an Oops and the Panic it led to). Dumps are taken
+         * by count, so that event already exists; several crashes can hold
+         * the same count (a crash loop: Oops#1 + Panic#2 per boot), so the
+         * event is searched among all of them, and among several candidates
+         * the one written last before this dump wins. */
         if (s->n_dumps > 0)
                 qsort(s->dumps, s->n_dumps, sizeof *s->dumps, compare_dumps);
-        PstoreEvent *current = NULL;
         for (size_t i = 0; i < s->n_dumps; i++) {
                 PstoreDump *d = s->dumps[i];
-                if (!current || !dump_continues(current->dumps[current->n_dumps - 1], d)) {
+                time_t t = dump_write_time(d);
+                PstoreEvent *best = NULL;
+                time_t best_time = 0;
+                for (size_t j = 0; j < s->n_events; j++) {
+                        PstoreEvent *e = s->events[j];
+                        for (size_t k = 0; k < e->n_dumps; k++) {
+                                time_t et = dump_write_time(e->dumps[k]);
+                                if (!dump_continues(e->dumps[k], d))
+                                        continue;
+                                if (better_candidate(t, et, best != NULL, best_time)) {
+                                        best = e;
+                                        best_time = et;
+                                }
+                        }
+                }
+                PstoreEvent *current = best;
+                if (!current) {
                         current = calloc(1, sizeof *current);
                         if (!current || push(&s->events, &s->n_events, current) < 0) {
                                 free(current);
@@ -428,9 +519,9 @@ int pstore_scan_records(PstoreRecord **records, size_t n_records, PstoreScan **r
                         goto fail;
                 }
                 current->is_crash = current->is_crash || pstore_reason_is_crash(d->reason);
-                time_t t = dump_time(d);
-                if (t > current->crash_time)
-                        current->crash_time = t;
+                time_t ct = dump_time(d);
+                if (ct > current->crash_time)
+                        current->crash_time = ct;
         }
 
         /* 3. console/pmsg/ftrace/mce leftovers and dmesg records we could not

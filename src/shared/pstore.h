@@ -32,6 +32,13 @@ typedef struct PstoreName {
 /* Splits a pstore file name; -EINVAL when it does not have the pstore shape. */
 int pstore_parse_name(const char *name, PstoreName *ret);
 
+/* The highest part number accepted in a header. A dump is cut into parts of
+ * the backend's buffer size until kmsg_bytes (default 10240) are stored: about
+ * 14 efi parts; efi-pstore's id keeps only two digits of it. A reassembled
+ * dump marks every missing part below the highest one, so a forged
+ * "Part1000000" must not size that text: such a record is kept whole instead. */
+#define PSTORE_MAX_PART 999
+
 typedef struct PstoreHeader {
         char reason[16]; /* Panic, Oops, Emergency, Shutdown, Restart, Halt, Poweroff, Unknown */
         unsigned count;
@@ -60,11 +67,16 @@ typedef struct PstoreRecord {
         uint64_t cut_bytes;  /* larger than the read limit: this many bytes were cut (read_cut_fd()) */
 } PstoreRecord;
 
-/* One kmsg dump: the parts of one <Reason>#<count>. */
+/* One kmsg dump: the parts of one <Reason>#<count> written in one go. A crash
+ * loop leaves several dumps with the same reason and count (efi-pstore keeps
+ * every "Panic#1 Part1" under its own id); they are separate dumps, told apart
+ * by write time and by part numbers that repeat. No part is ever dropped as a
+ * duplicate: the bytes of every record in parts[] are in text, so a caller may
+ * remove all of them once text is saved. */
 typedef struct PstoreDump {
         char reason[16];
         unsigned count;
-        PstoreRecord **parts; /* in log order: highest part first, Part1 (newest) last */
+        PstoreRecord **parts; /* in log order: highest part first, Part1 (newest) last; part numbers distinct */
         size_t n_parts;
         unsigned *missing_parts;
         size_t n_missing;

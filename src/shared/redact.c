@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,8 @@ static bool is_hex(char c) {
 }
 
 static bool is_email_local(char c) {
-        return isalnum((unsigned char) c) || strchr("._%+-", c);
+        /* c != 0: strchr() finds the terminating NUL of its set. */
+        return isalnum((unsigned char) c) || (c != 0 && strchr("._%+-", c));
 }
 
 static bool is_domain(char c) {
@@ -89,6 +91,13 @@ static size_t match_ipv6(const char *p, const char *end, const char *start) {
                         return 0;
                 q++;
         }
+        /* An IPv4 address as the last 32 bits ("::ffff:192.168.1.20"): the
+         * whole address is one match, or the dotted tail would stay readable. */
+        if (q < end && *q == '.' && group > 0 && q - group > p && q[-group - 1] == ':') {
+                size_t v4 = match_ipv4(q - group, end, start);
+                if (v4 > 0 && (double_colon || colons == 6))
+                        return (size_t) (q - group + v4 - p);
+        }
         if (group > 0)
                 groups++;
         if (q < end && (isalnum((unsigned char) *q) || *q == '_'))
@@ -130,41 +139,97 @@ static size_t match_email(const char *p, const char *end, const char *start) {
         return (size_t) (q - p);
 }
 
-int redact_text(const char *text, size_t size, unsigned flags, char **ret, size_t *ret_size, size_t *ret_count) {
-        /* A replacement is never longer than 7 bytes ("[EMAIL]") and never
-         * replaces fewer than 6 ("a@b.cd"), so size + 1 bytes always suffice. */
-        char *out = malloc(size + 8);
-        if (!out)
-                return -ENOMEM;
-        const char *p = text, *end = text + size;
-        char *o = out;
-        size_t count = 0;
+size_t redact_match(const char *text, size_t size, size_t pos, unsigned flags, const char **ret_tag) {
+        const char *p = text + pos, *end = text + size;
+        const char *tag = NULL;
+        size_t best = 0, n;
 
-        while (p < end) {
-                size_t n = 0;
+        if (pos >= size)
+                return 0;
+        /* The longest match wins: in "1.2.3.4x@example.com" the address is
+         * the whole e-mail, not an IPv4 address followed by a readable domain. */
+        if ((flags & REDACT_MAC) && is_hex(*p) && (n = match_mac(p, end, text)) > best) {
+                best = n;
+                tag = "[MAC]";
+        }
+        if ((flags & REDACT_IPV4) && isdigit((unsigned char) *p) && (n = match_ipv4(p, end, text)) > best) {
+                best = n;
+                tag = "[IP]";
+        }
+        if ((flags & REDACT_IPV6) && (is_hex(*p) || *p == ':') && (n = match_ipv6(p, end, text)) > best) {
+                best = n;
+                tag = "[IP]";
+        }
+        if ((flags & REDACT_EMAIL) && is_email_local(*p) && (n = match_email(p, end, text)) > best) {
+                best = n;
+                tag = "[EMAIL]";
+        }
+        if (best > 0)
+                *ret_tag = tag;
+        return best;
+}
+
+/* Makes room for need more bytes after used; doubles, so appending stays linear. */
+static int reserve(char **buf, size_t *cap, size_t used, size_t need) {
+        if (need <= *cap - used)
+                return 0;
+        if (need > SIZE_MAX / 2 - used)
+                return -ENOMEM;
+        size_t c = MAX(*cap, used + need);
+        c = MAX(c, 2 * *cap);
+        char *b = realloc(*buf, c);
+        if (!b)
+                return -ENOMEM;
+        *buf = b;
+        *cap = c;
+        return 0;
+}
+
+int redact_text(const char *text, size_t size, unsigned flags, char **ret, size_t *ret_size, size_t *ret_count) {
+        /* A replacement can be longer than what it replaces ("1::" becomes
+         * "[IP]", "a@b.cd" becomes "[EMAIL]"), so the output is not bounded by
+         * the input: the buffer grows as needed instead of trusting a bound. */
+        _cleanup_free_ char *out = NULL;
+        size_t cap = 0, o = 0, count = 0, run = 0;
+        int r;
+
+        if (size > SIZE_MAX / 4)
+                return -ENOMEM;
+        r = reserve(&out, &cap, 0, size + size / 8 + 16);
+        if (r < 0)
+                return r;
+
+        for (size_t p = 0; p < size;) {
                 const char *tag = NULL;
-                if ((flags & REDACT_MAC) && is_hex(*p) && (n = match_mac(p, end, text)))
-                        tag = "[MAC]";
-                else if ((flags & REDACT_IPV4) && isdigit((unsigned char) *p) && (n = match_ipv4(p, end, text)))
-                        tag = "[IP]";
-                else if ((flags & REDACT_IPV6) && (is_hex(*p) || *p == ':') && (n = match_ipv6(p, end, text)))
-                        tag = "[IP]";
-                else if ((flags & REDACT_EMAIL) && is_email_local(*p) && (n = match_email(p, end, text)))
-                        tag = "[EMAIL]";
-                if (tag && strlen(tag) <= n + 1) {
-                        size_t tl = strlen(tag);
-                        memcpy(o, tag, tl);
-                        o += tl;
-                        p += n;
-                        count++;
+                size_t n = redact_match(text, size, p, flags, &tag);
+                if (n == 0) {
+                        p++;
+                        run++;
                         continue;
                 }
-                *o++ = *p++;
+                /* The unmatched bytes before this match, then the tag. */
+                size_t tl = strlen(tag);
+                r = reserve(&out, &cap, o, run + tl + 1);
+                if (r < 0)
+                        return r;
+                memcpy(out + o, text + p - run, run);
+                o += run;
+                memcpy(out + o, tag, tl);
+                o += tl;
+                run = 0;
+                p += n;
+                count++;
         }
-        *o = 0;
-        *ret = out;
+        r = reserve(&out, &cap, o, run + 1);
+        if (r < 0)
+                return r;
+        memcpy(out + o, text + size - run, run);
+        o += run;
+        out[o] = 0;
+
+        *ret = TAKE_PTR(out);
         if (ret_size)
-                *ret_size = (size_t) (o - out);
+                *ret_size = o;
         if (ret_count)
                 *ret_count = count;
         return 0;

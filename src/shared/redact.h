@@ -12,6 +12,13 @@ typedef enum RedactFlags {
         REDACT_ALL = REDACT_MAC | REDACT_IPV4 | REDACT_IPV6 | REDACT_EMAIL,
 } RedactFlags;
 
+/* The length of the pattern that starts at text[pos] (0 when none does) and,
+ * when there is one, its replacement in ret_tag. redact_text() is built on it;
+ * exported so that a fuzzer can check the rewriting against a reference. */
+size_t redact_match(const char *text, size_t size, size_t pos, unsigned flags, const char **ret_tag);
+
 /* Copies text with the selected patterns replaced; ret is NUL-terminated;
- * ret_count (may be NULL) is the number of replacements. Linear in size. */
+ * ret_count (may be NULL) is the number of replacements. Linear in size. The
+ * output can be longer than the input: a replacement can be one byte longer
+ * than what it replaces ("1::" -> "[IP]"). */
 int redact_text(const char *text, size_t size, unsigned flags, char **ret, size_t *ret_size, size_t *ret_count);

@@ -200,6 +200,53 @@ class CollectTest(unittest.TestCase):
         primary = [n for n in members if n.startswith("dmesg-pstore.")][0]
         self.assertIn(b"[kcrash: Panic#1 Part3 is missing]", members[primary])
 
+    def test_efi_crash_loop_makes_two_reports(self):
+        # Two efi-pstore panics before one collection: both dumps are
+        # "Panic#1 PartN", under ids 95 s apart (id = (seconds * 100 + part)
+        # * 1000 + count). Each becomes its own report; no record is removed
+        # without its bytes in a report.
+        root = make_root(self.tmp, ["pstore-efi-sysrq-panic"])
+        pstore = f"{root}/sys/fs/pstore"
+        for n in sorted(os.listdir(pstore)):
+            prefix, id_ = n.rsplit("-", 1)
+            second = f"{pstore}/{prefix}-{int(id_) + 95 * 100000}"
+            with open(f"{pstore}/{n}") as f:
+                text = f.read()
+            if text.startswith("Panic#1 Part1\n"):
+                text += "<0>[   99.000000] second crash\n"
+            with open(second, "w") as f:
+                f.write(text)
+            os.utime(second, (CRASH_TIME + 95, CRASH_TIME + 95))
+        self.assertEqual(len(pstore_files(root)), 28)
+        run(["collect"], root)
+        found = zips(root)
+        self.assertEqual(len(found), 2)
+        seconds = []
+        for z in found:
+            rep, members = self.check_report(z, "pstore")
+            primary = [n for n in members if n.startswith("dmesg-pstore.")][0]
+            self.assertIn(b"sysrq triggered crash", members[primary])
+            self.assertNotIn(b"is missing", members[primary])
+            self.assertEqual(len(rep["records"]), 14)
+            seconds.append(b"second crash" in members[primary])
+        self.assertEqual(sorted(seconds), [False, True])
+        self.assertEqual(pstore_files(root), [])
+
+    def test_redact_logs_output_longer_than_input(self):
+        # "1::" becomes "[IP]": a record full of such tokens overflowed the
+        # redaction buffer and aborted the collector.
+        root = make_root(self.tmp, config=CONFIG + "REDACT_LOGS=1\n")
+        with open(f"{FIXTURES}/pstore-ramoops-sysrq-panic/pstore/dmesg-ramoops-0") as f:
+            rec = f.read().replace("sysrq: Trigger a crash",
+                                   "user: " + "1:: " * 5000 + "\n<0>[    3.581000] sysrq: Trigger a crash", 1)
+        with open(f"{root}/sys/fs/pstore/dmesg-ramoops-0", "w") as f:
+            f.write(rec)
+        run(["collect"], root)
+        rep, members = report(zips(root)[0])
+        primary = [n for n in members if n.startswith("dmesg-pstore.")][0]
+        self.assertIn(b"user: " + b"[IP] " * 5000, members[primary])
+        self.assertEqual(pstore_files(root), [])
+
     def test_kdump_capture(self):
         root = make_root(self.tmp, kdump=[("kdump-module-oops", True, True)])
         run(["collect"], root)

@@ -271,3 +271,31 @@ TEST(hostile_input) {
         crash_analysis_free(a);
         free(buf);
 }
+
+/* head, then 60 times rep, then tail: a log line in a static buffer. */
+static const char *repeat_line(char *buf, size_t size, const char *head, const char *rep, const char *tail) {
+        size_t o = (size_t) snprintf(buf, size, "%s", head);
+        for (int i = 0; i < 60 && o < size; i++)
+                o += (size_t) snprintf(buf + o, size - o, "%s", rep);
+        ASSERT_TRUE(o < size);
+        snprintf(buf + o, size - o, "%s", tail);
+        return buf;
+}
+
+TEST(normalized_title_longer_than_title) {
+        /* Normalization lengthens a title ("1" -> "NUM", ".c:1" -> ".c:LINE");
+         * the buffer was sized for the title plus 64 bytes. A user who writes
+         * such a line to /dev/kmsg overflowed it in the root collector. */
+        char buf[1024];
+        const char *log = repeat_line(buf, sizeof buf, "<0>[    1.000000] Kernel panic - not syncing:", " 1", "\n");
+        CrashAnalysis *a = NULL;
+        ASSERT_OK(crash_analyze(log, strlen(log), &a));
+        ASSERT_TRUE(strneq(a->title, "kernel panic: NUM NUM NUM", 25));
+        ASSERT_TRUE(strlen(a->title) <= 120);
+        crash_analysis_free(a);
+
+        log = repeat_line(buf, sizeof buf, "<4>[    1.000000] kernel BUG at a.c:1", " b.c:1", "!\n");
+        ASSERT_OK(crash_analyze(log, strlen(log), &a));
+        ASSERT_TRUE(strlen(a->title) <= 120);
+        crash_analysis_free(a);
+}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
+#include <inttypes.h>
 #include <sys/stat.h>
 
 #include "fileio.h"
@@ -63,6 +64,9 @@ TEST(headers) {
         ASSERT_ERR(pstore_parse_header("<0>[ 1.0] Panic#1 Part1\n", 24, &h, NULL), -EBADMSG);
         ASSERT_ERR(pstore_parse_header("Panic#99999999 Part1\n", 21, &h, NULL), -EBADMSG);
         ASSERT_ERR(pstore_parse_header("", 0, &h, NULL), -EBADMSG);
+        ASSERT_ERR(pstore_parse_header("Panic#1 Part0\n", 14, &h, NULL), -EBADMSG); /* parts count from 1 */
+        ASSERT_OK(pstore_parse_header("Panic#1 Part999\n", 16, &h, NULL));
+        ASSERT_ERR(pstore_parse_header("Panic#1 Part1000\n", 17, &h, NULL), -EBADMSG); /* PSTORE_MAX_PART */
 }
 
 static PstoreScan *scan_fixture(const char *scenario) {
@@ -235,5 +239,123 @@ TEST(leftovers_and_unknown_files) {
         ASSERT_OK(pstore_scan_records(heap, 1, &s));
         ASSERT_EQ(s->n_events, 1);
         ASSERT_TRUE(!s->events[0]->is_crash);
+        pstore_scan_free(s);
+}
+
+/* Reads the efi fixture's records into new records, and a second copy under
+ * ids and times shifted by 'later' seconds when later > 0: the same panic
+ * stored again after a reboot, as a crash loop leaves it (efi-pstore ids are
+ * (seconds * 100 + part) * 1000 + count). */
+static size_t efi_records(time_t later, const char *marker, PstoreRecord ***recs, size_t n) {
+        _cleanup_free_ char *src = NULL;
+        ASSERT_TRUE(asprintf(&src, "%s/pstore-efi-sysrq-panic/pstore", test_fixtures_dir()) > 0);
+        DIR *d = opendir(src);
+        ASSERT_TRUE(d);
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *p = path_join(src, de->d_name), *data = NULL, *name = NULL, *text = NULL;
+                size_t size;
+                ASSERT_OK(read_full_file(p, 1 << 20, &data, &size));
+                PstoreName pn;
+                ASSERT_OK(pstore_parse_name(de->d_name, &pn));
+                uint64_t id = pn.id_number + (uint64_t) later * 100000;
+                ASSERT_TRUE(asprintf(&name, "dmesg-efi-%" PRIu64, id) > 0);
+                /* Mark the second crash's Part1 so that its text can be told apart. */
+                const char *body = data;
+                if (marker && strneq(data, "Panic#1 Part1\n", 14)) {
+                        ASSERT_TRUE(asprintf(&text, "%s%s\n", data, marker) > 0);
+                        body = text;
+                        size = strlen(text);
+                }
+                *recs = realloc(*recs, (n + 1) * sizeof **recs);
+                ASSERT_OK(pstore_record_new(name, body, size, (time_t) (id / 100000), &(*recs)[n++]));
+        }
+        closedir(d);
+        return n;
+}
+
+/* Every record the collector will remove with an event has its bytes in that
+ * event's text (dump parts) or is kept whole (extra records). */
+static void assert_records_accounted(const PstoreScan *s) {
+        size_t placed = s->n_unknown;
+        for (size_t i = 0; i < s->n_events; i++) {
+                const PstoreEvent *e = s->events[i];
+                for (size_t j = 0; j < e->n_dumps; j++)
+                        for (size_t k = 0; k < e->dumps[j]->n_parts; k++) {
+                                const PstoreRecord *r = e->dumps[j]->parts[k];
+                                ASSERT_TRUE(r->body_size == 0 ||
+                                            memmem(e->dumps[j]->text, e->dumps[j]->text_size, r->body, r->body_size));
+                                placed++;
+                        }
+                placed += e->n_extra;
+        }
+        ASSERT_EQ(placed, s->n_records);
+}
+
+TEST(efi_crash_loop_is_two_crashes) {
+        PstoreRecord **recs = NULL;
+        size_t n = efi_records(0, NULL, &recs, 0);
+        n = efi_records(95, "<0>[   99.000000] second crash", &recs, n);
+        ASSERT_EQ(n, 28);
+        PstoreScan *s = NULL;
+        ASSERT_OK(pstore_scan_records(recs, n, &s));
+        /* Two crashes: two events, each one complete 14-part Panic#1 dump. */
+        ASSERT_EQ(s->n_events, 2);
+        ASSERT_EQ(crash_events(s), 2);
+        for (size_t i = 0; i < 2; i++) {
+                ASSERT_EQ(s->events[i]->n_dumps, 1);
+                ASSERT_EQ(s->events[i]->dumps[0]->n_parts, 14);
+                ASSERT_EQ(s->events[i]->dumps[0]->n_missing, 0);
+                ASSERT_TRUE(strstr(s->events[i]->dumps[0]->text, "sysrq triggered crash"));
+        }
+        /* The older crash first, the newer one with its own text and time. */
+        ASSERT_TRUE(s->events[0]->crash_time < s->events[1]->crash_time);
+        ASSERT_TRUE(!strstr(s->events[0]->dumps[0]->text, "second crash"));
+        ASSERT_TRUE(strstr(s->events[1]->dumps[0]->text, "second crash"));
+        ASSERT_EQ(s->events[0]->crash_time, 1795335227);
+        ASSERT_EQ(s->events[1]->crash_time, 1795335227 + 95);
+        assert_records_accounted(s);
+        pstore_scan_free(s);
+}
+
+TEST(efi_crash_loop_with_oops_and_panic) {
+        /* Each boot: Oops#1 then Panic#2, one part each, the same text (a
+         * deterministic crash). Each Panic joins its own boot's Oops. */
+        static const char oops[] = "Oops#1 Part1\n<4>[    2.000000] BUG: kernel NULL pointer dereference, address: 0000000000000000\n";
+        static const char panic[] = "Panic#2 Part1\n<4>[    2.000000] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+                                    "<0>[    2.100000] Kernel panic - not syncing: Fatal exception\n";
+        PstoreRecord **recs = calloc(4, sizeof *recs);
+        ASSERT_OK(pstore_record_new("dmesg-efi-170000000001001", oops, strlen(oops), 1700000000, &recs[0]));
+        ASSERT_OK(pstore_record_new("dmesg-efi-170000000001002", panic, strlen(panic), 1700000000, &recs[1]));
+        ASSERT_OK(pstore_record_new("dmesg-efi-170000006001001", oops, strlen(oops), 1700000060, &recs[2]));
+        ASSERT_OK(pstore_record_new("dmesg-efi-170000006001002", panic, strlen(panic), 1700000060, &recs[3]));
+        PstoreScan *s = NULL;
+        ASSERT_OK(pstore_scan_records(recs, 4, &s));
+        ASSERT_EQ(s->n_events, 2);
+        for (size_t i = 0; i < 2; i++) {
+                ASSERT_EQ(s->events[i]->n_dumps, 2);
+                ASSERT_STREQ(s->events[i]->dumps[0]->reason, "Oops");
+                ASSERT_STREQ(s->events[i]->dumps[1]->reason, "Panic");
+                ASSERT_EQ(s->events[i]->dumps[0]->parts[0]->mtime, s->events[i]->dumps[1]->parts[0]->mtime);
+        }
+        assert_records_accounted(s);
+        pstore_scan_free(s);
+}
+
+TEST(part_numbers_repeat_only_across_dumps) {
+        /* ramoops: two "Panic#1 Part1" records in two zones are two dumps,
+         * never one dump with a dropped duplicate. */
+        static const char a[] = "Panic#1 Part1\n<0>[    5.000000] Kernel panic - not syncing: first\n";
+        static const char b[] = "Panic#1 Part1\n<0>[    7.000000] Kernel panic - not syncing: second\n";
+        PstoreRecord **recs = calloc(2, sizeof *recs);
+        ASSERT_OK(pstore_record_new("dmesg-ramoops-0", a, strlen(a), 100, &recs[0]));
+        ASSERT_OK(pstore_record_new("dmesg-ramoops-1", b, strlen(b), 200, &recs[1]));
+        PstoreScan *s = NULL;
+        ASSERT_OK(pstore_scan_records(recs, 2, &s));
+        ASSERT_EQ(s->n_dumps, 2);
+        ASSERT_EQ(s->n_events, 2);
+        assert_records_accounted(s);
         pstore_scan_free(s);
 }

@@ -23,6 +23,11 @@ TEST(patterns) {
         check("addr 2001:0db8:0000:0000:0000:ff00:0042:8329 ok", REDACT_ALL, "addr [IP] ok", 1);
         check("mail from alice.smith+x@example.co.uk.", REDACT_ALL, "mail from [EMAIL].", 1);
         check("only IPs 1.2.3.4 a@b.org", REDACT_IPV4, "only IPs [IP] a@b.org", 1);
+        /* An IPv4-mapped IPv6 address is one address: no readable dotted tail. */
+        check("peer ::ffff:192.168.1.20 up", REDACT_ALL, "peer [IP] up", 1);
+        check("64:ff9b::10.0.0.1", REDACT_ALL, "[IP]", 1);
+        /* The longest match wins: this e-mail is not an IPv4 address plus a domain. */
+        check("to 10.0.0.1x@example.org", REDACT_ALL, "to [EMAIL]", 1);
 }
 
 TEST(kernel_log_text_is_left_alone) {
@@ -62,4 +67,44 @@ TEST(hostile_input_is_linear_and_safe) {
         ASSERT_OK(redact_text("", 0, REDACT_ALL, &out, &out_n, NULL));
         ASSERT_EQ(out_n, 0);
         free(out);
+}
+
+TEST(nul_is_not_part_of_an_address) {
+        /* strchr("._%+-", 0) is not NULL: a NUL byte counted as an e-mail
+         * character, and "[EMAIL]" swallowed it and the bytes before it. */
+        static const char in[] = "id 1\0\0\0x0.1x@example.org";
+        char *out = NULL;
+        size_t n, count;
+        ASSERT_OK(redact_text(in, sizeof in - 1, REDACT_ALL, &out, &n, &count));
+        ASSERT_EQ(count, 1);
+        ASSERT_EQ(n, 7 + 7);
+        ASSERT_TRUE(memcmp(out, "id 1\0\0\0[EMAIL]", 14) == 0);
+        free(out);
+}
+
+TEST(replacement_longer_than_match) {
+        /* "1::" (3 bytes) and "a@b.cd" (6 bytes) become "[IP]" and "[EMAIL]":
+         * the output can be longer than the input. A log full of such tokens
+         * overflowed a buffer sized for the input. */
+        check("1::", REDACT_ALL, "[IP]", 1);
+        check("::1", REDACT_ALL, "[IP]", 1);
+        check("a@b.cd", REDACT_ALL, "[EMAIL]", 1);
+        check("1:: ::1 a@b.cd", REDACT_ALL, "[IP] [IP] [EMAIL]", 3);
+
+        size_t k = 100000;
+        char *in = malloc(4 * k + 1);
+        ASSERT_TRUE(in);
+        for (size_t i = 0; i < k; i++)
+                memcpy(in + 4 * i, "1:: ", 4);
+        in[4 * k] = 0;
+        char *out = NULL;
+        size_t out_n, count;
+        ASSERT_OK(redact_text(in, 4 * k, REDACT_ALL, &out, &out_n, &count));
+        ASSERT_EQ(count, k);
+        ASSERT_EQ(out_n, 5 * k);
+        ASSERT_EQ(strlen(out), 5 * k);
+        for (size_t i = 0; i < k; i++)
+                ASSERT_TRUE(memcmp(out + 5 * i, "[IP] ", 5) == 0);
+        free(out);
+        free(in);
 }
