@@ -13,12 +13,10 @@ int verb_clean(Context *ctx, int argc, char **argv) {
                 log_error("clean takes no arguments.");
                 return EXIT_USAGE;
         }
-        int r = context_load_config(ctx);
+        const char *offload;
+        int r = context_offload(ctx, &offload);
         if (r != 0)
                 return r;
-        const char *offload = context_offload_dir(ctx);
-        if (!offload)
-                return EXIT_FAILURE_;
         unsigned removed = 0;
         r = spool_retention(offload, ctx->config.offload_max_size, &removed);
         if (r < 0) {

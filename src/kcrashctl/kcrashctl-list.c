@@ -18,13 +18,10 @@ int verb_list(Context *ctx, int argc, char **argv) {
                 log_error("list takes no arguments.");
                 return EXIT_USAGE;
         }
-        r = context_load_config(ctx);
+        const char *offload;
+        r = context_offload(ctx, &offload);
         if (r != 0)
                 return r;
-
-        const char *offload = context_offload_dir(ctx);
-        if (!offload)
-                return EXIT_FAILURE_;
         _cleanup_free_ char *queue = path_join(offload, OFFLOAD_QUEUE_DIR);
         _cleanup_free_ char *sent = path_join(offload, OFFLOAD_SENT_DIR);
         if (!queue || !sent)

@@ -8,7 +8,7 @@
 #include "log.h"
 
 /* The report's ZIP in the queue or among the sent ones. */
-static int find_report(Context *ctx, const char *id, char **ret_path, const char **ret_state) {
+static int find_report(const char *offload, const char *id, char **ret_path, const char **ret_state) {
         static const struct {
                 const char *dir, *state;
         } places[] = {
@@ -17,9 +17,6 @@ static int find_report(Context *ctx, const char *id, char **ret_path, const char
         };
         if (isempty(id) || strchr(id, '/') || id[0] == '.')
                 return -EINVAL;
-        const char *offload = context_offload_dir(ctx);
-        if (!offload)
-                return EXIT_FAILURE_;
         for (size_t i = 0; i < ELEMENTSOF(places); i++) {
                 char *p = NULL;
                 const char *name = id;
@@ -47,10 +44,11 @@ int verb_show(Context *ctx, int argc, char **argv) {
                 log_error("Usage: kcrashctl show ID (see kcrashctl list).");
                 return EXIT_USAGE;
         }
-        r = context_load_config(ctx);
+        const char *offload;
+        r = context_offload(ctx, &offload);
         if (r != 0)
                 return r;
-        r = find_report(ctx, argv[1], &path, &state);
+        r = find_report(offload, argv[1], &path, &state);
         if (r < 0) {
                 log_error_errno(r, "No report \"%s\" in the offload folder: %m", argv[1]);
                 return EXIT_FAILURE_;

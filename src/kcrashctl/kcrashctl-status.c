@@ -26,12 +26,10 @@ int verb_status(Context *ctx, int argc, char **argv) {
                 log_error("status takes no arguments.");
                 return EXIT_USAGE;
         }
-        r = context_load_config(ctx);
+        const char *offload;
+        r = context_offload(ctx, &offload);
         if (r != 0)
                 return r;
-        const char *offload = context_offload_dir(ctx);
-        if (!offload)
-                return EXIT_FAILURE_;
         r = status_gather(ctx->root, offload, &ctx->config, &s);
         if (r < 0) {
                 log_error_errno(r, "Cannot read the status: %m");
@@ -122,9 +120,10 @@ int verb_test_crash(Context *ctx, int argc, char **argv) {
                 }
         }
 
-        const char *offload = context_offload_dir(ctx);
-        if (!offload)
-                return EXIT_FAILURE_;
+        const char *offload;
+        r = context_offload(ctx, &offload);
+        if (r != 0)
+                return r;
         _cleanup_free_ char *state = path_join(offload, OFFLOAD_STATE_DIR);
         _cleanup_free_ char *boot_id_path = context_path(ctx, "/proc/sys/kernel/random/boot_id");
         _cleanup_free_ char *kmsg = context_path(ctx, "/dev/kmsg");

@@ -160,15 +160,11 @@ static int archive_open_read(const char *zip_path, zip_t **ret) {
         /* ZIPs are read from folders other users write (the queue is the
          * uploader's): a regular file only, never through a symlink, never
          * blocking on a FIFO. */
-        _cleanup_close_ int fd = open(zip_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        _cleanup_close_ int fd = open_regular_at(AT_FDCWD, zip_path, O_NOFOLLOW, NULL);
         if (fd < 0)
-                return errno == ELOOP ? -EPERM : negative_errno();
-        struct stat st;
-        int r = fstat(fd, &st) < 0 ? negative_errno() : S_ISDIR(st.st_mode) ? -EISDIR : !S_ISREG(st.st_mode) ? -EBADFD : 0;
-        if (r < 0)
-                return r;
+                return fd;
         uint64_t entries, dir_size;
-        r = archive_directory_size(fd, &entries, &dir_size);
+        int r = archive_directory_size(fd, &entries, &dir_size);
         if (r < 0)
                 return r;
         if (entries > ARCHIVE_MAX_MEMBERS || dir_size > ARCHIVE_MAX_DIRECTORY)

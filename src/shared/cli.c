@@ -43,16 +43,19 @@ int context_load_config(Context *ctx) {
         return 0;
 }
 
-const char *context_offload_dir(Context *ctx) {
-        if (ctx->offload_resolved)
-                return ctx->offload_dir;
-        if (context_load_config(ctx) != 0)
-                return NULL;
-        int r = offload_get(ctx->root, &ctx->config, &ctx->offload);
+int context_offload(Context *ctx, const char **ret) {
+        if (ctx->offload_resolved) {
+                *ret = ctx->offload_dir;
+                return 0;
+        }
+        int r = context_load_config(ctx);
+        if (r != 0)
+                return r;
+        r = offload_get(ctx->root, &ctx->config, &ctx->offload);
         if (r < 0) {
                 log_error_errno(r, "Cannot work out the offload folder from KDUMP_FOLDER=\"%s\" and MOUNT_DEVNODE=\"%s\": %m",
                                 ctx->config.kdump_folder, ctx->config.mount_devnode);
-                return NULL;
+                return EXIT_CONFIG;
         }
         if (offload_how_is_suspect(ctx->offload.how))
                 log_warning("MOUNT_DEVNODE=\"%s\" is not mounted: using KDUMP_FOLDER=\"%s\" as a path on this system; "
@@ -64,7 +67,8 @@ const char *context_offload_dir(Context *ctx) {
                 exit(EXIT_FAILURE_);
         }
         ctx->offload_resolved = true;
-        return ctx->offload_dir;
+        *ret = ctx->offload_dir;
+        return 0;
 }
 
 void context_done(Context *ctx) {

@@ -39,6 +39,6 @@ int context_load_config(Context *ctx);
 char *context_path(const Context *ctx, const char *path);
 /* The offload folder under root (kdump(5), "THE OFFLOAD FOLDER"), resolved
  * once; warns when the device that should hold it is not mounted. Loads the
- * configuration first; NULL after logging when that fails. */
-const char *context_offload_dir(Context *ctx);
+ * configuration first. Returns 0, or an exit status after logging. */
+int context_offload(Context *ctx, const char **ret);
 void context_done(Context *ctx);

@@ -875,12 +875,12 @@ static int commit_report(Collector *c, const char *id) {
         _cleanup_close_ int queue_fd = open(c->queue_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (tmp_fd < 0 || queue_fd < 0)
                 return negative_errno();
-        _cleanup_close_ int fd = openat(tmp_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         struct stat queue_st, st;
-        if (fd < 0 || fstat(fd, &st) < 0 || fstat(queue_fd, &queue_st) < 0)
+        _cleanup_close_ int fd = open_regular_at(tmp_fd, name, O_NOFOLLOW, &st);
+        if (fd < 0)
+                return fd;
+        if (fstat(queue_fd, &queue_st) < 0)
                 return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
         if (geteuid() == 0 && st.st_gid != queue_st.st_gid && fchown(fd, (uid_t) -1, queue_st.st_gid) < 0)
                 return negative_errno();
         if (fchmod(fd, 0640) < 0 || fsync(fd) < 0)

@@ -52,19 +52,25 @@ int read_full_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size) {
         return 0;
 }
 
-/* Regular files only, opened without blocking: a FIFO or a device put where
- * a file belongs can neither hang the reader nor feed it forever. */
-static int read_regular_file(const char *path, int extra_flags, size_t max_size, char **ret_data, size_t *ret_size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | extra_flags);
+int open_regular_at(int dir_fd, const char *path, int flags, struct stat *ret_st) {
+        int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
         if (fd < 0)
-                return negative_errno();
+                return errno == ELOOP && (flags & O_NOFOLLOW) ? -EPERM : negative_errno();
         struct stat st;
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
+        int r = fstat(fd, &st) < 0 ? negative_errno() : S_ISDIR(st.st_mode) ? -EISDIR : !S_ISREG(st.st_mode) ? -EBADFD : 0;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        if (ret_st)
+                *ret_st = st;
+        return fd;
+}
+
+static int read_regular_file(const char *path, int extra_flags, size_t max_size, char **ret_data, size_t *ret_size) {
+        _cleanup_close_ int fd = open_regular_at(AT_FDCWD, path, extra_flags, NULL);
+        if (fd < 0)
+                return fd;
         return read_full_fd(fd, max_size, ret_data, ret_size);
 }
 
@@ -142,15 +148,9 @@ int read_user_file(const char *root, const char *path, size_t max_size, char **r
                         dir_fd = fd;
                         continue;
                 }
-                _cleanup_close_ int fd = openat(dir_fd, comp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                _cleanup_close_ int fd = open_regular_at(dir_fd, comp, O_NOFOLLOW, &st);
                 if (fd < 0)
-                        return errno == ELOOP ? -EPERM : negative_errno();
-                if (fstat(fd, &st) < 0)
-                        return negative_errno();
-                if (S_ISDIR(st.st_mode))
-                        return -EISDIR;
-                if (!S_ISREG(st.st_mode))
-                        return -EBADFD;
+                        return fd;
                 if (!dir_trusted(&dir_st) && st.st_uid != dir_st.st_uid)
                         return -EPERM;
                 return read_full_fd(fd, max_size, ret_data, ret_size);
@@ -203,8 +203,7 @@ int read_full_file(const char *path, size_t max_size, char **ret_data, size_t *r
 }
 
 int read_full_file_nofollow(const char *path, size_t max_size, char **ret_data, size_t *ret_size) {
-        int r = read_regular_file(path, O_NOFOLLOW, max_size, ret_data, ret_size);
-        return r == -ELOOP ? -EPERM : r;
+        return read_regular_file(path, O_NOFOLLOW, max_size, ret_data, ret_size);
 }
 
 int read_one_line_file(const char *path, char **ret_line) {

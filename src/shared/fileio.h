@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "macro.h"
@@ -15,6 +16,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose)
 /* Reads a whole file (at most max_size bytes, else -EFBIG) and NUL-terminates the buffer. */
 int read_full_file(const char *path, size_t max_size, char **ret_data, size_t *ret_size);
 int read_full_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size);
+/* Opens a regular file for reading without blocking (O_NONBLOCK: a FIFO or
+ * device put where a file belongs can neither hang the reader nor feed it
+ * forever): -EISDIR for a directory, -EBADFD for anything else that is not a
+ * regular file, -EPERM for a symlink when flags hold O_NOFOLLOW. Returns the
+ * fd; ret_st (may be NULL) gets its stat. */
+int open_regular_at(int dir_fd, const char *path, int flags, struct stat *ret_st);
 /* The same for a file another user can write or replace: a symlink in the
  * last component is refused (-EPERM). Both read regular files only: a FIFO
  * or device is -EBADFD, a directory -EISDIR, and neither blocks. */

@@ -69,16 +69,12 @@ KdumpScan *kdump_scan_free(KdumpScan *s) {
  * regular file) is an error. With ret_cut, a file larger than max is read cut. */
 static int read_optional(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_size,
                          uint64_t *ret_cut, time_t *newest) {
-        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
-                return errno == ENOENT ? 0 : errno == ELOOP ? -EPERM : negative_errno();
         struct stat st;
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
+        _cleanup_close_ int fd = open_regular_at(dir_fd, name, O_NOFOLLOW, &st);
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return fd;
         if (st.st_mtime > *newest)
                 *newest = st.st_mtime;
         if ((uint64_t) st.st_size > max && ret_cut)

@@ -152,33 +152,30 @@ static bool device_matches(const char *root, const char *devnode, const char *de
                minor(st.st_rdev) == m->minor;
 }
 
+/* KDUMP_FOLDER as a path on the running system. */
+static int folder_as_is(const KcrashConfig *c, OffloadHow how, OffloadFolder *ret) {
+        char *p = strdup(c->kdump_folder);
+        if (!p)
+                return -ENOMEM;
+        *ret = (OffloadFolder) { .path = p, .how = how };
+        return 0;
+}
+
 int offload_resolve(const char *root, const KcrashConfig *c, OffloadFolder *ret) {
         OffloadFolder f = {};
         int r;
 
         if (isempty(c->kdump_folder) || c->kdump_folder[0] != '/')
                 return -EINVAL;
-        if (isempty(c->mount_devnode)) {
-                f.how = OFFLOAD_NO_DEVICE;
-                f.path = strdup(c->kdump_folder);
-                if (!f.path)
-                        return -ENOMEM;
-                *ret = f;
-                return 0;
-        }
+        if (isempty(c->mount_devnode))
+                return folder_as_is(c, OFFLOAD_NO_DEVICE, ret);
 
         _cleanup_free_ char *mi_path = path_in_root(root, "/proc/self/mountinfo"), *mi = NULL;
         if (!mi_path)
                 return -ENOMEM;
         r = read_full_file(mi_path, 16 << 20, &mi, NULL);
-        if (r == -ENOENT) {
-                f.how = OFFLOAD_NO_MOUNT_TABLE;
-                f.path = strdup(c->kdump_folder);
-                if (!f.path)
-                        return -ENOMEM;
-                *ret = f;
-                return 0;
-        }
+        if (r == -ENOENT)
+                return folder_as_is(c, OFFLOAD_NO_MOUNT_TABLE, ret);
         if (r < 0)
                 return r;
 
@@ -205,14 +202,8 @@ int offload_resolve(const char *root, const KcrashConfig *c, OffloadFolder *ret)
                 }
                 p = *eol ? eol + 1 : eol;
         }
-        if (!found) {
-                f.how = OFFLOAD_NOT_MOUNTED;
-                f.path = strdup(c->kdump_folder);
-                if (!f.path)
-                        return -ENOMEM;
-                *ret = f;
-                return 0;
-        }
+        if (!found)
+                return folder_as_is(c, OFFLOAD_NOT_MOUNTED, ret);
 
         /* "/home" a symlink to "/var/home": compare real paths. */
         _cleanup_free_ char *folder_real = NULL;

@@ -11,12 +11,10 @@
 /* kcrashd collect and kcrashctl collect: runs the collector and logs what it
  * met. Returns an exit status. */
 int run_collect(Context *ctx, bool print_reports) {
-        int r = context_load_config(ctx);
+        const char *offload;
+        int r = context_offload(ctx, &offload);
         if (r != 0)
                 return r;
-        const char *offload = context_offload_dir(ctx);
-        if (!offload)
-                return EXIT_FAILURE_;
 
         /* The folders and their owners (offload_dirs[]); the uploader may be
          * missing on a system where it is not installed. */

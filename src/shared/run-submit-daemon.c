@@ -25,12 +25,10 @@ static void on_term(int sig) {
  * lands (inotify) or the earliest retry is due. No timers tick while there
  * is nothing to do. */
 int run_submit_daemon(Context *ctx) {
-        int r = context_load_config(ctx);
+        const char *offload;
+        int r = context_offload(ctx, &offload);
         if (r != 0)
                 return r;
-        const char *offload = context_offload_dir(ctx);
-        if (!offload)
-                return EXIT_FAILURE_;
         _cleanup_free_ char *queue = path_join(offload, OFFLOAD_QUEUE_DIR);
         _cleanup_free_ char *state = path_join(offload, OFFLOAD_UPLOAD_STATE_DIR);
         _cleanup_free_ char *lock = path_join(state, "kcrashd-submit.lock");

@@ -64,12 +64,10 @@ static int check_urls(const KcrashConfig *c) {
 }
 
 int run_submit_once(Context *ctx, bool quiet_when_idle) {
-        int r = context_load_config(ctx);
+        const char *offload;
+        int r = context_offload(ctx, &offload);
         if (r != 0)
                 return r;
-        const char *offload = context_offload_dir(ctx);
-        if (!offload)
-                return EXIT_FAILURE_;
         r = check_urls(&ctx->config);
         if (r != 0)
                 return r;

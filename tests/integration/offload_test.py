@@ -12,7 +12,11 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import sys
 import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from capture_test import FAKE_MAKEDUMPFILE  # noqa: E402
 
 KCRASHCTL = os.environ.get("KCRASHCTL", "build/src/kcrashctl/kcrashctl")
 SAVE = os.environ.get("KCRASH_SAVE", "build/src/kcrash-save/kcrash-save")
@@ -27,13 +31,6 @@ JOURNAL_TAIL_LINES=0
 REL = "/.steamos/offload/var/kdump"
 ROOT_LINE = "22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw\n"
 
-FAKE_MAKEDUMPFILE = """#!/bin/sh
-eval out=\\${$#}
-case "$*" in
-  *--dump-dmesg*) cat "$FIXTURE_DMESG" > "$out" ;;
-  *) printf 'KDUMP   ' > "$out" ;;
-esac
-"""
 
 
 def put(root, path, text):
@@ -69,7 +66,7 @@ class OffloadFolderTest(unittest.TestCase):
         with open(mk, "w") as f:
             f.write(FAKE_MAKEDUMPFILE)
         os.chmod(mk, 0o755)
-        self.env = dict(os.environ, KCRASH_MAKEDUMPFILE=mk,
+        self.env = dict(os.environ, KCRASH_MAKEDUMPFILE=mk, SLOW="",
                         FIXTURE_DMESG=f"{FIXTURES}/kdump-module-oops/kdump/dmesg.txt")
 
     def tearDown(self):
