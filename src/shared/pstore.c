@@ -359,7 +359,8 @@ static bool part_continues(const PstoreRecord *prev, const PstoreRecord *rec) {
             prev->header.count != rec->header.count || rec->header.part <= prev->header.part)
                 return false;
         time_t tp = record_write_time(prev), tr = record_write_time(rec);
-        return tr >= tp && tr - tp <= DUMP_WRITE_WINDOW_SEC;
+        /* Unsigned: tr - tp must not overflow for any pair of mtimes. */
+        return tr >= tp && (uint64_t) tr - (uint64_t) tp <= DUMP_WRITE_WINDOW_SEC;
 }
 
 /* When the dump was written, for grouping (record_write_time()). */
