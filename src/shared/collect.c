@@ -319,11 +319,17 @@ static void utc_stamp(time_t t, char buf[16]) {
                 snprintf(buf, 16, "000000000000");
 }
 
-/* Ids also name files: keep them to a safe alphabet. */
+/* Ids also name files: keep them to a safe alphabet, and short. The account
+ * name comes from a file the desktop user writes: one longer than a file
+ * name made every candidate id "taken" (lstat: ENAMETOOLONG), so no
+ * report could ever be made and the records would stay forever. */
+#define ID_PART_MAX 64
 static void sanitize(char *s) {
-        for (; *s; s++)
+        size_t n = 0;
+        for (; *s && n < ID_PART_MAX; s++, n++)
                 if (!isalnum((unsigned char) *s) && *s != '_' && *s != '.')
                         *s = '_';
+        *s = 0;
 }
 
 static int choose_id(Collector *c, time_t crash_time, char **ret) {

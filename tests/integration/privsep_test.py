@@ -18,7 +18,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from collect_test import KCRASHCTL, OFFLOAD, make_root, run, zips  # noqa: E402
+from collect_test import CONFIG, KCRASHCTL, OFFLOAD, make_root, report, run, zips  # noqa: E402
 
 COLLECT = os.environ.get("KCRASH_COLLECT", "build/src/kcrashd/kcrash-collect")
 SUBMIT = os.environ.get("KCRASH_SUBMIT", "build/src/kcrashd/kcrash-submit")
@@ -96,6 +96,22 @@ class PrivsepTest(unittest.TestCase):
             p = subprocess.run([KCRASHCTL, "--root", root, *verb], capture_output=True, text=True, timeout=60)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertNotIn("precious", p.stdout)
+
+    def test_long_steam_account_name_cannot_stop_collection(self):
+        """The desktop user writes loginusers.vdf: an AccountName longer than
+        a file name made every report name "taken" (ENAMETOOLONG), so the
+        collector failed on every run and the crash was never reported."""
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"],
+                         config=CONFIG + "STEAM_LOGINUSERS_VDF=/home/deck/loginusers.vdf\n")
+        os.makedirs(f"{root}/home/deck")
+        with open(f"{root}/home/deck/loginusers.vdf", "w") as f:
+            f.write('"users" { "76561198000000001" { "AccountName" "%s" "MostRecent" "1" } }' % ("a" * 300))
+        p = subprocess.run([KCRASHCTL, "--root", root, "collect"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        (z,) = zips(root)
+        self.assertLess(len(os.path.basename(z)), 240)
+        self.assertEqual(os.listdir(f"{root}/sys/fs/pstore"), [], "the record became a report")
+        self.assertEqual(report(z)[0]["identity"]["account_name"], "a" * 300)
 
     def test_planted_final_name_is_not_written_through(self):
         root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
