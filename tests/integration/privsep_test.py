@@ -7,6 +7,8 @@ check that root's collector and kcrashctl neither follow, block, nor write
 elsewhere; that the collector links no network library; and that the upload
 never runs as root."""
 
+import hashlib
+import hmac
 import json
 import os
 import pwd
@@ -112,6 +114,55 @@ class PrivsepTest(unittest.TestCase):
         self.assertLess(len(os.path.basename(z)), 240)
         self.assertEqual(os.listdir(f"{root}/sys/fs/pstore"), [], "the record became a report")
         self.assertEqual(report(z)[0]["identity"]["account_name"], "a" * 300)
+
+    def test_state_planted_before_an_upgrade_is_not_trusted(self):
+        """The older layout's .kcrash (0770 root:kcrash) let the uploader
+        plant files that outlive the upgrade: a marker saying a capture was
+        already reported (with the uploader's own state file for that id)
+        made root delete the capture without a report; a salt it chose made
+        the pseudonyms reversible; a boot record it wrote went into reports."""
+        root = make_root(self.tmp, [], kdump=[("kdump-sysrq-panic", True, False)],
+                         config=CONFIG + "PSEUDONYMIZE_IDENTITY=1\n")
+        dmi = f"{root}/sys/class/dmi/id"
+        os.makedirs(dmi)
+        for k, v in [("product_name", "Jupiter"), ("product_serial", "FVAA12345678")]:
+            with open(f"{dmi}/{k}", "w") as f:
+                f.write(v + "\n")
+        off = f"{root}/{OFFLOAD}"
+        (stamp,) = os.listdir(f"{off}/crash")
+        state = f"{off}/.kcrash"
+        for d in ["collected", "boots"]:
+            os.makedirs(f"{state}/{d}")
+        os.chmod(state, 0o770)
+        planted = []
+
+        def plant(path, data):
+            with open(path, "wb") as f:
+                f.write(data)
+            os.chown(path, 65534, 65534)
+            planted.append(path)
+
+        key = hashlib.sha256(f"kdump:{stamp}\n".encode()).hexdigest()
+        plant(f"{state}/collected/{key}", b"gone\n")
+        os.makedirs(f"{off}/.kcrash-upload/upload")
+        with open(f"{off}/.kcrash-upload/upload/gone.json", "w") as f:
+            f.write("{}")
+        salt = b"chosen-by-the-uploader-32-bytes!"
+        plant(f"{state}/salt", salt)
+        plant(f"{state}/boots/planted", b"BOOT_ID=x\nBOOT_TIME=1\nKERNEL_RELEASE=6.6.6-planted\n"
+                                           b"BUILD_ID=PLANTED\n\nPLANTED=1\n")
+        p = subprocess.run([KCRASHCTL, "--root", root, "collect"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        (z,) = zips(root)
+        self.assertEqual(os.listdir(f"{off}/crash"), [])
+        rep, members = report(z)
+        serial = rep["identity"]["serial"]
+        self.assertRegex(serial, "^[0-9a-f]{16}$")
+        self.assertNotEqual(serial, hmac.new(salt, b"FVAA12345678", hashlib.sha256).hexdigest()[:16])
+        self.assertNotIn(b"PLANTED", b"".join(members.values()))
+        for path in planted:
+            self.assertFalse(os.path.exists(path) and os.stat(path).st_uid == 65534, f"{path} is gone")
+        self.assertEqual(os.stat(f"{state}/salt").st_uid, os.geteuid())
 
     def test_planted_final_name_is_not_written_through(self):
         root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
