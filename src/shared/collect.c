@@ -20,6 +20,7 @@
 #include "kdump.h"
 #include "pstore.h"
 #include "redact.h"
+#include "spool.h"
 #include "sysinfo.h"
 #include "report-json.h"
 #include "testcrash.h"
@@ -309,10 +310,16 @@ static bool id_taken(Collector *c, const char *id) {
                 if (name_exists(p))
                         return true;
         }
+        /* The uploader's own folder: looked into without following a
+         * symlink it may have put there (nothing else there counts). */
         _cleanup_free_ char *s = NULL;
-        if (asprintf(&s, "%s/%s.json", c->upload_state_dir, id) < 0)
+        if (asprintf(&s, "%s.json", id) < 0)
                 return true;
-        return name_exists(s);
+        _cleanup_close_ int fd = spool_state_dir_open(c->offload);
+        if (fd < 0)
+                return fd != -ENOENT && fd != -ENOTDIR;
+        struct stat st;
+        return fstatat(fd, s, &st, AT_SYMLINK_NOFOLLOW) >= 0 || errno != ENOENT;
 }
 
 /* A ZIP of this report exists somewhere the submitter may have moved it. */

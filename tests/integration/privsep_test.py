@@ -164,6 +164,28 @@ class PrivsepTest(unittest.TestCase):
             self.assertFalse(os.path.exists(path) and os.stat(path).st_uid == 65534, f"{path} is gone")
         self.assertEqual(os.stat(f"{state}/salt").st_uid, os.geteuid())
 
+    def test_uploader_state_folder_swapped_for_a_symlink(self):
+        """.kcrash-upload is the uploader's: it can make its "upload" folder
+        a symlink to a folder of root's. kcrashctl list (root) then read
+        <that folder>/<any queued name>.json and printed its last_error."""
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
+        run(["collect"], root)
+        (z,) = zips(root)
+        rid = os.path.basename(z)[:-4]
+        upload = f"{root}/{OFFLOAD}/.kcrash-upload"
+        os.makedirs(upload, exist_ok=True)
+        shutil.rmtree(f"{upload}/upload", ignore_errors=True)
+        with open(f"{self.victim}/{rid}.json", "w") as f:
+            json.dump({"state": "parked", "last_error": "precious secret of root's"}, f)
+        os.chmod(f"{self.victim}/{rid}.json", 0o600)
+        os.chmod(self.victim, 0o700)
+        os.symlink(self.victim, f"{upload}/upload")
+        p = subprocess.run([KCRASHCTL, "--root", root, "list", "--json"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("precious", p.stdout)
+        self.assertEqual(json.loads(p.stdout)[0]["state"], "pending")
+        self.assertTrue(os.path.islink(f"{upload}/upload"), "left as it is: the uploader's")
+
     def test_planted_final_name_is_not_written_through(self):
         root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
         first = run(["collect"], root).stdout.split("\t")[0]
