@@ -20,6 +20,7 @@
 #include "kdump.h"
 #include "pstore.h"
 #include "redact.h"
+#include "spool.h"
 #include "sysinfo.h"
 #include "report-json.h"
 #include "testcrash.h"
@@ -245,9 +246,16 @@ static int marker_find(Collector *c, const StrList *keys, char **ret_id) {
                 if (!p)
                         return -ENOMEM;
                 _cleanup_free_ char *text = NULL;
-                int r = read_full_file_nofollow(p, 4096, &text, NULL);
+                int r = read_full_file_trusted(p, 4096, &text, NULL);
                 if (r == -ENOENT)
                         continue;
+                if (r == -EPERM || r == -EBADFD || r == -EISDIR) {
+                        /* Not root's (planted while an older layout let the
+                         * uploader's group write here): it never says a
+                         * report exists, and it goes. */
+                        (void) rm_rf(p);
+                        continue;
+                }
                 if (r >= 0) {
                         text[strcspn(text, "\n")] = 0;
                         id = TAKE_PTR(text);
@@ -302,10 +310,16 @@ static bool id_taken(Collector *c, const char *id) {
                 if (name_exists(p))
                         return true;
         }
+        /* The uploader's own folder: looked into without following a
+         * symlink it may have put there (nothing else there counts). */
         _cleanup_free_ char *s = NULL;
-        if (asprintf(&s, "%s/%s.json", c->upload_state_dir, id) < 0)
+        if (asprintf(&s, "%s.json", id) < 0)
                 return true;
-        return name_exists(s);
+        _cleanup_close_ int fd = spool_state_dir_open(c->offload);
+        if (fd < 0)
+                return fd != -ENOENT && fd != -ENOTDIR;
+        struct stat st;
+        return fstatat(fd, s, &st, AT_SYMLINK_NOFOLLOW) >= 0 || errno != ENOENT;
 }
 
 /* A ZIP of this report exists somewhere the submitter may have moved it. */
@@ -319,11 +333,17 @@ static void utc_stamp(time_t t, char buf[16]) {
                 snprintf(buf, 16, "000000000000");
 }
 
-/* Ids also name files: keep them to a safe alphabet. */
+/* Ids also name files: keep them to a safe alphabet, and short. The account
+ * name comes from a file the desktop user writes: one longer than a file
+ * name made every candidate id "taken" (lstat: ENAMETOOLONG), so no
+ * report could ever be made and the records would stay forever. */
+#define ID_PART_MAX 64
 static void sanitize(char *s) {
-        for (; *s; s++)
+        size_t n = 0;
+        for (; *s && n < ID_PART_MAX; s++, n++)
                 if (!isalnum((unsigned char) *s) && *s != '_' && *s != '.')
                         *s = '_';
+        *s = 0;
 }
 
 static int choose_id(Collector *c, time_t crash_time, char **ret) {
@@ -464,11 +484,19 @@ static int load_salt(Collector *c, char **ret, size_t *ret_size) {
         _cleanup_free_ char *p = path_join(c->state_dir, "salt");
         if (!p)
                 return -ENOMEM;
-        int r = read_full_file(p, 4096, ret, ret_size);
+        int r = read_full_file_trusted(p, 4096, ret, ret_size);
         if (r >= 0 && *ret_size >= 32)
                 return 0;
         if (r >= 0)
                 free(*ret);
+        if (r == -EPERM || r == -EBADFD || r == -EISDIR) {
+                /* A salt someone else could have chosen (or reads) makes
+                 * the pseudonyms reversible: a new one replaces it. */
+                r = rm_rf(p);
+                if (r < 0)
+                        return r;
+                r = -ENOENT;
+        }
         if (r < 0 && r != -ENOENT)
                 return r;
         char salt[32];
@@ -479,7 +507,7 @@ static int load_salt(Collector *c, char **ret, size_t *ret_size) {
                 r = write_file_atomic(p, salt, sizeof salt, 0600);
         if (r < 0)
                 return r;
-        return read_full_file(p, 4096, ret, ret_size);
+        return read_full_file_trusted(p, 4096, ret, ret_size);
 }
 
 static int pseudonymize(const char *salt, size_t salt_size, char **value) {

@@ -26,6 +26,12 @@ int open_regular_at(int dir_fd, const char *path, int flags, struct stat *ret_st
  * last component is refused (-EPERM). Both read regular files only: a FIFO
  * or device is -EBADFD, a directory -EISDIR, and neither blocks. */
 int read_full_file_nofollow(const char *path, size_t max_size, char **ret_data, size_t *ret_size);
+/* The same for root's own state (.kcrash/: markers, salt, boot records):
+ * besides no symlink and regular files only, the file must be root's (or
+ * ours, for a fake root), writable by its owner only and have one link; else
+ * -EPERM. An older layout let the uploader's group write .kcrash/, so what
+ * it planted there before an upgrade is still around and must not count. */
+int read_full_file_trusted(const char *path, size_t max_size, char **ret_data, size_t *ret_size);
 /* Reads a file in a user's folder (loginusers.vdf in the desktop user's home)
  * the way that user could, from a root process: walking the path one
  * component at a time from root (NULL = /) with O_NOFOLLOW, following a

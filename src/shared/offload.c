@@ -143,7 +143,17 @@ int chase_in_root(const char *root, const char *path, char **ret) {
         return 0;
 }
 
+/* Any user can mount a FUSE filesystem (fusermount is setuid) and name its
+ * source as it likes ("-o fsname=/dev/disk/by-partlabel/home"): such a mount
+ * is never the device, whatever its source says. fuseblk (a block device
+ * through FUSE, ntfs-3g) needs root to mount and stays. */
+static bool mount_is_user_fuse(const MountEntry *m) {
+        return streq(m->fstype, "fuse") || startswith(m->fstype, "fuse.");
+}
+
 static bool device_matches(const char *root, const char *devnode, const char *devnode_real, const MountEntry *m) {
+        if (mount_is_user_fuse(m))
+                return false;
         if (streq(m->source, devnode) || (devnode_real && streq(m->source, devnode_real)))
                 return true;
         _cleanup_free_ char *p = path_in_root(root, devnode);

@@ -33,12 +33,40 @@ void spool_state_done(SpoolState *s) {
         *s = (SpoolState) {};
 }
 
-int spool_state_load(const char *offload_dir, const char *id, SpoolState *ret) {
-        _cleanup_free_ char *p = state_path(offload_dir, id), *text = NULL;
-        size_t size;
-        if (!p)
+/* The uploader's state folder, .kcrash-upload/upload, opened one level at a
+ * time without following a symlink: .kcrash-upload is the uploader's, so
+ * "upload" in it could be a symlink to any folder of root's, and root
+ * (kcrashctl list, the collector) reads and checks names there. */
+int spool_state_dir_open(const char *offload_dir) {
+        _cleanup_free_ char *top = path_join(offload_dir, OFFLOAD_UPLOAD_STATE_DIR);
+        if (!top)
                 return -ENOMEM;
-        int r = read_full_file_nofollow(p, 1 << 20, &text, &size);
+        _cleanup_close_ int top_fd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (top_fd < 0)
+                return errno == ELOOP ? -ENOTDIR : negative_errno();
+        int fd = openat(top_fd, "upload", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ELOOP ? -ENOTDIR : negative_errno();
+        return fd;
+}
+
+int spool_state_load(const char *offload_dir, const char *id, SpoolState *ret) {
+        _cleanup_free_ char *name = NULL, *text = NULL;
+        size_t size;
+        if (strchr(id, '/') || asprintf(&name, "%s.json", id) < 0)
+                return strchr(id, '/') ? -EINVAL : -ENOMEM;
+        _cleanup_close_ int dir_fd = spool_state_dir_open(offload_dir);
+        if (dir_fd < 0)
+                return dir_fd;
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ELOOP ? -EPERM : negative_errno();
+        struct stat fst;
+        if (fstat(fd, &fst) < 0)
+                return negative_errno();
+        if (!S_ISREG(fst.st_mode))
+                return S_ISDIR(fst.st_mode) ? -EISDIR : -EBADFD;
+        int r = read_full_fd(fd, 1 << 20, &text, &size);
         if (r < 0)
                 return r;
         json_error_t e;

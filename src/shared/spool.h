@@ -28,6 +28,8 @@ typedef struct SpoolState {
 
 const char *spool_state_to_string(SpoolStateKind k);
 /* -ENOENT when the report has never been tried. */
+/* An fd of OFFLOAD_UPLOAD_STATE_DIR/upload, never reached through a symlink. */
+int spool_state_dir_open(const char *offload_dir);
 int spool_state_load(const char *offload_dir, const char *id, SpoolState *ret);
 int spool_state_save(const char *offload_dir, const char *id, const SpoolState *s);
 void spool_state_done(SpoolState *s);

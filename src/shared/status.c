@@ -106,7 +106,7 @@ int status_gather(const char *root, const char *offload_dir, const KcrashConfig 
         s.post_notifiers = cmdline && strstr(cmdline, "crash_kexec_post_notifiers");
         armed = path_join(state, "armed.json");
         if (armed)
-                (void) read_full_file(armed, 1 << 20, &s.armed_json, NULL);
+                (void) read_full_file_trusted(armed, 1 << 20, &s.armed_json, NULL);
 
         s.pstore_records = count_entries(pstore, NULL);
         s.kdump_captures = count_entries(crash, NULL);

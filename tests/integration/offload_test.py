@@ -145,6 +145,26 @@ class OffloadFolderTest(unittest.TestCase):
         os.makedirs(f"{self.root}/home")
         self.every_program_agrees("/home/.steamos/offload/var/kdump", f"{self.root}/home")
 
+    def test_user_fuse_mount_naming_the_device_is_not_it(self):
+        """Any user can mount FUSE (fusermount is setuid) with the device's
+        name as its source (-o fsname=...). Such a mount won over a btrfs
+        subvolume mount of the real device (root /@home, not /) and over
+        "not mounted": root then set up, recorded and used an offload folder
+        inside the user's own filesystem."""
+        fuse = ("60 40 0:55 / /home/deck/mnt rw,nosuid,nodev - fuse.sshfs /dev/disk/by-partsets/shared/home "
+                "rw,user_id=1000,group_id=1000\n")
+        self.mounts("40 22 259:8 /@home /home rw - btrfs /dev/nvme0n1p8 rw\n", fuse)
+        os.makedirs(f"{self.root}/home/deck/mnt")
+        self.assertIn("# offload folder: /home/.steamos/offload/var/kdump ", self.ctl("config").stdout)
+        self.ctl("load")
+        self.assertEqual(os.readlink(f"{self.root}/run/kcrash/offload"), "/home/.steamos/offload/var/kdump")
+        self.assertEqual(os.listdir(f"{self.root}/home/deck/mnt"), [], "nothing made in the user's mount")
+        os.unlink(f"{self.root}/run/kcrash/offload")
+        self.mounts(fuse.replace(" 40 ", " 22 ", 1))
+        p = self.ctl("config")
+        self.assertIn("is not mounted", p.stderr)
+        self.assertIn(f"# offload folder: {REL} ", p.stdout)
+
     def test_device_not_mounted(self):
         self.mounts()
         p = self.ctl("config")

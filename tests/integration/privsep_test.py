@@ -7,6 +7,8 @@ check that root's collector and kcrashctl neither follow, block, nor write
 elsewhere; that the collector links no network library; and that the upload
 never runs as root."""
 
+import hashlib
+import hmac
 import json
 import os
 import pwd
@@ -18,7 +20,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from collect_test import KCRASHCTL, OFFLOAD, make_root, run, zips  # noqa: E402
+from collect_test import CONFIG, KCRASHCTL, OFFLOAD, make_root, report, run, zips  # noqa: E402
 
 COLLECT = os.environ.get("KCRASH_COLLECT", "build/src/kcrashd/kcrash-collect")
 SUBMIT = os.environ.get("KCRASH_SUBMIT", "build/src/kcrashd/kcrash-submit")
@@ -96,6 +98,93 @@ class PrivsepTest(unittest.TestCase):
             p = subprocess.run([KCRASHCTL, "--root", root, *verb], capture_output=True, text=True, timeout=60)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertNotIn("precious", p.stdout)
+
+    def test_long_steam_account_name_cannot_stop_collection(self):
+        """The desktop user writes loginusers.vdf: an AccountName longer than
+        a file name made every report name "taken" (ENAMETOOLONG), so the
+        collector failed on every run and the crash was never reported."""
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"],
+                         config=CONFIG + "STEAM_LOGINUSERS_VDF=/home/deck/loginusers.vdf\n")
+        os.makedirs(f"{root}/home/deck")
+        with open(f"{root}/home/deck/loginusers.vdf", "w") as f:
+            f.write('"users" { "76561198000000001" { "AccountName" "%s" "MostRecent" "1" } }' % ("a" * 300))
+        p = subprocess.run([KCRASHCTL, "--root", root, "collect"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        (z,) = zips(root)
+        self.assertLess(len(os.path.basename(z)), 240)
+        self.assertEqual(os.listdir(f"{root}/sys/fs/pstore"), [], "the record became a report")
+        self.assertEqual(report(z)[0]["identity"]["account_name"], "a" * 300)
+
+    def test_state_planted_before_an_upgrade_is_not_trusted(self):
+        """The older layout's .kcrash (0770 root:kcrash) let the uploader
+        plant files that outlive the upgrade: a marker saying a capture was
+        already reported (with the uploader's own state file for that id)
+        made root delete the capture without a report; a salt it chose made
+        the pseudonyms reversible; a boot record it wrote went into reports."""
+        root = make_root(self.tmp, [], kdump=[("kdump-sysrq-panic", True, False)],
+                         config=CONFIG + "PSEUDONYMIZE_IDENTITY=1\n")
+        dmi = f"{root}/sys/class/dmi/id"
+        os.makedirs(dmi)
+        for k, v in [("product_name", "Jupiter"), ("product_serial", "FVAA12345678")]:
+            with open(f"{dmi}/{k}", "w") as f:
+                f.write(v + "\n")
+        off = f"{root}/{OFFLOAD}"
+        (stamp,) = os.listdir(f"{off}/crash")
+        state = f"{off}/.kcrash"
+        for d in ["collected", "boots"]:
+            os.makedirs(f"{state}/{d}")
+        os.chmod(state, 0o770)
+        planted = []
+
+        def plant(path, data):
+            with open(path, "wb") as f:
+                f.write(data)
+            os.chown(path, 65534, 65534)
+            planted.append(path)
+
+        key = hashlib.sha256(f"kdump:{stamp}\n".encode()).hexdigest()
+        plant(f"{state}/collected/{key}", b"gone\n")
+        os.makedirs(f"{off}/.kcrash-upload/upload")
+        with open(f"{off}/.kcrash-upload/upload/gone.json", "w") as f:
+            f.write("{}")
+        salt = b"chosen-by-the-uploader-32-bytes!"
+        plant(f"{state}/salt", salt)
+        plant(f"{state}/boots/planted", b"BOOT_ID=x\nBOOT_TIME=1\nKERNEL_RELEASE=6.6.6-planted\n"
+                                           b"BUILD_ID=PLANTED\n\nPLANTED=1\n")
+        p = subprocess.run([KCRASHCTL, "--root", root, "collect"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        (z,) = zips(root)
+        self.assertEqual(os.listdir(f"{off}/crash"), [])
+        rep, members = report(z)
+        serial = rep["identity"]["serial"]
+        self.assertRegex(serial, "^[0-9a-f]{16}$")
+        self.assertNotEqual(serial, hmac.new(salt, b"FVAA12345678", hashlib.sha256).hexdigest()[:16])
+        self.assertNotIn(b"PLANTED", b"".join(members.values()))
+        for path in planted:
+            self.assertFalse(os.path.exists(path) and os.stat(path).st_uid == 65534, f"{path} is gone")
+        self.assertEqual(os.stat(f"{state}/salt").st_uid, os.geteuid())
+
+    def test_uploader_state_folder_swapped_for_a_symlink(self):
+        """.kcrash-upload is the uploader's: it can make its "upload" folder
+        a symlink to a folder of root's. kcrashctl list (root) then read
+        <that folder>/<any queued name>.json and printed its last_error."""
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
+        run(["collect"], root)
+        (z,) = zips(root)
+        rid = os.path.basename(z)[:-4]
+        upload = f"{root}/{OFFLOAD}/.kcrash-upload"
+        os.makedirs(upload, exist_ok=True)
+        shutil.rmtree(f"{upload}/upload", ignore_errors=True)
+        with open(f"{self.victim}/{rid}.json", "w") as f:
+            json.dump({"state": "parked", "last_error": "precious secret of root's"}, f)
+        os.chmod(f"{self.victim}/{rid}.json", 0o600)
+        os.chmod(self.victim, 0o700)
+        os.symlink(self.victim, f"{upload}/upload")
+        p = subprocess.run([KCRASHCTL, "--root", root, "list", "--json"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("precious", p.stdout)
+        self.assertEqual(json.loads(p.stdout)[0]["state"], "pending")
+        self.assertTrue(os.path.islink(f"{upload}/upload"), "left as it is: the uploader's")
 
     def test_planted_final_name_is_not_written_through(self):
         root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
