@@ -240,7 +240,23 @@ static int event_keys(const CrashEvent *e, StrList *keys) {
         return 0;
 }
 
-static int marker_find(Collector *c, const StrList *keys, char **ret_id) {
+/* A marker names the report id; once the ZIP is built in .kcrash/tmp/ it
+ * also holds the ZIP's sha256. On a re-run: no hash, the ZIP was never
+ * finished, so it is built again; a hash and that ZIP still in tmp/, it was
+ * never moved, so it is moved now; a hash and no ZIP in tmp/, it was moved
+ * into the queue (rename(2) is atomic), so only the records are left to
+ * remove. Only root's own files decide: nothing the uploader can write (the
+ * queue, its state) ever says that a report exists. */
+static bool valid_hash(const char *s) {
+        if (strlen(s) != SHA256_HEX_SIZE - 1)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isxdigit((unsigned char) *p))
+                        return false;
+        return true;
+}
+
+static int marker_find(Collector *c, const StrList *keys, char **ret_id, char **ret_hash) {
         for (size_t i = 0; i < keys->n; i++) {
                 _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]), *id = NULL;
                 if (!p)
@@ -256,23 +272,33 @@ static int marker_find(Collector *c, const StrList *keys, char **ret_id) {
                         (void) rm_rf(p);
                         continue;
                 }
-                if (r >= 0) {
-                        text[strcspn(text, "\n")] = 0;
-                        id = TAKE_PTR(text);
-                }
                 if (r < 0)
                         return r;
-                if (isempty(id) || strchr(id, '/'))
+                char *nl = strchr(text, '\n');
+                _cleanup_free_ char *hash = NULL;
+                if (nl) {
+                        *nl = 0;
+                        hash = strndup(nl + 1, strcspn(nl + 1, "\n"));
+                        if (!hash)
+                                return -ENOMEM;
+                        if (!valid_hash(hash)) {
+                                free(hash);
+                                hash = NULL;
+                        }
+                }
+                id = TAKE_PTR(text);
+                if (isempty(id) || strchr(id, '/') || id[0] == '.')
                         continue;
                 *ret_id = TAKE_PTR(id);
+                *ret_hash = TAKE_PTR(hash);
                 return 1;
         }
         return 0;
 }
 
-static int markers_write(Collector *c, const StrList *keys, const char *id) {
+static int markers_write(Collector *c, const StrList *keys, const char *id, const char *hash) {
         _cleanup_free_ char *line = NULL;
-        if (asprintf(&line, "%s\n", id) < 0)
+        if (asprintf(&line, "%s\n%s%s", id, strempty(hash), hash ? "\n" : "") < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < keys->n; i++) {
                 _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]);
@@ -320,11 +346,6 @@ static bool id_taken(Collector *c, const char *id) {
                 return fd != -ENOENT && fd != -ENOTDIR;
         struct stat st;
         return fstatat(fd, s, &st, AT_SYMLINK_NOFOLLOW) >= 0 || errno != ENOENT;
-}
-
-/* A ZIP of this report exists somewhere the submitter may have moved it. */
-static bool report_committed(Collector *c, const char *id) {
-        return id_taken(c, id);
 }
 
 static void utc_stamp(time_t t, char buf[16]) {
@@ -931,70 +952,118 @@ static int commit_report(Collector *c, const char *id) {
         return 0;
 }
 
+/* The ZIP left in .kcrash/tmp/ by an interrupted run: 1 when it is there
+ * with the hash its marker holds, 0 when it is not there, -EBADMSG when
+ * something else is. */
+static int built_zip_state(Collector *c, const char *id, const char *hash) {
+        _cleanup_free_ char *tmp = NULL;
+        if (asprintf(&tmp, "%s/%s.zip", c->tmp_dir, id) < 0)
+                return -ENOMEM;
+        struct stat st;
+        if (lstat(tmp, &st) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        char h[SHA256_HEX_SIZE];
+        if (!S_ISREG(st.st_mode) || sha256_file_hex(tmp, h) < 0 || strcasecmp(h, hash) != 0)
+                return -EBADMSG;
+        return 1;
+}
+
 static int collect_event(Collector *c, const CrashEvent *e) {
         StrList keys = {};
-        _cleanup_free_ char *id = NULL, *zip = NULL, *tmp = NULL, *signature = NULL;
+        _cleanup_free_ char *id = NULL, *hash = NULL, *zip = NULL, *tmp = NULL, *signature = NULL;
         char *headline = NULL;
         int r;
 
         r = event_keys(e, &keys);
         if (r < 0)
                 goto out;
-        r = marker_find(c, &keys, &id);
+        r = marker_find(c, &keys, &id, &hash);
         if (r < 0) {
                 note_problem(c, r, "Cannot read markers in \"%s\"", c->marker_dir);
                 goto out;
         }
-        bool resumed = r > 0;
-        if (resumed && report_committed(c, id)) {
-                /* An earlier run made the ZIP and was stopped before it
-                 * finished removing the records: finish that now. */
-                if (asprintf(&zip, "%s/%s.zip", c->queue_dir, id) < 0) {
+        bool resumed = r > 0, built = false;
+        if (resumed && hash) {
+                r = built_zip_state(c, id, hash);
+                if (r == 0) {
+                        /* Moved into the queue by an earlier run that was
+                         * stopped before it removed the records. */
+                        if (asprintf(&zip, "%s/%s.zip", c->queue_dir, id) < 0) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                        r = remove_sources(c, e, id);
+                        if (r >= 0) {
+                                markers_remove(c, &keys);
+                                r = add_result(c, id, zip, strdup("(completed an interrupted collection)"), true,
+                                               event_source(e), NULL);
+                        }
+                        goto out;
+                }
+                built = r > 0; /* else: not the ZIP that was built; build it again */
+        }
+
+        /* A name the uploader took meanwhile (the queue is its to write):
+         * the report is built again under the next free name. */
+        for (unsigned attempt = 0;; attempt++) {
+                if (!resumed || attempt > 0) {
+                        free(id);
+                        id = NULL;
+                        r = choose_id(c, e->crash_time, &id);
+                        if (r < 0) {
+                                note_problem(c, r, "Cannot choose a report name in \"%s\"", c->queue_dir);
+                                goto out;
+                        }
+                        r = markers_write(c, &keys, id, NULL);
+                        if (r < 0)
+                                goto out;
+                        built = false;
+                }
+                free(zip);
+                free(tmp);
+                zip = tmp = NULL;
+                if (asprintf(&zip, "%s/%s.zip", c->queue_dir, id) < 0 || asprintf(&tmp, "%s/%s.zip", c->tmp_dir, id) < 0) {
                         r = -ENOMEM;
                         goto out;
                 }
-                r = remove_sources(c, e, id);
-                if (r >= 0) {
-                        markers_remove(c, &keys);
-                        r = add_result(c, id, zip, strdup("(completed an interrupted collection)"), true,
-                                       event_source(e), NULL);
+                if (!built) {
+                        /* Built where only root writes (libzip works by path
+                         * and makes its own temp file there), then moved into
+                         * the queue the uploader can write, through directory
+                         * fds. */
+                        (void) unlink(tmp); /* a leftover of a killed run */
+                        free(headline);
+                        free(signature);
+                        headline = signature = NULL;
+                        r = build_report(c, e, id, tmp, &headline, &signature);
+                        char h[SHA256_HEX_SIZE];
+                        if (r >= 0)
+                                r = sha256_file_hex(tmp, h);
+                        if (r < 0) {
+                                note_problem(c, r, "Cannot write report \"%s\"", zip);
+                                (void) unlink(tmp);
+                                goto out;
+                        }
+                        r = markers_write(c, &keys, id, h);
+                        if (r < 0)
+                                goto out;
                 }
-                goto out;
-        }
-        if (!resumed) {
-                r = choose_id(c, e->crash_time, &id);
+                r = commit_report(c, id);
+                if (r == -EEXIST && attempt < 3) {
+                        (void) unlink(tmp);
+                        continue;
+                }
                 if (r < 0) {
-                        note_problem(c, r, "Cannot choose a report name in \"%s\"", c->queue_dir);
+                        note_problem(c, r, "Cannot commit report \"%s\"", zip);
                         goto out;
                 }
-                r = markers_write(c, &keys, id);
-                if (r < 0)
-                        goto out;
-        }
-
-        if (asprintf(&zip, "%s/%s.zip", c->queue_dir, id) < 0 || asprintf(&tmp, "%s/%s.zip", c->tmp_dir, id) < 0) {
-                r = -ENOMEM;
-                goto out;
-        }
-        /* Built where only root writes (libzip works by path and makes its
-         * own temp file there), then moved into the queue the uploader can
-         * write, through directory fds. */
-        (void) unlink(tmp); /* a leftover of a killed run */
-        r = build_report(c, e, id, tmp, &headline, &signature);
-        if (r < 0) {
-                note_problem(c, r, "Cannot write report \"%s\"", zip);
-                (void) unlink(tmp);
-                goto out;
-        }
-        r = commit_report(c, id);
-        if (r < 0) {
-                note_problem(c, r, "Cannot commit report \"%s\"", zip);
-                (void) unlink(tmp);
-                goto out;
+                break;
         }
         r = remove_sources(c, e, id);
         if (r >= 0)
                 markers_remove(c, &keys);
+        if (!headline)
+                headline = strdup("(completed an interrupted collection)");
         int k = add_result(c, id, zip, headline, resumed, event_source(e), signature);
         headline = NULL;
         if (r >= 0)
@@ -1020,17 +1089,49 @@ static int discard_leftovers(Collector *c, const PstoreEvent *pe) {
         return 0;
 }
 
-/* Temp files of a run that was killed: the ".#" ones (never a report), or
- * everything in a folder that only holds temp files. */
-static void remove_stale_temp_files(const char *dir, bool dot_hash_only) {
+/* Temp files of a run that was killed: the ".#" ones (never a report). */
+static void remove_stale_temp_files(const char *dir) {
         DIR *d = opendir(dir);
         if (!d)
                 return;
         struct dirent *de;
         while ((de = readdir(d)))
-                if (dot_hash_only ? strneq(de->d_name, ".#", 2) : !streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                if (strneq(de->d_name, ".#", 2))
                         (void) rm_rf_at(dirfd(d), de->d_name);
         closedir(d);
+}
+
+/* .kcrash/tmp/ after a killed run: a ZIP a marker vouches for (built, not
+ * yet moved into the queue) stays for this run to move; anything else goes. */
+static void remove_stale_builds(Collector *c) {
+        StrList keep = {};
+        DIR *d = opendir(c->marker_dir);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *p = path_join(c->marker_dir, de->d_name), *text = NULL;
+                if (p && read_full_file_trusted(p, 4096, &text, NULL) >= 0 && strchr(text, '\n') &&
+                    valid_hash(strndupa(strchr(text, '\n') + 1, SHA256_HEX_SIZE - 1))) {
+                        *strchr(text, '\n') = 0;
+                        (void) strlist_add(&keep, "%s.zip", text);
+                }
+        }
+        if (d)
+                closedir(d);
+        d = opendir(c->tmp_dir);
+        while (d && (de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                bool kept = false;
+                for (size_t i = 0; i < keep.n && !kept; i++)
+                        kept = streq(keep.items[i], de->d_name);
+                if (!kept)
+                        (void) rm_rf_at(dirfd(d), de->d_name);
+        }
+        if (d)
+                closedir(d);
+        strlist_done(&keep);
 }
 
 CollectResult *collect_result_free(CollectResult *r) {
@@ -1098,9 +1199,9 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         }
 
         /* Only in root's own folders: the queue is the uploader's to write. */
-        remove_stale_temp_files(c.tmp_dir, false);
-        remove_stale_temp_files(c.marker_dir, true);
-        remove_stale_temp_files(c.crash_dir, true);
+        remove_stale_temp_files(c.marker_dir);
+        remove_stale_builds(&c);
+        remove_stale_temp_files(c.crash_dir);
 
         r = pstore_scan_dir(c.pstore_dir, o->config->max_record_size, &ps);
         if (r < 0) {

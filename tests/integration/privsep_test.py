@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import zipfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from collect_test import CONFIG, KCRASHCTL, OFFLOAD, make_root, report, run, zips  # noqa: E402
@@ -114,6 +115,34 @@ class PrivsepTest(unittest.TestCase):
         self.assertLess(len(os.path.basename(z)), 240)
         self.assertEqual(os.listdir(f"{root}/sys/fs/pstore"), [], "the record became a report")
         self.assertEqual(report(z)[0]["identity"]["account_name"], "a" * 300)
+
+    def test_interrupted_collection_cannot_be_faked_by_the_uploader(self):
+        """A run stopped after it named its report (the marker is root's)
+        but before the ZIP reached the queue: the uploader can guess the name
+        and put a ZIP and a 'sent' state there. Root must build the report
+        anyway (under another name) and only then remove the capture."""
+        root = make_root(self.tmp, [], kdump=[("kdump-sysrq-panic", True, False)])
+        off = f"{root}/{OFFLOAD}"
+        (stamp,) = os.listdir(f"{off}/crash")
+        os.makedirs(f"{off}/.kcrash/collected")
+        key = hashlib.sha256(f"kdump:{stamp}\n".encode()).hexdigest()
+        with open(f"{off}/.kcrash/collected/{key}", "w") as f:
+            f.write("guessed\n")  # root's marker: named, nothing built yet
+        os.chmod(f"{off}/.kcrash/collected/{key}", 0o600)
+        os.makedirs(f"{off}/not_sent_logs")
+        with open(f"{off}/not_sent_logs/guessed.zip", "w") as f:
+            f.write("not a report")
+        os.makedirs(f"{off}/.kcrash-upload/upload")
+        with open(f"{off}/.kcrash-upload/upload/guessed.json", "w") as f:
+            f.write('{"state": "sent"}')
+        p = run(["collect"], root)
+        reports = [z for z in zips(root) if not z.endswith("/guessed.zip")]
+        self.assertEqual(len(reports), 1, p.stdout + p.stderr)
+        with zipfile.ZipFile(reports[0]) as z:
+            self.assertIn("report.json", z.namelist())
+        self.assertEqual(os.listdir(f"{off}/crash"), [], "removed only once its report is in the queue")
+        with open(f"{off}/not_sent_logs/guessed.zip") as f:
+            self.assertEqual(f.read(), "not a report", "the planted file is never written through")
 
     def test_state_planted_before_an_upgrade_is_not_trusted(self):
         """The older layout's .kcrash (0770 root:kcrash) let the uploader
