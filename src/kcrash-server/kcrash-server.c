@@ -471,7 +471,14 @@ static enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Requ
                 if (unencoded)
                         f.kernel = json_string_value(json_object_get(an, "kernel"));
         } else if (zip) {
+                /* One analysis at a time: the analyzer compiles its regular
+                 * expressions on first use, unlocked, and this also bounds
+                 * the memory of the Finishes of all threads together to one
+                 * TRIAGE_MAX_TOTAL. */
+                static pthread_mutex_t triage_lock = PTHREAD_MUTEX_INITIALIZER;
+                pthread_mutex_lock(&triage_lock);
                 int r = zip_triage(zip, &t);
+                pthread_mutex_unlock(&triage_lock);
                 if (r < 0) {
                         json_decref(rep);
                         return reject(srv, c, 503, "store_error", 5);
