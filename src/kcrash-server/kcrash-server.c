@@ -20,14 +20,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analyze-json.h"
 #include "archive.h"
 #include "build-config.h"
 #include "fileio.h"
+#include "form.h"
 #include "hash.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "store.h"
 #include "text.h"
+#include "triage.h"
 
 #define START_PATH "/ICrashReportService/StartCrashUpload/v1"
 #define FINISH_PATH "/ICrashReportService/FinishCrashUpload/v1"
@@ -141,43 +144,6 @@ static int add_proxies(Server *srv, const char *s) {
                 srv->proxies[srv->n_proxies++] = a;
         }
         return srv->n_proxies > 0 ? 0 : -EINVAL;
-}
-
-static int hexval(char c) {
-        return isdigit((unsigned char) c) ? c - '0' : isxdigit((unsigned char) c) ? (tolower((unsigned char) c) - 'a' + 10) : -1;
-}
-
-/* Lenient form decoding: SteamOS's shell clients sent values unencoded, so a
- * '%' that does not start an escape is kept as it is. */
-static char *form_decode(const char *s, size_t n) {
-        char *out = malloc(n + 1), *o = out;
-        if (!out)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] == '+')
-                        *o++ = ' ';
-                else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-                        *o++ = (char) (hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-                        i += 2;
-                } else
-                        *o++ = s[i];
-        }
-        *o = 0;
-        return out;
-}
-
-/* The value of name in an application/x-www-form-urlencoded body. */
-static char *form_get(const char *body, size_t n, const char *name) {
-        size_t nl = strlen(name);
-        const char *p = body, *end = body + n;
-        while (p < end) {
-                const char *amp = memchr(p, '&', (size_t) (end - p));
-                const char *e = amp ? amp : end;
-                if ((size_t) (e - p) > nl && strneq(p, name, nl) && p[nl] == '=')
-                        return form_decode(p + nl + 1, (size_t) (e - p - nl - 1));
-                p = e + 1;
-        }
-        return NULL;
 }
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *content_type, char *body,
@@ -345,6 +311,7 @@ typedef struct Request {
         char *body;
         size_t body_size;
         bool too_big;
+        bool unencoded; /* a Start whose body no percent-encoding client sends */
         /* PUT */
         char gid[32];
         int fd;
@@ -384,9 +351,12 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
 /* ---- Start / Finish ---- */
 
 /* A form field as stored: valid UTF-8, at most max bytes. NULL when absent
- * (or on OOM, which then reads as absent and is refused). */
+ * (or on OOM, which then reads as absent and is refused). A client that does
+ * not encode gets its values as they are in the body: decoding would turn
+ * each '+' of "func+0x1c/0x30" into a space and "%41" into "A". */
 static char *form_field(const Request *req, const char *name, size_t max) {
-        _cleanup_free_ char *v = form_get(req->body, req->body_size, name);
+        _cleanup_free_ char *v = req->unencoded ? form_get_raw(req->body, req->body_size, name)
+                                                : form_get(req->body, req->body_size, name);
         return v ? text_utf8_clean(v, max) : NULL;
 }
 
@@ -405,6 +375,7 @@ static enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Reque
         remote_addr(srv, c, addr);
         rate_key(addr, key);
         unsigned wait = rate_check(srv->rate_addr, key);
+        req->unencoded = form_is_unencoded(req->body, req->body_size);
         _cleanup_free_ char *steamid = form_field(req, "steamid", MAX_FIELD),
                             *size_s = form_field(req, "dump_file_size", MAX_FIELD),
                             *have = form_field(req, "have_dump_file", MAX_FIELD),
@@ -442,7 +413,8 @@ static enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Reque
         snprintf(gid, sizeof gid, "%llu", (unsigned long long) (rnd >> 1) | 1ULL);
         StartFields f = { .steamid = steamid, .product = product, .build = build, .version = version,
                           .platform = platform, .stack = stack, .note = note, .size = size, .remote = addr,
-                          .crash_time = crash_time ? strtoll(crash_time, NULL, 10) : 0 };
+                          .crash_time = crash_time ? strtoll(crash_time, NULL, 10) : 0,
+                          .unencoded = req->unencoded, .form_raw = req->body, .form_raw_size = req->body_size };
         if (store_start(srv->store, gid, &f) < 0)
                 return reject(srv, c, 503, "store_error", 5);
 
@@ -468,25 +440,70 @@ static enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Requ
                 return reject(srv, c, 409, "finish_before_put", 0);
 
         /* The analysis from the ZIP's own report.json (the stored copy, or the
-         * original when this upload was a duplicate). */
+         * original when this upload was a duplicate); without a valid one,
+         * the receiver's own analysis of the ZIP's crash text. */
         ReportRow row;
-        _cleanup_free_ char *zip = NULL, *json = NULL;
-        const char *title = NULL, *type = NULL, *signature = NULL;
+        _cleanup_free_ char *zip = NULL, *json = NULL, *analysis_json = NULL, *stack = NULL, *title = NULL,
+                            *frame = NULL, *module = NULL, *kernel = NULL;
+        bool unencoded = false;
         json_t *rep = NULL;
+        ZipTriage t = {};
+        FinishFields f = {};
         if (store_get(srv->store, gid, &row) >= 0) {
-                if (asprintf(&zip, "%s/reports/%s.zip", store_dir(srv->store), row.dup_of ? row.dup_of : gid) >= 0 &&
-                    archive_read_member(zip, "report.json", MAX_REPORT_JSON, &json, NULL) >= 0) {
-                        json_error_t e;
-                        rep = json_loads(json, 0, &e);
-                        json_t *an = json_object_get(rep, "analysis");
-                        title = json_string_value(json_object_get(an, "title"));
-                        type = json_string_value(json_object_get(an, "type"));
-                        signature = json_string_value(json_object_get(an, "signature"));
-                }
+                unencoded = row.unencoded;
+                if (asprintf(&zip, "%s/reports/%s.zip", store_dir(srv->store), row.dup_of ? row.dup_of : gid) < 0)
+                        zip = NULL;
                 report_row_done(&row);
         }
-        int r = store_finish(srv->store, gid, title, type, signature);
+        if (zip && archive_read_member(zip, "report.json", MAX_REPORT_JSON, &json, NULL) >= 0) {
+                json_error_t e;
+                rep = json_loads(json, 0, &e);
+        }
+        json_t *an = json_object_get(rep, "analysis");
+        if (json_is_object(an) && json_is_string(json_object_get(an, "title"))) {
+                f.title = json_string_value(json_object_get(an, "title"));
+                f.type = json_string_value(json_object_get(an, "type"));
+                f.frame = json_string_value(json_object_get(an, "frame"));
+                f.module = json_string_value(json_object_get(an, "module"));
+                f.signature = json_string_value(json_object_get(an, "signature"));
+                f.analysis_state = "kcrash report.json";
+                /* An unencoded client's version is not trusted over the ZIP. */
+                if (unencoded)
+                        f.kernel = json_string_value(json_object_get(an, "kernel"));
+        } else if (zip) {
+                /* One analysis at a time: the analyzer compiles its regular
+                 * expressions on first use, unlocked, and this also bounds
+                 * the memory of the Finishes of all threads together to one
+                 * TRIAGE_MAX_TOTAL. */
+                static pthread_mutex_t triage_lock = PTHREAD_MUTEX_INITIALIZER;
+                pthread_mutex_lock(&triage_lock);
+                int r = zip_triage(zip, &t);
+                pthread_mutex_unlock(&triage_lock);
+                if (r < 0) {
+                        json_decref(rep);
+                        return reject(srv, c, 503, "store_error", 5);
+                }
+                f.analysis_state = t.state;
+                const CrashAnalysis *a = t.analysis;
+                if (a) {
+                        /* Device text: kept valid UTF-8, like every field. */
+                        f.title = title = text_utf8_clean(a->title, MAX_TEXT_FIELD);
+                        f.type = a->type;
+                        f.frame = frame = a->frame ? text_utf8_clean(a->frame, MAX_FIELD) : NULL;
+                        f.module = module = a->module ? text_utf8_clean(a->module, MAX_FIELD) : NULL;
+                        f.signature = a->signature;
+                        f.crash_member = t.member;
+                        f.kernel = kernel = t.kernel ? text_utf8_clean(t.kernel, MAX_FIELD) : NULL;
+                        f.analysis_json = analysis_json = crash_analysis_to_json_string(a);
+                        if (unencoded) {
+                                _cleanup_free_ char *s = crash_analysis_stack_string(a);
+                                f.stack = stack = s ? text_utf8_clean(s, MAX_TEXT_FIELD) : NULL;
+                        }
+                }
+        }
+        int r = store_finish(srv->store, gid, &f);
         json_decref(rep);
+        zip_triage_done(&t);
         if (r < 0)
                 return reject(srv, c, 409, "finish_not_uploaded", 0);
         json_t *o = json_pack("{s:{}}", "response");
@@ -630,7 +647,7 @@ static json_t *json_text(const char *s) {
 }
 
 static json_t *row_json(const ReportRow *r) {
-        return json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:o?, s:o?, s:o?, s:o?, s:o?, s:I, s:o?, s:o?, s:o?, s:o?, s:o?, s:o?}",
+        json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:o?, s:o?, s:o?, s:o?, s:o?, s:I, s:o?, s:o?, s:o?, s:o?, s:o?, s:o?}",
                          "gid", r->gid, "state", r->state, "created", (json_int_t) r->created, "updated",
                          (json_int_t) r->updated, "size", (json_int_t) r->size, "sha256", r->sha256, "steamid",
                          json_text(r->steamid), "product", json_text(r->product), "build", json_text(r->build),
@@ -638,6 +655,24 @@ static json_t *row_json(const ReportRow *r) {
                          (json_int_t) r->crash_time, "title", json_text(r->title), "type", json_text(r->type),
                          "signature", json_text(r->signature), "stack", json_text(r->stack), "remote",
                          json_text(r->remote), "duplicate_of", json_text(r->dup_of));
+        if (o && json_object_update_new(o, json_pack("{s:s, s:o?, s:o?, s:o?, s:o?, s:o?}", "client",
+                                                     r->unencoded ? "unencoded" : "encoded", "sent_version",
+                                                     json_text(r->sent_version), "frame", json_text(r->frame), "module",
+                                                     json_text(r->module), "analysis_state", json_text(r->analysis_state),
+                                                     "crash_member", json_text(r->crash_member))) < 0) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+/* The crash text the receiver analysed, read again from the ZIP (bounded
+ * as at Finish); NULL when the report has none. */
+static char *crash_text_read(const char *zip, const ReportRow *row, size_t *ret_size) {
+        char *text = NULL;
+        if (!row->crash_member || archive_read_member(zip, row->crash_member, TRIAGE_MAX_TEXT, &text, ret_size) < 0)
+                return NULL;
+        return text;
 }
 
 static enum MHD_Result handle_admin(Server *srv, struct MHD_Connection *c, const char *url) {
@@ -723,6 +758,24 @@ static enum MHD_Result handle_admin(Server *srv, struct MHD_Connection *c, const
                         MHD_destroy_response(resp);
                         return ret;
                 }
+                if (streq(rest + gl, "/crash-text")) {
+                        size_t n = 0;
+                        char *text = crash_text_read(zip, &row, &n);
+                        report_row_done(&row);
+                        if (!text)
+                                return reject(srv, c, 404, "admin_no_crash_text", 0);
+                        /* The member's bytes as they are, whatever they hold. */
+                        struct MHD_Response *resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
+                        if (!resp) {
+                                free(text);
+                                return MHD_NO;
+                        }
+                        MHD_add_response_header(resp, "Content-Type", "text/plain");
+                        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+                        enum MHD_Result ret = MHD_queue_response(c, 200, resp);
+                        MHD_destroy_response(resp);
+                        return ret;
+                }
                 if (rest[gl]) {
                         report_row_done(&row);
                         return reject(srv, c, 404, "admin_not_found", 0);
@@ -730,8 +783,8 @@ static enum MHD_Result handle_admin(Server *srv, struct MHD_Connection *c, const
                 json_t *o = row_json(&row);
                 if (o)
                         json_object_set_new(o, "note", row.note ? json_text(row.note) : json_null());
-                report_row_done(&row);
-                _cleanup_free_ char *json = NULL;
+                _cleanup_free_ char *json = NULL, *analysis = NULL, *form_raw = NULL, *crash_text = NULL;
+                size_t form_raw_size = 0;
                 if (o && archive_read_member(zip, "report.json", MAX_REPORT_JSON, &json, NULL) >= 0) {
                         json_error_t e;
                         json_t *rep = json_loads(json, 0, &e);
@@ -743,6 +796,21 @@ static enum MHD_Result handle_admin(Server *srv, struct MHD_Connection *c, const
                                 json_object_set(o, "identity", id);
                         json_decref(rep);
                 }
+                /* The receiver's own analysis, and what an unencoded client
+                 * sent, as it sent it. */
+                if (o && store_get_detail(srv->store, gid, &analysis, &form_raw, &form_raw_size) >= 0) {
+                        json_error_t e;
+                        json_t *an = analysis ? json_loads(analysis, 0, &e) : NULL;
+                        if (an && !json_object_get(o, "analysis"))
+                                json_object_set(o, "analysis", an);
+                        json_decref(an);
+                        if (form_raw)
+                                json_object_set_new(o, "form_raw", json_text(form_raw));
+                }
+                size_t crash_size = 0;
+                if (o && (crash_text = crash_text_read(zip, &row, &crash_size)))
+                        json_object_set_new(o, "crash_text", json_text(crash_text));
+                report_row_done(&row);
                 char **members = NULL;
                 r = o ? archive_list_members(zip, &members) : -ENOMEM;
                 if (r >= 0) {
@@ -884,6 +952,15 @@ static void print_field(const char *label, const char *value) {
         printf("%s%s\n", label, e ? e : "?");
 }
 
+/* The title column of list: the title, else why there is none. */
+static const char *list_title(const ReportRow *r) {
+        if (!isempty(r->title))
+                return r->title;
+        if (r->analysis_state && startswith(r->analysis_state, TRIAGE_NO_CRASH_TEXT))
+                return "(" TRIAGE_NO_CRASH_TEXT ")";
+        return "(no title)";
+}
+
 static int cli(Store *store, int argc, char **argv, bool json) {
         const char *verb = argv[0];
         if (streq(verb, "list")) {
@@ -910,8 +987,7 @@ static int cli(Store *store, int argc, char **argv, bool json) {
                                         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
                                 _cleanup_free_ char *product = text_escape(strempty(rows[i].product)),
                                                     *type = text_escape(strempty(rows[i].type)),
-                                                    *title = text_escape(isempty(rows[i].title) ? "(no title)"
-                                                                                                 : rows[i].title);
+                                                    *title = text_escape(list_title(&rows[i]));
                                 printf("%-20s %-20s %-10s %-12s %s\n", rows[i].gid, when, strempty(product),
                                        strempty(type), strempty(title));
                         }
@@ -942,11 +1018,23 @@ static int cli(Store *store, int argc, char **argv, bool json) {
                 print_field("Product:    ", row.product);
                 print_field("Build:      ", row.build);
                 print_field("Kernel:     ", row.version);
+                if (row.sent_version && !streq_ptr(row.sent_version, row.version))
+                        print_field("Kernel sent:", row.sent_version);
                 print_field("Device:     ", row.steamid);
                 print_field("Address:    ", row.remote);
+                printf("Client:     %s\n", row.unencoded ? "unencoded form (an old shell client): its fields are kept as "
+                                                          "sent and the ZIP's analysis is shown"
+                                                        : "encoded form");
                 print_field("Title:      ", row.title);
                 print_field("Type:       ", row.type);
+                if (row.frame) {
+                        _cleanup_free_ char *culprit = NULL;
+                        if (asprintf(&culprit, "%s%s%s%s", row.frame, row.module ? " [" : "", strempty(row.module),
+                                     row.module ? "]" : "") >= 0)
+                                print_field("Culprit:    ", culprit);
+                }
                 print_field("Signature:  ", row.signature);
+                print_field("Analysis:   ", row.analysis_state);
                 print_field("Note:       ", row.note);
                 printf("Size:       %llu bytes\nSHA-256:    %s\n", (unsigned long long) row.size, row.sha256);
                 if (row.dup_of)
@@ -962,6 +1050,18 @@ static int cli(Store *store, int argc, char **argv, bool json) {
                         strv_free(members);
                 } else
                         printf("Members:    (%s)\n", r == -E2BIG ? "more than kcrash-server reads" : "not a readable ZIP");
+                /* The crash text with its lines: its size, then the text
+                 * (escaped like every field, newlines and tabs kept). */
+                size_t n = 0;
+                _cleanup_free_ char *text = crash_text_read(zip, &row, &n);
+                _cleanup_free_ char *shown = text ? text_escape_lines(text) : NULL;
+                if (shown) {
+                        _cleanup_free_ char *member = text_escape(row.crash_member);
+                        printf("Crash text: %s, %zu bytes:\n", strempty(member), strlen(shown));
+                        fputs(shown, stdout);
+                        if (!isempty(shown) && shown[strlen(shown) - 1] != '\n')
+                                putchar('\n');
+                }
                 report_row_done(&row);
                 return 0;
         }

@@ -34,10 +34,40 @@ static const char schema[] =
         "CREATE INDEX IF NOT EXISTS reports_dup ON reports(dup_of);"
         "CREATE TABLE IF NOT EXISTS rejects (reason TEXT PRIMARY KEY, count INTEGER NOT NULL);";
 
+/* Columns added after the first release: a store created before gets them
+ * on open (NULL in the old rows). */
+static const char *const added_columns[] = {
+        "unencoded INTEGER", "form_raw BLOB",    "sent_version TEXT", "frame TEXT",
+        "module TEXT",       "analysis_state TEXT", "crash_member TEXT", "analysis TEXT",
+};
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
 
 const char *store_dir(const Store *s) {
         return s->dir;
+}
+
+static bool column_exists(Store *s, const char *name) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        return sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info('reports') WHERE name = ?", -1, &st, NULL) ==
+                       SQLITE_OK &&
+               sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
+}
+
+static int add_columns(Store *s) {
+        for (size_t i = 0; i < ELEMENTSOF(added_columns); i++) {
+                const char *def = added_columns[i];
+                _cleanup_free_ char *name = strndup(def, strcspn(def, " ")), *sql = NULL;
+                if (!name)
+                        return -ENOMEM;
+                if (column_exists(s, name))
+                        continue;
+                if (asprintf(&sql, "ALTER TABLE reports ADD COLUMN %s", def) < 0)
+                        return -ENOMEM;
+                if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK && !column_exists(s, name))
+                        return -EIO;
+        }
+        return 0;
 }
 
 static int zip_bytes_load(Store *s) {
@@ -85,7 +115,9 @@ int store_open(const char *data_dir, Store **ret) {
                 store_close(s);
                 return -EIO;
         }
-        r = zip_bytes_load(s);
+        r = add_columns(s);
+        if (r >= 0)
+                r = zip_bytes_load(s);
         if (r < 0) {
                 store_close(s);
                 return r;
@@ -106,13 +138,18 @@ Store *store_close(Store *s) {
 
 static int exec_bind(Store *s, const char *sql, const char *fmt, ...);
 
-/* Binds arguments by a format: s = text, i = int64. Runs to completion. */
+/* Binds arguments by a format: s = text, i = int64, b = blob (pointer, then
+ * size_t). Runs to completion. */
 static int vbind(sqlite3_stmt *st, const char *fmt, va_list ap) {
         for (int i = 0; fmt && fmt[i]; i++) {
                 int rc;
                 if (fmt[i] == 's') {
                         const char *v = va_arg(ap, const char *);
                         rc = v ? sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i + 1);
+                } else if (fmt[i] == 'b') {
+                        const void *v = va_arg(ap, const void *);
+                        size_t n = va_arg(ap, size_t);
+                        rc = v ? sqlite3_bind_blob64(st, i + 1, v, n, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i + 1);
                 } else
                         rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
                 if (rc != SQLITE_OK)
@@ -142,9 +179,11 @@ int store_start(Store *s, const char *gid, const StartFields *f) {
         pthread_mutex_lock(&s->lock);
         int r = exec_bind(s,
                           "INSERT INTO reports (gid, state, created, updated, size, steamid, product, build, version,"
-                          " platform, crash_time, stack, note, remote) VALUES (?, 'started', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                          "siiisssssisss", gid, (int64_t) now, (int64_t) now, (int64_t) f->size, f->steamid, f->product,
-                          f->build, f->version, f->platform, f->crash_time, f->stack, f->note, f->remote);
+                          " platform, crash_time, stack, note, remote, unencoded, form_raw)"
+                          " VALUES (?, 'started', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          "siiisssssisssib", gid, (int64_t) now, (int64_t) now, (int64_t) f->size, f->steamid, f->product,
+                          f->build, f->version, f->platform, f->crash_time, f->stack, f->note, f->remote,
+                          (int64_t) f->unencoded, f->unencoded ? f->form_raw : NULL, f->form_raw_size);
         pthread_mutex_unlock(&s->lock);
         return r < 0 ? r : 0;
 }
@@ -244,12 +283,17 @@ int store_uploaded(Store *s, const char *gid, const char *sha256) {
         return r < 0 ? r : 0;
 }
 
-int store_finish(Store *s, const char *gid, const char *title, const char *type, const char *signature) {
+int store_finish(Store *s, const char *gid, const FinishFields *f) {
         pthread_mutex_lock(&s->lock);
+        /* A second Finish keeps the version first sent. */
         int r = exec_bind(s,
-                          "UPDATE reports SET state='finished', title=?, type=?, signature=?, updated=? "
-                          "WHERE gid=? AND state IN ('uploaded', 'finished')",
-                          "sssis", title, type, signature, (int64_t) time(NULL), gid);
+                          "UPDATE reports SET state='finished', title=?1, type=?2, frame=?3, module=?4, signature=?5,"
+                          " analysis_state=?6, crash_member=?7, analysis=?8,"
+                          " sent_version = CASE WHEN ?9 IS NULL THEN sent_version ELSE coalesce(sent_version, version) END,"
+                          " version = coalesce(?9, version), stack = coalesce(?10, stack), updated=?11"
+                          " WHERE gid=?12 AND state IN ('uploaded', 'finished')",
+                          "ssssssssssis", f->title, f->type, f->frame, f->module, f->signature, f->analysis_state,
+                          f->crash_member, f->analysis_json, f->kernel, f->stack, (int64_t) time(NULL), gid);
         pthread_mutex_unlock(&s->lock);
         if (r == 0)
                 return -ENOENT;
@@ -263,7 +307,8 @@ static char *col(sqlite3_stmt *st, int i) {
 
 #define ROW_COLUMNS                                                                                           \
         "gid, state, created, updated, size, sha256, steamid, product, build, version, platform, crash_time," \
-        " stack, note, remote, title, type, signature, dup_of, serial"
+        " stack, note, remote, title, type, signature, dup_of, serial, unencoded, sent_version, frame, module," \
+        " analysis_state, crash_member"
 
 static void row_read(sqlite3_stmt *st, ReportRow *r) {
         *r = (ReportRow) {};
@@ -288,6 +333,12 @@ static void row_read(sqlite3_stmt *st, ReportRow *r) {
         r->signature = col(st, 17);
         r->dup_of = col(st, 18);
         r->serial = col(st, 19);
+        r->unencoded = sqlite3_column_int64(st, 20) != 0;
+        r->sent_version = col(st, 21);
+        r->frame = col(st, 22);
+        r->module = col(st, 23);
+        r->analysis_state = col(st, 24);
+        r->crash_member = col(st, 25);
 }
 
 void report_row_done(ReportRow *r) {
@@ -304,6 +355,11 @@ void report_row_done(ReportRow *r) {
         free(r->signature);
         free(r->dup_of);
         free(r->serial);
+        free(r->sent_version);
+        free(r->frame);
+        free(r->module);
+        free(r->analysis_state);
+        free(r->crash_member);
         *r = (ReportRow) {};
 }
 
@@ -321,6 +377,35 @@ int store_get(Store *s, const char *gid, ReportRow *ret) {
             sqlite3_bind_text(st, 1, gid, -1, SQLITE_TRANSIENT) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
                 row_read(st, ret);
                 r = 0;
+        }
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
+int store_get_detail(Store *s, const char *gid, char **ret_analysis_json, char **ret_form_raw, size_t *ret_form_raw_size) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int r = -ENOENT;
+        pthread_mutex_lock(&s->lock);
+        if (sqlite3_prepare_v2(s->db, "SELECT analysis, form_raw FROM reports WHERE gid = ?", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_bind_text(st, 1, gid, -1, SQLITE_TRANSIENT) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+                _cleanup_free_ char *analysis = col(st, 0), *raw = NULL;
+                const void *blob = sqlite3_column_blob(st, 1);
+                size_t n = (size_t) sqlite3_column_bytes(st, 1);
+                r = 0;
+                if (blob) {
+                        raw = malloc(n + 1);
+                        if (raw) {
+                                memcpy(raw, blob, n);
+                                raw[n] = 0;
+                        }
+                }
+                if ((blob && !raw) || (sqlite3_column_type(st, 0) != SQLITE_NULL && !analysis))
+                        r = -ENOMEM;
+                else {
+                        *ret_analysis_json = TAKE_PTR(analysis);
+                        *ret_form_raw = TAKE_PTR(raw);
+                        *ret_form_raw_size = blob ? n : 0;
+                }
         }
         pthread_mutex_unlock(&s->lock);
         return r;

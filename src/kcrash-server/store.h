@@ -16,7 +16,27 @@ typedef struct StartFields {
         int64_t crash_time;
         uint64_t size;
         const char *remote;
+        /* A client that does not percent-encode (form_is_unencoded()): the
+         * fields above are its raw values, and the body is kept as received. */
+        bool unencoded;
+        const char *form_raw;
+        size_t form_raw_size;
 } StartFields;
+
+/* The analysis of a finished upload: from kcrash's report.json, or the
+ * receiver's own (triage.h). NULL fields are stored as NULL. */
+typedef struct FinishFields {
+        const char *title, *type, *frame, *module, *signature;
+        const char *analysis_state; /* where the analysis came from, or why there is none */
+        const char *crash_member;   /* the ZIP member the receiver analysed */
+        const char *analysis_json;  /* the receiver's analysis, as kcrash's report.json holds it */
+        /* The crashed kernel from the ZIP: replaces the Start's version, which
+         * is kept as sent_version. NULL: the Start's version stays. */
+        const char *kernel;
+        /* The ZIP's stack for a client whose own stack is not trusted; NULL:
+         * the Start's stays. */
+        const char *stack;
+} FinishFields;
 
 typedef struct ReportRow {
         char gid[32];
@@ -26,6 +46,8 @@ typedef struct ReportRow {
         char sha256[65];
         char *steamid, *product, *build, *version, *platform, *stack, *note, *remote, *title, *type, *signature,
                 *dup_of, *serial;
+        bool unencoded;
+        char *sent_version, *frame, *module, *analysis_state, *crash_member;
 } ReportRow;
 
 int store_open(const char *data_dir, Store **ret);
@@ -40,8 +62,12 @@ int store_slot(Store *s, const char *gid, char state[16], uint64_t *ret_size);
 int store_uploaded(Store *s, const char *gid, const char *sha256);
 /* Bytes of the ZIPs under <data>/reports/ the index accounts for. */
 uint64_t store_zip_bytes(Store *s);
-int store_finish(Store *s, const char *gid, const char *title, const char *type, const char *signature);
+int store_finish(Store *s, const char *gid, const FinishFields *f);
 int store_get(Store *s, const char *gid, ReportRow *ret);
+/* The larger, rarely needed parts of one report: the receiver's analysis as
+ * JSON and the form body of an unencoded client as received (each NULL when
+ * there is none). */
+int store_get_detail(Store *s, const char *gid, char **ret_analysis_json, char **ret_form_raw, size_t *ret_form_raw_size);
 void report_row_done(ReportRow *r);
 
 typedef struct ReportFilter {

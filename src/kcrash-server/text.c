@@ -69,7 +69,7 @@ static bool is_format_control(uint32_t cp) {
         return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-char *text_escape(const char *s) {
+static char *escape(const char *s, bool keep_lines) {
         const unsigned char *p = (const unsigned char *) s;
         size_t n = strlen(s);
         char *out = malloc(n * 4 + 1), *o = out; /* at worst \xNN per byte */
@@ -85,7 +85,7 @@ char *text_escape(const char *s) {
                         i += l;
                         continue;
                 }
-                if (l == 1 && cp >= 0x20 && cp != 0x7f && cp != '\\') {
+                if (l == 1 && ((cp >= 0x20 && cp != 0x7f && cp != '\\') || (keep_lines && (cp == '\n' || cp == '\t' || cp == '\\')))) {
                         *o++ = (char) cp;
                         i++;
                         continue;
@@ -112,4 +112,12 @@ char *text_escape(const char *s) {
         }
         *o = 0;
         return out;
+}
+
+char *text_escape(const char *s) {
+        return escape(s, false);
+}
+
+char *text_escape_lines(const char *s) {
+        return escape(s, true);
 }

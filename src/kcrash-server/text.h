@@ -14,3 +14,9 @@ char *text_utf8_clean(const char *s, size_t max);
  * line separators and bidirectional overrides, backslash and bytes that are not UTF-8 become \n, \t, \\ or \xNN escapes;
  * NULL on OOM. */
 char *text_escape(const char *s);
+
+/* The same, for many lines of text (a kernel log, shown byte for byte when
+ * it is printable): newlines, tabs and backslashes are kept as they are (so
+ * a "\x1b" in the text reads like an escaped byte), everything else
+ * text_escape() escapes is escaped. */
+char *text_escape_lines(const char *s);

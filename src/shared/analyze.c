@@ -1888,6 +1888,23 @@ CrashAnalysis *crash_analysis_free(CrashAnalysis *a) {
         return NULL;
 }
 
+/* "Linux version 6.1.0-56-amd64 (...) #1 SMP ..." → release and "#1 SMP ..." */
+void crash_log_kernel(const char *text, char **ret_release, char **ret_version) {
+        const char *p = strstr(text, "Linux version ");
+        if (!p)
+                return;
+        p += strlen("Linux version ");
+        const char *eol = strchrnul(p, '\n');
+        const char *sp = memchr(p, ' ', (size_t) (eol - p));
+        if (!sp || sp == p)
+                return;
+        if (!*ret_release)
+                *ret_release = strndup(p, (size_t) (sp - p));
+        const char *hash = memmem(sp, (size_t) (eol - sp), " #", 2);
+        if (hash && !*ret_version)
+                *ret_version = strndup(hash + 1, (size_t) (eol - hash - 1));
+}
+
 char *crash_analysis_stack_string(const CrashAnalysis *a) {
         char *out = NULL;
         size_t size = 0;

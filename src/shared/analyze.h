@@ -24,5 +24,10 @@ typedef struct CrashAnalysis {
 /* 0 or -errno; *ret set only on success; a log without a crash is a success with title "". */
 int crash_analyze(const char *log, size_t size, CrashAnalysis **ret);
 CrashAnalysis *crash_analysis_free(CrashAnalysis *a);
+/* The crashed kernel from the log's banner "Linux version RELEASE (...) #VERSION":
+ * sets *ret_release and *ret_version (each only when still NULL and found).
+ * The log is NUL-terminated; the first banner counts. Used by the collector
+ * and by kcrash-server for ZIPs without kcrash's report.json. */
+void crash_log_kernel(const char *log, char **ret_release, char **ret_version);
 /* Concise "func1\nfunc2 [mod]\n..." for the upload's stack field. */
 char *crash_analysis_stack_string(const CrashAnalysis *a);

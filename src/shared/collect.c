@@ -397,23 +397,6 @@ static int choose_id(Collector *c, time_t crash_time, char **ret) {
 
 /* ---- building one report ---- */
 
-/* "Linux version 6.1.0-56-amd64 (...) #1 SMP ..." → release and "#1 SMP ..." */
-static void kernel_from_log(const char *text, char **ret_release, char **ret_version) {
-        const char *p = strstr(text, "Linux version ");
-        if (!p)
-                return;
-        p += strlen("Linux version ");
-        const char *eol = strchrnul(p, '\n');
-        const char *sp = memchr(p, ' ', (size_t) (eol - p));
-        if (!sp || sp == p)
-                return;
-        if (!*ret_release)
-                *ret_release = strndup(p, (size_t) (sp - p));
-        const char *hash = memmem(sp, (size_t) (eol - sp), " #", 2);
-        if (hash && !*ret_version)
-                *ret_version = strndup(hash + 1, (size_t) (eol - hash - 1));
-}
-
 static char *summary_text(const ReportMeta *m, const CrashAnalysis *a) {
         char *s = NULL;
         size_t size = 0;
@@ -725,7 +708,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
 
         /* The crashed boot's kernel: its own log says it best; the boot
          * record kcrash kept for that boot is next; the running one last. */
-        kernel_from_log(analysis_input ? analysis_input : "", &release, &version);
+        crash_log_kernel(analysis_input ? analysis_input : "", &release, &version);
         if (!release && a->kernel)
                 release = strdup(a->kernel);
         (void) boot_record_find(c->state_dir, e->crash_time, &boot);
