@@ -53,8 +53,10 @@ int spool_state_dir_open(const char *offload_dir) {
 int spool_state_load(const char *offload_dir, const char *id, SpoolState *ret) {
         _cleanup_free_ char *name = NULL, *text = NULL;
         size_t size;
-        if (strchr(id, '/') || asprintf(&name, "%s.json", id) < 0)
-                return strchr(id, '/') ? -EINVAL : -ENOMEM;
+        if (isempty(id) || strchr(id, '/'))
+                return -EINVAL;
+        if (asprintf(&name, "%s.json", id) < 0)
+                return -ENOMEM;
         _cleanup_close_ int dir_fd = spool_state_dir_open(offload_dir);
         if (dir_fd < 0)
                 return dir_fd;
