@@ -74,6 +74,24 @@ class CaptureTest(unittest.TestCase):
         st = json.loads(self.ctl("status", "--json").stdout)
         self.assertTrue(st["load"]["pstore"]["armed"])
 
+    def test_load_without_pstore_ram(self):
+        # USE_PSTORE_RAM=0: no ramoops, even with a RAM buffer and no backend; kdump is still armed
+        put(self.root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nUSE_PSTORE_RAM=0\n")
+        put(self.root, "/proc/iomem", QEMU_IOMEM)
+        put(self.root, "/sys/module/pstore/parameters/backend", "(null)\n")
+        put(self.root, "/sys/kernel/kexec_crash_size", "268435456\n")
+        put(self.root, "/var/lib/kcrash/kcrash-6.1.0-56-amd64.img", "initrd")
+        put(self.root, "/sys/module/kernel/parameters/crash_kexec_post_notifiers", "N\n")
+        self.ctl("load")
+        a = self.armed()
+        self.assertFalse(a["pstore"]["armed"])
+        self.assertEqual(a["pstore"]["error"], "USE_PSTORE_RAM=0")
+        self.assertNotIn("mem_address", a["pstore"])
+        self.assertTrue(a["kdump"]["armed"])
+        self.assertFalse(a.get("crash_kexec_post_notifiers", False), "only pstore needs the post notifiers")
+        with open(f"{self.root}/sys/module/kernel/parameters/crash_kexec_post_notifiers") as f:
+            self.assertEqual(f.read(), "N\n")
+
     def test_load_prefers_a_platform_backend(self):
         put(self.root, "/sys/module/pstore/parameters/backend", "efi_pstore\n")
         self.ctl("load")
@@ -142,7 +160,7 @@ class CaptureTest(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("not installed", p.stderr)
 
-    def save(self, env_extra=None, *args):
+    def save(self, env_extra=None, *args, vmcore_size=0):
         mk = f"{self.tmp}/makedumpfile"
         with open(mk, "w") as f:
             f.write(FAKE_MAKEDUMPFILE)
@@ -150,6 +168,8 @@ class CaptureTest(unittest.TestCase):
         env = dict(os.environ, KCRASH_MAKEDUMPFILE=mk,
                    FIXTURE_DMESG=f"{FIXTURES}/kdump-module-oops/kdump/dmesg.txt", **(env_extra or {}))
         put(self.root, "/proc/vmcore", "ELF")
+        if vmcore_size:
+            os.truncate(f"{self.root}/proc/vmcore", vmcore_size)  # sparse: st_size is what counts
         return subprocess.run([SAVE, "--root", self.root, "--no-reboot", *args], capture_output=True, text=True,
                               env=env)
 
@@ -177,6 +197,27 @@ class CaptureTest(unittest.TestCase):
         self.assertIn("BUG: unable to handle kernel NULL pointer dereference in crashme_do_null", out)
         self.assertEqual(os.listdir(f"{self.root}/var/kdump/crash"), [])
         self.assertEqual(len(os.listdir(f"{self.root}/var/kdump/vmcores")), 1)
+
+    def test_save_skips_a_vmcore_the_disk_cannot_hold(self):
+        put(self.root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nFULL_COREDUMP=1\nJOURNAL_TAIL_LINES=0\n")
+        os.makedirs(f"{self.root}/var/kdump")
+        sv = os.statvfs(f"{self.root}/var/kdump")
+        free = sv.f_bavail * sv.f_frsize
+        # kcrash-save wants a tenth of the vmcore plus 64 MiB free: make that 2x what there is
+        p = self.save(vmcore_size=max(20 * free, 1 << 30))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        d = self.capture_dir()
+        self.assertEqual(sorted(os.listdir(d)), ["dmesg.txt", "done", "kcrash-save.log", "meta.json"])
+        with open(f"{d}/meta.json") as f:
+            meta = json.load(f)
+        self.assertEqual(meta["vmcore"], "skipped: not enough free space")
+        self.assertNotIn("vmcore_exit", meta, "makedumpfile was not run for the vmcore")
+        with open(f"{self.tmp}/makedumpfile.args") as f:
+            self.assertNotIn("-d 31", f.read())
+        with open(f"{d}/kcrash-save.log") as f:
+            self.assertIn("vmcore skipped so the disk does not fill up", f.read())
+        # the crash is still reported, from its dmesg
+        self.assertIn("crashme_do_null", self.ctl("collect").stdout)
 
     def test_save_watchdog_and_incomplete_capture(self):
         p = self.save({"SLOW": "1"}, "--timeout", "1")

@@ -153,6 +153,24 @@ class Server(unittest.TestCase):
         self.assertEqual(self.api(f"/api/reports/{gid2}/zip")[1], data)
         self.assertEqual(len(os.listdir(f"{self.data}/reports")), 1)
 
+    def test_upload_url_expires_and_the_slot_is_swept(self):
+        self.start_server("--slot-ttl", "1", "--rate", "0")
+        data = report_zip("late")
+        status, ans = self.start(len(data))
+        self.assertEqual(status, 200, ans)
+        self.assertIn("expires=", ans["url"])
+        self.assertEqual(self.stats().get("reports.started"), 1)
+        time.sleep(2.5)
+        self.assertEqual(self.put(ans, data), 403, "a PUT after the URL expired is refused")
+        self.assertEqual(self.stats().get("rejects.put_expired"), 1)
+        self.assertEqual(os.listdir(f"{self.data}/reports") if os.path.exists(f"{self.data}/reports") else [], [])
+        # the sweeper removes the Start that never got its ZIP (2 x slot-ttl later)
+        self.wait_for(lambda: "reports.started" not in self.stats(), 30, "the sweep of the expired slot")
+        self.assertNotEqual(self.finish(ans["gid"]), 200, "a swept slot cannot be finished")
+        # a fresh Start within its lifetime still works
+        self.upload(data)
+        self.assertEqual(self.stats().get("reports.finished"), 1)
+
     # ---- 10: devices whose keys collided in the old table are limited each ----
 
     def test_rate_limit_holds_for_colliding_devices(self):

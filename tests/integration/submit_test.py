@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -185,6 +186,115 @@ class ReceiverTest(unittest.TestCase):
             d.wait(timeout=10)
         self.assertEqual(d.returncode, 0)
 
+    def queued(self, root, n, size=0):
+        """n reports in the queue, oldest first (the uploader sends in mtime order)."""
+        for i in range(n):
+            make_zip(f"{root}/var/kdump/not_sent_logs/q{i}.zip", f"q{i}", os.urandom(size))
+            os.utime(f"{root}/var/kdump/not_sent_logs/q{i}.zip", (1000 + i, 1000 + i))
+
+    def test_daily_report_budget(self):
+        self.start_server()
+        root = self.root("SUBMIT_DAILY_REPORTS=2\n")
+        self.queued(root, 3)
+        p = submit(root)
+        self.assertEqual(p.returncode, 75, "a report held by the budget waits: " + p.stderr)
+        self.assertIn("1 report(s) wait for the 24-hour upload budget", p.stderr)
+        self.assertEqual(sorted(os.listdir(f"{root}/var/kdump/sent_logs")), ["q0.zip", "q1.zip"])
+        self.assertEqual(os.listdir(f"{root}/var/kdump/not_sent_logs"), ["q2.zip"])
+        # the budget is remembered across runs, and --now does not bypass it
+        self.assertEqual(submit(root, "--now").returncode, 75)
+        self.assertEqual(len(self.finished()), 2)
+        # 24 hours later the budget is free again
+        budget = f"{root}/var/kdump/.kcrash-upload/budget"
+        with open(budget) as f:
+            lines = f.read().split()
+        self.assertEqual(len(lines), 4, "one line of <time> <bytes> per upload")
+        with open(budget, "w") as f:
+            f.write("".join(f"{int(time.time()) - 86401} 100\n" for _ in range(2)))
+        p = submit(root)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.listdir(f"{root}/var/kdump/not_sent_logs"), [])
+        self.assertEqual(len(self.finished()), 3)
+
+    def test_daily_byte_budget(self):
+        self.start_server()
+        root = self.root("SUBMIT_DAILY_BYTES=100K\n")
+        self.queued(root, 3, 40000)
+        p = submit(root)
+        self.assertEqual(p.returncode, 75, p.stderr)
+        # 2 x 40 KB fit in 100 KiB, a third would not
+        self.assertEqual(sorted(os.listdir(f"{root}/var/kdump/sent_logs")), ["q0.zip", "q1.zip"])
+        self.assertIn("1 report(s) wait for the 24-hour upload budget", p.stderr)
+        self.assertEqual(len(self.finished()), 2)
+        # a report larger than the whole budget is never sent, and never counted as sent
+        root = self.root("SUBMIT_DAILY_BYTES=10K\n")
+        self.queued(root, 1, 20000)
+        self.assertEqual(submit(root).returncode, 75)
+        self.assertEqual(os.listdir(f"{root}/var/kdump/not_sent_logs"), ["q0.zip"])
+        self.assertEqual(len(self.finished()), 2)
+
+    def test_keep_sent_logs(self):
+        self.start_server()
+        root = self.root("KEEP_SENT_LOGS=1\n")
+        self.queued(root, 1)
+        with open(f"{root}/var/kdump/not_sent_logs/q0.zip", "rb") as f:
+            data = f.read()
+        self.assertEqual(submit(root).returncode, 0)
+        self.assertEqual(os.listdir(f"{root}/var/kdump/not_sent_logs"), [])
+        with open(f"{root}/var/kdump/sent_logs/q0.zip", "rb") as f:
+            self.assertEqual(f.read(), data, "KEEP_SENT_LOGS=1 moves the sent ZIP, unchanged")
+        root = self.root("KEEP_SENT_LOGS=0\n")
+        self.queued(root, 2)
+        self.assertEqual(submit(root).returncode, 0)
+        self.assertEqual(os.listdir(f"{root}/var/kdump/not_sent_logs"), [])
+        self.assertEqual(os.listdir(f"{root}/var/kdump/sent_logs") if os.path.exists(f"{root}/var/kdump/sent_logs")
+                         else [], [], "KEEP_SENT_LOGS=0 deletes the sent ZIPs")
+        self.assertEqual(len(self.finished()), 3)
+        self.assertEqual(listing(root), [], "nothing is left to list")
+
+    def test_log_submission_off(self):
+        self.start_server()
+        root = self.root("LOG_SUBMISSION=0\n")
+        self.queued(root, 1)
+        for args in [(), ("--now",)]:
+            p = submit(root, *args)
+            self.assertEqual(p.returncode, 0, "kept locally on purpose: nothing to retry")
+            self.assertIn("LOG_SUBMISSION=0", p.stderr)
+        self.assertEqual(os.listdir(f"{root}/var/kdump/not_sent_logs"), ["q0.zip"])
+        self.assertFalse(os.path.exists(f"{root}/var/kdump/sent_logs/q0.zip"))
+        self.assertEqual(json.loads(self.api("/api/stats")).get("reports.started"), None, "no Start request")
+        self.assertEqual(self.finished(), [])
+        self.assertEqual(listing(root)[0]["state"], "pending")
+
+    def test_daemon_wakes_when_a_retry_is_due(self):
+        kcrashd = os.environ.get("KCRASHD", "build/src/kcrashd/kcrashd")
+        root = self.root("SUBMIT_BACKOFF_BASE=1\nSUBMIT_BACKOFF_MAX=1\n")
+        self.queued(root, 1)
+        env = dict(os.environ, KCRASHD_ALLOW_ROOT="1")
+        # the receiver is down: the first try fails and the report waits for its retry
+        d = subprocess.Popen([kcrashd, "--root", root, "submit"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        try:
+            state = f"{root}/var/kdump/.kcrash-upload/upload/q0.json"
+            for _ in range(300):
+                if os.path.exists(state):
+                    break
+                time.sleep(0.1)
+            with open(state) as f:
+                self.assertEqual(json.load(f)["state"], "pending")
+            self.start_server()
+            # no new file lands in the queue: only the retry time can wake the
+            # daemon (the poll() timeout, at least a minute after a failure)
+            deadline = time.monotonic() + 100
+            while time.monotonic() < deadline and not os.path.exists(f"{root}/var/kdump/sent_logs/q0.zip"):
+                self.assertIsNone(d.poll(), "the daemon is still running")
+                time.sleep(0.5)
+            self.assertTrue(os.path.exists(f"{root}/var/kdump/sent_logs/q0.zip"), "the retry was made when due")
+            self.assertEqual(len(self.finished()), 1)
+        finally:
+            d.send_signal(signal.SIGTERM)
+            d.wait(timeout=10)
+
     def test_retention_keeps_unsent_reports(self):
         self.start_server()
         root = self.root("OFFLOAD_MAX_SIZE=150000\n")
@@ -326,6 +436,8 @@ class Hostile(http.server.BaseHTTPRequestHandler):
     """Misbehaves according to the first path element: /<mode>/start etc."""
     protocol_version = "HTTP/1.1"
     finished_gids = []
+    puts = []          # the path of every PUT that reached any Hostile server
+    plain_port = None  # a plain-http Hostile server, for the downgrade case
 
     def log_message(self, *args):
         pass
@@ -342,7 +454,8 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         self.send(200, json.dumps({"response": resp}).encode(), [("Content-Type", "application/json")])
 
     def good(self, mode, **over):
-        r = {"url": f"http://127.0.0.1:{self.server.server_port}/{mode}/put", "gid": "42",
+        scheme = getattr(self.server, "scheme", "http")
+        r = {"url": f"{scheme}://127.0.0.1:{self.server.server_port}/{mode}/put", "gid": "42",
              "headers": {"pairs": [{"name": "Content-Type", "value": "application/zip"}]}}
         r.update(over)
         return r
@@ -360,6 +473,7 @@ class Hostile(http.server.BaseHTTPRequestHandler):
             "nonjson": lambda: self.send(200, b"<html>hello</html>"),
             "truncated": lambda: self.send(200, b'{"response": {"url": "http://127.0.0.1/x", "gid": "1", "hea'),
             "oversized": lambda: self.send(200, b'{"response": {"pad": "' + b"x" * (200 << 10) + b'"}}'),
+            "downgrade": lambda: self.answer(self.good(mode, url=f"http://127.0.0.1:{Hostile.plain_port}/{mode}/put")),
             "nourl": lambda: self.answer({"gid": "1", "headers": pairs(1)}),
             "nogid": lambda: self.answer(self.good(mode, gid=None)),
             "urlnumber": lambda: self.answer(self.good(mode, url=7)),
@@ -388,6 +502,7 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         return self.answer(self.good(mode))
 
     def do_PUT(self):
+        Hostile.puts.append(self.path)
         mode = self.path.strip("/").split("/")[0]
         n = int(self.headers.get("Content-Length", 0))
         if mode == "put500":
@@ -490,6 +605,21 @@ class HostileServerTest(unittest.TestCase):
         self.check_pending("put500", "PUT: HTTP 500")
         self.check_pending("finish500", "Finish: HTTP 500")
 
+    def test_retries_of_many_reports_spread(self):
+        # reports that failed together do not retry together: +-25 % jitter each
+        base = f"http://127.0.0.1:{self.port}/start500"
+        root = make_root(self.tmp, base + "/start", base + "/finish", "SUBMIT_BACKOFF_BASE=60\n")
+        for i in range(8):
+            make_zip(f"{root}/var/kdump/not_sent_logs/r{i}.zip", f"r{i}")
+        self.assertEqual(submit(root).returncode, 75)
+        delays = []
+        for i in range(8):
+            with open(f"{root}/var/kdump/.kcrash-upload/upload/r{i}.json") as f:
+                st = json.load(f)
+            delays.append(st["next_try"] - st["last_try"])
+        self.assertTrue(all(45 <= d <= 75 for d in delays), delays)
+        self.assertGreater(len(set(delays)), 1, f"the same delay for every report: {delays}")
+
     def test_connection_reset_mid_put(self):
         self.check_pending("putreset", "PUT")
 
@@ -520,6 +650,60 @@ class HostileServerTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0)
         self.assertIn("submission is off", p.stderr)
         self.assertEqual(listing(root)[0]["state"], "pending")
+
+
+class HttpsTest(unittest.TestCase):
+    """A receiver over TLS (a CA made for the test, handed to the uploader
+    through the test hook KCRASH_TEST_CA_FILE), so https URLs really work and
+    the refusal of an http PUT URL is reached, not a closed port."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="kcrash-https-")
+        cls.ca = f"{cls.tmp}/cert.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-keyout", f"{cls.tmp}/key.pem", "-out", cls.ca, "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cls.ca, f"{cls.tmp}/key.pem")
+        cls.https = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+        cls.https.socket = ctx.wrap_socket(cls.https.socket, server_side=True)
+        cls.https.scheme = "https"
+        cls.plain = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+        Hostile.plain_port = cls.plain.server_port
+        for s in (cls.https, cls.plain):
+            threading.Thread(target=s.serve_forever, daemon=True).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.https.shutdown()
+        cls.plain.shutdown()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def submit_https(self, mode):
+        base = f"https://127.0.0.1:{self.https.server_port}/{mode}"
+        root = make_root(self.tmp, base + "/start", base + "/finish", "SUBMIT_ALLOW_INSECURE_HTTP=0\n")
+        make_zip(f"{root}/var/kdump/not_sent_logs/r.zip", "r")
+        Hostile.puts.clear()
+        p = subprocess.run([KCRASHCTL, "--root", root, "submit"], capture_output=True, text=True,
+                           env=dict(os.environ, KCRASH_TEST_CA_FILE=self.ca))
+        return root, p
+
+    def test_https_upload(self):
+        # the control: the same server, an https PUT URL, goes through
+        root, p = self.submit_https("good")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(listing(root)[0]["state"], "sent")
+        self.assertEqual(Hostile.puts, ["/good/put"])
+
+    def test_http_put_url_after_https_start_is_refused(self):
+        root, p = self.submit_https("downgrade")
+        self.assertEqual(p.returncode, 0, f"parked, not retried: {p.stderr}")
+        st = listing(root)[0]
+        self.assertEqual(st["state"], "parked")
+        self.assertIn("url scheme is not https", st["last_error"])
+        self.assertEqual(Hostile.puts, [], "no PUT reached the plain-http URL")
+        self.assertTrue(os.path.exists(f"{root}/var/kdump/not_sent_logs/r.zip"), "the ZIP stays")
 
 
 if __name__ == "__main__":

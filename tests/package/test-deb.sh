@@ -39,7 +39,7 @@ done
 # and the root collector links no network library.
 for b in /usr/bin/kcrashctl /usr/sbin/kcrashd /usr/libexec/kcrash/kcrash-save /usr/libexec/kcrash/kcrash-collect \
         /usr/libexec/kcrash/kcrash-submit /usr/bin/kcrash-server; do
-        if grep -a -o -E 'KCRASH_FAILPOINT|KCRASHD_ALLOW_ROOT|KCRASH_DMIDECODE|KCRASH_TEST_REFUSE_KEXEC_FILE|KCRASH_LIBEXEC_DIR|KCRASH_MAKEDUMPFILE|KCRASH_DRACUT' "$R$b" | sort -u | grep .; then
+        if grep -a -o -E 'KCRASH_FAILPOINT|KCRASHD_ALLOW_ROOT|KCRASH_DMIDECODE|KCRASH_TEST_REFUSE_KEXEC_FILE|KCRASH_LIBEXEC_DIR|KCRASH_MAKEDUMPFILE|KCRASH_DRACUT|KCRASH_TEST_CA_FILE' "$R$b" | sort -u | grep .; then
                 echo "TEST HOOK in $b"; fail=1
         else
                 echo "ok no test hooks in $b"

@@ -14,12 +14,15 @@
 #define FLOOR_DETECT 486    /* of 486: crash found / not found */
 #define FLOOR_TYPE 428      /* of 429 files with a TYPE */
 #define FLOOR_CORRUPTED 449 /* of 461 */
+#define TOTAL_FRAME 432       /* crash files with an expected frame (README "FRAME:") */
+#define FLOOR_FRAME 425       /* of those: frame == the expected one */
 
 typedef struct CorpusFile {
         char *title;
         char **alts;
         size_t n_alts;
         char *type;
+        char *frame; /* FRAME: header, if any */
         bool corrupted;
         const char *log;
         size_t log_size;
@@ -32,6 +35,7 @@ static void corpus_file_done(CorpusFile *f) {
                 free(f->alts[i]);
         free(f->alts);
         free(f->type);
+        free(f->frame);
         free(f->data);
 }
 
@@ -68,11 +72,92 @@ static void corpus_parse(char *data, size_t size, CorpusFile *ret) {
         *ret = f;
 }
 
+/* The expected frame, as the corpus README defines it: the FRAME header, else
+ * the identifier after the last " in " of the title (syzkaller's
+ * ".* in ((?:<[a-zA-Z0-9_: ]+>)?[a-zA-Z0-9_:]+)"). NULL when there is none. */
+static bool frame_char(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == ':';
+}
+
+static char *expected_frame(const CorpusFile *f) {
+        if (f->frame)
+                return strdup(f->frame);
+        char *best = NULL;
+        for (const char *p = strstr(f->title, " in "); p; p = strstr(p + 1, " in ")) {
+                const char *q = p + 4, *start = q;
+                if (*q == '<') {
+                        const char *e = q + 1;
+                        while (frame_char(*e) || *e == ' ')
+                                e++;
+                        if (*e != '>' || e == q + 1)
+                                continue;
+                        q = e + 1;
+                }
+                const char *e = q;
+                while (frame_char(*e))
+                        e++;
+                if (e == q)
+                        continue;
+                free(best);
+                best = strndup(start, (size_t) (e - start));
+        }
+        return best;
+}
+
+/* Per class floors, so one class cannot regress while another improves:
+ * files with this TYPE (UNKNOWN: a title but no TYPE), how many of them get
+ * the right type and the right title today. They may only rise. */
+typedef struct TypeFloor {
+        const char *type;
+        unsigned files, type_ok, title_ok;
+        unsigned got_files, got_type, got_title; /* counted by the test */
+} TypeFloor;
+
+static TypeFloor type_floors[] = {
+        /* type, files, type right, title right */
+        { "HANG", 92, 92, 92 },
+        { "WARNING", 66, 65, 63 },
+        { "LOCKDEP", 60, 60, 58 },
+        { "DoS", 56, 56, 55 },
+        { "UNKNOWN", 32, 32, 30 },
+        { "KASAN-READ", 28, 28, 27 },
+        { "MEMORY_SAFETY_BUG", 22, 22, 22 },
+        { "BUG", 18, 18, 18 },
+        { "KASAN-USE-AFTER-FREE-READ", 16, 16, 16 },
+        { "KMSAN-UNINIT-VALUE", 10, 10, 10 },
+        { "NULL-POINTER-DEREFERENCE", 9, 9, 9 },
+        { "REFCOUNT_WARNING", 9, 9, 9 },
+        { "LEAK", 8, 8, 8 },
+        { "ATOMIC_SLEEP", 6, 6, 6 },
+        { "UBSAN", 6, 6, 6 },
+        { "KMSAN-INFO-LEAK", 5, 5, 5 },
+        { "KASAN-USE-AFTER-FREE-WRITE", 3, 3, 3 },
+        { "SYZ_FAILURE", 3, 3, 3 },
+        { "KASAN-INVALID-FREE", 2, 2, 2 },
+        { "KASAN-WRITE", 2, 2, 2 },
+        { "KCSAN-ASSERT", 1, 1, 1 },
+        { "KFENCE-INVALID-FREE", 1, 1, 1 },
+        { "KFENCE-MEMORY-CORRUPTION", 1, 1, 1 },
+        { "KFENCE-READ", 1, 1, 1 },
+        { "KFENCE-USE-AFTER-FREE-READ", 1, 1, 1 },
+        { "KFENCE-WRITE", 1, 1, 1 },
+        { "MEMORY_SAFETY_UBSAN", 1, 1, 1 },
+        { "REBOOT", 1, 1, 1 },
+};
+
+static TypeFloor *type_floor(const char *type) {
+        for (size_t i = 0; i < ELEMENTSOF(type_floors); i++)
+                if (streq(type_floors[i].type, type))
+                        return &type_floors[i];
+        return NULL;
+}
+
 TEST(corpus_floors) {
         _cleanup_free_ char *dir = path_join(test_fixtures_dir(), "oops-corpus/linux");
         DIR *d = opendir(dir);
         ASSERT_TRUE(d);
         unsigned files = 0, crashes = 0, typed = 0, title_ok = 0, detect_ok = 0, type_ok = 0, corrupted_ok = 0;
+        unsigned frames = 0, frame_ok = 0;
         struct dirent *de;
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.')
@@ -102,6 +187,28 @@ TEST(corpus_floors) {
                         typed++;
                         type_ok += streq(a->type, f.type);
                 }
+                if (want_crash) {
+                        const char *cls = f.type ? f.type : "UNKNOWN";
+                        TypeFloor *t = type_floor(cls);
+                        bool title = streq(a->title, f.title);
+                        for (size_t i = 0; i < f.n_alts && !title; i++)
+                                title = streq(a->title, f.alts[i]);
+                        if (!t)
+                                printf("class %s not in type_floors: %s\n", cls, de->d_name);
+                        else {
+                                t->got_files++;
+                                t->got_type += streq(a->type, cls);
+                                t->got_title += title;
+                        }
+                        _cleanup_free_ char *want_frame = expected_frame(&f);
+                        if (want_frame) {
+                                frames++;
+                                frame_ok += streq(a->frame, want_frame);
+                                if (getenv("KCRASH_TEST_VERBOSE") && !streq(a->frame, want_frame))
+                                        printf("frame %s: want \"%s\" got \"%s\"\n", de->d_name, want_frame,
+                                               a->frame ? a->frame : "(null)");
+                        }
+                }
                 crash_analysis_free(a);
                 corpus_file_done(&f);
         }
@@ -112,6 +219,23 @@ TEST(corpus_floors) {
         ASSERT_TRUE(detect_ok >= FLOOR_DETECT);
         ASSERT_TRUE(type_ok >= FLOOR_TYPE);
         ASSERT_TRUE(corrupted_ok >= FLOOR_CORRUPTED);
+
+        printf("corpus: frame %u/%u\n", frame_ok, frames);
+        ASSERT_EQ(frames, TOTAL_FRAME);
+        ASSERT_TRUE(frame_ok >= FLOOR_FRAME);
+        bool low = false;
+        for (size_t i = 0; i < ELEMENTSOF(type_floors); i++) {
+                const TypeFloor *t = &type_floors[i];
+                if (getenv("KCRASH_TEST_VERBOSE")) /* the table, to paste when raising floors */
+                        printf("        { \"%s\", %u, %u, %u },\n", t->type, t->got_files, t->got_type, t->got_title);
+                /* the corpus is fixed: a changed count means the test reads it wrongly */
+                if (t->got_files != t->files || t->got_type < t->type_ok || t->got_title < t->title_ok) {
+                        printf("class %s: %u files (want %u), type %u (floor %u), title %u (floor %u)\n", t->type,
+                               t->got_files, t->files, t->got_type, t->type_ok, t->got_title, t->title_ok);
+                        low = true;
+                }
+        }
+        ASSERT_TRUE(!low);
 }
 
 /* ---- the real Debian crashes in tests/fixtures ---- */
