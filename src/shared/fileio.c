@@ -52,6 +52,19 @@ int read_full_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size) {
         return 0;
 }
 
+int readlinkat_malloc(int dir_fd, const char *path, char **ret) {
+        char target[PATH_MAX];
+        ssize_t k = readlinkat(dir_fd, path, target, sizeof target - 1);
+        if (k < 0)
+                return negative_errno();
+        target[k] = 0;
+        char *s = strdup(target);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
 int open_regular_at(int dir_fd, const char *path, int flags, struct stat *ret_st) {
         int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
         if (fd < 0)
@@ -120,12 +133,10 @@ int read_user_file(const char *root, const char *path, size_t max_size, char **r
                 if (S_ISLNK(st.st_mode)) {
                         if (!dir_trusted(&dir_st) || ++hops > 32)
                                 return -EPERM;
-                        char target[PATH_MAX];
-                        ssize_t k = readlinkat(dir_fd, comp, target, sizeof target - 1);
+                        _cleanup_free_ char *target = NULL, *rest = NULL;
+                        int k = readlinkat_malloc(dir_fd, comp, &target);
                         if (k < 0)
-                                return negative_errno();
-                        target[k] = 0;
-                        _cleanup_free_ char *rest = NULL;
+                                return k;
                         if (asprintf(&rest, "%s%s%s", target, *p ? "/" : "", p) < 0)
                                 return -ENOMEM;
                         if (target[0] == '/') {

@@ -16,6 +16,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose)
 /* Reads a whole file (at most max_size bytes, else -EFBIG) and NUL-terminates the buffer. */
 int read_full_file(const char *path, size_t max_size, char **ret_data, size_t *ret_size);
 int read_full_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size);
+/* The target of a symlink (dir_fd may be AT_FDCWD); -EINVAL when path is
+ * not one. */
+int readlinkat_malloc(int dir_fd, const char *path, char **ret);
+
 /* Opens a regular file for reading without blocking (O_NONBLOCK: a FIFO or
  * device put where a file belongs can neither hang the reader nor feed it
  * forever): -EISDIR for a directory, -EBADFD for anything else that is not a

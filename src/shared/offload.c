@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
-#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,12 +113,10 @@ int chase_in_root(const char *root, const char *path, char **ret) {
                         else if (S_ISLNK(st.st_mode)) {
                                 if (++hops > 40)
                                         return -ELOOP;
-                                char target[PATH_MAX];
-                                ssize_t k = readlink(full, target, sizeof target - 1);
+                                _cleanup_free_ char *target = NULL, *rest = NULL;
+                                int k = readlinkat_malloc(AT_FDCWD, full, &target);
                                 if (k < 0)
-                                        return negative_errno();
-                                target[k] = 0;
-                                _cleanup_free_ char *rest = NULL;
+                                        return k;
                                 if (asprintf(&rest, "%s%s", target, p) < 0)
                                         return -ENOMEM;
                                 if (target[0] == '/')
@@ -273,17 +270,13 @@ int offload_record_read(const char *root, char **ret_path) {
                 return negative_errno();
         if (!S_ISLNK(st.st_mode) || !owner_trusted(&st))
                 return -EPERM;
-        char target[PATH_MAX];
-        ssize_t k = readlink(link, target, sizeof target - 1);
-        if (k < 0)
-                return negative_errno();
-        target[k] = 0;
+        _cleanup_free_ char *target = NULL;
+        int r = readlinkat_malloc(AT_FDCWD, link, &target);
+        if (r < 0)
+                return r;
         if (target[0] != '/')
                 return -EPERM;
-        char *s = strdup(target);
-        if (!s)
-                return -ENOMEM;
-        *ret_path = s;
+        *ret_path = TAKE_PTR(target);
         return 0;
 }
 

@@ -20,15 +20,10 @@ import unittest
 import urllib.parse
 import zipfile
 
-SERVER = os.environ.get("KCRASH_SERVER", "build/src/kcrash-server/kcrash-server")
-START = "/ICrashReportService/StartCrashUpload/v1"
-FINISH = "/ICrashReportService/FinishCrashUpload/v1"
+import sys
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.dirname(__file__))
+from submit_test import FINISH, SERVER, START, free_port  # noqa: E402
 
 
 def report_zip(rid, title="kernel panic: test", extra=()):
