@@ -226,10 +226,13 @@ int offload_resolve(const char *root, const KcrashConfig *c, OffloadFolder *ret)
                 f.relative = path_join(best.root, rest);
         } else {
                 f.how = OFFLOAD_ON_DEVICE;
-                /* Inside the filesystem; seen through a bind mount of a
-                 * subfolder, the mount's root is cut off the front. */
+                /* Inside the filesystem. A path that already names the
+                 * mount's root (a bind of a subfolder, a btrfs subvolume
+                 * "/@home") is seen below the mount point without it; any
+                 * other is taken as a path inside what is mounted, which on
+                 * the device itself is below the mount's root. */
                 const char *inside = path_under(c->kdump_folder, best.root);
-                f.relative = strdup(c->kdump_folder);
+                f.relative = inside ? strdup(c->kdump_folder) : path_join(best.root, c->kdump_folder);
                 f.path = path_join(best.mount_point, inside ? inside : c->kdump_folder);
         }
         f.mount_point = strdup(best.mount_point);

@@ -96,6 +96,8 @@ TEST(device_at_var_home_and_bind_mounts) {
         ASSERT_EQ(f.how, OFFLOAD_ON_DEVICE);
         ASSERT_STREQ(f.path, "/var/home/.steamos/offload/var/kdump");
         ASSERT_STREQ(f.mount_point, "/var/home");
+        /* the crash kernel mounts the whole device: the subvolume is in the path */
+        ASSERT_STREQ(f.relative, "/@home/.steamos/offload/var/kdump");
         offload_folder_done(&f);
         /* kcrash's form through the symlink: the same folder */
         resolve(root, "/dev/disk/by-partsets/shared/home", "/home/.steamos/offload/var/kdump", &f);
