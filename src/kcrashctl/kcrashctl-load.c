@@ -219,11 +219,7 @@ static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, js
         _cleanup_free_ char *dir = offload_path_in_root(ctx->root, folder);
         if (!dir)
                 return log_oom();
-        uid_t uid = (uid_t) -1;
-        gid_t gid = (gid_t) -1;
-        if (geteuid() == 0 && uploader_account(&uid, &gid) < 0)
-                log_warning("The uploader's account \"%s\" does not exist (sysusers.d/kcrash.conf).", UPLOADER_USER);
-        r = offload_layout_ensure(dir, uid, gid);
+        r = context_setup_offload_layout(dir);
         if (r < 0)
                 log_warning_errno(r, "Cannot set up the offload folder \"%s\": %m", dir);
         r = offload_record_write(ctx->root, folder->path);

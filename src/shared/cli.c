@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
@@ -69,6 +70,15 @@ int context_offload(Context *ctx, const char **ret) {
         ctx->offload_resolved = true;
         *ret = ctx->offload_dir;
         return 0;
+}
+
+int context_setup_offload_layout(const char *dir) {
+        uid_t uid = (uid_t) -1;
+        gid_t gid = (gid_t) -1;
+        if (geteuid() == 0 && uploader_account(&uid, &gid) < 0)
+                log_warning("The uploader's account \"%s\" does not exist (sysusers.d/kcrash.conf): reports stay "
+                            "root's and are not uploaded.", UPLOADER_USER);
+        return offload_layout_ensure(dir, uid, gid);
 }
 
 void context_done(Context *ctx) {

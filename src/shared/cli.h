@@ -41,4 +41,9 @@ char *context_path(const Context *ctx, const char *path);
  * once; warns when the device that should hold it is not mounted. Loads the
  * configuration first. Returns 0, or an exit status after logging. */
 int context_offload(Context *ctx, const char **ret);
+/* Creates or repairs the offload folder's layout at dir (offload_dirs[]),
+ * giving the uploader's folders to its account when running as root; warns
+ * when that account does not exist. Returns 0 or a negative errno (the
+ * caller logs it: a failure for the collector, a warning at boot). */
+int context_setup_offload_layout(const char *dir);
 void context_done(Context *ctx);

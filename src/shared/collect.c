@@ -256,14 +256,39 @@ static bool valid_hash(const char *s) {
         return true;
 }
 
+/* One marker file: its report id, and the built ZIP's hash (NULL when the
+ * marker has none). -EPERM etc. when the file is not root's own (see
+ * read_full_file_trusted()), -EBADMSG when it names no usable id. */
+static int marker_read(const char *path, char **ret_id, char **ret_hash) {
+        _cleanup_free_ char *text = NULL, *hash = NULL;
+        int r = read_full_file_trusted(path, 4096, &text, NULL);
+        if (r < 0)
+                return r;
+        char *nl = strchr(text, '\n');
+        if (nl) {
+                *nl = 0;
+                hash = strndup(nl + 1, strcspn(nl + 1, "\n"));
+                if (!hash)
+                        return -ENOMEM;
+                if (!valid_hash(hash)) {
+                        free(hash);
+                        hash = NULL;
+                }
+        }
+        if (isempty(text) || strchr(text, '/') || text[0] == '.')
+                return -EBADMSG;
+        *ret_id = TAKE_PTR(text);
+        *ret_hash = TAKE_PTR(hash);
+        return 0;
+}
+
 static int marker_find(Collector *c, const StrList *keys, char **ret_id, char **ret_hash) {
         for (size_t i = 0; i < keys->n; i++) {
-                _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]), *id = NULL;
+                _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]);
                 if (!p)
                         return -ENOMEM;
-                _cleanup_free_ char *text = NULL;
-                int r = read_full_file_trusted(p, 4096, &text, NULL);
-                if (r == -ENOENT)
+                int r = marker_read(p, ret_id, ret_hash);
+                if (r == -ENOENT || r == -EBADMSG)
                         continue;
                 if (r == -EPERM || r == -EBADFD || r == -EISDIR) {
                         /* Not root's (planted while an older layout let the
@@ -274,23 +299,6 @@ static int marker_find(Collector *c, const StrList *keys, char **ret_id, char **
                 }
                 if (r < 0)
                         return r;
-                char *nl = strchr(text, '\n');
-                _cleanup_free_ char *hash = NULL;
-                if (nl) {
-                        *nl = 0;
-                        hash = strndup(nl + 1, strcspn(nl + 1, "\n"));
-                        if (!hash)
-                                return -ENOMEM;
-                        if (!valid_hash(hash)) {
-                                free(hash);
-                                hash = NULL;
-                        }
-                }
-                id = TAKE_PTR(text);
-                if (isempty(id) || strchr(id, '/') || id[0] == '.')
-                        continue;
-                *ret_id = TAKE_PTR(id);
-                *ret_hash = TAKE_PTR(hash);
                 return 1;
         }
         return 0;
@@ -1093,12 +1101,9 @@ static void remove_stale_builds(Collector *c) {
         while (d && (de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;
-                _cleanup_free_ char *p = path_join(c->marker_dir, de->d_name), *text = NULL;
-                if (p && read_full_file_trusted(p, 4096, &text, NULL) >= 0 && strchr(text, '\n') &&
-                    valid_hash(strndupa(strchr(text, '\n') + 1, SHA256_HEX_SIZE - 1))) {
-                        *strchr(text, '\n') = 0;
-                        (void) strlist_add(&keep, "%s.zip", text);
-                }
+                _cleanup_free_ char *p = path_join(c->marker_dir, de->d_name), *id = NULL, *hash = NULL;
+                if (p && marker_read(p, &id, &hash) >= 0 && hash)
+                        (void) strlist_add(&keep, "%s.zip", id);
         }
         if (d)
                 closedir(d);

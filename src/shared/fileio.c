@@ -218,16 +218,10 @@ int read_full_file_nofollow(const char *path, size_t max_size, char **ret_data, 
 }
 
 int read_full_file_trusted(const char *path, size_t max_size, char **ret_data, size_t *ret_size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-        if (fd < 0)
-                return errno == ELOOP ? -EPERM : negative_errno();
         struct stat st;
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
+        _cleanup_close_ int fd = open_regular_at(AT_FDCWD, path, O_NOFOLLOW, &st);
+        if (fd < 0)
+                return fd;
         if ((st.st_uid != 0 && st.st_uid != geteuid()) || st.st_nlink != 1 || (st.st_mode & 0022))
                 return -EPERM;
         return read_full_fd(fd, max_size, ret_data, ret_size);

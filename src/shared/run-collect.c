@@ -18,12 +18,7 @@ int run_collect(Context *ctx, bool print_reports) {
 
         /* The folders and their owners (offload_dirs[]); the uploader may be
          * missing on a system where it is not installed. */
-        uid_t uid = (uid_t) -1;
-        gid_t gid = (gid_t) -1;
-        if (geteuid() == 0 && uploader_account(&uid, &gid) < 0)
-                log_warning("The uploader's account \"%s\" does not exist (sysusers.d/kcrash.conf): reports stay "
-                            "root's and are not uploaded.", UPLOADER_USER);
-        r = offload_layout_ensure(offload, uid, gid);
+        r = context_setup_offload_layout(offload);
         if (r < 0) {
                 log_error_errno(r, "Cannot set up the offload folder \"%s\": %m", offload);
                 return EXIT_FAILURE_;

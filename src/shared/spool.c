@@ -60,14 +60,9 @@ int spool_state_load(const char *offload_dir, const char *id, SpoolState *ret) {
         _cleanup_close_ int dir_fd = spool_state_dir_open(offload_dir);
         if (dir_fd < 0)
                 return dir_fd;
-        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        _cleanup_close_ int fd = open_regular_at(dir_fd, name, O_NOFOLLOW, NULL);
         if (fd < 0)
-                return errno == ELOOP ? -EPERM : negative_errno();
-        struct stat fst;
-        if (fstat(fd, &fst) < 0)
-                return negative_errno();
-        if (!S_ISREG(fst.st_mode))
-                return S_ISDIR(fst.st_mode) ? -EISDIR : -EBADFD;
+                return fd;
         int r = read_full_fd(fd, 1 << 20, &text, &size);
         if (r < 0)
                 return r;

@@ -23,7 +23,7 @@ import zipfile
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from submit_test import FINISH, SERVER, START, free_port  # noqa: E402
+from submit_test import FINISH, SERVER, START, free_port, start_receiver  # noqa: E402
 
 
 def report_zip(rid, title="kernel panic: test", extra=()):
@@ -61,18 +61,7 @@ class Server(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def start_server(self, *extra):
-        self.server = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{self.port}", "--data", self.data,
-                                        "--admin-token-file", f"{self.tmp}/token", *extra],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                if self.server.poll() is not None:
-                    raise AssertionError(f"kcrash-server {' '.join(extra)} exited with {self.server.returncode}")
-                time.sleep(0.05)
-        raise AssertionError("kcrash-server did not start")
+        self.server = start_receiver(self.port, self.data, f"{self.tmp}/token", *extra)
 
     def request(self, method, path, body=None, headers=None, source="127.0.0.1", timeout=10):
         """(status, headers, body) of one request from the address source."""

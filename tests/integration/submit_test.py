@@ -45,6 +45,22 @@ def make_zip(path, rid, payload=b"", title="kernel panic: test"):
         z.writestr(zipfile.ZipInfo("dmesg-pstore.txt", (2026, 11, 22, 15, 0, 0)), rid.encode() + payload)
 
 
+def start_receiver(port, data, token_file, *extra):
+    """kcrash-server on 127.0.0.1:port, once it accepts connections."""
+    server = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{port}", "--data", data,
+                               "--admin-token-file", token_file, *extra],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            if server.poll() is not None:
+                raise AssertionError(f"kcrash-server {' '.join(extra)} exited with {server.returncode}")
+            time.sleep(0.05)
+    raise AssertionError("kcrash-server did not start")
+
+
 def make_root(tmp, start_url, finish_url, extra=""):
     root = tempfile.mkdtemp(dir=tmp)
     os.makedirs(f"{root}/etc/default")
@@ -77,16 +93,7 @@ class ReceiverTest(unittest.TestCase):
         self.server = None
 
     def start_server(self, *extra):
-        self.server = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{self.port}", "--data", self.data,
-                                        "--admin-token-file", f"{self.tmp}/token", *extra],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("kcrash-server did not start")
+        self.server = start_receiver(self.port, self.data, f"{self.tmp}/token", *extra)
 
     def stop_server(self):
         if self.server:
