@@ -14,6 +14,7 @@ void sentry_dsn_done(SentryDsn *d) {
         free(d->path_prefix);
         free(d->project_id);
         free(d->envelope_url);
+        free(d->public_dsn);
         *d = (SentryDsn) {};
 }
 
@@ -133,6 +134,12 @@ int sentry_dsn_parse(const char *dsn, SentryDsn *ret, const char **reterr_reason
             asprintf(&d.envelope_url, "%s://%s%s/api/%s/envelope/", d.https ? "https" : "http", d.host,
                      d.path_prefix, d.project_id) < 0) {
                 d.envelope_url = NULL;
+                sentry_dsn_done(&d);
+                return -ENOMEM;
+        }
+        if (asprintf(&d.public_dsn, "%s://%s@%s%s/%s", d.https ? "https" : "http", d.public_key, d.host,
+                     d.path_prefix, d.project_id) < 0) {
+                d.public_dsn = NULL;
                 sentry_dsn_done(&d);
                 return -ENOMEM;
         }

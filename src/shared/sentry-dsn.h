@@ -21,6 +21,7 @@ typedef struct SentryDsn {
         char *path_prefix; /* "" or "/a/b": a Sentry behind a reverse proxy path */
         char *project_id;  /* decimal digits */
         char *envelope_url; /* <scheme>://<host><prefix>/api/<project_id>/envelope/ */
+        char *public_dsn;   /* the DSN without its secret, for the envelope header */
 } SentryDsn;
 
 /* Parses a DSN. On failure returns -EINVAL and a static reason in

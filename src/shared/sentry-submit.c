@@ -10,7 +10,7 @@
 #include "sentry-submit.h"
 
 int sentry_target_init(SentryTarget *t, const KcrashConfig *c) {
-        SentryTarget n = { .dsn_string = c->sentry_dsn, .max_envelope_size = c->sentry_max_envelope_size };
+        SentryTarget n = { .max_envelope_size = c->sentry_max_envelope_size };
         const char *why;
         if (isempty(c->sentry_dsn))
                 return -EINVAL;
@@ -18,6 +18,8 @@ int sentry_target_init(SentryTarget *t, const KcrashConfig *c) {
         if (r < 0)
                 return r;
         n.envelope_url = !isempty(c->sentry_envelope_url) ? c->sentry_envelope_url : n.dsn.envelope_url;
+        /* The envelope header names the DSN; never with the old secret key. */
+        n.dsn_string = n.dsn.public_dsn;
         *t = n;
         return 0;
 }
@@ -62,6 +64,13 @@ static int files_add(Files *f, const char *name, char *data, size_t size, const 
         return 0;
 }
 
+static bool ascii_name(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || (unsigned char) *s >= 0x7f)
+                        return false;
+        return true;
+}
+
 /* Room left under the envelope cap for one more item: 64 KiB is kept for
  * the event and item headers. */
 static bool fits(const Files *f, uint64_t cap, uint64_t size) {
@@ -84,7 +93,10 @@ static int collect_attachments(const char *zip_path, uint64_t cap, Files *f, uns
                         /* report.json first: it is what a triager reads. */
                         if ((pass == 0) != streq(*n, "report.json"))
                                 continue;
-                        if (strstr(*n, "vmcore"))
+                        /* Our own names are short ASCII; anything else in a
+                         * ZIP of the queue (a folder the uploader shares) is
+                         * not sent rather than break the envelope. */
+                        if (strstr(*n, "vmcore") || strlen(*n) > 255 || !ascii_name(*n))
                                 continue;
                         char *data = NULL;
                         size_t size = 0;

@@ -14,6 +14,7 @@
 #include "archive.h"
 #include "offload.h"
 #include "fileio.h"
+#include "sentry-dsn.h"
 #include "spool.h"
 
 const char *spool_state_to_string(SpoolStateKind k) {
@@ -229,6 +230,18 @@ int spool_next_try(const char *offload_dir, unsigned targets, int64_t *ret) {
                 return r;
         bool any = false;
         int64_t best = 0;
+        /* A Sentry limit on events holds every report until it ends: the
+         * daemon sleeps until then rather than wake to skip them. */
+        int64_t sentry_until = 0;
+        if (targets & (1u << SUBMIT_TARGET_SENTRY)) {
+                _cleanup_free_ char *lp = path_join(offload_dir, OFFLOAD_UPLOAD_STATE_DIR "/sentry-limits"), *text = NULL;
+                SentryLimits l;
+                int64_t now = (int64_t) time(NULL);
+                if (lp && read_full_file(lp, 64 * 1024, &text, NULL) >= 0) {
+                        sentry_limits_parse_state(&l, text, now);
+                        sentry_until = sentry_limits_until(&l, SENTRY_CATEGORY_ERROR, now);
+                }
+        }
         for (size_t i = 0; i < n; i++)
                 for (SubmitTarget tg = 0; tg < _SUBMIT_TARGET_MAX; tg++) {
                         if (!(targets & (1u << tg)))
@@ -237,6 +250,8 @@ int spool_next_try(const char *offload_dir, unsigned targets, int64_t *ret) {
                         int k = spool_state_load_target(offload_dir, q[i].id, tg, &s);
                         if (k < 0 || s.state == SPOOL_PENDING) {
                                 int64_t t = k < 0 ? 0 : s.next_try;
+                                if (tg == SUBMIT_TARGET_SENTRY)
+                                        t = MAX(t, sentry_until);
                                 if (!any || t < best)
                                         best = t;
                                 any = true;

@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (sentry_dsn_parse(s, &d, &why) >= 0) {
                 /* what the envelope URL is built from stays inside it */
                 if (!d.public_key[0] || !d.host[0] || !d.project_id[0] || !strstr(d.envelope_url, "/api/") ||
-                    strpbrk(d.envelope_url, " \r\n?#@"))
+                    strpbrk(d.envelope_url, " \r\n?#@") || strpbrk(d.public_dsn, " \r\n?#") ||
+                    strchr(strchr(d.public_dsn, '@') + 1, '@'))
                         abort();
                 sentry_dsn_done(&d);
         } else if (!why)

@@ -124,7 +124,9 @@ class SentryTargetTest(unittest.TestCase):
         return sorted(n for n in os.listdir(d) if n.endswith(".zip")) if os.path.isdir(d) else []
 
     def test_envelope_reaches_a_dsn_with_a_path_prefix(self):
-        root = self.root(f"SUBMIT_TARGET=sentry\nSENTRY_DSN={self.dsn('/sentry/eu/42')}\n")
+        # the old DSN form with a secret key: the secret never travels
+        secret_dsn = self.dsn('/sentry/eu/42').replace(f"{KEY}@", f"{KEY}:s3cr3t@")
+        root = self.root(f"SUBMIT_TARGET=sentry\nSENTRY_DSN={secret_dsn}\n")
         [zname] = self.queue(root)
         with zipfile.ZipFile(f"{root}/{OFFLOAD}/not_sent_logs/{zname}") as z:
             rep = json.loads(z.read("report.json"))
@@ -138,6 +140,8 @@ class SentryTargetTest(unittest.TestCase):
         self.assertIn(f"sentry_key={KEY}", auth)
         self.assertIn("sentry_version=7", auth)
         self.assertEqual(req["headers"]["Content-Type"], "application/x-sentry-envelope")
+        self.assertNotIn(b"s3cr3t", req["body"])
+        self.assertNotIn("s3cr3t", json.dumps(req["headers"]))
 
         header, items = parse_envelope(req["body"])
         self.assertEqual(header["dsn"], self.dsn("/sentry/eu/42"))

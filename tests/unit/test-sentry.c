@@ -29,6 +29,11 @@ TEST(dsn_forms_sentry_prints) {
         /* the old form with a secret key: the secret is never used */
         assert_dsn("https://pub:secret@sentry.example:9000/2", "pub", "sentry.example:9000", "", "2",
                    "https://sentry.example:9000/api/2/envelope/");
+        SentryDsn d;
+        const char *why;
+        ASSERT_OK(sentry_dsn_parse("https://pub:secret@sentry.example:9000/p/2", &d, &why));
+        ASSERT_STREQ(d.public_dsn, "https://pub@sentry.example:9000/p/2"); /* the header never holds the secret */
+        sentry_dsn_done(&d);
         /* a self-hosted Sentry behind a reverse-proxy path */
         assert_dsn("http://k@127.0.0.1:8080/sentry/eu/17", "k", "127.0.0.1:8080", "/sentry/eu", "17",
                    "http://127.0.0.1:8080/sentry/eu/api/17/envelope/");
