@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "archive.h"
 #include "fileio.h"
@@ -128,7 +129,11 @@ static int collect_attachments(const char *zip_path, uint64_t cap, Files *f, uns
 
         char *zip = NULL;
         size_t zip_size = 0;
-        int k = read_full_file(zip_path, (size_t) MIN(cap, (uint64_t) SIZE_MAX / 2), &zip, &zip_size);
+        struct stat st;
+        /* Read only a ZIP that can fit: memory stays bounded by the cap. */
+        int k = stat(zip_path, &st) < 0 ? negative_errno() : fits(f, cap, (uint64_t) st.st_size) ? 0 : -EFBIG;
+        if (k >= 0)
+                k = read_full_file(zip_path, (size_t) MIN(cap, (uint64_t) SIZE_MAX / 2), &zip, &zip_size);
         if (k >= 0 && fits(f, cap, zip_size)) {
                 const char *base = strrchr(zip_path, '/');
                 r = files_add(f, base ? base + 1 : zip_path, zip, zip_size, "application/zip");
