@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "collect.h"
@@ -8,6 +10,38 @@
 #include "log.h"
 #include "report-json.h"
 #include "spool.h"
+
+void report_fill_targets(const char *offload, const KcrashConfig *c, ReportListEntry *e) {
+        unsigned targets = config_submit_targets(c);
+        bool in_queue = streq(e->state, "pending");
+        bool any_pending = false, any_parked = false;
+        if (targets == 0)
+                targets = 1u << SUBMIT_TARGET_KCRASH;
+        for (SubmitTarget t = 0; t < _SUBMIT_TARGET_MAX && e->n_targets < ELEMENTSOF(e->targets); t++) {
+                if (!(targets & (1u << t)))
+                        continue;
+                ReportTargetState *ts = &e->targets[e->n_targets++];
+                SpoolState st = {};
+                *ts = (ReportTargetState) { .target = submit_target_to_string(t), .state = in_queue ? "pending" : "sent" };
+                if (spool_state_load_target(offload, e->id, t, &st) >= 0) {
+                        ts->state = spool_state_to_string(st.state);
+                        ts->attempts = st.attempts;
+                        ts->next_try = st.next_try;
+                        ts->last_error = TAKE_PTR(st.last_error);
+                        ts->receipt = TAKE_PTR(st.gid);
+                }
+                spool_state_done(&st);
+                any_pending |= streq(ts->state, "pending");
+                any_parked |= streq(ts->state, "parked");
+                e->attempts = MAX(e->attempts, ts->attempts);
+                if (ts->last_error && !e->last_error)
+                        e->last_error = strdup(ts->last_error);
+        }
+        /* A queued report is pending while one target still waits for it,
+         * parked when one target gave up on it. */
+        if (in_queue)
+                e->state = any_pending ? "pending" : any_parked ? "parked" : "sent";
+}
 
 int verb_list(Context *ctx, int argc, char **argv) {
         ReportListEntry *list = NULL;
@@ -36,19 +70,11 @@ int verb_list(Context *ctx, int argc, char **argv) {
                 return EXIT_FAILURE_;
         }
 
-        /* The upload state of each report: attempts, last error, parked. */
+        /* The upload state of each report at each target. */
+        bool several = false;
         for (size_t i = 0; i < n; i++) {
-                SpoolState st;
-                if (spool_state_load(offload, list[i].id, &st) < 0)
-                        continue;
-                if (streq(list[i].state, "pending") && st.state != SPOOL_PENDING)
-                        list[i].state = spool_state_to_string(st.state);
-                list[i].attempts = st.attempts;
-                if (st.last_error) {
-                        free(list[i].last_error);
-                        list[i].last_error = TAKE_PTR(st.last_error);
-                }
-                spool_state_done(&st);
+                report_fill_targets(offload, &ctx->config, &list[i]);
+                several = list[i].n_targets > 1;
         }
 
         if (ctx->json) {
@@ -63,15 +89,21 @@ int verb_list(Context *ctx, int argc, char **argv) {
         } else if (n == 0)
                 printf("No reports in %s.\n", offload);
         else {
-                printf("%-40s %-8s %-20s %-8s %s\n", "ID", "STATE", "CRASH TIME (UTC)", "SOURCE", "TITLE");
+                printf("%-40s %-8s %-20s %-8s %s%s\n", "ID", "STATE", "CRASH TIME (UTC)", "SOURCE",
+                       several ? "TARGETS                      " : "", "TITLE");
                 for (size_t i = 0; i < n; i++) {
                         char when[32] = "?";
                         time_t t = (time_t) list[i].crash_time;
                         struct tm tm;
                         if (gmtime_r(&t, &tm))
                                 strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-                        printf("%-40s %-8s %-20s %-8s %s\n", list[i].id, list[i].state, when,
-                               list[i].source ? list[i].source : "?",
+                        char targets[64] = "";
+                        for (size_t k = 0, o = 0; several && k < list[i].n_targets && o < sizeof targets; k++)
+                                o += (size_t) snprintf(targets + o, sizeof targets - o, "%s=%s ",
+                                                       list[i].targets[k].target, list[i].targets[k].state);
+                        printf("%-40s %-8s %-20s %-8s %s%*s%s\n", list[i].id, list[i].state, when,
+                               list[i].source ? list[i].source : "?", targets,
+                               several ? (int) (29 - MIN(strlen(targets), (size_t) 29)) : 0, "",
                                list[i].title && list[i].title[0] ? list[i].title : "(no title)");
                 }
         }

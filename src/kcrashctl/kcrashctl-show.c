@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "archive.h"
 #include "collect.h"
 #include "fileio.h"
 #include "kcrashctl.h"
 #include "log.h"
+#include "report-json.h"
 
 /* The report's ZIP in the queue or among the sent ones. */
 static int find_report(const char *offload, const char *id, char **ret_path, const char **ret_state) {
@@ -62,7 +65,33 @@ int verb_show(Context *ctx, int argc, char **argv) {
                 puts(json);
                 return EXIT_OK;
         }
-        printf("Report:  %s\nState:   %s\nPath:    %s\n\n", argv[1], state, path);
+        /* The state at each target, as kcrashctl list computes it. */
+        ReportListEntry e = { .id = (char *) argv[1], .state = state };
+        report_fill_targets(offload, &ctx->config, &e);
+        printf("Report:  %s\nState:   %s\nPath:    %s\n", argv[1], e.state, path);
+        for (size_t k = 0; k < e.n_targets; k++) {
+                const ReportTargetState *t = &e.targets[k];
+                printf("Target:  %s: %s", t->target, t->state);
+                if (t->attempts)
+                        printf(", %u attempt(s)", t->attempts);
+                if (t->receipt)
+                        printf(", %s %s", streq(t->target, "sentry") ? "event id" : "gid", t->receipt);
+                if (streq(t->state, "pending") && t->next_try > 0) {
+                        char when[32] = "?";
+                        time_t nt = (time_t) t->next_try;
+                        struct tm tm;
+                        if (gmtime_r(&nt, &tm))
+                                strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+                        printf(", next try %s", when);
+                }
+                if (t->last_error)
+                        printf("\n         %s", t->last_error);
+                putchar('\n');
+                free(t->last_error);
+                free(t->receipt);
+        }
+        free(e.last_error);
+        putchar('\n');
         r = archive_list_members(path, &names);
         if (r < 0) {
                 log_error_errno(r, "Cannot list \"%s\": %m", path);

@@ -18,6 +18,12 @@ int verb_load(Context *ctx, int argc, char **argv);
 int verb_initrd(Context *ctx, int argc, char **argv);
 int verb_clean(Context *ctx, int argc, char **argv);
 
+struct ReportListEntry;
+/* Fills e->targets with the upload state of the report at each configured
+ * target (the kcrash target alone when none is configured) and sets
+ * e->state, attempts and last_error from them. */
+void report_fill_targets(const char *offload, const KcrashConfig *c, struct ReportListEntry *e);
+
 int verb_status(Context *ctx, int argc, char **argv);
 int verb_test_crash(Context *ctx, int argc, char **argv);
 

@@ -11,8 +11,9 @@
 
 static void help(void) {
         printf("Usage: kcrash-submit [OPTIONS]\n\n"
-               "Uploads the queued reports with the three-step protocol, then waits for new\n"
-               "ones and for retries. Started as root it becomes the kcrash user first.\n\n"
+               "Uploads the queued reports to each SUBMIT_TARGET (kcrash: the three-step\n"
+               "protocol; sentry: one envelope to SENTRY_DSN), then waits for new ones and\n"
+               "for retries. Started as root it becomes the kcrash user first.\n\n"
                "  -h --help          show this help\n"
                "     --version       show the version\n"
                "  -r --root DIR      prefix every path read or written with DIR\n"

@@ -346,14 +346,21 @@ static bool id_taken(Collector *c, const char *id) {
         }
         /* The uploader's own folder: looked into without following a
          * symlink it may have put there (nothing else there counts). */
-        _cleanup_free_ char *s = NULL;
-        if (asprintf(&s, "%s.json", id) < 0)
-                return true;
         _cleanup_close_ int fd = spool_state_dir_open(c->offload);
         if (fd < 0)
                 return fd != -ENOENT && fd != -ENOTDIR;
-        struct stat st;
-        return fstatat(fd, s, &st, AT_SYMLINK_NOFOLLOW) >= 0 || errno != ENOENT;
+        /* Each target's state file (spool.h): a reused id would inherit a
+         * target's "sent" and never go there. */
+        static const char *const suffixes[] = { "", "@sentry" };
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                _cleanup_free_ char *s = NULL;
+                if (asprintf(&s, "%s%s.json", id, suffixes[i]) < 0)
+                        return true;
+                struct stat st;
+                if (fstatat(fd, s, &st, AT_SYMLINK_NOFOLLOW) >= 0 || errno != ENOENT)
+                        return true;
+        }
+        return false;
 }
 
 static void utc_stamp(time_t t, char buf[16]) {

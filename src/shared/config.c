@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "fileio.h"
+#include "sentry-dsn.h"
 
 #define KEY(n, t, field, def) { n, t, offsetof(KcrashConfig, field), def }
 
@@ -43,6 +44,10 @@ const ConfigKey config_keys[] = {
         KEY("SUBMIT_MAX_ATTEMPTS", CONFIG_UINT, submit_max_attempts, "30"),
         KEY("SUBMIT_DAILY_REPORTS", CONFIG_UINT, submit_daily_reports, "50"),
         KEY("SUBMIT_DAILY_BYTES", CONFIG_SIZE, submit_daily_bytes, "512M"),
+        KEY("SUBMIT_TARGET", CONFIG_STRING, submit_target, "kcrash"),
+        KEY("SENTRY_DSN", CONFIG_STRING, sentry_dsn, ""),
+        KEY("SENTRY_ENVELOPE_URL", CONFIG_STRING, sentry_envelope_url, ""),
+        KEY("SENTRY_MAX_ENVELOPE_SIZE", CONFIG_SIZE, sentry_max_envelope_size, "20M"),
         KEY("KEEP_SENT_LOGS", CONFIG_BOOL, keep_sent_logs, "1"),
         KEY("OFFLOAD_MAX_SIZE", CONFIG_SIZE, offload_max_size, "1G"),
 };
@@ -114,6 +119,43 @@ int parse_size(const char *s, uint64_t *ret) {
                 return -ERANGE;
         *ret = (uint64_t) v << shift;
         return 0;
+}
+
+const char *submit_target_to_string(SubmitTarget t) {
+        return t == SUBMIT_TARGET_SENTRY ? "sentry" : "kcrash";
+}
+
+int submit_targets_parse(const char *s, unsigned *ret_mask) {
+        unsigned mask = 0;
+        for (const char *p = s; *p;) {
+                size_t n = strcspn(p, " \t,");
+                if (n == 0) {
+                        p++;
+                        continue;
+                }
+                if (n == 6 && strneq(p, "kcrash", 6))
+                        mask |= 1u << SUBMIT_TARGET_KCRASH;
+                else if (n == 6 && strneq(p, "sentry", 6))
+                        mask |= 1u << SUBMIT_TARGET_SENTRY;
+                else
+                        return -EINVAL;
+                p += n;
+        }
+        if (mask == 0)
+                return -EINVAL;
+        *ret_mask = mask;
+        return 0;
+}
+
+unsigned config_submit_targets(const KcrashConfig *c) {
+        unsigned mask = 0, out = 0;
+        if (submit_targets_parse(strempty(c->submit_target), &mask) < 0)
+                return 0;
+        if ((mask & (1u << SUBMIT_TARGET_KCRASH)) && !isempty(c->submit_start_url) && !isempty(c->submit_finish_url))
+                out |= 1u << SUBMIT_TARGET_KCRASH;
+        if ((mask & (1u << SUBMIT_TARGET_SENTRY)) && !isempty(c->sentry_dsn))
+                out |= 1u << SUBMIT_TARGET_SENTRY;
+        return out;
 }
 
 static const ConfigKey *config_key_find(const char *name) {
@@ -250,6 +292,33 @@ static int shell_unquote(const char *p, const char *end, char *out, const char *
         return 0;
 }
 
+/* Keys whose values have a syntax of their own: checked where they are
+ * read, so that the error names the file, line and key. */
+static int config_check_value(const ConfigKey *k, const char *value, ConfigError *reterr, unsigned line) {
+        char msg[192];
+        if (streq(k->name, "SUBMIT_TARGET")) {
+                unsigned mask;
+                if (submit_targets_parse(value, &mask) >= 0)
+                        return 0;
+                snprintf(msg, sizeof msg, "invalid target list \"%.100s\" (kcrash, sentry or both)", value);
+        } else if (streq(k->name, "SENTRY_DSN") && value[0]) {
+                SentryDsn d;
+                const char *why = NULL;
+                int r = sentry_dsn_parse(value, &d, &why);
+                if (r >= 0) {
+                        sentry_dsn_done(&d);
+                        return 0;
+                }
+                if (r != -EINVAL)
+                        return r;
+                /* The reason, not the value: a DSN carries the project's key. */
+                snprintf(msg, sizeof msg, "invalid DSN: %s", why);
+        } else
+                return 0;
+        set_error(reterr, line, k->name, strlen(k->name), msg);
+        return -EINVAL;
+}
+
 int config_parse(KcrashConfig *c, const char *data, size_t size, config_warn_t warn, void *userdata,
                  ConfigError *reterr) {
         const char *p = data, *end = data + size;
@@ -321,6 +390,9 @@ int config_parse(KcrashConfig *c, const char *data, size_t size, config_warn_t w
                         set_error(reterr, line, key, key_len, msg);
                         return -EINVAL;
                 }
+                r = config_check_value(k, value, reterr, line);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }

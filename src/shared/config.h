@@ -44,6 +44,10 @@ typedef struct KcrashConfig {
         uint64_t submit_max_attempts;    /* SUBMIT_MAX_ATTEMPTS */
         uint64_t submit_daily_reports;   /* SUBMIT_DAILY_REPORTS */
         uint64_t submit_daily_bytes;     /* SUBMIT_DAILY_BYTES */
+        char *submit_target;             /* SUBMIT_TARGET: "kcrash", "sentry" or both */
+        char *sentry_dsn;                /* SENTRY_DSN */
+        char *sentry_envelope_url;       /* SENTRY_ENVELOPE_URL: "" = from the DSN */
+        uint64_t sentry_max_envelope_size; /* SENTRY_MAX_ENVELOPE_SIZE */
         bool keep_sent_logs;             /* KEEP_SENT_LOGS */
         uint64_t offload_max_size;       /* OFFLOAD_MAX_SIZE (bytes, 0 = no cap) */
 } KcrashConfig;
@@ -86,4 +90,18 @@ int config_load(KcrashConfig *c, const char *path, config_warn_t warn, void *use
 void config_done(KcrashConfig *c);
 
 int parse_bool(const char *s, bool *ret);
+
+/* The upload targets of SUBMIT_TARGET. */
+typedef enum SubmitTarget {
+        SUBMIT_TARGET_KCRASH, /* the three-step protocol (PROTOCOL.md) */
+        SUBMIT_TARGET_SENTRY, /* one Sentry envelope */
+        _SUBMIT_TARGET_MAX,
+} SubmitTarget;
+const char *submit_target_to_string(SubmitTarget t);
+/* SUBMIT_TARGET's words (space or comma separated) as a bit mask of
+ * 1 << SubmitTarget. -EINVAL on an unknown or missing word. */
+int submit_targets_parse(const char *s, unsigned *ret_mask);
+/* The targets SUBMIT_TARGET names that are configured (kcrash: both URLs
+ * set; sentry: SENTRY_DSN set), as a mask; 0 when none is. */
+unsigned config_submit_targets(const KcrashConfig *c);
 int parse_size(const char *s, uint64_t *ret);

@@ -247,6 +247,10 @@ void report_list_free(ReportListEntry *list, size_t n) {
                 free(list[i].last_error);
                 free(list[i].vmcore);
                 free(list[i].test_crash_id);
+                for (size_t k = 0; k < list[i].n_targets; k++) {
+                        free(list[i].targets[k].last_error);
+                        free(list[i].targets[k].receipt);
+                }
         }
 }
 
@@ -272,6 +276,20 @@ int report_list_to_json(const ReportListEntry *list, size_t n, char **ret_json) 
                 r |= set(o, "attempts", json_integer(e->attempts));
                 r |= set(o, "last_error", string_or_null(e->last_error));
                 r |= set(o, "vmcore", string_or_null(e->vmcore));
+                json_t *targets = json_object();
+                r |= set(o, "targets", targets);
+                for (size_t k = 0; targets && k < e->n_targets; k++) {
+                        const ReportTargetState *t = &e->targets[k];
+                        json_t *to = json_object();
+                        r |= set(targets, t->target, to);
+                        if (!to)
+                                break;
+                        r |= set(to, "state", json_string(t->state));
+                        r |= set(to, "attempts", json_integer(t->attempts));
+                        r |= set(to, "next_try", json_integer(t->next_try));
+                        r |= set(to, "last_error", string_or_null(t->last_error));
+                        r |= set(to, "receipt", string_or_null(t->receipt));
+                }
                 if (r < 0)
                         return -ENOMEM;
         }

@@ -62,6 +62,16 @@ int report_json_summary(const char *json, size_t size, ReportSummary *ret);
 void report_summary_done(ReportSummary *s);
 
 /* One line of `kcrashctl list`. */
+/* The upload state of a report at one target (kcrash list shows each). */
+typedef struct ReportTargetState {
+        const char *target;  /* "kcrash", "sentry" */
+        const char *state;   /* pending, sent, parked */
+        unsigned attempts;
+        int64_t next_try;
+        char *last_error;
+        char *receipt;       /* the kcrash gid or the Sentry event id */
+} ReportTargetState;
+
 typedef struct ReportListEntry {
         char *id;
         const char *state;   /* pending, sent, parked */
@@ -76,6 +86,8 @@ typedef struct ReportListEntry {
         char *last_error;
         char *vmcore;
         char *test_crash_id;
+        ReportTargetState targets[2];
+        size_t n_targets;
 } ReportListEntry;
 
 /* Reads the reports (*.zip) of dir with the given state; appends to *list. */

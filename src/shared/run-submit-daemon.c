@@ -65,7 +65,7 @@ int run_submit_daemon(Context *ctx) {
 
                 int64_t next;
                 int timeout_ms = -1;
-                if (spool_next_try(offload, &next) >= 0) {
+                if (spool_next_try(offload, config_submit_targets(&ctx->config), &next) >= 0) {
                         int64_t wait = next - (int64_t) time(NULL);
                         /* The next due report, or in a minute when the lock
                          * or the budget held it back. */

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "offload.h"
 #include "run.h"
+#include "sentry-dsn.h"
 #include "spool.h"
 #include "test-hooks.h"
 #include "upload.h"
@@ -44,6 +45,44 @@ int submit_drop_privileges(void) {
         return 0;
 }
 
+/* The Sentry target: named in SUBMIT_TARGET, it needs a DSN that parses
+ * (config_parse refused a malformed one already, naming the line) with
+ * https, and an envelope URL of an allowed scheme. */
+static int check_sentry(const KcrashConfig *c) {
+        unsigned mask = 0;
+        if (submit_targets_parse(strempty(c->submit_target), &mask) < 0) {
+                log_error("SUBMIT_TARGET=\"%s\": expected kcrash, sentry or both.", strempty(c->submit_target));
+                return EXIT_CONFIG;
+        }
+        if (!(mask & (1u << SUBMIT_TARGET_SENTRY)))
+                return 0;
+        if (isempty(c->sentry_dsn)) {
+                log_error("SUBMIT_TARGET names sentry, but SENTRY_DSN is empty.");
+                return EXIT_CONFIG;
+        }
+        SentryDsn d;
+        const char *why = NULL;
+        int r = sentry_dsn_parse(c->sentry_dsn, &d, &why);
+        if (r < 0) {
+                log_error("SENTRY_DSN: invalid DSN: %s.", r == -EINVAL ? why : strerror(-r));
+                return EXIT_CONFIG;
+        }
+        bool https = d.https;
+        sentry_dsn_done(&d);
+        if (!https && !c->submit_allow_insecure_http) {
+                log_error("SENTRY_DSN: only https:// DSNs are allowed (http:// needs SUBMIT_ALLOW_INSECURE_HTTP=1).");
+                return EXIT_CONFIG;
+        }
+        const char *url = c->sentry_envelope_url;
+        if (!isempty(url) && strncasecmp(url, "https://", 8) != 0 &&
+            !(strncasecmp(url, "http://", 7) == 0 && c->submit_allow_insecure_http)) {
+                log_error("SENTRY_ENVELOPE_URL=\"%s\": only https:// URLs are allowed (http:// needs "
+                          "SUBMIT_ALLOW_INSECURE_HTTP=1).", url);
+                return EXIT_CONFIG;
+        }
+        return 0;
+}
+
 /* The URLs must be usable before anything is tried: a typo is a
  * configuration error (78), not a reason to retry forever. */
 static int check_urls(const KcrashConfig *c) {
@@ -60,7 +99,7 @@ static int check_urls(const KcrashConfig *c) {
                           keys[i], urls[i]);
                 return EXIT_CONFIG;
         }
-        return 0;
+        return check_sentry(c);
 }
 
 int run_submit_once(Context *ctx, bool quiet_when_idle) {
@@ -94,11 +133,13 @@ int run_submit_once(Context *ctx, bool quiet_when_idle) {
         }
         for (size_t i = 0; i < res.n_outcomes; i++) {
                 const SubmitOutcome *out = &res.outcomes[i];
+                const char *target = submit_target_to_string(out->target);
                 if (out->ok)
-                        log_info("Sent %s (gid %s)%s%s.", out->id, strempty(out->gid), out->error ? "; " : "",
-                                 strempty(out->error));
+                        log_info("Sent %s to %s (%s %s)%s%s.", out->id, target,
+                                 out->target == SUBMIT_TARGET_SENTRY ? "event id" : "gid", strempty(out->gid),
+                                 out->error ? "; " : "", strempty(out->error));
                 else
-                        log_warning("Could not send %s: %s%s", out->id, out->error,
+                        log_warning("Could not send %s to %s: %s%s", out->id, target, out->error,
                                     out->state == SPOOL_PARKED ? "; parked (kept, not retried)" : "; will retry");
                 if (isempty(ctx->root))
                         (void) journal_log_upload(out->id, out->title, out->signature, out->gid,

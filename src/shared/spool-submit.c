@@ -11,6 +11,7 @@
 #include "archive.h"
 #include "fileio.h"
 #include "offload.h"
+#include "sentry-submit.h"
 #include "spool.h"
 #include "upload-json.h"
 #include "upload.h"
@@ -74,31 +75,214 @@ void submit_result_done(SubmitResult *r) {
         *r = (SubmitResult) {};
 }
 
-static void add_outcome(SubmitResult *res, const char *id, bool ok, const char *gid, const char *error,
-                        const UploadFields *f, SpoolStateKind st) {
+static void add_outcome(SubmitResult *res, const char *id, SubmitTarget target, bool ok, const char *gid,
+                        const char *error, const UploadFields *f, SpoolStateKind st) {
         SubmitOutcome *p = realloc(res->outcomes, (res->n_outcomes + 1) * sizeof *p);
         if (!p)
                 return;
         res->outcomes = p;
         p[res->n_outcomes++] = (SubmitOutcome) {
-                .id = strdup(id), .ok = ok, .gid = gid ? strdup(gid) : NULL, .error = error ? strdup(error) : NULL,
+                .id = strdup(id), .target = target, .ok = ok, .gid = gid ? strdup(gid) : NULL,
+                .error = error ? strdup(error) : NULL,
                 .title = f && f->title ? strdup(f->title) : NULL, .signature = f && f->signature ? strdup(f->signature) : NULL,
                 .state = st,
         };
+}
+
+/* What one pass needs per target: its budget and, for Sentry, the DSN and
+ * the server's rate limits (kept across runs in the state folder). */
+typedef struct TargetRun {
+        SubmitTarget target;
+        Budget budget;
+        char *budget_path;
+        SentryTarget sentry;
+        char *limits_path;
+} TargetRun;
+
+static void target_run_done(TargetRun *t) {
+        free(t->budget_path);
+        free(t->limits_path);
+        if (t->target == SUBMIT_TARGET_SENTRY)
+                sentry_target_done(&t->sentry);
+        *t = (TargetRun) {};
+}
+
+static int target_run_init(TargetRun *t, SubmitTarget target, const char *state, const KcrashConfig *c, time_t now) {
+        *t = (TargetRun) { .target = target };
+        /* The kcrash target keeps the file names it had before targets. */
+        if (asprintf(&t->budget_path, "%s/budget%s", state, target == SUBMIT_TARGET_KCRASH ? "" : "@sentry") < 0) {
+                t->budget_path = NULL;
+                return -ENOMEM;
+        }
+        budget_load(t->budget_path, now, &t->budget);
+        if (target != SUBMIT_TARGET_SENTRY)
+                return 0;
+        int r = sentry_target_init(&t->sentry, c);
+        if (r < 0) {
+                t->target = SUBMIT_TARGET_KCRASH; /* nothing of sentry's to free */
+                return r;
+        }
+        t->limits_path = path_join(state, "sentry-limits");
+        if (!t->limits_path)
+                return -ENOMEM;
+        _cleanup_free_ char *text = NULL;
+        if (read_full_file(t->limits_path, 64 * 1024, &text, NULL) >= 0)
+                sentry_limits_parse_state(&t->sentry.limits, text, now);
+        return 0;
+}
+
+static void save_limits(const TargetRun *t) {
+        _cleanup_free_ char *text = NULL;
+        if (sentry_limits_format(&t->sentry.limits, &text) >= 0)
+                (void) write_file_atomic(t->limits_path, text, strlen(text), 0600);
+}
+
+/* One report to one target, when its state, its retry time, the budget and
+ * the server's rate limits let it go. Returns true when the target holds
+ * the report (sent now or before). */
+static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadOptions *uo, const QueueEntry *e,
+                             time_t now, SubmitResult *res) {
+        const KcrashConfig *c = o->config;
+        const char *offload = o->offload_dir;
+        SpoolState s = {};
+        bool sent = false;
+        int r;
+
+        (void) spool_state_load_target(offload, e->id, t->target, &s);
+        if (s.state == SPOOL_SENT) {
+                spool_state_done(&s);
+                return true;
+        }
+        if (s.state == SPOOL_PARKED) {
+                res->parked++;
+                spool_state_done(&s);
+                return false;
+        }
+        /* A limit the server set on events holds every report, --now too:
+         * ignoring it only earns a longer one. */
+        bool limited = t->target == SUBMIT_TARGET_SENTRY &&
+                       sentry_limits_until(&t->sentry.limits, SENTRY_CATEGORY_ERROR, now) > 0;
+        if (limited || (!o->ignore_backoff && s.next_try > now)) {
+                res->waiting++;
+                res->remaining++;
+                spool_state_done(&s);
+                return false;
+        }
+        uint64_t bytes = 0;
+        for (size_t k = 0; k < t->budget.n; k++)
+                bytes += t->budget.bytes[k];
+        if (t->budget.n >= c->submit_daily_reports || bytes + e->size > c->submit_daily_bytes) {
+                res->over_budget++;
+                res->remaining++;
+                spool_state_done(&s);
+                return false;
+        }
+
+        _cleanup_free_ char *json = NULL;
+        size_t json_size;
+        UploadFields f = {};
+        UploadResult ur = {};
+        r = archive_read_member(e->path, "report.json", 16 << 20, &json, &json_size);
+        if (r >= 0)
+                r = upload_fields_from_report(json, json_size, &f);
+        if (r < 0) {
+                /* Our own ZIP is unreadable: retrying will not help. */
+                ur.outcome = UPLOAD_PERMANENT;
+                snprintf(ur.reason, sizeof ur.reason, "report.json unreadable: %s", strerror(-r));
+        } else {
+                if (t->target == SUBMIT_TARGET_SENTRY) {
+                        r = sentry_send_report(uo, &t->sentry, e->path, now, &ur);
+                        save_limits(t);
+                        if (r == -EBADMSG || r == -EFBIG || r == -E2BIG) {
+                                ur.outcome = UPLOAD_PERMANENT;
+                                snprintf(ur.reason, sizeof ur.reason, "cannot build the envelope: %s", strerror(-r));
+                                r = 0;
+                        }
+                } else
+                        r = upload_report(uo, &f, e->path, &ur);
+                if (r < 0) {
+                        ur.outcome = UPLOAD_TRANSIENT;
+                        snprintf(ur.reason, sizeof ur.reason, "cannot upload: %s", strerror(-r));
+                }
+        }
+
+        s.last_try = now;
+        free(s.last_error);
+        s.last_error = NULL;
+        if (ur.gid[0]) {
+                free(s.gid);
+                s.gid = strdup(ur.gid);
+        }
+        if (ur.outcome == UPLOAD_OK) {
+                s.state = SPOOL_SENT;
+                s.next_try = 0;
+                /* A note of what was left out of an envelope stays visible. */
+                if (ur.reason[0])
+                        s.last_error = strdup(ur.reason);
+                if (t->budget.n < ELEMENTSOF(t->budget.t)) {
+                        t->budget.t[t->budget.n] = now;
+                        t->budget.bytes[t->budget.n++] = e->size;
+                }
+                (void) budget_save(t->budget_path, &t->budget);
+                (void) spool_state_save_target(offload, e->id, t->target, &s);
+                res->sent++;
+                add_outcome(res, e->id, t->target, true, ur.gid, ur.reason[0] ? ur.reason : NULL, &f, SPOOL_SENT);
+                sent = true;
+        } else {
+                s.attempts++;
+                s.last_error = strdup(ur.reason);
+                if (ur.outcome == UPLOAD_PERMANENT || s.attempts >= c->submit_max_attempts) {
+                        s.state = SPOOL_PARKED;
+                        res->parked++;
+                } else {
+                        s.next_try = now + spool_backoff(c, s.attempts, ur.retry_after, random01());
+                        res->remaining++;
+                }
+                res->failed++;
+                (void) spool_state_save_target(offload, e->id, t->target, &s);
+                add_outcome(res, e->id, t->target, false, ur.gid[0] ? ur.gid : NULL, ur.reason, &f, s.state);
+        }
+        upload_fields_done(&f);
+        spool_state_done(&s);
+        return sent;
+}
+
+/* Every target holds the report: out of the queue. The states are saved
+ * first, so a crash in between leaves a report marked sent, never one sent
+ * twice. */
+static void retire(const KcrashConfig *c, const char *sent_dir, const QueueEntry *e, SubmitResult *res) {
+        int k;
+        if (c->keep_sent_logs) {
+                _cleanup_free_ char *dst = NULL;
+                k = mkdir_p(sent_dir, 0755);
+                if (k >= 0)
+                        k = asprintf(&dst, "%s/%s.zip", sent_dir, e->id) < 0 ? -ENOMEM : rename_durable(e->path, dst);
+        } else
+                k = unlink(e->path) < 0 ? negative_errno() : 0;
+        if (k < 0 && res->n_outcomes > 0) {
+                /* Sent either way; the state files say so. */
+                SubmitOutcome *last = &res->outcomes[res->n_outcomes - 1];
+                char note[160];
+                snprintf(note, sizeof note, "sent, but cannot move it out of the queue: %s", strerror(-k));
+                free(last->error);
+                last->error = strdup(note);
+        }
 }
 
 int spool_submit(const SubmitOptions *o, SubmitResult *ret) {
         const KcrashConfig *c = o->config;
         SubmitResult res = {};
         time_t now = o->now ? o->now : time(NULL);
+        unsigned targets = config_submit_targets(c);
         int r;
 
         if (!c->log_submission) {
                 res.disabled = true;
                 res.disabled_why = "LOG_SUBMISSION=0: reports are kept locally";
-        } else if (isempty(c->submit_start_url) || isempty(c->submit_finish_url)) {
+        } else if (targets == 0) {
                 res.disabled = true;
-                res.disabled_why = "SUBMIT_START_URL/SUBMIT_FINISH_URL are empty: submission is off, reports are kept locally";
+                res.disabled_why = "no upload target is configured (SUBMIT_START_URL/SUBMIT_FINISH_URL for kcrash, "
+                                   "SENTRY_DSN for sentry): submission is off, reports are kept locally";
         }
 
         _cleanup_free_ char *offload = strdup(o->offload_dir);
@@ -106,8 +290,7 @@ int spool_submit(const SubmitOptions *o, SubmitResult *ret) {
         _cleanup_free_ char *sent = offload ? path_join(offload, OFFLOAD_SENT_DIR) : NULL;
         _cleanup_free_ char *state = offload ? path_join(offload, OFFLOAD_UPLOAD_STATE_DIR) : NULL;
         _cleanup_free_ char *lock = state ? path_join(state, "submit.lock") : NULL;
-        _cleanup_free_ char *budget_path = state ? path_join(state, "budget") : NULL;
-        if (!lock || !budget_path || !sent || !queue)
+        if (!lock || !sent || !queue)
                 return -ENOMEM;
 
         QueueEntry *q = NULL;
@@ -116,15 +299,8 @@ int spool_submit(const SubmitOptions *o, SubmitResult *ret) {
         if (r < 0)
                 return r;
         if (res.disabled) {
-                for (size_t i = 0; i < nq; i++) {
-                        SpoolState s = {};
-                        if (spool_state_load(offload, q[i].id, &s) < 0 || s.state == SPOOL_PENDING)
-                                res.remaining++;
-                        spool_state_done(&s);
-                }
                 spool_free_zips(q, nq);
                 /* Kept locally on purpose: nothing waits for a retry. */
-                res.remaining = 0;
                 *ret = res;
                 return 0;
         }
@@ -141,8 +317,20 @@ int spool_submit(const SubmitOptions *o, SubmitResult *ret) {
                 return r;
         }
 
-        Budget budget;
-        budget_load(budget_path, now, &budget);
+        TargetRun runs[_SUBMIT_TARGET_MAX] = {};
+        size_t n_runs = 0;
+        for (SubmitTarget t = 0; t < _SUBMIT_TARGET_MAX; t++) {
+                if (!(targets & (1u << t)))
+                        continue;
+                r = target_run_init(&runs[n_runs], t, state, c, now);
+                n_runs++;
+                if (r < 0) {
+                        for (size_t i = 0; i < n_runs; i++)
+                                target_run_done(&runs[i]);
+                        spool_free_zips(q, nq);
+                        return r;
+                }
+        }
         UploadOptions uo = {
                 .start_url = c->submit_start_url,
                 .finish_url = c->submit_finish_url,
@@ -153,98 +341,15 @@ int spool_submit(const SubmitOptions *o, SubmitResult *ret) {
         };
 
         for (size_t i = 0; i < nq; i++) {
-                QueueEntry *e = &q[i];
-                SpoolState s = {};
-                (void) spool_state_load(offload, e->id, &s);
-                if (s.state == SPOOL_PARKED) {
-                        res.parked++;
-                        spool_state_done(&s);
-                        continue;
-                }
-                if (!o->ignore_backoff && s.next_try > now) {
-                        res.waiting++;
-                        res.remaining++;
-                        spool_state_done(&s);
-                        continue;
-                }
-                uint64_t bytes = 0;
-                for (size_t k = 0; k < budget.n; k++)
-                        bytes += budget.bytes[k];
-                if (budget.n >= c->submit_daily_reports || bytes + e->size > c->submit_daily_bytes) {
-                        res.over_budget++;
-                        res.remaining++;
-                        spool_state_done(&s);
-                        continue;
-                }
-
-                _cleanup_free_ char *json = NULL;
-                size_t json_size;
-                UploadFields f = {};
-                UploadResult ur = {};
-                r = archive_read_member(e->path, "report.json", 16 << 20, &json, &json_size);
-                if (r >= 0)
-                        r = upload_fields_from_report(json, json_size, &f);
-                if (r < 0) {
-                        /* Our own ZIP is unreadable: retrying will not help. */
-                        ur.outcome = UPLOAD_PERMANENT;
-                        snprintf(ur.reason, sizeof ur.reason, "report.json unreadable: %s", strerror(-r));
-                } else {
-                        r = upload_report(&uo, &f, e->path, &ur);
-                        if (r < 0) {
-                                ur.outcome = UPLOAD_TRANSIENT;
-                                snprintf(ur.reason, sizeof ur.reason, "cannot upload: %s", strerror(-r));
-                        }
-                }
-
-                s.last_try = now;
-                free(s.last_error);
-                s.last_error = NULL;
-                if (ur.gid[0]) {
-                        free(s.gid);
-                        s.gid = strdup(ur.gid);
-                }
-                if (ur.outcome == UPLOAD_OK) {
-                        s.state = SPOOL_SENT;
-                        s.next_try = 0;
-                        if (budget.n < ELEMENTSOF(budget.t)) {
-                                budget.t[budget.n] = now;
-                                budget.bytes[budget.n++] = e->size;
-                        }
-                        (void) budget_save(budget_path, &budget);
-                        /* State first: a crash between the two leaves a report
-                         * that is marked sent, never one sent twice. */
-                        (void) spool_state_save(offload, e->id, &s);
-                        int k;
-                        if (c->keep_sent_logs) {
-                                _cleanup_free_ char *dst = NULL;
-                                k = mkdir_p(sent, 0755);
-                                if (k >= 0)
-                                        k = asprintf(&dst, "%s/%s.zip", sent, e->id) < 0 ? -ENOMEM : rename_durable(e->path, dst);
-                        } else
-                                k = unlink(e->path) < 0 ? negative_errno() : 0;
-                        res.sent++;
-                        /* Sent either way; the state file says so. */
-                        char note[160] = "";
-                        if (k < 0)
-                                snprintf(note, sizeof note, "sent, but cannot move it out of the queue: %s", strerror(-k));
-                        add_outcome(&res, e->id, true, ur.gid, note[0] ? note : NULL, &f, SPOOL_SENT);
-                } else {
-                        s.attempts++;
-                        s.last_error = strdup(ur.reason);
-                        if (ur.outcome == UPLOAD_PERMANENT || s.attempts >= c->submit_max_attempts) {
-                                s.state = SPOOL_PARKED;
-                                res.parked++;
-                        } else {
-                                s.next_try = now + spool_backoff(c, s.attempts, ur.retry_after, random01());
-                                res.remaining++;
-                        }
-                        res.failed++;
-                        (void) spool_state_save(offload, e->id, &s);
-                        add_outcome(&res, e->id, false, ur.gid[0] ? ur.gid : NULL, ur.reason, &f, s.state);
-                }
-                upload_fields_done(&f);
-                spool_state_done(&s);
+                bool all_sent = true;
+                for (size_t k = 0; k < n_runs; k++)
+                        if (!submit_to_target(o, &runs[k], &uo, &q[i], now, &res))
+                                all_sent = false;
+                if (all_sent)
+                        retire(c, sent, &q[i], &res);
         }
+        for (size_t i = 0; i < n_runs; i++)
+                target_run_done(&runs[i]);
         spool_free_zips(q, nq);
         (void) spool_retention(offload, c->offload_max_size, &res.removed_by_retention);
         *ret = res;

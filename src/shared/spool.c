@@ -14,15 +14,20 @@
 #include "archive.h"
 #include "offload.h"
 #include "fileio.h"
+#include "sentry-dsn.h"
 #include "spool.h"
 
 const char *spool_state_to_string(SpoolStateKind k) {
         return k == SPOOL_SENT ? "sent" : k == SPOOL_PARKED ? "parked" : "pending";
 }
 
-static char *state_path(const char *offload_dir, const char *id) {
+static const char *target_suffix(SubmitTarget t) {
+        return t == SUBMIT_TARGET_KCRASH ? "" : "@sentry";
+}
+
+static char *state_path(const char *offload_dir, const char *id, SubmitTarget t) {
         char *p;
-        if (asprintf(&p, "%s/" OFFLOAD_UPLOAD_STATE_DIR "/upload/%s.json", offload_dir, id) < 0)
+        if (asprintf(&p, "%s/" OFFLOAD_UPLOAD_STATE_DIR "/upload/%s%s.json", offload_dir, id, target_suffix(t)) < 0)
                 return NULL;
         return p;
 }
@@ -51,11 +56,19 @@ int spool_state_dir_open(const char *offload_dir) {
 }
 
 int spool_state_load(const char *offload_dir, const char *id, SpoolState *ret) {
+        return spool_state_load_target(offload_dir, id, SUBMIT_TARGET_KCRASH, ret);
+}
+
+int spool_state_save(const char *offload_dir, const char *id, const SpoolState *s) {
+        return spool_state_save_target(offload_dir, id, SUBMIT_TARGET_KCRASH, s);
+}
+
+int spool_state_load_target(const char *offload_dir, const char *id, SubmitTarget t, SpoolState *ret) {
         _cleanup_free_ char *name = NULL, *text = NULL;
         size_t size;
         if (isempty(id) || strchr(id, '/'))
                 return -EINVAL;
-        if (asprintf(&name, "%s.json", id) < 0)
+        if (asprintf(&name, "%s%s.json", id, target_suffix(t)) < 0)
                 return -ENOMEM;
         _cleanup_close_ int dir_fd = spool_state_dir_open(offload_dir);
         if (dir_fd < 0)
@@ -85,8 +98,8 @@ int spool_state_load(const char *offload_dir, const char *id, SpoolState *ret) {
         return 0;
 }
 
-int spool_state_save(const char *offload_dir, const char *id, const SpoolState *s) {
-        _cleanup_free_ char *p = state_path(offload_dir, id), *dir = NULL;
+int spool_state_save_target(const char *offload_dir, const char *id, SubmitTarget t, const SpoolState *s) {
+        _cleanup_free_ char *p = state_path(offload_dir, id, t), *dir = NULL;
         if (!p)
                 return -ENOMEM;
         dir = strdup(p);
@@ -206,7 +219,7 @@ int spool_retention(const char *offload_dir, uint64_t max_size, unsigned *ret_re
         return r < 0 ? r : 0;
 }
 
-int spool_next_try(const char *offload_dir, int64_t *ret) {
+int spool_next_try(const char *offload_dir, unsigned targets, int64_t *ret) {
         _cleanup_free_ char *queue = path_join(offload_dir, OFFLOAD_QUEUE_DIR);
         QueueEntry *q = NULL;
         size_t n = 0;
@@ -217,17 +230,34 @@ int spool_next_try(const char *offload_dir, int64_t *ret) {
                 return r;
         bool any = false;
         int64_t best = 0;
-        for (size_t i = 0; i < n; i++) {
-                SpoolState s = {};
-                int k = spool_state_load(offload_dir, q[i].id, &s);
-                if (k < 0 || s.state == SPOOL_PENDING) {
-                        int64_t t = k < 0 ? 0 : s.next_try;
-                        if (!any || t < best)
-                                best = t;
-                        any = true;
+        /* A Sentry limit on events holds every report until it ends: the
+         * daemon sleeps until then rather than wake to skip them. */
+        int64_t sentry_until = 0;
+        if (targets & (1u << SUBMIT_TARGET_SENTRY)) {
+                _cleanup_free_ char *lp = path_join(offload_dir, OFFLOAD_UPLOAD_STATE_DIR "/sentry-limits"), *text = NULL;
+                SentryLimits l;
+                int64_t now = (int64_t) time(NULL);
+                if (lp && read_full_file(lp, 64 * 1024, &text, NULL) >= 0) {
+                        sentry_limits_parse_state(&l, text, now);
+                        sentry_until = sentry_limits_until(&l, SENTRY_CATEGORY_ERROR, now);
                 }
-                spool_state_done(&s);
         }
+        for (size_t i = 0; i < n; i++)
+                for (SubmitTarget tg = 0; tg < _SUBMIT_TARGET_MAX; tg++) {
+                        if (!(targets & (1u << tg)))
+                                continue;
+                        SpoolState s = {};
+                        int k = spool_state_load_target(offload_dir, q[i].id, tg, &s);
+                        if (k < 0 || s.state == SPOOL_PENDING) {
+                                int64_t t = k < 0 ? 0 : s.next_try;
+                                if (tg == SUBMIT_TARGET_SENTRY)
+                                        t = MAX(t, sentry_until);
+                                if (!any || t < best)
+                                        best = t;
+                                any = true;
+                        }
+                        spool_state_done(&s);
+                }
         spool_free_zips(q, n);
         if (!any)
                 return -ENOENT;

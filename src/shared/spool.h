@@ -32,6 +32,11 @@ const char *spool_state_to_string(SpoolStateKind k);
 int spool_state_dir_open(const char *offload_dir);
 int spool_state_load(const char *offload_dir, const char *id, SpoolState *ret);
 int spool_state_save(const char *offload_dir, const char *id, const SpoolState *s);
+/* The same per target: the kcrash target's file is <id>.json (as before
+ * there were targets), another target's <id>@<target>.json ('@' is never
+ * in a report id). */
+int spool_state_load_target(const char *offload_dir, const char *id, SubmitTarget t, SpoolState *ret);
+int spool_state_save_target(const char *offload_dir, const char *id, SubmitTarget t, const SpoolState *s);
 void spool_state_done(SpoolState *s);
 
 /* Delay before the next attempt after `attempts` failures: base * 2^(attempts-1)
@@ -40,6 +45,7 @@ int64_t spool_backoff(const KcrashConfig *c, unsigned attempts, long retry_after
 
 typedef struct SubmitOutcome {
         char *id;
+        SubmitTarget target;
         bool ok;
         char *gid;
         char *error;
@@ -83,6 +89,6 @@ typedef struct QueueEntry {
 int spool_list_zips(const char *dir, QueueEntry **ret, size_t *ret_n);
 void spool_free_zips(QueueEntry *l, size_t n);
 
-/* The earliest next_try of the pending reports in the queue (0 when one is
- * due now); -ENOENT when nothing is pending. */
-int spool_next_try(const char *offload_dir, int64_t *ret);
+/* The earliest next_try of the pending reports in the queue for any target
+ * of the mask (0 when one is due now); -ENOENT when nothing is pending. */
+int spool_next_try(const char *offload_dir, unsigned targets, int64_t *ret);

@@ -202,3 +202,16 @@ int upload_fields_from_report(const char *report_json, size_t size, UploadFields
         *ret = f;
         return 0;
 }
+
+int sentry_answer_parse(const char *body, size_t size, char ret_id[START_MAX_GID + 1]) {
+        json_error_t e;
+        json_auto_t *root = json_loadb(body, size, 0, &e);
+        const char *id = json_string_value(json_object_get(root, "id"));
+        if (!id)
+                return -EBADMSG;
+        size_t n = strlen(id);
+        if (n == 0 || n > 64 || strspn(id, "0123456789abcdefABCDEF-") != n)
+                return -EBADMSG;
+        memcpy(ret_id, id, n + 1);
+        return 0;
+}

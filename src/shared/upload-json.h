@@ -44,3 +44,7 @@ typedef struct UploadFields {
 
 int upload_fields_from_report(const char *report_json, size_t size, UploadFields *ret);
 void upload_fields_done(UploadFields *f);
+
+/* A Sentry envelope answer, {"id":"<32 hex digits>"}: copies the id into
+ * ret_id. -EBADMSG when the body is not that. */
+int sentry_answer_parse(const char *body, size_t size, char ret_id[START_MAX_GID + 1]);

@@ -37,3 +37,18 @@ int upload_global_init(void);
  * outcome; a negative errno only when it could not try at all (ENOMEM, the ZIP
  * is unreadable). */
 int upload_report(const UploadOptions *o, const UploadFields *fields, const char *zip_path, UploadResult *ret);
+
+/* The Sentry target: one POST of an envelope to url with
+ * "X-Sentry-Auth: Sentry sentry_version=7, sentry_key=<public_key>, ...".
+ * 2xx is OK; 408/429/5xx and connection errors transient; 413 and other
+ * 4xx permanent. ret->rate_limits holds the answer's X-Sentry-Rate-Limits
+ * (on any status), ret->retry_after its Retry-After, ret->gid the event id
+ * Sentry acknowledged. Returns a negative errno only when it could not try. */
+typedef struct SentryUploadResult {
+        UploadResult base;
+        long status;
+        char rate_limits[1024];
+} SentryUploadResult;
+
+int upload_sentry_envelope(const UploadOptions *o, const char *url, const char *public_key, const void *envelope,
+                           size_t size, SentryUploadResult *ret);

@@ -15,7 +15,8 @@ FIXTURES = os.environ.get("KCRASH_FIXTURES", os.path.join(os.path.dirname(__file
 S, I, B, N, O, A = str, int, bool, type(None), dict, list
 
 LIST_SCHEMA = {"id": S, "state": S, "path": S, "crash_time": I, "source": (S, N), "title": (S, N), "type": (S, N),
-               "signature": (S, N), "size": I, "attempts": I, "last_error": (S, N), "vmcore": (S, N)}
+               "signature": (S, N), "size": I, "attempts": I, "last_error": (S, N), "vmcore": (S, N), "targets": O}
+TARGET_SCHEMA = {"state": S, "attempts": I, "next_try": I, "last_error": (S, N), "receipt": (S, N)}
 STATUS_SCHEMA = {"armed": B, "pstore": O, "kdump": O, "load": (O, N), "reports": O, "test_crash": (O, N)}
 PSTORE_SCHEMA = {"backend": (S, N), "mounted": B, "ramoops_loaded": B, "ramoops_mem_size": I,
                  "ramoops_record_size": I, "ramoops_max_reason": I, "records_waiting": I}
@@ -50,6 +51,9 @@ class CliTest(unittest.TestCase):
         out = json.loads(self.run_ctl("list", "--json").stdout)
         self.assertEqual(len(out), 1)
         self.check(out[0], LIST_SCHEMA, "list[0]")
+        # no target configured: the kcrash target's state alone
+        self.assertEqual(list(out[0]["targets"]), ["kcrash"])
+        self.check(out[0]["targets"]["kcrash"], TARGET_SCHEMA, "list[0].targets.kcrash")
         st = json.loads(self.run_ctl("status", "--json").stdout)
         self.check(st, STATUS_SCHEMA, "status")
         self.check(st["pstore"], PSTORE_SCHEMA, "status.pstore")

@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
 #include "config.h"
+#include "fileio.h"
+#include "macro.h"
+#include "offload.h"
 #include "spool.h"
 #include "tests.h"
 
@@ -59,4 +66,40 @@ TEST(retry_after_is_a_floor) {
         KcrashConfig c = config_with(60, 600);
         ASSERT_EQ(spool_backoff(&c, 1, 3600, 0.0), 3600); /* above the cap: the server wins */
         ASSERT_EQ(spool_backoff(&c, 1, 10, 0.5), 60);     /* below the delay: ignored */
+}
+
+/* The daemon's next wake-up: per target, and a Sentry limit on events
+ * holds that target's pending reports until it ends. */
+TEST(next_try_per_target_and_sentry_limit) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        _cleanup_free_ char *queue = path_join(dir, OFFLOAD_QUEUE_DIR);
+        _cleanup_free_ char *state = path_join(dir, OFFLOAD_UPLOAD_STATE_DIR);
+        _cleanup_free_ char *zip = path_join(queue, "r.zip"), *limits = path_join(state, "sentry-limits");
+        int64_t next = -1;
+        unsigned kcrash = 1u << SUBMIT_TARGET_KCRASH, sentry = 1u << SUBMIT_TARGET_SENTRY;
+        ASSERT_OK(mkdir_p(queue, 0755));
+        ASSERT_OK(mkdir_p(state, 0755));
+        ASSERT_OK(write_file_atomic(zip, "PK", 2, 0644));
+
+        /* sent to kcrash, never tried at sentry: sentry is due now */
+        SpoolState sent = { .state = SPOOL_SENT };
+        ASSERT_OK(spool_state_save_target(dir, "r", SUBMIT_TARGET_KCRASH, &sent));
+        ASSERT_ERR(spool_next_try(dir, kcrash, &next), -ENOENT);
+        ASSERT_OK(spool_next_try(dir, kcrash | sentry, &next));
+        ASSERT_EQ(next, 0);
+
+        /* the server limited events for 100 s */
+        int64_t until = (int64_t) time(NULL) + 100;
+        char text[64];
+        int n = snprintf(text, sizeof text, "error %lld\n", (long long) until);
+        ASSERT_OK(write_file_atomic(limits, text, (size_t) n, 0600));
+        ASSERT_OK(spool_next_try(dir, kcrash | sentry, &next));
+        ASSERT_EQ(next, until);
+
+        /* each target's state is its own file */
+        SpoolState back = {};
+        ASSERT_OK(spool_state_load_target(dir, "r", SUBMIT_TARGET_KCRASH, &back));
+        ASSERT_EQ(back.state, SPOOL_SENT);
+        spool_state_done(&back);
+        ASSERT_ERR(spool_state_load_target(dir, "r", SUBMIT_TARGET_SENTRY, &back), -ENOENT);
 }

@@ -16,6 +16,12 @@ mark() { echo "KCRASHVM[$(up)] $*"; }
 arg() { for w in $(cat /proc/cmdline); do case $w in "$1"=*) echo "${w#*=}"; return;; esac; done; }
 MODE=$(arg kcrashvm.mode)
 mark "init mode=$MODE kernel=$(uname -r)"
+# The sentry scenario (issue 14): send to kcrash-server and to a Sentry
+# receiver on the host too.
+if [ -n "$(arg kcrashvm.sentry)" ]; then
+        printf 'SUBMIT_TARGET="kcrash sentry"\nSENTRY_DSN=%s\nSENTRY_ENVELOPE_URL=%s\n' \
+                "$(arg kcrashvm.sentry)" "$(arg kcrashvm.sentry_url)" >> /etc/default/kdump
+fi
 
 for m in virtio_pci virtio_blk ext4 crc32c_generic virtio_net; do modprobe $m 2>/dev/null || mark "modprobe $m failed"; done
 i=0; while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done

@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD=$(cd "$1" && pwd); shift
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${KCRASH_VM_CACHE:-$BUILD/vm-cache}
-SCENARIOS=${*:-ramoops-sysrq module-null module-bug module-warn module-softlockup kdump kdump-classic kdump-dracut kdump-pstore faults clean systemd}
+SCENARIOS=${*:-ramoops-sysrq module-null module-bug module-warn module-softlockup kdump kdump-classic kdump-dracut kdump-pstore faults clean systemd sentry}
 mkdir -p "$CACHE"
 log() { printf '[vm %6.1fs] %s\n' "$(( $(date +%s%N) / 1000000 - T0 ))e-3" "$*"; }
 T0=$(( $(date +%s%N) / 1000000 ))
@@ -253,6 +253,31 @@ PY
                 INITRD_IMG=$WORK/initrd-dracut.img VM_MEM=2048 run_vm "$WORK/$sc.log" 240 \
                         "console=ttyS0 panic=1 crashkernel=256M kcrashvm.mode=sysrq"
                 ;;
+        sentry)
+                # issue 14: one crash reaches kcrash-server and a Sentry
+                # receiver (Spotlight's sidecar, installed by
+                # tests/integration/sentry_spotlight_test.py into the npm cache)
+                NPM=${KCRASH_NPM_CACHE:-$HOME/.cache/kcrash-npm}
+                SIDECAR="$NPM/node_modules/@spotlightjs/sidecar/dist/run.js"
+                if [ ! -f "$SIDECAR" ] || ! command -v node >/dev/null; then
+                        echo "  no Spotlight sidecar in $NPM (run tests/integration/sentry_spotlight_test.py once)"
+                        failed=1; continue
+                fi
+                SPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+                (cd "$NPM" && exec node "$SIDECAR" -p "$SPORT") >>"$WORK/spotlight.log" 2>&1 &
+                SPOT_PID=$!
+                for _ in $(seq 100); do
+                        (exec 3<>"/dev/tcp/127.0.0.1/$SPORT") 2>/dev/null && break
+                        sleep 0.1
+                done
+                # Spotlight takes envelopes on /stream, not /api/<project>/envelope/
+                run_vm "$WORK/$sc.log" 180 "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=sysrq" \
+                        "kcrashvm.sentry=http://0123456789abcdef0123456789abcdef@10.0.2.2:$SPORT/1" \
+                        "kcrashvm.sentry_url=http://10.0.2.2:$SPORT/stream"
+                # the sidecar replays what it holds to a new GET /stream client
+                timeout 5 curl -sN "http://127.0.0.1:$SPORT/stream" > "$WORK/sentry.sse" || true
+                kill "$SPOT_PID"; wait "$SPOT_PID" 2>/dev/null || true
+                ;;
         kdump-pstore)
                 # both armed: one crash captured twice must make one report
                 VM_MEM=1536 run_vm "$WORK/$sc.log" 180 \
@@ -315,6 +340,28 @@ print(" ".join(x for x in [a["type"], a["frame"], a["module"]] if x) if sys.argv
                         [ "$sc" != module-softlockup ] || grep -q "crashme" <<<"$gotc" || { echo "  crashme not in the frames"; ok=0; }
                 fi
                 [ "$got" = "$want" ] && [ -n "$got" ] || { echo "  title differs from the analyzer's: $want"; ok=0; }
+                if [ "$sc" = sentry ]; then
+                        # the same report as a Sentry event: title, report id, attachments
+                        python3 - "$WORK/sentry.sse" "$got" "$WORK/r.zip" <<'PY' || ok=0
+import json, sys, zipfile
+sse, title, zpath = sys.argv[1], sys.argv[2], sys.argv[3]
+rid = json.loads(zipfile.ZipFile(zpath).read("report.json"))["id"]
+envs = [json.loads(l[5:]) for l in open(sse) if l.startswith("data:")]
+events = [(p, items) for _, items in envs for h, p in items if h.get("type") == "event"]
+hits = [(p, items) for p, items in events if p.get("tags", {}).get("report_id") == rid]
+if not hits:
+    sys.exit(f"  the Sentry receiver holds no event of report {rid} ({len(envs)} envelope(s))")
+ev, items = hits[0]
+names = [h.get("filename") for h, _ in items if h.get("type") == "attachment"]
+print(f"  sentry event: {ev['exception']['values'][0]['value']} | tags {ev['tags']} | attachments {names}")
+if ev["exception"]["values"][0]["value"] != title:
+    sys.exit("  the Sentry event's title differs from the receiver's")
+if "report.json" not in names or rid + ".zip" not in names:
+    sys.exit("  the Sentry event lacks report.json or the ZIP")
+PY
+                        grep -q '"sentry": {[^}]*"state": "sent"' "$WORK/$sc.log" ||
+                                { echo "  the guest's list does not say sent to sentry"; ok=0; }
+                fi
         fi
         if [ -n "${KCRASH_VM_DEMO:-}" ] && [ -n "$gid" ]; then
                 demo_show "$sc" "$gid"
