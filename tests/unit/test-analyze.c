@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
+#include <jansson.h>
 #include <stdint.h>
 
+#include "analyze-json.h"
 #include "analyze.h"
 #include "fileio.h"
+#include "hash.h"
 #include "tests.h"
 
 /* ---- the public syzkaller corpus, read as its README says ---- */
@@ -422,4 +425,167 @@ TEST(normalized_title_longer_than_title) {
         ASSERT_OK(crash_analyze(log, strlen(log), &a));
         ASSERT_TRUE(strlen(a->title) <= 120);
         crash_analysis_free(a);
+}
+
+/* ---- pinned output: every corpus and fixture log gives what it gave ---- */
+
+/* tests/fixtures/analyze-expected.jsonl holds, for every input below, the
+ * analysis the analyzer gave when the file was written (one JSON object a
+ * line: "input", "analysis" as `kcrashctl analyze --json` prints it, and the
+ * sha256 of the crash text the collector stores). The analyzer may get
+ * faster or be reorganised; its answers may not move silently. A change
+ * that means to improve an answer regenerates the file with
+ * KCRASH_ANALYZE_EXPECTED_WRITE=PATH and says in its commit which fields
+ * moved and why. */
+
+typedef struct Input {
+        char *name;
+        char *data;
+        const char *log;
+        size_t size;
+} Input;
+
+static int input_cmp(const void *a, const void *b) {
+        return strcmp(((const Input *) a)->name, ((const Input *) b)->name);
+}
+
+static void inputs_add(Input **inputs, size_t *n, const char *name, char *data, const char *log, size_t size) {
+        *inputs = realloc(*inputs, (*n + 1) * sizeof **inputs);
+        ASSERT_TRUE(*inputs);
+        (*inputs)[(*n)++] = (Input) { .name = strdup(name), .data = data, .log = log, .size = size };
+}
+
+/* Every corpus file twice (its log as the corpus README cuts it, and the
+ * whole file with its headers and REPORT section), and every log a real
+ * crash left in the fixtures (pstore records, kdump dmesg, consoles). */
+static void collect_inputs(const char *rel, Input **inputs, size_t *n) {
+        _cleanup_free_ char *dir = path_join(test_fixtures_dir(), rel);
+        DIR *d = opendir(dir);
+        ASSERT_TRUE(d);
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.' || streq(rel, "oops-corpus") || streq(de->d_name, "context"))
+                        continue;
+                _cleanup_free_ char *path = path_join(dir, de->d_name);
+                _cleanup_free_ char *sub = rel[0] ? path_join(rel, de->d_name) : strdup(de->d_name);
+                if (de->d_type == DT_DIR) {
+                        collect_inputs(sub, inputs, n);
+                        continue;
+                }
+                bool corpus = startswith(rel, "oops-corpus/linux");
+                size_t nl = strlen(de->d_name);
+                if (!corpus && !startswith(de->d_name, "dmesg") && !(nl > 4 && streq(de->d_name + nl - 4, ".log")))
+                        continue;
+                char *data = NULL;
+                size_t size;
+                ASSERT_OK(read_full_file(path, 16 << 20, &data, &size));
+                if (corpus) {
+                        char *copy = malloc(size + 1);
+                        ASSERT_TRUE(copy);
+                        memcpy(copy, data, size + 1);
+                        CorpusFile f;
+                        corpus_parse(copy, size, &f);
+                        _cleanup_free_ char *log_name = NULL;
+                        ASSERT_TRUE(asprintf(&log_name, "%s#log", sub) > 0);
+                        inputs_add(inputs, n, log_name, copy, f.log, f.log_size);
+                        free(f.title);
+                        for (size_t i = 0; i < f.n_alts; i++)
+                                free(f.alts[i]);
+                        free(f.alts);
+                        free(f.type);
+                        free(f.frame);
+                }
+                inputs_add(inputs, n, sub, data, data, size);
+        }
+        closedir(d);
+}
+
+TEST(pinned_output_on_every_corpus_and_fixture_log) {
+        Input *inputs = NULL;
+        size_t n = 0;
+        collect_inputs("", &inputs, &n);
+        collect_inputs("oops-corpus/linux", &inputs, &n);
+        qsort(inputs, n, sizeof *inputs, input_cmp);
+        printf("pinned: %zu inputs\n", n);
+        ASSERT_TRUE(n > 2 * 486);
+
+        const char *write = getenv("KCRASH_ANALYZE_EXPECTED_WRITE");
+        FILE *out = NULL;
+        json_t *expected = NULL;
+        if (write) {
+                out = fopen(write, "we");
+                ASSERT_TRUE(out);
+        } else {
+                _cleanup_free_ char *path = path_join(test_fixtures_dir(), "analyze-expected.jsonl");
+                _cleanup_free_ char *data = NULL;
+                size_t size;
+                ASSERT_OK(read_full_file(path, 16 << 20, &data, &size));
+                expected = json_object();
+                for (char *p = data, *eol; p < data + size; p = eol + 1) {
+                        eol = strchrnul(p, '\n');
+                        *eol = 0;
+                        json_error_t e;
+                        json_t *o = json_loads(p, 0, &e);
+                        if (!o)
+                                test_fail(__FILE__, __LINE__, "analyze-expected.jsonl: %s", e.text);
+                        ASSERT_TRUE(json_is_string(json_object_get(o, "input")));
+                        json_object_set_new(expected, json_string_value(json_object_get(o, "input")), o);
+                }
+                ASSERT_EQ(json_object_size(expected), n);
+        }
+
+        unsigned differ = 0;
+        for (size_t i = 0; i < n; i++) {
+                CrashAnalysis *a = NULL;
+                ASSERT_OK(crash_analyze(inputs[i].log, inputs[i].size, &a));
+                char report_sha[SHA256_HEX_SIZE];
+                ASSERT_OK(sha256_hex(a->report, strlen(a->report), report_sha));
+                json_t *got = json_pack("{s:s, s:o, s:s}", "input", inputs[i].name, "analysis",
+                                        crash_analysis_to_json(a), "report_sha256", report_sha);
+                ASSERT_TRUE(got);
+                if (out) {
+                        char *line = json_dumps(got, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_SORT_KEYS);
+                        ASSERT_TRUE(line);
+                        fprintf(out, "%s\n", line);
+                        free(line);
+                } else {
+                        /* Field by field, naming what moved. */
+                        json_t *want = json_object_get(expected, inputs[i].name);
+                        if (!want) {
+                                printf("%s: not in analyze-expected.jsonl\n", inputs[i].name);
+                                differ++;
+                        } else {
+                                const char *key;
+                                json_t *v;
+                                json_t *wa = json_object_get(want, "analysis"), *ga = json_object_get(got, "analysis");
+                                bool same = json_equal(json_object_get(want, "report_sha256"),
+                                                       json_object_get(got, "report_sha256"));
+                                if (!same)
+                                        printf("%s: report text differs\n", inputs[i].name);
+                                ASSERT_EQ(json_object_size(wa), json_object_size(ga));
+                                json_object_foreach(wa, key, v) {
+                                        json_t *g = json_object_get(ga, key);
+                                        if (g && json_equal(v, g))
+                                                continue;
+                                        char *ws = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+                                        char *gs = g ? json_dumps(g, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+                                        printf("%s: %s: want %s got %s\n", inputs[i].name, key, ws, gs ? gs : "(missing)");
+                                        free(ws);
+                                        free(gs);
+                                        same = false;
+                                }
+                                differ += !same;
+                        }
+                }
+                json_decref(got);
+                crash_analysis_free(a);
+                free(inputs[i].name);
+                free(inputs[i].data);
+        }
+        free(inputs);
+        json_decref(expected);
+        if (out)
+                ASSERT_TRUE(fclose(out) == 0);
+        printf("pinned: %u of %zu inputs differ\n", differ, n);
+        ASSERT_EQ(differ, 0);
 }
