@@ -637,6 +637,7 @@ typedef int (*crash_cb_t)(CrashAnalysis *a, void *userdata);
  * on its own; without, the first crash is analysed with the whole log. */
 typedef struct Pass {
         bool split;
+        size_t max_line; /* -EFBIG for a longer line; 0: no limit */
         crash_cb_t cb;
         void *userdata;
         Crash crash;
@@ -702,6 +703,8 @@ static ssize_t pass_lines(Pass *ps, const char *buf, size_t size, bool at_eof) {
                         break;
                 if (!eol)
                         eol = end;
+                if (ps->max_line > 0 && (size_t) (eol - p) > ps->max_line)
+                        return -EFBIG;
                 if (ps->n_lines < MAX_LINES) {
                         Line line = { .raw = p, .raw_len = (size_t) (eol - p), .next = eol < end ? eol + 1 : end };
                         /* a '\r' before the newline is not text */
@@ -735,7 +738,7 @@ static int analyze_log(const char *log, size_t size, bool split, crash_cb_t cb, 
 #define READ_CHUNK (256u << 10)
 
 static int analyze_fd(int fd, size_t max_line, bool split, crash_cb_t cb, void *userdata) {
-        _cleanup_(pass_done) Pass ps = { .split = split, .cb = cb, .userdata = userdata };
+        _cleanup_(pass_done) Pass ps = { .split = split, .max_line = max_line, .cb = cb, .userdata = userdata };
         _cleanup_free_ char *buf = NULL;
         size_t alloc = 0, filled = 0;
         bool eof = false;
@@ -746,8 +749,6 @@ static int analyze_fd(int fd, size_t max_line, bool split, crash_cb_t cb, void *
                 if (alloc - filled < READ_CHUNK) {
                         /* a line longer than the buffer: grow it (up to max_line) */
                         size_t n = MAX(alloc * 2, (size_t) 2 * READ_CHUNK);
-                        if (filled > max_line)
-                                return -EFBIG;
                         size_t raw_at = ps.pending_header ? (size_t) (ps.pending.raw - buf) : 0;
                         size_t next_at = ps.pending_header ? (size_t) (ps.pending.next - buf) : 0;
                         char *g = realloc(buf, n);
@@ -774,6 +775,8 @@ static int analyze_fd(int fd, size_t max_line, bool split, crash_cb_t cb, void *
                 ssize_t took = pass_lines(&ps, buf + from, filled - from, eof);
                 if (took < 0)
                         return (int) took;
+                if (filled - from - (size_t) took > max_line)
+                        return -EFBIG; /* the line being read is too long already */
                 size_t keep = ps.pending_header ? (size_t) (ps.pending.raw - buf) : from + (size_t) took;
                 memmove(buf, buf + keep, filled - keep);
                 if (ps.pending_header) {

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
+#include <errno.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <stdint.h>
 
@@ -588,4 +591,176 @@ TEST(pinned_output_on_every_corpus_and_fixture_log) {
                 ASSERT_TRUE(fclose(out) == 0);
         printf("pinned: %u of %zu inputs differ\n", differ, n);
         ASSERT_EQ(differ, 0);
+}
+
+/* ---- every crash of a log; the streamed analysis ---- */
+
+typedef struct Results {
+        char **json;
+        size_t n;
+} Results;
+
+static int collect_result(CrashAnalysis *a, void *userdata) {
+        Results *r = userdata;
+        r->json = realloc(r->json, (r->n + 1) * sizeof *r->json);
+        ASSERT_TRUE(r->json);
+        char sha[SHA256_HEX_SIZE];
+        ASSERT_OK(sha256_hex(a->report, strlen(a->report), sha));
+        char *j = crash_analysis_to_json_string(a);
+        ASSERT_TRUE(j);
+        ASSERT_TRUE(asprintf(&r->json[r->n++], "%s %s", j, sha) > 0);
+        free(j);
+        crash_analysis_free(a);
+        return 0;
+}
+
+static void results_done(Results *r) {
+        for (size_t i = 0; i < r->n; i++)
+                free(r->json[i]);
+        free(r->json);
+        *r = (Results) {};
+}
+
+static char *one_result(const char *log, size_t size) {
+        Results r = {};
+        CrashAnalysis *a = NULL;
+        ASSERT_OK(crash_analyze(log, size, &a));
+        collect_result(a, &r);
+        char *s = r.json[0];
+        free(r.json);
+        return s;
+}
+
+TEST(each_crash_is_its_part_analysed_alone) {
+        /* Three crashes; the first ends in its panic, which follows it and
+         * starts nothing; a replayed header starts nothing either. */
+        static const char *const parts[] = {
+                "[    1.000000] Linux version 6.1.0-56-amd64 (debian) #1 SMP\n"
+                "[    2.000000] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+                "[    2.000000] RIP: 0010:crashme_do_null+0x11/0x20 [crashme]\n"
+                "[    2.000000] Call Trace:\n"
+                "[    2.000000]  crashme_write+0x7e/0xb5 [crashme]\n"
+                "[    2.000000]  vfs_write+0xc7/0x3f0\n"
+                "[    2.000000] Kernel panic - not syncing: Fatal exception\n",
+                "[    3.000000] WARNING: CPU: 0 PID: 1 at drivers/foo.c:12 foo_probe+0x1d/0x24 [foo]\n"
+                "[    3.000000] RIP: 0010:foo_probe+0x1d/0x24 [foo]\n"
+                "[    3.000000] Call Trace:\n"
+                "[    3.000000]  really_probe+0x1/0x2\n"
+                "[    3.000000] BUG: replayed\n"
+                "[    3.000000] ** replaying previous printk message **\n",
+                "[    4.000000] general protection fault, probably for non-canonical address 0xdead000000000000: 0000 [#1]\n"
+                "[    4.000000] RIP: 0010:bar_read+0x5/0x9\n"
+                "[    4.000000] Call Trace:\n"
+                "[    4.000000]  vfs_read+0x1/0x2\n",
+        };
+        char log[4096] = "";
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++)
+                strcat(log, parts[i]);
+        Results all = {};
+        ASSERT_OK(crash_analyze_each(log, strlen(log), collect_result, &all));
+        ASSERT_EQ(all.n, ELEMENTSOF(parts));
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+                _cleanup_free_ char *alone = one_result(parts[i], strlen(parts[i]));
+                ASSERT_STREQ(all.json[i], alone);
+        }
+        ASSERT_TRUE(strstr(all.json[0], "\"title\":\"BUG: unable to handle kernel NULL pointer dereference in crashme_do_null\""));
+        ASSERT_TRUE(strstr(all.json[1], "\"title\":\"WARNING in foo_probe\""));
+        ASSERT_TRUE(strstr(all.json[2], "\"title\":\"general protection fault in bar_read\""));
+        /* The first crash of the whole log is what crash_analyze() gives, with
+         * the whole log after it. */
+        _cleanup_free_ char *first = one_result(log, strlen(log));
+        ASSERT_TRUE(strstr(first, "crashme_do_null"));
+        results_done(&all);
+
+        /* No crash: one result, with no title. */
+        ASSERT_OK(crash_analyze_each("[ 1.0] hello\n", 13, collect_result, &all));
+        ASSERT_EQ(all.n, 1);
+        ASSERT_TRUE(strneq(all.json[0], "{\"title\":\"\",", 12));
+        results_done(&all);
+}
+
+/* Writes data to a pipe in pieces of `piece` bytes from a child process and
+ * analyses the read end; the results must be those of the buffer. */
+static void check_streamed(const char *data, size_t size, size_t piece, bool all) {
+        int fds[2];
+        ASSERT_TRUE(pipe(fds) == 0);
+        pid_t pid = fork();
+        ASSERT_TRUE(pid >= 0);
+        if (pid == 0) {
+                close(fds[0]);
+                for (size_t o = 0; o < size;) {
+                        ssize_t k = write(fds[1], data + o, MIN(piece, size - o));
+                        if (k <= 0)
+                                _exit(1);
+                        o += (size_t) k;
+                }
+                _exit(0);
+        }
+        close(fds[1]);
+        Results streamed = {}, buffered = {};
+        ASSERT_OK(crash_analyze_fd(fds[0], 64 << 20, all, collect_result, &streamed));
+        close(fds[0]);
+        int status;
+        ASSERT_TRUE(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        if (all)
+                ASSERT_OK(crash_analyze_each(data, size, collect_result, &buffered));
+        else {
+                CrashAnalysis *a = NULL;
+                ASSERT_OK(crash_analyze(data, size, &a));
+                collect_result(a, &buffered);
+        }
+        ASSERT_EQ(streamed.n, buffered.n);
+        for (size_t i = 0; i < streamed.n; i++)
+                ASSERT_STREQ(streamed.json[i], buffered.json[i]);
+        results_done(&streamed);
+        results_done(&buffered);
+}
+
+TEST(streamed_analysis_is_the_buffered_one) {
+        /* The whole corpus in one log, written in odd pieces so that lines
+         * and replayed headers straddle the reads. */
+        _cleanup_free_ char *dir = path_join(test_fixtures_dir(), "oops-corpus/linux");
+        DIR *d = opendir(dir);
+        ASSERT_TRUE(d);
+        char *blob = NULL;
+        size_t blob_size = 0;
+        FILE *f = open_memstream(&blob, &blob_size);
+        ASSERT_TRUE(f);
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *path = path_join(dir, de->d_name);
+                char *data = NULL;
+                size_t size;
+                ASSERT_OK(read_full_file(path, 16 << 20, &data, &size));
+                CorpusFile cf;
+                corpus_parse(data, size, &cf);
+                fwrite(cf.log, 1, cf.log_size, f);
+                corpus_file_done(&cf);
+        }
+        closedir(d);
+        ASSERT_TRUE(fclose(f) == 0);
+        check_streamed(blob, blob_size, 997, true);
+        check_streamed(blob, blob_size, 65536, false);
+        free(blob);
+
+        /* One line longer than the read buffer, a crash inside, CRLF. */
+        size_t n = 3 << 20;
+        char *big = malloc(n);
+        ASSERT_TRUE(big);
+        memset(big, 'A', n);
+        memcpy(big + n / 2, "BUG: soft lockup - CPU#0 stuck\r\n[ 1.0] RIP: 0010:spin+0x1/0x2\r\n", 62);
+        check_streamed(big, n, 4093, true);
+
+        /* A line longer than allowed. */
+        int fds[2];
+        ASSERT_TRUE(pipe(fds) == 0);
+        ASSERT_TRUE(write(fds[1], big, 60000) == 60000);
+        close(fds[1]);
+        Results r = {};
+        ASSERT_ERR(crash_analyze_fd(fds[0], 1000, true, collect_result, &r), -EFBIG);
+        close(fds[0]);
+        results_done(&r);
+        free(big);
 }
