@@ -3,6 +3,7 @@
  * (§6.2), the pickers (§6.4), and the recipes that walk a report to the
  * culprit function a format names (§5). */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,8 +235,34 @@ static Re global_skip = {
         "do_(kernel|translation)_fault|do_mem_abort|el1_abort|el1h_64_sync(_handler)?"
 };
 
+/* The global rule's verdicts on the names this thread saw last: the same
+ * kernel functions come back in every stack, and one regexec() of the rule
+ * costs more than the whole lookup. Direct-mapped, per thread (no lock). */
+#define SKIP_CACHE_SIZE 1024
+typedef struct SkipVerdict {
+        char name[48];
+        int8_t skipped; /* 0: empty, 1: skipped, -1: kept */
+} SkipVerdict;
+static __thread SkipVerdict skip_cache[SKIP_CACHE_SIZE];
+
+static bool global_skipped(const char *name) {
+        size_t l = strlen(name);
+        if (l >= sizeof skip_cache[0].name)
+                return line_match(&global_skip, name, NULL, 0);
+        uint32_t h = 2166136261u; /* FNV-1a */
+        for (size_t i = 0; i < l; i++)
+                h = (h ^ (unsigned char) name[i]) * 16777619u;
+        SkipVerdict *v = &skip_cache[h % SKIP_CACHE_SIZE];
+        if (v->skipped != 0 && streq(v->name, name))
+                return v->skipped > 0;
+        bool skip = line_match(&global_skip, name, NULL, 0);
+        memcpy(v->name, name, l + 1);
+        v->skipped = skip ? 1 : -1;
+        return skip;
+}
+
 static bool skipped(const char *name, const Re *extra) {
-        if (line_match(&global_skip, name, NULL, 0))
+        if (global_skipped(name))
                 return true;
         return extra && line_match(extra, name, NULL, 0);
 }
