@@ -658,7 +658,7 @@ static int pass_line(Pass *ps, Line *l) {
         /* A header line starts a crash unless the next line says the
          * kernel is only replaying it. */
         if (ps->pending_header) {
-                if (l && (l->keys & K_BIT(K_REPLAY)))
+                if (l && (l->keys & K_BIT(K_REPLAY)) && (!l->has_nul || span_has(l->raw, l->raw_len, keywords[K_REPLAY].s)))
                         r = crash_add_line(c, &ps->pending, false);
                 else if (!c->found)
                         r = crash_start(c, &ps->pending, ps->pending_header);

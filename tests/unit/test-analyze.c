@@ -764,3 +764,15 @@ TEST(streamed_analysis_is_the_buffered_one) {
         results_done(&r);
         free(big);
 }
+
+TEST(a_nul_byte_after_a_header_is_not_a_replay_marker) {
+        /* A line holding a NUL byte may hold any keyword as far as the scan
+         * knows; the replay marker is checked exactly (the differential run
+         * against the old analyzer found this). */
+        static const char log[] = "[    1.000000] WARNING: CPU: 0 PID: 1 at a/b.c:1 foo+0x1/0x2\n"
+                                  "[    1.000000] Kernel panic - n\0ot syncing: panic_on_warn set ...\n";
+        CrashAnalysis *a = NULL;
+        ASSERT_OK(crash_analyze(log, sizeof log - 1, &a));
+        ASSERT_STREQ(a->title, "WARNING in corrupted"); /* not the panic line */
+        crash_analysis_free(a);
+}
