@@ -67,7 +67,10 @@ class CliTest(unittest.TestCase):
         # plain form the first; a directory is refused with exit 1.
         logs = [f"{FIXTURES}/pstore-ramoops-bug-panic/pstore/dmesg-ramoops-1",
                 f"{FIXTURES}/pstore-ramoops-gpf-panic/pstore/dmesg-ramoops-1"]
-        text = "".join(open(p).read() for p in logs)
+        text = ""
+        for p in logs:
+            with open(p) as f:
+                text += f.read()
         alone = [json.loads(self.run_ctl("analyze", "--json", p).stdout) for p in logs]
         out = self.run_ctl("analyze", "--all", "--json", stdin=text)
         self.assertEqual(out.returncode, 0)
