@@ -4,7 +4,7 @@ _kcrashctl() {
         _init_completion || return
         local verbs
         verbs=$(kcrashctl --help 2>/dev/null | awk '/^Verbs:/{v=1;next} /^Options:/{v=0} v && NF {print $1}')
-        local opts="--help --version --root --config --json --yes --now --verbose"
+        local opts="--help --version --root --config --json --yes --now --all --verbose"
         case $prev in
                 --root|-r) _filedir -d; return ;;
                 --config|-c) _filedir; return ;;

@@ -471,10 +471,10 @@ static enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Requ
                 if (unencoded)
                         f.kernel = json_string_value(json_object_get(an, "kernel"));
         } else if (zip) {
-                /* One analysis at a time: the analyzer compiles its regular
-                 * expressions on first use, unlocked, and this also bounds
-                 * the memory of the Finishes of all threads together to one
-                 * TRIAGE_MAX_TOTAL. */
+                /* One analysis at a time: this bounds the memory of the
+                 * Finishes of all threads together to one TRIAGE_MAX_TOTAL.
+                 * (The analyzer itself is thread-safe: analyze_init() ran in
+                 * main, before the threads.) */
                 static pthread_mutex_t triage_lock = PTHREAD_MUTEX_INITIALIZER;
                 pthread_mutex_lock(&triage_lock);
                 int r = zip_triage(zip, &t);
@@ -1240,6 +1240,11 @@ int main(int argc, char **argv) {
         if (!srv.public_url && asprintf(&srv.public_url, "http://%s", listen_on) < 0)
                 return 1;
         pthread_mutex_init(&srv.quota_lock, NULL);
+        r = analyze_init();
+        if (r < 0) {
+                log_error_errno(r, "Cannot set up the crash analyzer: %m");
+                return 1;
+        }
         if (srv.rate_per_min > 0) {
                 r = ratelimit_new(RATE_TABLE_SIZE, srv.rate_per_min, &srv.rate_addr);
                 if (r >= 0)

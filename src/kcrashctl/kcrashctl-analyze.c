@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 
@@ -8,8 +9,9 @@
 #include "kcrashctl.h"
 #include "log.h"
 
-/* Any kernel log as input; as big as the largest record kcrash reads. */
-#define ANALYZE_MAX_INPUT (256u << 20)
+/* Any kernel log as input, of any size; one line (kept whole in memory)
+ * as big as the largest record kcrash reads. */
+#define ANALYZE_MAX_LINE (256u << 20)
 
 static void print_human(const CrashAnalysis *a) {
         if (isempty(a->title)) {
@@ -41,42 +43,59 @@ static void print_human(const CrashAnalysis *a) {
         }
 }
 
+/* Prints one analysis and frees it; with --all, between human-readable results a blank line. */
+static int print_one(CrashAnalysis *a, void *userdata) {
+        const Context *ctx = userdata;
+        static bool printed;
+        if (ctx->json) {
+                _cleanup_free_ char *json = crash_analysis_to_json_string(a);
+                crash_analysis_free(a);
+                if (!json)
+                        return -ENOMEM;
+                puts(json);
+        } else {
+                if (printed)
+                        putchar('\n');
+                print_human(a);
+                crash_analysis_free(a);
+        }
+        printed = true;
+        return 0;
+}
+
 int verb_analyze(Context *ctx, int argc, char **argv) {
-        _cleanup_free_ char *data = NULL;
-        size_t size;
+        _cleanup_close_ int fd = -EBADF;
         int r;
 
         if (argc > 2) {
-                log_error("Usage: kcrashctl analyze [FILE|-] [--json]");
+                log_error("Usage: kcrashctl analyze [FILE|-] [--json] [--all]");
                 return EXIT_USAGE;
         }
         const char *path = argc == 2 ? argv[1] : "-";
-        if (streq(path, "-"))
-                r = read_full_fd(0, ANALYZE_MAX_INPUT, &data, &size);
-        else {
+        r = analyze_init();
+        if (r < 0) {
+                log_error_errno(r, "Cannot set up the crash analyzer: %m");
+                return EXIT_FAILURE_;
+        }
+        if (!streq(path, "-")) {
                 /* Any file the caller names, a pipe included: read as is. */
-                _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                r = fd < 0 ? negative_errno() : read_full_fd(fd, ANALYZE_MAX_INPUT, &data, &size);
-        }
-        if (r < 0) {
-                log_error_errno(r, "Cannot read \"%s\": %m", streq(path, "-") ? "standard input" : path);
-                return EXIT_FAILURE_;
-        }
-        CrashAnalysis *a = NULL;
-        r = crash_analyze(data, size, &a);
-        if (r < 0) {
-                log_error_errno(r, "Cannot analyze \"%s\": %m", path);
-                return EXIT_FAILURE_;
-        }
-        if (ctx->json) {
-                _cleanup_free_ char *json = crash_analysis_to_json_string(a);
-                if (!json) {
-                        crash_analysis_free(a);
-                        return log_oom(), EXIT_FAILURE_;
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0) {
+                        log_error_errno(negative_errno(), "Cannot read \"%s\": %m", path);
+                        return EXIT_FAILURE_;
                 }
-                puts(json);
-        } else
-                print_human(a);
-        crash_analysis_free(a);
+        }
+        /* Streamed: a log of any size, in the memory of its longest line. */
+        r = crash_analyze_fd(fd >= 0 ? fd : 0, ANALYZE_MAX_LINE, ctx->all, print_one, ctx);
+        if (r == -ENOMEM)
+                return log_oom(), EXIT_FAILURE_;
+        if (r < 0) {
+                log_error_errno(r, "Cannot analyze \"%s\": %m", streq(path, "-") ? "standard input" : path);
+                return EXIT_FAILURE_;
+        }
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                log_error("Cannot write the analysis: %m");
+                return EXIT_FAILURE_;
+        }
         return EXIT_OK;
 }

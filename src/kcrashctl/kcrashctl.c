@@ -22,7 +22,7 @@ static const struct {
         { "submit", verb_submit, "upload the queued reports once (--now ignores the retry backoff)" },
         { "list", verb_list, "list the reports and their state at each upload target (--json)" },
         { "show", verb_show, "show one report: state per target, summary, members (--json: its report.json)" },
-        { "analyze", verb_analyze, "analyze a kernel log (FILE or stdin): title, type, culprit (--json)" },
+        { "analyze", verb_analyze, "analyze a kernel log (FILE or stdin): title, type, culprit (--json, --all)" },
         { "clean", verb_clean, "apply the retention now: drop the oldest sent reports beyond OFFLOAD_MAX_SIZE" },
         { "config", verb_config, "check the configuration and print every key's value" },
 };
@@ -41,13 +41,14 @@ static void help(void) {
                "     --json          machine-readable output\n"
                "  -y --yes           do not ask for confirmation\n"
                "     --now           ignore the retry backoff (submit)\n"
+               "     --all           every crash of the log, not only the first (analyze)\n"
                "  -v --verbose       log debug messages\n"
                "\nExit status: 0 success, 1 failure, 2 usage error, 75 reports remain queued\n"
                "for a later retry, 78 configuration error.\n");
 }
 
 int main(int argc, char **argv) {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_NOW };
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_NOW, ARG_ALL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -56,6 +57,7 @@ int main(int argc, char **argv) {
                 { "json", no_argument, NULL, ARG_JSON },
                 { "yes", no_argument, NULL, 'y' },
                 { "now", no_argument, NULL, ARG_NOW },
+                { "all", no_argument, NULL, ARG_ALL },
                 { "verbose", no_argument, NULL, 'v' },
                 {}
         };
@@ -85,6 +87,9 @@ int main(int argc, char **argv) {
                         break;
                 case ARG_NOW:
                         ctx.now = true;
+                        break;
+                case ARG_ALL:
+                        ctx.all = true;
                         break;
                 case 'v':
                         ctx.verbose = true;

@@ -25,6 +25,7 @@ typedef struct Context {
         bool json;
         bool yes;
         bool now;
+        bool all;        /* analyze: every crash of the log */
         bool verbose;
         bool config_loaded;
         KcrashConfig config;

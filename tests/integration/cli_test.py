@@ -66,6 +66,27 @@ class CliTest(unittest.TestCase):
         self.assertEqual(rep["schema"], 1)
         self.assertEqual(json.loads(self.run_ctl("clean", "--json").stdout), {"removed": 0})
 
+    def test_analyze_all_gives_every_crash(self):
+        # Two records of two crashes, one log: --all analyses both, the
+        # plain form the first; a directory is refused with exit 1.
+        logs = [f"{FIXTURES}/pstore-ramoops-bug-panic/pstore/dmesg-ramoops-1",
+                f"{FIXTURES}/pstore-ramoops-gpf-panic/pstore/dmesg-ramoops-1"]
+        text = ""
+        for p in logs:
+            with open(p) as f:
+                text += f.read()
+        alone = [json.loads(self.run_ctl("analyze", "--json", p).stdout) for p in logs]
+        out = self.run_ctl("analyze", "--all", "--json", stdin=text)
+        self.assertEqual(out.returncode, 0)
+        got = [json.loads(l) for l in out.stdout.splitlines()]
+        self.assertEqual([a["title"] for a in got], [a["title"] for a in alone])
+        self.assertEqual(got[1], alone[1])
+        first = self.run_ctl("analyze", "--json", stdin=text)
+        self.assertEqual(json.loads(first.stdout)["title"], alone[0]["title"])
+        human = self.run_ctl("analyze", "--all", stdin=text).stdout
+        self.assertEqual(human.count("Title:"), 2)
+        self.assertEqual(self.run_ctl("analyze", "--all", self.root).returncode, 1)
+
     def test_exit_codes(self):
         self.assertEqual(self.run_ctl().returncode, 2, "no verb")
         self.assertEqual(self.run_ctl("no-such-verb").returncode, 2)

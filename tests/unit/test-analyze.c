@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
+#include <errno.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <jansson.h>
 #include <stdint.h>
 
+#include "analyze-json.h"
 #include "analyze.h"
 #include "fileio.h"
+#include "hash.h"
 #include "tests.h"
 
 /* ---- the public syzkaller corpus, read as its README says ---- */
@@ -421,5 +427,352 @@ TEST(normalized_title_longer_than_title) {
         log = repeat_line(buf, sizeof buf, "<4>[    1.000000] kernel BUG at a.c:1", " b.c:1", "!\n");
         ASSERT_OK(crash_analyze(log, strlen(log), &a));
         ASSERT_TRUE(strlen(a->title) <= 120);
+        crash_analysis_free(a);
+}
+
+/* ---- pinned output: every corpus and fixture log gives what it gave ---- */
+
+/* tests/fixtures/analyze-expected.jsonl holds, for every input below, the
+ * analysis the analyzer gave when the file was written (one JSON object a
+ * line: "input", "analysis" as `kcrashctl analyze --json` prints it, and the
+ * sha256 of the crash text the collector stores). The analyzer may get
+ * faster or be reorganised; its answers may not move silently. A change
+ * that means to improve an answer regenerates the file with
+ * KCRASH_ANALYZE_EXPECTED_WRITE=PATH and says in its commit which fields
+ * moved and why. */
+
+typedef struct Input {
+        char *name;
+        char *data;
+        const char *log;
+        size_t size;
+} Input;
+
+static int input_cmp(const void *a, const void *b) {
+        return strcmp(((const Input *) a)->name, ((const Input *) b)->name);
+}
+
+static void inputs_add(Input **inputs, size_t *n, const char *name, char *data, const char *log, size_t size) {
+        *inputs = realloc(*inputs, (*n + 1) * sizeof **inputs);
+        ASSERT_TRUE(*inputs);
+        (*inputs)[(*n)++] = (Input) { .name = strdup(name), .data = data, .log = log, .size = size };
+}
+
+/* Every corpus file twice (its log as the corpus README cuts it, and the
+ * whole file with its headers and REPORT section), and every log a real
+ * crash left in the fixtures (pstore records, kdump dmesg, consoles). */
+static void collect_inputs(const char *rel, Input **inputs, size_t *n) {
+        _cleanup_free_ char *dir = path_join(test_fixtures_dir(), rel);
+        DIR *d = opendir(dir);
+        ASSERT_TRUE(d);
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.' || streq(rel, "oops-corpus") || streq(de->d_name, "context"))
+                        continue;
+                _cleanup_free_ char *path = path_join(dir, de->d_name);
+                _cleanup_free_ char *sub = rel[0] ? path_join(rel, de->d_name) : strdup(de->d_name);
+                if (de->d_type == DT_DIR) {
+                        collect_inputs(sub, inputs, n);
+                        continue;
+                }
+                bool corpus = startswith(rel, "oops-corpus/linux");
+                size_t nl = strlen(de->d_name);
+                if (!corpus && !startswith(de->d_name, "dmesg") && !(nl > 4 && streq(de->d_name + nl - 4, ".log")))
+                        continue;
+                char *data = NULL;
+                size_t size;
+                ASSERT_OK(read_full_file(path, 16 << 20, &data, &size));
+                if (corpus) {
+                        char *copy = malloc(size + 1);
+                        ASSERT_TRUE(copy);
+                        memcpy(copy, data, size + 1);
+                        CorpusFile f;
+                        corpus_parse(copy, size, &f);
+                        _cleanup_free_ char *log_name = NULL;
+                        ASSERT_TRUE(asprintf(&log_name, "%s#log", sub) > 0);
+                        inputs_add(inputs, n, log_name, copy, f.log, f.log_size);
+                        free(f.title);
+                        for (size_t i = 0; i < f.n_alts; i++)
+                                free(f.alts[i]);
+                        free(f.alts);
+                        free(f.type);
+                        free(f.frame);
+                }
+                inputs_add(inputs, n, sub, data, data, size);
+        }
+        closedir(d);
+}
+
+TEST(pinned_output_on_every_corpus_and_fixture_log) {
+        Input *inputs = NULL;
+        size_t n = 0;
+        collect_inputs("", &inputs, &n);
+        collect_inputs("oops-corpus/linux", &inputs, &n);
+        qsort(inputs, n, sizeof *inputs, input_cmp);
+        printf("pinned: %zu inputs\n", n);
+        ASSERT_TRUE(n > 2 * 486);
+
+        const char *write = getenv("KCRASH_ANALYZE_EXPECTED_WRITE");
+        FILE *out = NULL;
+        json_t *expected = NULL;
+        if (write) {
+                out = fopen(write, "we");
+                ASSERT_TRUE(out);
+        } else {
+                _cleanup_free_ char *path = path_join(test_fixtures_dir(), "analyze-expected.jsonl");
+                _cleanup_free_ char *data = NULL;
+                size_t size;
+                ASSERT_OK(read_full_file(path, 16 << 20, &data, &size));
+                expected = json_object();
+                for (char *p = data, *eol; p < data + size; p = eol + 1) {
+                        eol = strchrnul(p, '\n');
+                        *eol = 0;
+                        json_error_t e;
+                        json_t *o = json_loads(p, 0, &e);
+                        if (!o)
+                                test_fail(__FILE__, __LINE__, "analyze-expected.jsonl: %s", e.text);
+                        ASSERT_TRUE(json_is_string(json_object_get(o, "input")));
+                        json_object_set_new(expected, json_string_value(json_object_get(o, "input")), o);
+                }
+                ASSERT_EQ(json_object_size(expected), n);
+        }
+
+        unsigned differ = 0;
+        for (size_t i = 0; i < n; i++) {
+                CrashAnalysis *a = NULL;
+                ASSERT_OK(crash_analyze(inputs[i].log, inputs[i].size, &a));
+                char report_sha[SHA256_HEX_SIZE];
+                ASSERT_OK(sha256_hex(a->report, strlen(a->report), report_sha));
+                json_t *got = json_pack("{s:s, s:o, s:s}", "input", inputs[i].name, "analysis",
+                                        crash_analysis_to_json(a), "report_sha256", report_sha);
+                ASSERT_TRUE(got);
+                if (out) {
+                        char *line = json_dumps(got, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_SORT_KEYS);
+                        ASSERT_TRUE(line);
+                        fprintf(out, "%s\n", line);
+                        free(line);
+                } else {
+                        /* Field by field, naming what moved. */
+                        json_t *want = json_object_get(expected, inputs[i].name);
+                        if (!want) {
+                                printf("%s: not in analyze-expected.jsonl\n", inputs[i].name);
+                                differ++;
+                        } else {
+                                const char *key;
+                                json_t *v;
+                                json_t *wa = json_object_get(want, "analysis"), *ga = json_object_get(got, "analysis");
+                                bool same = json_equal(json_object_get(want, "report_sha256"),
+                                                       json_object_get(got, "report_sha256"));
+                                if (!same)
+                                        printf("%s: report text differs\n", inputs[i].name);
+                                ASSERT_EQ(json_object_size(wa), json_object_size(ga));
+                                json_object_foreach(wa, key, v) {
+                                        json_t *g = json_object_get(ga, key);
+                                        if (g && json_equal(v, g))
+                                                continue;
+                                        char *ws = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+                                        char *gs = g ? json_dumps(g, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+                                        printf("%s: %s: want %s got %s\n", inputs[i].name, key, ws, gs ? gs : "(missing)");
+                                        free(ws);
+                                        free(gs);
+                                        same = false;
+                                }
+                                differ += !same;
+                        }
+                }
+                json_decref(got);
+                crash_analysis_free(a);
+                free(inputs[i].name);
+                free(inputs[i].data);
+        }
+        free(inputs);
+        json_decref(expected);
+        if (out)
+                ASSERT_TRUE(fclose(out) == 0);
+        printf("pinned: %u of %zu inputs differ\n", differ, n);
+        ASSERT_EQ(differ, 0);
+}
+
+/* ---- every crash of a log; the streamed analysis ---- */
+
+typedef struct Results {
+        char **json;
+        size_t n;
+} Results;
+
+static int collect_result(CrashAnalysis *a, void *userdata) {
+        Results *r = userdata;
+        r->json = realloc(r->json, (r->n + 1) * sizeof *r->json);
+        ASSERT_TRUE(r->json);
+        char sha[SHA256_HEX_SIZE];
+        ASSERT_OK(sha256_hex(a->report, strlen(a->report), sha));
+        char *j = crash_analysis_to_json_string(a);
+        ASSERT_TRUE(j);
+        ASSERT_TRUE(asprintf(&r->json[r->n++], "%s %s", j, sha) > 0);
+        free(j);
+        crash_analysis_free(a);
+        return 0;
+}
+
+static void results_done(Results *r) {
+        for (size_t i = 0; i < r->n; i++)
+                free(r->json[i]);
+        free(r->json);
+        *r = (Results) {};
+}
+
+static char *one_result(const char *log, size_t size) {
+        Results r = {};
+        CrashAnalysis *a = NULL;
+        ASSERT_OK(crash_analyze(log, size, &a));
+        collect_result(a, &r);
+        char *s = r.json[0];
+        free(r.json);
+        return s;
+}
+
+TEST(each_crash_is_its_part_analysed_alone) {
+        /* Three crashes; the first ends in its panic, which follows it and
+         * starts nothing; a replayed header starts nothing either. */
+        static const char *const parts[] = {
+                "[    1.000000] Linux version 6.1.0-56-amd64 (debian) #1 SMP\n"
+                "[    2.000000] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+                "[    2.000000] RIP: 0010:crashme_do_null+0x11/0x20 [crashme]\n"
+                "[    2.000000] Call Trace:\n"
+                "[    2.000000]  crashme_write+0x7e/0xb5 [crashme]\n"
+                "[    2.000000]  vfs_write+0xc7/0x3f0\n"
+                "[    2.000000] Kernel panic - not syncing: Fatal exception\n",
+                "[    3.000000] WARNING: CPU: 0 PID: 1 at drivers/foo.c:12 foo_probe+0x1d/0x24 [foo]\n"
+                "[    3.000000] RIP: 0010:foo_probe+0x1d/0x24 [foo]\n"
+                "[    3.000000] Call Trace:\n"
+                "[    3.000000]  really_probe+0x1/0x2\n"
+                "[    3.000000] BUG: replayed\n"
+                "[    3.000000] ** replaying previous printk message **\n",
+                "[    4.000000] general protection fault, probably for non-canonical address 0xdead000000000000: 0000 [#1]\n"
+                "[    4.000000] RIP: 0010:bar_read+0x5/0x9\n"
+                "[    4.000000] Call Trace:\n"
+                "[    4.000000]  vfs_read+0x1/0x2\n",
+        };
+        char log[4096] = "";
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++)
+                strcat(log, parts[i]);
+        Results all = {};
+        ASSERT_OK(crash_analyze_each(log, strlen(log), collect_result, &all));
+        ASSERT_EQ(all.n, ELEMENTSOF(parts));
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+                _cleanup_free_ char *alone = one_result(parts[i], strlen(parts[i]));
+                ASSERT_STREQ(all.json[i], alone);
+        }
+        ASSERT_TRUE(strstr(all.json[0], "\"title\":\"BUG: unable to handle kernel NULL pointer dereference in crashme_do_null\""));
+        ASSERT_TRUE(strstr(all.json[1], "\"title\":\"WARNING in foo_probe\""));
+        ASSERT_TRUE(strstr(all.json[2], "\"title\":\"general protection fault in bar_read\""));
+        /* The first crash of the whole log is what crash_analyze() gives, with
+         * the whole log after it. */
+        _cleanup_free_ char *first = one_result(log, strlen(log));
+        ASSERT_TRUE(strstr(first, "crashme_do_null"));
+        results_done(&all);
+
+        /* No crash: one result, with no title. */
+        ASSERT_OK(crash_analyze_each("[ 1.0] hello\n", 13, collect_result, &all));
+        ASSERT_EQ(all.n, 1);
+        ASSERT_TRUE(strneq(all.json[0], "{\"title\":\"\",", 12));
+        results_done(&all);
+}
+
+/* Writes data to a pipe in pieces of `piece` bytes from a child process and
+ * analyses the read end; the results must be those of the buffer. */
+static void check_streamed(const char *data, size_t size, size_t piece, bool all) {
+        int fds[2];
+        ASSERT_TRUE(pipe(fds) == 0);
+        pid_t pid = fork();
+        ASSERT_TRUE(pid >= 0);
+        if (pid == 0) {
+                close(fds[0]);
+                for (size_t o = 0; o < size;) {
+                        ssize_t k = write(fds[1], data + o, MIN(piece, size - o));
+                        if (k <= 0)
+                                _exit(1);
+                        o += (size_t) k;
+                }
+                _exit(0);
+        }
+        close(fds[1]);
+        Results streamed = {}, buffered = {};
+        ASSERT_OK(crash_analyze_fd(fds[0], 64 << 20, all, collect_result, &streamed));
+        close(fds[0]);
+        int status;
+        ASSERT_TRUE(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        if (all)
+                ASSERT_OK(crash_analyze_each(data, size, collect_result, &buffered));
+        else {
+                CrashAnalysis *a = NULL;
+                ASSERT_OK(crash_analyze(data, size, &a));
+                collect_result(a, &buffered);
+        }
+        ASSERT_EQ(streamed.n, buffered.n);
+        for (size_t i = 0; i < streamed.n; i++)
+                ASSERT_STREQ(streamed.json[i], buffered.json[i]);
+        results_done(&streamed);
+        results_done(&buffered);
+}
+
+TEST(streamed_analysis_is_the_buffered_one) {
+        /* The whole corpus in one log, written in odd pieces so that lines
+         * and replayed headers straddle the reads. */
+        _cleanup_free_ char *dir = path_join(test_fixtures_dir(), "oops-corpus/linux");
+        DIR *d = opendir(dir);
+        ASSERT_TRUE(d);
+        char *blob = NULL;
+        size_t blob_size = 0;
+        FILE *f = open_memstream(&blob, &blob_size);
+        ASSERT_TRUE(f);
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *path = path_join(dir, de->d_name);
+                char *data = NULL;
+                size_t size;
+                ASSERT_OK(read_full_file(path, 16 << 20, &data, &size));
+                CorpusFile cf;
+                corpus_parse(data, size, &cf);
+                fwrite(cf.log, 1, cf.log_size, f);
+                corpus_file_done(&cf);
+        }
+        closedir(d);
+        ASSERT_TRUE(fclose(f) == 0);
+        check_streamed(blob, blob_size, 997, true);
+        check_streamed(blob, blob_size, 65536, false);
+        free(blob);
+
+        /* One line longer than the read buffer, a crash inside, CRLF. */
+        size_t n = 3 << 20;
+        char *big = malloc(n);
+        ASSERT_TRUE(big);
+        memset(big, 'A', n);
+        memcpy(big + n / 2, "BUG: soft lockup - CPU#0 stuck\r\n[ 1.0] RIP: 0010:spin+0x1/0x2\r\n", 62);
+        check_streamed(big, n, 4093, true);
+
+        /* A line longer than allowed. */
+        int fds[2];
+        ASSERT_TRUE(pipe(fds) == 0);
+        ASSERT_TRUE(write(fds[1], big, 60000) == 60000);
+        close(fds[1]);
+        Results r = {};
+        ASSERT_ERR(crash_analyze_fd(fds[0], 1000, true, collect_result, &r), -EFBIG);
+        close(fds[0]);
+        results_done(&r);
+        free(big);
+}
+
+TEST(a_nul_byte_after_a_header_is_not_a_replay_marker) {
+        /* A line holding a NUL byte may hold any keyword as far as the scan
+         * knows; the replay marker is checked exactly (the differential run
+         * against the old analyzer found this). */
+        static const char log[] = "[    1.000000] WARNING: CPU: 0 PID: 1 at a/b.c:1 foo+0x1/0x2\n"
+                                  "[    1.000000] Kernel panic - n\0ot syncing: panic_on_warn set ...\n";
+        CrashAnalysis *a = NULL;
+        ASSERT_OK(crash_analyze(log, sizeof log - 1, &a));
+        ASSERT_STREQ(a->title, "WARNING in corrupted"); /* not the panic line */
         crash_analysis_free(a);
 }

@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The crash kinds the analyzer recognises: the header lines that start a
+ * crash report (TITLE_RULES.md §3), and for each kind its formats (§5), the
+ * patterns that turn a report into a title, with the recipe that finds the
+ * culprit function. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze-internal.h"
+#include "macro.h"
+
+/* ------------------------------------------------------------------------ */
+/* Regex helpers */
+
+
+/* The literal runs a match of one alternative must contain: text at the
+ * top level between special characters (a character a quantifier makes
+ * optional is not part of its run; a group may be optional or hold
+ * alternatives, so nothing in it counts). Keeps the longest runs in
+ * r->literals from index at; returns how many, 0 when there is none. */
+static size_t alternative_runs(Re *r, size_t at, const char *alt, const char *end, size_t max) {
+        size_t n_runs = 0;
+        int depth = 0;
+        const char *p = alt;
+        while (p < end) {
+                if (*p == '\\' || *p == '[' || *p == '(' || *p == ')' || depth > 0) {
+                        if (*p == '\\' && p + 1 < end)
+                                p++;
+                        else if (*p == '[') {
+                                p++;
+                                if (p < end && *p == '^')
+                                        p++;
+                                if (p < end && *p == ']')
+                                        p++;
+                                while (p < end && *p != ']')
+                                        p++;
+                        } else if (*p == '(')
+                                depth++;
+                        else if (*p == ')')
+                                depth--;
+                        p++;
+                        continue;
+                }
+                if (*p == '{') {
+                        /* a bound "{2,16}": not text */
+                        while (p < end && *p != '}')
+                                p++;
+                        p++;
+                        continue;
+                }
+                if (strchr(".*+?}|^$", *p)) {
+                        p++;
+                        continue;
+                }
+                const char *start = p;
+                while (p < end && !strchr(".[]()*+?{}|\\^$", *p))
+                        p++;
+                size_t len = (size_t) (p - start);
+                if (p < end && strchr("*?{", *p))
+                        len--; /* "abc*": the c is optional */
+                len = MIN(len, (size_t) RE_LITERAL_MAX - 1);
+                if (len == 0)
+                        continue;
+                /* keep the longest runs */
+                size_t slot = n_runs < max ? n_runs++ : max;
+                if (slot == max) {
+                        size_t shortest = 0;
+                        for (size_t i = 1; i < max; i++)
+                                if (strlen(r->literals[at + i]) < strlen(r->literals[at + shortest]))
+                                        shortest = i;
+                        if (strlen(r->literals[at + shortest]) >= len)
+                                continue;
+                        slot = shortest;
+                }
+                memcpy(r->literals[at + slot], start, len);
+                r->literals[at + slot][len] = 0;
+        }
+        return n_runs;
+}
+
+/* Splits the pattern at its top-level '|'. One alternative: all its runs
+ * must be in a matching line. Several: one of their longest runs must.
+ * No pre-check when an alternative has no run or there are more than
+ * RE_LITERALS alternatives. */
+static void re_find_literals(Re *r) {
+        const char *alts[RE_LITERALS + 1], *q = r->pattern;
+        size_t n_alts = 0;
+        int depth = 0;
+
+        r->n_literals = 0;
+        alts[n_alts++] = q;
+        for (; *q; q++) {
+                if (*q == '\\' && q[1])
+                        q++;
+                else if (*q == '[') {
+                        q++;
+                        if (*q == '^')
+                                q++;
+                        if (*q == ']')
+                                q++;
+                        while (*q && *q != ']')
+                                q++;
+                        if (!*q)
+                                return;
+                } else if (*q == '(')
+                        depth++;
+                else if (*q == ')')
+                        depth--;
+                else if (*q == '|' && depth == 0) {
+                        if (n_alts == RE_LITERALS)
+                                return;
+                        alts[n_alts++] = q + 1;
+                }
+        }
+        if (n_alts == 1) {
+                r->n_literals = alternative_runs(r, 0, r->pattern, q, RE_LITERALS);
+                r->literals_all = true;
+                return;
+        }
+        for (size_t i = 0; i < n_alts; i++) {
+                const char *end = i + 1 < n_alts ? alts[i + 1] - 1 : q;
+                if (alternative_runs(r, i, alts[i], end, 1) == 0)
+                        return;
+        }
+        r->n_literals = n_alts;
+        r->literals_all = false;
+}
+
+/* Compiled once, by analyze_init(); a pattern is constant text of ours, so
+ * a failure is a bug, reported as -EINVAL. Patterns whose matches are only
+ * tested (skip rules, suppressions) are compiled REG_NOSUB, which glibc
+ * matches faster. */
+int re_compile(Re *r, bool nosub) {
+        if (!r->pattern || r->compiled)
+                return 0;
+        if (regcomp(&r->re, r->pattern, REG_EXTENDED | (nosub ? REG_NOSUB : 0)) != 0)
+                return -EINVAL;
+        re_find_literals(r);
+        r->compiled = true;
+        return 0;
+}
+
+/* Matches a NUL-terminated line; m gets up to nm groups. A line that holds
+ * none of the pattern's literals cannot match: most lines are refused by
+ * strstr() before the regex engine runs, which is faster and keeps glibc's
+ * per-pattern DFA caches small. POSIX makes regexec() thread-safe (glibc
+ * locks the pattern's cache), so threads share the compiled patterns. */
+bool line_match(const Re *r, const char *s, regmatch_t *m, size_t nm) {
+        if (!r->compiled)
+                return false;
+        if (r->n_literals > 0) {
+                size_t found = 0;
+                for (size_t i = 0; i < r->n_literals; i++)
+                        if (strstr(s, r->literals[i])) {
+                                found++;
+                                if (!r->literals_all)
+                                        break;
+                        } else if (r->literals_all)
+                                return false;
+                if (found == 0)
+                        return false;
+        }
+        return regexec(&r->re, s, nm, m, 0) == 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Oops headers (§3) */
+
+
+
+static const char *const bug_suppress[] = { "ODEBUG:", "Boot_DEBUG:", "xlog_status:", "DEBUG:",
+                                            "BUG: no syscalls can create resource", NULL };
+static const char *const warning_suppress[] = {
+        "WARNING: /etc/ssh/moduli does not exist", "WARNING: workqueue cpumask: online intersect > possible intersect",
+        "WARNING: Unsupported flag value(s) of 0x", "WARNING: Unprivileged eBPF is enabled with eIBRS",
+        "WARNING: kernel not compiled with CPU_SRSO", "EXT4-FS:", NULL
+};
+static Re warning_suppress_re = {
+        "WARNING: [Tt]he mand mount option|WARNING: fbcon: Driver '.*' missed to adjust virtual screen size|"
+        "WARNING: See https.* for mitigation options\\.|EXT4-fs \\(.*\\):|[Ww][Aa][Rr][Nn][Ii][Nn][Gg]: .* uses "
+        "(deprecated v2 capabilities|wireless extensions)|XFS \\(.*\\): WARNING"
+};
+static const char *const info_suppress[] = { "INFO: lockdep is turned off", "INFO: Stall ended before state dump start",
+                                             "INFO: NMI handler", "INFO: recovery required on readonly filesystem",
+                                             "INFO: no syscalls can create resource", "rmt_storage:INFO:", "_INFO:",
+                                             NULL };
+static Re info_suppress_re = { "(handler|interrupt).*took too long|INFO: sys_.* is not present in /proc/kallsyms" };
+static Re gpf_suppress_re = { "general protection fault.*error:[0-9]+ in " };
+static const char *const boot_suppress[] = { "Parsing ELF", "Decompressing Linux", "Unknown parameter '", NULL };
+static const char *const gofatal_suppress[] = { "ALSA", "fatal error: cannot create timer", NULL };
+static const char *const gopanic_suppress[] = { "_panic:", "xlog_status:", "ddb.onpanic:", "evtlog_status:", NULL };
+
+const Header headers[_G_MAX] = {
+        { G_BUG, "BUG:", bug_suppress, NULL },
+        { G_WARNING, "WARNING:", warning_suppress, &warning_suppress_re },
+        { G_INFO, "INFO:", info_suppress, &info_suppress_re },
+        { G_UNABLE, "Unable to handle kernel", NULL, NULL },
+        { G_GPF, "general protection fault", NULL, &gpf_suppress_re },
+        { G_STACKSEG, "stack segment: ", NULL, NULL },
+        { G_PANIC, "Kernel panic", NULL, NULL },
+        { G_DOUBLEFAULT, "PANIC: double fault", NULL, NULL },
+        { G_RUST, "rust_kernel: panicked", NULL, NULL },
+        { G_KBUG, "kernel BUG", NULL, NULL },
+        { G_KBUG2, "Kernel BUG", NULL, NULL },
+        { G_KMALLOC, "BUG kmalloc-", NULL, NULL },
+        { G_DIVIDE, "divide error:", NULL, NULL },
+        { G_DIVIDE2, "divide_error:", NULL, NULL },
+        { G_INVOP, "invalid opcode:", NULL, NULL },
+        { G_INT3, "int3:", NULL, NULL },
+        { G_UBSAN, "UBSAN:", NULL, NULL },
+        { G_BOOT, "Booting the kernel.", boot_suppress, NULL },
+        { G_NETDEV, "unregister_netdevice: waiting for", NULL, NULL },
+        { G_VFSCLOSE, "VFS: Close: file count is 0", NULL, NULL },
+        { G_VFSBUSY, "VFS: Busy inodes after unmount", NULL, NULL },
+        { G_INTERNAL, "Internal error:", NULL, NULL },
+        { G_UNHANDLED, "Unhandled fault:", NULL, NULL },
+        { G_ALIGN, "Alignment trap:", NULL, NULL },
+        { G_TRUSTY, "trusty: panic", NULL, NULL },
+        { G_GOFATAL, "fatal error:", gofatal_suppress, NULL },
+        { G_SYZFAIL, "SYZFAIL:", NULL, NULL },
+        { G_SYZFATAL, "SYZFATAL:", NULL, NULL },
+        { G_GOPANIC, "panic:", gopanic_suppress, NULL },
+};
+
+const Header *line_header(const char *s, size_t n) {
+        for (size_t i = 0; i < ELEMENTSOF(headers); i++) {
+                const Header *h = &headers[i];
+                if (!span_has(s, n, h->needle))
+                        continue;
+                bool suppressed = false;
+                for (const char *const *x = h->suppress_substr; x && *x && !suppressed; x++)
+                        suppressed = span_has(s, n, *x);
+                if (!suppressed && h->suppress_re) {
+                        char buf[MAX_LINE + 1];
+                        size_t l = MIN(n, (size_t) MAX_LINE);
+                        memcpy(buf, s, l);
+                        buf[l] = 0;
+                        suppressed = line_match(h->suppress_re, buf, NULL, 0);
+                }
+                if (!suppressed)
+                        return h;
+        }
+        return NULL;
+}
+/* ------------------------------------------------------------------------ */
+/* Formats (§5) */
+
+
+
+
+#define IDENT "([A-Za-z0-9_.]+)"
+
+static Format bug_formats[] = {
+        { { "BUG: KASAN:" }, { { "BUG: KASAN: ([a-z\\-]+) in ([A-Za-z0-9_]+)" }, { "(Read|Write) (of size|at addr)" } },
+          "KASAN: %1 %3 in %F", "bad-access in %F", R_HDR_CT, {}, { "kernel_fault|tag_check|mem_abort|^el1_|^el1h_" }, 0 },
+        { { "BUG: KASAN:" }, { { "BUG: KASAN: (double-free or invalid-free|double-free|invalid-free) in ([A-Za-z0-9_]+)" } },
+          "KASAN: invalid-free in %F", "invalid-free in %F", R_HDR_CT, {},
+          { "kernel_fault|tag_check|mem_abort|^el1_|^el1h_|slab_|kfree|vunmap|vfree" }, 0 },
+        { { "BUG: KASAN: ([a-z\\-]+) on address" }, { { "BUG: KASAN: ([a-z\\-]+) on address" }, { "(Read|Write) of size" } },
+          "KASAN: %1 %2", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "BUG: KASAN: (.*)" }, {}, "KASAN: %1", NULL, R_NONE, {}, {}, F_CORRUPTED | F_NOSTACK },
+        { { "BUG: KMSAN: kernel-usb-infoleak" }, { { "BUG: KMSAN: kernel-usb-infoleak in ([A-Za-z0-9_]+)" } },
+          "KMSAN: kernel-usb-infoleak in %F", NULL, R_NEXT, {},
+          { "alloc_skb|usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg" }, F_NOSTACK },
+        { { "BUG: KMSAN:" }, { { "BUG: KMSAN: ([a-z\\-]+) in ([A-Za-z0-9_]+)" } }, "KMSAN: %1 in %F", "bad-access in %F",
+          R_NEXT, {}, { "alloc_skb|netlink_ack|netlink_rcv_skb|_encrypt$|^crypto_|^cipher_|^drbg_|^rng_" }, F_NOSTACK },
+        { { "BUG: KCSAN: (data-race.*)" }, {}, "KCSAN: %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "BUG: KCSAN: (.*)" }, {}, "KCSAN: %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "BUG: KFENCE: (use-after-free|out-of-bounds) (read|write) in ([A-Za-z0-9_]+)" }, {},
+          "KFENCE: %1 %2 in %F", "bad-access in %F", R_HDR_NEXT, {}, {}, 0 },
+        { { "BUG: KFENCE: invalid free in ([A-Za-z0-9_]+)" }, {}, "KFENCE: invalid free in %F", "invalid-free in %F",
+          R_HDR_NEXT, {}, {}, F_NOSTACK },
+        { { "BUG: KFENCE: invalid (read|write) in ([A-Za-z0-9_]+)" }, {}, "KFENCE: invalid %1 in %F", "bad-access in %F",
+          R_HDR_NEXT, {}, {}, 0 },
+        { { "BUG: KFENCE: memory corruption in ([A-Za-z0-9_]+)" }, {}, "KFENCE: memory corruption in %F", NULL,
+          R_HDR_NEXT, {}, {}, F_NOSTACK },
+        { { "BUG: unable to handle kernel paging request|BUG: unable to handle page fault for address|"
+            "BUG: Unable to handle kernel data access" },
+          {}, "BUG: unable to handle kernel paging request in %F", "bad-access in %F", R_RIP_CT, {}, {}, 0 },
+        { { "BUG: unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference|"
+            "Kernel NULL pointer dereference" },
+          {}, "BUG: unable to handle kernel NULL pointer dereference in %F", "bad-access in %F", R_RIP_CT, {}, {}, 0 },
+        { { "BUG: [Uu]nable to handle kernel" }, {}, "BUG: unable to handle kernel", NULL, R_NONE, {}, {},
+          F_CORRUPTED | F_NOSTACK },
+        { { "BUG: (spinlock|rwlock) (lockup suspected|already unlocked|recursion|cpu recursion|bad magic|wrong owner|"
+            "wrong CPU|trylock failure on UP)" },
+          {}, "BUG: %1 %2 in %F", NULL, R_CT, {}, { "spin_|_lock|_unlock" }, 0 },
+        { { "BUG: soft lockup" }, {}, "BUG: soft lockup in %F", "stall in %F", R_RIP_CT, {}, {}, F_STALL },
+        { { "BUG: .*still has locks held!" }, { { "still has locks held" }, { "PC +([A-Za-z0-9_]+)|\\] ([A-Za-z0-9_]+)[+.]" } },
+          "BUG: still has locks held in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "BUG: scheduling while atomic" }, {}, "BUG: scheduling while atomic in %F", NULL, R_CT, {}, { "schedule" }, 0 },
+        { { "BUG: lock held when returning to user space" },
+          { { "lock held when returning" }, { "leaving the kernel with locks still held" }, { AT_IDENT } },
+          "BUG: lock held when returning to user space in %2", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "BUG: bad unlock balance detected!" }, {}, "BUG: bad unlock balance in %F", NULL, R_MARKER,
+          { "\\] ([A-Za-z0-9_]+)[+.]|at: ([A-Za-z0-9_]+)[+.]" }, {}, 0 },
+        { { "BUG: held lock freed!" }, { { "held lock freed" }, { "\\] ([A-Za-z0-9_]+)[+.]|at: ([A-Za-z0-9_]+)[+.]" } },
+          "BUG: held lock freed in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "BUG: Bad rss-counter state" }, {}, "BUG: Bad rss-counter state", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "BUG: non-zero (nr_ptes|nr_pmds) on freeing mm" }, {}, "BUG: non-zero %1 on freeing mm", NULL, R_NONE, {}, {},
+          F_NOSTACK },
+        { { "BUG: Dentry .* still in use" }, { { "still in use \\([0-9]+\\) \\[unmount of ([^]]+)\\]" } },
+          "BUG: Dentry still in use in unmount", "BUG: Dentry still in use [unmount of %1]", R_NONE, {}, {}, F_NOSTACK },
+        { { "BUG: Bad page (state|cache)" }, {}, "BUG: Bad page %1 in %F", NULL, R_MARKER, { "page last allocated" },
+          { "(free|put|get|update|release)_page|free_unref|^_*folio|truncate_inode_pages|page_frag_free|alloc|vmap|"
+            "page_owner" },
+          0 },
+        { { "BUG: Bad page map" }, {}, "BUG: Bad page map", NULL, R_NONE, {}, {}, 0 },
+        { { "BUG: workqueue lockup" }, {}, "BUG: workqueue lockup", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "BUG: sleeping function called from invalid context at" }, {},
+          "BUG: sleeping function called from invalid context in %F", NULL, R_CT, {}, {}, 0 },
+        { { "BUG: using ([a-z_]+)\\(\\) in preemptible" }, {}, "BUG: using %1() in preemptible code in %F", NULL, R_CT, {},
+          { "dump_stack|preemption|preempt|debug_|processor_id|this_cpu" }, 0 },
+        { { "BUG: workqueue leaked lock or atomic" }, { { "leaked lock" }, { "last function: ([A-Za-z0-9_]+)" } },
+          "BUG: workqueue leaked lock or atomic in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "BUG: memory leak" }, {}, "memory leak in %F", NULL, R_MARKER, { " backtrace( \\(crc [0-9a-f]+\\))?:" },
+          { "kmemleak|mmap|kmem|slab|alloc|create_object|idr_get|list_lru_init|kasprintf|kvasprintf|pcpu_create|"
+            "strdup|strndup|memdup" },
+          0 },
+        { { "BUG: .*stack guard page was hit at" }, {}, "BUG: stack guard page was hit in %F", "stack-overflow in %F",
+          R_RIP_CT, {}, {}, F_STALL },
+        { { "BUG: Invalid wait context" }, {}, "WARNING: locking bug in %F", NULL, R_CT, {}, { "lock_sock|release_sock" }, 0 },
+        { { "BUG:[ \t]*$" }, {}, "BUG: corrupted", NULL, R_NONE, {}, {}, F_CORRUPTED | F_NOSTACK },
+};
+
+#define SRC "[A-Za-z0-9_./\\-]+\\.[a-z]+:[0-9]+"
+
+static Format warning_formats[] = {
+        { { "WARNING: .*lib/debugobjects\\.c.* (debug_print|debug_check|at)" }, {}, "WARNING: ODEBUG bug in %F", NULL,
+          R_WARN, {},
+          { "debug_|rcu|hrtimer_|timer_|work_|percpu_|vunmap|vfree|__free_|debug_check|kobject_" }, 0 },
+        { { "WARNING: .*mm/usercopy\\.c.* (usercopy_warn|at)" }, {}, "WARNING: bad usercopy in %F", NULL, R_WARN, {},
+          { "usercopy|__check" }, 0 },
+        { { "WARNING: .*lib/kobject\\.c.* (kobject_|at)" }, {}, "WARNING: kobject bug in %F", NULL, R_WARN, {},
+          { "kobject_" }, 0 },
+        { { "WARNING: .*fs/proc/generic\\.c.* (proc_register|at)" }, {}, "WARNING: proc registration bug in %F", NULL,
+          R_WARN, {}, { "proc_" }, 0 },
+        { { "WARNING: .*lib/refcount\\.c.* (refcount_|at)" }, {}, "WARNING: refcount bug in %F", NULL, R_WARN, {},
+          { "refcount|kobject_" }, 0 },
+        { { "WARNING: .*kernel/locking/lockdep\\.c.*lock_" }, {}, "WARNING: locking bug in %F", NULL, R_WARN, {},
+          { "lock_sock|release_sock" }, 0 },
+        { { "WARNING: .*still has locks held!" }, { { "still has locks held" }, { "at: ([A-Za-z0-9_]+)" } },
+          "WARNING: still has locks held in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "WARNING: Nested lock was not taken" }, {}, "WARNING: nested lock was not taken in %F", NULL, R_WARN, {}, {}, 0 },
+        { { "WARNING: lock held when returning to user space" },
+          { { "lock held when returning" }, { "leaving the kernel with locks still held" }, { AT_IDENT } },
+          "WARNING: lock held when returning to user space in %2", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "WARNING: .*mm/[a-z_]+\\.c.* k?.?malloc|WARNING: .*mm/[a-z_]+\\.c.* kvmalloc" }, {},
+          "WARNING: kmalloc bug in %F", NULL, R_WARN, {}, { "kmalloc|krealloc|slab|kmem" }, 0 },
+        { { "WARNING: .*mm/vmalloc\\.c.*__vmalloc_node" }, {}, "WARNING: zero-size vmalloc in %F", NULL, R_WARN, {}, {}, 0 },
+        { { "WARNING: .* usb_submit_urb" }, {}, "WARNING in %F/usb_submit_urb", NULL, R_WARN, {},
+          { "usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg" }, 0 },
+        { { "WARNING: " SRC " at 0x[0-9a-f]+, CPU#[0-9]+" }, {}, "WARNING in %F", NULL, R_WARN, {}, {}, 0 },
+        { { "WARNING: .* at " SRC " [A-Za-z0-9_]+" }, {}, "WARNING in %F", NULL, R_WARN, {}, {}, 0 },
+        { { "WARNING: (\\[.*\\] )?" SRC " at [A-Za-z0-9_]+" }, {}, "WARNING in %F", NULL, R_WARN, {}, {}, 0 },
+        { { "WARNING: possible circular locking dependency detected" }, { { "circular locking" }, { "is trying to acquire lock" } },
+          "possible deadlock in %F", NULL, R_AT2, {}, { "process_one_work|flush_workqueue|drain_workqueue|destroy_workqueue" },
+          0 },
+        { { "WARNING: possible irq lock inversion dependency detected" },
+          { { "irq lock inversion" }, { "just changed the state of lock" }, { AT_IDENT } }, "possible deadlock in %2", NULL,
+          R_NONE, {}, {}, F_NOSTACK },
+        { { "WARNING: [A-Z_]+-safe -> [A-Z_]+-unsafe lock order detected" }, {}, "possible deadlock in %F", NULL, R_MARKER,
+          { "which became .* at:" }, {}, 0 },
+        { { "WARNING: possible recursive locking detected" },
+          { { "recursive locking" }, { "is trying to acquire lock" }, { AT_IDENT } }, "possible deadlock in %2", NULL,
+          R_NONE, {}, {}, F_NOSTACK },
+        { { "WARNING: inconsistent lock state" }, { { "inconsistent lock state" }, { "takes" }, { AT_IDENT } },
+          "inconsistent lock state in %F", NULL, R_CT, {}, {}, 0 },
+        { { "WARNING: suspicious RCU usage" }, { { "suspicious RCU usage" }, { SRC } }, "WARNING: suspicious RCU usage in %F",
+          NULL, R_CT, {}, { "rcu|kmem|slab" }, 0 },
+        { { "WARNING: kernel stack regs at [0-9a-f]+ in [^ ]+ has bad '([^']+)' value" }, {},
+          "WARNING: kernel stack regs has bad '%1' value", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "WARNING: kernel stack frame pointer at [0-9a-f]+ in [^ ]+ has bad value" }, {},
+          "WARNING: kernel stack frame pointer has bad value", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "WARNING: bad unlock balance detected!" }, {}, "WARNING: bad unlock balance in %F", NULL, R_MARKER,
+          { "\\] ([A-Za-z0-9_]+)[+.]|at: ([A-Za-z0-9_]+)[+.]" }, {}, 0 },
+        { { "WARNING: held lock freed!" }, { { "held lock freed" }, { "at:( \\[<[0-9a-fx]+>\\])? +([A-Za-z0-9_]+)" } },
+          "WARNING: held lock freed in %2", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "WARNING: kernel stack regs .* has bad 'bp' value" }, {}, "WARNING: kernel stack regs has bad value", NULL,
+          R_NONE, {}, {}, F_NOSTACK },
+        { { "WARNING: kernel stack frame pointer .* has bad value" }, {}, "WARNING: kernel stack regs has bad value", NULL,
+          R_NONE, {}, {}, F_NOSTACK },
+        { { "WARNING:[ \t]*$" }, {}, "WARNING: corrupted", NULL, R_NONE, {}, {}, F_CORRUPTED | F_NOSTACK },
+};
+
+static Format info_formats[] = {
+        { { "INFO: possible circular locking dependency detected \\]" },
+          { { "circular locking" }, { "is trying to acquire lock" }, { "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" } },
+          "possible deadlock in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "INFO: possible irq lock inversion dependency detected \\]" },
+          { { "irq lock inversion" }, { "just changed the state of lock" }, { "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" } },
+          "possible deadlock in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "INFO: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected \\]" },
+          { { "lock order detected" }, { "is trying to acquire" }, { "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" } },
+          "possible deadlock in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "INFO: possible recursive locking detected \\]" },
+          { { "recursive locking" }, { "is trying to acquire lock" }, { "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" } },
+          "possible deadlock in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "INFO: inconsistent lock state \\]" },
+          { { "inconsistent lock state" }, { "takes" }, { "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" } },
+          "inconsistent lock state in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "INFO: rcu_(preempt|sched|bh|tasks) (self-)?detected (expedited )?stall" }, {}, "INFO: rcu detected stall in %F",
+          "stall in %F", R_RCU, {}, { "apic_timer_interrupt|rcu" }, F_STALL },
+        { { "INFO: trying to register non-static key" }, {}, "INFO: trying to register non-static key in %F", NULL, R_CT,
+          {}, { "stack|lock|IRQ" }, 0 },
+        { { "INFO: suspicious RCU usage" }, { { "suspicious RCU usage" }, { SRC } }, "INFO: suspicious RCU usage in %F", NULL,
+          R_CT, {}, { "rcu|kmem|slab" }, 0 },
+        { { "INFO: task .* blocked (in I/O wait )?for more than [0-9]+ seconds" }, {}, "INFO: task hung in %F",
+          "hang in %F", R_CT, {}, {}, F_HANG },
+        { { "INFO: task .* can't die for more than .* seconds" }, {}, "INFO: task can't die in %F", "hang in %F", R_CT, {},
+          { "schedule" }, 0 },
+        { { "INFO: (Freed|Allocated) in (.*)" }, {}, "INFO: %1 in %2", NULL, R_NONE, {}, {}, F_CORRUPTED | F_NOSTACK },
+        { { "INFO:[ \t]*$" }, {}, "INFO: corrupted", NULL, R_NONE, {}, {}, F_CORRUPTED | F_NOSTACK },
+};
+
+static Format unable_formats[] = {
+        { { "Unable to handle kernel (paging request|NULL pointer dereference|access to user memory)" }, {},
+          "BUG: unable to handle kernel %1 in %F", "bad-access in %F", R_RIP_CT, {}, {}, 0 },
+};
+static Format gpf_formats[] = {
+        { { "general protection fault.*:" }, {}, "general protection fault in %F", "bad-access in %F", R_RIP_CT, {}, {}, 0 },
+};
+static Format stackseg_formats[] = {
+        { { "stack segment: " }, {}, "stack segment fault in %F", NULL, R_RIP_CT, {}, {}, 0 },
+};
+static Format panic_formats[] = {
+        { { "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ([A-Za-z_][A-Za-z0-9_]*)\\+" }, {},
+          "kernel panic: stack is corrupted in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: [0-9a-fx]+" }, {},
+          "kernel panic: stack is corrupted in %F", NULL, R_CT, {}, { "stack_chk" }, 0 },
+        { { "Kernel panic - not syncing: corrupted stack end detected inside scheduler" }, {},
+          "kernel panic: corrupted stack end in %F", "stack-overflow in %F", R_CT, {}, { "schedule|retint_kernel" },
+          F_STALL },
+        { { "Kernel panic - not syncing: kernel stack overflow" }, {}, "kernel stack overflow in %F", "stack-overflow in %F",
+          R_CT, {}, { "bad_stack" }, F_STALL },
+        { { "Kernel panic - not syncing: Attempted to kill init!" }, {}, "kernel panic: Attempted to kill init!", NULL,
+          R_NONE, {}, {}, F_NOSTACK },
+        { { "Kernel panic - not syncing: Couldn't open N_TTY ldisc for [^ ]+ --- error -[0-9]+" }, {},
+          "kernel panic: Couldn't open N_TTY ldisc", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { { "Kernel panic - not syncing: Fatal exception" }, {}, "kernel panic: Fatal exception", NULL, R_NONE, {}, {},
+          F_CORRUPTED | F_NOSTACK },
+        { { "Kernel panic - not syncing: panic_on_warn set" }, {}, "kernel panic: panic_on_warn set", NULL, R_NONE, {}, {},
+          F_CORRUPTED | F_NOSTACK },
+        { { "Kernel panic - not syncing: hung_task: blocked tasks" }, {}, "kernel panic: hung_task: blocked tasks", NULL,
+          R_NONE, {}, {}, F_CORRUPTED | F_NOSTACK },
+        { { "Kernel panic - not syncing: (.*)" }, {}, "kernel panic: %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+};
+static Format doublefault_formats[] = {
+        { { "PANIC: double fault" }, {}, "PANIC: double fault in %F", NULL, R_RIP, {}, {}, 0 },
+};
+static Format kbug_formats[] = {
+        { { "kernel BUG at mm/usercopy\\.c" }, {}, "BUG: bad usercopy in %F", NULL, R_CT, {}, { "usercopy|__check" }, 0 },
+        { { "kernel BUG at lib/list_debug\\.c" }, {}, "BUG: corrupted list in %F", "bad-access in %F", R_CT, {}, {}, 0 },
+        { { "kernel BUG at " }, {}, "kernel BUG in %F", NULL, R_RIP_CT, {}, { "^skb_" }, 0 },
+};
+static Format kbug2_formats[] = {
+        { { "Kernel BUG (.*)" }, {}, "kernel BUG %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+};
+static Format kmalloc_formats[] = {
+        { { "BUG kmalloc-.*: Object already free" }, {}, "BUG: Object already free", NULL, R_NONE, {}, {}, F_NOSTACK },
+};
+static Format divide_formats[] = {
+        { { "divide(_| )error: " }, {}, "divide error in %F", NULL, R_RIP, {}, {}, 0 },
+};
+static Format invop_formats[] = {
+        { { "invalid opcode: " }, {}, "invalid opcode in %F", NULL, R_RIP, {}, {}, 0 },
+};
+static Format int3_formats[] = {
+        { { "int3: " }, {}, "int3 in %F", NULL, R_RIP_CT, {}, {}, 0 },
+};
+static Format ubsan_formats[] = {
+        { { "UBSAN: Undefined behaviour in" }, {}, "UBSAN: undefined-behaviour in %F", NULL, R_CT, {}, { "ubsan|overflow" }, 0 },
+        { { "UBSAN: array-index-out-of-bounds in" }, {}, "UBSAN: array-index-out-of-bounds in %F", "bad-access in %F", R_CT,
+          {}, { "ubsan|overflow" }, 0 },
+        { { "UBSAN: ([a-z0-9\\-]+) in" }, {}, "UBSAN: %1 in %F", NULL, R_CT, {}, { "ubsan|overflow" }, 0 },
+};
+static Format boot_formats[] = {
+        { { "^Booting the kernel" }, {}, "unexpected kernel reboot", NULL, R_NONE, {}, {}, F_NOSTACK },
+};
+static Format netdev_formats[] = {
+        { { "unregister_netdevice: waiting for .* to become free" }, {},
+          "unregister_netdevice: waiting for DEV to become free", NULL, R_NONE, {}, {}, F_NOSTACK },
+};
+static Format vfsclose_formats[] = {
+        { { "VFS: Close: file count is 0" }, {}, "VFS: Close: file count is zero (use-after-free)", NULL, R_NONE, {}, {},
+          F_NOSTACK },
+};
+static Format vfsbusy_formats[] = {
+        { { "VFS: Busy inodes after unmount" }, {}, "VFS: Busy inodes after unmount (use-after-free)", NULL, R_NONE, {}, {},
+          F_NOSTACK },
+};
+static Format internal_formats[] = {
+        { { "Internal error:" }, {}, "Internal error in %F", "bad-access in %F", R_RIP_CT, {}, {}, 0 },
+};
+static Format unhandled_formats[] = {
+        { { "Unhandled fault:" }, {}, "Unhandled fault in %F", "bad-access in %F", R_RIP_CT, {}, {}, 0 },
+};
+static Format align_formats[] = {
+        { { "Alignment trap:" }, {}, "Alignment trap in %F", NULL, R_RIP_CT, {}, {}, 0 },
+};
+static Format trusty_formats[] = {
+        { { "trusty: panic \\(.*\\):( DEBUG)? ASSERT FAILED at \\(.*\\): (.*)" }, {}, "trusty: ASSERT FAILED: %2", NULL,
+          R_NONE, {}, {}, F_NOSTACK },
+        { { "trusty: panic.*ASSERT FAILED.*: (.*)" }, {}, "trusty: ASSERT FAILED: %1", NULL, R_NONE, {}, {},
+          F_NOSTACK | F_CORRUPTED },
+        { { "trusty: panic \\([^)]*\\): (.*)" }, {}, "trusty: panic: %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+};
+static Format gofatal_formats[] = {
+        { { "fatal error:" }, {}, "go runtime error", NULL, R_NONE, {}, {}, F_NOSTACK },
+};
+static Format syzfail_formats[] = {
+        { { "SYZFAIL:(.*)" }, {}, "SYZFAIL:%1", NULL, R_NONE, {}, {}, F_NOSTACK },
+};
+static Format syzfatal_formats[] = {
+        { { "SYZFATAL:(.*)" }, {}, "SYZFATAL:%1", "SYZFATAL", R_NONE, {}, {}, F_NOSTACK },
+};
+static Format gopanic_formats[] = {
+        { { "panic: Sentry detected .* stuck task" }, {}, "panic: Sentry detected stuck tasks", NULL, R_NONE, {}, {},
+          F_NOSTACK },
+        { { "panic:(.*)" }, {}, "panic:%1", NULL, R_NONE, {}, {}, F_NOSTACK },
+};
+static Format rust_formats[] = {
+        { { "rust_kernel: panicked" }, {}, "%N in %F", NULL, R_CT, {}, { "__rustc::rust_begin_unwind" }, 0 },
+};
+
+static const struct {
+        Format *formats;
+        size_t n;
+} groups[_G_MAX] = {
+#define G(g, f) [g] = { f, ELEMENTSOF(f) }
+        G(G_BUG, bug_formats), G(G_WARNING, warning_formats), G(G_INFO, info_formats), G(G_UNABLE, unable_formats),
+        G(G_GPF, gpf_formats), G(G_STACKSEG, stackseg_formats), G(G_PANIC, panic_formats),
+        G(G_DOUBLEFAULT, doublefault_formats), G(G_RUST, rust_formats), G(G_KBUG, kbug_formats),
+        G(G_KBUG2, kbug2_formats), G(G_KMALLOC, kmalloc_formats), G(G_DIVIDE, divide_formats),
+        G(G_DIVIDE2, divide_formats), G(G_INVOP, invop_formats), G(G_INT3, int3_formats), G(G_UBSAN, ubsan_formats),
+        G(G_BOOT, boot_formats), G(G_NETDEV, netdev_formats), G(G_VFSCLOSE, vfsclose_formats),
+        G(G_VFSBUSY, vfsbusy_formats), G(G_INTERNAL, internal_formats), G(G_UNHANDLED, unhandled_formats),
+        G(G_ALIGN, align_formats), G(G_TRUSTY, trusty_formats), G(G_GOFATAL, gofatal_formats),
+        G(G_SYZFAIL, syzfail_formats), G(G_SYZFATAL, syzfatal_formats), G(G_GOPANIC, gopanic_formats),
+#undef G
+};
+
+void caps_done(Caps *c) {
+        for (size_t i = 0; i < c->n; i++)
+                free(c->v[i]);
+        c->n = 0;
+}
+
+void caps_add_match(Caps *c, const char *s, const regmatch_t *m, size_t nm, const Re *r) {
+        /* Only the groups the pattern has, so later captures keep their numbers. */
+        if (r && r->compiled)
+                nm = MIN(nm, r->re.re_nsub + 1);
+        for (size_t i = 1; i < nm && c->n < ELEMENTSOF(c->v); i++) {
+                if (m[i].rm_so < 0) {
+                        c->v[c->n++] = NULL;
+                        continue;
+                }
+                c->v[c->n++] = strndup(s + m[i].rm_so, (size_t) (m[i].rm_eo - m[i].rm_so));
+        }
+}
+
+/* Headers that follow a crash rather than start one: the panic an oops
+ * ends in, the "invalid opcode" line of a BUG(), ... */
+bool header_is_followup(const char *raw, size_t raw_len) {
+        static const char *const followups[] = { "invalid opcode: 0000", "Kernel panic - not syncing",
+                                                 "unregister_netdevice: waiting for", "PANIC: double fault",
+                                                 "Internal error:" };
+        size_t n = MIN(raw_len, (size_t) MAX_LINE);
+        for (size_t i = 0; i < ELEMENTSOF(followups); i++)
+                if (span_has(raw, n, followups[i]))
+                        return true;
+        return false;
+}
+
+/* A line that ends the title text of the crash before it (§4). */
+bool is_second_crash(const char *raw, size_t raw_len) {
+        size_t n = MIN(raw_len, (size_t) MAX_LINE);
+        if (span_has(raw, n, "vmalloc: allocation failure:") || span_has(raw, n, "FAULT_INJECTION: forcing a failure") ||
+            span_has(raw, n, "FAULT_FLAG_ALLOW_RETRY missing"))
+                return true;
+        return line_header(raw, n) && !header_is_followup(raw, n);
+}
+
+/* Checks req[1..] on lines after `at` in order; appends their captures. */
+bool check_later(Format *f, const Report *rep, size_t at, Caps *caps) {
+        size_t pos = at + 1;
+        for (size_t k = 1; k < ELEMENTSOF(f->req) && f->req[k].pattern; k++) {
+                bool found = false;
+                for (; pos < rep->n_full; pos++) {
+                        regmatch_t m[4];
+                        if (line_match(&f->req[k], rep->lines[pos], m, 4)) {
+                                caps_add_match(caps, rep->lines[pos], m, 4, &f->req[k]);
+                                found = true;
+                                pos++;
+                                break;
+                        }
+                }
+                if (!found)
+                        return false;
+        }
+        return true;
+}
+
+void formats_of_group(Group g, Format **ret_formats, size_t *ret_n) {
+        *ret_formats = groups[g].formats;
+        *ret_n = groups[g].n;
+}
+
+int formats_init(void) {
+        int r;
+        for (size_t i = 0; i < ELEMENTSOF(headers); i++)
+                if (headers[i].suppress_re && (r = re_compile(headers[i].suppress_re, /* nosub= */ true)) < 0)
+                        return r;
+        for (size_t g = 0; g < _G_MAX; g++)
+                for (size_t k = 0; k < groups[g].n; k++) {
+                        Format *f = &groups[g].formats[k];
+                        Re *all[] = { &f->title, &f->req[0], &f->req[1], &f->req[2], &f->marker, &f->skip };
+                        for (size_t i = 0; i < ELEMENTSOF(all); i++)
+                                if ((r = re_compile(all[i], /* nosub= */ all[i] == &f->skip)) < 0)
+                                        return r;
+                }
+        return 0;
+}

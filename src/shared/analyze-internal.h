@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* What the analyzer's modules share; not part of the API (analyze.h).
+ *
+ * Reading order for a newcomer, following a log through crash_analyze():
+ *   analyze.c          one pass over the log: lines as views into the
+ *                      buffer, the header lines, the crash's report text,
+ *                      kcrash's own fields (kernel, taint, hardware)
+ *   analyze-formats.c  the crash kinds: header needles and their
+ *                      suppressions (§3), the formats of each kind (§5)
+ *   analyze-frames.c   frame and IP lines, skip rules, pickers, and the
+ *                      recipes that find the culprit on the stack (§6)
+ *   analyze-titles.c   choosing the format, expanding, normalising (§8),
+ *                      types (§10), the signature
+ * (§ numbers: tests/fixtures/oops-corpus/TITLE_RULES.md) */
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "analyze.h"
+
+/* Lines longer than this are cut for matching (a log line is at most 1 KiB
+ * in the kernel; anything longer is garbage). */
+#define MAX_LINE 2048
+/* Bounded work on hostile input. */
+#define MAX_LINES (4u << 20)
+#define MAX_REPORT_LINES 4096
+#define MAX_CANDIDATES 256
+#define MAX_FRAMES 64
+
+#define AT_IDENT "at: (\\[<[0-9a-fx]+>\\] )?\\(?([A-Za-z0-9_]+)[+.]"
+
+#define RE_LITERALS 4
+#define RE_LITERAL_MAX 32
+
+/* A regular expression of ours, compiled once by analyze_init(), with the
+ * literal text any match must contain. */
+typedef struct Re {
+        const char *pattern;
+        regex_t re;
+        bool compiled;
+        size_t n_literals;
+        bool literals_all; /* every literal must be in a match, else one of them */
+        char literals[RE_LITERALS][RE_LITERAL_MAX];
+} Re;
+
+/* The kinds of crash header (§3), in the order they are tried. */
+typedef enum {
+        G_BUG, G_WARNING, G_INFO, G_UNABLE, G_GPF, G_STACKSEG, G_PANIC, G_DOUBLEFAULT, G_RUST, G_KBUG,
+        G_KBUG2, G_KMALLOC, G_DIVIDE, G_DIVIDE2, G_INVOP, G_INT3, G_UBSAN, G_BOOT, G_NETDEV, G_VFSCLOSE,
+        G_VFSBUSY, G_INTERNAL, G_UNHANDLED, G_ALIGN, G_TRUSTY, G_GOFATAL, G_SYZFAIL, G_SYZFATAL, G_GOPANIC,
+        _G_MAX
+} Group;
+
+typedef struct Header {
+        Group group;
+        const char *needle;
+        const char *const *suppress_substr;
+        Re *suppress_re;
+} Header;
+
+typedef struct Frame {
+        char name[128];
+        char module[64];
+} Frame;
+
+typedef enum {
+        R_NONE,
+        R_RIP_CT,   /* IP line, then Call Trace frames */
+        R_CT,       /* Call Trace frames */
+        R_RIP,      /* IP line only */
+        R_WARN,     /* IP line then frames right after it; fallback CT */
+        R_HDR_CT,   /* capture 2 (header IDENT), then Call Trace frames */
+        R_HDR_NEXT, /* capture 2 (header IDENT), then frames right after the header */
+        R_NEXT,     /* frames right after the header */
+        R_MARKER,   /* frames after the first line matching marker; its capture 1 first */
+        R_AT2,      /* the IDENT of the first two "at: IDENT" lines, then frames */
+        R_RCU,      /* rcu stall: apic_timer_interrupt, IP line, frames; fallback */
+} Recipe;
+
+enum {
+        F_NOSTACK = 1 << 0,
+        F_CORRUPTED = 1 << 1,
+        F_STALL = 1 << 2,
+        F_HANG = 1 << 3,
+};
+
+typedef struct Format {
+        Re title;
+        Re req[3];      /* requirement: req[0] on the title line, req[1..] on later lines, in order */
+        const char *tmpl; /* %1..%9 captures, %F the chosen function */
+        const char *alt;
+        Recipe recipe;
+        Re marker;
+        Re skip;
+        unsigned flags;
+} Format;
+
+/* The report text of one crash: NUL-terminated lines, prefixes removed. */
+typedef struct Report {
+        char **lines;
+        size_t n;         /* lines of the title text (after the second-crash cut) */
+        size_t n_full;    /* lines without the second-crash cut */
+        char *arena;      /* the lines' bytes, one allocation */
+} Report;
+
+typedef struct Caps {
+        char *v[10];
+        size_t n;
+} Caps;
+
+typedef struct Ctx {
+        const Report *rep;
+        bool corrupted;
+        bool saw_should_fail;
+        Frame frames[MAX_FRAMES]; /* the stack the function came from, for frames[]/module */
+        size_t n_frames;
+} Ctx;
+
+static inline bool span_has(const char *s, size_t n, const char *needle) {
+        size_t l = strlen(needle);
+        if (l == 0 || n < l)
+                return l == 0;
+        /* (s is never NULL here; GCC 12 with the sanitizers thinks it may be) */
+        return s && memmem(s, n, needle, l) != NULL;
+}
+
+static inline bool is_ident_char(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* analyze-formats.c */
+int re_compile(Re *r, bool nosub);
+bool line_match(const Re *r, const char *s, regmatch_t *m, size_t nm);
+int formats_init(void);
+const Header *line_header(const char *s, size_t n);
+extern const Header headers[_G_MAX];
+bool header_is_followup(const char *raw, size_t raw_len);
+bool is_second_crash(const char *raw, size_t raw_len);
+void formats_of_group(Group g, Format **ret_formats, size_t *ret_n);
+bool check_later(Format *f, const Report *rep, size_t at, Caps *caps);
+void caps_done(Caps *c);
+void caps_add_match(Caps *c, const char *s, const regmatch_t *m, size_t nm, const Re *r);
+
+/* analyze-frames.c */
+int frames_init(void);
+const char *skip_pc(const char *p);
+int parse_frame_line(const char *t, Frame out[2]);
+bool is_stack_start(const char *t);
+bool parse_ip_line(const char *t, Frame *ret, size_t *ret_len);
+bool culprit_skipped(const char *name);
+const char *strip_syscall_prefix(const char *name, char buf[128]);
+void read_frames(Ctx *cx, size_t *pos, Frame *cands, size_t *n, Re *stop, bool record);
+size_t find_stack_start(const Report *rep, size_t start);
+bool run_recipe(Ctx *cx, const Format *fmt, size_t at, const Caps *caps, Frame *ret);
+bool stack_check_fails(const Report *rep);
+
+/* analyze-titles.c */
+char *choose_title(Ctx *cx, Group g, const char *header, bool *corrupted, Frame *culprit, bool *has_culprit,
+                   unsigned *flags_out);
+int normalize_title(char **tp, size_t cap);
+const char *type_of(const char *title);
+bool has_timestamp(const char *s);
+char *frame_of_title(const char *title);
+char *signature_of(const CrashAnalysis *a);
