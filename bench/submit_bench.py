@@ -6,7 +6,12 @@
    not grow with the ZIP: the ZIP is streamed) and throughput as a ratio
    against `curl -T` of the same file to the same receiver.
 2. The receiver: small uploads (Start + PUT + Finish) per second with 50
-   concurrent clients."""
+   concurrent clients.
+
+Every upload is checked: kcrashctl submit must exit 0 and move the ZIP to
+sent_logs/, the receiver must list the report (its admin API) with the
+ZIP's size; curl's PUT must answer 200; each small upload's Start, PUT and
+Finish must answer 200, and the receiver must hold all of them at the end."""
 
 import concurrent.futures
 import json
@@ -24,11 +29,24 @@ import submit_test as st  # noqa: E402
 
 SERVER = st.SERVER
 KCRASHCTL = st.KCRASHCTL
+# kcrashctl submit runs kcrash-submit from there (meson sets it; run by hand:
+# the build tree next to kcrashctl)
+os.environ.setdefault("KCRASH_LIBEXEC_DIR", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(KCRASHCTL))),
+                                                         "kcrashd"))
+# as in tests/meson.build: a -Dtest_hooks=true build lets the uploader run as
+# root on a fake tree (CI and this benchmark run as root)
+os.environ.setdefault("KCRASHD_ALLOW_ROOT", "1")
+
+
+TOKEN = "bench-t0ken"
 
 
 def start_server(tmp, port):
+    with open(f"{tmp}/token", "w") as f:
+        f.write(TOKEN + "\n")
     p = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{port}", "--data", f"{tmp}/store", "--rate", "0",
-                          "--max-size", str(1 << 30)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                          "--max-size", str(1 << 30), "--admin-token-file", f"{tmp}/token"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -38,11 +56,24 @@ def start_server(tmp, port):
     raise SystemExit("kcrash-server did not start")
 
 
+def ok(req):
+    """The answer's body; anything but 200 stops the benchmark."""
+    with urllib.request.urlopen(req) as r:
+        if r.status != 200:
+            raise SystemExit(f"{req.get_method()} {req.full_url}: HTTP {r.status}")
+        return r.read()
+
+
 def start_slot(port, size):
     body = f"steamid=0&have_dump_file=1&dump_file_size={size}&product=bench&format=json".encode()
     req = urllib.request.Request(f"http://127.0.0.1:{port}{st.START}", data=body, method="POST")
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())["response"]
+    return json.loads(ok(req))["response"]
+
+
+def stored_reports(port):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/reports?limit=10000",
+                                 headers={"Authorization": f"Bearer {TOKEN}"})
+    return json.loads(ok(req))
 
 
 def main():
@@ -52,7 +83,7 @@ def main():
     base = f"http://127.0.0.1:{port}"
     try:
         for mib in (20, 200):
-            root = st.make_root(tmp, base + st.START, base + st.FINISH, "SUBMIT_DAILY_BYTES=4G\n")
+            root = st.make_root(tmp, base + st.START, base + st.FINISH, "SUBMIT_DAILY_BYTES=4G\nSUBMIT_STALL_TIMEOUT=120\n")
             zpath = f"{root}/var/kdump/not_sent_logs/b{mib}.zip"
             st.make_zip(zpath, f"b{mib}", os.urandom(mib << 20))
             size = os.path.getsize(zpath)
@@ -63,11 +94,19 @@ def main():
                                capture_output=True, text=True)
             kt = time.perf_counter() - t0
             rss = int(p.stderr.strip().splitlines()[-1])
+            if p.returncode != 0:
+                raise SystemExit(f"kcrashctl submit failed with {p.returncode}: {p.stderr}")
+            if os.listdir(f"{root}/var/kdump/not_sent_logs") or not os.path.exists(f"{root}/var/kdump/sent_logs/b{mib}.zip"):
+                raise SystemExit(f"kcrashctl submit exited 0 but b{mib}.zip was not sent")
+            if not [r for r in stored_reports(port) if r.get("size") == size]:
+                raise SystemExit(f"the receiver holds no report of {size} bytes: {stored_reports(port)}")
             slot = start_slot(port, size)
             t0 = time.perf_counter()
-            subprocess.run(["curl", "-s", "-o", "/dev/null", "-T", copy, "-H", "Content-Type: application/zip",
-                            slot["url"]], check=True)
+            c = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-T", copy, "-H",
+                                "Content-Type: application/zip", slot["url"]], capture_output=True, text=True)
             ct = time.perf_counter() - t0
+            if c.returncode != 0 or c.stdout != "200":
+                raise SystemExit(f"curl -T failed: exit {c.returncode}, HTTP {c.stdout}")
             print(f"{mib} MiB ZIP: kcrashctl submit {size / kt / 1e6:.0f} MB/s, peak RSS {rss} KiB; "
                   f"curl -T {size / ct / 1e6:.0f} MB/s; ratio kcrash/curl throughput = {ct / kt:.2f}")
 
@@ -78,15 +117,20 @@ def main():
             slot = start_slot(port, len(payload))
             req = urllib.request.Request(slot["url"], data=payload, method="PUT",
                                          headers={"Content-Type": "application/zip"})
-            urllib.request.urlopen(req).read()
+            ok(req)
             fin = urllib.request.Request(base + st.FINISH, data=f"gid={slot['gid']}".encode(), method="POST")
-            urllib.request.urlopen(fin).read()
+            ok(fin)
+            return slot["gid"]
 
         n = 500
+        before = len(stored_reports(port))
         t0 = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(50) as ex:
-            list(ex.map(one, range(n)))
+            gids = list(ex.map(one, range(n)))
         dt = time.perf_counter() - t0
+        held = {r.get("gid") for r in stored_reports(port)}
+        if len(set(gids)) != n or not set(gids) <= held or len(held) != before + n:
+            raise SystemExit(f"the receiver holds {len(held) - before} of the {n} small uploads")
         print(f"receiver: {n} small uploads (Start+PUT+Finish, 4 KiB) by 50 concurrent clients: {n / dt:.0f} uploads/s")
     finally:
         server.terminate()
