@@ -5,7 +5,7 @@ written from the public description of evlav/kdump-steamos's submit-report.sh,
 network step stubbed), both run on the same fake tree in the same run, each
 case interleaved run by run (the machines are shared and noisy):
 
-1. boot, nothing to collect: `kcrashd collect` (what kcrash-collect.service
+1. boot, nothing to collect: kcrash-collect (what kcrash-collect.service
    runs) vs the script with an empty pstore and no capture;
 2. one real ramoops panic record (tests/fixtures/pstore-ramoops-sysrq-panic)
    to a durable ZIP in not_sent_logs/;
@@ -22,9 +22,8 @@ name (serial and account), so neither side can skip work unnoticed.
 Wall time is the median of N interleaved runs; peak RSS is the largest
 ru_maxrss (the largest process of the run, children included) of three runs
 under GNU time. Prints ratios kcrash/baseline and the goals of issue 15.
-Usage: collect_bench.py [--runs N]   (KCRASHD, KCRASH_LIBEXEC_DIR and
-KCRASH_FIXTURES from meson; a -Dtest_hooks=true build, for the dmidecode
-stand-in)"""
+Usage: collect_bench.py [--runs N]   (KCRASH_COLLECT and KCRASH_FIXTURES from
+meson; a -Dtest_hooks=true build, for the dmidecode stand-in)"""
 
 import argparse
 import os
@@ -40,8 +39,7 @@ import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("MESON_BUILD_ROOT", os.path.join(HERE, "..", "build"))
-KCRASHD = os.environ.get("KCRASHD", os.path.join(BUILD, "src/kcrashd/kcrashd"))
-LIBEXEC = os.environ.get("KCRASH_LIBEXEC_DIR", os.path.dirname(KCRASHD))
+COLLECT = os.environ.get("KCRASH_COLLECT", os.path.join(BUILD, "src/kcrashd/kcrash-collect"))
 FIXTURES = os.environ.get("KCRASH_FIXTURES", os.path.join(HERE, "..", "tests", "fixtures"))
 BASELINE = os.path.join(HERE, "steamos-collect.sh")
 RECORD = os.path.join(FIXTURES, "pstore-ramoops-sysrq-panic", "pstore", "dmesg-ramoops-0")
@@ -174,9 +172,9 @@ def peak_rss(cmd, env, before):
 def case(tmp, title, record, runs, goal_time, goal_rss):
     kroot, broot = make_root(tmp), make_root(tmp)
     dmi = {kroot: dmidecode_text(kroot), broot: dmidecode_text(broot)}
-    kenv = dict(os.environ, KCRASH_LIBEXEC_DIR=LIBEXEC, KCRASH_DMIDECODE=f"{kroot}/bin/dmidecode")
+    kenv = dict(os.environ, KCRASH_DMIDECODE=f"{kroot}/bin/dmidecode")
     benv = dict(os.environ, ROOT=broot, PATH=f"{broot}/bin:" + os.environ.get("PATH", "/usr/bin:/bin"))
-    kcmd = [KCRASHD, "--root", kroot, "collect"]
+    kcmd = [COLLECT, "--root", kroot]
     bcmd = ["sh", BASELINE]
     sides = [("kcrash", kroot, kcmd, kenv, False), ("baseline", broot, bcmd, benv, True)]
     times = {"kcrash": [], "baseline": []}
@@ -192,7 +190,7 @@ def case(tmp, title, record, runs, goal_time, goal_rss):
     rss = {name: peak_rss(cmd, env, lambda r=root: prepare(r, record)) for name, root, cmd, env, _ in sides}
     kt, bt = statistics.median(times["kcrash"]), statistics.median(times["baseline"])
     size = os.path.getsize(record) if record else 0
-    print(f"{title}: kcrashd collect {kt * 1000:.1f} ms, peak RSS {rss['kcrash'] / 1024:.1f} MiB; "
+    print(f"{title}: kcrash-collect {kt * 1000:.1f} ms, peak RSS {rss['kcrash'] / 1024:.1f} MiB; "
           f"SteamOS steps {bt * 1000:.1f} ms, peak RSS {rss['baseline'] / 1024:.1f} MiB")
     rss_goal = goal_rss(size) / 1024
     print(f"  ratio time kcrash/SteamOS = {kt / bt:.3f} (goal <= {goal_time:.2f}: {'met' if kt / bt <= goal_time else 'NOT met'}); "

@@ -13,7 +13,8 @@ trap 'rm -rf "$T"' EXIT
 for u in "$BUILD"/systemd/*.service; do
         # verify checks that ExecStart= exists: point it at this build
         sed -E "s#^ExecStart=[^ ]*/kcrashctl#ExecStart=$BUILD/src/kcrashctl/kcrashctl#;
-                s#^ExecStart=[^ ]*/kcrashd#ExecStart=$BUILD/src/kcrashd/kcrashd#" "$u" > "$T/$(basename "$u")"
+                s#^ExecStart=[^ ]*/kcrashd#ExecStart=$BUILD/src/kcrashd/kcrashd#;
+                s#^ExecStart=[^ ]*/kcrash/kcrash-collect#ExecStart=$BUILD/src/kcrashd/kcrash-collect#" "$u" > "$T/$(basename "$u")"
 done
 out=$(systemd-analyze verify --man=no "$T"/*.service 2>&1) || { echo "$out"; exit 1; }
 [ -z "$out" ] || { echo "verify is not clean:"; echo "$out"; exit 1; }
