@@ -285,3 +285,61 @@ int build_ids_linked_modules(const char *log, char ***names, size_t *n) {
         }
         return 0;
 }
+
+int build_ids_for_crash(const char *root, const char *release, const char *log, size_t log_size,
+                        const char *boot_vmlinux, const char *boot_modules, BuildIds *ret) {
+        BuildIds ids = {}, boot = {};
+        StackFrame *frames = NULL;
+        char **names = NULL;
+        size_t n_frames = 0, n_names = 0;
+        int r = stack_frames_parse(log, log_size, 4096, &frames, &n_frames);
+        for (size_t i = 0; r >= 0 && i < n_frames; i++) {
+                if (!frames[i].module)
+                        continue;
+                if (frames[i].build_id[0])
+                        r = build_ids_set_module(&ids, frames[i].module, frames[i].build_id, "log");
+                if (r >= 0 && !name_listed(names, n_names, frames[i].module)) {
+                        char **m = realloc(names, (n_names + 2) * sizeof *m);
+                        if (!m)
+                                r = -ENOMEM;
+                        else {
+                                names = m;
+                                names[n_names] = strdup(frames[i].module);
+                                r = names[n_names] ? 0 : -ENOMEM;
+                                if (r >= 0)
+                                        names[++n_names] = NULL;
+                        }
+                }
+        }
+        if (r == -EINVAL)
+                r = 0;
+        /* the log is NUL-terminated by its reader */
+        if (r >= 0)
+                r = build_ids_linked_modules(log, &names, &n_names);
+        if (r >= 0 && build_id_is_valid(boot_vmlinux)) {
+                ids.vmlinux = strdup(boot_vmlinux);
+                ids.vmlinux_source = "boot-record";
+                if (!ids.vmlinux)
+                        r = -ENOMEM;
+        }
+        if (r >= 0)
+                r = build_ids_modules_parse(boot_modules, "boot-record", &boot);
+        for (size_t i = 0; r >= 0 && i < n_names; i++) {
+                const char *id = build_ids_module(&boot, names[i]);
+                if (id && !build_ids_module(&ids, names[i]))
+                        r = build_ids_set_module(&ids, names[i], id, "boot-record");
+        }
+        if (r >= 0 && release)
+                (void) build_ids_read_installed(root, release, names, n_names, &ids);
+        for (size_t i = 0; i < n_names; i++)
+                free(names[i]);
+        free(names);
+        build_ids_done(&boot);
+        stack_frames_free(frames, n_frames);
+        if (r < 0) {
+                build_ids_done(&ids);
+                return r;
+        }
+        *ret = ids;
+        return 0;
+}

@@ -43,3 +43,11 @@ int build_ids_modules_parse(const char *s, const char *source, BuildIds *b);
 /* Module names in "Modules linked in: a(OE) b c [last unloaded: d]" lines of
  * a kernel log (kernel/module/main.c, print_modules), appended to *names. */
 int build_ids_linked_modules(const char *log, char ***names, size_t *n);
+
+/* The build ids of a crash: what its log printed (CONFIG_STACKTRACE_BUILD_ID),
+ * then the boot record of the crashed boot (boot_vmlinux, boot_modules: its
+ * VMLINUX_BUILD_ID and MODULE_BUILD_IDS, NULL when none), then the .ko
+ * installed for release; for the kernel and for every module named in the
+ * log's frames or "Modules linked in". */
+int build_ids_for_crash(const char *root, const char *release, const char *log, size_t log_size,
+                        const char *boot_vmlinux, const char *boot_modules, BuildIds *ret);
