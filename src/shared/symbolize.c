@@ -221,8 +221,14 @@ static int lookup_in(Dwfl_Module *mod, const char *function, uint64_t offset, ui
         int lineno = 0, col = 0;
         const char *file = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
 
-        Dwarf_Die *scopes = NULL;
-        int ns = dwarf_getscopes(cu, pc - bias, &scopes);
+        /* dwarf_getscopes continues an inlined instance with the scopes of its
+         * abstract definition; the physical nesting (which function each
+         * was inlined into) is dwarf_getscopes_die of the innermost one. */
+        Dwarf_Die *scopes = NULL, *found = NULL;
+        int ns = dwarf_getscopes(cu, pc - bias, &found);
+        if (ns > 0)
+                ns = dwarf_getscopes_die(&found[0], &scopes);
+        free(found);
         Dwarf_Files *files = NULL;
         size_t nfiles = 0;
         if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
