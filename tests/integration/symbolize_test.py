@@ -6,6 +6,8 @@ resolves to the crashme.c line of its symbolize-line marker, through a
 directory laid out by build id and through a real debuginfod on 127.0.0.1;
 hostile or mismatched debug files give a per-frame error, never a crash."""
 
+import http.client
+import io
 import json
 import os
 import shutil
@@ -15,11 +17,13 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.parse
 import urllib.request
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import crashme_ko  # noqa: E402
+from submit_test import FINISH, SERVER, START, free_port, start_receiver  # noqa: E402
 
 KCRASHCTL = os.environ.get("KCRASHCTL", "build/src/kcrashctl/kcrashctl")
 TMP = tempfile.mkdtemp(prefix="kcrash-symbolize-")
@@ -187,6 +191,104 @@ class SymbolizeTest(unittest.TestCase):
         p = subprocess.run([KCRASHCTL, "symbolize", "/dev/null", "--debuginfo", TMP, "--build-id", "crashme=XYZ"],
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
+
+
+@unittest.skipIf(KO is None, f"SKIPPED: {WHY}")
+class ServerSymbolizeTest(unittest.TestCase):
+    """kcrash-server --debuginfo: the stack of a report is symbolized on its
+    first view, stored, and served by the API and `show`."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(dir=TMP)
+        self.data = f"{self.tmp}/store"
+        self.token = f"{self.tmp}/token"
+        with open(self.token, "w") as f:
+            f.write("t0ken\n")
+        self.id = crashme_ko.build_id(KO)
+        self.frames = crashme_ko.crash_frames(KO)
+        self.dbg = f"{self.tmp}/debug"
+        os.makedirs(f"{self.dbg}/.build-id/{self.id[:2]}")
+        shutil.copy(KO, f"{self.dbg}/.build-id/{self.id[:2]}/{self.id[2:]}.debug")
+        self.port = free_port()
+        self.server = None
+
+    def tearDown(self):
+        if self.server:
+            self.server.terminate()
+            self.server.wait(timeout=20)
+
+    def request(self, method, path, body=None, headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            r = c.getresponse()
+            return r.status, r.read()
+        finally:
+            c.close()
+
+    def upload(self, data):
+        form = {"steamid": "76561198000000001", "have_dump_file": "1", "dump_file_size": str(len(data)),
+                "product": "holo", "build": "1", "version": "6.1", "platform": "linux", "crash_time": "1",
+                "format": "json"}
+        h = {"Content-Type": "application/x-www-form-urlencoded"}
+        status, body = self.request("POST", START, urllib.parse.urlencode(form).encode(), h)
+        self.assertEqual(status, 200, body)
+        ans = json.loads(body)["response"]
+        put = "/" + ans["url"].split("/", 3)[3]
+        status, _ = self.request("PUT", put, data, {p["name"]: p["value"] for p in ans["headers"]["pairs"]})
+        self.assertEqual(status, 200)
+        self.assertEqual(self.request("POST", FINISH, f"gid={ans['gid']}".encode(), h)[0], 200)
+        return ans["gid"]
+
+    def report(self, note):
+        rep = {"schema": 1, "id": "r1", "analysis": {"title": "BUG: kernel NULL pointer dereference in kcrash_test_null",
+                                                     "type": "NULL-POINTER-DEREFERENCE"},
+               "upload": {"note": note},
+               "build_ids": {"vmlinux": None,
+                             "modules": [{"name": "crashme", "id": self.id, "source": "installed"}]}}
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("report.json", json.dumps(rep))
+            z.writestr("dmesg-pstore.202611300000.txt", note)
+        return buf.getvalue()
+
+    def api(self, path):
+        return self.request("GET", path, headers={"Authorization": "Bearer t0ken"})
+
+    def test_symbolized_on_first_view(self):
+        self.server = start_receiver(self.port, self.data, self.token, "--rate", "0", "--debuginfo", self.dbg)
+        # hostile device text in the crash report: escaped by show
+        note = oops([self.frames["null"], self.frames["call-null"]]) + "\x1b]0;owned\x07 evil+0x1/0x2 [crashme]\n"
+        gid = self.upload(self.report(note))
+        self.assertFalse(os.path.exists(f"{self.data}/symbolized/{gid}.json"), "symbolized before any view")
+        status, body = self.api(f"/api/reports/{gid}/symbolized")
+        self.assertEqual(status, 200, body)
+        frames = json.loads(body)["frames"]
+        self.assertEqual(frames[0]["locations"][0]["line"], crashme_ko.marker_line("null"))
+        self.assertEqual(frames[1]["locations"][0]["line"], crashme_ko.marker_line("call-null"))
+        self.assertTrue(os.path.exists(f"{self.data}/symbolized/{gid}.json"))
+        detail = json.loads(self.api(f"/api/reports/{gid}")[1])
+        self.assertEqual(detail["symbolized"]["frames"][0]["locations"][0]["line"], crashme_ko.marker_line("null"))
+        # buckets do not change with symbolization
+        self.assertEqual(detail["title"], "BUG: kernel NULL pointer dereference in kcrash_test_null")
+        self.server.terminate()
+        self.server.wait()
+        self.server = None
+        # show, without --debuginfo now: the stored result
+        out = subprocess.run([SERVER, "--data", self.data, "show", gid], capture_output=True, text=True,
+                             check=True).stdout
+        self.assertIn("Symbolized stack:", out)
+        self.assertIn(f"crashme.c:{crashme_ko.marker_line('null')}", out)
+        self.assertNotIn("\x1b", out)
+
+    def test_without_debug_info(self):
+        self.server = start_receiver(self.port, self.data, self.token, "--rate", "0")
+        gid = self.upload(self.report(oops([self.frames["null"], self.frames["call-null"]])))
+        self.assertEqual(self.api(f"/api/reports/{gid}/symbolized")[0], 404)
+        self.assertIsNone(json.loads(self.api(f"/api/reports/{gid}")[1])["symbolized"])
+        out = subprocess.run([SERVER, "--data", self.data, "show", gid], capture_output=True, text=True,
+                             check=True).stdout
+        self.assertNotIn("Symbolized stack:", out)
 
 
 if __name__ == "__main__":
