@@ -19,12 +19,31 @@
 #define MAX_INLINE_DEPTH 64
 #define MAX_SYMBOLS (8 * 1024 * 1024)
 
+/* The symbols of one file, indexed once: by name to find a frame's
+ * function, by address to find the symbol after it. The names belong to
+ * libdw and live as long as the module. */
+typedef struct Sym {
+        const char *name;
+        GElf_Addr addr;
+        GElf_Xword size;
+        GElf_Word shndx;
+} Sym;
+
+typedef struct SymIndex {
+        Sym *by_name;      /* functions (STT_FUNC, STT_NOTYPE) sorted by name */
+        size_t n_by_name;
+        Sym *by_addr;      /* every named defined symbol, sorted by section and address */
+        size_t n_by_addr;
+        char *error;       /* why there is no index */
+} SymIndex;
+
 typedef struct Image {
         char *build_id;
         char *path;        /* NULL when none was found */
         char *error;       /* why there is no usable file */
         Dwfl *dwfl;
         Dwfl_Module *mod;
+        SymIndex syms;
 } Image;
 
 struct Symbolizer {
@@ -131,80 +150,110 @@ static int add_location(SymbolizeResult *r, char *function, const char *file, un
         return 0;
 }
 
-/* The kernel prints as a symbol's size the distance to the next symbol
- * (kernel/kallsyms.c and kernel/module/kallsyms.c, find_kallsyms_symbol),
- * which is the ELF st_size plus alignment padding. */
-typedef struct Candidate {
-        GElf_Addr addr;
-        GElf_Word size;
-        GElf_Word shndx;
-} Candidate;
+static void sym_index_done(SymIndex *x) {
+        free(x->by_name);
+        free(x->by_addr);
+        free(x->error);
+        *x = (SymIndex) {};
+}
 
-static int find_symbol(Dwfl_Module *mod, const char *function, uint64_t size, GElf_Addr *ret, SymbolizeResult *r) {
+static int cmp_name(const void *a, const void *b) {
+        return strcmp(((const Sym *) a)->name, ((const Sym *) b)->name);
+}
+
+static int cmp_addr(const void *a, const void *b) {
+        const Sym *x = a, *y = b;
+        if (x->shndx != y->shndx)
+                return x->shndx < y->shndx ? -1 : 1;
+        return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int sym_index_build(Dwfl_Module *mod, SymIndex *x) {
         int n = dwfl_module_getsymtab(mod);
         if (n <= 0)
-                return set_error(r, "no symbol table");
+                return (x->error = strdup("no symbol table")) ? 0 : -ENOMEM;
         if (n > MAX_SYMBOLS)
-                return set_error(r, "symbol table of %d entries is too large", n);
-
-        Candidate c[8];
-        size_t nc = 0, named = 0;
+                return asprintf(&x->error, "symbol table of %d entries is too large", n) < 0 ? -ENOMEM : 0;
+        x->by_name = calloc((size_t) n, sizeof *x->by_name);
+        x->by_addr = calloc((size_t) n, sizeof *x->by_addr);
+        if (!x->by_name || !x->by_addr)
+                return -ENOMEM;
         for (int i = 1; i < n; i++) {
-                GElf_Sym sym;
-                GElf_Addr addr;
-                GElf_Word shndx;
-                const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
-                if (!name || !streq(name, function) || (int) shndx < 0 || shndx == SHN_UNDEF || shndx == SHN_ABS)
-                        continue;
-                int type = GELF_ST_TYPE(sym.st_info);
-                if (type != STT_FUNC && type != STT_NOTYPE)
-                        continue;
-                named++;
-                if (nc < ELEMENTSOF(c))
-                        c[nc++] = (Candidate) { addr, (GElf_Word) sym.st_size, shndx };
-        }
-        if (named == 0)
-                return set_error(r, "no symbol %s in this file", function);
-        if (named > ELEMENTSOF(c))
-                return set_error(r, "%zu symbols named %s: ambiguous", named, function);
-
-        /* Distance of each candidate to the next symbol of its section. */
-        GElf_Addr next[ELEMENTSOF(c)];
-        for (size_t k = 0; k < nc; k++)
-                next[k] = 0;
-        for (int i = 1; i < n && size > 0; i++) {
                 GElf_Sym sym;
                 GElf_Addr addr;
                 GElf_Word shndx;
                 const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
                 if (!name || !name[0] || (int) shndx < 0 || shndx == SHN_UNDEF || shndx == SHN_ABS)
                         continue;
-                for (size_t k = 0; k < nc; k++)
-                        if (shndx == c[k].shndx && addr > c[k].addr && (next[k] == 0 || addr < next[k]))
-                                next[k] = addr;
+                Sym e = { name, addr, sym.st_size, shndx };
+                x->by_addr[x->n_by_addr++] = e;
+                int type = GELF_ST_TYPE(sym.st_info);
+                if (type == STT_FUNC || type == STT_NOTYPE)
+                        x->by_name[x->n_by_name++] = e;
         }
+        qsort(x->by_name, x->n_by_name, sizeof *x->by_name, cmp_name);
+        qsort(x->by_addr, x->n_by_addr, sizeof *x->by_addr, cmp_addr);
+        return 0;
+}
 
-        size_t matches = 0, match = 0;
-        for (size_t k = 0; k < nc; k++) {
-                bool ok = size == 0 || c[k].size == size || (next[k] && next[k] - c[k].addr == size);
-                if (ok) {
+/* The address of the next symbol of s's section after s, 0 when none. */
+static GElf_Addr next_symbol(const SymIndex *x, const Sym *s) {
+        size_t lo = 0, hi = x->n_by_addr;
+        while (lo < hi) { /* first entry after (shndx, addr) */
+                size_t mid = lo + (hi - lo) / 2;
+                const Sym *m = &x->by_addr[mid];
+                if (m->shndx < s->shndx || (m->shndx == s->shndx && m->addr <= s->addr))
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo < x->n_by_addr && x->by_addr[lo].shndx == s->shndx ? x->by_addr[lo].addr : 0;
+}
+
+/* The kernel prints as a symbol's size the distance to the next symbol
+ * (kernel/kallsyms.c and kernel/module/kallsyms.c, find_kallsyms_symbol),
+ * which is the ELF st_size plus alignment padding: either matches. */
+static int find_symbol(const SymIndex *x, const char *function, uint64_t size, GElf_Addr *ret, SymbolizeResult *r) {
+        if (x->error)
+                return set_error(r, "%s", x->error);
+        Sym key = { .name = function };
+        size_t lo = 0, hi = x->n_by_name;
+        while (lo < hi) { /* first entry not before function */
+                size_t mid = lo + (hi - lo) / 2;
+                if (cmp_name(&x->by_name[mid], &key) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        size_t named = 0, matches = 0;
+        const Sym *match = NULL, *first = NULL;
+        for (size_t i = lo; i < x->n_by_name && streq(x->by_name[i].name, function); i++) {
+                const Sym *c = &x->by_name[i];
+                named++;
+                if (!first)
+                        first = c;
+                GElf_Addr next = size > 0 ? next_symbol(x, c) : 0;
+                if (size == 0 || c->size == size || (next && next - c->addr == size)) {
                         matches++;
-                        match = k;
+                        match = c;
                 }
         }
+        if (named == 0)
+                return set_error(r, "no symbol %s in this file", function);
         if (matches == 0)
                 return set_error(r, "symbol %s is 0x%llx bytes here, the log says 0x%llx: not the build that crashed",
-                                 function, (unsigned long long) c[0].size, (unsigned long long) size);
+                                 function, (unsigned long long) first->size, (unsigned long long) size);
         if (matches > 1)
-                return set_error(r, "%zu symbols named %s of that size: ambiguous", matches, function);
-        *ret = c[match].addr;
+                return set_error(r, "%zu symbols named %s%s: ambiguous", matches, function,
+                                 size ? " of that size" : "");
+        *ret = match->addr;
         return 1;
 }
 
-static int lookup_in(Dwfl_Module *mod, const char *function, uint64_t offset, uint64_t size, bool exact,
-                     SymbolizeResult *r) {
+static int lookup_in(Dwfl_Module *mod, const SymIndex *x, const char *function, uint64_t offset, uint64_t size,
+                     bool exact, SymbolizeResult *r) {
         GElf_Addr start = 0;
-        int k = find_symbol(mod, function, size, &start, r);
+        int k = find_symbol(x, function, size, &start, r);
         if (k <= 0)
                 return k;
         if (size > 0 && offset > size)
@@ -275,6 +324,7 @@ static int lookup_in(Dwfl_Module *mod, const char *function, uint64_t offset, ui
 }
 
 static void image_done(Image *im) {
+        sym_index_done(&im->syms);
         free(im->build_id);
         free(im->path);
         free(im->error);
@@ -358,7 +408,7 @@ static int image_load(Symbolizer *s, Image *im) {
                 im->mod = NULL;
                 return r < 0 ? -ENOMEM : 0;
         }
-        return 0;
+        return sym_index_build(im->mod, &im->syms);
 }
 
 int symbolizer_lookup(Symbolizer *s, const char *build_id, const char *function, uint64_t offset, uint64_t size,
@@ -393,7 +443,7 @@ int symbolizer_lookup(Symbolizer *s, const char *build_id, const char *function,
         if (!im->mod)
                 k = (r.error = strdup(im->error ? im->error : "unusable debug file")) ? 0 : -ENOMEM;
         else
-                k = lookup_in(im->mod, function, offset, size, exact, &r);
+                k = lookup_in(im->mod, &im->syms, function, offset, size, exact, &r);
 out:
         if (k < 0) {
                 symbolize_result_done(&r);
@@ -408,9 +458,13 @@ int symbolize_elf_file(const char *path, const char *function, uint64_t offset, 
         SymbolizeResult r = {};
         Dwfl *dwfl = NULL;
         Dwfl_Module *mod = NULL;
+        SymIndex x = {};
         int k = open_image(path, &dwfl, &mod, &r.error);
         if (k >= 0 && mod)
-                k = lookup_in(mod, function, offset, size, exact, &r);
+                k = sym_index_build(mod, &x);
+        if (k >= 0 && mod)
+                k = lookup_in(mod, &x, function, offset, size, exact, &r);
+        sym_index_done(&x);
         if (dwfl)
                 dwfl_end(dwfl);
         if (k < 0) {

@@ -50,20 +50,21 @@ def marker_line(name):
     raise KeyError(name)
 
 
-def text_symbols(ko):
-    """{name: (address, kallsyms size)} of the .text functions."""
+def text_symbols(ko, elf_size=False):
+    """{name: (address, kallsyms size)} of the .text functions (with
+    elf_size, their ELF st_size instead)."""
     out = subprocess.run(["objdump", "-t", ko], capture_output=True, text=True, check=True).stdout
     syms = []
     for line in out.splitlines():
         m = re.match(r"([0-9a-f]+) .{7} (\S+)\s+([0-9a-f]+) (\S+)$", line)
-        if m and m.group(2) == ".text":
+        if m and m.group(2) == ".text" and not m.group(4).startswith("."):
             syms.append((int(m.group(1), 16), m.group(4), int(m.group(3), 16)))
     syms.sort()
     addrs = sorted({a for a, _, _ in syms})
     result = {}
     for a, name, size in syms:
         nxt = [x for x in addrs if x > a]
-        result[name] = (a, nxt[0] - a if nxt else size)
+        result[name] = (a, size if elf_size else nxt[0] - a if nxt else size)
     return result
 
 

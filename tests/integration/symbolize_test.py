@@ -292,6 +292,10 @@ class ServerSymbolizeTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    if KO is None:
+        print(f"SKIPPED: {WHY}")
+        shutil.rmtree(TMP, ignore_errors=True)
+        raise SystemExit(77)
     try:
         unittest.main(verbosity=2)
     finally:
