@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "build-ids.h"
@@ -13,8 +14,8 @@
 #include "macro.h"
 #include "stack-frame.h"
 
-/* A .ko larger than this is not read (the largest Debian modules are ~30 MB
- * with debug info stripped; with it, a few hundred). */
+/* A .ko larger than this is not looked at (the largest Debian modules are
+ * ~30 MB with debug info stripped; with it, a few hundred). */
 #define MAX_KO_SIZE (512u << 20)
 #define MAX_WALK_ENTRIES 65536
 #define MAX_WALK_DEPTH 8
@@ -174,12 +175,17 @@ static int walk(Walk *w, int dir_fd, unsigned depth) {
                         continue;
                 struct stat st;
                 _cleanup_close_ int kfd = open_regular_at(dir_fd, de->d_name, O_NOFOLLOW, &st);
-                if (kfd < 0 || (uint64_t) st.st_size > MAX_KO_SIZE)
+                if (kfd < 0 || st.st_size <= 0 || (uint64_t) st.st_size > MAX_KO_SIZE)
                         continue;
-                _cleanup_free_ char *data = NULL;
-                size_t size;
+                /* Mapped, not read: a module with its debug info is large and
+                 * only its headers and notes are looked at. */
+                void *data = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, kfd, 0);
+                if (data == MAP_FAILED)
+                        continue;
                 char hex[BUILD_ID_HEX_MAX];
-                if (read_full_fd(kfd, MAX_KO_SIZE, &data, &size) < 0 || elf_file_build_id(data, size, hex) < 0)
+                int k = elf_file_build_id(data, (size_t) st.st_size, hex);
+                munmap(data, (size_t) st.st_size);
+                if (k < 0)
                         continue;
                 r = build_ids_set_module(w->b, name, hex, "installed");
                 if (r >= 0)
