@@ -30,6 +30,13 @@ TMP = tempfile.mkdtemp(prefix="kcrash-symbolize-")
 KO, WHY = crashme_ko.build(os.path.join(TMP, "crashme"))
 
 
+# docs/cli-json.md, kcrashctl symbolize --json
+FRAME_SCHEMA = {"function": str, "offset": int, "size": int, "module": (str, type(None)),
+                "build_id": (str, type(None)), "exact": bool, "unreliable": bool, "log_line": int, "locations": list,
+                "error": (str, type(None)), "debug_file": (str, type(None))}
+LOCATION_SCHEMA = {"function": str, "file": str, "line": int, "column": int}
+
+
 def oops(frames, header="BUG: kernel NULL pointer dereference, address: 0000000000000000"):
     """A kernel log around the given RIP and call-trace frames."""
     rip, *trace = frames
@@ -55,7 +62,17 @@ class SymbolizeTest(unittest.TestCase):
         p = subprocess.run([KCRASHCTL, "symbolize", path, "--json", *args], capture_output=True, text=True,
                            env=env, timeout=300)
         self.assertEqual(p.returncode, 0, p.stderr)
-        return json.loads(p.stdout)["frames"]
+        frames = json.loads(p.stdout)["frames"]
+        for f in frames:
+            self.assertEqual(set(f), set(FRAME_SCHEMA), f)
+            for k, t in FRAME_SCHEMA.items():
+                self.assertIsInstance(f[k], t, k)
+            for loc in f["locations"]:
+                self.assertEqual(set(loc), set(LOCATION_SCHEMA), loc)
+                for k, t in LOCATION_SCHEMA.items():
+                    self.assertIsInstance(loc[k], t, k)
+            self.assertTrue(bool(f["locations"]) != bool(f["error"]), f)
+        return frames
 
     def assert_line(self, frame, marker):
         self.assertIsNone(frame["error"], frame)
