@@ -32,7 +32,7 @@ static int paths(const char *data_dir, const char *zip_gid, char **ret_dir, char
 }
 
 static int compute(const SymbolizeConfig *cfg, const char *zip_path, const char *fallback_text, char **ret_json,
-                   char **ret_text) {
+                   char **ret_text, bool *ret_resolved) {
         _cleanup_free_ char *report = NULL, *text = NULL;
         size_t report_size;
         BuildIds ids = {};
@@ -58,6 +58,10 @@ static int compute(const SymbolizeConfig *cfg, const char *zip_path, const char 
         if (r >= 0)
                 r = symbolize_stack(s, text, strlen(text), &ids, &frames, &n);
         if (r >= 0) {
+                *ret_resolved = false;
+                for (size_t i = 0; i < n; i++)
+                        if (frames[i].result.n_locations > 0)
+                                *ret_resolved = true;
                 *ret_json = symbolized_frames_to_json_string(frames, n, false);
                 if (!*ret_json || symbolized_frames_text(frames, n, ret_text) < 0) {
                         free(*ret_json);
@@ -86,11 +90,14 @@ int symbolized_get(const SymbolizeConfig *cfg, const char *data_dir, const char 
         json = text = NULL;
         if (!symbolize_config_enabled(cfg))
                 return -ENOENT;
-        r = compute(cfg, zip_path, fallback_text, &json, &text);
+        bool resolved = false;
+        r = compute(cfg, zip_path, fallback_text, &json, &text, &resolved);
         if (r < 0)
                 return r;
-        /* Two viewers at once compute the same result; each rename is atomic. */
-        if (mkdir_p(dir, 0750) >= 0 && write_file_atomic(json_path, json, strlen(json), 0640) >= 0)
+        /* Kept once a frame resolved; a result without any (the debug info
+         * is not there yet) is made again at the next view. Two viewers at
+         * once compute the same result; each rename is atomic. */
+        if (resolved && mkdir_p(dir, 0750) >= 0 && write_file_atomic(json_path, json, strlen(json), 0640) >= 0)
                 (void) write_file_atomic(text_path, text, strlen(text), 0640);
 out:
         if (ret_json)

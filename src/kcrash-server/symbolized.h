@@ -6,8 +6,9 @@
 
 /* The receiver's symbolized stacks: computed on the first view of a report
  * with the vendor's debug info (--debuginfo DIR, debuginfod URLs), stored
- * beside the ZIPs (<data>/symbolized/<zip gid>.json and .txt) and served
- * from there afterwards. Buckets and signatures never depend on it. */
+ * beside the ZIPs (<data>/symbolized/<zip gid>.json and .txt) once a frame
+ * resolved, and served from there afterwards. Buckets and signatures never
+ * depend on it. */
 
 typedef struct SymbolizeConfig {
         char **dirs;       /* --debuginfo */

@@ -298,6 +298,21 @@ class ServerSymbolizeTest(unittest.TestCase):
         self.assertIn(f"crashme.c:{crashme_ko.marker_line('null')}", out)
         self.assertNotIn("\x1b", out)
 
+    def test_not_stored_until_a_frame_resolves(self):
+        """Debug info added after the first view counts."""
+        empty = f"{self.tmp}/empty"
+        os.makedirs(empty)
+        self.server = start_receiver(self.port, self.data, self.token, "--rate", "0", "--debuginfo", empty,
+                                     "--debuginfo", self.dbg + "-later")
+        gid = self.upload(self.report(oops([self.frames["null"], self.frames["call-null"]])))
+        frames = json.loads(self.api(f"/api/reports/{gid}/symbolized")[1])["frames"]
+        self.assertIn(f"no debug info for build id {self.id}", frames[0]["error"])
+        self.assertFalse(os.path.exists(f"{self.data}/symbolized/{gid}.json"))
+        shutil.copytree(self.dbg, self.dbg + "-later")
+        frames = json.loads(self.api(f"/api/reports/{gid}/symbolized")[1])["frames"]
+        self.assertEqual(frames[0]["locations"][0]["line"], crashme_ko.marker_line("null"))
+        self.assertTrue(os.path.exists(f"{self.data}/symbolized/{gid}.json"))
+
     def test_without_debug_info(self):
         self.server = start_receiver(self.port, self.data, self.token, "--rate", "0")
         gid = self.upload(self.report(oops([self.frames["null"], self.frames["call-null"]])))
