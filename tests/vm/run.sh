@@ -205,7 +205,7 @@ import json, os, sys
 for f in json.load(sys.stdin)["frames"]:
     if f["exact"] and f["function"] == "kcrash_test_" + sys.argv[1]:
         l = f["locations"][0] if f["locations"] else None
-        print(f"{os.path.basename(l["file"])}:{l["line"]}" if l else f["error"])
+        print(os.path.basename(l["file"]) + ":" + str(l["line"]) if l else f["error"])
         break
 else:
     print("no frame kcrash_test_" + sys.argv[1])' "$mode")
