@@ -31,7 +31,9 @@ int debuginfod_fetch_new(const char *urls, DebuginfodFetch **ret) {
         DebuginfodFetch *f = calloc(1, sizeof *f);
         if (!f)
                 return -ENOMEM;
-        f->lib = dlopen(DEBUGINFOD_SONAME, RTLD_NOW | RTLD_LOCAL);
+        /* Never unloaded (RTLD_NODELETE): libdebuginfod and the libcurl it
+         * links keep process-wide state set up when they are loaded. */
+        f->lib = dlopen(DEBUGINFOD_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
         __typeof__(debuginfod_begin) *begin = f->lib ? (__typeof__(debuginfod_begin) *) dlsym(f->lib, "debuginfod_begin")
                                                      : NULL;
         f->end = f->lib ? (__typeof__(debuginfod_end) *) dlsym(f->lib, "debuginfod_end") : NULL;

@@ -17,7 +17,8 @@ static void put_note(uint8_t *buf, size_t *off, const char *name, uint32_t type,
                 memcpy(buf + *off, name, namesz);
         *off += (namesz + 3) & ~3u;
         memset(buf + *off, 0, (descsz + 3) & ~3u);
-        memcpy(buf + *off, desc, descsz);
+        if (descsz)
+                memcpy(buf + *off, desc, descsz);
         *off += (descsz + 3) & ~3u;
 }
 
