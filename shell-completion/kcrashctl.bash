@@ -4,10 +4,11 @@ _kcrashctl() {
         _init_completion || return
         local verbs
         verbs=$(kcrashctl --help 2>/dev/null | awk '/^Verbs:/{v=1;next} /^Options:/{v=0} v && NF {print $1}')
-        local opts="--help --version --root --config --json --yes --now --all --verbose"
+        local opts="--help --version --root --config --json --yes --now --all --verbose --debuginfo --debuginfod-urls --build-id"
         case $prev in
                 --root|-r) _filedir -d; return ;;
                 --config|-c) _filedir; return ;;
+                --debuginfo) _filedir -d; return ;;
         esac
         local verb="" w
         for w in "${words[@]:1:cword-1}"; do
@@ -22,7 +23,7 @@ _kcrashctl() {
                         local ids
                         ids=$(kcrashctl list --json 2>/dev/null | sed -n 's/.*"id": "\(.*\)".*/\1/p')
                         COMPREPLY=($(compgen -W "$ids $opts" -- "$cur")) ;;
-                analyze) _filedir ;;
+                analyze|symbolize) _filedir ;;
                 *) COMPREPLY=($(compgen -W "$opts" -- "$cur")) ;;
         esac
 }

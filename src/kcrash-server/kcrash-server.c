@@ -29,6 +29,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "store.h"
+#include "symbolized.h"
 #include "text.h"
 #include "triage.h"
 
@@ -70,6 +71,8 @@ typedef struct Server {
 #define STORE_FULL_RETRY 3600u
 
 static volatile sig_atomic_t stop_requested;
+/* --debuginfo, debuginfod URLs: symbolized stacks on the first view */
+static SymbolizeConfig symbolize_config;
 
 /* ---- small helpers ---- */
 
@@ -758,6 +761,18 @@ static enum MHD_Result handle_admin(Server *srv, struct MHD_Connection *c, const
                         MHD_destroy_response(resp);
                         return ret;
                 }
+                if (streq(rest + gl, "/symbolized")) {
+                        size_t n = 0;
+                        _cleanup_free_ char *text = crash_text_read(zip, &row, &n), *sym = NULL;
+                        r = symbolized_get(&symbolize_config, store_dir(srv->store), row.dup_of ? row.dup_of : gid, zip,
+                                           text, &sym, NULL);
+                        report_row_done(&row);
+                        json_error_t e;
+                        json_t *o = r >= 0 ? json_loads(sym, 0, &e) : NULL;
+                        if (!o)
+                                return reject(srv, c, 404, "admin_no_symbolized_stack", 0);
+                        return respond_json(c, 200, o);
+                }
                 if (streq(rest + gl, "/crash-text")) {
                         size_t n = 0;
                         char *text = crash_text_read(zip, &row, &n);
@@ -810,6 +825,16 @@ static enum MHD_Result handle_admin(Server *srv, struct MHD_Connection *c, const
                 size_t crash_size = 0;
                 if (o && (crash_text = crash_text_read(zip, &row, &crash_size)))
                         json_object_set_new(o, "crash_text", json_text(crash_text));
+                /* The symbolized stack, made on this first view when the
+                 * receiver has debug info (null when it has none). */
+                _cleanup_free_ char *sym = NULL;
+                json_error_t sym_e;
+                json_t *sym_o = o && symbolized_get(&symbolize_config, store_dir(srv->store),
+                                                    row.dup_of ? row.dup_of : gid, zip, crash_text, &sym, NULL) >= 0
+                                        ? json_loads(sym, 0, &sym_e)
+                                        : NULL;
+                if (o)
+                        json_object_set_new(o, "symbolized", sym_o ? sym_o : json_null());
                 report_row_done(&row);
                 char **members = NULL;
                 r = o ? archive_list_members(zip, &members) : -ENOMEM;
@@ -1062,6 +1087,12 @@ static int cli(Store *store, int argc, char **argv, bool json) {
                         if (!isempty(shown) && shown[strlen(shown) - 1] != '\n')
                                 putchar('\n');
                 }
+                _cleanup_free_ char *sym = NULL;
+                if (symbolized_get(&symbolize_config, store_dir(store), row.dup_of ? row.dup_of : row.gid, zip, text,
+                                   NULL, &sym) >= 0) {
+                        _cleanup_free_ char *sym_shown = text_escape_lines(sym);
+                        printf("Symbolized stack:\n%s", sym_shown ? sym_shown : "?\n");
+                }
                 report_row_done(&row);
                 return 0;
         }
@@ -1090,6 +1121,9 @@ static void help(void) {
                "                            (bytes, or with K, M, G, T; default: no limit)\n"
                "     --trusted-proxy ADDR   a reverse proxy whose X-Forwarded-For names the client\n"
                "                            (repeatable or comma-separated; default: none)\n"
+               "     --debuginfo DIR        debug files laid out by build id (.build-id/xx/rest.debug):\n"
+               "                            stacks are symbolized on a report's first view (repeatable)\n"
+               "     --debuginfod-urls URLS debuginfod servers for the same (default $DEBUGINFOD_URLS)\n"
                "     --json                 list as JSON\n");
 }
 
@@ -1106,6 +1140,8 @@ int main(int argc, char **argv) {
                 ARG_IDLE,
                 ARG_STORE,
                 ARG_PROXY,
+                ARG_DEBUGINFO,
+                ARG_DEBUGINFOD_URLS,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -1122,6 +1158,8 @@ int main(int argc, char **argv) {
                 { "idle-timeout", required_argument, NULL, ARG_IDLE },
                 { "max-store-size", required_argument, NULL, ARG_STORE },
                 { "trusted-proxy", required_argument, NULL, ARG_PROXY },
+                { "debuginfo", required_argument, NULL, ARG_DEBUGINFO },
+                { "debuginfod-urls", required_argument, NULL, ARG_DEBUGINFOD_URLS },
                 {}
         };
         static Server srv = { .max_size = 512ULL << 20, .slot_ttl = 3600, .rate_per_min = 30, .conns_per_addr = 256,
@@ -1129,6 +1167,12 @@ int main(int argc, char **argv) {
         const char *listen_on = NULL, *data = NULL, *token_file = NULL;
         bool json = false;
         int c;
+
+        /* at most argc directories */
+        _cleanup_free_ char **debuginfo_dirs = calloc((size_t) argc, sizeof(char *));
+        if (!debuginfo_dirs)
+                return log_oom(), 1;
+        symbolize_config.dirs = debuginfo_dirs;
 
         log_set_program("kcrash-server");
         while ((c = getopt_long(argc, argv, "hl:d:", options, NULL)) >= 0)
@@ -1187,6 +1231,14 @@ int main(int argc, char **argv) {
                                 return 2;
                         }
                         break;
+                case ARG_DEBUGINFO:
+                        debuginfo_dirs[symbolize_config.n_dirs++] = optarg;
+                        break;
+                case ARG_DEBUGINFOD_URLS:
+                        /* libdebuginfod takes its servers from the environment only */
+                        if (setenv("DEBUGINFOD_URLS", optarg, 1) < 0)
+                                return log_oom(), 1;
+                        break;
                 case ARG_IDLE:
                         if (parse_uint(optarg, 1, 3600, &srv.idle_timeout) < 0) {
                                 log_error("--idle-timeout \"%s\": expected 1 to 3600 seconds.", optarg);
@@ -1200,6 +1252,7 @@ int main(int argc, char **argv) {
          * them per address would limit everyone together. */
         if (srv.n_proxies > 0 && !srv.conns_per_addr_set)
                 srv.conns_per_addr = 0;
+        symbolize_config.debuginfod = !isempty(getenv("DEBUGINFOD_URLS"));
         if (!data) {
                 log_error("--data DIR is required; see --help.");
                 return 2;

@@ -11,7 +11,7 @@
 #include "report-json.h"
 
 /* The report's ZIP in the queue or among the sent ones. */
-static int find_report(const char *offload, const char *id, char **ret_path, const char **ret_state) {
+int find_report(const char *offload, const char *id, char **ret_path, const char **ret_state) {
         static const struct {
                 const char *dir, *state;
         } places[] = {

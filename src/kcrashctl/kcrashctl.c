@@ -23,6 +23,7 @@ static const struct {
         { "list", verb_list, "list the reports and their state at each upload target (--json)" },
         { "show", verb_show, "show one report: state per target, summary, members (--json: its report.json)" },
         { "analyze", verb_analyze, "analyze a kernel log (FILE or stdin): title, type, culprit (--json, --all)" },
+        { "symbolize", verb_symbolize, "a report's or log's stack to file:line by build id (--debuginfo DIR)" },
         { "clean", verb_clean, "apply the retention now: drop the oldest sent reports beyond OFFLOAD_MAX_SIZE" },
         { "config", verb_config, "check the configuration and print every key's value" },
 };
@@ -42,13 +43,16 @@ static void help(void) {
                "  -y --yes           do not ask for confirmation\n"
                "     --now           ignore the retry backoff (submit)\n"
                "     --all           every crash of the log, not only the first (analyze)\n"
+               "     --debuginfo DIR debug files laid out by build id (symbolize; repeatable)\n"
+               "     --debuginfod-urls URLS  debuginfod servers (symbolize; default $DEBUGINFOD_URLS)\n"
+               "     --build-id NAME=ID  build id of a module, or vmlinux, for a log without them\n"
                "  -v --verbose       log debug messages\n"
                "\nExit status: 0 success, 1 failure, 2 usage error, 75 reports remain queued\n"
                "for a later retry, 78 configuration error.\n");
 }
 
 int main(int argc, char **argv) {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_NOW, ARG_ALL };
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_NOW, ARG_ALL, ARG_DEBUGINFO, ARG_DEBUGINFOD_URLS, ARG_BUILD_ID };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -59,10 +63,21 @@ int main(int argc, char **argv) {
                 { "now", no_argument, NULL, ARG_NOW },
                 { "all", no_argument, NULL, ARG_ALL },
                 { "verbose", no_argument, NULL, 'v' },
+                { "debuginfo", required_argument, NULL, ARG_DEBUGINFO },
+                { "debuginfod-urls", required_argument, NULL, ARG_DEBUGINFOD_URLS },
+                { "build-id", required_argument, NULL, ARG_BUILD_ID },
                 {}
         };
         Context ctx = {};
+        /* at most argc of each list option */
+        _cleanup_free_ char **debuginfo = calloc((size_t) argc, sizeof(char *)),
+                            **build_ids = calloc((size_t) argc, sizeof(char *));
         int c, r;
+
+        if (!debuginfo || !build_ids)
+                return log_oom(), EXIT_FAILURE_;
+        ctx.debuginfo_dirs = debuginfo;
+        ctx.build_id_args = build_ids;
 
         log_set_program("kcrashctl");
         while ((c = getopt_long(argc, argv, "hr:c:yv", options, NULL)) >= 0)
@@ -90,6 +105,15 @@ int main(int argc, char **argv) {
                         break;
                 case ARG_ALL:
                         ctx.all = true;
+                        break;
+                case ARG_DEBUGINFO:
+                        debuginfo[ctx.n_debuginfo_dirs++] = optarg;
+                        break;
+                case ARG_DEBUGINFOD_URLS:
+                        ctx.debuginfod_urls = optarg;
+                        break;
+                case ARG_BUILD_ID:
+                        build_ids[ctx.n_build_id_args++] = optarg;
                         break;
                 case 'v':
                         ctx.verbose = true;

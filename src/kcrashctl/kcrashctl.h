@@ -25,5 +25,9 @@ struct ReportListEntry;
 void report_fill_targets(const char *offload, const KcrashConfig *c, struct ReportListEntry *e);
 
 int verb_status(Context *ctx, int argc, char **argv);
+int verb_symbolize(Context *ctx, int argc, char **argv);
+
+/* The ZIP of report id (queued or sent) in the offload folder, and its state. */
+int find_report(const char *offload, const char *id, char **ret_path, const char **ret_state);
 int verb_test_crash(Context *ctx, int argc, char **argv);
 

@@ -10,6 +10,7 @@
 
 #include "analyze-internal.h"
 #include "macro.h"
+#include "stack-frame.h"
 
 /* ------------------------------------------------------------------------ */
 /* Frames (§6.1) */
@@ -73,17 +74,9 @@ static void frame_set(Frame *f, const char *name, size_t len, const char *after)
         if (after) {
                 while (*after == ' ')
                         after++;
-                if (*after == '[') {
-                        const char *close = strchr(after, ']');
-                        size_t ml = close ? (size_t) (close - after - 1) : 0;
-                        bool ok = ml > 0 && ml < sizeof f->module;
-                        for (size_t i = 0; ok && i < ml; i++)
-                                ok = is_ident_char(after[1 + i]) || after[1 + i] == '-';
-                        if (ok) {
-                                memcpy(f->module, after + 1, ml);
-                                f->module[ml] = 0;
-                        }
-                }
+                /* "[module]", or "[module buildid]" (CONFIG_STACKTRACE_BUILD_ID) */
+                char build_id[BUILD_ID_HEX_MAX];
+                (void) stack_module_tag_parse(after, f->module, build_id);
         }
 }
 

@@ -32,6 +32,11 @@ typedef struct Context {
         bool offload_resolved;
         OffloadFolder offload;
         char *offload_dir;       /* offload.path under root */
+        char **debuginfo_dirs;   /* --debuginfo (symbolize) */
+        size_t n_debuginfo_dirs;
+        const char *debuginfod_urls; /* --debuginfod-urls, else $DEBUGINFOD_URLS */
+        char **build_id_args;    /* --build-id NAME=ID (symbolize) */
+        size_t n_build_id_args;
 } Context;
 
 /* Loads the configuration once (logs and returns EXIT_CONFIG on error). */

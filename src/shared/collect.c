@@ -627,6 +627,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
         size_t analysis_size = 0;
         CrashAnalysis *a = NULL;
         BootRecord boot = {};
+        BuildIds build_ids = {};
         char stamp[16];
         int r = 0;
 
@@ -737,6 +738,15 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                 goto out;
         }
 
+        /* Build ids of the crashed kernel and its modules; the boot record's
+         * count only when it is of the kernel that crashed. */
+        bool same_kernel = boot.kernel_release && streq(boot.kernel_release, release);
+        r = build_ids_for_crash(c->opts->root, release, analysis_input ? analysis_input : "", analysis_size,
+                                same_kernel ? boot.vmlinux_build_id : NULL, same_kernel ? boot.module_build_ids : NULL,
+                                &build_ids);
+        if (r < 0)
+                goto out;
+
         (void) test_crash_find_id(analysis_input ? analysis_input : "", analysis_size, &test_id);
         stack = crash_analysis_stack_string(a);
         ReportMeta m = {
@@ -764,6 +774,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                 .test_crash_id = test_id,
                 .stack = stack,
                 .note = a->report,
+                .build_ids = &build_ids,
         };
         for (size_t i = 0; e->pstore && i < e->pstore->n_dumps; i++)
                 if (e->pstore->dumps[i]->n_missing)
@@ -828,6 +839,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
 out:
         crash_analysis_free(a);
         boot_record_done(&boot);
+        build_ids_done(&build_ids);
         members_done(&members);
         strlist_done(&records);
         strlist_done(&notes);

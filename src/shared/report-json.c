@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "analyze-json.h"
+#include "elf-note.h"
 #include "fileio.h"
 #include "hash.h"
 #include "report-json.h"
@@ -20,6 +21,21 @@ static int set(json_t *o, const char *key, json_t *v) {
         if (!v || json_object_set_new(o, key, v) < 0)
                 return -ENOMEM;
         return 0;
+}
+
+static json_t *build_ids_json(const BuildIds *b) {
+        json_t *mods = json_array();
+        for (size_t i = 0; b && mods && i < b->n_modules; i++)
+                if (json_array_append_new(mods, json_pack("{s:s, s:s, s:s}", "name", b->modules[i].name, "id",
+                                                          b->modules[i].id, "source", b->modules[i].source)) < 0) {
+                        json_decref(mods);
+                        return NULL;
+                }
+        if (!mods)
+                return NULL;
+        json_t *vmlinux = b && b->vmlinux ? json_pack("{s:s, s:s}", "id", b->vmlinux, "source", b->vmlinux_source)
+                                          : json_null();
+        return json_pack("{s:o, s:o}", "vmlinux", vmlinux, "modules", mods);
 }
 
 static json_t *string_array(char **l, size_t n) {
@@ -94,6 +110,7 @@ int report_json_render(const ReportMeta *m, const CrashAnalysis *a, const Archiv
                 r |= set(identity, "steamid", string_or_null(m->steamid));
         }
         r |= set(o, "analysis", a ? crash_analysis_to_json(a) : json_null());
+        r |= set(o, "build_ids", build_ids_json(m->build_ids));
 
         /* The Start form fields (PROTOCOL.md), precomputed so the unprivileged
          * submitter never needs to parse crash logs. */
@@ -139,6 +156,42 @@ int report_json_render(const ReportMeta *m, const CrashAnalysis *a, const Archiv
 static char *dup_string(json_t *o, const char *key) {
         const char *s = json_string_value(json_object_get(o, key));
         return s ? strdup(s) : NULL;
+}
+
+int report_json_symbolize_input(const char *json, size_t size, char **ret_text, BuildIds *ret_ids) {
+        json_error_t err;
+        json_auto_t *o = json_loadb(json, size, JSON_REJECT_DUPLICATES, &err);
+        if (!json_is_object(o))
+                return -EBADMSG;
+        const char *note = json_string_value(json_object_get(json_object_get(o, "upload"), "note"));
+        json_t *b = json_object_get(o, "build_ids");
+        BuildIds ids = {};
+        const char *vmlinux = json_string_value(json_object_get(json_object_get(b, "vmlinux"), "id"));
+        if (build_id_is_valid(vmlinux)) {
+                ids.vmlinux = strdup(vmlinux);
+                ids.vmlinux_source = "report";
+                if (!ids.vmlinux)
+                        return -ENOMEM;
+        }
+        size_t i;
+        json_t *e;
+        json_array_foreach(json_object_get(b, "modules"), i, e) {
+                const char *name = json_string_value(json_object_get(e, "name")),
+                           *id = json_string_value(json_object_get(e, "id"));
+                /* A device's report: what is not a module name and a build id is dropped. */
+                if (name && id && build_ids_set_module(&ids, name, id, "report") == -ENOMEM) {
+                        build_ids_done(&ids);
+                        return -ENOMEM;
+                }
+        }
+        char *text = strdup(note ? note : "");
+        if (!text) {
+                build_ids_done(&ids);
+                return -ENOMEM;
+        }
+        *ret_text = text;
+        *ret_ids = ids;
+        return 0;
 }
 
 int report_json_summary(const char *json, size_t size, ReportSummary *ret) {

@@ -8,6 +8,7 @@
 
 #include "analyze.h"
 #include "archive.h"
+#include "build-ids.h"
 
 /* report.json: the machine-readable manifest inside every report ZIP. The
  * schema is documented in docs/report-json.md; bump REPORT_SCHEMA_VERSION
@@ -39,12 +40,17 @@ typedef struct ReportMeta {
         const char *test_crash_id;     /* set when `kcrashctl test-crash` caused the crash */
         const char *stack;             /* upload "stack" */
         const char *note;              /* upload "note" */
+        const BuildIds *build_ids;     /* of the crashed kernel and its modules; NULL = none known */
 } ReportMeta;
 
 /* Renders report.json for the members that go into the ZIP (their sha256 are
  * computed here). */
 int report_json_render(const ReportMeta *m, const CrashAnalysis *a, const ArchiveMember *members,
                        size_t n_members, char **ret_json);
+
+/* What symbolization needs of a report: the crash text (upload.note) and
+ * the build ids. -EBADMSG when json is not a report.json. */
+int report_json_symbolize_input(const char *json, size_t size, char **ret_text, BuildIds *ret_ids);
 
 /* What `kcrashctl list` shows of a report, read back from its report.json. */
 typedef struct ReportSummary {

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "build-ids.h"
 #include "fileio.h"
 #include "sysinfo.h"
 #include "test-hooks.h"
@@ -163,6 +164,8 @@ void boot_record_done(BootRecord *b) {
         free(b->kernel_version);
         free(b->build_id);
         free(b->pretty_name);
+        free(b->vmlinux_build_id);
+        free(b->module_build_ids);
         free(b->os_release_text);
         *b = (BootRecord) {};
 }
@@ -207,9 +210,12 @@ static int boot_record_parse(const char *text, BootRecord *ret) {
         b.kernel_version = os_release_value(head, "KERNEL_VERSION");
         b.build_id = os_release_value(head, "BUILD_ID");
         b.pretty_name = os_release_value(head, "PRETTY_NAME");
+        b.vmlinux_build_id = os_release_value(head, "VMLINUX_BUILD_ID");
+        b.module_build_ids = os_release_value(head, "MODULE_BUILD_IDS");
         if (sep && sep[2])
                 b.os_release_text = strdup(sep + 2);
-        char **fields[] = { &b.kernel_release, &b.kernel_version, &b.build_id, &b.pretty_name };
+        char **fields[] = { &b.kernel_release, &b.kernel_version, &b.build_id, &b.pretty_name, &b.vmlinux_build_id,
+                            &b.module_build_ids };
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 if (*fields[i] && !**fields[i]) {
                         free(*fields[i]);
@@ -282,8 +288,9 @@ int boot_record_save(const char *root, const char *state_dir) {
         _cleanup_free_ char *boot_id = root_line(root, "/proc/sys/kernel/random/boot_id");
         _cleanup_free_ char *release = root_line(root, "/proc/sys/kernel/osrelease");
         _cleanup_free_ char *version = root_line(root, "/proc/sys/kernel/version");
-        _cleanup_free_ char *dir = path_join(state_dir, "boots"), *path = NULL, *text = NULL;
+        _cleanup_free_ char *dir = path_join(state_dir, "boots"), *path = NULL, *text = NULL, *modules = NULL;
         OsRelease os = {};
+        BuildIds ids = {};
         int r;
 
         if (!dir)
@@ -291,14 +298,22 @@ int boot_record_save(const char *root, const char *state_dir) {
         if (!valid_boot_id(boot_id))
                 return -ENOENT;
         (void) os_release_read(root, &os);
-        if (asprintf(&path, "%s/%s", dir, boot_id) < 0 ||
-            asprintf(&text, "BOOT_ID=%s\nBOOT_TIME=%lld\nKERNEL_RELEASE=%s\nKERNEL_VERSION=%s\nBUILD_ID=%s\nPRETTY_NAME=%s\n\n%s",
+        /* The build ids that tie a crash of this boot to its debug info. */
+        r = build_ids_read_running(root, &ids, "boot-record");
+        if (r >= 0)
+                r = build_ids_modules_format(&ids, &modules);
+        if (r < 0 || asprintf(&path, "%s/%s", dir, boot_id) < 0 ||
+            asprintf(&text, "BOOT_ID=%s\nBOOT_TIME=%lld\nKERNEL_RELEASE=%s\nKERNEL_VERSION=%s\nBUILD_ID=%s\nPRETTY_NAME=%s\n"
+                     "VMLINUX_BUILD_ID=%s\nMODULE_BUILD_IDS=%s\n\n%s",
                      boot_id, (long long) boot_time(root), strempty(release), strempty(version),
-                     strempty(os.build_id), strempty(os.pretty_name), strempty(os.text)) < 0) {
+                     strempty(os.build_id), strempty(os.pretty_name), strempty(ids.vmlinux), strempty(modules),
+                     strempty(os.text)) < 0) {
                 os_release_done(&os);
+                build_ids_done(&ids);
                 return -ENOMEM;
         }
         os_release_done(&os);
+        build_ids_done(&ids);
         r = mkdir_p(dir, 0700);
         if (r < 0)
                 return r;

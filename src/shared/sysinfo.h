@@ -34,6 +34,8 @@ typedef struct BootRecord {   /* fields the boot did not have are NULL */
         char *kernel_version;
         char *build_id;
         char *pretty_name;
+        char *vmlinux_build_id;   /* the GNU build id of the running kernel (/sys/kernel/notes) */
+        char *module_build_ids;   /* "name:id,..." of the modules loaded when the record was written */
         char *os_release_text;
 } BootRecord;
 

@@ -9,8 +9,10 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -452,6 +454,49 @@ class CollectTest(unittest.TestCase):
         self.assertEqual(rep["upload"]["build"], "OLD")
         build = [v for n, v in members.items() if n.startswith("build.")][0]
         self.assertIn(b"BUILD_ID=OLD", build)
+
+    def test_build_ids_of_the_crashed_kernel_and_modules(self):
+        # Boot 1 (kernel -56) is recorded with its build ids, loads crashme
+        # later (installed under /lib/modules) and crashes; boot 2 (kernel
+        # -99, another vmlinux) collects the crash.
+        root = make_root(self.tmp)
+        os.makedirs(f"{root}/proc/sys/kernel/random")
+
+        def note(desc):
+            return struct.pack("<III", 4, len(desc), 3) + b"GNU\0" + desc
+
+        def boot(boot_id, btime, release, vmlinux_id):
+            for path, text in ((f"{root}/proc/sys/kernel/random/boot_id", boot_id + "\n"),
+                               (f"{root}/proc/stat", f"cpu 0\nbtime {btime}\n"),
+                               (f"{root}/proc/sys/kernel/osrelease", release + "\n")):
+                with open(path, "w") as f:
+                    f.write(text)
+            os.makedirs(f"{root}/sys/kernel", exist_ok=True)
+            with open(f"{root}/sys/kernel/notes", "wb") as f:
+                f.write(note(vmlinux_id))
+
+        boot("11111111-0000-0000-0000-000000000000", CRASH_TIME - 100, "6.1.0-56-amd64", b"\x11" * 20)
+        os.makedirs(f"{root}/sys/module/nf_nat/notes")
+        with open(f"{root}/sys/module/nf_nat/notes/.note.gnu.build-id", "wb") as f:
+            f.write(note(b"\x22" * 20))
+        run(["collect"], root)
+        os.makedirs(f"{root}/lib/modules/6.1.0-56-amd64/extra")
+        shutil.copyfile("/bin/true", f"{root}/lib/modules/6.1.0-56-amd64/extra/crashme.ko")
+        true_id = re.search(r"Build ID: ([0-9a-f]+)",
+                            subprocess.run(["readelf", "-n", "/bin/true"], capture_output=True, text=True).stdout).group(1)
+        with open(f"{root}/sys/fs/pstore/dmesg-ramoops-0", "w") as f:
+            f.write("Oops#1 Part1\n<1>[    5.0] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+                    "<4>[    5.0] Modules linked in: crashme(OE) nf_nat\n"
+                    "<4>[    5.0] RIP: 0010:kcrash_test_null+0x5/0x20 [crashme]\n"
+                    "<4>[    5.0] Call Trace:\n<4>[    5.0]  proc_reg_write+0x56/0xa0\n")
+        os.utime(f"{root}/sys/fs/pstore/dmesg-ramoops-0", (CRASH_TIME, CRASH_TIME))
+        boot("22222222-0000-0000-0000-000000000000", CRASH_TIME + 100, "6.1.0-99-amd64", b"\x99" * 20)
+        run(["collect"], root)
+        rep, _ = report(zips(root)[0])
+        ids = rep["build_ids"]
+        self.assertEqual(ids["vmlinux"], {"id": "11" * 20, "source": "boot-record"})
+        mods = {m["name"]: (m["id"], m["source"]) for m in ids["modules"]}
+        self.assertEqual(mods, {"crashme": (true_id, "installed"), "nf_nat": ("22" * 20, "boot-record")})
 
     @unittest.skipUnless(os.path.exists("/lib/systemd/systemd-journal-remote"), "needs systemd-journal-remote")
     def test_journal_tail_of_the_crashed_boot(self):

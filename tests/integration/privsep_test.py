@@ -63,6 +63,15 @@ class PrivsepTest(unittest.TestCase):
         self.assertFalse([l for l in needed(KCRASHCTL) if "curl" in l], needed(KCRASHCTL))
         self.assertTrue([l for l in needed(SUBMIT) if "curl" in l], "the uploader is the one that uploads")
 
+    def test_devices_link_no_debug_info_library(self):
+        """Symbolization runs where the vendor keeps debug info: the collector
+        and the capture program link neither libdw nor libdebuginfod, and
+        kcrashctl loads libdebuginfod (which links libcurl) only when asked."""
+        save = os.environ.get("KCRASH_SAVE", "build/src/kcrash-save/kcrash-save")
+        for binary in (COLLECT, save):
+            self.assertFalse([l for l in needed(binary) if "libdw" in l or "debuginfod" in l], needed(binary))
+        self.assertFalse([l for l in needed(KCRASHCTL) if "debuginfod" in l], needed(KCRASHCTL))
+
     def test_planted_files_in_the_queue_and_an_old_state_folder(self):
         """#4: what the uploader's group could plant: temp names in the queue
         (symlinks to a victim, a directory holding a symlink), the final

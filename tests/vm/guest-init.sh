@@ -100,7 +100,7 @@ clean)
         reboot -f
         ;;
 module-*)
-        insmod /lib/modules/crashme.ko || mark "insmod crashme failed"
+        insmod "/lib/modules/$(uname -r)/extra/crashme.ko" || mark "insmod crashme failed"
         echo 1 > /proc/sys/kernel/panic_on_warn
         echo 1 > /proc/sys/kernel/softlockup_panic
         echo 2 > /proc/sys/kernel/watchdog_thresh

@@ -44,8 +44,10 @@ log "kernel $KVER"
 ST=$(mktemp -d)
 WORK=$(mktemp -d)
 SERVER_PID=
+DEBUGINFOD_PID=
 cleanup() {
         [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+        [ -n "$DEBUGINFOD_PID" ] && kill "$DEBUGINFOD_PID" 2>/dev/null || true
         rm -rf "$ST" "$WORK"
 }
 trap cleanup EXIT
@@ -74,7 +76,10 @@ if [ ! -d "$HDR" ] && [ "$(id -u)" = 0 ]; then
 fi
 if [ -d "$HDR" ]; then
         cp "$SRC/tests/vm/crashme/crashme.c" "$SRC/tests/vm/crashme/Kbuild" "$WORK/"
-        make -s -C "$HDR" M="$WORK" modules >/dev/null 2>&1 && cp "$WORK/crashme.ko" "$ST/lib/modules/" ||
+        # installed where the collector looks for the build id of a module
+        # loaded after the boot record was written
+        make -s -C "$HDR" M="$WORK" modules >/dev/null 2>&1 && mkdir -p "$ST/lib/modules/$KVER/extra" &&
+                cp "$WORK/crashme.ko" "$ST/lib/modules/$KVER/extra/" ||
                 log "crashme.ko did not build: module scenarios will fail"
 else
         log "no $HDR: module scenarios will fail"
@@ -160,6 +165,53 @@ demo_show() { # scenario gid
         unzip -p "$WORK/r.zip" 'crash_summary.*' | sed -n '1,24p' | sed 's/^/  /'
         echo
         echo "  Download over HTTP: GET /api/reports/$2/zip with Authorization: Bearer <token>"
+}
+
+# The module's debug info, for symbolization on the host: a build-id
+# directory, and a real debuginfod on 127.0.0.1 serving the same module.
+DEBUGINFOD_URL=
+if [ -f "$WORK/crashme.ko" ]; then
+        CRASHME_ID=$(readelf -n "$WORK/crashme.ko" | awk '/Build ID/{print $3}')
+        mkdir -p "$WORK/debug/.build-id/${CRASHME_ID:0:2}" "$WORK/served"
+        cp "$WORK/crashme.ko" "$WORK/debug/.build-id/${CRASHME_ID:0:2}/${CRASHME_ID:2}.debug"
+        cp "$WORK/crashme.ko" "$WORK/served/"
+        if command -v debuginfod >/dev/null && [[ " $SCENARIOS " == *" module-"* ]]; then
+                DPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+                debuginfod -F -p "$DPORT" -d "$WORK/debuginfod.sqlite" -t 0 -g 0 -c 1 "$WORK/served" >/dev/null 2>&1 &
+                DEBUGINFOD_PID=$!
+                for _ in $(seq 300); do
+                        curl -sf -o /dev/null "http://127.0.0.1:$DPORT/buildid/$CRASHME_ID/debuginfo" && break
+                        sleep 0.1
+                done
+                DEBUGINFOD_URL=http://127.0.0.1:$DPORT
+        fi
+fi
+
+# The crash frame of a module scenario's report symbolizes to the crashme.c
+# line marked "symbolize-line: MODE" (the line is read from the source),
+# through the build-id directory and through debuginfod.
+symbolize_check() { # scenario zip
+        local mode=${1#module-} want got how
+        want="crashme.c:$(grep -n "symbolize-line: $mode " "$SRC/tests/vm/crashme/crashme.c" | cut -d: -f1)"
+        for how in directory debuginfod; do
+                local args=(--debuginfo "$WORK/debug")
+                if [ $how = debuginfod ]; then
+                        [ -n "$DEBUGINFOD_URL" ] || { echo "  symbolize: no debuginfod to test with"; return 1; }
+                        args=(--debuginfod-urls "$DEBUGINFOD_URL")
+                fi
+                got=$(DEBUGINFOD_CACHE_PATH="$WORK/dcache-$1" "$BUILD/src/kcrashctl/kcrashctl" symbolize "$2" --json \
+                      "${args[@]}" | python3 -c '
+import json, os, sys
+for f in json.load(sys.stdin)["frames"]:
+    if f["exact"] and f["function"] == "kcrash_test_" + sys.argv[1]:
+        l = f["locations"][0] if f["locations"] else None
+        print(os.path.basename(l["file"]) + ":" + str(l["line"]) if l else f["error"])
+        break
+else:
+    print("no frame kcrash_test_" + sys.argv[1])' "$mode")
+                echo "  symbolized ($how): kcrash_test_$mode -> $got"
+                [ "$got" = "$want" ] || { echo "  expected $want"; return 1; }
+        done
 }
 
 failed=0
@@ -338,6 +390,7 @@ print(" ".join(x for x in [a["type"], a["frame"], a["module"]] if x) if sys.argv
                         echo "  analysis: $gotc"
                         [ "${gotc%% |*}" = "$expect" ] || { echo "  expected: $expect"; ok=0; }
                         [ "$sc" != module-softlockup ] || grep -q "crashme" <<<"$gotc" || { echo "  crashme not in the frames"; ok=0; }
+                        [ "$sc" = module-softlockup ] || symbolize_check "$sc" "$WORK/r.zip" || ok=0
                 fi
                 [ "$got" = "$want" ] && [ -n "$got" ] || { echo "  title differs from the analyzer's: $want"; ok=0; }
                 if [ "$sc" = sentry ]; then

@@ -13,17 +13,17 @@
 
 static noinline void kcrash_test_null(void)
 {
-	*(volatile int *)NULL = 42;
+	*(volatile int *)NULL = 42; /* symbolize-line: null */
 }
 
 static noinline void kcrash_test_bug(void)
 {
-	BUG();
+	BUG(); /* symbolize-line: bug */
 }
 
 static noinline void kcrash_test_warn(void)
 {
-	WARN(1, "kcrash test warning");
+	WARN(1, "kcrash test warning"); /* symbolize-line: warn */
 }
 
 static noinline void kcrash_test_softlockup(void)
@@ -40,7 +40,7 @@ static ssize_t crashme_write(struct file *f, const char __user *ubuf, size_t len
 	if (copy_from_user(buf, ubuf, min(len, sizeof(buf) - 1)))
 		return -EFAULT;
 	if (!strncmp(buf, "null", 4))
-		kcrash_test_null();
+		kcrash_test_null(); /* symbolize-line: call-null */
 	else if (!strncmp(buf, "bug", 3))
 		kcrash_test_bug();
 	else if (!strncmp(buf, "warn", 4))

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive.h"
+#include "debuginfod-fetch.h"
+#include "fileio.h"
+#include "report-json.h"
+#include "symbolize-json.h"
+#include "symbolize-stack.h"
+#include "symbolized.h"
+
+#define MAX_STORED (16u << 20)
+#define MAX_REPORT_JSON (16u << 20)
+
+static int paths(const char *data_dir, const char *zip_gid, char **ret_dir, char **ret_json, char **ret_text) {
+        if (isempty(zip_gid) || strchr(zip_gid, '/') || zip_gid[0] == '.')
+                return -EINVAL;
+        if (asprintf(ret_dir, "%s/symbolized", data_dir) < 0)
+                return -ENOMEM;
+        if (asprintf(ret_json, "%s/%s.json", *ret_dir, zip_gid) < 0) {
+                free(*ret_dir);
+                return -ENOMEM;
+        }
+        if (asprintf(ret_text, "%s/%s.txt", *ret_dir, zip_gid) < 0) {
+                free(*ret_dir);
+                free(*ret_json);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int compute(const SymbolizeConfig *cfg, const char *zip_path, const char *fallback_text, char **ret_json,
+                   char **ret_text, bool *ret_resolved) {
+        _cleanup_free_ char *report = NULL, *text = NULL;
+        size_t report_size;
+        BuildIds ids = {};
+        if (archive_read_member(zip_path, "report.json", MAX_REPORT_JSON, &report, &report_size) < 0 ||
+            report_json_symbolize_input(report, report_size, &text, &ids) < 0 || isempty(text)) {
+                /* A report without kcrash's report.json (SteamOS's shell client). */
+                build_ids_done(&ids);
+                free(text);
+                text = strdup(strempty(fallback_text));
+                if (!text)
+                        return -ENOMEM;
+        }
+
+        /* Per call: a long-running receiver sees debug files added since, and
+         * libdebuginfod clients are not shared between threads. */
+        DebuginfodFetch *fetch = NULL;
+        Symbolizer *s = NULL;
+        SymbolizedFrame *frames = NULL;
+        size_t n = 0;
+        if (cfg->debuginfod)
+                (void) debuginfod_fetch_new(NULL, &fetch);
+        int r = symbolizer_new(cfg->dirs, cfg->n_dirs, fetch ? debuginfod_fetch_debuginfo : NULL, fetch, &s);
+        if (r >= 0)
+                r = symbolize_stack(s, text, strlen(text), &ids, &frames, &n);
+        if (r >= 0) {
+                *ret_resolved = false;
+                for (size_t i = 0; i < n; i++)
+                        if (frames[i].result.n_locations > 0)
+                                *ret_resolved = true;
+                *ret_json = symbolized_frames_to_json_string(frames, n, false);
+                if (!*ret_json || symbolized_frames_text(frames, n, ret_text) < 0) {
+                        free(*ret_json);
+                        r = -ENOMEM;
+                }
+        }
+        symbolized_frames_free(frames, n);
+        symbolizer_free(s);
+        debuginfod_fetch_free(fetch);
+        build_ids_done(&ids);
+        return r;
+}
+
+int symbolized_get(const SymbolizeConfig *cfg, const char *data_dir, const char *zip_gid, const char *zip_path,
+                   const char *fallback_text, char **ret_json, char **ret_text) {
+        _cleanup_free_ char *dir = NULL, *json_path = NULL, *text_path = NULL, *json = NULL, *text = NULL;
+        int r = paths(data_dir, zip_gid, &dir, &json_path, &text_path);
+        if (r < 0)
+                return r;
+        /* The .txt is written after the .json: both there means both whole. */
+        if (read_full_file_nofollow(text_path, MAX_STORED, &text, NULL) >= 0 &&
+            read_full_file_nofollow(json_path, MAX_STORED, &json, NULL) >= 0)
+                goto out;
+        free(json);
+        free(text);
+        json = text = NULL;
+        if (!symbolize_config_enabled(cfg))
+                return -ENOENT;
+        bool resolved = false;
+        r = compute(cfg, zip_path, fallback_text, &json, &text, &resolved);
+        if (r < 0)
+                return r;
+        /* Kept once a frame resolved; a result without any (the debug info
+         * is not there yet) is made again at the next view. Two viewers at
+         * once compute the same result; each rename is atomic. */
+        if (resolved && mkdir_p(dir, 0750) >= 0 && write_file_atomic(json_path, json, strlen(json), 0640) >= 0)
+                (void) write_file_atomic(text_path, text, strlen(text), 0640);
+out:
+        if (ret_json)
+                *ret_json = TAKE_PTR(json);
+        if (ret_text)
+                *ret_text = TAKE_PTR(text);
+        return 0;
+}

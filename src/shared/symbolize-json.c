@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <jansson.h>
+
+#include "symbolize-json.h"
+
+static json_t *string_or_null(const char *s) {
+        return s ? json_string(s) : json_null();
+}
+
+static json_t *frame_json(const SymbolizedFrame *f) {
+        json_t *locs = json_array();
+        for (size_t i = 0; locs && i < f->result.n_locations; i++) {
+                const SymbolLocation *l = &f->result.locations[i];
+                if (json_array_append_new(locs, json_pack("{s:s, s:s, s:I, s:I}", "function", l->function, "file",
+                                                          l->file, "line", (json_int_t) l->line, "column",
+                                                          (json_int_t) l->column)) < 0) {
+                        json_decref(locs);
+                        return NULL;
+                }
+        }
+        if (!locs)
+                return NULL;
+        const StackFrame *s = &f->frame;
+        return json_pack("{s:s, s:I, s:I, s:o, s:o, s:b, s:b, s:I, s:o, s:o, s:o}", "function", s->function, "offset",
+                         (json_int_t) s->offset, "size", (json_int_t) s->size, "module", string_or_null(s->module),
+                         "build_id", f->build_id[0] ? json_string(f->build_id) : json_null(), "exact", s->exact,
+                         "unreliable", s->unreliable, "log_line", (json_int_t) s->line, "locations", locs, "error",
+                         string_or_null(f->result.error), "debug_file", string_or_null(f->result.debug_file));
+}
+
+char *symbolized_frames_to_json_string(const SymbolizedFrame *f, size_t n, bool pretty) {
+        json_t *frames = json_array();
+        for (size_t i = 0; frames && i < n; i++)
+                if (json_array_append_new(frames, frame_json(&f[i])) < 0) {
+                        json_decref(frames);
+                        return NULL;
+                }
+        json_t *o = frames ? json_pack("{s:o}", "frames", frames) : NULL;
+        if (!o)
+                return NULL;
+        char *s = json_dumps(o, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_ENSURE_ASCII);
+        json_decref(o);
+        return s;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "symbolize.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The input is a debug file (ELF with DWARF); libdwfl opens it by path, so
+ * it is handed over as a memfd. The seeds are small relocatable objects
+ * with inlined functions, like the modules the receiver symbolizes. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        int fd = memfd_create("fuzz-symbolize", MFD_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        if (write(fd, data, size) != (ssize_t) size) {
+                close(fd);
+                return 0;
+        }
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        static const struct {
+                const char *function;
+                uint64_t offset, size;
+                bool exact;
+        } frames[] = {
+                { "outer", 0x10, 0, false },
+                { "outer", 0x4, 0x40, true },
+                { "leaf", 0x1, 0, true },
+                { "main", 0x8, 0, false },
+        };
+        for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++) {
+                SymbolizeResult r;
+                if (symbolize_elf_file(path, frames[i].function, frames[i].offset, frames[i].size, frames[i].exact,
+                                       &r) < 0)
+                        continue;
+                /* Every answer is either locations or a reason. */
+                if ((r.n_locations == 0) != (r.error != NULL))
+                        abort();
+                symbolize_result_done(&r);
+        }
+        close(fd);
+        return 0;
+}
