@@ -324,9 +324,11 @@ demo_show() { # scenario gid
 #   function: a NULL write (arch/x86/mm/fault.c: "BUG: kernel NULL pointer
 #   dereference"), BUG() (lib/bug.c: "kernel BUG at"), WARN() (kernel/panic.c
 #   __warn(): "WARNING: CPU: ... at"), a spin with preemption off
-#   (kernel/watchdog.c: "BUG: soft lockup", the culprit is the interrupted
-#   RIP; the title names the function the syscall entered, as syzkaller's
-#   stall rule does), an uninterruptible sleep (kernel/hung_task.c:
+#   (kernel/watchdog.c: "BUG: soft lockup"; the title and its frame name
+#   the function the write syscall entered, as syzkaller's stall rule does,
+#   a built-in one; where the CPU was stuck is the interrupted RIP that
+#   show_regs() prints, which heads the report's stack: checked below), an
+#   uninterruptible sleep (kernel/hung_task.c:
 #   "INFO: task ... blocked for more than", then panic "hung_task: blocked
 #   tasks"; the culprit is the sleeping function below schedule()).
 expected_analysis() {
@@ -334,7 +336,7 @@ expected_analysis() {
         module-null) echo "BUG: unable to handle kernel NULL pointer dereference in kcrash_test_null|NULL-POINTER-DEREFERENCE|kcrash_test_null|crashme" ;;
         module-bug) echo "kernel BUG in kcrash_test_bug|BUG|kcrash_test_bug|crashme" ;;
         module-warn) echo "WARNING in kcrash_test_warn|WARNING|kcrash_test_warn|crashme" ;;
-        module-softlockup) echo "BUG: soft lockup in proc_reg_write|HANG|kcrash_test_softlockup|crashme" ;;
+        module-softlockup) echo "BUG: soft lockup in proc_reg_write|HANG|proc_reg_write|" ;;
         module-hung) echo "INFO: task hung in kcrash_test_hung|HANG|kcrash_test_hung|crashme" ;;
         *) echo "kernel panic: sysrq triggered crash|DoS|sysrq_handle_crash|" ;;
         esac
@@ -488,6 +490,12 @@ print("|".join(a.get(k) or "" for k in ("title", "type", "frame", "module")))')
                 case $sc in
                 module-*) unzip -p "$WORK/r.zip" report.json | grep -q '\[crashme\]' || { echo "  crashme not in the frames"; ok=0; } ;;
                 esac
+                if [ "$sc" = module-softlockup ]; then
+                        unzip -p "$WORK/r.zip" report.json | python3 -c '
+import json, sys
+f = json.load(sys.stdin)["analysis"]["frames"]
+sys.exit(0 if f and f[0] == "kcrash_test_softlockup [crashme]" else "  the stack does not start where the CPU was stuck: %s" % f[:3])' || ok=0
+                fi
                 # kexec_file_load(2) is how a Debian kernel loads the crash
                 # kernel (kdump-classic checks the fallback above)
                 case $sc in
