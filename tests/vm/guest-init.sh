@@ -63,6 +63,40 @@ kcrashctl load 2>&1 | sed 's/^/  /'
 mark "kdump method: $(sed -n 's/.*"method": "\([^"]*\)".*/\1/p' /var/kdump/.kcrash/armed.json)"
 mark "armed: $(kcrashctl status --json | tr -d '\n ' | head -c 300)"
 
+if [ "$MODE" = powercut ]; then
+        # Power cuts (run.sh powercut_run): the host kills QEMU at a random
+        # moment between "PC window start" and "PC window end". Guest RAM is a
+        # shared file on the host, so ramoops survives like a warm reset; the
+        # disk has no host cache, so what the guest did not flush is lost.
+        # Every boot says which test crashes are where: still in pstore, or in
+        # a queued ZIP (one line per ZIP; "unreadable" if unzip refuses it).
+        ids() { grep -ho "kcrash: test crash [0-9a-zA-Z-]*" "$@" 2>/dev/null | sed 's/.* //' | sort -u | tr '\n' ' '; }
+        mark "PC pstore: $(ids /sys/fs/pstore/dmesg-*)"
+        for z in /var/kdump/not_sent_logs/*.zip; do
+                [ -e "$z" ] || continue
+                if unzip -l "$z" >/dev/null 2>&1; then
+                        mark "PC queued ${z##*/}: $(unzip -p "$z" 'dmesg-*' 2>/dev/null | ids -)"
+                else
+                        mark "PC queued ${z##*/}: unreadable"
+                fi
+        done
+        mark "PC window start"
+        kcrashd collect >/dev/null 2>&1
+        mark "PC collected $?"
+        kcrashctl submit --now >/dev/null 2>&1
+        mark "PC submitted $?"
+        mark "PC window end"
+        if [ "$(arg kcrashvm.final)" = 1 ]; then
+                mark "PC final pstore: $(ids /sys/fs/pstore/dmesg-*)queue: $(ls /var/kdump/not_sent_logs | grep -c '\.zip$')"
+                mark "DONE"
+                umount /var/kdump; sync
+                poweroff -f
+        fi
+        kcrashctl test-crash --yes 2>&1 | sed 's/^/  /'
+        mark "still alive after test-crash"
+        poweroff -f
+fi
+
 if [ -f /var/kdump/.kcrash/test-crash ] || [ -f /var/kdump/.vmtest-crashed ]; then
         mark "second boot: collecting"
         ls -l /sys/fs/pstore | sed 's/^/  /'
@@ -104,6 +138,10 @@ module-*)
         echo 1 > /proc/sys/kernel/panic_on_warn
         echo 1 > /proc/sys/kernel/softlockup_panic
         echo 2 > /proc/sys/kernel/watchdog_thresh
+        if [ "$MODE" = module-hung ]; then
+                echo 1 > /proc/sys/kernel/hung_task_panic
+                echo 10 > /proc/sys/kernel/hung_task_timeout_secs
+        fi
         touch /var/kdump/.vmtest-crashed
         sync
         mark "crashing with crashme ${MODE#module-}"

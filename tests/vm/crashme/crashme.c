@@ -5,11 +5,14 @@
  *   bug         BUG()
  *   warn        WARN() (panic_on_warn makes it a panic)
  *   softlockup  spin with preemption off (softlockup_panic makes it a panic)
+ *   hung        sleep uninterruptibly forever (hung_task_panic makes the
+ *               hung task detector, kernel/hung_task.c, panic)
  */
 #include <linux/module.h>
 #include <linux/proc_fs.h>
 #include <linux/uaccess.h>
 #include <linux/preempt.h>
+#include <linux/sched.h>
 
 static noinline void kcrash_test_null(void)
 {
@@ -33,6 +36,15 @@ static noinline void kcrash_test_softlockup(void)
 		cpu_relax();
 }
 
+static noinline void kcrash_test_hung(void)
+{
+	set_current_state(TASK_UNINTERRUPTIBLE);
+	schedule();
+	/* Not a tail call: this function stays in the stack the hung task
+	 * detector prints. */
+	__set_current_state(TASK_RUNNING);
+}
+
 static ssize_t crashme_write(struct file *f, const char __user *ubuf, size_t len, loff_t *off)
 {
 	char buf[16] = {};
@@ -47,6 +59,8 @@ static ssize_t crashme_write(struct file *f, const char __user *ubuf, size_t len
 		kcrash_test_warn();
 	else if (!strncmp(buf, "softlockup", 10))
 		kcrash_test_softlockup();
+	else if (!strncmp(buf, "hung", 4))
+		kcrash_test_hung();
 	else
 		return -EINVAL;
 	return len;
