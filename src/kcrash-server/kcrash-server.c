@@ -69,6 +69,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 *con_cls = req;
                 if (streq(method, "POST") && (streq(url, START_PATH) || streq(url, FINISH_PATH)))
                         req->kind = REQ_FORM;
+                else if (streq(method, "POST") && startswith(url, "/api/"))
+                        req->kind = REQ_API;
                 else if (streq(method, "PUT") && startswith(url, "/upload/"))
                         put_begin(srv, c, url, req);
                 else if (streq(method, "GET") || streq(method, "HEAD"))
@@ -80,7 +82,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (*upload_data_size > 0) {
                 if (req->kind == REQ_PUT)
                         put_data(req, upload_data, *upload_data_size);
-                else if (req->kind == REQ_FORM && !req->too_big) {
+                else if ((req->kind == REQ_FORM || req->kind == REQ_API) && !req->too_big) {
                         if (req->body_size + *upload_data_size > MAX_FORM)
                                 req->too_big = true;
                         else {
@@ -103,11 +105,19 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 if (!req->body)
                         req->body = strdup("");
                 return streq(url, START_PATH) ? handle_start(srv, c, req) : handle_finish(srv, c, req);
+        case REQ_API:
+                if (req->too_big)
+                        return reject(srv, c, 413, "form_too_large", 0);
+                if (!req->body)
+                        req->body = strdup("");
+                return req->body ? handle_api(srv, c, url, true, req) : MHD_NO;
         case REQ_PUT:
                 return put_end(srv, c, req);
         case REQ_GET:
                 if (startswith(url, "/api/"))
-                        return handle_admin(srv, c, url);
+                        return handle_api(srv, c, url, false, req);
+                if (srv->console_dir && console_is_file(url))
+                        return console_file(srv, c, url);
                 if (streq(url, "/"))
                         return respond(c, 200, "text/plain", strdup("kcrash-server " PACKAGE_VERSION "\n"), 0);
                 return reject(srv, c, 404, "not_found", 0);
@@ -118,10 +128,31 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 /* ---- sweeper ---- */
 
+/* Retention (--keep-zips, --keep-days): a log line when ZIPs went. */
+static int retain(Server *srv) {
+        unsigned dropped = 0;
+        int r = store_retain(srv->store, srv->keep_per_bucket, (int64_t) time(NULL) - (int64_t) srv->keep_days * 86400,
+                             &dropped);
+        if (r < 0)
+                return log_warning_errno(r, "Retention failed, ignoring: %m");
+        if (dropped)
+                log_info("Retention: dropped %u ZIP(s) (%u kept per bucket beyond %u days).", dropped,
+                         srv->keep_per_bucket, srv->keep_days);
+        return 0;
+}
+
+/* How often the retention runs: it walks every bucket. */
+#define RETAIN_INTERVAL 3600
+
 static void *sweeper(void *arg) {
         Server *srv = arg;
+        int64_t next_retain = 0;
         while (!stop_requested) {
                 unsigned removed = 0;
+                if (srv->keep_per_bucket > 0 && (int64_t) time(NULL) >= next_retain) {
+                        (void) retain(srv);
+                        next_retain = (int64_t) time(NULL) + RETAIN_INTERVAL;
+                }
                 /* Twice the slot lifetime: a PUT that began just before the
                  * URL expired may still be running. */
                 store_sweep(srv->store, 2 * srv->slot_ttl, &removed);
@@ -137,6 +168,8 @@ static void *sweeper(void *arg) {
 /* Room for every connection, the store and libmicrohttpd's own files; the
  * connections that fit. */
 #define OTHER_FILES 256u
+/* Login attempts per minute per address: enough for a typo or two. */
+#define LOGINS_PER_MINUTE 10
 static unsigned raise_file_limit(void) {
         struct rlimit rl;
         rlim_t want = MAX_CONNECTIONS + OTHER_FILES;
@@ -172,7 +205,10 @@ static int load_secret(const char *data, char secret[32]) {
 
 static void help(void) {
         printf("Usage: kcrash-server --listen ADDR:PORT --data DIR [OPTIONS]\n"
-               "       kcrash-server --data DIR list [--json] | show GID | fetch GID [FILE]\n\n"
+               "       kcrash-server --data DIR list [--json] | show GID | fetch GID [FILE]\n"
+               "       kcrash-server --data DIR buckets [--json] | bucket ID [--json] | fix ID BUILD | reopen ID\n"
+               "                                | merge ID INTO | unmerge ID | note ID TEXT [LINK]\n"
+               "       kcrash-server --data DIR --keep-zips N [--keep-days D] retain\n\n"
                "The reference receiver of kcrash's three-step upload (SteamOS's\n"
                "ICrashReportService paths), and the store support staff search.\n\n"
                "Options:\n"
@@ -191,7 +227,15 @@ static void help(void) {
                "                            (bytes, or with K, M, G, T; default: no limit)\n"
                "     --trusted-proxy ADDR   a reverse proxy whose X-Forwarded-For names the client\n"
                "                            (repeatable or comma-separated; default: none)\n"
-               "     --json                 list as JSON\n");
+               "     --console-dir DIR      the console's files (default " KCRASH_CONSOLE_DIR ")\n"
+               "     --viewer-login-file F  USER:PASSWORD of the console's read-only login\n"
+               "     --admin-login-file F   USER:PASSWORD of the console's admin login (fix, merge, notes)\n"
+               "     --session-ttl SECONDS  a console login lasts this long (default 28800)\n"
+               "     --tls-cert FILE        serve HTTPS with this PEM certificate (chain)...\n"
+               "     --tls-key FILE         ...and this PEM private key\n"
+               "     --keep-zips N          ZIPs kept per bucket beyond the last --keep-days (default 0: all)\n"
+               "     --keep-days D          every ZIP of the last D days is kept (default 90)\n"
+               "     --json                 list, buckets and bucket print JSON\n");
 }
 
 int main(int argc, char **argv) {
@@ -207,6 +251,14 @@ int main(int argc, char **argv) {
                 ARG_IDLE,
                 ARG_STORE,
                 ARG_PROXY,
+                ARG_CONSOLE,
+                ARG_VIEWER,
+                ARG_ADMIN,
+                ARG_SESSION_TTL,
+                ARG_TLS_CERT,
+                ARG_TLS_KEY,
+                ARG_KEEP_ZIPS,
+                ARG_KEEP_DAYS,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -223,11 +275,21 @@ int main(int argc, char **argv) {
                 { "idle-timeout", required_argument, NULL, ARG_IDLE },
                 { "max-store-size", required_argument, NULL, ARG_STORE },
                 { "trusted-proxy", required_argument, NULL, ARG_PROXY },
+                { "console-dir", required_argument, NULL, ARG_CONSOLE },
+                { "viewer-login-file", required_argument, NULL, ARG_VIEWER },
+                { "admin-login-file", required_argument, NULL, ARG_ADMIN },
+                { "session-ttl", required_argument, NULL, ARG_SESSION_TTL },
+                { "tls-cert", required_argument, NULL, ARG_TLS_CERT },
+                { "tls-key", required_argument, NULL, ARG_TLS_KEY },
+                { "keep-zips", required_argument, NULL, ARG_KEEP_ZIPS },
+                { "keep-days", required_argument, NULL, ARG_KEEP_DAYS },
                 {}
         };
         static Server srv = { .max_size = 512ULL << 20, .slot_ttl = 3600, .rate_per_min = 30, .conns_per_addr = 256,
-                              .idle_timeout = 15 };
-        const char *listen_on = NULL, *data = NULL, *token_file = NULL;
+                              .idle_timeout = 15, .session_ttl = 8 * 3600, .keep_days = 90 };
+        const char *listen_on = NULL, *data = NULL, *token_file = NULL, *viewer_file = NULL, *admin_file = NULL,
+                   *tls_cert = NULL, *tls_key = NULL, *console_dir = KCRASH_CONSOLE_DIR;
+        unsigned u;
         bool json = false;
         int c;
 
@@ -288,6 +350,40 @@ int main(int argc, char **argv) {
                                 return 2;
                         }
                         break;
+                case ARG_CONSOLE:
+                        console_dir = optarg;
+                        break;
+                case ARG_VIEWER:
+                        viewer_file = optarg;
+                        break;
+                case ARG_ADMIN:
+                        admin_file = optarg;
+                        break;
+                case ARG_SESSION_TTL:
+                        if (parse_uint(optarg, 60, 30 * 86400, &u) < 0) {
+                                log_error("--session-ttl \"%s\": expected 60 to 2592000 seconds.", optarg);
+                                return 2;
+                        }
+                        srv.session_ttl = u;
+                        break;
+                case ARG_TLS_CERT:
+                        tls_cert = optarg;
+                        break;
+                case ARG_TLS_KEY:
+                        tls_key = optarg;
+                        break;
+                case ARG_KEEP_ZIPS:
+                        if (parse_uint(optarg, 0, 1000000, &srv.keep_per_bucket) < 0) {
+                                log_error("--keep-zips \"%s\": expected 0 to 1000000.", optarg);
+                                return 2;
+                        }
+                        break;
+                case ARG_KEEP_DAYS:
+                        if (parse_uint(optarg, 0, 100000, &srv.keep_days) < 0) {
+                                log_error("--keep-days \"%s\": expected 0 to 100000 days.", optarg);
+                                return 2;
+                        }
+                        break;
                 case ARG_IDLE:
                         if (parse_uint(optarg, 1, 3600, &srv.idle_timeout) < 0) {
                                 log_error("--idle-timeout \"%s\": expected 1 to 3600 seconds.", optarg);
@@ -310,6 +406,12 @@ int main(int argc, char **argv) {
                 log_error_errno(r, "Cannot open the store in \"%s\": %m", data);
                 return 1;
         }
+        if (optind < argc && streq(argv[optind], "retain")) {
+                /* The sweeper's retention, now (keep-zips 0: keep all). */
+                r = srv.keep_per_bucket > 0 ? retain(&srv) : 0;
+                store_close(srv.store);
+                return r < 0 ? 1 : 0;
+        }
         if (optind < argc) {
                 r = server_cli(srv.store, argc - optind, argv + optind, json);
                 store_close(srv.store);
@@ -325,6 +427,63 @@ int main(int argc, char **argv) {
                         return 1;
                 }
         }
+        const struct {
+                const char *file;
+                char **user, **password;
+        } logins[] = {
+                { viewer_file, &srv.viewer_user, &srv.viewer_password },
+                { admin_file, &srv.admin_user, &srv.admin_password },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(logins); i++) {
+                _cleanup_free_ char *line = NULL;
+                if (!logins[i].file)
+                        continue;
+                if (read_one_line_file(logins[i].file, &line) < 0 ||
+                    login_parse(line, logins[i].user, logins[i].password) < 0) {
+                        log_error("Cannot read USER:PASSWORD from \"%s\".", logins[i].file);
+                        return 1;
+                }
+        }
+        if (srv.viewer_user && srv.admin_user && streq(srv.viewer_user, srv.admin_user)) {
+                log_error("The viewer and the admin login must have different user names.");
+                return 2;
+        }
+        if ((viewer_file || admin_file) &&
+            (sessions_new(srv.session_ttl, &srv.sessions) < 0 ||
+             ratelimit_new(RATE_TABLE_SIZE, LOGINS_PER_MINUTE, &srv.rate_login) < 0))
+                return log_oom(), 1;
+        if (console_dir && access(console_dir, F_OK) >= 0)
+                srv.console_dir = strdup(console_dir);
+        else if (console_dir && console_dir != (const char *) KCRASH_CONSOLE_DIR) {
+                log_error("--console-dir \"%s\": not found.", console_dir);
+                return 1;
+        }
+        /* TLS for the devices and the console alike (libmicrohttpd with
+         * GnuTLS); the files are read once, before serving. */
+        _cleanup_free_ char *cert = NULL, *key = NULL;
+        if (!!tls_cert != !!tls_key) {
+                log_error("--tls-cert and --tls-key go together.");
+                return 2;
+        }
+        if (tls_cert) {
+                size_t n;
+                if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+                        log_error("This libmicrohttpd has no TLS support.");
+                        return 1;
+                }
+                if (read_full_file(tls_cert, 1u << 20, &cert, &n) < 0 || read_full_file(tls_key, 1u << 20, &key, &n) < 0) {
+                        log_error("Cannot read \"%s\" or \"%s\".", tls_cert, tls_key);
+                        return 1;
+                }
+                srv.tls = true;
+        }
+        struct MHD_OptionItem tls_options[] = {
+                { MHD_OPTION_HTTPS_MEM_KEY, 0, key },
+                { MHD_OPTION_HTTPS_MEM_CERT, 0, cert },
+                { MHD_OPTION_END, 0, NULL },
+        };
+        if (!srv.tls)
+                tls_options[0] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
         r = load_secret(data, srv.secret);
         if (r < 0) {
                 log_error_errno(r, "Cannot read or create \"%s/secret\": %m", data);
@@ -338,7 +497,7 @@ int main(int argc, char **argv) {
         }
         unsigned port = (unsigned) strtoul(colon + 1, NULL, 10);
         sa.sin_port = htons((uint16_t) port);
-        if (!srv.public_url && asprintf(&srv.public_url, "http://%s", listen_on) < 0)
+        if (!srv.public_url && asprintf(&srv.public_url, "%s://%s", srv.tls ? "https" : "http", listen_on) < 0)
                 return 1;
         pthread_mutex_init(&srv.quota_lock, NULL);
         if (srv.rate_per_min > 0) {
@@ -355,12 +514,15 @@ int main(int argc, char **argv) {
          * (libmicrohttpd closes the rest at once), and an idle connection
          * goes after idle_timeout: one client cannot starve the others. */
         unsigned max_conns = raise_file_limit();
-        struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, (uint16_t) port, NULL,
+        struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+                                                        (srv.tls ? MHD_USE_TLS : 0),
+                                                (uint16_t) port, NULL,
                                                 NULL, handler, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa,
                                                 MHD_OPTION_THREAD_POOL_SIZE, 4u, MHD_OPTION_CONNECTION_TIMEOUT,
                                                 srv.idle_timeout, MHD_OPTION_CONNECTION_LIMIT, max_conns,
                                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv.conns_per_addr,
-                                                MHD_OPTION_NOTIFY_COMPLETED, request_completed, &srv, MHD_OPTION_END);
+                                                MHD_OPTION_NOTIFY_COMPLETED, request_completed, &srv,
+                                                MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
         if (!d) {
                 log_error("Cannot listen on %s.", listen_on);
                 return 1;

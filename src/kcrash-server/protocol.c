@@ -155,6 +155,14 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
                 json_error_t e;
                 rep = json_loads(json, 0, &e);
         }
+        /* The device's identity, for search and for counting devices. */
+        json_t *id = json_object_get(rep, "identity");
+        _cleanup_free_ char *serial = NULL, *account = NULL;
+        if (json_is_string(json_object_get(id, "serial")))
+                f.serial = serial = text_utf8_clean(json_string_value(json_object_get(id, "serial")), MAX_FIELD);
+        if (json_is_string(json_object_get(id, "account_name")))
+                f.account = account = text_utf8_clean(json_string_value(json_object_get(id, "account_name")),
+                                                      MAX_FIELD);
         json_t *an = json_object_get(rep, "analysis");
         if (json_is_object(an) && json_is_string(json_object_get(an, "title"))) {
                 f.title = json_string_value(json_object_get(an, "title"));

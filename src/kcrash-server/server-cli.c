@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The store from the command line: list, show, fetch. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,143 @@ static const char *list_title(const ReportRow *r) {
         if (r->analysis_state && startswith(r->analysis_state, TRIAGE_NO_CRASH_TEXT))
                 return "(" TRIAGE_NO_CRASH_TEXT ")";
         return "(no title)";
+}
+
+static void print_json(json_t *o) {
+        char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
+        puts(s ? s : "null");
+        free(s);
+        json_decref(o);
+}
+
+static void print_time(const char *label, int64_t t) {
+        char when[32] = "-";
+        time_t tt = (time_t) t;
+        struct tm tm;
+        if (t > 0 && gmtime_r(&tt, &tm))
+                strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+        printf("%s%s\n", label, when);
+}
+
+/* A bucket id argument: a positive decimal number. */
+static int bucket_id_arg(const char *s, int64_t *ret) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || *end || end == s || v <= 0)
+                return log_error("\"%s\" is not a bucket id.", s), -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+/* The bucket verbs: the exit status, or -ENOTTY when verb is not one. */
+static int bucket_cli(Store *store, int argc, char **argv, bool json) {
+        const char *verb = argv[0];
+        int64_t id = 0, into = 0;
+        int r;
+        if (streq(verb, "buckets")) {
+                BucketFilter f = { .limit = 1000 };
+                BucketRow *rows = NULL;
+                size_t n = 0;
+                int64_t total = 0;
+                if (store_buckets(store, &f, &rows, &n, &total) < 0)
+                        return log_error("Cannot read the index."), 1;
+                if (json) {
+                        json_t *a = json_array();
+                        for (size_t i = 0; a && i < n; i++)
+                                json_array_append_new(a, bucket_json(&rows[i]));
+                        print_json(a);
+                } else {
+                        printf("%-6s %7s %7s %-9s %-10s %s\n", "ID", "COUNT", "DEVICES", "STATUS", "TYPE", "TITLE");
+                        for (size_t i = 0; i < n; i++) {
+                                _cleanup_free_ char *type = text_escape(strempty(rows[i].type)),
+                                                    *title = text_escape(isempty(rows[i].title) ? "(no crash text)"
+                                                                                                : rows[i].title);
+                                printf("%-6lld %7lld %7lld %-9s %-10s %s\n", (long long) rows[i].id,
+                                       (long long) rows[i].count, (long long) rows[i].devices, strempty(rows[i].status),
+                                       strempty(type), strempty(title));
+                        }
+                }
+                bucket_rows_free(rows, n);
+                return 0;
+        }
+        if (streq(verb, "bucket") && argc == 2) {
+                if (bucket_id_arg(argv[1], &id) < 0)
+                        return 2;
+                BucketDetail d;
+                r = store_bucket_get(store, id, &d);
+                if (r < 0)
+                        return log_error("No bucket %lld.", (long long) id), 1;
+                if (json)
+                        print_json(bucket_detail_json(&d));
+                else {
+                        const BucketRow *b = &d.bucket;
+                        printf("Bucket:     %lld\n", (long long) b->id);
+                        print_field("Title:      ", b->title);
+                        print_field("Type:       ", b->type);
+                        print_field("Culprit:    ", b->frame);
+                        print_field("Module:     ", b->module);
+                        print_field("Signature:  ", b->signature);
+                        printf("Reports:    %lld from %lld devices\n", (long long) b->count, (long long) b->devices);
+                        print_time("First seen: ", b->first_seen);
+                        print_time("Last seen:  ", b->last_seen);
+                        print_field("New in:     ", b->first_build);
+                        print_field("Status:     ", b->status);
+                        if (b->fixed_build)
+                                print_field("Fixed in:   ", b->fixed_build);
+                        if (b->regressed_build)
+                                print_field("Regressed:  ", b->regressed_build);
+                        if (b->merged_into)
+                                printf("Merged into: %lld\n", (long long) b->merged_into);
+                        for (size_t i = 0; i < d.n_merged; i++)
+                                printf("Merged:     %lld (%lld reports)\n", (long long) d.merged[i].id,
+                                       (long long) d.merged[i].count);
+                        if (b->note)
+                                print_field("Note:       ", b->note);
+                        if (b->link)
+                                print_field("Link:       ", b->link);
+                        for (size_t i = 0; i < d.n_builds; i++) {
+                                _cleanup_free_ char *e = text_escape(strempty(d.builds[i].name));
+                                printf("Build:      %s: %lld\n", strempty(e), (long long) d.builds[i].count);
+                        }
+                        for (size_t i = 0; i < d.n_kernels; i++) {
+                                _cleanup_free_ char *e = text_escape(strempty(d.kernels[i].name));
+                                printf("Kernel:     %s: %lld\n", strempty(e), (long long) d.kernels[i].count);
+                        }
+                }
+                bucket_detail_done(&d);
+                return 0;
+        }
+        if (streq(verb, "fix") && argc == 3) {
+                if (bucket_id_arg(argv[1], &id) < 0)
+                        return 2;
+                r = store_bucket_fix(store, id, argv[2]);
+        } else if (streq(verb, "reopen") && argc == 2) {
+                if (bucket_id_arg(argv[1], &id) < 0)
+                        return 2;
+                r = store_bucket_fix(store, id, NULL);
+        } else if (streq(verb, "merge") && argc == 3) {
+                if (bucket_id_arg(argv[1], &id) < 0 || bucket_id_arg(argv[2], &into) < 0)
+                        return 2;
+                r = store_bucket_merge(store, id, into);
+        } else if (streq(verb, "unmerge") && argc == 2) {
+                if (bucket_id_arg(argv[1], &id) < 0)
+                        return 2;
+                r = store_bucket_unmerge(store, id);
+        } else if (streq(verb, "note") && (argc == 3 || argc == 4)) {
+                if (bucket_id_arg(argv[1], &id) < 0)
+                        return 2;
+                r = store_bucket_note(store, id, isempty(argv[2]) ? NULL : argv[2], argc == 4 ? argv[3] : NULL);
+        } else
+                return -ENOTTY;
+        if (r == -ENOENT)
+                return log_error("No bucket %lld.", (long long) (into && id ? into : id)), 1;
+        if (r == -EINVAL)
+                return log_error("Bucket %lld cannot be %s that way.", (long long) id,
+                                 streq(verb, "merge") ? "merged" : "unmerged"), 1;
+        if (r < 0)
+                return log_error_errno(r, "Cannot change bucket %lld: %m", (long long) id), 1;
+        return 0;
 }
 
 int server_cli(Store *store, int argc, char **argv, bool json) {
@@ -133,6 +271,9 @@ int server_cli(Store *store, int argc, char **argv, bool json) {
                 report_row_done(&row);
                 return 0;
         }
+        int r = bucket_cli(store, argc, argv, json);
+        if (r != -ENOTTY)
+                return r;
         log_error("Unknown command; see kcrash-server --help.");
         return 2;
 }

@@ -17,6 +17,7 @@
 
 #include "hash.h"
 #include "ratelimit.h"
+#include "session.h"
 #include "store.h"
 
 #define START_PATH "/ICrashReportService/StartCrashUpload/v1"
@@ -47,7 +48,25 @@ typedef struct Server {
         struct in6_addr *proxies; /* trusted proxies (IPv4 as v4-mapped) */
         size_t n_proxies;
         RateLimit *rate_addr, *rate_device;
+        /* The console: its files, its two logins, the sessions. */
+        char *console_dir;
+        char *viewer_user, *viewer_password, *admin_user, *admin_password;
+        Sessions *sessions;
+        int64_t session_ttl;
+        RateLimit *rate_login;
+        bool tls; /* cookies are Secure */
+        /* Retention: ZIPs kept per bucket beyond the last keep_days days. */
+        unsigned keep_per_bucket, keep_days;
 } Server;
+
+/* Who is asking: a session's user (by_cookie, with its CSRF token) or the
+ * bearer of the admin token. */
+typedef struct Caller {
+        Role role;
+        bool by_cookie;
+        char csrf[SESSION_ID_SIZE];
+        char user[64];
+} Caller;
 
 /* Buckets per rate table: 16384 x 128 bytes. */
 #define RATE_TABLE_SIZE 16384u
@@ -56,7 +75,7 @@ typedef struct Server {
 /* Retry-After of a full store: space comes back when an operator makes it. */
 #define STORE_FULL_RETRY 3600u
 
-typedef enum { REQ_FORM, REQ_PUT, REQ_GET, REQ_BAD } ReqKind;
+typedef enum { REQ_FORM, REQ_PUT, REQ_GET, REQ_API, REQ_BAD } ReqKind; /* REQ_API: a POST to /api/ */
 
 typedef struct Request {
         ReqKind kind;
@@ -74,6 +93,16 @@ typedef struct Request {
 } Request;
 
 /* ---- http.c ---- */
+/* Queues r with the security headers (the console's Content-Security-Policy:
+ * no script but its own files, nothing inline) and drops the reference. */
+enum MHD_Result queue_response(struct MHD_Connection *c, unsigned status, struct MHD_Response *r);
+enum MHD_Result queue_response_csp(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+                                   const char *csp);
+/* A query argument; NULL when absent or empty. */
+const char *arg(struct MHD_Connection *c, const char *name);
+/* A decimal query argument in [min, max]: 1 and *ret set, 0 when absent,
+ * -EINVAL when malformed. */
+int arg_int(struct MHD_Connection *c, const char *name, int64_t min, int64_t max, int64_t *ret);
 enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *content_type, char *body,
                         unsigned retry_after);
 enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, json_t *o);
@@ -111,7 +140,21 @@ json_t *row_json(const ReportRow *r);
 /* The crash text the receiver analysed, read again from the ZIP (bounded as
  * at Finish); NULL when the report has none. */
 char *crash_text_read(const char *zip, const ReportRow *row, size_t *ret_size);
-enum MHD_Result handle_admin(Server *srv, struct MHD_Connection *c, const char *url);
+json_t *bucket_json(const BucketRow *b);
+json_t *bucket_detail_json(const BucketDetail *d);
+/* /api/: GET reads (a viewer), POST changes (the admin; CSRF-checked for a
+ * session), and the login. */
+enum MHD_Result handle_api(Server *srv, struct MHD_Connection *c, const char *url, bool post, const Request *req);
+
+/* ---- console.c ---- */
+void caller_get(Server *srv, struct MHD_Connection *c, Caller *ret);
+enum MHD_Result console_login(Server *srv, struct MHD_Connection *c, const Request *req);
+enum MHD_Result console_logout(Server *srv, struct MHD_Connection *c);
+enum MHD_Result console_session(Server *srv, struct MHD_Connection *c, const Caller *who);
+/* GET of a console file (/, /console.js, /console.css); false when url is
+ * not one. */
+bool console_is_file(const char *url);
+enum MHD_Result console_file(Server *srv, struct MHD_Connection *c, const char *url);
 
 /* ---- server-cli.c ---- */
 /* list, show, fetch: the exit status. */
