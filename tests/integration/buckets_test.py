@@ -292,6 +292,102 @@ class Buckets(unittest.TestCase):
                                 headers={"Authorization": "Bearer t0ken"})
         self.assertEqual(st, 404)
 
+    def test_retention_keeps_newest_per_bucket_and_marks_rows(self):
+        sig = "v1:7777777777777777"
+        shared = report_zip("dup", "BUG: r", sig)
+        gids = [self.upload(shared)]  # the owner of a ZIP a later duplicate shares
+        for i in range(3):
+            gids.append(self.upload(report_zip(f"r{i}", "BUG: r", sig)))
+            time.sleep(0.01)
+        gids.append(self.upload(shared))  # the newest: a duplicate of the first
+        other = self.upload(report_zip("o", "BUG: other", "v1:8888888888888888"))
+        time.sleep(1.1)
+        # every ZIP of the last day stays
+        self.cli("--keep-zips", "2", "--keep-days", "1", "retain")
+        self.assertFalse(any(r["zip_expired"] for r in self.api("/api/reports")))
+        self.cli("--keep-zips", "2", "--keep-days", "0", "retain")
+        rows = {r["gid"]: r for r in self.api("/api/reports")}
+        self.assertEqual(len(rows), 6, "every report's row stays")
+        newest = sorted(gids, key=lambda g: (rows[g]["created"], g))[-2:]
+        for g in gids:
+            self.assertEqual(rows[g]["zip_expired"], g not in newest, g)
+            st, _, _ = self.request("GET", f"/api/reports/{g}/zip", headers={"Authorization": "Bearer t0ken"})
+            self.assertEqual(st, 200 if g in newest else 410, g)
+        self.assertFalse(rows[other]["zip_expired"])
+        files = set(os.listdir(f"{self.data}/reports"))
+        # the first upload's row is expired, but its file stays: the newest
+        # report, a duplicate, still refers to it
+        self.assertIn(f"{gids[0]}.zip", files)
+        self.assertTrue(rows[gids[-1]]["duplicate_of"] == gids[0] or gids[-1] not in newest)
+        for g in gids[1:-1]:
+            self.assertEqual(f"{g}.zip" in files, g in newest, g)
+        self.assertEqual(self.api(f"/api/reports/{gids[1]}")["title"], "BUG: r", "metadata kept")
+
+
+class Tls(unittest.TestCase):
+    """--tls-cert/--tls-key: the device protocol and the console over HTTPS,
+    with the real client verifying the certificate."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kcrash-tls-")
+        self.ca = f"{self.tmp}/cert.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-keyout", f"{self.tmp}/key.pem", "-out", self.ca, "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+        for name, text in [("token", "t0ken"), ("admin", "lead:admin-pw")]:
+            with open(f"{self.tmp}/{name}", "w") as f:
+                f.write(text + "\n")
+        self.port = free_port()
+        self.server = start_receiver(self.port, f"{self.tmp}/store", f"{self.tmp}/token", "--tls-cert", self.ca,
+                                     "--tls-key", f"{self.tmp}/key.pem", "--admin-login-file", f"{self.tmp}/admin")
+
+    def tearDown(self):
+        self.server.send_signal(signal.SIGTERM)
+        self.server.wait(timeout=20)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def https(self, method, path, body=None, headers=None):
+        import ssl
+        ctx = ssl.create_default_context(cafile=self.ca)
+        c = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=20, context=ctx)
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            r = c.getresponse()
+            return r.status, dict(r.getheaders()), r.read()
+        finally:
+            c.close()
+
+    def submit(self, env):
+        from submit_test import make_root, make_zip, listing
+        base = f"https://127.0.0.1:{self.port}"
+        root = make_root(self.tmp, base + START, base + FINISH, "SUBMIT_ALLOW_INSECURE_HTTP=0\n")
+        make_zip(f"{root}/var/kdump/not_sent_logs/holo-0-0.202611221530.zip", "holo-0-0.202611221530")
+        p = subprocess.run([os.environ.get("KCRASHCTL", "build/src/kcrashctl/kcrashctl"), "--root", root, "submit"],
+                           capture_output=True, text=True, env=dict(os.environ, **env))
+        return p, listing(root)[0]["state"]
+
+    def test_devices_and_console_over_tls(self):
+        # a device that does not trust the certificate sends nothing
+        p, state = self.submit({})
+        self.assertEqual(state, "parked", p.stderr)
+        self.assertIn("certificate", p.stderr)
+        # one that does, uploads through the https URLs the server hands out
+        p, state = self.submit({"KCRASH_TEST_CA_FILE": self.ca})
+        self.assertEqual((p.returncode, state), (0, "sent"), p.stderr)
+        st, _, body = self.https("GET", "/api/reports", headers={"Authorization": "Bearer t0ken"})
+        self.assertEqual((st, len(json.loads(body))), (200, 1))
+        st, hdrs, _ = self.https("POST", "/api/login", b"user=lead&password=admin-pw",
+                                 dict(FORM, **{"X-CSRF-Token": "login"}))
+        self.assertEqual(st, 200)
+        self.assertIn("; Secure", hdrs["Set-Cookie"])
+        # plain HTTP on the TLS port gets no answer
+        with self.assertRaises((http.client.HTTPException, ConnectionError, OSError)):
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            c.request("GET", "/api/reports")
+            st = c.getresponse().status
+            if st:
+                raise http.client.HTTPException(f"plain HTTP answered {st}")
+
 
 if __name__ == "__main__":
     unittest.main()
