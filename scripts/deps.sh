@@ -4,7 +4,8 @@ KCRASH_PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 libsystemd-dev libcurl4-openssl-dev libzip-dev libjansson-dev \
 libmicrohttpd-dev libsqlite3-dev libssl-dev scdoc dmidecode systemd-journal-remote zip unzip python3 curl time \
 qemu-system-x86 busybox-static cpio e2fsprogs kmod makedumpfile kexec-tools \
-debhelper dpkg-dev lintian fakeroot git dracut-core debootstrap"
+debhelper dpkg-dev lintian fakeroot git dracut-core debootstrap \
+openssl chromium chromium-driver python3-selenium"
 
 kcrash_install_deps() {
         local missing=""

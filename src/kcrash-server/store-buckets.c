@@ -9,6 +9,9 @@
 #include "store-internal.h"
 
 #define DAY 86400
+/* The ids of bucket ?1 and of the buckets merged into it, in a form SQLite
+ * answers from the indexes ("id = ?1 OR merged_into = ?1" scans). */
+#define GROUP_IDS "(SELECT ?1 UNION ALL SELECT id FROM buckets WHERE merged_into = ?1)"
 
 int bucket_account_locked(Store *s, const char *gid, const char *key, const FinishFields *f, int64_t when,
                           const char *product, const char *build, const char *kernel, const char *device) {
@@ -118,7 +121,7 @@ static int group_devices(Store *s, int64_t id, int64_t *ret) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         int r = prepare_bind(s, &st,
                              "SELECT count(DISTINCT device) FROM bucket_devices WHERE bucket_id IN"
-                             " (SELECT id FROM buckets WHERE id = ?1 OR merged_into = ?1)",
+                             " " GROUP_IDS,
                              "i", id);
         if (r < 0)
                 return r;
@@ -128,36 +131,59 @@ static int group_devices(Store *s, int64_t id, int64_t *ret) {
         return 0;
 }
 
+/* The group aggregates of bucket id (with what is merged into it): first
+ * and last report, distinct devices, buckets merged into it. */
+static int group_locked(Store *s, BucketRow *b) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int r = prepare_bind(s, &st,
+                             "SELECT min(first_seen), max(last_seen), sum(devices), count(*) - 1 FROM buckets"
+                             " WHERE id IN " GROUP_IDS,
+                             "i", b->id);
+        if (r < 0)
+                return r;
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return -EIO;
+        b->first_seen = sqlite3_column_int64(st, 0);
+        b->last_seen = sqlite3_column_int64(st, 1);
+        b->devices = sqlite3_column_int64(st, 2);
+        b->n_merged = sqlite3_column_int64(st, 3);
+        /* The sum of the devices of merged buckets counts a device twice
+         * when it crashed in both: count them again, for those only. */
+        return b->n_merged > 0 ? group_devices(s, b->id, &b->devices) : 0;
+}
+
 static int buckets_locked(Store *s, const BucketFilter *f, BucketRow **ret, size_t *ret_n, int64_t *ret_total) {
         /* The counts: all time from the buckets themselves; in a window from
          * the daily counters; by product, build or kernel from the counters
          * that have them. Merged buckets count for the one they are merged
-         * into. Values are bound (?1.. fixed numbers), never pasted. */
-        const char *counts;
-        bool by_report = f->product || f->build || f->kernel;
-        if (by_report)
-                counts = "SELECT coalesce(b.merged_into, b.id) AS p, sum(c.count) AS n FROM bucket_counts AS c"
-                         " JOIN buckets AS b ON b.id = c.bucket_id WHERE c.day >= ?1 AND c.day <= ?2"
-                         " AND (?3 IS NULL OR c.product = ?3) AND (?4 IS NULL OR c.build = ?4)"
-                         " AND (?5 IS NULL OR c.kernel = ?5) GROUP BY p";
+         * into. Only the conditions asked for are in the SQL, so that the
+         * index of the narrowest applies; values are bound (fixed numbers
+         * ?1..?11), never pasted. */
+        char counts[768];
+        if (f->product || f->build || f->kernel)
+                snprintf(counts, sizeof counts,
+                         "SELECT coalesce(b.merged_into, b.id) AS p, sum(c.count) AS n FROM bucket_counts AS c"
+                         " JOIN buckets AS b ON b.id = c.bucket_id WHERE c.day >= ?1 AND c.day <= ?2%s%s%s GROUP BY p",
+                         f->product ? " AND c.product = ?3" : "", f->build ? " AND c.build = ?4" : "",
+                         f->kernel ? " AND c.kernel = ?5" : "");
         else if (f->since || f->until)
-                counts = "SELECT coalesce(b.merged_into, b.id) AS p, sum(d.count) AS n FROM bucket_days AS d"
-                         " JOIN buckets AS b ON b.id = d.bucket_id WHERE d.day >= ?1 AND d.day <= ?2 GROUP BY p";
+                snprintf(counts, sizeof counts,
+                         "SELECT coalesce(b.merged_into, b.id) AS p, sum(d.count) AS n FROM bucket_days AS d"
+                         " JOIN buckets AS b ON b.id = d.bucket_id WHERE d.day >= ?1 AND d.day <= ?2 GROUP BY p");
         else
-                counts = "SELECT coalesce(merged_into, id) AS p, sum(count) AS n FROM buckets GROUP BY p";
+                snprintf(counts, sizeof counts,
+                         "SELECT coalesce(merged_into, id) AS p, sum(count) AS n FROM buckets"
+                         " WHERE ?1 = ?1 AND ?2 = ?2 GROUP BY p");
         _cleanup_free_ char *sql = NULL;
         if (asprintf(&sql,
-                     "WITH g AS (%s),"
-                     " a AS (SELECT coalesce(merged_into, id) AS p, min(first_seen) AS fs, max(last_seen) AS ls,"
-                     " sum(devices) AS dv, count(*) - 1 AS nm FROM buckets GROUP BY p)"
-                     " SELECT " BUCKET_COLUMNS ", g.n, a.fs, a.ls, a.dv, a.nm, count(*) OVER ()"
-                     " FROM g JOIN buckets AS b ON b.id = g.p JOIN a ON a.p = g.p"
-                     " WHERE b.merged_into IS NULL AND g.n > 0"
-                     " AND (?6 IS NULL OR b.type = ?6) AND (?7 IS NULL OR b.status = ?7)"
-                     " AND (?8 IS NULL OR b.first_build = ?8)"
-                     " AND (?9 IS NULL OR instr(b.title, ?9) > 0 OR b.signature = ?9)"
+                     "WITH g AS (%s)"
+                     " SELECT " BUCKET_COLUMNS ", g.n, count(*) OVER ()"
+                     " FROM g JOIN buckets AS b ON b.id = g.p"
+                     " WHERE b.merged_into IS NULL AND g.n > 0%s%s%s%s"
                      " ORDER BY g.n DESC, b.id LIMIT ?10 OFFSET ?11",
-                     counts) < 0)
+                     counts, f->type ? " AND b.type = ?6" : "", f->status ? " AND b.status = ?7" : "",
+                     f->new_in ? " AND b.first_build = ?8" : "",
+                     f->title ? " AND (instr(b.title, ?9) > 0 OR b.signature = ?9)" : "") < 0)
                 return -ENOMEM;
         int64_t until_day = f->until ? f->until / DAY : INT64_MAX;
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
@@ -180,20 +206,15 @@ static int buckets_locked(Store *s, const BucketFilter *f, BucketRow **ret, size
                 BucketRow *b = &rows[n++];
                 bucket_read(st, b);
                 b->count = sqlite3_column_int64(st, 13);
-                b->first_seen = sqlite3_column_int64(st, 14);
-                b->last_seen = sqlite3_column_int64(st, 15);
-                b->devices = sqlite3_column_int64(st, 16);
-                b->n_merged = sqlite3_column_int64(st, 17);
-                total = sqlite3_column_int64(st, 18);
+                total = sqlite3_column_int64(st, 14);
         }
         if (rc != SQLITE_DONE) {
                 bucket_rows_free(rows, n);
                 return -EIO;
         }
-        /* The sum of the devices of merged buckets counts a device twice
-         * when it crashed in both: count them again, for those only. */
+        /* The page only: its buckets' group aggregates. */
         for (size_t i = 0; i < n; i++)
-                if (rows[i].n_merged > 0 && (r = group_devices(s, rows[i].id, &rows[i].devices)) < 0) {
+                if ((r = group_locked(s, &rows[i])) < 0) {
                         bucket_rows_free(rows, n);
                         return r;
                 }
@@ -227,7 +248,7 @@ static int name_counts(Store *s, const char *column, int64_t id, NameCount **ret
         _cleanup_free_ char *sql = NULL;
         if (asprintf(&sql,
                      "SELECT %s, sum(count) AS n FROM bucket_counts WHERE bucket_id IN"
-                     " (SELECT id FROM buckets WHERE id = ?1 OR merged_into = ?1) GROUP BY %s ORDER BY n DESC, %s"
+                     " " GROUP_IDS " GROUP BY %s ORDER BY n DESC, %s"
                      " LIMIT 1000",
                      column, column, column) < 0)
                 return -ENOMEM;
@@ -260,9 +281,9 @@ static int name_counts(Store *s, const char *column, int64_t id, NameCount **ret
 static int detail_locked(Store *s, int64_t id, BucketDetail *d) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         int r = prepare_bind(s, &st,
-                             "SELECT " BUCKET_COLUMNS ", (SELECT sum(count) FROM buckets WHERE id = ?1 OR merged_into = ?1),"
-                             " (SELECT min(first_seen) FROM buckets WHERE id = ?1 OR merged_into = ?1),"
-                             " (SELECT max(last_seen) FROM buckets WHERE id = ?1 OR merged_into = ?1),"
+                             "SELECT " BUCKET_COLUMNS ", (SELECT sum(count) FROM buckets WHERE id IN " GROUP_IDS "),"
+                             " (SELECT min(first_seen) FROM buckets WHERE id IN " GROUP_IDS "),"
+                             " (SELECT max(last_seen) FROM buckets WHERE id IN " GROUP_IDS "),"
                              " (SELECT count(*) FROM buckets WHERE merged_into = ?1)"
                              " FROM buckets AS b WHERE b.id = ?1",
                              "i", id);
@@ -291,7 +312,7 @@ static int detail_locked(Store *s, int64_t id, BucketDetail *d) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *ds = NULL;
         r = prepare_bind(s, &ds,
                          "SELECT day, sum(count) FROM bucket_days WHERE bucket_id IN"
-                         " (SELECT id FROM buckets WHERE id = ?1 OR merged_into = ?1) GROUP BY day ORDER BY day",
+                         " " GROUP_IDS " GROUP BY day ORDER BY day",
                          "i", id);
         if (r < 0)
                 return r;

@@ -543,7 +543,7 @@ int store_list(Store *s, const ReportFilter *f, ReportRow **ret, size_t *ret_n) 
         char tail[256];
         snprintf(tail, sizeof tail,
                  "%s%s%s ORDER BY created DESC, gid DESC LIMIT %u OFFSET %u",
-                 f->bucket_id > 0 ? " AND bucket_id IN (SELECT id FROM buckets WHERE id = ?90 OR merged_into = ?90)" : "",
+                 f->bucket_id > 0 ? " AND bucket_id IN (SELECT ?90 UNION ALL SELECT id FROM buckets WHERE merged_into = ?90)" : "",
                  f->since ? " AND crash_time >= ?91" : "", f->until ? " AND crash_time <= ?92" : "",
                  f->limit ? f->limit : 1000, f->offset);
         sql_append(sql, sizeof sql, tail);
