@@ -116,7 +116,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         case REQ_GET:
                 if (startswith(url, "/api/"))
                         return handle_api(srv, c, url, false, req);
-                if (srv->console_dir && console_is_file(url))
+                if (srv->console_dir && srv->sessions && console_is_file(url))
                         return console_file(srv, c, url);
                 if (streq(url, "/"))
                         return respond(c, 200, "text/plain", strdup("kcrash-server " PACKAGE_VERSION "\n"), 0);

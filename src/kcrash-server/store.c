@@ -72,6 +72,9 @@ static int add_columns(Store *s) {
         return 0;
 }
 
+static int account_locked(Store *s, const char *gid, const FinishFields *f);
+static int backfill_buckets(Store *s);
+
 static int zip_bytes_load(Store *s) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(s->db,
@@ -122,12 +125,43 @@ int store_open(const char *data_dir, Store **ret) {
                 r = -EIO;
         if (r >= 0)
                 r = zip_bytes_load(s);
+        if (r >= 0)
+                r = backfill_buckets(s);
         if (r < 0) {
                 store_close(s);
                 return r;
         }
         *ret = s;
         return 0;
+}
+
+/* Reports finished before buckets existed: counted once, when a store of an
+ * older kcrash-server is opened. */
+static int backfill_buckets(Store *s) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int r = prepare_bind(s, &st,
+                             "SELECT gid, title, type, frame, module, signature FROM reports"
+                             " WHERE state = 'finished' AND bucket_id IS NULL ORDER BY created",
+                             NULL);
+        if (r < 0)
+                return r;
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+                return -EIO;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                _cleanup_free_ char *title = col(st, 1), *type = col(st, 2), *frame = col(st, 3), *module = col(st, 4),
+                                    *signature = col(st, 5);
+                FinishFields f = { .title = title, .type = type, .frame = frame, .module = module,
+                                   .signature = signature };
+                r = account_locked(s, (const char *) sqlite3_column_text(st, 0), &f);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = -EIO;
+        if (sqlite3_exec(s->db, r >= 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK && r >= 0)
+                r = -EIO;
+        return r;
 }
 
 Store *store_close(Store *s) {
@@ -324,9 +358,13 @@ static int finish_locked(Store *s, const char *gid, const FinishFields *f) {
                           f->account);
         if (r <= 0)
                 return r == 0 ? -ENOENT : r;
+        return account_locked(s, gid, f);
+}
 
+/* Counts a finished report into its bucket, once. */
+static int account_locked(Store *s, const char *gid, const FinishFields *f) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        r = prepare_bind(s, &st,
+        int r = prepare_bind(s, &st,
                          "SELECT bucket_id, product, build, version, serial, steamid, remote, created FROM reports"
                          " WHERE gid = ?",
                          "s", gid);
