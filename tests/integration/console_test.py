@@ -184,7 +184,10 @@ class Console(unittest.TestCase):
         bucket_url = self.driver.current_url
         self.assertEqual(self.text("#bucket-count"), "3")
         self.assertEqual(self.text("#bucket-devices"), "3")
-        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#chart svg rect.bar")), 1)
+        # 30 days drawn, the reports on one of them
+        bars = self.driver.find_elements(By.CSS_SELECTOR, "#chart svg rect.bar")
+        self.assertEqual(len(bars), 30)
+        self.assertEqual([float(b.get_attribute("height")) > 0 for b in bars].count(True), 1)
         self.assertIn("1", self.text("#builds"))
         self.shot("03-bucket")
 
@@ -212,6 +215,15 @@ class Console(unittest.TestCase):
         self.assertIn(digest, [hashlib.sha256(z).hexdigest() for z in zips_sent])
         self.assertEqual(self.text("#report-sha256"), digest)
 
+        # search: a customer's serial and the day their device crashed (the fixture's: 2026-11-22)
+        self.open("/search?serial=SERIAL1", "#results")
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#results tr.report")), 1)
+        self.shot("05-search")
+        self.open("/search?serial=SERIAL1&from=2026-11-22&to=2026-11-22", "#results")
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#results tr.report")), 1)
+        self.open("/search?serial=SERIAL1&from=2026-11-23", "#results")
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#results tr.report")), 0)
+
         # fixed in build 2: a crash from build 1 keeps it fixed, one from build 3 regresses it
         self.driver.get(bucket_url)
         self.wait("#fix-build").send_keys("2")
@@ -225,7 +237,7 @@ class Console(unittest.TestCase):
         self.open(bucket_url.split("#", 1)[1], "#bucket-status")
         self.assertTrue(self.text("#bucket-status").startswith("regressed"), self.text("#bucket-status"))
         self.assertIn("regressed in 3", self.text("#bucket-status"))
-        self.shot("05-regressed")
+        self.shot("06-regressed")
         self.open("/buckets?status=regressed", "#buckets")
         self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#buckets tr.bucket")), 1)
 
@@ -239,7 +251,7 @@ class Console(unittest.TestCase):
         self.no_markup_ran()
         evil = [r for r in self.driver.find_elements(By.CSS_SELECTOR, "#buckets tr.bucket") if "<script>" in r.text]
         self.assertEqual(len(evil), 1, "the title shows as text, tags and all")
-        self.shot("06-hostile-buckets")
+        self.shot("07-hostile-buckets")
         evil[0].find_element(By.CSS_SELECTOR, "a.bucket-link").click()
         self.wait("#bucket-title")
         self.assertIn(SCRIPT, self.text("#bucket-title"))
@@ -254,7 +266,7 @@ class Console(unittest.TestCase):
             b.click()
         time.sleep(1)
         self.no_markup_ran()
-        self.shot("07-hostile-report")
+        self.shot("08-hostile-report")
         # the member itself, opened as a page: sandboxed text
         gid = self.driver.current_url.rsplit("/", 1)[1]
         self.driver.get(f"{self.base}/api/reports/{gid}/crash-text")
@@ -267,12 +279,12 @@ class Console(unittest.TestCase):
         self.login("support", "view-pw")
         self.open(bucket_url.split("#", 1)[1], "#bucket-status")
         self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "#fix-build"), [])
-        self.shot("08-viewer-bucket")
+        self.shot("09-viewer-bucket")
         # phone-sized screen: the bucket page still reads
         self.driver.set_window_size(390, 844)
         self.open(bucket_url.split("#", 1)[1], "#bucket-count")
         self.assertLessEqual(self.driver.execute_script("return document.documentElement.scrollWidth"), 390 + 1)
-        self.shot("09-phone-bucket")
+        self.shot("10-phone-bucket")
 
 
 if __name__ == "__main__":

@@ -310,8 +310,16 @@ async function viewReport(gid) {
 async function viewSearch(query) {
   const nodes = [el("h1", {}, "Search reports"),
     filterForm(query, [["serial", "Serial"], ["account", "Account"], ["steamid", "Steam id"], ["product", "Product"],
-      ["build", "Build"], ["version", "Kernel"], ["title", "Title contains"], ["bucket", "Bucket"]], "/search")];
+      ["build", "Build"], ["version", "Kernel"], ["title", "Title contains"], ["bucket", "Bucket"],
+      ["from", "Crashed from (YYYY-MM-DD)"], ["to", "Crashed until"]], "/search")];
   const q = new URLSearchParams(query);
+  // Days (UTC) in the form, unix times in the API: "to" includes its whole day.
+  for (const [k, api, end] of [["from", "since", 0], ["to", "until", 86399]]) {
+    const v = q.get(k);
+    q.delete(k);
+    const t = v ? Date.parse(v + "T00:00:00Z") : NaN;
+    if (!Number.isNaN(t)) q.set(api, String(t / 1000 + end));
+  }
   if ([...q.keys()].some((k) => k !== "offset")) {
     q.set("limit", "50");
     const { body, headers } = await api("/api/reports?" + q);
