@@ -111,6 +111,26 @@ class Console(unittest.TestCase):
         with open(sent[0], "rb") as f:
             return f.read()
 
+    def raw_upload(self, members):
+        """Start, PUT, Finish of a ZIP built here (not by kcrash's collector)."""
+        import io
+        import urllib.parse
+        import zipfile
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for name, data in members.items():
+                z.writestr(name, data)
+        data = buf.getvalue()
+        form = urllib.parse.urlencode({"steamid": "76561198000000666", "have_dump_file": "1",
+                                       "dump_file_size": str(len(data)), "product": "holo", "build": "1",
+                                       "version": "6.1", "format": "json"}).encode()
+        with urllib.request.urlopen(urllib.request.Request(self.base + START, data=form)) as r:
+            slot = json.loads(r.read())["response"]
+        urllib.request.urlopen(urllib.request.Request(slot["url"], data=data, method="PUT",
+                                                      headers={"Content-Type": "application/zip"})).read()
+        urllib.request.urlopen(urllib.request.Request(self.base + FINISH, data=f"gid={slot['gid']}".encode())).read()
+        return slot["gid"]
+
     # ---- the browser ----
 
     def shot(self, name):
@@ -271,6 +291,22 @@ class Console(unittest.TestCase):
         gid = self.driver.current_url.rsplit("/", 1)[1]
         self.driver.get(f"{self.base}/api/reports/{gid}/crash-text")
         self.no_markup_ran()
+
+        # hostile ZIP member names and contents, as a modified client could send them
+        gid = self.raw_upload({"report.json": json.dumps({"schema": 1, "identity": {"serial": IMG},
+                                                          "analysis": {"title": SCRIPT, "signature": "v1:evil"}}),
+                               f"{SCRIPT}.txt": IMG, f"{IMG}.log": SCRIPT})
+        self.open(f"/report/{gid}", "#members")
+        names = [e.text for e in self.driver.find_elements(By.CSS_SELECTOR, "#members .member-name")]
+        self.assertIn(f"{SCRIPT}.txt", names)
+        self.assertIn(f"{IMG}.log", names)
+        self.assertEqual(self.text("#report-serial"), IMG)
+        self.assertNotIn("null", self.text("main").replace("__pwned", ""), "nothing absent shows as null")
+        for b in self.driver.find_elements(By.CSS_SELECTOR, "#members .member-view"):
+            b.click()
+        self.until(lambda d: IMG in d.find_elements(By.CSS_SELECTOR, "#members pre")[names.index(f"{SCRIPT}.txt")].text)
+        self.no_markup_ran()
+        self.shot("08b-hostile-members")
 
         # a viewer reads but cannot change; logout ends the session
         self.driver.get(self.base + "/")

@@ -64,7 +64,7 @@ async function post(path, fields) {
   return body;
 }
 
-function show(...nodes) { main.replaceChildren(...nodes); }
+function show(...nodes) { main.replaceChildren(...nodes.filter((n) => n instanceof Node)); }
 
 function showLogin(message) {
   session = null;
