@@ -177,7 +177,8 @@ static int buckets_locked(Store *s, const BucketFilter *f, BucketRow **ret, size
         _cleanup_free_ char *sql = NULL;
         if (asprintf(&sql,
                      "WITH g AS (%s)"
-                     " SELECT " BUCKET_COLUMNS ", g.n, count(*) OVER ()"
+                     " SELECT " BUCKET_COLUMNS ", g.n, count(*) OVER (), b.first_seen, b.last_seen, b.devices,"
+                     " EXISTS (SELECT 1 FROM buckets AS m WHERE m.merged_into = b.id)"
                      " FROM g JOIN buckets AS b ON b.id = g.p"
                      " WHERE b.merged_into IS NULL AND g.n > 0%s%s%s%s"
                      " ORDER BY g.n DESC, b.id LIMIT ?10 OFFSET ?11",
@@ -207,14 +208,19 @@ static int buckets_locked(Store *s, const BucketFilter *f, BucketRow **ret, size
                 bucket_read(st, b);
                 b->count = sqlite3_column_int64(st, 13);
                 total = sqlite3_column_int64(st, 14);
+                b->first_seen = sqlite3_column_int64(st, 15);
+                b->last_seen = sqlite3_column_int64(st, 16);
+                b->devices = sqlite3_column_int64(st, 17);
+                b->n_merged = sqlite3_column_int64(st, 18); /* 0 or 1 here: counted below */
         }
         if (rc != SQLITE_DONE) {
                 bucket_rows_free(rows, n);
                 return -EIO;
         }
-        /* The page only: its buckets' group aggregates. */
+        /* The page only, and only buckets with others merged into them:
+         * their group aggregates. */
         for (size_t i = 0; i < n; i++)
-                if ((r = group_locked(s, &rows[i])) < 0) {
+                if (rows[i].n_merged > 0 && (r = group_locked(s, &rows[i])) < 0) {
                         bucket_rows_free(rows, n);
                         return r;
                 }

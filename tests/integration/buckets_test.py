@@ -320,9 +320,11 @@ class Buckets(unittest.TestCase):
         sig = "v1:7777777777777777"
         shared = report_zip("dup", "BUG: r", sig)
         gids = [self.upload(shared)]  # the owner of a ZIP a later duplicate shares
+        # a second apart: the store orders by the second it received them
         for i in range(3):
+            time.sleep(1.05)
             gids.append(self.upload(report_zip(f"r{i}", "BUG: r", sig)))
-            time.sleep(0.01)
+        time.sleep(1.05)
         gids.append(self.upload(shared))  # the newest: a duplicate of the first
         other = self.upload(report_zip("o", "BUG: other", "v1:8888888888888888"))
         time.sleep(1.1)
@@ -342,7 +344,8 @@ class Buckets(unittest.TestCase):
         # the first upload's row is expired, but its file stays: the newest
         # report, a duplicate, still refers to it
         self.assertIn(f"{gids[0]}.zip", files)
-        self.assertTrue(rows[gids[-1]]["duplicate_of"] == gids[0] or gids[-1] not in newest)
+        self.assertEqual(newest, gids[-2:])
+        self.assertEqual(rows[gids[-1]]["duplicate_of"], gids[0])
         for g in gids[1:-1]:
             self.assertEqual(f"{g}.zip" in files, g in newest, g)
         self.assertEqual(self.api(f"/api/reports/{gids[1]}")["title"], "BUG: r", "metadata kept")
