@@ -39,9 +39,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
         "CREATE TABLE IF NOT EXISTS bucket_counts (bucket_id INTEGER NOT NULL, day INTEGER NOT NULL,"         \
         " product TEXT NOT NULL, build TEXT NOT NULL, kernel TEXT NOT NULL, count INTEGER NOT NULL,"          \
         " PRIMARY KEY (bucket_id, day, product, build, kernel)) WITHOUT ROWID;"                              \
-        "CREATE INDEX IF NOT EXISTS bucket_counts_build ON bucket_counts(build, day);"                        \
-        "CREATE INDEX IF NOT EXISTS bucket_counts_kernel ON bucket_counts(kernel, day);"                      \
-        "CREATE INDEX IF NOT EXISTS bucket_counts_product ON bucket_counts(product, day);"                    \
+        "CREATE INDEX IF NOT EXISTS bucket_counts_build ON bucket_counts(build, day, bucket_id, count);" \
+        "CREATE INDEX IF NOT EXISTS bucket_counts_kernel ON bucket_counts(kernel, day, bucket_id, count);" \
+        "CREATE INDEX IF NOT EXISTS bucket_counts_product ON bucket_counts(product, day, bucket_id, count);" \
         "CREATE TABLE IF NOT EXISTS bucket_titles (bucket_id INTEGER NOT NULL, title TEXT NOT NULL,"          \
         " PRIMARY KEY (bucket_id, title)) WITHOUT ROWID;"                                                    \
         "CREATE TABLE IF NOT EXISTS bucket_devices (bucket_id INTEGER NOT NULL, device TEXT NOT NULL,"        \
