@@ -69,15 +69,6 @@ enum MHD_Result reject(Server *srv, struct MHD_Connection *c, unsigned status, c
         return respond(c, status, "application/json", s ? s : strdup("{}"), retry_after);
 }
 
-bool const_time_eq(const char *a, const char *b) {
-        size_t la = strlen(a), lb = strlen(b);
-        unsigned char d = (unsigned char) (la != lb);
-        for (size_t i = 0; i < la && i < lb; i++)
-                d |= (unsigned char) (a[i] ^ b[i]);
-        return d == 0;
-}
-
-
 bool valid_gid(const char *g) {
         size_t l = strlen(g);
         if (l == 0 || l > 24)

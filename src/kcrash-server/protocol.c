@@ -233,7 +233,7 @@ void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *
         int64_t expires = strtoll(exp_s, NULL, 10);
         char want[SHA256_HEX_SIZE];
         sign(srv, gid, size, expires, want);
-        if (!const_time_eq(want, sig)) {
+        if (!secret_eq(want, sig)) {
                 req->error = "put_bad_signature", req->error_status = 403;
                 return;
         }

@@ -109,7 +109,6 @@ enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, json_t *
 /* A 4xx or 5xx with a reason, counted by reason. */
 enum MHD_Result reject(Server *srv, struct MHD_Connection *c, unsigned status, const char *reason,
                        unsigned retry_after);
-bool const_time_eq(const char *a, const char *b);
 bool valid_gid(const char *g);
 /* A JSON string of device text (invalid UTF-8 shown as U+FFFD). */
 json_t *json_text(const char *s);
