@@ -332,8 +332,7 @@ static enum MHD_Result bucket_get(Server *srv, struct MHD_Connection *c, int64_t
         return o ? respond_json(c, 200, o) : MHD_NO;
 }
 
-/* A tracker link: http or https, printable ASCII, bounded. */
-static bool valid_link(const char *s) {
+bool valid_link(const char *s) {
         if (!startswith(s, "https://") && !startswith(s, "http://"))
                 return false;
         size_t l = strlen(s);

@@ -154,7 +154,9 @@ static int bucket_cli(Store *store, int argc, char **argv, bool json) {
         } else if (streq(verb, "note") && (argc == 3 || argc == 4)) {
                 if (bucket_id_arg(argv[1], &id) < 0)
                         return 2;
-                r = store_bucket_note(store, id, isempty(argv[2]) ? NULL : argv[2], argc == 4 ? argv[3] : NULL);
+                if (argc == 4 && !isempty(argv[3]) && !valid_link(argv[3]))
+                        return log_error("\"%s\" is not an http:// or https:// link.", argv[3]), 2;
+                r = store_bucket_note(store, id, isempty(argv[2]) ? NULL : argv[2], argc == 4 && !isempty(argv[3]) ? argv[3] : NULL);
         } else
                 return -ENOTTY;
         if (r == -ENOENT)

@@ -140,6 +140,8 @@ json_t *row_json(const ReportRow *r);
  * at Finish); NULL when the report has none. */
 char *crash_text_read(const char *zip, const ReportRow *row, size_t *ret_size);
 json_t *bucket_json(const BucketRow *b);
+/* A tracker link: http or https, printable ASCII, at most 2048 bytes. */
+bool valid_link(const char *s);
 json_t *bucket_detail_json(const BucketDetail *d);
 /* /api/: GET reads (a viewer), POST changes (the admin; CSRF-checked for a
  * session), and the login. */

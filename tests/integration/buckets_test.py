@@ -208,6 +208,9 @@ class Buckets(unittest.TestCase):
         self.assertEqual(self.api(f"/api/buckets/{e['id']}")["merged_into"], d["id"])
         self.cli("unmerge", str(e["id"]))
         self.cli("fix", str(e["id"]), "7")
+        p = subprocess.run([SERVER, "--data", self.data, "note", str(e["id"]), "x", "javascript:alert(1)"],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2, "the command line refuses what the API refuses")
         self.assertEqual(self.api(f"/api/buckets/{e['id']}")["fixed_build"], "7")
 
     def test_store_of_an_older_server_is_bucketed_on_open(self):
