@@ -290,7 +290,7 @@ static int detail_locked(Store *s, int64_t id, BucketDetail *d) {
                              "SELECT " BUCKET_COLUMNS ", (SELECT sum(count) FROM buckets WHERE id IN " GROUP_IDS "),"
                              " (SELECT min(first_seen) FROM buckets WHERE id IN " GROUP_IDS "),"
                              " (SELECT max(last_seen) FROM buckets WHERE id IN " GROUP_IDS "),"
-                             " (SELECT count(*) FROM buckets WHERE merged_into = ?1)"
+                             " (SELECT count(*) FROM buckets WHERE merged_into = ?1), b.devices"
                              " FROM buckets AS b WHERE b.id = ?1",
                              "i", id);
         if (r < 0)
@@ -305,7 +305,10 @@ static int detail_locked(Store *s, int64_t id, BucketDetail *d) {
         d->bucket.first_seen = sqlite3_column_int64(st, 14);
         d->bucket.last_seen = sqlite3_column_int64(st, 15);
         d->bucket.n_merged = sqlite3_column_int64(st, 16);
-        r = group_devices(s, id, &d->bucket.devices);
+        d->bucket.devices = sqlite3_column_int64(st, 17);
+        /* Counting distinct devices again is for merged buckets only (a
+         * device in two of them counts once); otherwise the counter holds it. */
+        r = d->bucket.n_merged > 0 ? group_devices(s, id, &d->bucket.devices) : 0;
         if (r >= 0)
                 r = name_counts(s, "build", id, &d->builds, &d->n_builds);
         if (r >= 0)

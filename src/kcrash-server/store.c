@@ -527,6 +527,16 @@ int store_get_detail(Store *s, const char *gid, char **ret_analysis_json, char *
         return r;
 }
 
+/* Whether buckets are merged into bucket id. */
+static bool bucket_has_merged(Store *s, int64_t id) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        pthread_mutex_lock(&s->lock);
+        bool r = prepare_bind(s, &st, "SELECT 1 FROM buckets WHERE merged_into = ? LIMIT 1", "i", id) >= 0 &&
+                 sqlite3_step(st) == SQLITE_ROW;
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
 /* Appends a fragment of SQL; the buffers are sized for every fragment. */
 static void sql_append(char *buf, size_t size, const char *frag) {
         size_t l = strlen(buf);
@@ -581,7 +591,11 @@ int store_list(Store *s, const ReportFilter *f, ReportRow **ret, size_t *ret_n) 
         char tail[256];
         snprintf(tail, sizeof tail,
                  "%s%s%s ORDER BY created DESC, gid DESC LIMIT %u OFFSET %u",
-                 f->bucket_id > 0 ? " AND bucket_id IN (SELECT ?90 UNION ALL SELECT id FROM buckets WHERE merged_into = ?90)" : "",
+                 f->bucket_id <= 0 ? ""
+                 : bucket_has_merged(s, f->bucket_id)
+                         ? " AND bucket_id IN (SELECT ?90 UNION ALL SELECT id FROM buckets WHERE merged_into = ?90)"
+                         /* One bucket: its reports newest first straight from the index. */
+                         : " AND bucket_id = ?90",
                  f->since ? " AND crash_time >= ?91" : "", f->until ? " AND crash_time <= ?92" : "",
                  f->limit ? f->limit : 1000, f->offset);
         sql_append(sql, sizeof sql, tail);
