@@ -167,6 +167,8 @@ static int backfill_buckets(Store *s) {
 Store *store_close(Store *s) {
         if (!s)
                 return NULL;
+        for (size_t i = 0; i < STORE_STMT_CACHE; i++)
+                sqlite3_finalize(s->cache[i]);
         if (s->db)
                 sqlite3_close(s->db);
         free(s->dir);
@@ -208,20 +210,53 @@ int prepare_bind(Store *s, sqlite3_stmt **ret, const char *sql, const char *fmt,
         return 0;
 }
 
+/* The cached statement of sql, reset (its text compared, so a string at a
+ * reused address is never taken for another); else a new one, cached when
+ * there is room (*ret_owned false) or the caller's to finalize. */
+static sqlite3_stmt *stmt_get(Store *s, const char *sql, bool *ret_owned) {
+        sqlite3_stmt *st = NULL;
+        size_t free_slot = STORE_STMT_CACHE;
+        for (size_t i = 0; i < STORE_STMT_CACHE; i++) {
+                if (!s->cache[i]) {
+                        free_slot = MIN(free_slot, i);
+                        continue;
+                }
+                if (streq(sqlite3_sql(s->cache[i]), sql)) {
+                        sqlite3_reset(s->cache[i]);
+                        sqlite3_clear_bindings(s->cache[i]);
+                        *ret_owned = false;
+                        return s->cache[i];
+                }
+        }
+        if (sqlite3_prepare_v3(s->db, sql, -1, free_slot < STORE_STMT_CACHE ? SQLITE_PREPARE_PERSISTENT : 0, &st,
+                               NULL) != SQLITE_OK)
+                return NULL;
+        *ret_owned = free_slot >= STORE_STMT_CACHE;
+        if (!*ret_owned)
+                s->cache[free_slot] = st;
+        return st;
+}
+
 int exec_bind(Store *s, const char *sql, const char *fmt, ...) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        bool owned = false;
+        sqlite3_stmt *st = stmt_get(s, sql, &owned);
+        if (!st)
                 return -EIO;
         va_list ap;
         va_start(ap, fmt);
         int r = vbind(st, fmt, ap);
         va_end(ap);
+        int rc = r < 0 ? SQLITE_ERROR : sqlite3_step(st);
+        int changes = sqlite3_changes(s->db);
+        if (owned)
+                sqlite3_finalize(st);
+        else
+                sqlite3_reset(st);
         if (r < 0)
                 return r;
-        int rc = sqlite3_step(st);
         if (rc != SQLITE_DONE && rc != SQLITE_ROW)
                 return rc == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
-        return sqlite3_changes(s->db);
+        return changes;
 }
 
 int store_start(Store *s, const char *gid, const StartFields *f) {
