@@ -5,7 +5,8 @@ libsystemd-dev libcurl4-openssl-dev libzip-dev libjansson-dev \
 libmicrohttpd-dev libsqlite3-dev libssl-dev scdoc dmidecode systemd-journal-remote zip unzip python3 curl time \
 qemu-system-x86 busybox-static cpio e2fsprogs kmod makedumpfile kexec-tools \
 debhelper dpkg-dev lintian fakeroot git dracut-core debootstrap nodejs \
-libdw-dev libdebuginfod-dev debuginfod elfutils make linux-headers-amd64"
+libdw-dev libdebuginfod-dev debuginfod elfutils make linux-headers-amd64 \
+openssl chromium chromium-driver python3-selenium"
 
 kcrash_install_deps() {
         local missing=""

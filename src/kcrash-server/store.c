@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <pthread.h>
+#include <stddef.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,14 +8,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "store.h"
-
-struct Store {
-        sqlite3 *db;
-        char *dir;
-        pthread_mutex_t lock;
-        uint64_t zip_bytes; /* the stored ZIPs, kept in step with the index */
-};
+#include "store-internal.h"
 
 /* Who owns a file under reports/: the row whose gid names it, with dup_of
  * NULL, in one of these states. 'expired' is an upload never finished whose
@@ -32,16 +26,24 @@ static const char schema[] =
         "CREATE INDEX IF NOT EXISTS reports_sha ON reports(sha256);"
         "CREATE INDEX IF NOT EXISTS reports_sig ON reports(signature);"
         "CREATE INDEX IF NOT EXISTS reports_dup ON reports(dup_of);"
-        "CREATE TABLE IF NOT EXISTS rejects (reason TEXT PRIMARY KEY, count INTEGER NOT NULL);";
+        "CREATE TABLE IF NOT EXISTS rejects (reason TEXT PRIMARY KEY, count INTEGER NOT NULL);"
+        BUCKET_SCHEMA;
+
+/* Indexes on columns added after the first release (added_columns). */
+static const char indexes[] =
+        "CREATE INDEX IF NOT EXISTS reports_created ON reports(created);"
+        "CREATE INDEX IF NOT EXISTS reports_bucket ON reports(bucket_id, created);"
+        "CREATE INDEX IF NOT EXISTS reports_serial ON reports(serial, created);"
+        "CREATE INDEX IF NOT EXISTS reports_steamid ON reports(steamid, created);"
+        "CREATE INDEX IF NOT EXISTS reports_account ON reports(account, created);";
 
 /* Columns added after the first release: a store created before gets them
  * on open (NULL in the old rows). */
 static const char *const added_columns[] = {
         "unencoded INTEGER", "form_raw BLOB",    "sent_version TEXT", "frame TEXT",
         "module TEXT",       "analysis_state TEXT", "crash_member TEXT", "analysis TEXT",
+        "account TEXT",      "device TEXT",         "bucket_id INTEGER", "zip_expired INTEGER",
 };
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
 
 const char *store_dir(const Store *s) {
         return s->dir;
@@ -70,11 +72,14 @@ static int add_columns(Store *s) {
         return 0;
 }
 
+static int account_locked(Store *s, const char *gid, const FinishFields *f);
+static int backfill_buckets(Store *s);
+
 static int zip_bytes_load(Store *s) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(s->db,
                                "SELECT coalesce(sum(size), 0) FROM reports WHERE dup_of IS NULL AND sha256 IS NOT NULL"
-                               " AND state IN " OWNER_STATES,
+                               " AND state IN " OWNER_STATES " AND coalesce(zip_expired, 0) = 0",
                                -1, &st, NULL) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW)
                 return -EIO;
@@ -116,8 +121,12 @@ int store_open(const char *data_dir, Store **ret) {
                 return -EIO;
         }
         r = add_columns(s);
+        if (r >= 0 && sqlite3_exec(s->db, indexes, NULL, NULL, NULL) != SQLITE_OK)
+                r = -EIO;
         if (r >= 0)
                 r = zip_bytes_load(s);
+        if (r >= 0)
+                r = backfill_buckets(s);
         if (r < 0) {
                 store_close(s);
                 return r;
@@ -126,17 +135,46 @@ int store_open(const char *data_dir, Store **ret) {
         return 0;
 }
 
+/* Reports finished before buckets existed: counted once, when a store of an
+ * older kcrash-server is opened. */
+static int backfill_buckets(Store *s) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int r = prepare_bind(s, &st,
+                             "SELECT gid, title, type, frame, module, signature FROM reports"
+                             " WHERE state = 'finished' AND bucket_id IS NULL ORDER BY created",
+                             NULL);
+        if (r < 0)
+                return r;
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+                return -EIO;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                _cleanup_free_ char *title = col(st, 1), *type = col(st, 2), *frame = col(st, 3), *module = col(st, 4),
+                                    *signature = col(st, 5);
+                FinishFields f = { .title = title, .type = type, .frame = frame, .module = module,
+                                   .signature = signature };
+                r = account_locked(s, (const char *) sqlite3_column_text(st, 0), &f);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && rc != SQLITE_DONE)
+                r = -EIO;
+        if (sqlite3_exec(s->db, r >= 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK && r >= 0)
+                r = -EIO;
+        return r;
+}
+
 Store *store_close(Store *s) {
         if (!s)
                 return NULL;
+        for (size_t i = 0; i < STORE_STMT_CACHE; i++)
+                sqlite3_finalize(s->cache[i]);
         if (s->db)
                 sqlite3_close(s->db);
         free(s->dir);
         free(s);
         return NULL;
 }
-
-static int exec_bind(Store *s, const char *sql, const char *fmt, ...);
 
 /* Binds arguments by a format: s = text, i = int64, b = blob (pointer, then
  * size_t). Runs to completion. */
@@ -158,7 +196,7 @@ static int vbind(sqlite3_stmt *st, const char *fmt, va_list ap) {
         return 0;
 }
 
-static int exec_bind(Store *s, const char *sql, const char *fmt, ...) {
+int prepare_bind(Store *s, sqlite3_stmt **ret, const char *sql, const char *fmt, ...) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
@@ -168,10 +206,57 @@ static int exec_bind(Store *s, const char *sql, const char *fmt, ...) {
         va_end(ap);
         if (r < 0)
                 return r;
-        int rc = sqlite3_step(st);
+        *ret = TAKE_PTR(st);
+        return 0;
+}
+
+/* The cached statement of sql, reset (its text compared, so a string at a
+ * reused address is never taken for another); else a new one, cached when
+ * there is room (*ret_owned false) or the caller's to finalize. */
+static sqlite3_stmt *stmt_get(Store *s, const char *sql, bool *ret_owned) {
+        sqlite3_stmt *st = NULL;
+        size_t free_slot = STORE_STMT_CACHE;
+        for (size_t i = 0; i < STORE_STMT_CACHE; i++) {
+                if (!s->cache[i]) {
+                        free_slot = MIN(free_slot, i);
+                        continue;
+                }
+                if (streq(sqlite3_sql(s->cache[i]), sql)) {
+                        sqlite3_reset(s->cache[i]);
+                        sqlite3_clear_bindings(s->cache[i]);
+                        *ret_owned = false;
+                        return s->cache[i];
+                }
+        }
+        if (sqlite3_prepare_v3(s->db, sql, -1, free_slot < STORE_STMT_CACHE ? SQLITE_PREPARE_PERSISTENT : 0, &st,
+                               NULL) != SQLITE_OK)
+                return NULL;
+        *ret_owned = free_slot >= STORE_STMT_CACHE;
+        if (!*ret_owned)
+                s->cache[free_slot] = st;
+        return st;
+}
+
+int exec_bind(Store *s, const char *sql, const char *fmt, ...) {
+        bool owned = false;
+        sqlite3_stmt *st = stmt_get(s, sql, &owned);
+        if (!st)
+                return -EIO;
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vbind(st, fmt, ap);
+        va_end(ap);
+        int rc = r < 0 ? SQLITE_ERROR : sqlite3_step(st);
+        int changes = sqlite3_changes(s->db);
+        if (owned)
+                sqlite3_finalize(st);
+        else
+                sqlite3_reset(st);
+        if (r < 0)
+                return r;
         if (rc != SQLITE_DONE && rc != SQLITE_ROW)
                 return rc == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
-        return sqlite3_changes(s->db);
+        return changes;
 }
 
 int store_start(Store *s, const char *gid, const StartFields *f) {
@@ -283,24 +368,84 @@ int store_uploaded(Store *s, const char *gid, const char *sha256) {
         return r < 0 ? r : 0;
 }
 
-int store_finish(Store *s, const char *gid, const FinishFields *f) {
-        pthread_mutex_lock(&s->lock);
+/* The device a report came from, for counting distinct devices: its
+ * serial, else its steamid, else the address it came from ("0" is the
+ * collector's "unknown"). */
+static const char *device_key(const char *serial, const char *steamid, const char *remote) {
+        if (!isempty(serial) && !streq(serial, "0"))
+                return serial;
+        if (!isempty(steamid) && !streq(steamid, "0"))
+                return steamid;
+        return strempty(remote);
+}
+
+static int finish_locked(Store *s, const char *gid, const FinishFields *f) {
         /* A second Finish keeps the version first sent. */
         int r = exec_bind(s,
                           "UPDATE reports SET state='finished', title=?1, type=?2, frame=?3, module=?4, signature=?5,"
                           " analysis_state=?6, crash_member=?7, analysis=?8,"
                           " sent_version = CASE WHEN ?9 IS NULL THEN sent_version ELSE coalesce(sent_version, version) END,"
-                          " version = coalesce(?9, version), stack = coalesce(?10, stack), updated=?11"
+                          " version = coalesce(?9, version), stack = coalesce(?10, stack), updated=?11,"
+                          " serial = coalesce(?13, serial), account = coalesce(?14, account)"
                           " WHERE gid=?12 AND state IN ('uploaded', 'finished')",
-                          "ssssssssssis", f->title, f->type, f->frame, f->module, f->signature, f->analysis_state,
-                          f->crash_member, f->analysis_json, f->kernel, f->stack, (int64_t) time(NULL), gid);
+                          "ssssssssssisss", f->title, f->type, f->frame, f->module, f->signature, f->analysis_state,
+                          f->crash_member, f->analysis_json, f->kernel, f->stack, (int64_t) time(NULL), gid, f->serial,
+                          f->account);
+        if (r <= 0)
+                return r == 0 ? -ENOENT : r;
+        return account_locked(s, gid, f);
+}
+
+/* Counts a finished report into its bucket, once. */
+static int account_locked(Store *s, const char *gid, const FinishFields *f) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int r = prepare_bind(s, &st,
+                         "SELECT bucket_id, product, build, version, serial, steamid, remote, created FROM reports"
+                         " WHERE gid = ?",
+                         "s", gid);
+        if (r < 0)
+                return r;
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return -EIO;
+        /* A second Finish of the same report is not counted twice. */
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+                return 0;
+        _cleanup_free_ char *product = col(st, 1), *build = col(st, 2), *kernel = col(st, 3), *serial = col(st, 4),
+                            *steamid = col(st, 5), *remote = col(st, 6), *key = NULL;
+        int64_t created = sqlite3_column_int64(st, 7);
+        /* Reports without a signature: one bucket per title, and one for all
+         * those without a crash the analyzer found. */
+        if (!isempty(f->signature))
+                key = strdup(f->signature);
+        else if (!isempty(f->title))
+                (void) asprintf(&key, "title:%s", f->title);
+        else
+                key = strdup("no-crash");
+        if (!key)
+                return -ENOMEM;
+        const char *device = device_key(serial, steamid, remote);
+        r = exec_bind(s, "UPDATE reports SET device = ? WHERE gid = ?", "ss", device, gid);
+        if (r < 0)
+                return r;
+        return bucket_account_locked(s, gid, key, f, created, product, build, kernel, device);
+}
+
+int store_finish(Store *s, const char *gid, const FinishFields *f) {
+        pthread_mutex_lock(&s->lock);
+        /* The report and its bucket's counters change together or not at all. */
+        int r = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+        if (r >= 0) {
+                r = finish_locked(s, gid, f);
+                if (r >= 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+                        r = -EIO;
+                if (r < 0)
+                        (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        }
         pthread_mutex_unlock(&s->lock);
-        if (r == 0)
-                return -ENOENT;
         return r < 0 ? r : 0;
 }
 
-static char *col(sqlite3_stmt *st, int i) {
+char *col(sqlite3_stmt *st, int i) {
         const unsigned char *t = sqlite3_column_text(st, i);
         return t ? strdup((const char *) t) : NULL;
 }
@@ -308,7 +453,7 @@ static char *col(sqlite3_stmt *st, int i) {
 #define ROW_COLUMNS                                                                                           \
         "gid, state, created, updated, size, sha256, steamid, product, build, version, platform, crash_time," \
         " stack, note, remote, title, type, signature, dup_of, serial, unencoded, sent_version, frame, module," \
-        " analysis_state, crash_member"
+        " analysis_state, crash_member, account, device, bucket_id, zip_expired"
 
 static void row_read(sqlite3_stmt *st, ReportRow *r) {
         *r = (ReportRow) {};
@@ -339,6 +484,10 @@ static void row_read(sqlite3_stmt *st, ReportRow *r) {
         r->module = col(st, 23);
         r->analysis_state = col(st, 24);
         r->crash_member = col(st, 25);
+        r->account = col(st, 26);
+        r->device = col(st, 27);
+        r->bucket_id = sqlite3_column_int64(st, 28);
+        r->zip_expired = sqlite3_column_int64(st, 29) != 0;
 }
 
 void report_row_done(ReportRow *r) {
@@ -360,6 +509,8 @@ void report_row_done(ReportRow *r) {
         free(r->module);
         free(r->analysis_state);
         free(r->crash_member);
+        free(r->account);
+        free(r->device);
         *r = (ReportRow) {};
 }
 
@@ -411,15 +562,79 @@ int store_get_detail(Store *s, const char *gid, char **ret_analysis_json, char *
         return r;
 }
 
+/* Whether buckets are merged into bucket id. */
+static bool bucket_has_merged(Store *s, int64_t id) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        pthread_mutex_lock(&s->lock);
+        bool r = prepare_bind(s, &st, "SELECT 1 FROM buckets WHERE merged_into = ? LIMIT 1", "i", id) >= 0 &&
+                 sqlite3_step(st) == SQLITE_ROW;
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
+/* Appends a fragment of SQL; the buffers are sized for every fragment. */
+static void sql_append(char *buf, size_t size, const char *frag) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, size - l, "%s", frag);
+}
+
 int store_list(Store *s, const ReportFilter *f, ReportRow **ret, size_t *ret_n) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        const char *sql = "SELECT " ROW_COLUMNS " FROM reports WHERE state = 'finished'"
-                          " AND (?1 IS NULL OR steamid = ?1) AND (?2 IS NULL OR product = ?2)"
-                          " AND (?3 IS NULL OR build = ?3) AND (?4 IS NULL OR version = ?4)"
-                          " AND (?5 IS NULL OR instr(title, ?5) > 0) AND (?6 IS NULL OR signature = ?6)"
-                          " AND (?7 = 0 OR crash_time >= ?7) AND (?8 = 0 OR crash_time <= ?8)"
-                          " AND (?9 IS NULL OR serial = ?9 OR instr(note, ?9) > 0)"
-                          " ORDER BY created DESC LIMIT ?10";
+        /* Only the conditions asked for, so that SQLite picks the index of
+         * the one that narrows most ("?1 IS NULL OR col = ?1" would hide
+         * every index from the planner). Values are bound, never pasted. */
+        static const struct {
+                size_t offset;
+                const char *sql;
+        } conds[] = {
+                { offsetof(ReportFilter, steamid), " AND steamid = ?" },
+                { offsetof(ReportFilter, serial), " AND serial = ?" },
+                { offsetof(ReportFilter, account), " AND account = ?" },
+                { offsetof(ReportFilter, product), " AND product = ?" },
+                { offsetof(ReportFilter, build), " AND build = ?" },
+                { offsetof(ReportFilter, version), " AND version = ?" },
+                { offsetof(ReportFilter, signature), " AND signature = ?" },
+                /* The titles of a bucket are few: find the buckets first. */
+                { offsetof(ReportFilter, title),
+                  " AND bucket_id IN (SELECT bucket_id FROM bucket_titles WHERE instr(title, ?1) > 0)"
+                  " AND instr(title, ?1) > 0" },
+        };
+        char sql[2048] = "SELECT " ROW_COLUMNS " FROM reports WHERE state = 'finished'";
+        const char *binds[ELEMENTSOF(conds)];
+        size_t nb = 0;
+        for (size_t i = 0; i < ELEMENTSOF(conds); i++) {
+                const char *v = *(const char *const *) ((const char *) f + conds[i].offset);
+                if (!v)
+                        continue;
+                char frag[256];
+                /* ?1 in a fragment is its own parameter, numbered in order. */
+                const char *q = conds[i].sql;
+                size_t k = 0;
+                for (; *q && k < sizeof frag - 8; q++) {
+                        if (q[0] == '?' && q[1] == '1') {
+                                k += (size_t) snprintf(frag + k, sizeof frag - k, "?%zu", nb + 1);
+                                q++;
+                        } else if (q[0] == '?') {
+                                k += (size_t) snprintf(frag + k, sizeof frag - k, "?%zu", nb + 1);
+                        } else
+                                frag[k++] = *q;
+                }
+                frag[k] = 0;
+                sql_append(sql, sizeof sql, frag);
+                binds[nb++] = v;
+        }
+        char tail[256];
+        snprintf(tail, sizeof tail,
+                 "%s%s%s ORDER BY created DESC, gid DESC LIMIT %u OFFSET %u",
+                 f->bucket_id <= 0 ? ""
+                 : bucket_has_merged(s, f->bucket_id)
+                         ? " AND bucket_id IN (SELECT ?90 UNION ALL SELECT id FROM buckets WHERE merged_into = ?90)"
+                         /* One bucket: its reports newest first straight from the index. */
+                         : " AND bucket_id = ?90",
+                 f->since ? " AND crash_time >= ?91" : "", f->until ? " AND crash_time <= ?92" : "",
+                 f->limit ? f->limit : 1000, f->offset);
+        sql_append(sql, sizeof sql, tail);
+
         ReportRow *rows = NULL;
         size_t n = 0;
         int r = 0;
@@ -428,13 +643,14 @@ int store_list(Store *s, const ReportFilter *f, ReportRow **ret, size_t *ret_n) 
                 pthread_mutex_unlock(&s->lock);
                 return -EIO;
         }
-        const char *texts[] = { f->steamid, f->product, f->build, f->version, f->title, f->signature };
-        for (int i = 0; i < 6; i++)
-                texts[i] ? sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i + 1);
-        sqlite3_bind_int64(st, 7, f->since);
-        sqlite3_bind_int64(st, 8, f->until);
-        f->serial ? sqlite3_bind_text(st, 9, f->serial, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, 9);
-        sqlite3_bind_int64(st, 10, f->limit ? f->limit : 1000);
+        for (size_t i = 0; i < nb; i++)
+                sqlite3_bind_text(st, (int) i + 1, binds[i], -1, SQLITE_TRANSIENT);
+        if (f->bucket_id > 0)
+                sqlite3_bind_int64(st, 90, f->bucket_id);
+        if (f->since)
+                sqlite3_bind_int64(st, 91, f->since);
+        if (f->until)
+                sqlite3_bind_int64(st, 92, f->until);
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 ReportRow *g = realloc(rows, (n + 1) * sizeof *g);
@@ -588,5 +804,86 @@ int store_sweep(Store *s, int64_t max_age, unsigned *ret_removed) {
         if (r < 0)
                 return r;
         *ret_removed = removed;
+        return 0;
+}
+
+/* Expires the ZIPs of one bucket beyond the newest keep, older than
+ * cutoff. A row is marked first; its ZIP file goes when no report that
+ * refers to it (the owner or a duplicate, finished or not) keeps it. */
+static int retain_bucket_locked(Store *s, int64_t bucket, unsigned keep, int64_t cutoff, unsigned *dropped) {
+        _cleanup_free_ GidSize *v = NULL;
+        size_t n = 0;
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int r = prepare_bind(s, &st,
+                             "SELECT gid, coalesce(dup_of, gid), created FROM reports WHERE bucket_id = ?"
+                             " AND state = 'finished' AND coalesce(zip_expired, 0) = 0"
+                             " ORDER BY created DESC, gid DESC LIMIT -1 OFFSET ?",
+                             "ii", bucket, (int64_t) keep);
+        if (r < 0)
+                return r;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (sqlite3_column_int64(st, 2) >= cutoff)
+                        continue;
+                const char *gid = (const char *) sqlite3_column_text(st, 0);
+                const char *owner = (const char *) sqlite3_column_text(st, 1);
+                r = exec_bind(s, "UPDATE reports SET zip_expired = 1 WHERE gid = ?", "s", gid);
+                if (r < 0)
+                        return r;
+                GidSize *g = realloc(v, (n + 1) * sizeof *g);
+                if (!g)
+                        return -ENOMEM;
+                v = g;
+                snprintf(v[n].gid, sizeof v[n].gid, "%s", owner);
+                v[n++].size = 0;
+        }
+        if (rc != SQLITE_DONE)
+                return -EIO;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(sqlite3_finalizep) sqlite3_stmt *o = NULL;
+                r = prepare_bind(s, &o,
+                                 "SELECT size FROM reports AS w WHERE gid = ?1 AND dup_of IS NULL"
+                                 " AND NOT EXISTS (SELECT 1 FROM reports WHERE (gid = ?1 OR dup_of = ?1)"
+                                 " AND state != 'started' AND coalesce(zip_expired, 0) = 0)",
+                                 "s", v[i].gid);
+                if (r < 0)
+                        return r;
+                if (sqlite3_step(o) != SQLITE_ROW)
+                        continue; /* still kept by another report */
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/reports/%s.zip", s->dir, v[i].gid) < 0)
+                        return -ENOMEM;
+                if (unlink(p) >= 0) {
+                        s->zip_bytes -= MIN(s->zip_bytes, (uint64_t) sqlite3_column_int64(o, 0));
+                        (*dropped)++;
+                }
+        }
+        return 0;
+}
+
+int store_retain(Store *s, unsigned keep_per_bucket, int64_t cutoff, unsigned *ret_dropped) {
+        _cleanup_free_ GidSize *buckets = NULL;
+        size_t n = 0;
+        unsigned dropped = 0;
+        pthread_mutex_lock(&s->lock);
+        int r = select_gids(s, "SELECT id, count FROM buckets WHERE count > ?", keep_per_bucket, &buckets, &n);
+        pthread_mutex_unlock(&s->lock);
+        if (r < 0)
+                return r;
+        /* A bucket at a time, unlocked in between: uploads go on. */
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                pthread_mutex_lock(&s->lock);
+                r = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+                if (r >= 0) {
+                        r = retain_bucket_locked(s, strtoll(buckets[i].gid, NULL, 10), keep_per_bucket, cutoff,
+                                                 &dropped);
+                        if (sqlite3_exec(s->db, r >= 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+                                r = -EIO;
+                }
+                pthread_mutex_unlock(&s->lock);
+        }
+        if (r < 0)
+                return r;
+        *ret_dropped = dropped;
         return 0;
 }

@@ -36,6 +36,8 @@ typedef struct FinishFields {
         /* The ZIP's stack for a client whose own stack is not trusted; NULL:
          * the Start's stays. */
         const char *stack;
+        /* The device's identity from the ZIP's report.json; NULL: unknown. */
+        const char *serial, *account;
 } FinishFields;
 
 typedef struct ReportRow {
@@ -48,6 +50,9 @@ typedef struct ReportRow {
                 *dup_of, *serial;
         bool unencoded;
         char *sent_version, *frame, *module, *analysis_state, *crash_member;
+        char *account, *device; /* device: what counts it among a bucket's distinct devices */
+        int64_t bucket_id;      /* 0 before Finish */
+        bool zip_expired;       /* the retention dropped its ZIP; the row stays */
 } ReportRow;
 
 int store_open(const char *data_dir, Store **ret);
@@ -71,12 +76,14 @@ int store_get_detail(Store *s, const char *gid, char **ret_analysis_json, char *
 void report_row_done(ReportRow *r);
 
 typedef struct ReportFilter {
-        const char *steamid, *serial, *product, *build, *version, *title, *signature;
-        int64_t since, until;
-        unsigned limit;
+        const char *steamid, *serial, *account, *product, *build, *version, *title, *signature;
+        int64_t bucket_id; /* 0: any; else this bucket and the buckets merged into it */
+        int64_t since, until; /* crash time */
+        unsigned limit, offset; /* limit 0: 1000 */
 } ReportFilter;
 
-/* Finished reports matching the filter, newest first. */
+/* Finished reports matching the filter (exact values; title a substring),
+ * newest first (received), the page of limit rows from offset. */
 int store_list(Store *s, const ReportFilter *f, ReportRow **ret, size_t *ret_n);
 void report_rows_free(ReportRow *rows, size_t n);
 
@@ -87,3 +94,72 @@ int store_stats(Store *s, char ***ret_names, int64_t **ret_counts, size_t *ret_n
  * stored ZIP is deleted only when no report refers to it: an unfinished
  * upload whose ZIP finished duplicates share becomes 'expired' and stays. */
 int store_sweep(Store *s, int64_t max_age, unsigned *ret_removed);
+
+/* Retention: of the finished reports received before cutoff, the ZIPs
+ * beyond the newest keep_per_bucket of each bucket are dropped; their rows
+ * stay, marked zip_expired. A ZIP file goes when no report that refers to
+ * it keeps it. *ret_dropped: files removed. */
+int store_retain(Store *s, unsigned keep_per_bucket, int64_t cutoff, unsigned *ret_dropped);
+
+/* ---- buckets (store-buckets.c) ----
+ * One bucket per signature (a report without one: per title, and one bucket
+ * for the reports without a crash). Counters are kept at Finish; a day is a
+ * UTC day of the time the receiver got the report. */
+
+typedef struct BucketRow {
+        int64_t id;
+        char *signature, *title, *type, *frame, *module, *first_build, *status, *fixed_build, *regressed_build, *note,
+                *link;
+        int64_t merged_into; /* 0: not merged */
+        /* With the buckets merged into this one: reports (in the window and
+         * filters asked for), distinct devices (all time), first and last
+         * report (all time), how many buckets are merged into it. */
+        int64_t count, devices, first_seen, last_seen, n_merged;
+} BucketRow;
+
+typedef struct BucketFilter {
+        int64_t since, until; /* received, unix time; 0: open */
+        const char *product, *build, *kernel; /* reports of these only */
+        const char *type, *status, *new_in, *title; /* of the bucket; new_in: its first build; title: substring */
+        unsigned limit, offset;                     /* limit 0: 100 */
+} BucketFilter;
+
+typedef struct NameCount {
+        char *name;
+        int64_t count;
+} NameCount;
+
+typedef struct DayCount {
+        int64_t day; /* unix time / 86400 */
+        int64_t count;
+} DayCount;
+
+typedef struct BucketDetail {
+        BucketRow bucket;
+        NameCount *builds, *kernels, *products;
+        size_t n_builds, n_kernels, n_products;
+        DayCount *days;
+        size_t n_days;
+        BucketRow *merged; /* the buckets merged into this one */
+        size_t n_merged;
+} BucketDetail;
+
+/* Buckets not merged into another, by count in the window, highest first;
+ * *ret_total: how many match in all. */
+int store_buckets(Store *s, const BucketFilter *f, BucketRow **ret, size_t *ret_n, int64_t *ret_total);
+/* -ENOENT when there is no such bucket. */
+int store_bucket_get(Store *s, int64_t id, BucketDetail *ret);
+/* Marks the bucket (or the one it is merged into) fixed in build: a later
+ * report from a build at or above it (strverscmp order) reopens it as
+ * regressed; reports from older builds do not. build NULL: open again. */
+int store_bucket_fix(Store *s, int64_t id, const char *build);
+/* Merges id (and what was merged into it) into into's bucket; -EINVAL when
+ * that is id itself. Counters stay with each bucket: unmerge undoes it. */
+int store_bucket_merge(Store *s, int64_t id, int64_t into);
+/* -EINVAL when id is not merged. */
+int store_bucket_unmerge(Store *s, int64_t id);
+/* A note and a tracker link (each NULL: cleared). */
+int store_bucket_note(Store *s, int64_t id, const char *note, const char *link);
+void bucket_row_done(BucketRow *b);
+void bucket_rows_free(BucketRow *rows, size_t n);
+void bucket_detail_done(BucketDetail *d);

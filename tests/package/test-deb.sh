@@ -31,7 +31,8 @@ for f in /usr/bin/kcrashctl /usr/sbin/kcrashd /usr/libexec/kcrash/kcrash-save /u
         "$unitdir/kcrash-load.service" "$unitdir/kcrash-collect.service" "$unitdir/kcrash-submit.service" \
         "$presetdir/80-kcrash.preset" "$sysusersdir/kcrash.conf" "$tmpfilesdir/kcrash.conf" /usr/lib/sysctl.d/50-kcrash.conf \
         "$dracutdir/99kcrash/module-setup.sh" "$dracutdir/99kcrash/kcrash-capture.sh" \
-        /usr/share/man/man5/kdump.5.gz /usr/share/man/man8/kcrashctl.8.gz /usr/share/man/man8/kcrash-server.8.gz; do
+        /usr/share/man/man5/kdump.5.gz /usr/share/man/man8/kcrashctl.8.gz /usr/share/man/man8/kcrash-server.8.gz \
+        /usr/share/kcrash/console/index.html /usr/share/kcrash/console/console.js /usr/share/kcrash/console/console.css; do
         if [ -e "$R$f" ]; then echo "ok $f"; else echo "MISSING $f"; fail=1; fi
 done
 # A production build: the switches the tests set in the environment

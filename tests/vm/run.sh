@@ -315,6 +315,8 @@ demo_show() { # scenario gid
         echo
         echo "${b}The crash summary inside the report${n}"
         unzip -p "$WORK/r.zip" 'crash_summary.*' | sed -n '1,24p' | sed 's/^/  /'
+        # scripts/demo serves this store in the console afterwards.
+        if [ -n "${KCRASH_VM_DEMO_STORE:-}" ]; then cp -a "$WORK/store/." "$KCRASH_VM_DEMO_STORE/"; fi
         echo
         echo "  Download over HTTP: GET /api/reports/$2/zip with Authorization: Bearer <token>"
 }

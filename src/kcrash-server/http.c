@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Answers: bodies, JSON, rejections counted by reason. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "server.h"
+#include "text.h"
+
+/* On every answer: what a browser must not do with it whatever it holds.
+ * No script but the console's own files, nothing framed, nothing sniffed
+ * into another type, nothing cached (reports are behind a login). */
+static void add_security_headers(struct MHD_Response *r, const char *csp) {
+        MHD_add_response_header(r, "Content-Security-Policy", csp);
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(r, "X-Frame-Options", "DENY");
+        MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(r, "Cache-Control", "no-store");
+}
+
+enum MHD_Result queue_response_csp(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+                                   const char *csp) {
+        add_security_headers(r, csp);
+        enum MHD_Result ret = MHD_queue_response(c, status, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
+enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *content_type, char *body,
+                        unsigned retry_after) {
+        struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+        if (!r) {
+                free(body);
+                return MHD_NO;
+        }
+        MHD_add_response_header(r, "Content-Type", content_type);
+        if (retry_after) {
+                char buf[16];
+                snprintf(buf, sizeof buf, "%u", retry_after);
+                MHD_add_response_header(r, "Retry-After", buf);
+        }
+        return queue_response(c, status, r);
+}
+
+enum MHD_Result queue_response(struct MHD_Connection *c, unsigned status, struct MHD_Response *r) {
+        return queue_response_csp(c, status, r,
+                                  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
+                                  " connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+}
+
+enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, json_t *o) {
+        char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+        json_decref(o);
+        if (!s)
+                return MHD_NO;
+        return respond(c, status, "application/json", s, 0);
+}
+
+/* A 4xx or 5xx with a reason, counted by reason. */
+enum MHD_Result reject(Server *srv, struct MHD_Connection *c, unsigned status, const char *reason,
+                       unsigned retry_after) {
+        store_count_reject(srv->store, reason);
+        json_t *o = json_pack("{s:s}", "error", reason);
+        char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        return respond(c, status, "application/json", s ? s : strdup("{}"), retry_after);
+}
+
+bool valid_gid(const char *g) {
+        size_t l = strlen(g);
+        if (l == 0 || l > 24)
+                return false;
+        for (size_t i = 0; i < l; i++)
+                if (!isdigit((unsigned char) g[i]))
+                        return false;
+        return true;
+}
+
+/* A JSON string of device text; text that is not UTF-8 (stored before Start
+ * cleaned it) is shown with U+FFFD rather than dropping the whole row. */
+json_t *json_text(const char *s) {
+        if (!s)
+                return NULL;
+        json_t *j = json_string(s);
+        if (j)
+                return j;
+        _cleanup_free_ char *clean = text_utf8_clean(s, SIZE_MAX);
+        return clean ? json_string(clean) : NULL;
+}
+
+const char *arg(struct MHD_Connection *c, const char *name) {
+        const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+        return isempty(v) ? NULL : v;
+}
+
+int arg_int(struct MHD_Connection *c, const char *name, int64_t min, int64_t max, int64_t *ret) {
+        const char *v = arg(c, name);
+        if (!v)
+                return 0;
+        char *end;
+        errno = 0;
+        long long x = strtoll(v, &end, 10);
+        if (errno || *end || end == v || x < min || x > max)
+                return -EINVAL;
+        *ret = x;
+        return 1;
+}

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The device side: Start, PUT and Finish of the three-step upload
+ * (PROTOCOL.md). */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "analyze-json.h"
+#include "archive.h"
+#include "form.h"
+#include "macro.h"
+#include "server.h"
+#include "text.h"
+#include "triage.h"
+
+static void sign(const Server *srv, const char *gid, uint64_t size, int64_t expires, char out[SHA256_HEX_SIZE]) {
+        char msg[128];
+        int l = snprintf(msg, sizeof msg, "%s|%llu|%lld", gid, (unsigned long long) size, (long long) expires);
+        if (hmac_sha256_hex(srv->secret, sizeof srv->secret, msg, (size_t) l, out) < 0)
+                out[0] = 0;
+}
+
+void request_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+        Request *r = *con_cls;
+        if (!r)
+                return;
+        if (r->reserved) {
+                Server *srv = cls;
+                pthread_mutex_lock(&srv->quota_lock);
+                srv->put_reserved -= r->reserved;
+                pthread_mutex_unlock(&srv->quota_lock);
+        }
+        if (r->fd >= 0)
+                close(r->fd);
+        /* A PUT that did not store leaves nothing behind (the slot stays
+         * usable for a retry). */
+        if (r->kind == REQ_PUT && r->created && !r->stored) {
+                Server *srv = cls;
+                char *p = NULL;
+                if (asprintf(&p, "%s/incoming/%s.part", store_dir(srv->store), r->gid) >= 0) {
+                        unlink(p);
+                        free(p);
+                }
+        }
+        free(r->body);
+        free(r);
+        *con_cls = NULL;
+}
+
+
+/* ---- Start / Finish ---- */
+
+/* A form field as stored: valid UTF-8, at most max bytes. NULL when absent
+ * (or on OOM, which then reads as absent and is refused). A client that does
+ * not encode gets its values as they are in the body: decoding would turn
+ * each '+' of "func+0x1c/0x30" into a space and "%41" into "A". */
+static char *form_field(const Request *req, const char *name, size_t max) {
+        _cleanup_free_ char *v = req->unencoded ? form_get_raw(req->body, req->body_size, name)
+                                                : form_get(req->body, req->body_size, name);
+        return v ? text_utf8_clean(v, max) : NULL;
+}
+
+
+enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req) {
+        char addr[INET6_ADDRSTRLEN], key[INET6_ADDRSTRLEN];
+        remote_addr(srv, c, addr);
+        rate_key(addr, key);
+        unsigned wait = rate_check(srv->rate_addr, key);
+        req->unencoded = form_is_unencoded(req->body, req->body_size);
+        _cleanup_free_ char *steamid = form_field(req, "steamid", MAX_FIELD),
+                            *size_s = form_field(req, "dump_file_size", MAX_FIELD),
+                            *have = form_field(req, "have_dump_file", MAX_FIELD),
+                            *product = form_field(req, "product", MAX_FIELD),
+                            *build = form_field(req, "build", MAX_FIELD),
+                            *version = form_field(req, "version", MAX_FIELD),
+                            *platform = form_field(req, "platform", MAX_FIELD),
+                            *crash_time = form_field(req, "crash_time", MAX_FIELD),
+                            *stack = form_field(req, "stack", MAX_TEXT_FIELD),
+                            *note = form_field(req, "note", MAX_TEXT_FIELD);
+        if (steamid && strlen(steamid) > MAX_STEAMID)
+                return reject(srv, c, 400, "start_bad_steamid", 0);
+        if (!wait && steamid && !streq(steamid, "0"))
+                wait = rate_check(srv->rate_device, steamid);
+        if (wait)
+                return reject(srv, c, 429, "rate_limited", wait);
+        if (!size_s || !have || !streq(have, "1"))
+                return reject(srv, c, 400, "start_missing_dump_file", 0);
+        char *end;
+        errno = 0;
+        unsigned long long size = strtoull(size_s, &end, 10);
+        if (errno || *end || end == size_s || size == 0)
+                return reject(srv, c, 400, "start_bad_dump_file_size", 0);
+        if (size > srv->max_size)
+                return reject(srv, c, 413, "start_dump_too_large", 0);
+        /* A Start reserves nothing (a client cannot fill the store with
+         * announcements); its PUT takes the space (quota_reserve). */
+        if (srv->max_store > 0 && store_zip_bytes(srv->store) + size > srv->max_store)
+                return reject(srv, c, 507, "store_full", STORE_FULL_RETRY);
+
+        char gid[32];
+        uint64_t rnd;
+        if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
+                return reject(srv, c, 503, "no_randomness", 5);
+        snprintf(gid, sizeof gid, "%llu", (unsigned long long) (rnd >> 1) | 1ULL);
+        StartFields f = { .steamid = steamid, .product = product, .build = build, .version = version,
+                          .platform = platform, .stack = stack, .note = note, .size = size, .remote = addr,
+                          .crash_time = crash_time ? strtoll(crash_time, NULL, 10) : 0,
+                          .unencoded = req->unencoded, .form_raw = req->body, .form_raw_size = req->body_size };
+        if (store_start(srv->store, gid, &f) < 0)
+                return reject(srv, c, 503, "store_error", 5);
+
+        int64_t expires = (int64_t) time(NULL) + srv->slot_ttl;
+        char sig[SHA256_HEX_SIZE], url[1024];
+        sign(srv, gid, size, expires, sig);
+        snprintf(url, sizeof url, "%s/upload/%s?size=%llu&expires=%lld&sig=%s", srv->public_url, gid, size,
+                 (long long) expires, sig);
+        json_t *o = json_pack("{s:{s:s, s:s, s:{s:[{s:s, s:s}]}}}", "response", "url", url, "gid", gid, "headers", "pairs",
+                              "name", "Content-Type", "value", "application/zip");
+        return o ? respond_json(c, 200, o) : MHD_NO;
+}
+
+enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *req) {
+        _cleanup_free_ char *gid = form_get(req->body, req->body_size, "gid");
+        if (!gid || !valid_gid(gid))
+                return reject(srv, c, 400, "finish_bad_gid", 0);
+        char state[16];
+        uint64_t size;
+        if (store_slot(srv->store, gid, state, &size) < 0)
+                return reject(srv, c, 404, "finish_unknown_gid", 0);
+        if (streq(state, "started"))
+                return reject(srv, c, 409, "finish_before_put", 0);
+
+        /* The analysis from the ZIP's own report.json (the stored copy, or the
+         * original when this upload was a duplicate); without a valid one,
+         * the receiver's own analysis of the ZIP's crash text. */
+        ReportRow row;
+        _cleanup_free_ char *zip = NULL, *json = NULL, *analysis_json = NULL, *stack = NULL, *title = NULL,
+                            *frame = NULL, *module = NULL, *kernel = NULL;
+        bool unencoded = false;
+        json_t *rep = NULL;
+        ZipTriage t = {};
+        FinishFields f = {};
+        if (store_get(srv->store, gid, &row) >= 0) {
+                unencoded = row.unencoded;
+                if (asprintf(&zip, "%s/reports/%s.zip", store_dir(srv->store), row.dup_of ? row.dup_of : gid) < 0)
+                        zip = NULL;
+                report_row_done(&row);
+        }
+        if (zip && archive_read_member(zip, "report.json", MAX_REPORT_JSON, &json, NULL) >= 0) {
+                json_error_t e;
+                rep = json_loads(json, 0, &e);
+        }
+        /* The device's identity, for search and for counting devices. */
+        json_t *id = json_object_get(rep, "identity");
+        _cleanup_free_ char *serial = NULL, *account = NULL;
+        if (json_is_string(json_object_get(id, "serial")))
+                f.serial = serial = text_utf8_clean(json_string_value(json_object_get(id, "serial")), MAX_FIELD);
+        if (json_is_string(json_object_get(id, "account_name")))
+                f.account = account = text_utf8_clean(json_string_value(json_object_get(id, "account_name")),
+                                                      MAX_FIELD);
+        json_t *an = json_object_get(rep, "analysis");
+        if (json_is_object(an) && json_is_string(json_object_get(an, "title"))) {
+                f.title = json_string_value(json_object_get(an, "title"));
+                f.type = json_string_value(json_object_get(an, "type"));
+                f.frame = json_string_value(json_object_get(an, "frame"));
+                f.module = json_string_value(json_object_get(an, "module"));
+                f.signature = json_string_value(json_object_get(an, "signature"));
+                f.analysis_state = "kcrash report.json";
+                /* An unencoded client's version is not trusted over the ZIP. */
+                if (unencoded)
+                        f.kernel = json_string_value(json_object_get(an, "kernel"));
+        } else if (zip) {
+                /* One analysis at a time: the analyzer compiles its regular
+                 * expressions on first use, unlocked, and this also bounds
+                 * the memory of the Finishes of all threads together to one
+                 * TRIAGE_MAX_TOTAL. */
+                static pthread_mutex_t triage_lock = PTHREAD_MUTEX_INITIALIZER;
+                pthread_mutex_lock(&triage_lock);
+                int r = zip_triage(zip, &t);
+                pthread_mutex_unlock(&triage_lock);
+                if (r < 0) {
+                        json_decref(rep);
+                        return reject(srv, c, 503, "store_error", 5);
+                }
+                f.analysis_state = t.state;
+                const CrashAnalysis *a = t.analysis;
+                if (a) {
+                        /* Device text: kept valid UTF-8, like every field. */
+                        f.title = title = text_utf8_clean(a->title, MAX_TEXT_FIELD);
+                        f.type = a->type;
+                        f.frame = frame = a->frame ? text_utf8_clean(a->frame, MAX_FIELD) : NULL;
+                        f.module = module = a->module ? text_utf8_clean(a->module, MAX_FIELD) : NULL;
+                        f.signature = a->signature;
+                        f.crash_member = t.member;
+                        f.kernel = kernel = t.kernel ? text_utf8_clean(t.kernel, MAX_FIELD) : NULL;
+                        f.analysis_json = analysis_json = crash_analysis_to_json_string(a);
+                        if (unencoded) {
+                                _cleanup_free_ char *s = crash_analysis_stack_string(a);
+                                f.stack = stack = s ? text_utf8_clean(s, MAX_TEXT_FIELD) : NULL;
+                        }
+                }
+        }
+        int r = store_finish(srv->store, gid, &f);
+        json_decref(rep);
+        zip_triage_done(&t);
+        if (r < 0)
+                return reject(srv, c, 409, "finish_not_uploaded", 0);
+        json_t *o = json_pack("{s:{}}", "response");
+        return o ? respond_json(c, 200, o) : MHD_NO;
+}
+
+/* ---- PUT /upload/<gid>?size=&expires=&sig= ---- */
+
+
+void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *req) {
+        req->kind = REQ_PUT;
+        const char *gid = url + strlen("/upload/");
+        const char *size_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "size");
+        const char *exp_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "expires");
+        const char *sig = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "sig");
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (!valid_gid(gid) || !size_s || !exp_s || !sig) {
+                req->error = "put_bad_url", req->error_status = 403;
+                return;
+        }
+        snprintf(req->gid, sizeof req->gid, "%s", gid);
+        uint64_t size = strtoull(size_s, NULL, 10);
+        int64_t expires = strtoll(exp_s, NULL, 10);
+        char want[SHA256_HEX_SIZE];
+        sign(srv, gid, size, expires, want);
+        if (!secret_eq(want, sig)) {
+                req->error = "put_bad_signature", req->error_status = 403;
+                return;
+        }
+        if (expires < (int64_t) time(NULL)) {
+                req->error = "put_expired", req->error_status = 403;
+                return;
+        }
+        char state[16];
+        uint64_t announced;
+        if (store_slot(srv->store, gid, state, &announced) < 0 || announced != size) {
+                req->error = "put_unknown_slot", req->error_status = 404;
+                return;
+        }
+        if (!streq(state, "started")) {
+                req->error = "put_slot_used", req->error_status = 409;
+                return;
+        }
+        /* The PUT is bound to the announced size. */
+        if (!cl || strtoull(cl, NULL, 10) != size) {
+                req->error = "put_size_mismatch", req->error_status = 400;
+                return;
+        }
+        req->expected = size;
+        if (!quota_reserve(srv, size)) {
+                req->error = "store_full", req->error_status = 507;
+                return;
+        }
+        req->reserved = size;
+        _cleanup_free_ char *p = NULL;
+        if (asprintf(&p, "%s/incoming/%s.part", store_dir(srv->store), gid) < 0) {
+                req->error = "oom", req->error_status = 503;
+                return;
+        }
+        /* One PUT per slot at a time: a second one must not write into the
+         * same file (nor, after the rename, into the stored ZIP). */
+        req->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+        if (req->fd >= 0)
+                req->created = true;
+        else if (errno == EEXIST)
+                req->error = "put_in_progress", req->error_status = 409;
+        else if (req->fd < 0)
+                req->error = "store_error", req->error_status = 503;
+}
+
+void put_data(Request *req, const char *data, size_t n) {
+        if (req->error || req->fd < 0)
+                return;
+        if (req->written + n > req->expected) {
+                req->error = "put_too_long", req->error_status = 400;
+                return;
+        }
+        while (n > 0) {
+                ssize_t k = write(req->fd, data, n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        req->error = "store_error", req->error_status = 503;
+                        return;
+                }
+                data += k;
+                n -= (size_t) k;
+                req->written += (uint64_t) k;
+        }
+}
+
+enum MHD_Result put_end(Server *srv, struct MHD_Connection *c, Request *req) {
+        if (req->error)
+                return reject(srv, c, req->error_status, req->error,
+                              req->error_status == 503 ? 5 : req->error_status == 507 ? STORE_FULL_RETRY : 0);
+        if (req->written != req->expected)
+                return reject(srv, c, 400, "put_too_short", 0);
+        if (fsync(req->fd) < 0)
+                return reject(srv, c, 503, "store_error", 5);
+        close(req->fd);
+        req->fd = -1;
+        _cleanup_free_ char *p = NULL;
+        char sha[SHA256_HEX_SIZE];
+        if (asprintf(&p, "%s/incoming/%s.part", store_dir(srv->store), req->gid) < 0 || sha256_file_hex(p, sha) < 0)
+                return reject(srv, c, 503, "store_error", 5);
+        int r = store_uploaded(srv->store, req->gid, sha);
+        if (r == -EALREADY)
+                return reject(srv, c, 409, "put_slot_used", 0);
+        if (r < 0)
+                return reject(srv, c, 503, "store_error", 5);
+        req->stored = true;
+        return respond(c, 200, "text/plain", strdup("ok\n"), 0);
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* What the parts of kcrash-server share: the server's state, the request
+ * state of a connection, and the helpers every handler answers with. The
+ * parts: protocol.c (Start, PUT, Finish), admin-api.c (the read side),
+ * limits.c (client addresses, rate limits, the store quota), server-cli.c
+ * (the store from the command line), http.c (answers), kcrash-server.c (the
+ * options, the daemon, dispatch and the sweeper). */
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hash.h"
+#include "ratelimit.h"
+#include "session.h"
+#include "store.h"
+#include "symbolized.h"
+
+#define START_PATH "/ICrashReportService/StartCrashUpload/v1"
+#define FINISH_PATH "/ICrashReportService/FinishCrashUpload/v1"
+#define MAX_FORM (256u << 10)
+/* Start fields as stored: a stack and a note of kcrash are a few KiB. */
+#define MAX_FIELD 256u
+#define MAX_TEXT_FIELD (64u << 10)
+/* report.json as kcrash writes it is a few KiB; its parse is bounded by this. */
+#define MAX_REPORT_JSON (1u << 20)
+/* All connections (libmicrohttpd polls them with epoll; the file limit is
+ * raised to fit). */
+#define MAX_CONNECTIONS 2048u
+
+typedef struct Server {
+        Store *store;
+        char secret[32];
+        char *public_url;
+        char *admin_token;
+        uint64_t max_size;
+        int64_t slot_ttl;
+        double rate_per_min; /* Starts per minute per address and per device */
+        unsigned conns_per_addr, idle_timeout;
+        bool conns_per_addr_set;
+        uint64_t max_store;       /* bytes of ZIPs, stored and being PUT; 0: no limit */
+        pthread_mutex_t quota_lock;
+        uint64_t put_reserved;    /* announced sizes of the PUTs under way */
+        struct in6_addr *proxies; /* trusted proxies (IPv4 as v4-mapped) */
+        size_t n_proxies;
+        RateLimit *rate_addr, *rate_device;
+        /* The console: its files, its two logins, the sessions. */
+        char *console_dir;
+        char *viewer_user, *viewer_password, *admin_user, *admin_password;
+        Sessions *sessions;
+        int64_t session_ttl;
+        RateLimit *rate_login;
+        bool tls; /* cookies are Secure */
+        /* Retention: ZIPs kept per bucket beyond the last keep_days days. */
+        unsigned keep_per_bucket, keep_days;
+} Server;
+
+/* Who is asking: a session's user (by_cookie, with its CSRF token) or the
+ * bearer of the admin token. */
+typedef struct Caller {
+        Role role;
+        bool by_cookie;
+        char csrf[SESSION_ID_SIZE];
+        char user[64];
+} Caller;
+
+/* Buckets per rate table: 16384 x 128 bytes. */
+#define RATE_TABLE_SIZE 16384u
+/* Longest steamid accepted (a 64-bit id has 20 digits). */
+#define MAX_STEAMID 64
+/* Retry-After of a full store: space comes back when an operator makes it. */
+#define STORE_FULL_RETRY 3600u
+
+typedef enum { REQ_FORM, REQ_PUT, REQ_GET, REQ_API, REQ_BAD } ReqKind; /* REQ_API: a POST to /api/ */
+
+typedef struct Request {
+        ReqKind kind;
+        char *body;
+        size_t body_size;
+        bool too_big;
+        bool unencoded; /* a Start whose body no percent-encoding client sends */
+        /* PUT */
+        char gid[32];
+        int fd;
+        uint64_t expected, written, reserved;
+        bool created, stored; /* this PUT created incoming/<gid>.part; it was stored */
+        const char *error;
+        unsigned error_status;
+} Request;
+
+/* ---- http.c ---- */
+/* Queues r with the security headers (the console's Content-Security-Policy:
+ * no script but its own files, nothing inline) and drops the reference. */
+enum MHD_Result queue_response(struct MHD_Connection *c, unsigned status, struct MHD_Response *r);
+enum MHD_Result queue_response_csp(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+                                   const char *csp);
+/* A query argument; NULL when absent or empty. */
+const char *arg(struct MHD_Connection *c, const char *name);
+/* A decimal query argument in [min, max]: 1 and *ret set, 0 when absent,
+ * -EINVAL when malformed. */
+int arg_int(struct MHD_Connection *c, const char *name, int64_t min, int64_t max, int64_t *ret);
+enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *content_type, char *body,
+                        unsigned retry_after);
+enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, json_t *o);
+/* A 4xx or 5xx with a reason, counted by reason. */
+enum MHD_Result reject(Server *srv, struct MHD_Connection *c, unsigned status, const char *reason,
+                       unsigned retry_after);
+bool valid_gid(const char *g);
+/* A JSON string of device text (invalid UTF-8 shown as U+FFFD). */
+json_t *json_text(const char *s);
+
+/* ---- limits.c ---- */
+/* 0 when a Start of key is allowed, else the seconds to wait. */
+unsigned rate_check(RateLimit *rl, const char *key);
+/* The rate-limit key of an address: IPv6 by /64, the block one host gets. */
+void rate_key(const char *addr, char buf[INET6_ADDRSTRLEN]);
+/* Adds the comma-separated addresses in s to the trusted proxies. */
+int add_proxies(Server *srv, const char *s);
+/* The client's address: the socket's, or behind a trusted proxy the one it
+ * forwarded. */
+const char *remote_addr(const Server *srv, struct MHD_Connection *c, char buf[INET6_ADDRSTRLEN]);
+/* Takes size bytes of the store quota for a PUT; false when they do not fit. */
+bool quota_reserve(Server *srv, uint64_t size);
+
+/* ---- protocol.c ---- */
+void request_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe);
+enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req);
+enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *req);
+void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *req);
+void put_data(Request *req, const char *data, size_t n);
+enum MHD_Result put_end(Server *srv, struct MHD_Connection *c, Request *req);
+
+/* ---- admin-api.c ---- */
+json_t *row_json(const ReportRow *r);
+/* The crash text the receiver analysed, read again from the ZIP (bounded as
+ * at Finish); NULL when the report has none. */
+char *crash_text_read(const char *zip, const ReportRow *row, size_t *ret_size);
+json_t *bucket_json(const BucketRow *b);
+/* A tracker link: http or https, printable ASCII, at most 2048 bytes. */
+bool valid_link(const char *s);
+json_t *bucket_detail_json(const BucketDetail *d);
+/* /api/: GET reads (a viewer), POST changes (the admin; CSRF-checked for a
+ * session), and the login. */
+enum MHD_Result handle_api(Server *srv, struct MHD_Connection *c, const char *url, bool post, const Request *req);
+
+/* ---- console.c ---- */
+void caller_get(Server *srv, struct MHD_Connection *c, Caller *ret);
+enum MHD_Result console_login(Server *srv, struct MHD_Connection *c, const Request *req);
+enum MHD_Result console_logout(Server *srv, struct MHD_Connection *c);
+enum MHD_Result console_session(Server *srv, struct MHD_Connection *c, const Caller *who);
+/* GET of a console file (/, /console.js, /console.css); false when url is
+ * not one. */
+bool console_is_file(const char *url);
+enum MHD_Result console_file(Server *srv, struct MHD_Connection *c, const char *url);
+
+/* ---- server-cli.c ---- */
+/* list, show, fetch: the exit status. */
+int server_cli(Store *store, int argc, char **argv, bool json);
+
+/* --debuginfo, debuginfod URLs: symbolized stacks on a report's first view
+ * (kcrash-server.c sets it from the options). */
+extern SymbolizeConfig symbolize_config;

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* What store.c and store-buckets.c share: the two halves of the store, the
+ * only files that include sqlite3.h. */
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+
+#include "macro.h"
+#include "store.h"
+
+#define STORE_STMT_CACHE 64
+
+struct Store {
+        sqlite3 *db;
+        char *dir;
+        pthread_mutex_t lock;
+        uint64_t zip_bytes; /* the stored ZIPs, kept in step with the index */
+        /* exec_bind()'s statements, prepared once: a Finish runs about ten
+         * under the lock, and compiling them each time held it longer. */
+        sqlite3_stmt *cache[STORE_STMT_CACHE];
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
+
+/* Buckets: one row per signature, with counters kept at Finish time (never
+ * recomputed per page view): by day, by (day, product, build, kernel), and
+ * the distinct devices. A merged bucket points at the bucket it was merged
+ * into (merged_into) and keeps its own counters, so a merge can be undone;
+ * readers add a bucket's merged buckets to it. */
+#define BUCKET_SCHEMA                                                                                            \
+        "CREATE TABLE IF NOT EXISTS buckets ("                                                                \
+        " id INTEGER PRIMARY KEY, signature TEXT UNIQUE NOT NULL, title TEXT, type TEXT, frame TEXT,"         \
+        " module TEXT, count INTEGER NOT NULL DEFAULT 0, devices INTEGER NOT NULL DEFAULT 0,"                 \
+        " first_seen INTEGER, last_seen INTEGER, first_build TEXT, status TEXT NOT NULL DEFAULT 'open',"      \
+        " fixed_build TEXT, regressed_build TEXT, merged_into INTEGER, note TEXT, link TEXT, updated INTEGER);" \
+        "CREATE INDEX IF NOT EXISTS buckets_merged ON buckets(merged_into);"                                  \
+        "CREATE INDEX IF NOT EXISTS buckets_first_build ON buckets(first_build);"                             \
+        "CREATE TABLE IF NOT EXISTS bucket_days (bucket_id INTEGER NOT NULL, day INTEGER NOT NULL,"           \
+        " count INTEGER NOT NULL, PRIMARY KEY (bucket_id, day)) WITHOUT ROWID;"                               \
+        "CREATE INDEX IF NOT EXISTS bucket_days_day ON bucket_days(day, bucket_id, count);"                   \
+        "CREATE TABLE IF NOT EXISTS bucket_counts (bucket_id INTEGER NOT NULL, day INTEGER NOT NULL,"         \
+        " product TEXT NOT NULL, build TEXT NOT NULL, kernel TEXT NOT NULL, count INTEGER NOT NULL,"          \
+        " PRIMARY KEY (bucket_id, day, product, build, kernel)) WITHOUT ROWID;"                              \
+        "CREATE INDEX IF NOT EXISTS bucket_counts_build ON bucket_counts(build, day, bucket_id, count);" \
+        "CREATE INDEX IF NOT EXISTS bucket_counts_kernel ON bucket_counts(kernel, day, bucket_id, count);" \
+        "CREATE INDEX IF NOT EXISTS bucket_counts_product ON bucket_counts(product, day, bucket_id, count);" \
+        "CREATE TABLE IF NOT EXISTS bucket_titles (bucket_id INTEGER NOT NULL, title TEXT NOT NULL,"          \
+        " PRIMARY KEY (bucket_id, title)) WITHOUT ROWID;"                                                    \
+        "CREATE TABLE IF NOT EXISTS bucket_devices (bucket_id INTEGER NOT NULL, device TEXT NOT NULL,"        \
+        " PRIMARY KEY (bucket_id, device)) WITHOUT ROWID;"
+
+/* Binds arguments by a format (s = text, i = int64, b = blob: pointer, then
+ * size_t) and runs the statement to completion: the number of rows changed,
+ * or -EEXIST on a constraint, -EIO. */
+int exec_bind(Store *s, const char *sql, const char *fmt, ...);
+/* Prepares sql and binds by the same format; the caller steps. */
+int prepare_bind(Store *s, sqlite3_stmt **ret, const char *sql, const char *fmt, ...);
+/* A text column, copied; NULL when NULL (or on OOM). */
+char *col(sqlite3_stmt *st, int i);
+
+/* Counts a finished report into its bucket, inside the Finish transaction:
+ * the bucket of key (created with the analysis when new), its counters,
+ * and a fixed bucket reopened as regressed by a build at or above its fix.
+ * Sets the report's bucket_id. */
+int bucket_account_locked(Store *s, const char *gid, const char *key, const FinishFields *f, int64_t when,
+                          const char *product, const char *build, const char *kernel, const char *device);
