@@ -315,7 +315,7 @@ int run_watch(Context *ctx, bool once) {
         else if (w.dirty)
                 (void) state_save(&w);
         if (once || stop_requested)
-                log_info("kcrash-watch: %u event(s) queued, %u held back by the storm control.", w.reported,
+                log_info("%u event(s) queued, %u held back by the storm control.", w.reported,
                          w.suppressed);
 out:
         kmsg_assembler_done(&w.assembler);

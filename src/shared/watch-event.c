@@ -19,14 +19,23 @@ void watch_event_done(WatchEvent *e) {
         *e = (WatchEvent) {};
 }
 
-static bool is_id(const char *s, size_t max) {
+static bool is_token(const char *s, size_t max, const char *extra) {
         size_t n = strlen(s);
         if (n == 0 || n > max)
                 return false;
         for (; *s; s++)
-                if (!isalnum((unsigned char) *s) && *s != '-' && *s != '_')
+                if (!isalnum((unsigned char) *s) && !strchr(extra, *s))
                         return false;
         return true;
+}
+
+static bool is_id(const char *s, size_t max) {
+        return is_token(s, max, "-_");
+}
+
+/* the analyser's "v1:<hex>", or kcrash-watch's "kmsg-<hex>" */
+static bool is_signature(const char *s) {
+        return is_token(s, 128, "-_:");
 }
 
 static bool is_text(const char *s) {
@@ -37,7 +46,7 @@ static bool is_text(const char *s) {
 }
 
 int watch_event_format(const WatchEvent *e, char **ret_text, size_t *ret_size) {
-        if (!is_id(strempty(e->boot_id), 64) || !is_id(strempty(e->signature), 128) || !is_text(strempty(e->title)) ||
+        if (!is_id(strempty(e->boot_id), 64) || !is_signature(strempty(e->signature)) || !is_text(strempty(e->title)) ||
             !kmsg_event_class_to_string(e->class) || e->class == KMSG_EVENT_NONE)
                 return -EINVAL;
         char *out = NULL;
@@ -141,7 +150,7 @@ int watch_event_parse(const char *data, size_t size, WatchEvent *ret) {
                                 r = -ENOMEM;
                         have |= 32;
                 } else if (streq(l, "signature") && !(have & 64)) {
-                        r = is_id(v, 128) ? 0 : -EBADMSG;
+                        r = is_signature(v) ? 0 : -EBADMSG;
                         if (r >= 0 && !(e.signature = strdup(v)))
                                 r = -ENOMEM;
                         have |= 64;

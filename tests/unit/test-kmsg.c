@@ -265,7 +265,7 @@ TEST(storm_control) {
 
 TEST(event_file_round_trip) {
         WatchEvent e = { .class = KMSG_EVENT_HUNG_TASK, .boot_id = (char *) "0123-abcd", .seq = 42, .time = 1700000000,
-                         .suppressed = 7, .title = (char *) "INFO: task hung in x", .signature = (char *) "deadbeef",
+                         .suppressed = 7, .title = (char *) "INFO: task hung in x", .signature = (char *) "v1:deadbeef",
                          .log = (char *) "[ 1.0] a\n[ 2.0] b\n", .log_size = 18 };
         _cleanup_free_ char *text = NULL, *name = NULL;
         size_t size;
@@ -278,6 +278,7 @@ TEST(event_file_round_trip) {
         ASSERT_EQ(p.time, 1700000000);
         ASSERT_EQ(p.suppressed, 7);
         ASSERT_STREQ(p.title, "INFO: task hung in x");
+        ASSERT_STREQ(p.signature, "v1:deadbeef");
         ASSERT_STREQ(p.log, "[ 1.0] a\n[ 2.0] b\n");
         watch_event_done(&p);
         ASSERT_OK(watch_event_file_name("0123-abcd", 42, &name));
