@@ -11,7 +11,8 @@
 /* One /dev/kmsg record (Documentation/ABI/testing/dev-kmsg):
  *   "<prio>,<seq>,<ts_usec>,<flags>[,<more fields>];<message>\n"
  * followed by continuation lines " KEY=value\n" (the device properties).
- * prio is facility << 3 | level (include/linux/syslog... RFC 5424 numbers);
+ * prio is facility << 3 | level (LOG_FACILITY()/LOG_LEVEL() in
+ * kernel/printk/printk.c, syslog's numbering);
  * the kernel's own messages have facility 0, and a line written to
  * /dev/kmsg from user space never does: devkmsg_write() in
  * kernel/printk/printk.c forces LOG_USER (1) unless the writer names a
