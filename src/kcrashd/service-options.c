@@ -7,7 +7,7 @@
 #include "service-options.h"
 
 int service_parse_options(const char *program, void (*help)(void), int argc, char **argv, ServiceOptions *ret) {
-        enum { ARG_VERSION = 0x100, ARG_PRINT, ARG_ONCE, ARG_NOW };
+        enum { ARG_VERSION = 0x100, ARG_PRINT, ARG_ONCE, ARG_NOW, ARG_MARK_SHUTDOWN };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -17,6 +17,7 @@ int service_parse_options(const char *program, void (*help)(void), int argc, cha
                 { "print", no_argument, NULL, ARG_PRINT },
                 { "once", no_argument, NULL, ARG_ONCE },
                 { "now", no_argument, NULL, ARG_NOW },
+                { "mark-shutdown", no_argument, NULL, ARG_MARK_SHUTDOWN },
                 {}
         };
         int c;
@@ -43,6 +44,9 @@ int service_parse_options(const char *program, void (*help)(void), int argc, cha
                         break;
                 case ARG_ONCE:
                         ret->once = true;
+                        break;
+                case ARG_MARK_SHUTDOWN:
+                        ret->mark_shutdown = true;
                         break;
                 case ARG_NOW:
                         ret->ctx.now = true;

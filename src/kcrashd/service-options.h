@@ -9,7 +9,8 @@
 typedef struct ServiceOptions {
         Context ctx;
         bool print;  /* kcrash-collect --print: one "id<TAB>headline<TAB>path" line per report */
-        bool once;   /* kcrash-submit --once: drain the queue once and exit */
+        bool once;   /* kcrash-submit --once: drain the queue once and exit; kcrash-watch --once */
+        bool mark_shutdown; /* kcrash-collect --mark-shutdown */
         int first_arg; /* optind after parsing */
 } ServiceOptions;
 

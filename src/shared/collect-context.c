@@ -95,3 +95,15 @@ int journal_tail_for_crash(const char *root, time_t crash_time, unsigned lines, 
                 return -ENOENT;
         return journal_tail_for_time(dir, crash_time, lines, ret_text);
 }
+
+int journal_read_boot_in_root(const char *root, const char *boot_id, unsigned max_entries,
+                              int (*cb)(const JournalEntry *e, void *userdata), void *userdata) {
+        if (!is_fake_root(root))
+                return journal_read_boot(NULL, boot_id, max_entries, cb, userdata);
+        _cleanup_free_ char *dir = path_in_root(root, "/var/log/journal");
+        if (!dir)
+                return -ENOMEM;
+        if (!file_exists(dir))
+                return -ENOENT;
+        return journal_read_boot(dir, boot_id, max_entries, cb, userdata);
+}

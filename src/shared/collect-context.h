@@ -23,3 +23,9 @@ void system_context_done(SystemContext *c);
 /* The last lines of the crashed boot's journal; -ENOENT when the journal does
  * not hold that boot. */
 int journal_tail_for_crash(const char *root, time_t crash_time, unsigned lines, char **ret_text);
+
+/* journal_read_boot() on the journal of root (ROOT/var/log/journal on a
+ * fake root); -ENOENT when there is none. */
+#include "journal.h"
+int journal_read_boot_in_root(const char *root, const char *boot_id, unsigned max_entries,
+                              int (*cb)(const JournalEntry *e, void *userdata), void *userdata);

@@ -24,6 +24,8 @@
 #include "sysinfo.h"
 #include "report-json.h"
 #include "testcrash.h"
+#include "unclean.h"
+#include "watch-event.h"
 
 /* A growable list of owned strings. */
 typedef struct StrList {
@@ -96,12 +98,29 @@ static char *member_name(const char *base, const char *stamp, const char *ext) {
 typedef struct CrashEvent {
         PstoreEvent *pstore;
         KdumpCapture *kdump;
+        /* or a non-fatal kernel event queued by kcrash-watch */
+        WatchEvent *watch;
+        const char *watch_name;   /* its file in the watcher's spool */
+        /* or the unexplained end of the previous boot (Collector.unclean_boot) */
+        bool unclean;
         time_t crash_time;
 } CrashEvent;
 
 static const char *event_source(const CrashEvent *e) {
+        if (e->watch)
+                return "kmsg";
+        if (e->unclean)
+                return "journal";
         return e->pstore && e->kdump ? "pstore+kdump" : e->pstore ? "pstore" : "kdump";
 }
+
+/* What kcrash-watch left in its spool, and the checks of the previous boot. */
+#define WATCH_EVENTS_PER_RUN 64
+typedef struct WatchSpool {
+        WatchEvent events[WATCH_EVENTS_PER_RUN];
+        char *names[WATCH_EVENTS_PER_RUN];
+        size_t n;
+} WatchSpool;
 
 typedef struct Collector {
         const CollectOptions *opts;
@@ -119,6 +138,9 @@ typedef struct Collector {
         SystemContext sys;
         CollectResult *result;
         StrList messages;
+        char *watch_dir;        /* kcrash-watch's spool (KCRASH_WATCH_EVENTS_DIR) */
+        WatchSpool spool;
+        BootRecord unclean_boot; /* the previous boot, when it ended unexplained */
 } Collector;
 
 static int note_problem(Collector *c, int error, const char *fmt, ...) _printf_(3, 4);
@@ -212,7 +234,7 @@ static int record_key(const char *kind, const char *name, const char *data, size
         return sha256_hex(buf, hl + size, ret);
 }
 
-static int event_keys(const CrashEvent *e, StrList *keys) {
+static int event_keys(const CrashEvent *e, const char *c_unclean_boot_id, StrList *keys) {
         char h[SHA256_HEX_SIZE];
         int r;
         if (e->pstore) {
@@ -229,6 +251,16 @@ static int event_keys(const CrashEvent *e, StrList *keys) {
                         if (r < 0 || (r = strlist_add(keys, "%s", h)) < 0)
                                 return r;
                 }
+        }
+        if (e->watch) {
+                r = record_key("watch", e->watch_name, e->watch->log, e->watch->log_size, h);
+                if (r < 0 || (r = strlist_add(keys, "%s", h)) < 0)
+                        return r;
+        }
+        if (e->unclean) {
+                r = record_key("unclean", strempty(c_unclean_boot_id), NULL, 0, h);
+                if (r < 0 || (r = strlist_add(keys, "%s", h)) < 0)
+                        return r;
         }
         if (e->kdump) {
                 /* The folder name alone: its files disappear one by one while
@@ -408,6 +440,195 @@ static int choose_id(Collector *c, time_t crash_time, char **ret) {
                 free(id);
         }
         return -EEXIST;
+}
+
+/* ---- kernel events queued by kcrash-watch ---- */
+
+/* Reads the watcher's spool: files the unprivileged watcher wrote, so read
+ * like anything another user controls (no symlink, no FIFO, bounded, and
+ * parsed as untrusted). A file that is not an event goes: the spool holds
+ * nothing else. */
+static int spool_scan(Collector *c) {
+        _cleanup_close_ int dfd = open(c->watch_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                return errno == ENOENT || errno == ENOTDIR ? 0 : negative_errno();
+        int dfd2 = dup(dfd);
+        DIR *d = dfd2 >= 0 ? fdopendir(dfd2) : NULL;
+        if (!d) {
+                if (dfd2 >= 0)
+                        close(dfd2);
+                return negative_errno();
+        }
+        struct dirent *de;
+        int r = 0;
+        while ((de = readdir(d)) && c->spool.n < WATCH_EVENTS_PER_RUN) {
+                if (de->d_name[0] == '.')
+                        continue; /* the watcher's temp files, "." and ".." */
+                if (!watch_event_file_name_valid(de->d_name)) {
+                        (void) strlist_add(&c->messages, "\"%s/%s\" is not a kernel event file; left in place",
+                                           c->watch_dir, de->d_name);
+                        continue;
+                }
+                _cleanup_close_ int fd = open_regular_at(dfd, de->d_name, O_NOFOLLOW, NULL);
+                _cleanup_free_ char *data = NULL;
+                size_t size = 0;
+                int k = fd < 0 ? fd : read_full_fd(fd, WATCH_EVENT_MAX_SIZE, &data, &size);
+                WatchEvent *we = &c->spool.events[c->spool.n];
+                if (k >= 0)
+                        k = watch_event_parse(data, size, we);
+                if (k == -ENOMEM) {
+                        r = k;
+                        break;
+                }
+                if (k < 0) {
+                        (void) strlist_add(&c->messages, "\"%s/%s\" is not a valid kernel event (%s); removed",
+                                           c->watch_dir, de->d_name, strerror(-k));
+                        (void) unlinkat(dfd, de->d_name, 0);
+                        continue;
+                }
+                if (!(c->spool.names[c->spool.n] = strdup(de->d_name))) {
+                        watch_event_done(we);
+                        r = -ENOMEM;
+                        break;
+                }
+                c->spool.n++;
+        }
+        closedir(d);
+        return r;
+}
+
+static void spool_done(WatchSpool *s) {
+        for (size_t i = 0; i < s->n; i++) {
+                watch_event_done(&s->events[i]);
+                free(s->names[i]);
+        }
+        s->n = 0;
+}
+
+/* ---- reboots nobody explained ---- */
+
+static int unclean_mark_checked(Collector *c, const char *boot_id) {
+        _cleanup_free_ char *p = path_join(c->state_dir, "unclean-checked"), *text = NULL;
+        if (!p || asprintf(&text, "BOOT_ID=%s\n", boot_id) < 0)
+                return -ENOMEM;
+        int r = mkdir_p(c->state_dir, 0755);
+        return r < 0 ? r : write_file_atomic(p, text, strlen(text), 0600);
+}
+
+/* The BOOT_ID= of a root-owned mark file, or NULL. */
+static char *mark_boot_id(const char *path) {
+        _cleanup_free_ char *text = NULL;
+        if (read_full_file_trusted(path, 4096, &text, NULL) < 0)
+                return NULL;
+        return os_release_value(text, "BOOT_ID");
+}
+
+/* Sets c->unclean_boot when the previous boot ended without the clean
+ * shutdown mark, and neither this run's crash records nor an earlier check
+ * explain it. Returns 1 then, else 0. */
+static int unclean_check(Collector *c, bool crash_found) {
+        _cleanup_free_ char *boot_id_path = path_in_root(c->opts->root, "/proc/sys/kernel/random/boot_id");
+        _cleanup_free_ char *mark_path = path_in_root(c->opts->root, KCRASH_SHUTDOWN_MARK);
+        _cleanup_free_ char *checked_path = path_join(c->state_dir, "unclean-checked");
+        _cleanup_free_ char *current = NULL, *marked = NULL, *checked = NULL;
+        BootRecord cur = {}, prev = {};
+        int r = 0;
+        if (!boot_id_path || !mark_path || !checked_path)
+                return -ENOMEM;
+        if (read_one_line_file(boot_id_path, &current) < 0)
+                return 0;
+        /* This boot's record (saved just before), then the one before it. */
+        if (boot_record_find(c->state_dir, time(NULL) + 86400, &cur) < 0 || !streq_ptr(cur.boot_id, current) ||
+            boot_record_find(c->state_dir, cur.boot_time - 1, &prev) < 0)
+                goto out;
+        checked = mark_boot_id(checked_path);
+        if (streq_ptr(checked, prev.boot_id))
+                goto out; /* decided by an earlier run */
+        marked = mark_boot_id(mark_path);
+        /* No mark at all: no shutdown was ever marked here (the first boot
+         * with kcrash, or kcrash-shutdown.service disabled): nothing can be
+         * told apart, so nothing is reported. */
+        if (!marked || streq(marked, prev.boot_id) || crash_found || !c->config->report_unclean_shutdown) {
+                r = unclean_mark_checked(c, prev.boot_id);
+                if (r < 0)
+                        note_problem(c, r, "Cannot write \"%s\"", checked_path);
+                r = 0;
+                goto out;
+        }
+        c->unclean_boot = prev;
+        prev = (BootRecord) {};
+        r = 1;
+out:
+        boot_record_done(&cur);
+        boot_record_done(&prev);
+        return r;
+}
+
+static int unclean_feed_cb(const JournalEntry *e, void *userdata) {
+        return unclean_feed(userdata, e);
+}
+
+/* The previous boot's journal: the hints and its kernel messages (the
+ * journal tail is added like any report's). The analysis is made here: the
+ * title names the strongest hint, the note holds them all. */
+static int unclean_collect(Collector *c, Members *members, StrList *records, const char *stamp, FILE *analysis_input,
+                           CrashAnalysis **ret) {
+        UncleanAnalysis u;
+        unclean_init(&u, 0, 400);
+        int r = journal_read_boot_in_root(c->opts->root, c->unclean_boot.boot_id, 200000, unclean_feed_cb, &u);
+        if (r < 0 && r != -ENOENT && r != -EINVAL)
+                (void) strlist_add(&c->messages, "Cannot read the journal of boot %s: %s", c->unclean_boot.boot_id,
+                                   strerror(-r));
+        r = strlist_add(records, "boot %s", c->unclean_boot.boot_id);
+        _cleanup_free_ char *ktext = unclean_tail_text(&u, true);
+        if (r >= 0 && ktext && *ktext) {
+                size_t klen = strlen(ktext);
+                fputs(ktext, analysis_input);
+                char *owned = TAKE_PTR(ktext);
+                r = members_add(members, member_name("dmesg-journal", stamp, "txt"), owned, klen, owned);
+        }
+        CrashAnalysis *a = calloc(1, sizeof *a);
+        char h[SHA256_HEX_SIZE];
+        if (!a)
+                r = -ENOMEM;
+        if (r >= 0) {
+                a->title = unclean_title(&u);
+                a->type = strdup("UNCLEAN_SHUTDOWN");
+                a->report = unclean_summary(&u, c->unclean_boot.boot_id,
+                                            (uint64_t) c->unclean_boot.boot_time * 1000000);
+                if (!a->title || !a->type || !a->report)
+                        r = -ENOMEM;
+        }
+        /* The same hint on every device groups together. */
+        if (r >= 0)
+                r = sha256_hex(a->title, strlen(a->title), h);
+        if (r >= 0) {
+                h[32] = 0;
+                if (asprintf(&a->signature, "unclean-%s", h) < 0) {
+                        a->signature = NULL;
+                        r = -ENOMEM;
+                }
+        }
+        unclean_done(&u);
+        if (r < 0) {
+                crash_analysis_free(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+/* The time an unclean report is filed under: the last journal entry of that
+ * boot, else its start. */
+static int unclean_last_cb(const JournalEntry *e, void *userdata) {
+        *(time_t *) userdata = (time_t) (e->usec / 1000000);
+        return 0;
+}
+
+static time_t unclean_time(Collector *c) {
+        time_t last = 0;
+        (void) journal_read_boot_in_root(c->opts->root, c->unclean_boot.boot_id, 1, unclean_last_cb, &last);
+        return last > c->unclean_boot.boot_time ? last : c->unclean_boot.boot_time;
 }
 
 /* ---- building one report ---- */
@@ -625,7 +846,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                             *json = NULL, *stack = NULL, *vmcore_path = NULL, *journal = NULL,
                             *test_id = NULL, *redacted_note = NULL;
         size_t analysis_size = 0;
-        CrashAnalysis *a = NULL;
+        CrashAnalysis *a = NULL, *unclean_analysis = NULL;
         BootRecord boot = {};
         BuildIds build_ids = {};
         char stamp[16];
@@ -713,14 +934,55 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                                 r = -ENOMEM;
                 }
         }
+        if (e->watch && r >= 0) {
+                r = strlist_add(&records, "%s/%s", KCRASH_WATCH_EVENTS_DIR, e->watch_name);
+                if (r >= 0)
+                        r = members_add(&members, member_name("dmesg-kmsg", stamp, "txt"), e->watch->log,
+                                        e->watch->log_size, NULL);
+                fwrite(e->watch->log, 1, e->watch->log_size, f);
+                if (r >= 0 && e->watch->suppressed)
+                        r = strlist_add(&notes, "%llu kernel event(s) before this one were held back by the storm control",
+                                        (unsigned long long) e->watch->suppressed);
+        }
+        if (e->unclean && r >= 0) {
+                r = unclean_collect(c, &members, &records, stamp, f, &unclean_analysis);
+                if (r >= 0)
+                        r = strlist_add(&notes, "the boot %s ended without a clean shutdown and left no crash record",
+                                        c->unclean_boot.boot_id);
+        }
         if (fclose(f) != 0 && r >= 0)
                 r = -ENOMEM;
         if (r < 0)
                 goto out;
 
-        r = crash_analyze(analysis_input ? analysis_input : "", analysis_size, &a);
-        if (r < 0)
-                goto out;
+        if (unclean_analysis)
+                a = TAKE_PTR(unclean_analysis);
+        else {
+                r = crash_analyze(analysis_input ? analysis_input : "", analysis_size, &a);
+                if (r < 0)
+                        goto out;
+        }
+        if (e->watch) {
+                /* Messages without a stack (GPU, MCE, filesystem) have no
+                 * analyser title: kcrash-watch's own title and signature
+                 * then name the event. */
+                r = 0;
+                if (isempty(a->title)) {
+                        free(a->title);
+                        free(a->type);
+                        a->title = strdup(strempty(e->watch->title));
+                        a->type = strdup(kmsg_event_class_to_string(e->watch->class));
+                        if (!a->title || !a->type)
+                                r = -ENOMEM;
+                }
+                if (r >= 0 && isempty(a->signature)) {
+                        free(a->signature);
+                        if (!(a->signature = strdup(e->watch->signature)))
+                                r = -ENOMEM;
+                }
+                if (r < 0)
+                        goto out;
+        }
 
         /* The crashed boot's kernel: its own log says it best; the boot
          * record kcrash kept for that boot is next; the running one last. */
@@ -775,6 +1037,11 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                 .stack = stack,
                 .note = a->report,
                 .build_ids = &build_ids,
+                .nonfatal = e->watch != NULL,
+                .kind = e->watch ? "kernel-event" : e->unclean ? "unclean-shutdown" : "crash",
+                .event_class = e->watch ? kmsg_event_class_to_string(e->watch->class) : NULL,
+                .suppressed = e->watch ? e->watch->suppressed : 0,
+                .event_boot_id = e->watch ? e->watch->boot_id : e->unclean ? c->unclean_boot.boot_id : NULL,
         };
         for (size_t i = 0; e->pstore && i < e->pstore->n_dumps; i++)
                 if (e->pstore->dumps[i]->n_missing)
@@ -838,6 +1105,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
         }
 out:
         crash_analysis_free(a);
+        crash_analysis_free(unclean_analysis);
         boot_record_done(&boot);
         build_ids_done(&build_ids);
         members_done(&members);
@@ -852,6 +1120,17 @@ static int remove_sources(Collector *c, const CrashEvent *e, const char *id) {
         int r = failpoint_check("remove-sources");
         if (r < 0)
                 return note_problem(c, r, "Cannot remove the records of %s", id);
+
+        if (e->watch) {
+                _cleanup_close_ int dfd = open(c->watch_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (dfd < 0 || (unlinkat(dfd, e->watch_name, 0) < 0 && errno != ENOENT))
+                        return note_problem(c, negative_errno(), "Cannot remove \"%s/%s\"", c->watch_dir, e->watch_name);
+        }
+        if (e->unclean) {
+                r = unclean_mark_checked(c, c->unclean_boot.boot_id);
+                if (r < 0)
+                        return note_problem(c, r, "Cannot write \"%s/unclean-checked\"", c->state_dir);
+        }
 
         if (e->kdump) {
                 const KdumpCapture *k = e->kdump;
@@ -984,7 +1263,7 @@ static int collect_event(Collector *c, const CrashEvent *e) {
         char *headline = NULL;
         int r;
 
-        r = event_keys(e, &keys);
+        r = event_keys(e, c->unclean_boot.boot_id, &keys);
         if (r < 0)
                 goto out;
         r = marker_find(c, &keys, &id, &hash);
@@ -1172,6 +1451,9 @@ static void collector_done(Collector *c) {
         free(c->crash_dir);
         system_context_done(&c->sys);
         strlist_done(&c->messages);
+        free(c->watch_dir);
+        spool_done(&c->spool);
+        boot_record_done(&c->unclean_boot);
 }
 
 int collect_run(const CollectOptions *o, CollectResult **ret) {
@@ -1199,8 +1481,9 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         c.tmp_dir = path_join(c.offload, OFFLOAD_TMP_DIR);
         c.marker_dir = c.state_dir ? path_join(c.state_dir, "collected") : NULL;
         c.upload_state_dir = path_join(c.offload, OFFLOAD_UPLOAD_STATE_DIR "/upload");
+        c.watch_dir = path_in_root(o->root, KCRASH_WATCH_EVENTS_DIR);
         if (!c.queue_dir || !c.sent_dir || !c.vmcore_dir || !c.crash_dir || !c.marker_dir || !c.upload_state_dir ||
-            !c.tmp_dir) {
+            !c.tmp_dir || !c.watch_dir) {
                 r = -ENOMEM;
                 goto finish;
         }
@@ -1237,8 +1520,14 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
                 (void) strlist_add(&c.messages, "\"%s/%s\" is not a pstore record; left in place", c.pstore_dir,
                                    ps->unknown[i]->name);
 
+        r = spool_scan(&c);
+        if (r < 0) {
+                note_problem(&c, r, "Cannot read the kernel event spool \"%s\"", c.watch_dir);
+                goto finish;
+        }
+
         /* Pair every crash with what else captured it. */
-        events = calloc(ps->n_events + ks->n_captures + 1, sizeof *events);
+        events = calloc(ps->n_events + ks->n_captures + c.spool.n + 2, sizeof *events);
         if (!events) {
                 r = -ENOMEM;
                 goto finish;
@@ -1265,6 +1554,19 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
                 }
                 events[n_events++] = (CrashEvent) { .kdump = k, .crash_time = k->crash_time };
         }
+        /* A crash record explains the end of the previous boot; a reboot
+         * that nothing explains is a report of its own. */
+        r = unclean_check(&c, n_events > 0);
+        if (r < 0) {
+                note_problem(&c, r, "Cannot check how the previous boot ended");
+                goto finish;
+        }
+        if (r > 0)
+                events[n_events++] = (CrashEvent) { .unclean = true, .crash_time = unclean_time(&c) };
+        for (size_t i = 0; i < c.spool.n; i++)
+                events[n_events++] = (CrashEvent) { .watch = &c.spool.events[i], .watch_name = c.spool.names[i],
+                                                    .crash_time = c.spool.events[i].time };
+        r = 0;
         if (n_events == 0)
                 goto finish;
 

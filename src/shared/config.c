@@ -50,6 +50,10 @@ const ConfigKey config_keys[] = {
         KEY("SENTRY_MAX_ENVELOPE_SIZE", CONFIG_SIZE, sentry_max_envelope_size, "20M"),
         KEY("KEEP_SENT_LOGS", CONFIG_BOOL, keep_sent_logs, "1"),
         KEY("OFFLOAD_MAX_SIZE", CONFIG_SIZE, offload_max_size, "1G"),
+        KEY("REPORT_UNCLEAN_SHUTDOWN", CONFIG_BOOL, report_unclean_shutdown, "1"),
+        KEY("WATCH_SIGNATURE_DAILY", CONFIG_UINT, watch_signature_daily, "3"),
+        KEY("WATCH_DAILY_REPORTS", CONFIG_UINT, watch_daily_reports, "20"),
+        KEY("WATCHDOG_PANIC", CONFIG_BOOL, watchdog_panic, "0"),
 };
 const size_t config_keys_count = ELEMENTSOF(config_keys);
 

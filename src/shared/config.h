@@ -50,6 +50,12 @@ typedef struct KcrashConfig {
         uint64_t sentry_max_envelope_size; /* SENTRY_MAX_ENVELOPE_SIZE */
         bool keep_sent_logs;             /* KEEP_SENT_LOGS */
         uint64_t offload_max_size;       /* OFFLOAD_MAX_SIZE (bytes, 0 = no cap) */
+
+        /* beyond panics */
+        bool report_unclean_shutdown;    /* REPORT_UNCLEAN_SHUTDOWN */
+        uint64_t watch_signature_daily;  /* WATCH_SIGNATURE_DAILY */
+        uint64_t watch_daily_reports;    /* WATCH_DAILY_REPORTS */
+        bool watchdog_panic;             /* WATCHDOG_PANIC */
 } KcrashConfig;
 
 typedef enum ConfigValueType {

@@ -157,3 +157,61 @@ int journal_log_upload(const char *report_id, const char *title, const char *sig
                                "KCRASH_REPORT_ID=%s", report_id, "KCRASH_TITLE=%s", strempty(title),
                                "KCRASH_SIGNATURE=%s", strempty(signature), "KCRASH_ERROR=%s", error, NULL);
 }
+
+int journal_read_boot(const char *directory, const char *boot_id, unsigned max_entries,
+                      int (*cb)(const JournalEntry *e, void *userdata), void *userdata) {
+        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        char match[64];
+        int r;
+
+        /* boot ids are written with dashes in /proc, without in the journal */
+        char id[33];
+        size_t n = 0;
+        for (const char *p = boot_id; *p && n < 32; p++)
+                if (*p != '-')
+                        id[n++] = *p;
+        id[n] = 0;
+        if (n != 32)
+                return -EINVAL;
+        r = open_journal(directory, &j);
+        if (r < 0)
+                return r;
+        snprintf(match, sizeof match, "_BOOT_ID=%s", id);
+        r = sd_journal_add_match(j, match, 0);
+        if (r < 0)
+                return r;
+        r = sd_journal_seek_tail(j);
+        if (r < 0)
+                return r;
+        unsigned back = 0;
+        while (back < max_entries && (r = sd_journal_previous(j)) > 0)
+                back++;
+        if (r < 0)
+                return r;
+        if (back == 0)
+                return -ENOENT;
+        for (unsigned i = 0; i < back; i++) {
+                if (i > 0 && (r = sd_journal_next(j)) <= 0)
+                        return r;
+                uint64_t usec = 0;
+                (void) sd_journal_get_realtime_usec(j, &usec);
+                _cleanup_free_ char *transport = field(j, "_TRANSPORT"), *ident = field(j, "SYSLOG_IDENTIFIER"),
+                                    *comm = NULL, *pid = field(j, "_PID"), *unit = field(j, "UNIT"),
+                                    *mid = field(j, "MESSAGE_ID"), *msg = field(j, "MESSAGE");
+                if (!ident)
+                        comm = field(j, "_COMM");
+                JournalEntry e = {
+                        .usec = usec,
+                        .kernel = streq_ptr(transport, "kernel"),
+                        .identifier = ident ? ident : comm,
+                        .pid = pid,
+                        .unit = unit,
+                        .message_id = mid,
+                        .message = msg,
+                };
+                r = cb(&e, userdata);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 /* The systemd journal: the only module that uses sd-journal. */
@@ -15,6 +17,24 @@
  * means the system journal. -ENOENT when no boot in the journal started
  * before crash_time. */
 int journal_tail_for_time(const char *directory, time_t crash_time, unsigned max_lines, char **ret_text);
+
+/* One journal entry as journal_read_boot() hands it out; the strings live
+ * until the callback returns. */
+typedef struct JournalEntry {
+        uint64_t usec;            /* realtime */
+        bool kernel;              /* _TRANSPORT=kernel */
+        const char *identifier;   /* SYSLOG_IDENTIFIER or _COMM */
+        const char *pid;
+        const char *unit;         /* UNIT= of systemd's own messages about a unit */
+        const char *message_id;   /* MESSAGE_ID */
+        const char *message;
+} JournalEntry;
+
+/* Calls cb for the last max_entries entries of the boot boot_id (32 hex
+ * digits), oldest first. directory NULL means the system journal. -ENOENT
+ * when the journal holds no entry of that boot. */
+int journal_read_boot(const char *directory, const char *boot_id, unsigned max_entries,
+                      int (*cb)(const JournalEntry *e, void *userdata), void *userdata);
 
 /* One structured entry per collected report. */
 int journal_log_collected(const char *report_id, const char *title, const char *signature, const char *source,

@@ -87,6 +87,18 @@ int report_json_render(const ReportMeta *m, const CrashAnalysis *a, const Archiv
         r |= set(o, "collected_time", json_integer(m->collected_time));
         r |= set(o, "collected_time_iso", json_string(collected_iso));
         r |= set(o, "incomplete", json_boolean(m->incomplete));
+        r |= set(o, "fatal", json_boolean(!m->nonfatal));
+        r |= set(o, "kind", json_string(m->kind ? m->kind : "crash"));
+        if (m->event_class || m->event_boot_id) {
+                json_t *ev = json_object();
+                r |= set(o, "event", ev);
+                if (ev) {
+                        r |= set(ev, "class", string_or_null(m->event_class));
+                        r |= set(ev, "boot_id", string_or_null(m->event_boot_id));
+                        r |= set(ev, "suppressed", json_integer((json_int_t) m->suppressed));
+                }
+        } else
+                r |= set(o, "event", json_null());
         r |= set(o, "notes", string_array(m->notes, m->n_notes));
         r |= set(o, "test_crash_id", string_or_null(m->test_crash_id));
 

@@ -41,6 +41,11 @@ typedef struct ReportMeta {
         const char *stack;             /* upload "stack" */
         const char *note;              /* upload "note" */
         const BuildIds *build_ids;     /* of the crashed kernel and its modules; NULL = none known */
+        bool nonfatal;                 /* a kernel event the system survived ("fatal": false) */
+        const char *kind;              /* "crash", "kernel-event", "unclean-shutdown" (NULL: crash) */
+        const char *event_class;       /* kernel-event: WARNING, OOPS, HUNG_TASK, ... */
+        uint64_t suppressed;           /* kernel-event: events held back by storm control before it */
+        const char *event_boot_id;     /* kernel-event, unclean-shutdown: the boot it happened in */
 } ReportMeta;
 
 /* Renders report.json for the members that go into the ZIP (their sha256 are

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "collect.h"
+#include "fileio.h"
 #include "journal.h"
 #include "log.h"
 #include "offload.h"
 #include "run.h"
+#include "unclean.h"
 
 /* kcrashd collect and kcrashctl collect: runs the collector and logs what it
  * met. Returns an exit status. */
@@ -48,5 +52,30 @@ int run_collect(Context *ctx, bool print_reports) {
                 log_error_errno(r, "Collection failed; the crash records were left in place: %m");
                 return EXIT_FAILURE_;
         }
+        return EXIT_OK;
+}
+
+/* kcrashd mark-shutdown (ExecStop= of kcrash-shutdown.service): this boot
+ * ends through systemd, so it is no unexplained reboot. */
+int run_mark_shutdown(Context *ctx) {
+        _cleanup_free_ char *boot_path = context_path(ctx, "/proc/sys/kernel/random/boot_id");
+        _cleanup_free_ char *mark = context_path(ctx, KCRASH_SHUTDOWN_MARK), *dir = NULL, *boot_id = NULL, *text = NULL;
+        int r = read_one_line_file(boot_path, &boot_id);
+        if (r < 0) {
+                log_error_errno(r, "Cannot read the boot id from \"%s\": %m", boot_path);
+                return EXIT_FAILURE_;
+        }
+        dir = strdup(mark);
+        if (!dir || asprintf(&text, "BOOT_ID=%s\n", boot_id) < 0)
+                return log_oom(), EXIT_FAILURE_;
+        *strrchr(dir, '/') = 0;
+        r = mkdir_p(dir, 0755);
+        if (r >= 0)
+                r = write_file_atomic(mark, text, strlen(text), 0644);
+        if (r < 0) {
+                log_error_errno(r, "Cannot write the clean-shutdown mark \"%s\": %m", mark);
+                return EXIT_FAILURE_;
+        }
+        log_debug("Marked boot %s as shut down cleanly.", boot_id);
         return EXIT_OK;
 }

@@ -12,6 +12,13 @@
 /* The collector (root, no network; kcrash-collect). */
 int run_collect(Context *ctx, bool print_reports);
 
+/* The kernel log watcher (unprivileged, no network; kcrash-watch): follows
+ * /dev/kmsg and queues non-fatal kernel events for the collector; with once,
+ * stops at the end of the log. */
+int run_watch(Context *ctx, bool once);
+/* The shutdown mark (root, at shutdown; kcrash-collect --mark-shutdown). */
+int run_mark_shutdown(Context *ctx);
+
 /* The uploader (never root; kcrash-submit). Drops root to the uploader's
  * account, or refuses when it does not exist. */
 int submit_drop_privileges(void);

@@ -25,6 +25,7 @@ from collect_test import CONFIG, KCRASHCTL, OFFLOAD, make_root, report, run, zip
 
 COLLECT = os.environ.get("KCRASH_COLLECT", "build/src/kcrashd/kcrash-collect")
 SUBMIT = os.environ.get("KCRASH_SUBMIT", "build/src/kcrashd/kcrash-submit")
+WATCH = os.environ.get("KCRASH_WATCH", "build/src/kcrashd/kcrash-watch")
 
 
 def needed(binary):
@@ -61,6 +62,7 @@ class PrivsepTest(unittest.TestCase):
     def test_collector_links_no_network_library(self):
         self.assertFalse([l for l in needed(COLLECT) if "curl" in l], needed(COLLECT))
         self.assertFalse([l for l in needed(KCRASHCTL) if "curl" in l], needed(KCRASHCTL))
+        self.assertFalse([l for l in needed(WATCH) if "curl" in l], needed(WATCH))
         self.assertTrue([l for l in needed(SUBMIT) if "curl" in l], "the uploader is the one that uploads")
 
     def test_devices_link_no_debug_info_library(self):

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The systemd units: `systemd-analyze verify` clean, and the exposure that
 # `systemd-analyze security --offline=true` gives stays within the targets
-# (collector <= 4.0, submitter <= 2.0).
+# (collector <= 4.0, submitter <= 2.0, watcher <= 2.5, shutdown mark <= 4.0).
 set -euo pipefail
 BUILD=$1
 command -v systemd-analyze >/dev/null || { echo "systemd-analyze missing: skipped"; exit 77; }
@@ -10,13 +10,14 @@ if ! systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
 fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-for u in "$BUILD"/systemd/*.service; do
+for u in "$BUILD"/systemd/*.service "$BUILD"/systemd/*.path; do
         # verify checks that ExecStart= exists: point it at this build
         sed -E "s#^ExecStart=[^ ]*/kcrashctl#ExecStart=$BUILD/src/kcrashctl/kcrashctl#;
                 s#^ExecStart=[^ ]*/kcrashd#ExecStart=$BUILD/src/kcrashd/kcrashd#;
-                s#^ExecStart=[^ ]*/kcrash/kcrash-collect#ExecStart=$BUILD/src/kcrashd/kcrash-collect#" "$u" > "$T/$(basename "$u")"
+                s#^ExecStart=[^ ]*/kcrash/kcrash-collect#ExecStart=$BUILD/src/kcrashd/kcrash-collect#
+                s#^ExecStop=[^ ]*/kcrashd#ExecStop=$BUILD/src/kcrashd/kcrashd#" "$u" > "$T/$(basename "$u")"
 done
-out=$(systemd-analyze verify --man=no "$T"/*.service 2>&1) || { echo "$out"; exit 1; }
+out=$(systemd-analyze verify --man=no "$T"/*.service "$T"/*.path 2>&1) || { echo "$out"; exit 1; }
 [ -z "$out" ] || { echo "verify is not clean:"; echo "$out"; exit 1; }
 echo "systemd-analyze verify: clean"
 check() { # unit max
@@ -27,3 +28,5 @@ check() { # unit max
 }
 check kcrash-collect.service 4.0
 check kcrash-submit.service 2.0
+check kcrash-watch.service 2.5
+check kcrash-shutdown.service 4.0

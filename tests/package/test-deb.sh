@@ -27,8 +27,9 @@ tmpfilesdir=$(pkg-config --variable=tmpfilesdir systemd)
 dracutdir=$(pkg-config --variable=dracutmodulesdir dracut 2>/dev/null || echo /usr/lib/dracut/modules.d)
 fail=0
 for f in /usr/bin/kcrashctl /usr/sbin/kcrashd /usr/libexec/kcrash/kcrash-save /usr/libexec/kcrash/kcrash-collect \
-        /usr/libexec/kcrash/kcrash-submit /usr/bin/kcrash-server /etc/default/kdump \
+        /usr/libexec/kcrash/kcrash-submit /usr/libexec/kcrash/kcrash-watch /usr/bin/kcrash-server /etc/default/kdump \
         "$unitdir/kcrash-load.service" "$unitdir/kcrash-collect.service" "$unitdir/kcrash-submit.service" \
+        "$unitdir/kcrash-watch.service" "$unitdir/kcrash-collect.path" "$unitdir/kcrash-shutdown.service" \
         "$presetdir/80-kcrash.preset" "$sysusersdir/kcrash.conf" "$tmpfilesdir/kcrash.conf" /usr/lib/sysctl.d/50-kcrash.conf \
         "$dracutdir/99kcrash/module-setup.sh" "$dracutdir/99kcrash/kcrash-capture.sh" \
         /usr/share/man/man5/kdump.5.gz /usr/share/man/man8/kcrashctl.8.gz /usr/share/man/man8/kcrash-server.8.gz \
@@ -39,7 +40,7 @@ done
 # (fault injection, stand-in programs, the uploader as root) are not in it,
 # and the root collector links no network library.
 for b in /usr/bin/kcrashctl /usr/sbin/kcrashd /usr/libexec/kcrash/kcrash-save /usr/libexec/kcrash/kcrash-collect \
-        /usr/libexec/kcrash/kcrash-submit /usr/bin/kcrash-server; do
+        /usr/libexec/kcrash/kcrash-submit /usr/libexec/kcrash/kcrash-watch /usr/bin/kcrash-server; do
         if grep -a -o -E 'KCRASH_FAILPOINT|KCRASHD_ALLOW_ROOT|KCRASH_DMIDECODE|KCRASH_TEST_REFUSE_KEXEC_FILE|KCRASH_LIBEXEC_DIR|KCRASH_MAKEDUMPFILE|KCRASH_DRACUT|KCRASH_TEST_CA_FILE' "$R$b" | sort -u | grep .; then
                 echo "TEST HOOK in $b"; fail=1
         else

@@ -2,6 +2,68 @@
 # Runs inside the systemd guest (kcrash-vmtest.service, after the kcrash
 # units): first boot crashes it; the boot after reports what happened.
 say() { echo "KCRASHVM[$(cut -d' ' -f1 /proc/uptime)] $*" > /dev/console; }
+MODE=$(sed -n 's/.*kcrashvm\.mode=\([^ ]*\).*/\1/p' /proc/cmdline)
+sent() { ls /home/vendor/kdump/sent_logs/*.zip 2>/dev/null | wc -l; }
+case $MODE in
+watch)
+        # Beyond panics: WARN 1,000 times from the test module (no
+        # panic_on_warn), and a fake WARNING written from user space; the
+        # guest keeps running and one report is uploaded.
+        say "units: $(systemctl is-active kcrash-watch kcrash-collect.path kcrash-submit | tr '\n' ' ')"
+        insmod /lib/modules/crashme.ko || say "insmod crashme failed"
+        echo '<4>WARNING: CPU: 0 PID: 1 at fake/user.c:1 user_space_fake+0x0/0x10' > /dev/kmsg
+        for i in $(seq 1000); do echo warn > /proc/crashme; done
+        say "warned 1000 times"
+        for i in $(seq 120); do [ "$(sent)" -ge 1 ] && break; sleep 1; done
+        sleep 10 # anything more would have arrived by now
+        say "still running: $(systemctl is-system-running)"
+        say "sent reports: $(sent)"
+        journalctl -b -u kcrash-watch --no-pager -o cat | tail -5 | sed 's/^/  JOURNAL /' > /dev/console
+        cat /var/lib/kcrash-watch/state | sed 's/^/  STATE /' > /dev/console
+        say "DONE"
+        systemctl poweroff
+        exit 0
+        ;;
+unclean)
+        # Reboots nobody explained: boot 1 reboots cleanly; boot 2 runs a
+        # unit that allocates until the OOM killer fires and is restarted,
+        # then the host cuts the power; boot 3 reports boot 2.
+        mkdir -p /var/lib/kcrash-vmtest
+        n=$(cat /var/lib/kcrash-vmtest/boots 2>/dev/null || echo 0)
+        n=$((n + 1))
+        echo $n > /var/lib/kcrash-vmtest/boots
+        sync
+        case $n in
+        1)
+                say "boot 1: clean reboot"
+                systemctl reboot
+                ;;
+        2)
+                say "boot 2: collected after a clean reboot: $(ls /home/vendor/kdump/not_sent_logs /home/vendor/kdump/sent_logs 2>/dev/null | grep -c zip) report(s)"
+                systemctl start memhog.service
+                for i in $(seq 240); do
+                        starts=$(journalctl -b -u memhog --no-pager -o cat | grep -c '^Started memhog')
+                        kills=$(journalctl -b -k --no-pager -o cat | grep -c 'Out of memory: Killed process')
+                        [ "$starts" -ge 7 ] && [ "$kills" -ge 6 ] && break
+                        sleep 1
+                done
+                say "memhog starts $starts, OOM kills $kills"
+                journalctl --sync
+                sync
+                say "POWER CUT NOW"
+                sleep 600
+                ;;
+        *)
+                for i in $(seq 90); do [ "$(sent)" -ge 1 ] && break; sleep 1; done
+                say "boot $n: sent reports: $(sent)"
+                journalctl -b -u kcrash-collect --no-pager -o cat | tail -5 | sed 's/^/  JOURNAL /' > /dev/console
+                say "DONE"
+                systemctl poweroff
+                ;;
+        esac
+        exit 0
+        ;;
+esac
 if [ ! -e /var/lib/kcrash-vmtest/crashed ]; then
         mkdir -p /var/lib/kcrash-vmtest
         touch /var/lib/kcrash-vmtest/crashed

@@ -67,8 +67,22 @@ ExecStart=/usr/local/sbin/kcrash-vmtest
 [Install]
 WantedBy=multi-user.target
 UNIT
+# Beyond panics (watch, unclean): the test module, a persistent journal, and
+# a unit that allocates until the OOM killer fires, restarted each time.
+[ -f "$ST/lib/modules/crashme.ko" ] && cp "$ST/lib/modules/crashme.ko" "$R/lib/modules/"
+mkdir -p "$R/var/log/journal"
+cat > "$R/etc/systemd/system/memhog.service" <<UNIT
+[Unit]
+Description=allocates forever (kcrash VM test)
+StartLimitIntervalSec=0
+[Service]
+ExecStart=/usr/bin/tail /dev/zero
+Restart=always
+RestartSec=1
+UNIT
 chroot "$R" systemd-sysusers >/dev/null 2>&1 || true
 systemctl --root="$R" enable kcrash-load.service kcrash-collect.service kcrash-submit.service \
+        kcrash-watch.service kcrash-collect.path kcrash-shutdown.service \
         kcrash-vmtest.service systemd-networkd.service systemd-networkd-wait-online.service >/dev/null 2>&1
 rm -f "$WORK/disk.img"
 truncate -s 1536M "$WORK/disk.img"

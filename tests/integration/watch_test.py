@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Beyond panics (issue 12), on fake roots: `kcrashd watch` reading a kernel
+log (ROOT/dev/kmsg, records in the /dev/kmsg format) and the collector
+turning its events into reports; unexplained reboots found from the boot
+records, the clean-shutdown mark and a journal written by
+systemd-journal-remote."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+import zipfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from collect_test import CONFIG, FIXTURES, KCRASHCTL, KCRASHD, OFFLOAD, make_root, run, zips  # noqa: E402
+
+JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
+BOOT_A = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
+BOOT_B = "bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"
+BOOT_C = "cccccccc-cccc-cccc-cccc-cccccccccccc"
+
+
+def kmsg_records(fixture, seq, facility=0, end_marker=False):
+    """The fixture's "[ ts] message" lines as /dev/kmsg records."""
+    out = []
+    with open(f"{FIXTURES}/kmsg/{fixture}") as f:
+        for line in f:
+            m = re.match(r"\[\s*(\d+)\.(\d+)\] ?(.*)", line.rstrip("\n"))
+            if not m:
+                continue
+            ts = int(m.group(1)) * 1000000 + int(m.group(2))
+            out.append(f"{facility * 8 + 4},{seq},{ts},-;{m.group(3)}\n")
+            seq += 1
+    if end_marker:
+        out.append(f"4,{seq},{ts},-;---[ end trace 0000000000000000 ]---\n")
+        seq += 1
+    return "".join(out), seq
+
+
+def set_boot(root, boot_id, btime):
+    os.makedirs(f"{root}/proc/sys/kernel/random", exist_ok=True)
+    with open(f"{root}/proc/sys/kernel/random/boot_id", "w") as f:
+        f.write(boot_id + "\n")
+    with open(f"{root}/proc/stat", "w") as f:
+        f.write(f"cpu  1 2 3 4\nbtime {btime}\n")
+
+
+def watch(root):
+    p = subprocess.run([KCRASHD, "--root", root, "watch", "--once"], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise AssertionError(f"kcrashd watch failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def events(root):
+    d = f"{root}/var/lib/kcrash-watch/events"
+    return sorted(n for n in os.listdir(d) if n.endswith(".event")) if os.path.isdir(d) else []
+
+
+def report(path):
+    with zipfile.ZipFile(path) as z:
+        return json.loads(z.read("report.json")), {n: z.read(n) for n in z.namelist()}
+
+
+class WatchTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kcrash-watch-")
+        self.root = make_root(self.tmp)
+        os.makedirs(f"{self.root}/dev")
+        set_boot(self.root, BOOT_A, 1795300000)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def write_kmsg(self, text):
+        with open(f"{self.root}/dev/kmsg", "w") as f:
+            f.write(text)
+
+    def test_warn_storm_makes_one_report(self):
+        """A WARN 1,000 times (the test module's, captured in the VM), and a
+        fake WARNING written from user space: one event, one report with
+        "fatal": false; a restart does not report it again; the next
+        event's report says how many were held back."""
+        seq, text = 1, ["12,0,100,-;WARNING: CPU: 0 PID: 1 at fake.c:1 fake+0x0/0x10\n"]
+        for _ in range(1000):
+            t, seq = kmsg_records("warning.txt", seq, end_marker=True)
+            text.append(t)
+        self.write_kmsg("".join(text))
+        watch(self.root)
+        self.assertEqual(len(events(self.root)), 1)
+        with open(f"{self.root}/var/lib/kcrash-watch/state") as f:
+            self.assertIn(f"seq {seq - 1}\n", f.read())
+
+        out = run(["collect"], self.root).stdout
+        self.assertIn("WARNING in crashme_do_warn", out)
+        self.assertEqual(events(self.root), [])
+        (z,) = zips(self.root)
+        rep, members = report(z)
+        self.assertIs(rep["fatal"], False)
+        self.assertEqual(rep["kind"], "kernel-event")
+        self.assertEqual(rep["source"], "kmsg")
+        self.assertEqual(rep["event"]["class"], "WARNING")
+        self.assertEqual(rep["event"]["boot_id"], BOOT_A)
+        self.assertEqual(rep["analysis"]["title"], "WARNING in crashme_do_warn")
+        self.assertEqual(rep["analysis"]["module"], "crashme")
+        log = [v for k, v in members.items() if k.startswith("dmesg-kmsg.")][0].decode()
+        self.assertIn("cut here", log)  # the lines before it
+        self.assertIn("crashme_write", log)  # the whole trace
+        self.assertNotIn("fake.c", log)
+
+        # restart: nothing new
+        watch(self.root)
+        self.assertEqual(events(self.root), [])
+        # a GPU reset after it: reported, with the 999 held back
+        t, seq = kmsg_records("gpu-amdgpu.txt", seq)
+        with open(f"{self.root}/dev/kmsg", "a") as f:
+            f.write(t)
+        watch(self.root)
+        self.assertEqual(len(events(self.root)), 1)
+        run(["collect"], self.root)
+        gpu = [report(z) for z in zips(self.root) if report(z)[0]["event"]["class"] == "GPU_HANG"]
+        self.assertEqual(len(gpu), 1)
+        rep, _ = gpu[0]
+        self.assertEqual(rep["event"]["suppressed"], 999)
+        self.assertTrue(rep["analysis"]["title"].startswith("GPU_HANG: amdgpu N:N:N.N: ring gfx_N.N.N timeout"))
+        self.assertTrue(rep["analysis"]["signature"].startswith("kmsg-"))
+        self.assertTrue(any("held back" in n for n in rep["notes"]))
+
+    def test_user_space_warning_makes_no_report(self):
+        """`echo '<4>WARNING: ...' > /dev/kmsg` gets facility 1 (LOG_USER):
+        never a report, however real it looks."""
+        t, _ = kmsg_records("warning.txt", 1, facility=1, end_marker=True)
+        t2, _ = kmsg_records("oops.txt", 100, facility=3)
+        self.write_kmsg(t + t2)
+        watch(self.root)
+        self.assertEqual(events(self.root), [])
+        run(["collect"], self.root)
+        self.assertEqual(zips(self.root), [])
+
+    def test_every_class_from_real_logs(self):
+        seq, text = 1, []
+        for fx in ["oops.txt", "hung-task.txt", "soft-lockup.txt", "rcu-stall.txt", "hard-lockup.txt",
+                   "gpu-i915.txt", "mce.txt", "fs-ext4.txt"]:
+            t, seq = kmsg_records(fx, seq)
+            text.append(t)
+            # a pause between them, as on a real machine
+            text.append(f"6,{seq},99999999999,-;later\n")
+            seq += 1
+        self.write_kmsg("".join(text))
+        watch(self.root)
+        run(["collect"], self.root)
+        classes = sorted(report(z)[0]["event"]["class"] for z in zips(self.root))
+        self.assertEqual(classes, sorted(["OOPS", "HUNG_TASK", "SOFT_LOCKUP", "RCU_STALL", "HARD_LOCKUP", "GPU_HANG",
+                                          "MCE", "FS_ERROR"]))
+
+    def test_hostile_spool(self):
+        """The spool is the unprivileged watcher's: the root collector does
+        not follow a symlink there, does not block on a FIFO, and drops
+        what is not an event."""
+        d = f"{self.root}/var/lib/kcrash-watch/events"
+        os.makedirs(d)
+        victim = f"{self.tmp}/victim"
+        with open(victim, "w") as f:
+            f.write("kcrash-event 1\n")
+        os.symlink(victim, f"{d}/a-1.event")
+        os.mkfifo(f"{d}/a-2.event")
+        with open(f"{d}/a-3.event", "w") as f:
+            f.write("kcrash-event 1\nclass WARNING\n")
+        p = run(["collect"], self.root, check=False)
+        self.assertEqual(zips(self.root), [])
+        self.assertTrue(os.path.exists(victim))
+        self.assertIn("not a valid kernel event", p.stderr)
+        self.assertFalse(os.path.exists(f"{d}/a-3.event"))
+
+
+@unittest.skipUnless(os.access(JOURNAL_REMOTE, os.X_OK), "systemd-journal-remote is missing")
+class UncleanTest(unittest.TestCase):
+    """Three boots: A shuts down cleanly, B crash-loops a unit into the OOM
+    killer and is reset, C finds B unexplained."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="kcrash-unclean-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def journal(self, root, boot, start):
+        os.makedirs(f"{root}/var/log/journal", exist_ok=True)
+        b = boot.replace("-", "")
+        lines, n = [], 0
+
+        def entry(fields):
+            nonlocal n
+            lines.append(f"__REALTIME_TIMESTAMP={(start + 30 + n * 20) * 1000000}\n__MONOTONIC_TIMESTAMP={n + 1}\n"
+                         f"_BOOT_ID={b}\n{fields}\n\n")
+            n += 1
+        entry("_TRANSPORT=kernel\nSYSLOG_IDENTIFIER=kernel\nMESSAGE=Linux version 6.1.0-56-amd64")
+        for _ in range(7):
+            entry("_PID=1\nSYSLOG_IDENTIFIER=systemd\nMESSAGE_ID=39f53479d3a045ac8e11786248231fbf\n"
+                  "UNIT=memhog.service\nMESSAGE=Started memhog.service - allocates forever.")
+            entry("_TRANSPORT=kernel\nSYSLOG_IDENTIFIER=kernel\nMESSAGE=oom-kill:constraint=CONSTRAINT_NONE,"
+                  "nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/system.slice/memhog.service,"
+                  "task=memhog,pid=812,uid=0")
+            entry("_TRANSPORT=kernel\nSYSLOG_IDENTIFIER=kernel\nMESSAGE=Out of memory: Killed process 812 (memhog) "
+                  "total-vm:2100000kB, anon-rss:1900000kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:3800kB "
+                  "oom_score_adj:0")
+        export = f"{self.tmp}/export"
+        with open(export, "w") as f:
+            f.write("".join(lines))
+        with open(export) as f:
+            subprocess.run([JOURNAL_REMOTE, f"--output={root}/var/log/journal/b.journal", "-"], stdin=f, check=True,
+                           capture_output=True)
+
+    def boots(self, config=CONFIG, crash=()):
+        root = make_root(self.tmp, config=config)
+        set_boot(root, BOOT_A, 1795300000)
+        run(["collect"], root)  # records boot A
+        p = subprocess.run([KCRASHD, "--root", root, "mark-shutdown"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(f"{root}/var/lib/kcrash/clean-shutdown") as f:
+            self.assertEqual(f.read(), f"BOOT_ID={BOOT_A}\n")
+        set_boot(root, BOOT_B, 1795310000)
+        run(["collect"], root)  # after a clean reboot: nothing
+        self.assertEqual(zips(root), [])
+        self.journal(root, BOOT_B, 1795310000)  # B loops, then is reset (no mark)
+        set_boot(root, BOOT_C, 1795320000)
+        if crash:
+            shutil.copytree(f"{FIXTURES}/{crash[0]}/pstore", f"{root}/sys/fs/pstore", dirs_exist_ok=True)
+        run(["collect"], root)
+        return root
+
+    def test_crash_looping_oom_unit_then_reset(self):
+        root = self.boots()
+        (z,) = zips(root)
+        rep, members = report(z)
+        self.assertEqual(rep["kind"], "unclean-shutdown")
+        self.assertIs(rep["fatal"], True)
+        self.assertEqual(rep["analysis"]["type"], "UNCLEAN_SHUTDOWN")
+        self.assertEqual(rep["analysis"]["title"],
+                         "UNCLEAN_SHUTDOWN: unexplained reboot after a restart loop of memhog.service and OOM kills")
+        self.assertEqual(rep["event"]["boot_id"], BOOT_B)
+        note = rep["upload"]["note"]
+        self.assertIn("OOM kills: 7 (memhog)", note)
+        self.assertIn("memhog.service (7 starts in 10 min)", note)
+        self.assertIn("Uptime at its last journal entry: 450 s", note)
+        kernel = [v for k, v in members.items() if k.startswith("dmesg-journal.")][0].decode()
+        self.assertIn("Out of memory: Killed process 812 (memhog)", kernel)
+        self.assertEqual(rep["kernel"]["release"], "6.1.0-99-amd64")
+        # once
+        run(["collect"], root)
+        self.assertEqual(len(zips(root)), 1)
+
+    def test_a_crash_explains_the_reboot(self):
+        root = self.boots(crash=["pstore-ramoops-sysrq-panic"])
+        kinds = [report(z)[0]["kind"] for z in zips(root)]
+        self.assertEqual(kinds, ["crash"])
+
+    def test_configurable(self):
+        root = self.boots(config=CONFIG + "REPORT_UNCLEAN_SHUTDOWN=0\n")
+        self.assertEqual(zips(root), [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
