@@ -26,6 +26,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "offload.h"
+#include "parse-util.h"
 #include "test-hooks.h"
 
 extern char **environ;
@@ -78,20 +79,24 @@ static void watchdog(int sig) {
 /* Runs makedumpfile with the configured options; returns its exit status. */
 static int makedumpfile(const char *options, const char *vmcore, const char *out, double *ret_seconds) {
         const char *prog = test_hook_getenv("KCRASH_MAKEDUMPFILE") ? test_hook_getenv("KCRASH_MAKEDUMPFILE") : "makedumpfile";
-        char *argv[32];
+        char *argv[32] = {};
         int n = 0;
-        _cleanup_free_ char *copy = strdup(options);
         argv[n++] = (char *) prog;
-        char *save = NULL;
-        for (char *w = strtok_r(copy, " \t", &save); w && n < 28; w = strtok_r(NULL, " \t", &save))
-                argv[n++] = w;
+        size_t len;
+        for (const char *p = options, *w; n < 28 && (w = word_next(&p, " \t", &len)); )
+                if ((argv[n] = strndup(w, len)))
+                        n++;
+        int n_options = n - 1; /* argv[1..n_options] are ours to free */
         argv[n++] = (char *) vmcore;
         argv[n++] = (char *) out;
         argv[n] = NULL;
         struct timespec a, b;
         clock_gettime(CLOCK_MONOTONIC, &a);
         pid_t pid;
-        if (posix_spawnp(&pid, prog, NULL, NULL, argv, environ) != 0)
+        int spawned = posix_spawnp(&pid, prog, NULL, NULL, argv, environ);
+        for (int i = 1; i <= n_options; i++)
+                free(argv[i]);
+        if (spawned != 0)
                 return 127;
         int status = 0;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -168,7 +173,8 @@ static void help(void) {
                "     --no-mount        the offload folder is already reachable at KDUMP_FOLDER\n"
                "     --mounted-at DIR  MOUNT_DEVNODE is already mounted at DIR (do not mount it)\n"
                "     --no-reboot       exit instead of rebooting (tests)\n"
-               "     --timeout SECONDS reboot when a step hangs (default 300)\n");
+               "     --timeout SECONDS reboot when a step hangs (default 300; at least 1;\n"
+               "                       \"90s\", \"5min\" also accepted)\n");
 }
 
 int main(int argc, char **argv) {
@@ -213,7 +219,14 @@ int main(int argc, char **argv) {
                         no_reboot = true;
                         break;
                 case ARG_TIMEOUT:
-                        timeout = (unsigned) strtoul(optarg, NULL, 10);
+                        /* 0 or a typo must not turn the watchdog off (alarm(0)):
+                         * a hung step would then keep the machine in the crash
+                         * kernel for good. */
+                        if (parse_seconds(optarg, &timeout) < 0 || timeout == 0) {
+                                log_error("--timeout \"%s\": expected a number of seconds, at least 1 "
+                                          "(\"300\", \"90s\", \"5min\").", optarg);
+                                return 2;
+                        }
                         break;
                 default:
                         return 2;

@@ -16,6 +16,7 @@
 #include "fileio.h"
 #include "kcrashctl.h"
 #include "log.h"
+#include "parse-util.h"
 #include "test-hooks.h"
 
 extern char **environ;
@@ -106,7 +107,9 @@ static bool arm_pstore(Context *ctx, json_t *o) {
 
 static bool arm_kdump(Context *ctx, const OffloadFolder *folder, json_t *o) {
         _cleanup_free_ char *size_s = read_attr(ctx, "/sys/kernel/kexec_crash_size");
-        uint64_t size = size_s ? strtoull(size_s, NULL, 10) : 0;
+        uint64_t size;
+        if (!size_s || parse_uint64(size_s, &size) < 0)
+                size = 0;
         json_object_set_new(o, "crash_memory", json_integer((json_int_t) size));
         if (size == 0) {
                 json_object_set_new(o, "error", json_string("no crash memory reserved (crashkernel=)"));

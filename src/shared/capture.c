@@ -6,6 +6,7 @@
 
 #include "capture.h"
 #include "macro.h"
+#include "parse-util.h"
 
 int iomem_find_ram_buffer(const char *iomem, uint64_t size, uint64_t *ret_start, uint64_t *ret_region_size) {
         for (const char *p = iomem; p && *p;) {
@@ -51,16 +52,17 @@ int capture_cmdline(const char *running, unsigned panic_timeout, const char *ext
         FILE *f = open_memstream(&out, &size);
         if (!f)
                 return -ENOMEM;
-        _cleanup_free_ char *copy = strdup(running);
-        if (!copy) {
-                fclose(f);
-                free(out);
-                return -ENOMEM;
+        size_t len;
+        for (const char *p = running, *w; (w = word_next(&p, " \t\n", &len)); ) {
+                _cleanup_free_ char *word = strndup(w, len);
+                if (!word) {
+                        fclose(f);
+                        free(out);
+                        return -ENOMEM;
+                }
+                if (!drop_word(word))
+                        fprintf(f, "%s ", word);
         }
-        char *save = NULL;
-        for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
-                if (!drop_word(w))
-                        fprintf(f, "%s ", w);
         /* One CPU and reset devices: the crash kernel runs in a small
          * reservation on hardware the crashed kernel left in any state. It
          * never mounts the real root: root=kcrash is claimed by the 99kcrash

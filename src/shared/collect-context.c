@@ -6,6 +6,7 @@
 #include "collect-context.h"
 #include "fileio.h"
 #include "journal.h"
+#include "parse-util.h"
 #include "sysinfo.h"
 #include "vdf.h"
 #include "test-hooks.h"
@@ -20,12 +21,9 @@ static char *serial_for(const char *root, const KcrashConfig *config) {
         if (dmi_attr(root, "product_name", &product) < 0 || dmi_attr(root, "product_serial", &serial) < 0 ||
             isempty(serial))
                 return strdup("0");
-        _cleanup_free_ char *list = strdup(strempty(config->serial_dmi_products));
-        if (!list)
-                return NULL;
-        char *save = NULL;
-        for (char *w = strtok_r(list, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
-                if (streq(w, product))
+        size_t len;
+        for (const char *p = strempty(config->serial_dmi_products), *w; (w = word_next(&p, " \t", &len)); )
+                if (word_eq(w, len, product))
                         return TAKE_PTR(serial);
         return strdup("0");
 }

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "fileio.h"
 #include "sentry-dsn.h"
+#include "parse-util.h"
 
 #define KEY(n, t, field, def) { n, t, offsetof(KcrashConfig, field), def }
 
@@ -56,74 +57,6 @@ const ConfigKey config_keys[] = {
         KEY("WATCHDOG_PANIC", CONFIG_BOOL, watchdog_panic, "0"),
 };
 const size_t config_keys_count = ELEMENTSOF(config_keys);
-
-int parse_bool(const char *s, bool *ret) {
-        static const char *const yes[] = { "1", "yes", "y", "true", "on" };
-        static const char *const no[] = { "0", "no", "n", "false", "off" };
-        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
-                if (strcasecmp(s, yes[i]) == 0) {
-                        *ret = true;
-                        return 0;
-                }
-        for (size_t i = 0; i < ELEMENTSOF(no); i++)
-                if (strcasecmp(s, no[i]) == 0) {
-                        *ret = false;
-                        return 0;
-                }
-        return -EINVAL;
-}
-
-/* The leading decimal number of s (no sign, no spaces); *ret_end after it. */
-static int parse_leading_uint(const char *s, uint64_t *ret, const char **ret_end) {
-        if (!isdigit((unsigned char) s[0]))
-                return -EINVAL;
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno == ERANGE)
-                return -ERANGE;
-        *ret = v;
-        *ret_end = end;
-        return 0;
-}
-
-static int parse_uint(const char *s, uint64_t *ret) {
-        const char *end;
-        uint64_t v;
-        int r = parse_leading_uint(s, &v, &end);
-        if (r < 0)
-                return r;
-        if (*end)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
-int parse_size(const char *s, uint64_t *ret) {
-        const char *end;
-        uint64_t v;
-        int r = parse_leading_uint(s, &v, &end);
-        if (r < 0)
-                return r;
-        unsigned shift = 0;
-        switch (*end) {
-        case 0: break;
-        case 'k': case 'K': shift = 10; end++; break;
-        case 'm': case 'M': shift = 20; end++; break;
-        case 'g': case 'G': shift = 30; end++; break;
-        default: return -EINVAL;
-        }
-        if (*end == 'i' && shift)
-                end++;
-        if ((*end == 'B' || *end == 'b') && shift)
-                end++;
-        if (*end)
-                return -EINVAL;
-        if (shift && v > (UINT64_MAX >> shift))
-                return -ERANGE;
-        *ret = (uint64_t) v << shift;
-        return 0;
-}
 
 const char *submit_target_to_string(SubmitTarget t) {
         return t == SUBMIT_TARGET_SENTRY ? "sentry" : "kcrash";
@@ -186,7 +119,7 @@ static int config_set(KcrashConfig *c, const ConfigKey *k, const char *value) {
                 return parse_bool(value, (bool *) field);
         case CONFIG_UINT: {
                 uint64_t v;
-                r = parse_uint(value, &v);
+                r = parse_uint64(value, &v);
                 if (r < 0)
                         return r;
                 *(uint64_t *) field = v;

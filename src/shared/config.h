@@ -95,8 +95,6 @@ int config_parse(KcrashConfig *c, const char *data, size_t size, config_warn_t w
 int config_load(KcrashConfig *c, const char *path, config_warn_t warn, void *userdata, ConfigError *reterr);
 void config_done(KcrashConfig *c);
 
-int parse_bool(const char *s, bool *ret);
-
 /* The upload targets of SUBMIT_TARGET. */
 typedef enum SubmitTarget {
         SUBMIT_TARGET_KCRASH, /* the three-step protocol (PROTOCOL.md) */
@@ -110,4 +108,3 @@ int submit_targets_parse(const char *s, unsigned *ret_mask);
 /* The targets SUBMIT_TARGET names that are configured (kcrash: both URLs
  * set; sentry: SENTRY_DSN set), as a mask; 0 when none is. */
 unsigned config_submit_targets(const KcrashConfig *c);
-int parse_size(const char *s, uint64_t *ret);

@@ -5,6 +5,7 @@
 
 #include "failpoint.h"
 #include "macro.h"
+#include "parse-util.h"
 #include "test-hooks.h"
 
 static unsigned hits;
@@ -20,7 +21,8 @@ int failpoint_check(const char *name) {
                 return 0;
 
         const char *skip = test_hook_getenv("KCRASH_FAILPOINT_SKIP");
-        if (skip && hits++ < strtoul(skip, NULL, 10))
+        unsigned n_skip;
+        if (skip && parse_uint(skip, &n_skip) >= 0 && hits++ < n_skip)
                 return 0;
 
         const char *action = colon ? colon + 1 : "kill";

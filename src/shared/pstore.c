@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "parse-util.h"
 #include "pstore.h"
 
 /* Type names from fs/pstore/inode.c (pstore_type_names[] in newer kernels). */
@@ -48,9 +49,7 @@ int pstore_parse_name(const char *name, PstoreName *ret) {
                 if (!isdigit((unsigned char) last[1 + i]))
                         return -EINVAL;
         memcpy(n.id, last + 1, id_len);
-        errno = 0;
-        n.id_number = strtoull(n.id, NULL, 10);
-        if (errno == ERANGE)
+        if (parse_uint64(n.id, &n.id_number) < 0)
                 return -EINVAL;
 
         size_t type_len = 0;

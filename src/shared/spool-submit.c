@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "offload.h"
 #include "sentry-submit.h"
+#include "parse-util.h"
 #include "spool.h"
 #include "upload-json.h"
 #include "upload.h"
@@ -39,10 +40,14 @@ static void budget_load(const char *path, time_t now, Budget *b) {
         b->n = 0;
         if (read_full_file(path, 1 << 20, &text, NULL) < 0)
                 return;
-        for (char *l = strtok(text, "\n"); l && b->n < ELEMENTSOF(b->t); l = strtok(NULL, "\n")) {
-                long long t;
-                unsigned long long s;
-                if (sscanf(l, "%lld %llu", &t, &s) == 2 && t > now - 86400 && t <= now + 60) {
+        size_t len;
+        for (const char *p = text, *l; b->n < ELEMENTSOF(b->t) && (l = word_next(&p, "\n", &len)); ) {
+                /* "<time> <bytes>"; a line that is not is skipped. */
+                const char *sp = memchr(l, ' ', len);
+                int64_t t;
+                uint64_t s;
+                if (sp && parse_int64_n(l, (size_t) (sp - l), &t) >= 0 &&
+                    parse_uint64_n(sp + 1, len - (size_t) (sp + 1 - l), &s) >= 0 && t > now - 86400 && t <= now + 60) {
                         b->t[b->n] = t;
                         b->bytes[b->n++] = s;
                 }

@@ -6,6 +6,7 @@
 
 #include "collect.h"
 #include "fileio.h"
+#include "parse-util.h"
 #include "report-json.h"
 #include "status.h"
 
@@ -17,9 +18,11 @@ static char *read_attr(const char *root, const char *path) {
         return v;
 }
 
+/* A sysfs number (the kernel prints them in decimal); 0 when missing or not a number. */
 static uint64_t read_u64(const char *root, const char *path) {
         _cleanup_free_ char *v = read_attr(root, path);
-        return v ? strtoull(v, NULL, 0) : 0;
+        uint64_t n;
+        return v && parse_uint64(v, &n) >= 0 ? n : 0;
 }
 
 static unsigned count_entries(const char *dir, const char *suffix) {
@@ -69,9 +72,15 @@ static bool is_pstore_mount(const char *root, const char *dir) {
         _cleanup_free_ char *mounts = NULL;
         if (read_full_file("/proc/self/mounts", 1 << 20, &mounts, NULL) < 0)
                 return false;
-        for (char *l = strtok(mounts, "\n"); l; l = strtok(NULL, "\n")) {
-                char fs[64], mp[4096];
-                if (sscanf(l, "%63s %4095s", fs, mp) == 2 && streq(mp, dir) && streq(fs, "pstore"))
+        /* "<source> <mount point> <type> ..." (proc(5)) */
+        size_t len, source_len, mp_len;
+        for (const char *p = mounts, *l; (l = word_next(&p, "\n", &len)); ) {
+                _cleanup_free_ char *line = strndup(l, len);
+                const char *q = line, *source, *mp;
+                if (!line)
+                        return false;
+                if ((source = word_next(&q, " ", &source_len)) && (mp = word_next(&q, " ", &mp_len)) &&
+                    word_eq(source, source_len, "pstore") && word_eq(mp, mp_len, dir))
                         return true;
         }
         return false;

@@ -11,6 +11,7 @@
 
 #include "build-ids.h"
 #include "fileio.h"
+#include "parse-util.h"
 #include "sysinfo.h"
 #include "test-hooks.h"
 
@@ -182,8 +183,11 @@ static time_t boot_time(const char *root) {
         _cleanup_free_ char *p = path_in_root(root, "/proc/stat"), *stat = NULL;
         if (!p || read_full_file(p, 1 << 20, &stat, NULL) < 0)
                 return 0;
+        /* "btime <seconds since the epoch>" (proc_stat(5)) */
         const char *b = strstr(stat, "\nbtime ");
-        return b ? (time_t) strtoll(b + 7, NULL, 10) : 0;
+        uint64_t t;
+        size_t len = b ? strcspn(b + 7, "\n") : 0;
+        return b && parse_uint64_n(b + 7, len, &t) >= 0 && t <= INT64_MAX ? (time_t) t : 0;
 }
 
 static bool valid_boot_id(const char *s) {
@@ -205,7 +209,8 @@ static int boot_record_parse(const char *text, BootRecord *ret) {
         /* A value the boot did not have is written empty and read as NULL. */
         b.boot_id = os_release_value(head, "BOOT_ID");
         _cleanup_free_ char *t = os_release_value(head, "BOOT_TIME");
-        b.boot_time = t ? (time_t) strtoll(t, NULL, 10) : 0;
+        int64_t boot_time;
+        b.boot_time = t && parse_int64(t, &boot_time) >= 0 ? (time_t) boot_time : 0;
         b.kernel_release = os_release_value(head, "KERNEL_RELEASE");
         b.kernel_version = os_release_value(head, "KERNEL_VERSION");
         b.build_id = os_release_value(head, "BUILD_ID");

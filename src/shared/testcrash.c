@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include "fileio.h"
+#include "parse-util.h"
 #include "testcrash.h"
 
 int test_crash_new_id(char **ret_id) {
@@ -50,13 +51,15 @@ int test_crash_load(const char *state_dir, TestCrash *ret) {
         if (r < 0)
                 return r;
         TestCrash t = {};
-        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-                if (startswith(line, "id=") && is_id(line + 3, strlen(line + 3)))
-                        t.id = strdup(line + 3);
-                else if (startswith(line, "time="))
-                        t.time = (time_t) strtoll(line + 5, NULL, 10);
-                else if (startswith(line, "boot_id="))
-                        t.boot_id = strdup(line + 8);
+        size_t len;
+        for (const char *q = text, *line; (line = word_next(&q, "\n", &len)); ) {
+                int64_t time;
+                if (len > 3 && strneq(line, "id=", 3) && is_id(line + 3, len - 3))
+                        t.id = strndup(line + 3, len - 3);
+                else if (len > 5 && strneq(line, "time=", 5) && parse_int64_n(line + 5, len - 5, &time) >= 0)
+                        t.time = (time_t) time;
+                else if (len > 8 && strneq(line, "boot_id=", 8))
+                        t.boot_id = strndup(line + 8, len - 8);
         }
         if (!t.id) {
                 test_crash_done(&t);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "parse-util.h"
 #include "watch-event.h"
 
 /* "kcrash-event 1\n" then "key value\n" lines, an empty line, the log. */
@@ -70,15 +71,7 @@ int watch_event_format(const WatchEvent *e, char **ret_text, size_t *ret_size) {
 }
 
 static int parse_u64(const char *s, uint64_t *ret) {
-        if (!isdigit((unsigned char) *s))
-                return -EBADMSG;
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno || *end)
-                return -EBADMSG;
-        *ret = v;
-        return 0;
+        return s && parse_uint64(s, ret) >= 0 ? 0 : -EBADMSG;
 }
 
 int watch_event_parse(const char *data, size_t size, WatchEvent *ret) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "parse-util.h"
 #include "watch-state.h"
 
 /* The file:
@@ -28,15 +29,7 @@ static bool valid_token(const char *s, size_t max) {
 }
 
 static int parse_u64(const char *s, uint64_t *ret) {
-        if (!s || !isdigit((unsigned char) *s))
-                return -EBADMSG;
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno != 0 || *end)
-                return -EBADMSG;
-        *ret = v;
-        return 0;
+        return s && parse_uint64(s, ret) >= 0 ? 0 : -EBADMSG;
 }
 
 static int add_sig(WatchState *s, const WatchSignature *sig) {
@@ -68,14 +61,17 @@ int watch_state_parse(const char *text, size_t size, WatchState *ret, unsigned *
         }
         unsigned line = 0;
         int r = 0;
-        char *save = NULL;
-        for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        char *rest = copy;
+        for (char *l; (l = strsep(&rest, "\n"));) {
+                if (!*l)
+                        continue; /* empty lines do not count */
                 line++;
                 char *f[6] = {};
                 size_t n = 0;
-                char *s2 = NULL;
-                for (char *w = strtok_r(l, " ", &s2); w && n < ELEMENTSOF(f); w = strtok_r(NULL, " ", &s2))
-                        f[n++] = w;
+                char *wrest = l;
+                for (char *w; n < ELEMENTSOF(f) && (w = strsep(&wrest, " "));)
+                        if (*w)
+                                f[n++] = w;
                 r = -EBADMSG;
                 if (line == 1) {
                         if (n == 2 && streq(f[0], "kcrash-watch-state") && streq(f[1], "1"))

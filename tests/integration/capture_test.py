@@ -231,6 +231,17 @@ class CaptureTest(unittest.TestCase):
         rep = json.loads(self.ctl("show", "--json", z[0][:-4]).stdout)
         self.assertTrue(rep["incomplete"])
 
+    def test_save_refuses_a_timeout_that_is_not_a_number(self):
+        # strtoul read "x" as 0, and alarm(0) turned the crash kernel's
+        # watchdog off: a hung step would then never reboot the machine.
+        for bad in ("x", "", "0", "10x", "-5", "99999999999"):
+            p = self.save(None, "--timeout", bad)
+            self.assertEqual(p.returncode, 2, f"--timeout {bad!r}: {p.stderr}")
+            self.assertIn("--timeout", p.stderr)
+            self.assertFalse(os.path.exists(f"{self.root}/var/kdump/crash"), "nothing is saved on a usage error")
+        p = self.save({"SLOW": "1"}, "--timeout", "1s")
+        self.assertEqual(p.returncode, 124, "the watchdog fired: \"1s\" is one second")
+
     def test_not_a_crash_kernel(self):
         p = subprocess.run([SAVE, "--root", self.root, "--no-reboot"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0)
