@@ -37,6 +37,8 @@ int verb_status(Context *ctx, int argc, char **argv) {
         }
         s.offload_folder = ctx->offload.path;
         s.offload_how = offload_how_to_string(ctx->offload.how);
+        /* Scripts ask "would a crash be caught?" by the exit status alone. */
+        int status = status_armed(&s) ? EXIT_OK : EXIT_NOT_ARMED;
         if (ctx->json) {
                 _cleanup_free_ char *json = NULL;
                 r = status_to_json(&s, &json);
@@ -44,7 +46,7 @@ int verb_status(Context *ctx, int argc, char **argv) {
                 if (r < 0)
                         return log_oom(), EXIT_FAILURE_;
                 puts(json);
-                return EXIT_OK;
+                return status;
         }
 
         if (status_armed(&s))
@@ -91,7 +93,7 @@ int verb_status(Context *ctx, int argc, char **argv) {
         } else
                 printf("Test crash:  never run (kcrashctl test-crash)\n");
         status_done(&s);
-        return EXIT_OK;
+        return status;
 }
 
 int verb_test_crash(Context *ctx, int argc, char **argv) {

@@ -47,8 +47,9 @@ static void help(void) {
                "     --debuginfod-urls URLS  debuginfod servers (symbolize; default $DEBUGINFOD_URLS)\n"
                "     --build-id NAME=ID  build id of a module, or vmlinux, for a log without them\n"
                "  -v --verbose       log debug messages\n"
-               "\nExit status: 0 success, 1 failure, 2 usage error, 75 reports remain queued\n"
-               "for a later retry, 78 configuration error.\n");
+               "\nExit status: 0 success, 1 failure, 2 usage error, 3 status: nothing is armed\n"
+               "(a crash now would leave no report), 75 reports remain queued for a later\n"
+               "retry, 78 configuration error.\n");
 }
 
 int main(int argc, char **argv) {

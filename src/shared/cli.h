@@ -15,6 +15,7 @@ enum {
         EXIT_OK = 0,
         EXIT_FAILURE_ = 1,
         EXIT_USAGE = 2,
+        EXIT_NOT_ARMED = 3, /* status: nothing is armed (LSB "not running", as systemctl is-active, kdumpctl status) */
         EXIT_TEMPFAIL = 75, /* sysexits EX_TEMPFAIL: reports remain queued for a later retry */
         EXIT_CONFIG = 78,   /* sysexits EX_CONFIG: the configuration is invalid */
 };

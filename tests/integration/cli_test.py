@@ -114,10 +114,37 @@ class CliTest(unittest.TestCase):
         empty = tempfile.mkdtemp(prefix="kcrash-empty-")
         try:
             p = subprocess.run([KCRASHCTL, "--root", empty, "status"], capture_output=True, text=True)
-            self.assertEqual(p.returncode, 0)
+            self.assertEqual(p.returncode, 3, "exit 3: nothing is armed (kcrashctl(8), EXIT STATUS)")
             self.assertIn("nothing is armed", p.stdout)
+            p = subprocess.run([KCRASHCTL, "--root", empty, "status", "--json"], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 3, "--json too")
+            self.assertFalse(json.loads(p.stdout)["armed"])
         finally:
             shutil.rmtree(empty)
+
+    def test_status_exit_code_follows_what_is_armed(self):
+        def status():
+            return subprocess.run([KCRASHCTL, "--root", self.root, "status"], capture_output=True, text=True)
+        os.makedirs(f"{self.root}/sys/module/pstore/parameters", exist_ok=True)
+        os.makedirs(f"{self.root}/sys/kernel", exist_ok=True)
+        self.assertEqual(status().returncode, 3)
+        # a pstore backend whose pstorefs is there (a fake root has no mount table)
+        with open(f"{self.root}/sys/module/pstore/parameters/backend", "w") as f:
+            f.write("ramoops\n")
+        p = status()
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("Armed:       yes", p.stdout)
+        with open(f"{self.root}/sys/module/pstore/parameters/backend", "w") as f:
+            f.write("(null)\n")
+        self.assertEqual(status().returncode, 3)
+        # kdump alone
+        with open(f"{self.root}/sys/kernel/kexec_crash_loaded", "w") as f:
+            f.write("1\n")
+        self.assertEqual(status().returncode, 0)
+        # "1x" is not 1: a sysfs value that is not a number counts as 0
+        with open(f"{self.root}/sys/kernel/kexec_crash_loaded", "w") as f:
+            f.write("1x\n")
+        self.assertEqual(status().returncode, 3)
 
 
 if __name__ == "__main__":

@@ -583,11 +583,15 @@ class StatusTest(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def status(self, root):
-        return json.loads(run(["status", "--json"], root).stdout)
+        p = run(["status", "--json"], root, check=False)
+        st = json.loads(p.stdout)
+        self.assertEqual(p.returncode, 0 if st["armed"] else 3, "the exit status says whether anything is armed")
+        return st
 
     def test_empty_tree_says_nothing_is_armed(self):
         root = make_root(self.tmp)
-        p = run(["status"], root)
+        p = run(["status"], root, check=False)
+        self.assertEqual(p.returncode, 3)
         self.assertIn("NO: nothing is armed", p.stdout)
         st = self.status(root)
         self.assertFalse(st["armed"])
@@ -650,7 +654,7 @@ class StatusTest(unittest.TestCase):
         with open(f"{root}/proc/sys/kernel/random/boot_id", "w") as f:
             f.write("b\n")
         self.assertEqual(self.status(root)["test_crash"]["state"], "lost")
-        self.assertIn("FAILED", run(["status"], root).stdout)
+        self.assertIn("FAILED", run(["status"], root, check=False).stdout)
 
 
 class CrashConsistencyTest(unittest.TestCase):
