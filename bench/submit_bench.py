@@ -71,7 +71,7 @@ def start_slot(port, size):
 
 
 def stored_reports(port):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/reports?limit=10000",
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/reports?limit=1000",
                                  headers={"Authorization": f"Bearer {TOKEN}"})
     return json.loads(ok(req))
 
