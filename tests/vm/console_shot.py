@@ -5,7 +5,9 @@ kcrash-server and its console, logs in with chromium (headless), opens the
 report's page and its bucket's page, checks the title shown is TITLE, and
 saves screenshots OUT-report.png and OUT-bucket.png.
 
-Usage: console_shot.py SERVER CONSOLE_DIR STORE GID TITLE OUT
+Usage: console_shot.py SERVER CONSOLE_DIR STORE GID TITLE OUT [DEBUGINFO_DIR SOURCE]
+With DEBUGINFO_DIR the server symbolizes the report and the page's source
+lines must contain SOURCE (e.g. "crashme.c:16").
 Exit 0 when the page shows the report, 1 when not, 77 without chromium."""
 
 import os
@@ -28,7 +30,7 @@ except ImportError:
     sys.exit(77)
 
 
-def main(server, console_dir, store, gid, title, out):
+def main(server, console_dir, store, gid, title, out, debuginfo=None, source=None):
     if not shutil.which("chromedriver") or not shutil.which("chromium"):
         return 77
     tmp = tempfile.mkdtemp(prefix="kcrash-console-shot-")
@@ -38,7 +40,8 @@ def main(server, console_dir, store, gid, title, out):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     srv = subprocess.Popen([server, "--listen", f"127.0.0.1:{port}", "--data", store, "--console-dir", console_dir,
-                            "--admin-login-file", f"{tmp}/admin"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            "--admin-login-file", f"{tmp}/admin"] + (["--debuginfo", debuginfo] if debuginfo else []),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     driver = None
     try:
         for _ in range(100):
@@ -61,11 +64,19 @@ def main(server, console_dir, store, gid, title, out):
         driver.get(f"http://127.0.0.1:{port}/#/report/{gid}")
         driver.refresh()
         shown = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#report-title").text)
+        lines = ""
+        if source:
+            lines = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#source-lines").text)
         driver.save_screenshot(f"{out}-report.png")
         driver.find_element(By.CSS_SELECTOR, "a[href^='#/bucket/']").click()
         wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#bucket-count"))
         driver.save_screenshot(f"{out}-bucket.png")
         print(f"console: report {gid} shows \"{shown}\"; screenshots {out}-report.png, {out}-bucket.png")
+        if source:
+            print(f"console: source lines: {' | '.join(lines.splitlines()[:3])}")
+            if source not in lines:
+                print(f"console: the source lines do not name {source}")
+                return 1
         return 0 if shown == title else 1
     finally:
         if driver:
@@ -76,7 +87,7 @@ def main(server, console_dir, store, gid, title, out):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 7:
+    if len(sys.argv) not in (7, 9):
         print(__doc__)
         sys.exit(2)
     sys.exit(main(*sys.argv[1:]))

@@ -622,6 +622,18 @@ sys.exit(0 if f and f[0] == "kcrash_test_softlockup [crashme]" else "  the stack
                 case $sc in
                 module-null|module-bug|module-warn) symbolize_check "$sc" "$WORK/r.zip" || ok=0 ;;
                 esac
+                # support staff's view: the report in the triage console (a
+                # real browser), with the source line of the crash for the
+                # NULL dereference; screenshots in the build dir
+                case $sc in
+                ramoops-sysrq|module-null)
+                        shot=(python3 "$SRC/tests/vm/console_shot.py" "$BUILD/src/kcrash-server/kcrash-server"
+                              "$SRC/src/kcrash-server/console" "$WORK/store" "$gid" "$got" "$BUILD/vm-console-$sc")
+                        [ "$sc" = module-null ] && shot+=("$WORK/debug" \
+                                "crashme.c:$(grep -n "symbolize-line: null " "$SRC/tests/vm/crashme/crashme.c" | cut -d: -f1)")
+                        rc=0; "${shot[@]}" 2>&1 | sed 's/^/  /' || rc=$?   # pipefail: the shot's status
+                        [ "$rc" = 0 ] || [ "$rc" = 77 ] || { echo "  the console does not show the report"; ok=0; } ;;
+                esac
                 if [ "$sc" = sentry ]; then
                         # the same report as a Sentry event: title, report id, attachments
                         python3 - "$WORK/sentry.sse" "$got" "$WORK/r.zip" <<'PY' || ok=0

@@ -273,6 +273,19 @@ function stackList(analysis) {
   }));
 }
 
+// The stack symbolized by the receiver (kcrash-server --debuginfo or
+// --debuginfod-urls): each frame with its file:line and inlined callers, or
+// the reason it has none. Device-sent names are only ever text.
+function sourceList(sym) {
+  const frames = (sym && sym.frames) || [];
+  if (!frames.length) return null;
+  return el("div", {}, el("h2", {}, "Source lines"), el("ol", { class: "stack", id: "source-lines" }, frames.map((f) => {
+    const name = `${f.function}+0x${Number(f.offset).toString(16)}` + (f.module ? ` [${f.module}]` : "");
+    const locs = (f.locations || []).map((l) => `${l.function} at ${l.file}:${l.line}`);
+    return el("li", {}, name, el("span", { class: "muted" }, locs.length ? "  " + locs.join("  ← inlined in  ") : `  (${f.error || "no debug info"})`));
+  })));
+}
+
 async function viewReport(gid) {
   const { body: r } = await api(`/api/reports/${encodeURIComponent(gid)}`);
   const a = r.analysis || {};
@@ -298,7 +311,7 @@ async function viewReport(gid) {
       ["Steam id", r.steamid], ["Type", r.type], ["Culprit", (r.frame || "-") + (r.module ? ` [${r.module}]` : "")],
       ["Bucket", r.bucket ? link(`/bucket/${Number(r.bucket)}`, `bucket ${r.bucket}`) : "-"],
       ["Analysis", r.analysis_state], ["Size", `${r.size} bytes`], ["SHA-256", r.sha256, "report-sha256"], ["ZIP", download]]),
-    el("h2", {}, "Stack"), stackList(a),
+    el("h2", {}, "Stack"), stackList(a), sourceList(r.symbolized),
     r.note ? el("div", {}, el("h2", {}, "Crash summary"), el("pre", { id: "summary" }, r.note)) : null,
     r.crash_text ? el("div", {}, el("h2", {}, "Crash text"), el("pre", { id: "crash-text" }, r.crash_text)) : null,
     el("h2", {}, "Members"), r.zip_expired ? el("p", { class: "muted" }, "ZIP expired.") : members);
