@@ -75,10 +75,29 @@ static int find_boot(sd_journal *j, time_t crash_time, char **ret_boot) {
         return r;
 }
 
+/* Matches the entries of boot BOOT_ID (32 hex digits) and steps back from
+ * the journal's end over at most max of them; *ret_back says how many. */
+static int seek_boot_tail(sd_journal *j, const char *boot_id, unsigned max, unsigned *ret_back) {
+        char match[64];
+        snprintf(match, sizeof match, "_BOOT_ID=%s", boot_id);
+        int r = sd_journal_add_match(j, match, 0);
+        if (r < 0)
+                return r;
+        r = sd_journal_seek_tail(j);
+        if (r < 0)
+                return r;
+        unsigned back = 0;
+        while (back < max && (r = sd_journal_previous(j)) > 0)
+                back++;
+        if (r < 0)
+                return r;
+        *ret_back = back;
+        return 0;
+}
+
 int journal_tail_for_time(const char *directory, time_t crash_time, unsigned max_lines, char **ret_text) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
         _cleanup_free_ char *boot = NULL;
-        char match[64];
         int r;
 
         r = open_journal(directory, &j);
@@ -87,16 +106,8 @@ int journal_tail_for_time(const char *directory, time_t crash_time, unsigned max
         r = find_boot(j, crash_time, &boot);
         if (r < 0)
                 return r;
-        snprintf(match, sizeof match, "_BOOT_ID=%s", boot);
-        r = sd_journal_add_match(j, match, 0);
-        if (r < 0)
-                return r;
-        r = sd_journal_seek_tail(j);
-        if (r < 0)
-                return r;
-        unsigned back = 0;
-        while (back < max_lines && (r = sd_journal_previous(j)) > 0)
-                back++;
+        unsigned back;
+        r = seek_boot_tail(j, boot, max_lines, &back);
         if (r < 0)
                 return r;
 
@@ -161,7 +172,6 @@ int journal_log_upload(const char *report_id, const char *title, const char *sig
 int journal_read_boot(const char *directory, const char *boot_id, unsigned max_entries,
                       int (*cb)(const JournalEntry *e, void *userdata), void *userdata) {
         _cleanup_(sd_journal_closep) sd_journal *j = NULL;
-        char match[64];
         int r;
 
         /* boot ids are written with dashes in /proc, without in the journal */
@@ -176,16 +186,8 @@ int journal_read_boot(const char *directory, const char *boot_id, unsigned max_e
         r = open_journal(directory, &j);
         if (r < 0)
                 return r;
-        snprintf(match, sizeof match, "_BOOT_ID=%s", id);
-        r = sd_journal_add_match(j, match, 0);
-        if (r < 0)
-                return r;
-        r = sd_journal_seek_tail(j);
-        if (r < 0)
-                return r;
-        unsigned back = 0;
-        while (back < max_entries && (r = sd_journal_previous(j)) > 0)
-                back++;
+        unsigned back;
+        r = seek_boot_tail(j, id, max_entries, &back);
         if (r < 0)
                 return r;
         if (back == 0)
