@@ -240,7 +240,9 @@ for r in json.loads(subprocess.check_output([server, "--data", f"{work}/store", 
             problems.append(f"report {r['gid']} on the receiver is a damaged ZIP")
         text = b"".join(zf.read(m) for m in zf.namelist() if m.startswith("dmesg-")).decode(errors="replace")
     for i in set(re.findall(r"kcrash: test crash (" + ID + ")", text)):
-        on_server.setdefault(i, set()).add(r.get("duplicate_of") or r["sha256"])
+        # a duplicate upload has its original's sha256 (its duplicate_of is
+        # the original's gid): one ZIP, one key
+        on_server.setdefault(i, set()).add(r.get("sha256") or r["gid"])
 
 created = []
 logs = [f"{work}/pc-{i}.log" for i in range(cuts)] + [f"{work}/pc-final.log"]

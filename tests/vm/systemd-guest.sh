@@ -10,7 +10,7 @@ watch)
         # panic_on_warn), and a fake WARNING written from user space; the
         # guest keeps running and one report is uploaded.
         say "units: $(systemctl is-active kcrash-watch kcrash-collect.path kcrash-submit | tr '\n' ' ')"
-        insmod /lib/modules/crashme.ko || say "insmod crashme failed"
+        insmod "/lib/modules/$(uname -r)/extra/crashme.ko" || say "insmod crashme failed"
         echo '<4>WARNING: CPU: 0 PID: 1 at fake/user.c:1 user_space_fake+0x0/0x10' > /dev/kmsg
         for i in $(seq 1000); do echo warn > /proc/crashme; done
         say "warned 1000 times"
@@ -69,6 +69,9 @@ if [ ! -e /var/lib/kcrash-vmtest/crashed ]; then
         touch /var/lib/kcrash-vmtest/crashed
         sync
         say "units: $(systemctl is-active kcrash-load kcrash-collect kcrash-submit | tr '\n' ' ')"
+        # why a unit failed, for whoever reads the serial log
+        systemctl is-failed -q kcrash-load kcrash-collect &&
+                journalctl -b -u kcrash-load -u kcrash-collect --no-pager -o cat | tail -n 20 | sed 's/^/  JOURNAL /' > /dev/console
         say "test crash"
         kcrashctl test-crash --yes
         exit 0

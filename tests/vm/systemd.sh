@@ -69,7 +69,10 @@ WantedBy=multi-user.target
 UNIT
 # Beyond panics (watch, unclean): the test module, a persistent journal, and
 # a unit that allocates until the OOM killer fires, restarted each time.
-[ -f "$ST/lib/modules/crashme.ko" ] && cp "$ST/lib/modules/crashme.ko" "$R/lib/modules/"
+if [ -f "$ST/lib/modules/$KVER/extra/crashme.ko" ]; then
+        mkdir -p "$R/lib/modules/$KVER/extra"
+        cp "$ST/lib/modules/$KVER/extra/crashme.ko" "$R/lib/modules/$KVER/extra/"
+fi
 mkdir -p "$R/var/log/journal"
 cat > "$R/etc/systemd/system/memhog.service" <<UNIT
 [Unit]
