@@ -24,6 +24,16 @@ R=$WORK/rootfs
 rm -rf "$R"
 cp -a "$BASE" "$R"
 DESTDIR=$R meson install -C "$BUILD" --no-rebuild --quiet >/dev/null
+# Libraries the kcrash programs link that the cached debootstrap lacks (libdw
+# for kcrashctl's symbolize verb): from the host, the same Debian release.
+find "$R/usr/local" -type f -perm -u+x | while read -r b; do
+        ldd "$b" 2>/dev/null | awk '/=>/ {print $3}' | while read -r l; do
+                if [ -n "$l" ] && [ ! -e "$R$l" ]; then
+                        mkdir -p "$R$(dirname "$l")"
+                        cp -L "$l" "$R$l"
+                fi
+        done || true   # ldd fails on what is not a dynamic executable
+done
 mkdir -p "$R/lib/modules"
 cp -a "$KDIR/lib/modules/$KVER" "$R/lib/modules/"
 depmod -b "$R" "$KVER"
