@@ -134,16 +134,31 @@ start_server() {
 }
 start_server
 
+# The guest's QEMU command line in QEMU: VM_MEM, INITRD_IMG, EXTRA_DRIVE (a
+# second disk), VM_RAM_FILE (guest RAM in a shared file, kept across a
+# killed QEMU) and VM_DISK_CACHE (the first disk's cache= mode) change it.
+qemu_argv() { # append...
+        local mem=${VM_MEM:-1024}
+        QEMU=(qemu-system-x86_64 -pidfile "$WORK/qemu.pid" -accel tcg -cpu qemu64 -smp 1 -m "$mem")
+        [ -z "${VM_RAM_FILE:-}" ] ||
+                QEMU+=(-object "memory-backend-file,id=ram0,size=${mem}M,mem-path=$VM_RAM_FILE,share=on"
+                       -machine pc,memory-backend=ram0)
+        QEMU+=(-nodefaults -no-user-config -display none -serial stdio
+               -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "${INITRD_IMG:-$WORK/initrd.img}" -append "$*"
+               -drive "file=$WORK/disk.img,format=raw,if=virtio${VM_DISK_CACHE:+,cache=$VM_DISK_CACHE}")
+        [ -z "${EXTRA_DRIVE:-}" ] || QEMU+=(-drive "file=$EXTRA_DRIVE,format=raw,if=virtio")
+        QEMU+=(-netdev user,id=n0 -device virtio-net-pci,netdev=n0)
+}
+
+strip_cr() { # file
+        tr -d '\r' < "$1" > "$1.clean" && mv "$1.clean" "$1"
+}
+
 run_vm() { # log-file timeout append...
         local out=$1 tmo=$2; shift 2
-        timeout --foreground -k 5 "$tmo" qemu-system-x86_64 -pidfile "$WORK/qemu.pid" \
-                -accel tcg -cpu qemu64 -smp 1 -m "${VM_MEM:-1024}" \
-                -nodefaults -no-user-config -display none -serial stdio \
-                -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "${INITRD_IMG:-$WORK/initrd.img}" -append "$*" \
-                -drive "file=$WORK/disk.img,format=raw,if=virtio" \
-                ${EXTRA_DRIVE:+-drive "file=$EXTRA_DRIVE,format=raw,if=virtio"} \
-                -netdev user,id=n0 -device virtio-net-pci,netdev=n0 </dev/null >"$out" 2>&1 || true
-        tr -d '\r' < "$out" > "$out.clean" && mv "$out.clean" "$out"
+        qemu_argv "$@"
+        timeout --foreground -k 5 "$tmo" "${QEMU[@]}" </dev/null >"$out" 2>&1 || true
+        strip_cr "$out"
 }
 
 # Power cuts (issue: durability against power loss, not only SIGKILL). Guest
@@ -160,16 +175,10 @@ powercut_run() {
         PC_RAM=$(mktemp -p /dev/shm kcrash-vm-ram.XXXXXX)
         rm -f "$WORK"/pc-*.log
         : > "$WORK/pc-cuts"
-        pc_qemu() { # log extra-append...
-                local out=$1; shift
-                qemu-system-x86_64 -accel tcg -cpu qemu64 -smp 1 -m 1024 \
-                        -object "memory-backend-file,id=ram0,size=1024M,mem-path=$PC_RAM,share=on" \
-                        -machine pc,memory-backend=ram0 \
-                        -nodefaults -no-user-config -display none -serial stdio \
-                        -kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$WORK/initrd.img" \
-                        -append "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=powercut $*" \
-                        -drive "file=$WORK/disk.img,format=raw,if=virtio,cache=none" \
-                        -netdev user,id=n0 -device virtio-net-pci,netdev=n0 </dev/null >"$out" 2>&1 &
+        pc_qemu() { # log (in the background: the loop below cuts it)
+                VM_RAM_FILE=$PC_RAM VM_DISK_CACHE=none qemu_argv \
+                        "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=powercut"
+                "${QEMU[@]}" </dev/null >"$1" 2>&1 &
                 qemu_pid=$!
         }
         while [ $i -lt "$cuts" ]; do
@@ -216,12 +225,10 @@ powercut_run() {
                 grep -q "PC window start" "$log" || { echo "  power cut $i: the guest never reached a window"; tail -n 40 "$log"; return 1; }
                 i=$((i + 1))
         done
-        pc_qemu "$WORK/pc-final.log" kcrashvm.final=1
-        ( sleep 180; kill -9 "$qemu_pid" 2>/dev/null ) & local watchdog=$!
-        wait "$qemu_pid" 2>/dev/null || true
-        kill "$watchdog" 2>/dev/null || true
+        VM_RAM_FILE=$PC_RAM VM_DISK_CACHE=none run_vm "$WORK/pc-final.log" 180 \
+                "console=ttyS0 panic=1 memmap=1M!0x30000000 kcrashvm.mode=powercut kcrashvm.final=1"
         rm -f "$PC_RAM"
-        for f in "$WORK"/pc-*.log; do tr -d '\r' < "$f" > "$f.clean" && mv "$f.clean" "$f"; done
+        for f in "$WORK"/pc-[0-9]*.log; do strip_cr "$f"; done
         cp "$WORK/pc-final.log" "$WORK/powercut.log"
         python3 - "$WORK" "$BUILD/src/kcrash-server/kcrash-server" "$cuts" <<'PY'
 import json, os, re, subprocess, sys, zipfile
