@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "dlopen-dw.h"
 #include "fileio.h"
 #include "log.h"
 #include "server.h"
@@ -423,6 +424,12 @@ int main(int argc, char **argv) {
         if (!data) {
                 log_error("--data DIR is required; see --help.");
                 return 2;
+        }
+        /* Symbolization asked for: say at start when libdw is missing, not
+         * at the first crash. */
+        if (symbolize_config_enabled(&symbolize_config) && dlopen_dw() < 0) {
+                log_error("--debuginfo/DEBUGINFOD_URLS: cannot symbolize: %s (install libdw1).", dw_load_error());
+                return 1;
         }
         int r = store_open(data, &srv.store);
         if (r < 0) {

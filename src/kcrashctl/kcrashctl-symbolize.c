@@ -6,6 +6,7 @@
 #include "analyze.h"
 #include "archive.h"
 #include "debuginfod-fetch.h"
+#include "dlopen-dw.h"
 #include "elf-note.h"
 #include "fileio.h"
 #include "kcrashctl.h"
@@ -151,6 +152,9 @@ int verb_symbolize(Context *ctx, int argc, char **argv) {
         if (r >= 0)
                 r = symbolize_stack(s, text, size, &ids, &frames, &n);
         build_ids_done(&ids);
+        if (r == -EOPNOTSUPP)
+                return log_error("Cannot symbolize \"%s\": %s (install libdw1).", argv[1], dw_load_error()),
+                       EXIT_FAILURE_;
         if (r < 0)
                 return log_error_errno(r, "Cannot symbolize \"%s\": %m", argv[1]), EXIT_FAILURE_;
 

@@ -3,12 +3,14 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dlopen-dw.h"
 #include "elf-note.h"
 #include "fileio.h"
 #include "macro.h"
@@ -87,11 +89,27 @@ static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, 
         return -1;
 }
 
-static const Dwfl_Callbacks offline_callbacks = {
-        .find_elf = dwfl_build_id_find_elf,
-        .find_debuginfo = no_debuginfo,
-        .section_address = dwfl_offline_section_address,
-};
+/* dwfl_begin keeps a pointer to its callbacks: they live as long as the
+ * process, filled in once libdw is loaded. */
+static Dwfl_Callbacks offline_callbacks;
+static pthread_once_t offline_callbacks_once = PTHREAD_ONCE_INIT;
+
+static void offline_callbacks_init(void) {
+        offline_callbacks = (Dwfl_Callbacks) {
+                .find_elf = sym_dwfl_build_id_find_elf,
+                .find_debuginfo = no_debuginfo,
+                .section_address = sym_dwfl_offline_section_address,
+        };
+}
+
+/* libdw is loaded on first use (dlopen-dw.h). */
+static int load_libdw(void) {
+        int r = dlopen_dw();
+        if (r < 0)
+                return r;
+        r = pthread_once(&offline_callbacks_once, offline_callbacks_init);
+        return r != 0 ? -r : 0;
+}
 
 /* Opens path as one offline module. On failure *ret_error says why. */
 static int open_image(const char *path, Dwfl **ret_dwfl, Dwfl_Module **ret_mod, char **ret_error) {
@@ -101,14 +119,14 @@ static int open_image(const char *path, Dwfl **ret_dwfl, Dwfl_Module **ret_mod, 
                 return asprintf(ret_error, "cannot open %s: %m", path) < 0 ? -ENOMEM : 0;
         if (!S_ISREG(st.st_mode))
                 return asprintf(ret_error, "%s is not a regular file", path) < 0 ? -ENOMEM : 0;
-        Dwfl *dwfl = dwfl_begin(&offline_callbacks);
+        Dwfl *dwfl = sym_dwfl_begin(&offline_callbacks);
         if (!dwfl)
                 return -ENOMEM;
-        dwfl_report_begin(dwfl);
-        Dwfl_Module *mod = dwfl_report_offline(dwfl, "image", path, -1);
-        if (!mod || dwfl_report_end(dwfl, NULL, NULL) != 0) {
-                int k = asprintf(ret_error, "%s is not a usable ELF file: %s", path, dwfl_errmsg(-1));
-                dwfl_end(dwfl);
+        sym_dwfl_report_begin(dwfl);
+        Dwfl_Module *mod = sym_dwfl_report_offline(dwfl, "image", path, -1);
+        if (!mod || sym_dwfl_report_end(dwfl, NULL, NULL) != 0) {
+                int k = asprintf(ret_error, "%s is not a usable ELF file: %s", path, sym_dwfl_errmsg(-1));
+                sym_dwfl_end(dwfl);
                 return k < 0 ? -ENOMEM : 0;
         }
         *ret_dwfl = dwfl;
@@ -129,7 +147,7 @@ static void hex_of(const unsigned char *p, int n, char out[BUILD_ID_HEX_MAX]) {
 static char *die_name(Dwarf_Die *die) {
         Dwarf_Attribute a;
         /* Follows DW_AT_abstract_origin/DW_AT_specification (bounded by libdw). */
-        const char *n = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &a));
+        const char *n = sym_dwarf_formstring(sym_dwarf_attr_integrate(die, DW_AT_name, &a));
         return strdup(n ? n : "??");
 }
 
@@ -150,7 +168,7 @@ static int add_location(SymbolizeResult *r, char *function, const char *file, un
         return 0;
 }
 
-static void sym_index_done(SymIndex *x) {
+static void symbol_index_done(SymIndex *x) {
         free(x->by_name);
         free(x->by_addr);
         free(x->error);
@@ -168,8 +186,8 @@ static int cmp_addr(const void *a, const void *b) {
         return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static int sym_index_build(Dwfl_Module *mod, SymIndex *x) {
-        int n = dwfl_module_getsymtab(mod);
+static int symbol_index_build(Dwfl_Module *mod, SymIndex *x) {
+        int n = sym_dwfl_module_getsymtab(mod);
         if (n <= 0)
                 return (x->error = strdup("no symbol table")) ? 0 : -ENOMEM;
         if (n > MAX_SYMBOLS)
@@ -182,7 +200,7 @@ static int sym_index_build(Dwfl_Module *mod, SymIndex *x) {
                 GElf_Sym sym;
                 GElf_Addr addr;
                 GElf_Word shndx;
-                const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
+                const char *name = sym_dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
                 if (!name || !name[0] || (int) shndx < 0 || shndx == SHN_UNDEF || shndx == SHN_ABS)
                         continue;
                 Sym e = { name, addr, sym.st_size, shndx };
@@ -263,24 +281,24 @@ static int lookup_in(Dwfl_Module *mod, const SymIndex *x, const char *function, 
         /* A return address follows the call: the call is the byte before. */
         Dwarf_Addr pc = start + offset - (exact ? 0 : 1), bias = 0;
 
-        Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias);
-        Dwfl_Line *line = dwfl_module_getsrc(mod, pc);
+        Dwarf_Die *cu = sym_dwfl_module_addrdie(mod, pc, &bias);
+        Dwfl_Line *line = sym_dwfl_module_getsrc(mod, pc);
         if (!cu || !line)
                 return set_error(r, "no DWARF line information for %s+0x%llx", function, (unsigned long long) offset);
         int lineno = 0, col = 0;
-        const char *file = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
+        const char *file = sym_dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
 
         /* dwarf_getscopes continues an inlined instance with the scopes of its
          * abstract definition; the physical nesting (which function each
          * was inlined into) is dwarf_getscopes_die of the innermost one. */
         Dwarf_Die *scopes = NULL, *found = NULL;
-        int ns = dwarf_getscopes(cu, pc - bias, &found);
+        int ns = sym_dwarf_getscopes(cu, pc - bias, &found);
         if (ns > 0)
-                ns = dwarf_getscopes_die(&found[0], &scopes);
+                ns = sym_dwarf_getscopes_die(&found[0], &scopes);
         free(found);
         Dwarf_Files *files = NULL;
         size_t nfiles = 0;
-        if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
+        if (sym_dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
                 files = NULL;
         _cleanup_free_ char *cur_file = strdup(file ? file : "??");
         if (!cur_file) {
@@ -291,7 +309,7 @@ static int lookup_in(Dwfl_Module *mod, const SymIndex *x, const char *function, 
         int r2 = 0;
         bool done = false;
         for (int i = 0; i < ns && i < MAX_INLINE_DEPTH && r2 >= 0 && !done; i++) {
-                int tag = dwarf_tag(&scopes[i]);
+                int tag = sym_dwarf_tag(&scopes[i]);
                 if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
                         continue;
                 r2 = add_location(r, die_name(&scopes[i]), cur_file, cur_line, cur_col);
@@ -303,10 +321,10 @@ static int lookup_in(Dwfl_Module *mod, const SymIndex *x, const char *function, 
                 Dwarf_Attribute a;
                 Dwarf_Word idx = 0, cl = 0, cc = 0;
                 const char *cf = NULL;
-                if (files && dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &a), &idx) == 0 && idx < nfiles)
-                        cf = dwarf_filesrc(files, idx, NULL, NULL);
-                (void) dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &a), &cl);
-                (void) dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_column, &a), &cc);
+                if (files && sym_dwarf_formudata(sym_dwarf_attr(&scopes[i], DW_AT_call_file, &a), &idx) == 0 && idx < nfiles)
+                        cf = sym_dwarf_filesrc(files, idx, NULL, NULL);
+                (void) sym_dwarf_formudata(sym_dwarf_attr(&scopes[i], DW_AT_call_line, &a), &cl);
+                (void) sym_dwarf_formudata(sym_dwarf_attr(&scopes[i], DW_AT_call_column, &a), &cc);
                 free(cur_file);
                 cur_file = strdup(cf ? cf : "??");
                 if (!cur_file)
@@ -324,15 +342,18 @@ static int lookup_in(Dwfl_Module *mod, const SymIndex *x, const char *function, 
 }
 
 static void image_done(Image *im) {
-        sym_index_done(&im->syms);
+        symbol_index_done(&im->syms);
         free(im->build_id);
         free(im->path);
         free(im->error);
         if (im->dwfl)
-                dwfl_end(im->dwfl);
+                sym_dwfl_end(im->dwfl);
 }
 
 int symbolizer_new(char *const *dirs, size_t n_dirs, SymbolizeFetch fetch, void *userdata, Symbolizer **ret) {
+        int r = load_libdw();
+        if (r < 0)
+                return r;
         Symbolizer *s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
@@ -396,19 +417,19 @@ static int image_load(Symbolizer *s, Image *im) {
                 return r;
         const unsigned char *bits;
         GElf_Addr vaddr;
-        int len = dwfl_module_build_id(im->mod, &bits, &vaddr);
+        int len = sym_dwfl_module_build_id(im->mod, &bits, &vaddr);
         char got[BUILD_ID_HEX_MAX];
         if (len > 0)
                 hex_of(bits, len, got);
         if (len <= 0 || !streq(got, id)) {
                 r = len > 0 ? asprintf(&im->error, "%s has build id %s, not %s", im->path, got, id)
                             : asprintf(&im->error, "%s has no build id", im->path);
-                dwfl_end(im->dwfl);
+                sym_dwfl_end(im->dwfl);
                 im->dwfl = NULL;
                 im->mod = NULL;
                 return r < 0 ? -ENOMEM : 0;
         }
-        return sym_index_build(im->mod, &im->syms);
+        return symbol_index_build(im->mod, &im->syms);
 }
 
 int symbolizer_lookup(Symbolizer *s, const char *build_id, const char *function, uint64_t offset, uint64_t size,
@@ -455,18 +476,21 @@ out:
 
 int symbolize_elf_file(const char *path, const char *function, uint64_t offset, uint64_t size, bool exact,
                        SymbolizeResult *ret) {
+        int k = load_libdw();
+        if (k < 0)
+                return k;
         SymbolizeResult r = {};
         Dwfl *dwfl = NULL;
         Dwfl_Module *mod = NULL;
         SymIndex x = {};
-        int k = open_image(path, &dwfl, &mod, &r.error);
+        k = open_image(path, &dwfl, &mod, &r.error);
         if (k >= 0 && mod)
-                k = sym_index_build(mod, &x);
+                k = symbol_index_build(mod, &x);
         if (k >= 0 && mod)
                 k = lookup_in(mod, &x, function, offset, size, exact, &r);
-        sym_index_done(&x);
+        symbol_index_done(&x);
         if (dwfl)
-                dwfl_end(dwfl);
+                sym_dwfl_end(dwfl);
         if (k < 0) {
                 symbolize_result_done(&r);
                 return k;

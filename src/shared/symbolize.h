@@ -34,7 +34,8 @@ typedef struct Symbolizer Symbolizer;
 
 /* dirs: directories laid out by build id (<dir>/.build-id/xx/rest.debug,
  * else <dir>/.build-id/xx/rest), searched in order; then fetch when set.
- * Files opened once are kept open (the cache the benchmark warms). */
+ * Files opened once are kept open (the cache the benchmark warms).
+ * -EOPNOTSUPP when libdw cannot be loaded (dw_load_error() says why). */
 int symbolizer_new(char *const *dirs, size_t n_dirs, SymbolizeFetch fetch, void *userdata, Symbolizer **ret);
 Symbolizer *symbolizer_free(Symbolizer *s);
 
@@ -47,6 +48,7 @@ int symbolizer_lookup(Symbolizer *s, const char *build_id, const char *function,
                       bool exact, SymbolizeResult *ret);
 
 /* The same against one ELF file, whatever its build id (no cache): the
- * entry point of the hostile-file tests and of the fuzz target. */
+ * entry point of the hostile-file tests and of the fuzz target; -EOPNOTSUPP
+ * when libdw cannot be loaded. */
 int symbolize_elf_file(const char *path, const char *function, uint64_t offset, uint64_t size, bool exact,
                        SymbolizeResult *ret);
