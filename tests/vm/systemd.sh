@@ -20,12 +20,25 @@ if [ ! -x "$BASE/sbin/init" ]; then
                 bookworm "$BASE" http://deb.debian.org/debian >"$CACHE/debootstrap.log" 2>&1 ||
                 { tail -20 "$CACHE/debootstrap.log"; exit 1; }
 fi
+# The guest's disks: built once per run of the suite (and receiver port),
+# then copied for each scenario that boots this guest.
+TEMPLATE=$WORK/systemd-disk-$PORT.img
+new_disks() {
+        rm -f "$WORK/disk.img" "$WORK/home.img"
+        cp --sparse=always "$TEMPLATE" "$WORK/disk.img"
+        truncate -s 256M "$WORK/home.img"
+        mkfs.ext4 -q -F "$WORK/home.img"
+}
+if [ -f "$TEMPLATE" ]; then
+        new_disks
+        exit 0
+fi
 R=$WORK/rootfs
 rm -rf "$R"
 cp -a "$BASE" "$R"
 DESTDIR=$R meson install -C "$BUILD" --no-rebuild --quiet >/dev/null
-# Libraries the kcrash programs link that the cached debootstrap lacks (libdw
-# for kcrashctl's symbolize verb): from the host, the same Debian release.
+# Libraries the kcrash programs link that the cached debootstrap lacks: from
+# the host, the same Debian release.
 find "$R/usr/local" -type f -perm -u+x | while read -r b; do
         ldd "$b" 2>/dev/null | awk '/=>/ {print $3}' | while read -r l; do
                 if [ -n "$l" ] && [ ! -e "$R$l" ]; then
@@ -78,7 +91,9 @@ ExecStart=/usr/local/sbin/kcrash-vmtest
 WantedBy=multi-user.target
 UNIT
 # Beyond panics (watch, unclean): the test module, a persistent journal, and
-# a unit that allocates until the OOM killer fires, restarted each time.
+# a unit that allocates until the OOM killer fires, restarted each time
+# (dd's one 700 MiB buffer, zeroed by the read, in a 768 MiB guest: a few
+# seconds per round under TCG, where `tail /dev/zero` took half a minute).
 if [ -f "$ST/lib/modules/$KVER/extra/crashme.ko" ]; then
         mkdir -p "$R/lib/modules/$KVER/extra"
         cp "$ST/lib/modules/$KVER/extra/crashme.ko" "$R/lib/modules/$KVER/extra/"
@@ -89,7 +104,7 @@ cat > "$R/etc/systemd/system/memhog.service" <<UNIT
 Description=allocates forever (kcrash VM test)
 StartLimitIntervalSec=0
 [Service]
-ExecStart=/usr/bin/tail /dev/zero
+ExecStart=/usr/bin/dd if=/dev/zero of=/dev/null bs=700M count=1
 Restart=always
 RestartSec=1
 UNIT
@@ -97,10 +112,9 @@ chroot "$R" systemd-sysusers >/dev/null 2>&1 || true
 systemctl --root="$R" enable kcrash-load.service kcrash-collect.service kcrash-submit.service \
         kcrash-watch.service kcrash-collect.path kcrash-shutdown.service \
         kcrash-vmtest.service systemd-networkd.service systemd-networkd-wait-online.service >/dev/null 2>&1
-rm -f "$WORK/disk.img"
-truncate -s 1536M "$WORK/disk.img"
-mkfs.ext4 -q -F -d "$R" "$WORK/disk.img"
+rm -f "$TEMPLATE.tmp"
+truncate -s 1536M "$TEMPLATE.tmp"
+mkfs.ext4 -q -F -d "$R" "$TEMPLATE.tmp"
+mv "$TEMPLATE.tmp" "$TEMPLATE"
 rm -rf "$R"
-rm -f "$WORK/home.img"
-truncate -s 256M "$WORK/home.img"
-mkfs.ext4 -q -F "$WORK/home.img"
+new_disks
