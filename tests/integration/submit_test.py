@@ -358,7 +358,10 @@ class ReceiverTest(unittest.TestCase):
         self.start_server("--rate", "0")
         roots = []
         for i in range(50):
-            root = self.root()
+            # a device's own timeouts (kdump(5) defaults), not this file's 2 s
+            # stall: fifty sanitizer-built clients on a loaded 2-core machine
+            # stalled longer than that (exit 75) while the receiver was fine
+            root = self.root("SUBMIT_CONNECT_TIMEOUT=15\nSUBMIT_STALL_TIMEOUT=60\n")
             make_zip(f"{root}/var/kdump/not_sent_logs/dev{i}.zip", f"dev{i}", os.urandom(64 << 10))
             roots.append(root)
         procs = [subprocess.Popen([KCRASHCTL, "--root", r, "submit"], stdout=subprocess.DEVNULL,
