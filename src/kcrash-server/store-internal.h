@@ -21,6 +21,23 @@ struct Store {
         /* exec_bind()'s statements, prepared once: a Finish runs about ten
          * under the lock, and compiling them each time held it longer. */
         sqlite3_stmt *cache[STORE_STMT_CACHE];
+        /* PUTs whose ZIP is in reports/ while its directory is synced
+         * unlocked: each holds its slot until its row says so
+         * (store_uploaded). */
+        struct Storing *storing;
+        /* Group sync of reports/ (store_uploaded): one fsync covers every
+         * rename done before it began. */
+        int reports_fd;
+        pthread_mutex_t dir_lock;
+        pthread_cond_t dir_synced;
+        uint64_t dir_requested, dir_done, dir_failed; /* tickets */
+        bool dir_syncing;
+        /* Group commit (store_finish): the Finishes waiting for the next
+         * durable commit, and whether one is being committed. */
+        pthread_mutex_t commit_lock;
+        pthread_cond_t committed;
+        struct FinishJob *queue, **queue_tail;
+        bool committing;
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <sqlite3.h>
@@ -98,6 +99,13 @@ int store_open(const char *data_dir, Store **ret) {
         Store *s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
+        pthread_mutex_init(&s->lock, NULL);
+        pthread_mutex_init(&s->commit_lock, NULL);
+        pthread_cond_init(&s->committed, NULL);
+        s->queue_tail = &s->queue;
+        pthread_mutex_init(&s->dir_lock, NULL);
+        pthread_cond_init(&s->dir_synced, NULL);
+        s->reports_fd = -1;
         s->dir = strdup(data_dir);
         _cleanup_free_ char *db = path_join(data_dir, "index.sqlite"), *reports = path_join(data_dir, "reports"),
                             *incoming = path_join(data_dir, "incoming");
@@ -108,11 +116,15 @@ int store_open(const char *data_dir, Store **ret) {
         int r = mkdir_p(reports, 0750);
         if (r >= 0)
                 r = mkdir_p(incoming, 0750);
+        if (r >= 0) {
+                s->reports_fd = open(reports, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (s->reports_fd < 0)
+                        r = negative_errno();
+        }
         if (r < 0) {
                 store_close(s);
                 return r;
         }
-        pthread_mutex_init(&s->lock, NULL);
         /* The busy timeout first: the CLI may open the store while the
          * server is creating it. */
         if (sqlite3_open(db, &s->db) != SQLITE_OK || sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
@@ -171,6 +183,13 @@ Store *store_close(Store *s) {
                 sqlite3_finalize(s->cache[i]);
         if (s->db)
                 sqlite3_close(s->db);
+        if (s->reports_fd >= 0)
+                close(s->reports_fd);
+        pthread_cond_destroy(&s->dir_synced);
+        pthread_mutex_destroy(&s->dir_lock);
+        pthread_cond_destroy(&s->committed);
+        pthread_mutex_destroy(&s->commit_lock);
+        pthread_mutex_destroy(&s->lock);
         free(s->dir);
         free(s);
         return NULL;
@@ -237,15 +256,12 @@ static sqlite3_stmt *stmt_get(Store *s, const char *sql, bool *ret_owned) {
         return st;
 }
 
-int exec_bind(Store *s, const char *sql, const char *fmt, ...) {
+static int vexec_bind(Store *s, const char *sql, const char *fmt, va_list ap) {
         bool owned = false;
         sqlite3_stmt *st = stmt_get(s, sql, &owned);
         if (!st)
                 return -EIO;
-        va_list ap;
-        va_start(ap, fmt);
         int r = vbind(st, fmt, ap);
-        va_end(ap);
         int rc = r < 0 ? SQLITE_ERROR : sqlite3_step(st);
         int changes = sqlite3_changes(s->db);
         if (owned)
@@ -259,10 +275,54 @@ int exec_bind(Store *s, const char *sql, const char *fmt, ...) {
         return changes;
 }
 
+int exec_bind(Store *s, const char *sql, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vexec_bind(s, sql, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+/* Durability, and what each commit waits for. The store runs in WAL mode
+ * with synchronous=FULL: a commit returns once the WAL is on disk, so a
+ * Finish answered is a report kept, power cut or not (with NORMAL a WAL
+ * commit is not: it is synced only at the next checkpoint).
+ *
+ * Starts and PUTs need not survive a power cut: a device whose PUT or Finish
+ * failed restarts from Start (PROTOCOL.md). Their rows are committed with
+ * synchronous=NORMAL, without waiting for the disk; the WAL is written in
+ * order, so the next durable commit (a Finish) syncs them along. A row never
+ * names a file that is not durable already (store_uploaded), so it does not
+ * matter when the kernel writes it.
+ *
+ * SQLite applies the level when the PRAGMA is compiled, and refuses it
+ * inside a transaction: it is run with sqlite3_exec() between transactions,
+ * never from the statement cache. */
+static int set_durable_locked(Store *s, bool durable) {
+        return sqlite3_exec(s->db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL, NULL,
+                            NULL) == SQLITE_OK
+                       ? 0
+                       : -EIO;
+}
+
+/* exec_bind() of one statement that needs not survive a power cut; the level
+ * is FULL again after it, or the call fails. */
+static int exec_bind_volatile(Store *s, const char *sql, const char *fmt, ...) {
+        int r = set_durable_locked(s, false);
+        if (r >= 0) {
+                va_list ap;
+                va_start(ap, fmt);
+                r = vexec_bind(s, sql, fmt, ap);
+                va_end(ap);
+        }
+        int k = set_durable_locked(s, true);
+        return k < 0 ? k : r;
+}
+
 int store_start(Store *s, const char *gid, const StartFields *f) {
         time_t now = time(NULL);
         pthread_mutex_lock(&s->lock);
-        int r = exec_bind(s,
+        int r = exec_bind_volatile(s,
                           "INSERT INTO reports (gid, state, created, updated, size, steamid, product, build, version,"
                           " platform, crash_time, stack, note, remote, unencoded, form_raw)"
                           " VALUES (?, 'started', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -313,20 +373,47 @@ static int find_owner(Store *s, const char *sha256, const char *gid, char ret[32
         return 0;
 }
 
-static int uploaded_locked(Store *s, const char *gid, const char *sha256, const char *part, const char *zip) {
+/* A PUT whose ZIP was renamed into reports/, while it syncs the directory
+ * unlocked: it holds the slot of gid until its row is updated. */
+typedef struct Storing {
+        const char *gid;
+        struct Storing *next;
+} Storing;
+
+static bool storing_locked(Store *s, const char *gid) {
+        for (Storing *i = s->storing; i; i = i->next)
+                if (streq(i->gid, gid))
+                        return true;
+        return false;
+}
+
+static void storing_remove_locked(Store *s, Storing *self) {
+        for (Storing **p = &s->storing; *p; p = &(*p)->next)
+                if (*p == self) {
+                        *p = self->next;
+                        return;
+                }
+}
+
+/* Takes the slot of gid for this PUT. A copy of a ZIP stored before is done
+ * here (1: recorded); else the ZIP is renamed into reports/ and self holds
+ * the slot (0), with *ret_size the size the slot announced. */
+static int claim_locked(Store *s, const char *gid, const char *sha256, const char *part, const char *zip,
+                        Storing *self, uint64_t *ret_size) {
         char state[16];
         uint64_t size;
         int r = slot_locked(s, gid, state, &size);
         if (r < 0)
                 return r;
         /* Two PUTs of one slot: only the first one stores. */
-        if (!streq(state, "started"))
+        if (!streq(state, "started") || storing_locked(s, gid))
                 return -EALREADY;
 
         /* The same ZIP uploaded before (a device that retried after a lost
          * answer): keep one copy, point the new report at the old one. The
          * owner may be an upload never finished: the sweeper keeps its ZIP
-         * while this report refers to it (store_sweep). */
+         * while this report refers to it (store_sweep). Its row was written
+         * after its ZIP was durable. */
         char dup[32];
         r = find_owner(s, sha256, gid, dup);
         if (r < 0 && r != -ENOENT)
@@ -339,31 +426,95 @@ static int uploaded_locked(Store *s, const char *gid, const char *sha256, const 
                         r = -ENOENT; /* not where the index says: keep this copy */
         }
         if (r >= 0) {
-                r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, dup_of=?, updated=? WHERE gid=?", "ssis",
-                              sha256, dup, (int64_t) time(NULL), gid);
-                if (r >= 0)
-                        (void) unlink(part);
-                return r;
+                r = exec_bind_volatile(s, "UPDATE reports SET state='uploaded', sha256=?, dup_of=?, updated=? WHERE gid=?",
+                                       "ssis", sha256, dup, (int64_t) time(NULL), gid);
+                if (r < 0)
+                        return r;
+                (void) unlink(part);
+                return 1;
         }
-        r = rename_durable(part, zip);
-        if (r < 0)
-                return r;
-        r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, updated=? WHERE gid=?", "sis", sha256,
-                      (int64_t) time(NULL), gid);
-        if (r < 0) {
-                (void) unlink(zip);
-                return r;
-        }
-        s->zip_bytes += size;
+        if (rename(part, zip) < 0)
+                return negative_errno();
+        self->next = s->storing;
+        s->storing = self;
+        *ret_size = size;
         return 0;
+}
+
+/* The slot held by a PUT whose ZIP is durable in reports/: the row says so
+ * now. 0 rows: the sweeper took the slot meanwhile. */
+static int record_locked(Store *s, const char *gid, const char *sha256) {
+        int r = exec_bind_volatile(s, "UPDATE reports SET state='uploaded', sha256=?, updated=? WHERE gid=? AND state='started'",
+                                   "sis", sha256, (int64_t) time(NULL), gid);
+        return r == 0 ? -ENOENT : r;
+}
+
+/* Returns once every rename into reports/ done before the call is durable.
+ * Callers that arrive while an fsync runs wait for it to end; the first to
+ * find none running syncs for all of them (one fsync, one flush). */
+static int reports_dir_sync(Store *s) {
+        int r = 0;
+        pthread_mutex_lock(&s->dir_lock);
+        uint64_t ticket = ++s->dir_requested;
+        for (;;) {
+                /* A failed fsync fails every caller it was for: a later one
+                 * that succeeds does not say their renames are on disk. */
+                if (s->dir_failed >= ticket) {
+                        r = -EIO;
+                        break;
+                }
+                if (s->dir_done >= ticket)
+                        break;
+                if (s->dir_syncing) {
+                        pthread_cond_wait(&s->dir_synced, &s->dir_lock);
+                        continue;
+                }
+                /* The renames of every ticket taken so far are done. */
+                uint64_t target = s->dir_requested;
+                s->dir_syncing = true;
+                pthread_mutex_unlock(&s->dir_lock);
+                r = fsync(s->reports_fd) < 0 ? negative_errno() : 0;
+                pthread_mutex_lock(&s->dir_lock);
+                s->dir_syncing = false;
+                if (r >= 0)
+                        s->dir_done = MAX(s->dir_done, target);
+                else
+                        s->dir_failed = MAX(s->dir_failed, target);
+                pthread_cond_broadcast(&s->dir_synced);
+                if (r < 0)
+                        break;
+        }
+        pthread_mutex_unlock(&s->dir_lock);
+        return r;
 }
 
 int store_uploaded(Store *s, const char *gid, const char *sha256) {
         _cleanup_free_ char *part = NULL, *zip = NULL;
         if (asprintf(&part, "%s/incoming/%s.part", s->dir, gid) < 0 || asprintf(&zip, "%s/reports/%s.zip", s->dir, gid) < 0)
                 return -ENOMEM;
+        Storing self = { .gid = gid };
+        uint64_t size = 0;
         pthread_mutex_lock(&s->lock);
-        int r = uploaded_locked(s, gid, sha256, part, zip);
+        int r = claim_locked(s, gid, sha256, part, zip, &self, &size);
+        pthread_mutex_unlock(&s->lock);
+        if (r != 0)
+                return r < 0 ? r : 0;
+
+        /* The new name is made durable before the row names it, so no row
+         * ever names a file a power cut could take, whenever the row reaches
+         * the disk. The directory is synced outside the store's lock, once
+         * for all the PUTs that wait (reports_dir_sync). Its old name in
+         * incoming/ is not synced away: after a power cut it may come back
+         * as a stray .part, which nothing reads. */
+        r = reports_dir_sync(s);
+        pthread_mutex_lock(&s->lock);
+        storing_remove_locked(s, &self);
+        if (r >= 0)
+                r = record_locked(s, gid, sha256);
+        if (r >= 0)
+                s->zip_bytes += size;
+        else
+                (void) unlink(zip);
         pthread_mutex_unlock(&s->lock);
         return r < 0 ? r : 0;
 }
@@ -430,19 +581,82 @@ static int account_locked(Store *s, const char *gid, const FinishFields *f) {
         return bucket_account_locked(s, gid, key, f, created, product, build, kernel, device);
 }
 
-int store_finish(Store *s, const char *gid, const FinishFields *f) {
-        pthread_mutex_lock(&s->lock);
-        /* The report and its bucket's counters change together or not at all. */
-        int r = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
-        if (r >= 0) {
-                r = finish_locked(s, gid, f);
-                if (r >= 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-                        r = -EIO;
+/* A Finish waiting for the commit of its batch (store_finish). */
+typedef struct FinishJob {
+        const char *gid;
+        const FinishFields *f;
+        int result;
+        bool done;
+        struct FinishJob *next;
+} FinishJob;
+
+/* The Finishes of a batch in one transaction, each in a savepoint of its
+ * own (one that fails leaves the others be), and one durable commit for
+ * all: their results. */
+static void finish_batch_locked(Store *s, FinishJob *batch) {
+        /* FULL again, whatever a failed volatile statement left. */
+        int r = set_durable_locked(s, true);
+        if (r >= 0 && sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+                r = -EIO;
+        for (FinishJob *j = batch; j && r >= 0; j = j->next) {
+                r = exec_bind(s, "SAVEPOINT finish", NULL);
                 if (r < 0)
-                        (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                        break;
+                /* The report and its bucket's counters change together or
+                 * not at all. */
+                j->result = finish_locked(s, j->gid, j->f);
+                if (j->result < 0)
+                        r = exec_bind(s, "ROLLBACK TO finish", NULL);
+                if (r >= 0)
+                        r = exec_bind(s, "RELEASE finish", NULL);
         }
-        pthread_mutex_unlock(&s->lock);
-        return r < 0 ? r : 0;
+        if (r >= 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+                r = -EIO;
+        if (r < 0) {
+                (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                for (FinishJob *j = batch; j; j = j->next)
+                        j->result = r;
+        }
+}
+
+/* Group commit. A Finish is answered once its report is durable: each
+ * commit waits for the disk (synchronous=FULL), about a millisecond or more
+ * with the store locked. Finishes that arrive while one commits queue up;
+ * the first of them to find no commit running takes the whole queue and
+ * commits it as one transaction, one wait for the disk. The others sleep
+ * until their batch is done: a Finish never waits for more than the commit
+ * running and its own. */
+int store_finish(Store *s, const char *gid, const FinishFields *f) {
+        FinishJob job = { .gid = gid, .f = f };
+        pthread_mutex_lock(&s->commit_lock);
+        *s->queue_tail = &job;
+        s->queue_tail = &job.next;
+        while (!job.done) {
+                if (s->committing) {
+                        pthread_cond_wait(&s->committed, &s->commit_lock);
+                        continue;
+                }
+                FinishJob *batch = s->queue;
+                s->queue = NULL;
+                s->queue_tail = &s->queue;
+                s->committing = true;
+                pthread_mutex_unlock(&s->commit_lock);
+
+                pthread_mutex_lock(&s->lock);
+                finish_batch_locked(s, batch);
+                pthread_mutex_unlock(&s->lock);
+
+                pthread_mutex_lock(&s->commit_lock);
+                /* A job is its waiter's: never touched once done. */
+                for (FinishJob *j = batch, *next; j; j = next) {
+                        next = j->next;
+                        j->done = true;
+                }
+                s->committing = false;
+                pthread_cond_broadcast(&s->committed);
+        }
+        pthread_mutex_unlock(&s->commit_lock);
+        return job.result < 0 ? job.result : 0;
 }
 
 char *col(sqlite3_stmt *st, int i) {
@@ -753,11 +967,17 @@ static int sweep_locked(Store *s, int64_t cutoff, unsigned *removed) {
         r = select_gids(s, "SELECT gid, size FROM reports WHERE state = 'started' AND updated < ?", cutoff, &v, &n);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+                if (storing_locked(s, v[i].gid))
+                        continue; /* its PUT is recording it */
                 if (exec_bind(s, "DELETE FROM reports WHERE gid = ? AND state = 'started'", "s", v[i].gid) > 0) {
                         unlink_in(s, "incoming", v[i].gid, ".part");
+                        /* A ZIP a power cut separated from its volatile row
+                         * (store_uploaded): nothing refers to it. */
+                        unlink_in(s, "reports", v[i].gid, ".zip");
                         (*removed)++;
                 }
+        }
         free(v);
         v = NULL;
 
