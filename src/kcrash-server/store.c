@@ -19,7 +19,8 @@
 
 static const char schema[] =
         "PRAGMA journal_mode=WAL;"
-        "PRAGMA synchronous=FULL;"
+        /* Durable points are synced by the store itself (group_sync). */
+        "PRAGMA synchronous=NORMAL;"
         "CREATE TABLE IF NOT EXISTS reports ("
         " gid TEXT PRIMARY KEY, state TEXT NOT NULL, created INTEGER, updated INTEGER, size INTEGER,"
         " sha256 TEXT, steamid TEXT, product TEXT, build TEXT, version TEXT, platform TEXT, crash_time INTEGER,"
@@ -45,6 +46,84 @@ static const char *const added_columns[] = {
         "module TEXT",       "analysis_state TEXT", "crash_member TEXT", "analysis TEXT",
         "account TEXT",      "device TEXT",         "bucket_id INTEGER", "zip_expired INTEGER",
 };
+
+/* Durability. The index runs in WAL mode with synchronous=NORMAL: a commit
+ * writes its pages to the WAL and returns without waiting for the disk
+ * (SQLite syncs the WAL before each checkpoint, so the index is never
+ * corrupt, but a commit is not durable across a power cut by itself).
+ *
+ * A Finish is answered only once its report is durable: it commits, leaves
+ * the store's lock, and syncs the WAL (group_sync), which holds its commit
+ * and every one before it; so does a change staff make to a bucket. That is
+ * what synchronous=FULL would do inside COMMIT, but FULL does it with the
+ * store locked, one sync per commit, every other request waiting; here the
+ * Finishes that commit while a sync runs share the next one (group commit).
+ *
+ * Starts and PUTs need no sync of their own: a device whose PUT or Finish
+ * failed restarts from Start (PROTOCOL.md), and their rows reach the disk
+ * with the next sync. A row never names a ZIP that is not durable already
+ * (store_uploaded), so it does not matter when the kernel writes it.
+ *
+ * The WAL is <index>-wal, which SQLite keeps (and rewrites in place after a
+ * checkpoint) while a connection is open; the store opens it once its own
+ * connection has. */
+
+static void group_sync_init(GroupSync *g) {
+        *g = (GroupSync) { .fd = -1 };
+        pthread_mutex_init(&g->lock, NULL);
+        pthread_cond_init(&g->synced, NULL);
+}
+
+static void group_sync_done(GroupSync *g) {
+        if (g->fd >= 0)
+                close(g->fd);
+        pthread_cond_destroy(&g->synced);
+        pthread_mutex_destroy(&g->lock);
+}
+
+/* Returns once what was written to g's file before the call is on disk.
+ * Callers that arrive while an fsync runs wait for it to end; the first to
+ * find none running syncs for all of them: one fsync, one flush of the
+ * disk's cache, for every write done before it began. */
+static int group_sync(GroupSync *g) {
+        int r = 0;
+        pthread_mutex_lock(&g->lock);
+        uint64_t ticket = ++g->requested;
+        for (;;) {
+                /* A failed fsync fails every caller it was for: a later one
+                 * that succeeds does not say their writes are on disk. */
+                if (g->failed >= ticket) {
+                        r = -EIO;
+                        break;
+                }
+                if (g->done >= ticket)
+                        break;
+                if (g->syncing) {
+                        pthread_cond_wait(&g->synced, &g->lock);
+                        continue;
+                }
+                /* Every ticket taken so far wrote before this fsync begins. */
+                uint64_t target = g->requested;
+                g->syncing = true;
+                pthread_mutex_unlock(&g->lock);
+                r = fsync(g->fd) < 0 ? negative_errno() : 0;
+                pthread_mutex_lock(&g->lock);
+                g->syncing = false;
+                if (r >= 0)
+                        g->done = MAX(g->done, target);
+                else
+                        g->failed = MAX(g->failed, target);
+                pthread_cond_broadcast(&g->synced);
+                if (r < 0)
+                        break;
+        }
+        pthread_mutex_unlock(&g->lock);
+        return r;
+}
+
+int store_sync(Store *s) {
+        return group_sync(&s->wal_sync);
+}
 
 const char *store_dir(const Store *s) {
         return s->dir;
@@ -75,6 +154,7 @@ static int add_columns(Store *s) {
 
 static int account_locked(Store *s, const char *gid, const FinishFields *f);
 static int backfill_buckets(Store *s);
+static int wal_open(Store *s, const char *db);
 
 static int zip_bytes_load(Store *s) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
@@ -100,12 +180,8 @@ int store_open(const char *data_dir, Store **ret) {
         if (!s)
                 return -ENOMEM;
         pthread_mutex_init(&s->lock, NULL);
-        pthread_mutex_init(&s->commit_lock, NULL);
-        pthread_cond_init(&s->committed, NULL);
-        s->queue_tail = &s->queue;
-        pthread_mutex_init(&s->dir_lock, NULL);
-        pthread_cond_init(&s->dir_synced, NULL);
-        s->reports_fd = -1;
+        group_sync_init(&s->reports_sync);
+        group_sync_init(&s->wal_sync);
         s->dir = strdup(data_dir);
         _cleanup_free_ char *db = path_join(data_dir, "index.sqlite"), *reports = path_join(data_dir, "reports"),
                             *incoming = path_join(data_dir, "incoming");
@@ -117,8 +193,8 @@ int store_open(const char *data_dir, Store **ret) {
         if (r >= 0)
                 r = mkdir_p(incoming, 0750);
         if (r >= 0) {
-                s->reports_fd = open(reports, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (s->reports_fd < 0)
+                s->reports_sync.fd = open(reports, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (s->reports_sync.fd < 0)
                         r = negative_errno();
         }
         if (r < 0) {
@@ -136,6 +212,8 @@ int store_open(const char *data_dir, Store **ret) {
         if (r >= 0 && sqlite3_exec(s->db, indexes, NULL, NULL, NULL) != SQLITE_OK)
                 r = -EIO;
         if (r >= 0)
+                r = wal_open(s, db);
+        if (r >= 0)
                 r = zip_bytes_load(s);
         if (r >= 0)
                 r = backfill_buckets(s);
@@ -145,6 +223,19 @@ int store_open(const char *data_dir, Store **ret) {
         }
         *ret = s;
         return 0;
+}
+
+/* The WAL's file, for group_sync: SQLite has it open (WAL mode, after the
+ * schema's statements). Its name is made durable in the data directory
+ * once, as SQLite would at its first sync. */
+static int wal_open(Store *s, const char *db) {
+        _cleanup_free_ char *wal = NULL;
+        if (asprintf(&wal, "%s-wal", db) < 0)
+                return -ENOMEM;
+        s->wal_sync.fd = open(wal, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (s->wal_sync.fd < 0)
+                return negative_errno();
+        return fsync_directory_of(wal);
 }
 
 /* Reports finished before buckets existed: counted once, when a store of an
@@ -173,7 +264,7 @@ static int backfill_buckets(Store *s) {
                 r = -EIO;
         if (sqlite3_exec(s->db, r >= 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK && r >= 0)
                 r = -EIO;
-        return r;
+        return r < 0 ? r : store_sync(s);
 }
 
 Store *store_close(Store *s) {
@@ -183,12 +274,8 @@ Store *store_close(Store *s) {
                 sqlite3_finalize(s->cache[i]);
         if (s->db)
                 sqlite3_close(s->db);
-        if (s->reports_fd >= 0)
-                close(s->reports_fd);
-        pthread_cond_destroy(&s->dir_synced);
-        pthread_mutex_destroy(&s->dir_lock);
-        pthread_cond_destroy(&s->committed);
-        pthread_mutex_destroy(&s->commit_lock);
+        group_sync_done(&s->reports_sync);
+        group_sync_done(&s->wal_sync);
         pthread_mutex_destroy(&s->lock);
         free(s->dir);
         free(s);
@@ -283,46 +370,10 @@ int exec_bind(Store *s, const char *sql, const char *fmt, ...) {
         return r;
 }
 
-/* Durability, and what each commit waits for. The store runs in WAL mode
- * with synchronous=FULL: a commit returns once the WAL is on disk, so a
- * Finish answered is a report kept, power cut or not (with NORMAL a WAL
- * commit is not: it is synced only at the next checkpoint).
- *
- * Starts and PUTs need not survive a power cut: a device whose PUT or Finish
- * failed restarts from Start (PROTOCOL.md). Their rows are committed with
- * synchronous=NORMAL, without waiting for the disk; the WAL is written in
- * order, so the next durable commit (a Finish) syncs them along. A row never
- * names a file that is not durable already (store_uploaded), so it does not
- * matter when the kernel writes it.
- *
- * SQLite applies the level when the PRAGMA is compiled, and refuses it
- * inside a transaction: it is run with sqlite3_exec() between transactions,
- * never from the statement cache. */
-static int set_durable_locked(Store *s, bool durable) {
-        return sqlite3_exec(s->db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL, NULL,
-                            NULL) == SQLITE_OK
-                       ? 0
-                       : -EIO;
-}
-
-/* exec_bind() of one statement that needs not survive a power cut; the level
- * is FULL again after it, or the call fails. */
-static int exec_bind_volatile(Store *s, const char *sql, const char *fmt, ...) {
-        int r = set_durable_locked(s, false);
-        if (r >= 0) {
-                va_list ap;
-                va_start(ap, fmt);
-                r = vexec_bind(s, sql, fmt, ap);
-                va_end(ap);
-        }
-        int k = set_durable_locked(s, true);
-        return k < 0 ? k : r;
-}
-
 int store_start(Store *s, const char *gid, const StartFields *f) {
         time_t now = time(NULL);
         pthread_mutex_lock(&s->lock);
-        int r = exec_bind_volatile(s,
+        int r = exec_bind(s,
                           "INSERT INTO reports (gid, state, created, updated, size, steamid, product, build, version,"
                           " platform, crash_time, stack, note, remote, unencoded, form_raw)"
                           " VALUES (?, 'started', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -426,8 +477,8 @@ static int claim_locked(Store *s, const char *gid, const char *sha256, const cha
                         r = -ENOENT; /* not where the index says: keep this copy */
         }
         if (r >= 0) {
-                r = exec_bind_volatile(s, "UPDATE reports SET state='uploaded', sha256=?, dup_of=?, updated=? WHERE gid=?",
-                                       "ssis", sha256, dup, (int64_t) time(NULL), gid);
+                r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, dup_of=?, updated=? WHERE gid=?", "ssis",
+                              sha256, dup, (int64_t) time(NULL), gid);
                 if (r < 0)
                         return r;
                 (void) unlink(part);
@@ -444,48 +495,9 @@ static int claim_locked(Store *s, const char *gid, const char *sha256, const cha
 /* The slot held by a PUT whose ZIP is durable in reports/: the row says so
  * now. 0 rows: the sweeper took the slot meanwhile. */
 static int record_locked(Store *s, const char *gid, const char *sha256) {
-        int r = exec_bind_volatile(s, "UPDATE reports SET state='uploaded', sha256=?, updated=? WHERE gid=? AND state='started'",
-                                   "sis", sha256, (int64_t) time(NULL), gid);
+        int r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, updated=? WHERE gid=? AND state='started'",
+                          "sis", sha256, (int64_t) time(NULL), gid);
         return r == 0 ? -ENOENT : r;
-}
-
-/* Returns once every rename into reports/ done before the call is durable.
- * Callers that arrive while an fsync runs wait for it to end; the first to
- * find none running syncs for all of them (one fsync, one flush). */
-static int reports_dir_sync(Store *s) {
-        int r = 0;
-        pthread_mutex_lock(&s->dir_lock);
-        uint64_t ticket = ++s->dir_requested;
-        for (;;) {
-                /* A failed fsync fails every caller it was for: a later one
-                 * that succeeds does not say their renames are on disk. */
-                if (s->dir_failed >= ticket) {
-                        r = -EIO;
-                        break;
-                }
-                if (s->dir_done >= ticket)
-                        break;
-                if (s->dir_syncing) {
-                        pthread_cond_wait(&s->dir_synced, &s->dir_lock);
-                        continue;
-                }
-                /* The renames of every ticket taken so far are done. */
-                uint64_t target = s->dir_requested;
-                s->dir_syncing = true;
-                pthread_mutex_unlock(&s->dir_lock);
-                r = fsync(s->reports_fd) < 0 ? negative_errno() : 0;
-                pthread_mutex_lock(&s->dir_lock);
-                s->dir_syncing = false;
-                if (r >= 0)
-                        s->dir_done = MAX(s->dir_done, target);
-                else
-                        s->dir_failed = MAX(s->dir_failed, target);
-                pthread_cond_broadcast(&s->dir_synced);
-                if (r < 0)
-                        break;
-        }
-        pthread_mutex_unlock(&s->dir_lock);
-        return r;
 }
 
 int store_uploaded(Store *s, const char *gid, const char *sha256) {
@@ -503,10 +515,10 @@ int store_uploaded(Store *s, const char *gid, const char *sha256) {
         /* The new name is made durable before the row names it, so no row
          * ever names a file a power cut could take, whenever the row reaches
          * the disk. The directory is synced outside the store's lock, once
-         * for all the PUTs that wait (reports_dir_sync). Its old name in
+         * for all the PUTs that wait (group_sync). Its old name in
          * incoming/ is not synced away: after a power cut it may come back
          * as a stray .part, which nothing reads. */
-        r = reports_dir_sync(s);
+        r = group_sync(&s->reports_sync);
         pthread_mutex_lock(&s->lock);
         storing_remove_locked(s, &self);
         if (r >= 0)
@@ -581,82 +593,23 @@ static int account_locked(Store *s, const char *gid, const FinishFields *f) {
         return bucket_account_locked(s, gid, key, f, created, product, build, kernel, device);
 }
 
-/* A Finish waiting for the commit of its batch (store_finish). */
-typedef struct FinishJob {
-        const char *gid;
-        const FinishFields *f;
-        int result;
-        bool done;
-        struct FinishJob *next;
-} FinishJob;
-
-/* The Finishes of a batch in one transaction, each in a savepoint of its
- * own (one that fails leaves the others be), and one durable commit for
- * all: their results. */
-static void finish_batch_locked(Store *s, FinishJob *batch) {
-        /* FULL again, whatever a failed volatile statement left. */
-        int r = set_durable_locked(s, true);
-        if (r >= 0 && sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-                r = -EIO;
-        for (FinishJob *j = batch; j && r >= 0; j = j->next) {
-                r = exec_bind(s, "SAVEPOINT finish", NULL);
-                if (r < 0)
-                        break;
-                /* The report and its bucket's counters change together or
-                 * not at all. */
-                j->result = finish_locked(s, j->gid, j->f);
-                if (j->result < 0)
-                        r = exec_bind(s, "ROLLBACK TO finish", NULL);
-                if (r >= 0)
-                        r = exec_bind(s, "RELEASE finish", NULL);
-        }
-        if (r >= 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-                r = -EIO;
-        if (r < 0) {
-                (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-                for (FinishJob *j = batch; j; j = j->next)
-                        j->result = r;
-        }
-}
-
-/* Group commit. A Finish is answered once its report is durable: each
- * commit waits for the disk (synchronous=FULL), about a millisecond or more
- * with the store locked. Finishes that arrive while one commits queue up;
- * the first of them to find no commit running takes the whole queue and
- * commits it as one transaction, one wait for the disk. The others sleep
- * until their batch is done: a Finish never waits for more than the commit
- * running and its own. */
 int store_finish(Store *s, const char *gid, const FinishFields *f) {
-        FinishJob job = { .gid = gid, .f = f };
-        pthread_mutex_lock(&s->commit_lock);
-        *s->queue_tail = &job;
-        s->queue_tail = &job.next;
-        while (!job.done) {
-                if (s->committing) {
-                        pthread_cond_wait(&s->committed, &s->commit_lock);
-                        continue;
-                }
-                FinishJob *batch = s->queue;
-                s->queue = NULL;
-                s->queue_tail = &s->queue;
-                s->committing = true;
-                pthread_mutex_unlock(&s->commit_lock);
-
-                pthread_mutex_lock(&s->lock);
-                finish_batch_locked(s, batch);
-                pthread_mutex_unlock(&s->lock);
-
-                pthread_mutex_lock(&s->commit_lock);
-                /* A job is its waiter's: never touched once done. */
-                for (FinishJob *j = batch, *next; j; j = next) {
-                        next = j->next;
-                        j->done = true;
-                }
-                s->committing = false;
-                pthread_cond_broadcast(&s->committed);
+        pthread_mutex_lock(&s->lock);
+        /* The report and its bucket's counters change together or not at all. */
+        int r = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+        if (r >= 0) {
+                r = finish_locked(s, gid, f);
+                if (r >= 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+                        r = -EIO;
+                if (r < 0)
+                        (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         }
-        pthread_mutex_unlock(&s->commit_lock);
-        return job.result < 0 ? job.result : 0;
+        pthread_mutex_unlock(&s->lock);
+        /* Answered once it is on disk, with the Finishes that commit
+         * meanwhile (group_sync). */
+        if (r >= 0)
+                r = group_sync(&s->wal_sync);
+        return r < 0 ? r : 0;
 }
 
 char *col(sqlite3_stmt *st, int i) {
@@ -972,8 +925,8 @@ static int sweep_locked(Store *s, int64_t cutoff, unsigned *removed) {
                         continue; /* its PUT is recording it */
                 if (exec_bind(s, "DELETE FROM reports WHERE gid = ? AND state = 'started'", "s", v[i].gid) > 0) {
                         unlink_in(s, "incoming", v[i].gid, ".part");
-                        /* A ZIP a power cut separated from its volatile row
-                         * (store_uploaded): nothing refers to it. */
+                        /* A ZIP whose row a power cut took back to
+                         * 'started' (store_uploaded): nothing refers to it. */
                         unlink_in(s, "reports", v[i].gid, ".zip");
                         (*removed)++;
                 }
@@ -1102,6 +1055,8 @@ int store_retain(Store *s, unsigned keep_per_bucket, int64_t cutoff, unsigned *r
                 }
                 pthread_mutex_unlock(&s->lock);
         }
+        if (r >= 0 && n > 0)
+                r = store_sync(s);
         if (r < 0)
                 return r;
         *ret_dropped = dropped;

@@ -70,7 +70,8 @@ int store_uploaded(Store *s, const char *gid, const char *sha256);
 /* Bytes of the ZIPs under <data>/reports/ the index accounts for. */
 uint64_t store_zip_bytes(Store *s);
 /* Returns once the finished report and its bucket's counters are durable;
- * concurrent Finishes share one commit (group commit). */
+ * the Finishes that commit while the WAL is synced share the next sync
+ * (group commit). */
 int store_finish(Store *s, const char *gid, const FinishFields *f);
 int store_get(Store *s, const char *gid, ReportRow *ret);
 /* The larger, rarely needed parts of one report: the receiver's analysis as
