@@ -167,9 +167,16 @@ static void *sweeper(void *arg) {
         return NULL;
 }
 
-/* Room for every connection, the store and libmicrohttpd's own files; the
- * connections that fit. */
+/* Room for every connection, the store and libmicrohttpd's own files (an
+ * epoll and a wake-up descriptor per pool thread); the connections that
+ * fit. */
 #define OTHER_FILES 256u
+/* libmicrohttpd's threads. A PUT waits for its ZIP and its directory to
+ * reach the disk, a Finish for its group commit (store_finish), each in the
+ * thread that polls its connection: enough threads wait at once that their
+ * syncs overlap (the disk merges concurrent flushes) and a group commit
+ * gathers many Finishes, while the others keep serving. */
+#define POOL_THREADS 32u
 /* Login attempts per minute per address: enough for a typo or two. */
 #define LOGINS_PER_MINUTE 10
 static unsigned raise_file_limit(void) {
@@ -548,7 +555,7 @@ int main(int argc, char **argv) {
                                                         (srv.tls ? MHD_USE_TLS : 0),
                                                 (uint16_t) port, NULL,
                                                 NULL, handler, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa,
-                                                MHD_OPTION_THREAD_POOL_SIZE, 4u, MHD_OPTION_CONNECTION_TIMEOUT,
+                                                MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
                                                 srv.idle_timeout, MHD_OPTION_CONNECTION_LIMIT, max_conns,
                                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv.conns_per_addr,
                                                 MHD_OPTION_NOTIFY_COMPLETED, request_completed, &srv,

@@ -411,7 +411,8 @@ int store_bucket_fix(Store *s, int64_t id, const char *build) {
                               " fixed_build = ?1, regressed_build = NULL, updated = ?2 WHERE id = ?3",
                               "sii", build, (int64_t) time(NULL), p);
         pthread_mutex_unlock(&s->lock);
-        return r < 0 ? r : 0;
+        /* Staff are told it is done: on disk. */
+        return r < 0 ? r : store_sync(s);
 }
 
 int store_bucket_merge(Store *s, int64_t id, int64_t into) {
@@ -428,7 +429,8 @@ int store_bucket_merge(Store *s, int64_t id, int64_t into) {
                 r = exec_bind(s, "UPDATE buckets SET merged_into = ?1, updated = ?3 WHERE id = ?2 OR merged_into = ?2",
                               "iii", p, id, (int64_t) time(NULL));
         pthread_mutex_unlock(&s->lock);
-        return r < 0 ? r : 0;
+        /* Staff are told it is done: on disk. */
+        return r < 0 ? r : store_sync(s);
 }
 
 int store_bucket_unmerge(Store *s, int64_t id) {
@@ -441,7 +443,8 @@ int store_bucket_unmerge(Store *s, int64_t id) {
                 r = exec_bind(s, "UPDATE buckets SET merged_into = NULL, updated = ? WHERE id = ?", "ii",
                               (int64_t) time(NULL), id);
         pthread_mutex_unlock(&s->lock);
-        return r < 0 ? r : 0;
+        /* Staff are told it is done: on disk. */
+        return r < 0 ? r : store_sync(s);
 }
 
 int store_bucket_note(Store *s, int64_t id, const char *note, const char *link) {
@@ -451,5 +454,5 @@ int store_bucket_note(Store *s, int64_t id, const char *note, const char *link) 
         pthread_mutex_unlock(&s->lock);
         if (r == 0)
                 return -ENOENT;
-        return r < 0 ? r : 0;
+        return r < 0 ? r : store_sync(s);
 }

@@ -13,6 +13,15 @@
 
 #define STORE_STMT_CACHE 64
 
+/* One fsync of fd for every caller waiting (group_sync). */
+typedef struct GroupSync {
+        int fd;
+        pthread_mutex_t lock;
+        pthread_cond_t synced;
+        uint64_t requested, done, failed; /* tickets */
+        bool syncing;
+} GroupSync;
+
 struct Store {
         sqlite3 *db;
         char *dir;
@@ -21,9 +30,21 @@ struct Store {
         /* exec_bind()'s statements, prepared once: a Finish runs about ten
          * under the lock, and compiling them each time held it longer. */
         sqlite3_stmt *cache[STORE_STMT_CACHE];
+        /* PUTs whose ZIP is in reports/ while its directory is synced
+         * unlocked: each holds its slot until its row says so
+         * (store_uploaded). */
+        struct Storing *storing;
+        /* The durable points, each synced for all its callers at once
+         * (group_sync): reports/ for the renames of PUTs, the WAL for the
+         * commits of Finishes. */
+        GroupSync reports_sync, wal_sync;
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
+
+/* What the store's commits so far wrote is durable: for the rare writes
+ * that promise it (a bucket fixed, merged, noted) after they unlock. */
+int store_sync(Store *s);
 
 /* Buckets: one row per signature, with counters kept at Finish time (never
  * recomputed per page view): by day, by (day, product, build, kernel), and

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <sqlite3.h>
@@ -18,7 +19,8 @@
 
 static const char schema[] =
         "PRAGMA journal_mode=WAL;"
-        "PRAGMA synchronous=FULL;"
+        /* Durable points are synced by the store itself (group_sync). */
+        "PRAGMA synchronous=NORMAL;"
         "CREATE TABLE IF NOT EXISTS reports ("
         " gid TEXT PRIMARY KEY, state TEXT NOT NULL, created INTEGER, updated INTEGER, size INTEGER,"
         " sha256 TEXT, steamid TEXT, product TEXT, build TEXT, version TEXT, platform TEXT, crash_time INTEGER,"
@@ -44,6 +46,84 @@ static const char *const added_columns[] = {
         "module TEXT",       "analysis_state TEXT", "crash_member TEXT", "analysis TEXT",
         "account TEXT",      "device TEXT",         "bucket_id INTEGER", "zip_expired INTEGER",
 };
+
+/* Durability. The index runs in WAL mode with synchronous=NORMAL: a commit
+ * writes its pages to the WAL and returns without waiting for the disk
+ * (SQLite syncs the WAL before each checkpoint, so the index is never
+ * corrupt, but a commit is not durable across a power cut by itself).
+ *
+ * A Finish is answered only once its report is durable: it commits, leaves
+ * the store's lock, and syncs the WAL (group_sync), which holds its commit
+ * and every one before it; so does a change staff make to a bucket. That is
+ * what synchronous=FULL would do inside COMMIT, but FULL does it with the
+ * store locked, one sync per commit, every other request waiting; here the
+ * Finishes that commit while a sync runs share the next one (group commit).
+ *
+ * Starts and PUTs need no sync of their own: a device whose PUT or Finish
+ * failed restarts from Start (PROTOCOL.md), and their rows reach the disk
+ * with the next sync. A row never names a ZIP that is not durable already
+ * (store_uploaded), so it does not matter when the kernel writes it.
+ *
+ * The WAL is <index>-wal, which SQLite keeps (and rewrites in place after a
+ * checkpoint) while a connection is open; the store opens it once its own
+ * connection has. */
+
+static void group_sync_init(GroupSync *g) {
+        *g = (GroupSync) { .fd = -1 };
+        pthread_mutex_init(&g->lock, NULL);
+        pthread_cond_init(&g->synced, NULL);
+}
+
+static void group_sync_done(GroupSync *g) {
+        if (g->fd >= 0)
+                close(g->fd);
+        pthread_cond_destroy(&g->synced);
+        pthread_mutex_destroy(&g->lock);
+}
+
+/* Returns once what was written to g's file before the call is on disk.
+ * Callers that arrive while an fsync runs wait for it to end; the first to
+ * find none running syncs for all of them: one fsync, one flush of the
+ * disk's cache, for every write done before it began. */
+static int group_sync(GroupSync *g) {
+        int r = 0;
+        pthread_mutex_lock(&g->lock);
+        uint64_t ticket = ++g->requested;
+        for (;;) {
+                /* A failed fsync fails every caller it was for: a later one
+                 * that succeeds does not say their writes are on disk. */
+                if (g->failed >= ticket) {
+                        r = -EIO;
+                        break;
+                }
+                if (g->done >= ticket)
+                        break;
+                if (g->syncing) {
+                        pthread_cond_wait(&g->synced, &g->lock);
+                        continue;
+                }
+                /* Every ticket taken so far wrote before this fsync begins. */
+                uint64_t target = g->requested;
+                g->syncing = true;
+                pthread_mutex_unlock(&g->lock);
+                r = fsync(g->fd) < 0 ? negative_errno() : 0;
+                pthread_mutex_lock(&g->lock);
+                g->syncing = false;
+                if (r >= 0)
+                        g->done = MAX(g->done, target);
+                else
+                        g->failed = MAX(g->failed, target);
+                pthread_cond_broadcast(&g->synced);
+                if (r < 0)
+                        break;
+        }
+        pthread_mutex_unlock(&g->lock);
+        return r;
+}
+
+int store_sync(Store *s) {
+        return group_sync(&s->wal_sync);
+}
 
 const char *store_dir(const Store *s) {
         return s->dir;
@@ -74,6 +154,7 @@ static int add_columns(Store *s) {
 
 static int account_locked(Store *s, const char *gid, const FinishFields *f);
 static int backfill_buckets(Store *s);
+static int wal_open(Store *s, const char *db);
 
 static int zip_bytes_load(Store *s) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
@@ -98,6 +179,9 @@ int store_open(const char *data_dir, Store **ret) {
         Store *s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
+        pthread_mutex_init(&s->lock, NULL);
+        group_sync_init(&s->reports_sync);
+        group_sync_init(&s->wal_sync);
         s->dir = strdup(data_dir);
         _cleanup_free_ char *db = path_join(data_dir, "index.sqlite"), *reports = path_join(data_dir, "reports"),
                             *incoming = path_join(data_dir, "incoming");
@@ -108,11 +192,15 @@ int store_open(const char *data_dir, Store **ret) {
         int r = mkdir_p(reports, 0750);
         if (r >= 0)
                 r = mkdir_p(incoming, 0750);
+        if (r >= 0) {
+                s->reports_sync.fd = open(reports, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (s->reports_sync.fd < 0)
+                        r = negative_errno();
+        }
         if (r < 0) {
                 store_close(s);
                 return r;
         }
-        pthread_mutex_init(&s->lock, NULL);
         /* The busy timeout first: the CLI may open the store while the
          * server is creating it. */
         if (sqlite3_open(db, &s->db) != SQLITE_OK || sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
@@ -124,6 +212,8 @@ int store_open(const char *data_dir, Store **ret) {
         if (r >= 0 && sqlite3_exec(s->db, indexes, NULL, NULL, NULL) != SQLITE_OK)
                 r = -EIO;
         if (r >= 0)
+                r = wal_open(s, db);
+        if (r >= 0)
                 r = zip_bytes_load(s);
         if (r >= 0)
                 r = backfill_buckets(s);
@@ -133,6 +223,19 @@ int store_open(const char *data_dir, Store **ret) {
         }
         *ret = s;
         return 0;
+}
+
+/* The WAL's file, for group_sync: SQLite has it open (WAL mode, after the
+ * schema's statements). Its name is made durable in the data directory
+ * once, as SQLite would at its first sync. */
+static int wal_open(Store *s, const char *db) {
+        _cleanup_free_ char *wal = NULL;
+        if (asprintf(&wal, "%s-wal", db) < 0)
+                return -ENOMEM;
+        s->wal_sync.fd = open(wal, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (s->wal_sync.fd < 0)
+                return negative_errno();
+        return fsync_directory_of(wal);
 }
 
 /* Reports finished before buckets existed: counted once, when a store of an
@@ -161,7 +264,7 @@ static int backfill_buckets(Store *s) {
                 r = -EIO;
         if (sqlite3_exec(s->db, r >= 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK && r >= 0)
                 r = -EIO;
-        return r;
+        return r < 0 ? r : store_sync(s);
 }
 
 Store *store_close(Store *s) {
@@ -171,6 +274,9 @@ Store *store_close(Store *s) {
                 sqlite3_finalize(s->cache[i]);
         if (s->db)
                 sqlite3_close(s->db);
+        group_sync_done(&s->reports_sync);
+        group_sync_done(&s->wal_sync);
+        pthread_mutex_destroy(&s->lock);
         free(s->dir);
         free(s);
         return NULL;
@@ -237,15 +343,12 @@ static sqlite3_stmt *stmt_get(Store *s, const char *sql, bool *ret_owned) {
         return st;
 }
 
-int exec_bind(Store *s, const char *sql, const char *fmt, ...) {
+static int vexec_bind(Store *s, const char *sql, const char *fmt, va_list ap) {
         bool owned = false;
         sqlite3_stmt *st = stmt_get(s, sql, &owned);
         if (!st)
                 return -EIO;
-        va_list ap;
-        va_start(ap, fmt);
         int r = vbind(st, fmt, ap);
-        va_end(ap);
         int rc = r < 0 ? SQLITE_ERROR : sqlite3_step(st);
         int changes = sqlite3_changes(s->db);
         if (owned)
@@ -257,6 +360,14 @@ int exec_bind(Store *s, const char *sql, const char *fmt, ...) {
         if (rc != SQLITE_DONE && rc != SQLITE_ROW)
                 return rc == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
         return changes;
+}
+
+int exec_bind(Store *s, const char *sql, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vexec_bind(s, sql, fmt, ap);
+        va_end(ap);
+        return r;
 }
 
 int store_start(Store *s, const char *gid, const StartFields *f) {
@@ -313,20 +424,47 @@ static int find_owner(Store *s, const char *sha256, const char *gid, char ret[32
         return 0;
 }
 
-static int uploaded_locked(Store *s, const char *gid, const char *sha256, const char *part, const char *zip) {
+/* A PUT whose ZIP was renamed into reports/, while it syncs the directory
+ * unlocked: it holds the slot of gid until its row is updated. */
+typedef struct Storing {
+        const char *gid;
+        struct Storing *next;
+} Storing;
+
+static bool storing_locked(Store *s, const char *gid) {
+        for (Storing *i = s->storing; i; i = i->next)
+                if (streq(i->gid, gid))
+                        return true;
+        return false;
+}
+
+static void storing_remove_locked(Store *s, Storing *self) {
+        for (Storing **p = &s->storing; *p; p = &(*p)->next)
+                if (*p == self) {
+                        *p = self->next;
+                        return;
+                }
+}
+
+/* Takes the slot of gid for this PUT. A copy of a ZIP stored before is done
+ * here (1: recorded); else the ZIP is renamed into reports/ and self holds
+ * the slot (0), with *ret_size the size the slot announced. */
+static int claim_locked(Store *s, const char *gid, const char *sha256, const char *part, const char *zip,
+                        Storing *self, uint64_t *ret_size) {
         char state[16];
         uint64_t size;
         int r = slot_locked(s, gid, state, &size);
         if (r < 0)
                 return r;
         /* Two PUTs of one slot: only the first one stores. */
-        if (!streq(state, "started"))
+        if (!streq(state, "started") || storing_locked(s, gid))
                 return -EALREADY;
 
         /* The same ZIP uploaded before (a device that retried after a lost
          * answer): keep one copy, point the new report at the old one. The
          * owner may be an upload never finished: the sweeper keeps its ZIP
-         * while this report refers to it (store_sweep). */
+         * while this report refers to it (store_sweep). Its row was written
+         * after its ZIP was durable. */
         char dup[32];
         r = find_owner(s, sha256, gid, dup);
         if (r < 0 && r != -ENOENT)
@@ -341,29 +479,54 @@ static int uploaded_locked(Store *s, const char *gid, const char *sha256, const 
         if (r >= 0) {
                 r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, dup_of=?, updated=? WHERE gid=?", "ssis",
                               sha256, dup, (int64_t) time(NULL), gid);
-                if (r >= 0)
-                        (void) unlink(part);
-                return r;
+                if (r < 0)
+                        return r;
+                (void) unlink(part);
+                return 1;
         }
-        r = rename_durable(part, zip);
-        if (r < 0)
-                return r;
-        r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, updated=? WHERE gid=?", "sis", sha256,
-                      (int64_t) time(NULL), gid);
-        if (r < 0) {
-                (void) unlink(zip);
-                return r;
-        }
-        s->zip_bytes += size;
+        if (rename(part, zip) < 0)
+                return negative_errno();
+        self->next = s->storing;
+        s->storing = self;
+        *ret_size = size;
         return 0;
+}
+
+/* The slot held by a PUT whose ZIP is durable in reports/: the row says so
+ * now. 0 rows: the sweeper took the slot meanwhile. */
+static int record_locked(Store *s, const char *gid, const char *sha256) {
+        int r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, updated=? WHERE gid=? AND state='started'",
+                          "sis", sha256, (int64_t) time(NULL), gid);
+        return r == 0 ? -ENOENT : r;
 }
 
 int store_uploaded(Store *s, const char *gid, const char *sha256) {
         _cleanup_free_ char *part = NULL, *zip = NULL;
         if (asprintf(&part, "%s/incoming/%s.part", s->dir, gid) < 0 || asprintf(&zip, "%s/reports/%s.zip", s->dir, gid) < 0)
                 return -ENOMEM;
+        Storing self = { .gid = gid };
+        uint64_t size = 0;
         pthread_mutex_lock(&s->lock);
-        int r = uploaded_locked(s, gid, sha256, part, zip);
+        int r = claim_locked(s, gid, sha256, part, zip, &self, &size);
+        pthread_mutex_unlock(&s->lock);
+        if (r != 0)
+                return r < 0 ? r : 0;
+
+        /* The new name is made durable before the row names it, so no row
+         * ever names a file a power cut could take, whenever the row reaches
+         * the disk. The directory is synced outside the store's lock, once
+         * for all the PUTs that wait (group_sync). Its old name in
+         * incoming/ is not synced away: after a power cut it may come back
+         * as a stray .part, which nothing reads. */
+        r = group_sync(&s->reports_sync);
+        pthread_mutex_lock(&s->lock);
+        storing_remove_locked(s, &self);
+        if (r >= 0)
+                r = record_locked(s, gid, sha256);
+        if (r >= 0)
+                s->zip_bytes += size;
+        else
+                (void) unlink(zip);
         pthread_mutex_unlock(&s->lock);
         return r < 0 ? r : 0;
 }
@@ -442,6 +605,10 @@ int store_finish(Store *s, const char *gid, const FinishFields *f) {
                         (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         }
         pthread_mutex_unlock(&s->lock);
+        /* Answered once it is on disk, with the Finishes that commit
+         * meanwhile (group_sync). */
+        if (r >= 0)
+                r = group_sync(&s->wal_sync);
         return r < 0 ? r : 0;
 }
 
@@ -753,11 +920,17 @@ static int sweep_locked(Store *s, int64_t cutoff, unsigned *removed) {
         r = select_gids(s, "SELECT gid, size FROM reports WHERE state = 'started' AND updated < ?", cutoff, &v, &n);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+                if (storing_locked(s, v[i].gid))
+                        continue; /* its PUT is recording it */
                 if (exec_bind(s, "DELETE FROM reports WHERE gid = ? AND state = 'started'", "s", v[i].gid) > 0) {
                         unlink_in(s, "incoming", v[i].gid, ".part");
+                        /* A ZIP whose row a power cut took back to
+                         * 'started' (store_uploaded): nothing refers to it. */
+                        unlink_in(s, "reports", v[i].gid, ".zip");
                         (*removed)++;
                 }
+        }
         free(v);
         v = NULL;
 
@@ -882,6 +1055,8 @@ int store_retain(Store *s, unsigned keep_per_bucket, int64_t cutoff, unsigned *r
                 }
                 pthread_mutex_unlock(&s->lock);
         }
+        if (r >= 0 && n > 0)
+                r = store_sync(s);
         if (r < 0)
                 return r;
         *ret_dropped = dropped;

@@ -62,11 +62,16 @@ const char *store_dir(const Store *s);
 int store_start(Store *s, const char *gid, const StartFields *f);
 /* The slot of gid: its state and announced size; -ENOENT if unknown. */
 int store_slot(Store *s, const char *gid, char state[16], uint64_t *ret_size);
-/* PUT done: the ZIP is at <data>/incoming/<gid>.part; store it (dedup by
- * sha256). -EALREADY when the slot is no longer 'started' (a second PUT). */
+/* PUT done: the ZIP is at <data>/incoming/<gid>.part, its data synced by
+ * the caller; store it (dedup by sha256). -EALREADY when the slot is no
+ * longer 'started' (a second PUT). The row need not survive a power cut (the
+ * device starts again); the ZIP it names does. */
 int store_uploaded(Store *s, const char *gid, const char *sha256);
 /* Bytes of the ZIPs under <data>/reports/ the index accounts for. */
 uint64_t store_zip_bytes(Store *s);
+/* Returns once the finished report and its bucket's counters are durable;
+ * the Finishes that commit while the WAL is synced share the next sync
+ * (group commit). */
 int store_finish(Store *s, const char *gid, const FinishFields *f);
 int store_get(Store *s, const char *gid, ReportRow *ret);
 /* The larger, rarely needed parts of one report: the receiver's analysis as

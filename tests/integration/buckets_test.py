@@ -5,6 +5,7 @@ Reports go through Start/PUT/Finish; the buckets, their counters, fixed and
 regressed, merges, notes, the JSON API with its pagination, the logins and
 CSRF, and the command line are checked against what was sent."""
 
+import concurrent.futures
 import http.client
 import io
 import json
@@ -144,6 +145,24 @@ class Buckets(unittest.TestCase):
         self.assertEqual([(b["id"], b["count"], b["devices"]) for b in rows],
                          [(b["id"], b["count"], b["devices"]) for b in listing["buckets"]])
         self.assertIn("Reports:    4 from 3 devices", self.cli("bucket", str(a["id"])))
+
+    def test_concurrent_finishes_are_each_counted_once(self):
+        # Finishes that arrive together share a commit (group commit): each
+        # is answered, stored and counted once, in its own bucket.
+        sigs = ["v1:%016x" % k for k in range(3)]
+        jobs = [(i, sigs[i % 3], f"DEV{i % 7}") for i in range(60)]
+        with concurrent.futures.ThreadPoolExecutor(30) as ex:
+            gids = list(ex.map(lambda j: self.upload(report_zip(f"c{j[0]}", f"BUG: c{j[1]}", j[1], serial=j[2])),
+                               jobs))
+        self.assertEqual(len(set(gids)), 60)
+        for k, sig in enumerate(sigs):
+            b = self.bucket_of(sig)
+            want = [j for j in jobs if j[1] == sig]
+            self.assertEqual((b["count"], b["devices"]), (len(want), len({j[2] for j in want})))
+            d = self.api(f"/api/buckets/{b['id']}?limit=100")
+            self.assertEqual(sum(x["count"] for x in d["days"]), len(want))
+        finished = self.api("/api/reports?limit=1000")
+        self.assertEqual({r["gid"] for r in finished}, set(gids))
 
     def test_signatureless_report_is_analysed_and_bucketed(self):
         """A ZIP without report.json (SteamOS's shell uploader): the receiver's
