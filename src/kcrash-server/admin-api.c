@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "parse-util.h"
 #include "archive.h"
 #include "form.h"
 #include "macro.h"
@@ -382,9 +383,8 @@ static enum MHD_Result bucket_change(Server *srv, struct MHD_Connection *c, int6
         } else if (streq(action, "reopen"))
                 r = store_bucket_fix(srv->store, id, NULL);
         else if (streq(action, "merge")) {
-                char *end;
-                long long t = into ? strtoll(into, &end, 10) : 0;
-                if (!into || *end || t <= 0)
+                int64_t t;
+                if (!into || parse_int64(into, &t) < 0 || t <= 0)
                         return reject(srv, c, 400, "api_bad_bucket", 0);
                 r = store_bucket_merge(srv->store, id, t);
         } else if (streq(action, "unmerge"))
@@ -429,11 +429,12 @@ enum MHD_Result handle_api(Server *srv, struct MHD_Connection *c, const char *ur
 
         const char *rest = startswith(url, "/api/buckets/");
         if (rest) {
-                char *end;
-                errno = 0;
-                long long id = strtoll(rest, &end, 10);
-                if (errno || id <= 0 || end == rest || (*end && *end != '/'))
+                const char *end;
+                uint64_t id_u;
+                if (parse_uint64_prefix(rest, &id_u, &end) < 0 || id_u == 0 || id_u > INT64_MAX ||
+                    (*end && *end != '/'))
                         return reject(srv, c, 404, "api_not_found", 0);
+                int64_t id = (int64_t) id_u;
                 if (post)
                         return *end == '/' ? bucket_change(srv, c, id, end + 1, req)
                                            : reject(srv, c, 404, "api_not_found", 0);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse-util.h"
 #include "macro.h"
 #include "server.h"
 #include "text.h"
@@ -100,10 +101,8 @@ int arg_int(struct MHD_Connection *c, const char *name, int64_t min, int64_t max
         const char *v = arg(c, name);
         if (!v)
                 return 0;
-        char *end;
-        errno = 0;
-        long long x = strtoll(v, &end, 10);
-        if (errno || *end || end == v || x < min || x > max)
+        int64_t x;
+        if (parse_int64(v, &x) < 0 || x < min || x > max)
                 return -EINVAL;
         *ret = x;
         return 1;

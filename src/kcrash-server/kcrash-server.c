@@ -16,33 +16,32 @@
 #include "dlopen-dw.h"
 #include "fileio.h"
 #include "log.h"
+#include "parse-util.h"
 #include "server.h"
 
 static volatile sig_atomic_t stop_requested;
 SymbolizeConfig symbolize_config;
 
 /* A decimal number in [min, max], nothing else. */
-static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret) {
-        char *end;
-        errno = 0;
-        if (!isdigit((unsigned char) s[0]))
-                return -EINVAL;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end || v < min || v > max)
+/* A number of an option in [min, max]. */
+static int option_uint(const char *s, unsigned min, unsigned max, unsigned *ret) {
+        unsigned v;
+        int r = parse_uint(s, &v);
+        if (r < 0)
+                return r;
+        if (v < min || v > max)
                 return -ERANGE;
-        *ret = (unsigned) v;
+        *ret = v;
         return 0;
 }
 
 /* Bytes, or a number with a K, M, G or T suffix (powers of 1024). */
-static int parse_size(const char *s, uint64_t *ret) {
-        char *end;
-        errno = 0;
-        if (!isdigit((unsigned char) s[0]))
-                return -EINVAL;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno)
-                return -ERANGE;
+static int option_size(const char *s, uint64_t *ret) {
+        uint64_t v;
+        const char *end;
+        int r = parse_uint64_prefix(s, &v, &end);
+        if (r < 0)
+                return r;
         unsigned shift = 0;
         if (*end) {
                 const char *units = "KMGT", *u = strchr(units, toupper((unsigned char) *end));
@@ -52,7 +51,7 @@ static int parse_size(const char *s, uint64_t *ret) {
         }
         if (v > (UINT64_MAX >> shift))
                 return -ERANGE;
-        *ret = (uint64_t) v << shift;
+        *ret = v << shift;
         return 0;
 }
 
@@ -337,29 +336,42 @@ int main(int argc, char **argv) {
                         token_file = optarg;
                         break;
                 case ARG_MAX:
-                        if (parse_size(optarg, &srv.max_size) < 0 || srv.max_size == 0) {
+                        if (option_size(optarg, &srv.max_size) < 0 || srv.max_size == 0) {
                                 log_error("--max-size \"%s\": expected bytes, or a number with K, M, G or T.", optarg);
                                 return 2;
                         }
                         break;
-                case ARG_TTL:
-                        srv.slot_ttl = strtoll(optarg, NULL, 10);
+                case ARG_TTL: {
+                        unsigned ttl;
+                        if (option_uint(optarg, 1, 7 * 24 * 3600, &ttl) < 0) {
+                                log_error("--slot-ttl \"%s\": expected 1 to 604800 seconds.", optarg);
+                                return 2;
+                        }
+                        srv.slot_ttl = ttl;
                         break;
-                case ARG_RATE:
-                        srv.rate_per_min = strtod(optarg, NULL);
+                }
+                case ARG_RATE: {
+                        unsigned rate;
+                        if (option_uint(optarg, 0, 1000000, &rate) < 0) {
+                                log_error("--rate \"%s\": expected Starts per minute, 0 to 1000000 (0: no limit).",
+                                          optarg);
+                                return 2;
+                        }
+                        srv.rate_per_min = rate;
                         break;
+                }
                 case ARG_JSON:
                         json = true;
                         break;
                 case ARG_CONNS:
-                        if (parse_uint(optarg, 0, MAX_CONNECTIONS, &srv.conns_per_addr) < 0) {
+                        if (option_uint(optarg, 0, MAX_CONNECTIONS, &srv.conns_per_addr) < 0) {
                                 log_error("--max-conns-per-addr \"%s\": expected 0 to %u.", optarg, MAX_CONNECTIONS);
                                 return 2;
                         }
                         srv.conns_per_addr_set = true;
                         break;
                 case ARG_STORE:
-                        if (parse_size(optarg, &srv.max_store) < 0) {
+                        if (option_size(optarg, &srv.max_store) < 0) {
                                 log_error("--max-store-size \"%s\": expected bytes, or a number with K, M, G or T.",
                                           optarg);
                                 return 2;
@@ -390,7 +402,7 @@ int main(int argc, char **argv) {
                         admin_file = optarg;
                         break;
                 case ARG_SESSION_TTL:
-                        if (parse_uint(optarg, 60, 30 * 86400, &u) < 0) {
+                        if (option_uint(optarg, 60, 30 * 86400, &u) < 0) {
                                 log_error("--session-ttl \"%s\": expected 60 to 2592000 seconds.", optarg);
                                 return 2;
                         }
@@ -403,19 +415,19 @@ int main(int argc, char **argv) {
                         tls_key = optarg;
                         break;
                 case ARG_KEEP_ZIPS:
-                        if (parse_uint(optarg, 0, 1000000, &srv.keep_per_bucket) < 0) {
+                        if (option_uint(optarg, 0, 1000000, &srv.keep_per_bucket) < 0) {
                                 log_error("--keep-zips \"%s\": expected 0 to 1000000.", optarg);
                                 return 2;
                         }
                         break;
                 case ARG_KEEP_DAYS:
-                        if (parse_uint(optarg, 0, 100000, &srv.keep_days) < 0) {
+                        if (option_uint(optarg, 0, 100000, &srv.keep_days) < 0) {
                                 log_error("--keep-days \"%s\": expected 0 to 100000 days.", optarg);
                                 return 2;
                         }
                         break;
                 case ARG_IDLE:
-                        if (parse_uint(optarg, 1, 3600, &srv.idle_timeout) < 0) {
+                        if (option_uint(optarg, 1, 3600, &srv.idle_timeout) < 0) {
                                 log_error("--idle-timeout \"%s\": expected 1 to 3600 seconds.", optarg);
                                 return 2;
                         }
@@ -532,7 +544,11 @@ int main(int argc, char **argv) {
                 log_error("--listen \"%s\": expected IPv4ADDR:PORT.", listen_on);
                 return 2;
         }
-        unsigned port = (unsigned) strtoul(colon + 1, NULL, 10);
+        unsigned port;
+        if (option_uint(colon + 1, 1, 65535, &port) < 0) {
+                log_error("--listen \"%s\": the port is not a number from 1 to 65535.", listen_on);
+                return 2;
+        }
         sa.sin_port = htons((uint16_t) port);
         if (!srv.public_url && asprintf(&srv.public_url, "%s://%s", srv.tls ? "https" : "http", listen_on) < 0)
                 return 1;

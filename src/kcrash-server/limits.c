@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "parse-util.h"
 #include "macro.h"
 #include "server.h"
 
@@ -33,11 +34,11 @@ unsigned rate_check(RateLimit *rl, const char *key) {
 
 
 int add_proxies(Server *srv, const char *s) {
-        _cleanup_free_ char *copy = strdup(s);
-        if (!copy)
-                return -ENOMEM;
-        char *save = NULL;
-        for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        size_t len;
+        for (const char *rest = s, *w; (w = word_next(&rest, ", ", &len));) {
+                _cleanup_free_ char *t = strndup(w, len);
+                if (!t)
+                        return -ENOMEM;
                 struct in6_addr a;
                 if (!addr_parse(t, &a))
                         return -EINVAL;

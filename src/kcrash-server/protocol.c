@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "parse-util.h"
 #include "analyze-json.h"
 #include "archive.h"
 #include "form.h"
@@ -90,11 +91,14 @@ enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req
                 return reject(srv, c, 429, "rate_limited", wait);
         if (!size_s || !have || !streq(have, "1"))
                 return reject(srv, c, 400, "start_missing_dump_file", 0);
-        char *end;
-        errno = 0;
-        unsigned long long size = strtoull(size_s, &end, 10);
-        if (errno || *end || end == size_s || size == 0)
+        uint64_t size;
+        if (parse_uint64(size_s, &size) < 0 || size == 0)
                 return reject(srv, c, 400, "start_bad_dump_file_size", 0);
+        /* A crash time that is no number is unknown (0), not a reason to
+         * refuse the crash. */
+        int64_t crash_time_v = 0;
+        if (crash_time && parse_int64(crash_time, &crash_time_v) < 0)
+                crash_time_v = 0;
         if (size > srv->max_size)
                 return reject(srv, c, 413, "start_dump_too_large", 0);
         /* A Start reserves nothing (a client cannot fill the store with
@@ -109,7 +113,7 @@ enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req
         snprintf(gid, sizeof gid, "%llu", (unsigned long long) (rnd >> 1) | 1ULL);
         StartFields f = { .steamid = steamid, .product = product, .build = build, .version = version,
                           .platform = platform, .stack = stack, .note = note, .size = size, .remote = addr,
-                          .crash_time = crash_time ? strtoll(crash_time, NULL, 10) : 0,
+                          .crash_time = crash_time_v,
                           .unencoded = req->unencoded, .form_raw = req->body, .form_raw_size = req->body_size };
         if (store_start(srv->store, gid, &f) < 0)
                 return reject(srv, c, 503, "store_error", 5);
@@ -117,8 +121,8 @@ enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req
         int64_t expires = (int64_t) time(NULL) + srv->slot_ttl;
         char sig[SHA256_HEX_SIZE], url[1024];
         sign(srv, gid, size, expires, sig);
-        snprintf(url, sizeof url, "%s/upload/%s?size=%llu&expires=%lld&sig=%s", srv->public_url, gid, size,
-                 (long long) expires, sig);
+        snprintf(url, sizeof url, "%s/upload/%s?size=%llu&expires=%lld&sig=%s", srv->public_url, gid,
+                 (unsigned long long) size, (long long) expires, sig);
         json_t *o = json_pack("{s:{s:s, s:s, s:{s:[{s:s, s:s}]}}}", "response", "url", url, "gid", gid, "headers", "pairs",
                               "name", "Content-Type", "value", "application/zip");
         return o ? respond_json(c, 200, o) : MHD_NO;
@@ -229,8 +233,13 @@ void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *
                 return;
         }
         snprintf(req->gid, sizeof req->gid, "%s", gid);
-        uint64_t size = strtoull(size_s, NULL, 10);
-        int64_t expires = strtoll(exp_s, NULL, 10);
+        /* exactly the numbers the URL was signed with: "123x" is no size */
+        uint64_t size;
+        int64_t expires;
+        if (parse_uint64(size_s, &size) < 0 || parse_int64(exp_s, &expires) < 0) {
+                req->error = "put_bad_url", req->error_status = 403;
+                return;
+        }
         char want[SHA256_HEX_SIZE];
         sign(srv, gid, size, expires, want);
         if (!secret_eq(want, sig)) {
@@ -252,7 +261,8 @@ void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *
                 return;
         }
         /* The PUT is bound to the announced size. */
-        if (!cl || strtoull(cl, NULL, 10) != size) {
+        uint64_t content_length;
+        if (!cl || parse_uint64(cl, &content_length) < 0 || content_length != size) {
                 req->error = "put_size_mismatch", req->error_status = 400;
                 return;
         }

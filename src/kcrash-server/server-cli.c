@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "parse-util.h"
 #include "archive.h"
 #include "fileio.h"
 #include "log.h"
@@ -48,10 +49,8 @@ static void print_time(const char *label, int64_t t) {
 
 /* A bucket id argument: a positive decimal number. */
 static int bucket_id_arg(const char *s, int64_t *ret) {
-        char *end;
-        errno = 0;
-        long long v = strtoll(s, &end, 10);
-        if (errno || *end || end == s || v <= 0)
+        int64_t v;
+        if (parse_int64(s, &v) < 0 || v <= 0)
                 return log_error("\"%s\" is not a bucket id.", s), -EINVAL;
         *ret = v;
         return 0;

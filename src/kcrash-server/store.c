@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parse-util.h"
 #include "fileio.h"
 #include "store-internal.h"
 
@@ -1045,11 +1046,14 @@ int store_retain(Store *s, unsigned keep_per_bucket, int64_t cutoff, unsigned *r
                 return r;
         /* A bucket at a time, unlocked in between: uploads go on. */
         for (size_t i = 0; i < n && r >= 0; i++) {
+                /* select_gids gives the id as SQLite printed the integer */
+                int64_t bucket;
+                if (parse_int64(buckets[i].gid, &bucket) < 0)
+                        continue;
                 pthread_mutex_lock(&s->lock);
                 r = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
                 if (r >= 0) {
-                        r = retain_bucket_locked(s, strtoll(buckets[i].gid, NULL, 10), keep_per_bucket, cutoff,
-                                                 &dropped);
+                        r = retain_bucket_locked(s, bucket, keep_per_bucket, cutoff, &dropped);
                         if (sqlite3_exec(s->db, r >= 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
                                 r = -EIO;
                 }

@@ -155,6 +155,34 @@ class Server(unittest.TestCase):
         self.upload(data)
         self.assertEqual(self.stats().get("reports.finished"), 1)
 
+    def test_numbers_are_exactly_numbers(self):
+        """The receiver reads numbers with the checked parsers: a size or an
+        expiry with a trailing byte (or a leading space) is refused, not read
+        as its digits (the PUT's signature covered only those); a crash time that is no number is
+        unknown, not a refusal; options that are no numbers stop the start."""
+        self.start_server("--rate", "0")
+        data = report_zip("numbers")
+        self.assertEqual(self.start(f"{len(data)}x")[0], 400, "dump_file_size with a trailing byte")
+        self.assertEqual(self.start(" 10")[0], 400, "dump_file_size with a leading space")
+        status, ans = self.start(len(data))
+        self.assertEqual(status, 200, ans)
+        for bad in (ans["url"].replace("&expires=", "x&expires="), ans["url"].replace("&sig=", "0&sig=")):
+            self.assertEqual(self.put(dict(ans, url=bad), data), 403, bad)
+        self.assertEqual(self.put(ans, data), 200, "the URL as signed still works")
+        self.assertEqual(self.finish(ans["gid"]), 200)
+        status, ans = self.start(len(data), crash_time="yesterday")
+        self.assertEqual(status, 200, ans)
+        hdrs = {p["name"]: p["value"] for p in ans["headers"]["pairs"]}
+        hdrs["Content-Length"] = f"{len(data)}"
+        st, _, _ = self.request("PUT", ans["url"], data, hdrs)
+        self.assertEqual(st, 200)
+        self.assertEqual(self.finish(ans["gid"]), 200)
+        for opt in (["--slot-ttl", "x"], ["--rate", "2x"], ["--listen", "127.0.0.1:80x"]):
+            p = subprocess.run([SERVER, "--data", f"{self.tmp}/other", *opt], capture_output=True, text=True,
+                               timeout=30)
+            self.assertEqual(p.returncode, 2, (opt, p.stderr))
+            self.assertIn(opt[0], p.stderr)
+
     # ---- 10: devices whose keys collided in the old table are limited each ----
 
     def test_rate_limit_holds_for_colliding_devices(self):
