@@ -223,10 +223,10 @@ const Header headers[_G_MAX] = {
         { G_GOPANIC, "panic:", gopanic_suppress, NULL },
 };
 
-const Header *line_header(const char *s, size_t n) {
+const Header *line_header(const char *s, size_t n, uint64_t may) {
         for (size_t i = 0; i < ELEMENTSOF(headers); i++) {
                 const Header *h = &headers[i];
-                if (!span_has(s, n, h->needle))
+                if (!(may & (UINT64_C(1) << i)) || !span_has(s, n, h->needle))
                         continue;
                 bool suppressed = false;
                 for (const char *const *x = h->suppress_substr; x && *x && !suppressed; x++)
@@ -574,12 +574,12 @@ bool header_is_followup(const char *raw, size_t raw_len) {
 }
 
 /* A line that ends the title text of the crash before it (§4). */
-bool is_second_crash(const char *raw, size_t raw_len) {
+bool is_second_crash(const char *raw, size_t raw_len, uint64_t may) {
         size_t n = MIN(raw_len, (size_t) MAX_LINE);
         if (span_has(raw, n, "vmalloc: allocation failure:") || span_has(raw, n, "FAULT_INJECTION: forcing a failure") ||
             span_has(raw, n, "FAULT_FLAG_ALLOW_RETRY missing"))
                 return true;
-        return line_header(raw, n) && !header_is_followup(raw, n);
+        return line_header(raw, n, may) && !header_is_followup(raw, n);
 }
 
 /* Checks req[1..] on lines after `at` in order; appends their captures. */
@@ -612,7 +612,9 @@ int formats_init(void) {
         for (size_t i = 0; i < ELEMENTSOF(headers); i++)
                 if (headers[i].suppress_re && (r = re_compile(headers[i].suppress_re, /* nosub= */ true)) < 0)
                         return r;
-        for (size_t g = 0; g < _G_MAX; g++)
+        for (size_t g = 0; g < _G_MAX; g++) {
+                if (groups[g].n > MAX_GROUP_FORMATS)
+                        return -EINVAL;
                 for (size_t k = 0; k < groups[g].n; k++) {
                         Format *f = &groups[g].formats[k];
                         Re *all[] = { &f->title, &f->req[0], &f->req[1], &f->req[2], &f->marker, &f->skip };
@@ -620,5 +622,6 @@ int formats_init(void) {
                                 if ((r = re_compile(all[i], /* nosub= */ all[i] == &f->skip)) < 0)
                                         return r;
                 }
+        }
         return 0;
 }

@@ -18,6 +18,7 @@
 #include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "analyze.h"
@@ -30,6 +31,8 @@
 #define MAX_REPORT_LINES 4096
 #define MAX_CANDIDATES 256
 #define MAX_FRAMES 64
+/* The most formats one kind of crash has (checked by formats_init()). */
+#define MAX_GROUP_FORMATS 64
 
 #define AT_IDENT "at: (\\[<[0-9a-fx]+>\\] )?\\(?([A-Za-z0-9_]+)[+.]"
 
@@ -104,7 +107,7 @@ typedef struct Report {
         char **lines;
         size_t n;         /* lines of the title text (after the second-crash cut) */
         size_t n_full;    /* lines without the second-crash cut */
-        char *arena;      /* the lines' bytes, one allocation */
+        const bool *stack_start; /* is_stack_start() of each line, worked out once */
 } Report;
 
 typedef struct Caps {
@@ -136,10 +139,12 @@ static inline bool is_ident_char(char c) {
 int re_compile(Re *r, bool nosub);
 bool line_match(const Re *r, const char *s, regmatch_t *m, size_t nm);
 int formats_init(void);
-const Header *line_header(const char *s, size_t n);
+/* may: bit g set when the needle of headers[g] may be on the line (a
+ * keyword scan said so); UINT64_MAX when not known. */
+const Header *line_header(const char *s, size_t n, uint64_t may);
 extern const Header headers[_G_MAX];
 bool header_is_followup(const char *raw, size_t raw_len);
-bool is_second_crash(const char *raw, size_t raw_len);
+bool is_second_crash(const char *raw, size_t raw_len, uint64_t may);
 void formats_of_group(Group g, Format **ret_formats, size_t *ret_n);
 bool check_later(Format *f, const Report *rep, size_t at, Caps *caps);
 void caps_done(Caps *c);
