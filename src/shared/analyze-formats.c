@@ -127,18 +127,58 @@ static void re_find_literals(Re *r) {
         r->literals_all = false;
 }
 
+/* The text a pattern matches when it has no special character (an
+ * escaped one stands for itself), else NULL. Its matches are exactly the
+ * occurrences of that text, and it has no groups. */
+static char *re_literal_text(const char *pattern) {
+        static const char special[] = ".[]()*+?{}|\\^$";
+        _cleanup_free_ char *text = malloc(strlen(pattern) + 1);
+        char *o = text;
+        if (!text)
+                return NULL;
+        for (const char *p = pattern; *p; p++) {
+                if (*p == '\\') {
+                        /* "\\." is a dot; "\\w", "\\<" ... are GNU operators */
+                        if (!p[1] || !strchr(special, p[1]))
+                                return NULL;
+                        p++;
+                } else if (strchr(special, *p))
+                        return NULL;
+                *o++ = *p;
+        }
+        *o = 0;
+        return o > text ? TAKE_PTR(text) : NULL;
+}
+
 /* Compiled once, by analyze_init(); a pattern is constant text of ours, so
- * a failure is a bug, reported as -EINVAL. Patterns whose matches are only
- * tested (skip rules, suppressions) are compiled REG_NOSUB, which glibc
- * matches faster. */
+ * a failure is a bug, reported as -EINVAL.
+ * Patterns whose matches are only tested (skip rules, suppressions) are
+ * compiled REG_NOSUB, which glibc matches faster. The patterns live as
+ * long as the process (analyze_init() is once per process). */
 int re_compile(Re *r, bool nosub) {
         if (!r->pattern || r->compiled)
                 return 0;
+        if (!strpbrk(r->pattern, ".[]()*+?{}|\\^$")) {
+                r->text = r->pattern;
+                r->compiled = true;
+                return 0;
+        }
+        /* with escapes (NULL also when out of memory: then the regex serves) */
+        r->text = re_literal_text(r->pattern);
+        if (r->text) {
+                r->compiled = true;
+                return 0;
+        }
         if (regcomp(&r->re, r->pattern, REG_EXTENDED | (nosub ? REG_NOSUB : 0)) != 0)
                 return -EINVAL;
         re_find_literals(r);
         r->compiled = true;
         return 0;
+}
+
+/* The number of groups of the pattern. */
+size_t re_groups(const Re *r) {
+        return r->compiled && !r->text ? r->re.re_nsub : 0;
 }
 
 /* Matches a NUL-terminated line; m gets up to nm groups. A line that holds
@@ -149,6 +189,16 @@ int re_compile(Re *r, bool nosub) {
 bool line_match(const Re *r, const char *s, regmatch_t *m, size_t nm) {
         if (!r->compiled)
                 return false;
+        if (r->text) {
+                /* the leftmost match of a literal pattern is its first occurrence */
+                const char *p = strstr(s, r->text);
+                if (!p)
+                        return false;
+                for (size_t i = 0; i < nm; i++)
+                        m[i] = i == 0 ? (regmatch_t) { .rm_so = p - s, .rm_eo = (regoff_t) (p - s + strlen(r->text)) }
+                                      : (regmatch_t) { .rm_so = -1, .rm_eo = -1 };
+                return true;
+        }
         if (r->n_literals > 0) {
                 size_t found = 0;
                 for (size_t i = 0; i < r->n_literals; i++)
@@ -550,7 +600,7 @@ void caps_done(Caps *c) {
 void caps_add_match(Caps *c, const char *s, const regmatch_t *m, size_t nm, const Re *r) {
         /* Only the groups the pattern has, so later captures keep their numbers. */
         if (r && r->compiled)
-                nm = MIN(nm, r->re.re_nsub + 1);
+                nm = MIN(nm, re_groups(r) + 1);
         for (size_t i = 1; i < nm && c->n < ELEMENTSOF(c->v); i++) {
                 if (m[i].rm_so < 0) {
                         c->v[c->n++] = NULL;

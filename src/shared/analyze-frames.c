@@ -234,31 +234,41 @@ static Re global_skip = {
 /* The verdicts of the rules on function names (the skip rules, the
  * pickers' anchors) this thread saw last: the same kernel functions come
  * back in every stack, and one regexec() of a rule costs more than the
- * whole lookup. Direct-mapped, per thread (no lock). */
-#define NAME_CACHE_SIZE 2048
+ * whole lookup. Two ways a set (a name evicts the older of the two), per
+ * thread (no lock); the pages are touched only as the sets fill. */
+#define NAME_CACHE_SETS 4096
 typedef struct NameVerdict {
         const Re *re;
-        char name[48];
+        char name[47];
         bool match;
 } NameVerdict;
-static __thread NameVerdict name_cache[NAME_CACHE_SIZE];
+static __thread NameVerdict name_cache[NAME_CACHE_SETS][2];
+static __thread uint8_t name_cache_older[NAME_CACHE_SETS];
 
 static bool name_match(const Re *r, const char *name) {
         size_t l = strlen(name);
-        if (l >= sizeof name_cache[0].name)
+        if (l >= sizeof name_cache[0][0].name)
                 return line_match(r, name, NULL, 0);
         uint32_t h = 2166136261u; /* FNV-1a */
         for (size_t i = 0; i < sizeof r; i++)
                 h = (h ^ (uint8_t) ((uintptr_t) r >> (8 * i))) * 16777619u;
         for (size_t i = 0; i < l; i++)
                 h = (h ^ (unsigned char) name[i]) * 16777619u;
-        NameVerdict *v = &name_cache[h % NAME_CACHE_SIZE];
-        if (v->re == r && streq(v->name, name))
-                return v->match;
+        size_t set = h % NAME_CACHE_SETS;
+        for (size_t w = 0; w < 2; w++) {
+                const NameVerdict *v = &name_cache[set][w];
+                if (v->re == r && streq(v->name, name)) {
+                        name_cache_older[set] = (uint8_t) !w;
+                        return v->match;
+                }
+        }
         bool match = line_match(r, name, NULL, 0);
+        size_t w = name_cache_older[set];
+        NameVerdict *v = &name_cache[set][w];
         v->re = r;
         memcpy(v->name, name, l + 1);
         v->match = match;
+        name_cache_older[set] = (uint8_t) !w;
         return match;
 }
 

@@ -45,6 +45,10 @@ typedef struct Re {
         const char *pattern;
         regex_t re;
         bool compiled;
+        /* A pattern without special characters is its own text, found
+         * with strstr() and never given to regcomp(): glibc's matcher
+         * builds one DFA state (a 2 KiB table) per character it walks. */
+        const char *text;
         size_t n_literals;
         bool literals_all; /* every literal must be in a match, else one of them */
         char literals[RE_LITERALS][RE_LITERAL_MAX];
@@ -137,6 +141,7 @@ static inline bool is_ident_char(char c) {
 
 /* analyze-formats.c */
 int re_compile(Re *r, bool nosub);
+size_t re_groups(const Re *r);
 bool line_match(const Re *r, const char *s, regmatch_t *m, size_t nm);
 int formats_init(void);
 /* may: bit g set when the needle of headers[g] may be on the line (a
