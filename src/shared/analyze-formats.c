@@ -83,8 +83,8 @@ static size_t alternative_runs(Re *r, size_t at, const char *alt, const char *en
  * must be in a matching line. Several: one of their longest runs must.
  * No pre-check when an alternative has no run or there are more than
  * RE_LITERALS alternatives. */
-static void re_find_literals(Re *r) {
-        const char *alts[RE_LITERALS + 1], *q = r->pattern;
+static void re_find_literals(Re *r, const char *pattern) {
+        const char *alts[RE_LITERALS + 1], *q = pattern;
         size_t n_alts = 0;
         int depth = 0;
 
@@ -114,7 +114,7 @@ static void re_find_literals(Re *r) {
                 }
         }
         if (n_alts == 1) {
-                r->n_literals = alternative_runs(r, 0, r->pattern, q, RE_LITERALS);
+                r->n_literals = alternative_runs(r, 0, pattern, q, RE_LITERALS);
                 r->literals_all = true;
                 return;
         }
@@ -127,19 +127,47 @@ static void re_find_literals(Re *r) {
         r->literals_all = false;
 }
 
-/* The text a pattern matches when it has no special character (an
+/* The end of the alternative that starts at p: the next '|' outside
+ * groups and brackets, or the end of the pattern; NULL when a bracket is
+ * not closed. */
+static const char *alternative_end(const char *p) {
+        int depth = 0;
+        for (; *p; p++) {
+                if (*p == '\\' && p[1])
+                        p++;
+                else if (*p == '[') {
+                        p++;
+                        if (*p == '^')
+                                p++;
+                        if (*p == ']')
+                                p++;
+                        while (*p && *p != ']')
+                                p++;
+                        if (!*p)
+                                return NULL;
+                } else if (*p == '(')
+                        depth++;
+                else if (*p == ')')
+                        depth--;
+                else if (*p == '|' && depth == 0)
+                        return p;
+        }
+        return p;
+}
+
+/* The text pattern[0, n) matches when it has no special character (an
  * escaped one stands for itself), else NULL. Its matches are exactly the
  * occurrences of that text, and it has no groups. */
-static char *re_literal_text(const char *pattern) {
+static char *re_literal_text(const char *pattern, size_t n) {
         static const char special[] = ".[]()*+?{}|\\^$";
-        _cleanup_free_ char *text = malloc(strlen(pattern) + 1);
+        _cleanup_free_ char *text = malloc(n + 1);
         char *o = text;
         if (!text)
                 return NULL;
-        for (const char *p = pattern; *p; p++) {
+        for (const char *p = pattern; p < pattern + n; p++) {
                 if (*p == '\\') {
                         /* "\\." is a dot; "\\w", "\\<" ... are GNU operators */
-                        if (!p[1] || !strchr(special, p[1]))
+                        if (p + 1 >= pattern + n || !strchr(special, p[1]))
                                 return NULL;
                         p++;
                 } else if (strchr(special, *p))
@@ -148,6 +176,62 @@ static char *re_literal_text(const char *pattern) {
         }
         *o = 0;
         return o > text ? TAKE_PTR(text) : NULL;
+}
+
+/* A match-only pattern matches where one of its alternatives matches.
+ * Takes the alternatives that are text ("^" and "$" at their ends
+ * anchor them) into r->alts and returns the others joined by '|' (the
+ * regex still to compile), or NULL when all are text or nothing was
+ * taken (one alternative, or out of memory: then the whole pattern is
+ * the regex, and r->n_alts is 0). */
+static char *re_split_alternatives(Re *r) {
+        size_t n = 1;
+        for (const char *p = r->pattern;; p++) {
+                p = alternative_end(p);
+                if (!p)
+                        return NULL;
+                if (!*p)
+                        break;
+                n++;
+        }
+        if (n < 2)
+                return NULL;
+        ReText *alts = calloc(n, sizeof *alts);
+        _cleanup_free_ char *rest = malloc(strlen(r->pattern) + 1);
+        size_t n_alts = 0, rest_len = 0;
+        if (!alts || !rest) {
+                free(alts);
+                return NULL;
+        }
+        for (const char *p = r->pattern;; p++) {
+                const char *end = alternative_end(p);
+                const char *s = p, *e = end;
+                bool at_start = s < e && *s == '^', at_end = false;
+                if (at_start)
+                        s++;
+                /* "$" ends it unless escaped ("\\$" is a dollar) */
+                if (e > s && e[-1] == '$' && !(e - s >= 2 && e[-2] == '\\')) {
+                        e--;
+                        at_end = true;
+                }
+                char *text = e > s ? re_literal_text(s, (size_t) (e - s)) : NULL;
+                if (text)
+                        alts[n_alts++] = (ReText) { text, strlen(text), at_start, at_end };
+                else {
+                        if (rest_len > 0)
+                                rest[rest_len++] = '|';
+                        memcpy(rest + rest_len, p, (size_t) (end - p));
+                        rest_len += (size_t) (end - p);
+                }
+                if (!*end)
+                        break;
+                p = end;
+        }
+        rest[rest_len] = 0;
+        r->alts = alts;
+        r->n_alts = n_alts;
+        r->has_rest = rest_len > 0;
+        return r->has_rest ? TAKE_PTR(rest) : NULL;
 }
 
 /* Compiled once, by analyze_init(); a pattern is constant text of ours, so
@@ -164,21 +248,39 @@ int re_compile(Re *r, bool nosub) {
                 return 0;
         }
         /* with escapes (NULL also when out of memory: then the regex serves) */
-        r->text = re_literal_text(r->pattern);
+        r->text = re_literal_text(r->pattern, strlen(r->pattern));
         if (r->text) {
                 r->compiled = true;
                 return 0;
         }
-        if (regcomp(&r->re, r->pattern, REG_EXTENDED | (nosub ? REG_NOSUB : 0)) != 0)
+        _cleanup_free_ char *rest = nosub ? re_split_alternatives(r) : NULL;
+        if (r->n_alts > 0 && !r->has_rest) {
+                r->compiled = true;
+                return 0;
+        }
+        const char *pattern = rest ? rest : r->pattern;
+        if (regcomp(&r->re, pattern, REG_EXTENDED | (nosub ? REG_NOSUB : 0)) != 0)
                 return -EINVAL;
-        re_find_literals(r);
+        re_find_literals(r, pattern);
         r->compiled = true;
         return 0;
 }
 
 /* The number of groups of the pattern. */
 size_t re_groups(const Re *r) {
-        return r->compiled && !r->text ? r->re.re_nsub : 0;
+        return r->compiled && !r->text && (r->n_alts == 0 || r->has_rest) ? r->re.re_nsub : 0;
+}
+
+static bool re_text_in(const ReText *t, const char *s) {
+        if (t->at_start && t->at_end)
+                return streq(s, t->text);
+        if (t->at_start)
+                return strneq(s, t->text, t->len);
+        if (t->at_end) {
+                size_t l = strlen(s);
+                return l >= t->len && memcmp(s + l - t->len, t->text, t->len) == 0;
+        }
+        return strstr(s, t->text);
 }
 
 /* Matches a NUL-terminated line; m gets up to nm groups. A line that holds
@@ -199,6 +301,11 @@ bool line_match(const Re *r, const char *s, regmatch_t *m, size_t nm) {
                                       : (regmatch_t) { .rm_so = -1, .rm_eo = -1 };
                 return true;
         }
+        for (size_t i = 0; i < r->n_alts; i++)
+                if (re_text_in(&r->alts[i], s))
+                        return true;
+        if (r->n_alts > 0 && !r->has_rest)
+                return false;
         if (r->n_literals > 0) {
                 size_t found = 0;
                 for (size_t i = 0; i < r->n_literals; i++)

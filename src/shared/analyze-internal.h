@@ -39,6 +39,13 @@
 #define RE_LITERALS 4
 #define RE_LITERAL_MAX 32
 
+/* One alternative of a pattern that is text: "^text", "text$", ... */
+typedef struct ReText {
+        char *text;
+        size_t len;
+        bool at_start, at_end;
+} ReText;
+
 /* A regular expression of ours, compiled once by analyze_init(), with the
  * literal text any match must contain. */
 typedef struct Re {
@@ -49,6 +56,12 @@ typedef struct Re {
          * with strstr() and never given to regcomp(): glibc's matcher
          * builds one DFA state (a 2 KiB table) per character it walks. */
         const char *text;
+        /* A match-only pattern of many alternatives (the skip rules): those
+         * that are text, anchored or not, are compared as text, and only
+         * the others make up the regex (re, when has_rest). */
+        struct ReText *alts;
+        size_t n_alts;
+        bool has_rest;
         size_t n_literals;
         bool literals_all; /* every literal must be in a match, else one of them */
         char literals[RE_LITERALS][RE_LITERAL_MAX];
