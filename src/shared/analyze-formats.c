@@ -4,6 +4,7 @@
  * patterns that turn a report into a title, with the recipe that finds the
  * culprit function. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,12 +15,18 @@
 /* Regex helpers */
 
 
+/* A run of text in a pattern: the pre-check of line_match() looks for it. */
+typedef struct Run {
+        const char *s;
+        size_t len;
+} Run;
+
 /* The literal runs a match of one alternative must contain: text at the
  * top level between special characters (a character a quantifier makes
  * optional is not part of its run; a group may be optional or hold
- * alternatives, so nothing in it counts). Keeps the longest runs in
- * r->literals from index at; returns how many, 0 when there is none. */
-static size_t alternative_runs(Re *r, size_t at, const char *alt, const char *end, size_t max) {
+ * alternatives, so nothing in it counts). Keeps the longest max runs in
+ * runs; returns how many, 0 when there is none. */
+static size_t alternative_runs(const char *alt, const char *end, Run *runs, size_t max) {
         size_t n_runs = 0;
         int depth = 0;
         const char *p = alt;
@@ -59,7 +66,6 @@ static size_t alternative_runs(Re *r, size_t at, const char *alt, const char *en
                 size_t len = (size_t) (p - start);
                 if (p < end && strchr("*?{", *p))
                         len--; /* "abc*": the c is optional */
-                len = MIN(len, (size_t) RE_LITERAL_MAX - 1);
                 if (len == 0)
                         continue;
                 /* keep the longest runs */
@@ -67,64 +73,66 @@ static size_t alternative_runs(Re *r, size_t at, const char *alt, const char *en
                 if (slot == max) {
                         size_t shortest = 0;
                         for (size_t i = 1; i < max; i++)
-                                if (strlen(r->literals[at + i]) < strlen(r->literals[at + shortest]))
+                                if (runs[i].len < runs[shortest].len)
                                         shortest = i;
-                        if (strlen(r->literals[at + shortest]) >= len)
+                        if (runs[shortest].len >= len)
                                 continue;
                         slot = shortest;
                 }
-                memcpy(r->literals[at + slot], start, len);
-                r->literals[at + slot][len] = 0;
+                runs[slot] = (Run) { start, len };
         }
         return n_runs;
 }
 
-/* Splits the pattern at its top-level '|'. One alternative: all its runs
- * must be in a matching line. Several: one of their longest runs must.
- * No pre-check when an alternative has no run or there are more than
- * RE_LITERALS alternatives. */
-static void re_find_literals(Re *r, const char *pattern) {
-        const char *alts[RE_LITERALS + 1], *q = pattern;
-        size_t n_alts = 0;
-        int depth = 0;
+/* The pre-check is byte code in one allocation, clauses that must all
+ * hold: a clause holds when one of its terms does, a term when the line
+ * contains each of its strings. Layout: the number of clauses; for each,
+ * the number of its terms; for each term, the number of its strings and
+ * the strings, NUL-terminated. Counts are single bytes. */
+typedef struct PreBuilder {
+        char buf[4096];
+        size_t len;
+        bool overflow;
+} PreBuilder;
 
-        r->n_literals = 0;
-        alts[n_alts++] = q;
-        for (; *q; q++) {
-                if (*q == '\\' && q[1])
-                        q++;
-                else if (*q == '[') {
-                        q++;
-                        if (*q == '^')
-                                q++;
-                        if (*q == ']')
-                                q++;
-                        while (*q && *q != ']')
-                                q++;
-                        if (!*q)
-                                return;
-                } else if (*q == '(')
-                        depth++;
-                else if (*q == ')')
-                        depth--;
-                else if (*q == '|' && depth == 0) {
-                        if (n_alts == RE_LITERALS)
-                                return;
-                        alts[n_alts++] = q + 1;
-                }
-        }
-        if (n_alts == 1) {
-                r->n_literals = alternative_runs(r, 0, pattern, q, RE_LITERALS);
-                r->literals_all = true;
+static void pre_count(PreBuilder *b, size_t v) {
+        if (b->len + 1 > sizeof b->buf || v > UINT8_MAX) {
+                b->overflow = true;
                 return;
         }
-        for (size_t i = 0; i < n_alts; i++) {
-                const char *end = i + 1 < n_alts ? alts[i + 1] - 1 : q;
-                if (alternative_runs(r, i, alts[i], end, 1) == 0)
-                        return;
+        b->buf[b->len++] = (char) v;
+}
+
+static void pre_string(PreBuilder *b, const char *s, size_t len) {
+        if (b->len + len + 1 > sizeof b->buf || memchr(s, 0, len)) {
+                b->overflow = true;
+                return;
         }
-        r->n_literals = n_alts;
-        r->literals_all = false;
+        memcpy(b->buf + b->len, s, len);
+        b->len += len;
+        b->buf[b->len++] = 0;
+}
+
+static bool pre_holds(const char *pre, const char *s) {
+        const char *p = pre;
+        unsigned n_clauses = (unsigned char) *p++;
+        for (unsigned c = 0; c < n_clauses; c++) {
+                unsigned n_terms = (unsigned char) *p++;
+                bool clause = false;
+                for (unsigned t = 0; t < n_terms; t++) {
+                        unsigned n_strings = (unsigned char) *p++;
+                        bool term = !clause;
+                        for (unsigned k = 0; k < n_strings; k++) {
+                                if (term && !strstr(s, p))
+                                        term = false;
+                                p += strlen(p) + 1;
+                        }
+                        clause = clause || term;
+                }
+                if (!clause)
+                        return false;
+        }
+        return true;
 }
 
 /* The end of the alternative that starts at p: the next '|' outside
@@ -176,6 +184,162 @@ static char *re_literal_text(const char *pattern, size_t n) {
         }
         *o = 0;
         return o > text ? TAKE_PTR(text) : NULL;
+}
+
+/* The end of the group that starts at p ('('): its ')', or NULL. */
+static const char *group_end(const char *p) {
+        int depth = 0;
+        for (; *p; p++) {
+                if (*p == '\\' && p[1])
+                        p++;
+                else if (*p == '[') {
+                        p++;
+                        if (*p == '^')
+                                p++;
+                        if (*p == ']')
+                                p++;
+                        while (*p && *p != ']')
+                                p++;
+                        if (!*p)
+                                return NULL;
+                } else if (*p == '(')
+                        depth++;
+                else if (*p == ')' && --depth == 0)
+                        return p;
+        }
+        return NULL;
+}
+
+/* Builds the pre-check of line_match(): text a match must contain.
+ * - Alternatives at the top level: one of them holds all of its runs (no
+ *   clause when one has no run: it could match without text).
+ * - One alternative: all its runs; and of each group at the top level that
+ *   no quantifier makes optional and whose alternatives are all text, one
+ *   of them ("(Read|Write) of").
+ * - A pattern that ends in text, then a bracket of blanks with '*', then
+ *   '$' ("INFO:[ \t]*$"): the line less its trailing blanks ends with that
+ *   text (r->tail, r->tail_class).
+ * Leaves r->pre NULL (no pre-check) when nothing is found or out of memory. */
+static void re_find_literals(Re *r, const char *pattern) {
+        PreBuilder b = {};
+        size_t n_clauses = 0;
+        const char *alts[RE_PRE_ALTS + 1];
+        size_t n_alts = 0;
+
+        r->pre = NULL;
+        r->tail = NULL;
+        b.len = 1; /* the number of clauses, set at the end */
+        for (const char *p = pattern;; p++) {
+                const char *e = alternative_end(p);
+                if (!e || n_alts == RE_PRE_ALTS)
+                        return;
+                alts[n_alts++] = p;
+                if (!*e) {
+                        alts[n_alts] = e + 1;
+                        break;
+                }
+                p = e;
+        }
+        /* The runs, one term for each alternative */
+        Run runs[RE_PRE_ALTS][RE_PRE_RUNS];
+        size_t n_runs[RE_PRE_ALTS];
+        bool every = true;
+        for (size_t i = 0; i < n_alts; i++) {
+                n_runs[i] = alternative_runs(alts[i], alts[i + 1] - 1, runs[i], RE_PRE_RUNS);
+                every = every && n_runs[i] > 0;
+        }
+        if (every) {
+                pre_count(&b, n_alts);
+                for (size_t i = 0; i < n_alts; i++) {
+                        pre_count(&b, n_runs[i]);
+                        for (size_t k = 0; k < n_runs[i]; k++)
+                                pre_string(&b, runs[i][k].s, runs[i][k].len);
+                }
+                n_clauses++;
+        }
+        if (n_alts == 1) {
+                /* The groups of text */
+                for (const char *p = pattern; *p; p++) {
+                        if (*p == '\\' && p[1]) {
+                                p++;
+                                continue;
+                        }
+                        if (*p == '[') {
+                                /* skip the bracket: "[^]a]" holds a ']' */
+                                p++;
+                                if (*p == '^')
+                                        p++;
+                                if (*p == ']')
+                                        p++;
+                                while (*p && *p != ']')
+                                        p++;
+                                if (!*p)
+                                        return;
+                                continue;
+                        }
+                        if (*p != '(')
+                                continue;
+                        const char *close = group_end(p);
+                        if (!close)
+                                return;
+                        bool text = !(close[1] == '*' || close[1] == '?' || close[1] == '{');
+                        size_t n = 0;
+                        for (const char *a = p + 1; text && a <= close; a++) {
+                                const char *e = alternative_end(a);
+                                if (!e || e > close)
+                                        e = close;
+                                _cleanup_free_ char *t = e > a ? re_literal_text(a, (size_t) (e - a)) : NULL;
+                                text = t && n < RE_PRE_ALTS;
+                                n++;
+                                a = e;
+                        }
+                        if (text) {
+                                pre_count(&b, n);
+                                for (const char *a = p + 1; a <= close; a++) {
+                                        const char *e = alternative_end(a);
+                                        if (!e || e > close)
+                                                e = close;
+                                        _cleanup_free_ char *t = re_literal_text(a, (size_t) (e - a));
+                                        if (!t) {
+                                                b.overflow = true;
+                                                break;
+                                        }
+                                        pre_count(&b, 1);
+                                        pre_string(&b, t, strlen(t));
+                                        a = e;
+                                }
+                                n_clauses++;
+                        }
+                        p = close;
+                }
+                /* "TEXT[ \t]*$" at the end */
+                static const struct {
+                        const char *end, *class;
+                } blanks[] = { { "[ \t]*$", " \t" }, { "[\t ]*$", " \t" }, { " *$", " " } };
+                size_t l = strlen(pattern);
+                for (size_t i = 0; i < ELEMENTSOF(blanks); i++) {
+                        size_t bl = strlen(blanks[i].end);
+                        if (l <= bl || !streq(pattern + l - bl, blanks[i].end))
+                                continue;
+                        /* the text run before it, back to the last special character */
+                        const char *end = pattern + l - bl, *start = end;
+                        while (start > pattern && !strchr(".[]()*+?{}|\\^$", start[-1]))
+                                start--;
+                        /* a backslash before the run would escape its first character;
+                         * a blank at its end would be taken for the trailing ones */
+                        if (end == start || (start > pattern && start[-1] == '\\') || strchr(blanks[i].class, end[-1]))
+                                break;
+                        r->tail = strndup(start, (size_t) (end - start));
+                        r->tail_class = blanks[i].class;
+                        break;
+                }
+        }
+        if (b.overflow || n_clauses == 0)
+                return;
+        b.buf[0] = (char) n_clauses;
+        r->pre = malloc(b.len);
+        if (r->pre)
+                memcpy(r->pre, b.buf, b.len);
 }
 
 /* A match-only pattern matches where one of its alternatives matches.
@@ -306,16 +470,13 @@ bool line_match(const Re *r, const char *s, regmatch_t *m, size_t nm) {
                         return true;
         if (r->n_alts > 0 && !r->has_rest)
                 return false;
-        if (r->n_literals > 0) {
-                size_t found = 0;
-                for (size_t i = 0; i < r->n_literals; i++)
-                        if (strstr(s, r->literals[i])) {
-                                found++;
-                                if (!r->literals_all)
-                                        break;
-                        } else if (r->literals_all)
-                                return false;
-                if (found == 0)
+        if (r->pre && !pre_holds(r->pre, s))
+                return false;
+        if (r->tail) {
+                size_t l = strlen(s), tl = strlen(r->tail);
+                while (l > 0 && strchr(r->tail_class, s[l - 1]))
+                        l--;
+                if (l < tl || memcmp(s + l - tl, r->tail, tl) != 0)
                         return false;
         }
         return regexec(&r->re, s, nm, m, 0) == 0;

@@ -3,6 +3,7 @@
  * (§6.2), the pickers (§6.4), and the recipes that walk a report to the
  * culprit function a format names (§5). */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,20 +235,37 @@ static Re global_skip = {
 /* The verdicts of the rules on function names (the skip rules, the
  * pickers' anchors) this thread saw last: the same kernel functions come
  * back in every stack, and one regexec() of a rule costs more than the
- * whole lookup. Two ways a set (a name evicts the older of the two), per
- * thread (no lock); the pages are touched only as the sets fill. */
+ * whole lookup. Two ways a set (a name evicts the older of the two), one
+ * cache a thread (no lock), allocated on its first use: calloc() maps
+ * it, and only the pages of the sets used are ever touched. */
 #define NAME_CACHE_SETS 4096
 typedef struct NameVerdict {
         const Re *re;
         char name[47];
         bool match;
 } NameVerdict;
-static __thread NameVerdict name_cache[NAME_CACHE_SETS][2];
-static __thread uint8_t name_cache_older[NAME_CACHE_SETS];
+typedef struct NameCache {
+        NameVerdict sets[NAME_CACHE_SETS][2];
+        uint8_t older[NAME_CACHE_SETS];
+} NameCache;
+static pthread_key_t name_cache_key;
+
+static NameCache *name_cache(void) {
+        NameCache *c = pthread_getspecific(name_cache_key);
+        if (c)
+                return c;
+        c = calloc(1, sizeof *c);
+        if (c && pthread_setspecific(name_cache_key, c) != 0) {
+                free(c);
+                c = NULL;
+        }
+        return c; /* NULL: no cache, every name is matched */
+}
 
 static bool name_match(const Re *r, const char *name) {
+        NameCache *c = name_cache();
         size_t l = strlen(name);
-        if (l >= sizeof name_cache[0][0].name)
+        if (!c || l >= sizeof c->sets[0][0].name)
                 return line_match(r, name, NULL, 0);
         uint32_t h = 2166136261u; /* FNV-1a */
         for (size_t i = 0; i < sizeof r; i++)
@@ -256,19 +274,19 @@ static bool name_match(const Re *r, const char *name) {
                 h = (h ^ (unsigned char) name[i]) * 16777619u;
         size_t set = h % NAME_CACHE_SETS;
         for (size_t w = 0; w < 2; w++) {
-                const NameVerdict *v = &name_cache[set][w];
+                const NameVerdict *v = &c->sets[set][w];
                 if (v->re == r && streq(v->name, name)) {
-                        name_cache_older[set] = (uint8_t) !w;
+                        c->older[set] = (uint8_t) !w;
                         return v->match;
                 }
         }
         bool match = line_match(r, name, NULL, 0);
-        size_t w = name_cache_older[set];
-        NameVerdict *v = &name_cache[set][w];
+        size_t w = c->older[set];
+        NameVerdict *v = &c->sets[set][w];
         v->re = r;
         memcpy(v->name, name, l + 1);
         v->match = match;
-        name_cache_older[set] = (uint8_t) !w;
+        c->older[set] = (uint8_t) !w;
         return match;
 }
 
@@ -697,6 +715,10 @@ bool stack_check_fails(const Report *rep) {
 }
 
 int frames_init(void) {
+        /* (called once, through analyze_init()) */
+        int k = pthread_key_create(&name_cache_key, free);
+        if (k != 0)
+                return -k;
         Re *all[] = { &crc, &riscv, &alloc, &global_skip, &panic_itself, &stall_anchors, &hang_avoid, &at_re };
         for (size_t i = 0; i < ELEMENTSOF(all); i++) {
                 int r = re_compile(all[i], /* nosub= */ all[i] != &at_re);

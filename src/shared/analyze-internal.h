@@ -36,8 +36,8 @@
 
 #define AT_IDENT "at: (\\[<[0-9a-fx]+>\\] )?\\(?([A-Za-z0-9_]+)[+.]"
 
-#define RE_LITERALS 4
-#define RE_LITERAL_MAX 32
+#define RE_PRE_ALTS 16
+#define RE_PRE_RUNS 4
 
 /* One alternative of a pattern that is text: "^text", "text$", ... */
 typedef struct ReText {
@@ -62,9 +62,12 @@ typedef struct Re {
         struct ReText *alts;
         size_t n_alts;
         bool has_rest;
-        size_t n_literals;
-        bool literals_all; /* every literal must be in a match, else one of them */
-        char literals[RE_LITERALS][RE_LITERAL_MAX];
+        /* The pre-check: text any match contains (byte code, see
+         * re_find_literals()), and the text a match ends with before
+         * trailing blanks; NULL when there is none. */
+        char *pre;
+        char *tail;
+        const char *tail_class;
 } Re;
 
 /* The kinds of crash header (§3), in the order they are tried. */
