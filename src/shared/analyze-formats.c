@@ -342,6 +342,10 @@ static void re_find_literals(Re *r, const char *pattern) {
                 memcpy(r->pre, b.buf, b.len);
 }
 
+static int re_text_cmp(const void *a, const void *b) {
+        return (int) (unsigned char) ((const ReText *) a)->text[0] - (int) (unsigned char) ((const ReText *) b)->text[0];
+}
+
 /* A match-only pattern matches where one of its alternatives matches.
  * Takes the alternatives that are text ("^" and "$" at their ends
  * anchor them) into r->alts and returns the others joined by '|' (the
@@ -392,7 +396,22 @@ static char *re_split_alternatives(Re *r) {
                 p = end;
         }
         rest[rest_len] = 0;
+        /* By first byte, so that a line is compared only with the texts
+         * that start with each of its bytes. */
+        uint16_t *index = n_alts <= UINT16_MAX ? calloc(257, sizeof *index) : NULL;
+        if (!index) {
+                for (size_t i = 0; i < n_alts; i++)
+                        free(alts[i].text);
+                free(alts);
+                return NULL;
+        }
+        qsort(alts, n_alts, sizeof *alts, re_text_cmp);
+        for (size_t i = 0; i < n_alts; i++)
+                index[(unsigned char) alts[i].text[0] + 1]++;
+        for (size_t c = 1; c <= 256; c++)
+                index[c] += index[c - 1];
         r->alts = alts;
+        r->alt_index = index;
         r->n_alts = n_alts;
         r->has_rest = rest_len > 0;
         return r->has_rest ? TAKE_PTR(rest) : NULL;
@@ -435,16 +454,20 @@ size_t re_groups(const Re *r) {
         return r->compiled && !r->text && (r->n_alts == 0 || r->has_rest) ? r->re.re_nsub : 0;
 }
 
-static bool re_text_in(const ReText *t, const char *s) {
-        if (t->at_start && t->at_end)
-                return streq(s, t->text);
-        if (t->at_start)
-                return strneq(s, t->text, t->len);
-        if (t->at_end) {
-                size_t l = strlen(s);
-                return l >= t->len && memcmp(s + l - t->len, t->text, t->len) == 0;
+/* Whether one of the text alternatives is in s, where its anchors allow. */
+static bool re_texts_in(const Re *r, const char *s) {
+        size_t n = strlen(s);
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) s[i];
+                for (size_t k = r->alt_index[c]; k < r->alt_index[c + 1]; k++) {
+                        const ReText *t = &r->alts[k];
+                        if ((t->at_start && i > 0) || t->len > n - i || (t->at_end && i + t->len != n))
+                                continue;
+                        if (memcmp(s + i, t->text, t->len) == 0)
+                                return true;
+                }
         }
-        return strstr(s, t->text);
+        return false;
 }
 
 /* Matches a NUL-terminated line; m gets up to nm groups. A line that holds
@@ -465,9 +488,8 @@ bool line_match(const Re *r, const char *s, regmatch_t *m, size_t nm) {
                                       : (regmatch_t) { .rm_so = -1, .rm_eo = -1 };
                 return true;
         }
-        for (size_t i = 0; i < r->n_alts; i++)
-                if (re_text_in(&r->alts[i], s))
-                        return true;
+        if (r->n_alts > 0 && re_texts_in(r, s))
+                return true;
         if (r->n_alts > 0 && !r->has_rest)
                 return false;
         if (r->pre && !pre_holds(r->pre, s))

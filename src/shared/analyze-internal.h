@@ -59,7 +59,8 @@ typedef struct Re {
         /* A match-only pattern of many alternatives (the skip rules): those
          * that are text, anchored or not, are compared as text, and only
          * the others make up the regex (re, when has_rest). */
-        struct ReText *alts;
+        struct ReText *alts;      /* by first byte */
+        uint16_t *alt_index;      /* [c, c + 1): the alternatives that start with byte c */
         size_t n_alts;
         bool has_rest;
         /* The pre-check: text any match contains (byte code, see

@@ -122,8 +122,12 @@ static unsigned byte_weight(unsigned char c) {
         return p ? 5 + (unsigned) (p - by_frequency) : 0;
 }
 
+/* Two bytes as one load, in the machine's byte order: the table is built
+ * with the same function, so the order does not matter. */
 static unsigned pair_of(const char *s) {
-        return (unsigned) (unsigned char) s[0] << 8 | (unsigned char) s[1];
+        uint16_t v;
+        memcpy(&v, s, sizeof v);
+        return v;
 }
 
 static int keywords_init(void) {
@@ -159,7 +163,7 @@ static uint64_t keywords_scan(const char *s, size_t n) {
                 return 0;
         for (size_t i = 0; i + 1 < n; i++) {
                 unsigned pair = pair_of(s + i);
-                if (!(pair_bits[pair / 64] & (UINT64_C(1) << (pair % 64))))
+                if (__builtin_expect(!(pair_bits[pair / 64] & (UINT64_C(1) << (pair % 64))), 1))
                         continue;
                 const uint8_t *list = pair_keywords[pair_slot[pair]];
                 for (unsigned j = 1; j <= list[0]; j++) {
@@ -588,7 +592,12 @@ static int analysis_of(Crash *c, CrashAnalysis **ret) {
                 rep.n = MIN((size_t) 1, rep.n_full);
         a->kernel = c->kernel ? TAKE_PTR(c->kernel) : TAKE_PTR(c->kernel_comm);
 
-        Ctx cx = { .rep = &rep };
+        /* (not zeroed whole: frames[] is 12 KiB, written before it is read) */
+        Ctx cx;
+        cx.rep = &rep;
+        cx.corrupted = false;
+        cx.saw_should_fail = false;
+        cx.n_frames = 0;
         bool corrupted = false, has_culprit = false;
         Frame culprit = {};
         unsigned flags = 0;
@@ -681,9 +690,10 @@ static int analysis_of(Crash *c, CrashAnalysis **ret) {
         a->report = malloc(c->arena_len + 1);
         if (a->report) {
                 memcpy(a->report, c->arena ? c->arena : "", c->arena_len);
-                for (size_t i = 0; i < c->arena_len; i++)
-                        if (a->report[i] == 0)
-                                a->report[i] = '\n';
+                /* each line's NUL (line_text() leaves no other) ends the
+                 * byte before the next line's offset */
+                for (size_t i = 0; i < c->n_full; i++)
+                        a->report[(i + 1 < c->n_full ? c->offsets[i + 1] : c->arena_len) - 1] = '\n';
                 a->report[c->arena_len] = 0;
         }
         a->signature = signature_of(a);
