@@ -99,10 +99,10 @@ typedef struct Keyword {
 } Keyword;
 
 /* Each keyword is found through one byte pair of it, the one least likely
- * in a log; a pair that anchors a keyword has its bit in pair_bits and its
- * keywords in pair_keywords[pair_slot[pair]]. Built by analyze_init(). */
+ * in a log; a pair that anchors a keyword has a slot (pair_slot[pair] > 0:
+ * the scan's one test a byte, a load from a 64 KiB table) and its
+ * keywords in pair_keywords[slot]. Built by analyze_init(). */
 static Keyword keywords[_K_MAX];
-static uint64_t pair_bits[65536 / 64];
 static uint8_t pair_slot[65536];
 static uint8_t pair_keywords[_K_MAX + 1][_K_MAX + 1]; /* [slot][0] = count, then keyword ids */
 static size_t n_slots;
@@ -148,7 +148,6 @@ static int keywords_init(void) {
                 unsigned pair = pair_of(s + kw->anchor);
                 if (!pair_slot[pair]) {
                         pair_slot[pair] = (uint8_t) ++n_slots;
-                        pair_bits[pair / 64] |= UINT64_C(1) << (pair % 64);
                 }
                 uint8_t *list = pair_keywords[pair_slot[pair]];
                 list[++list[0]] = (uint8_t) k;
@@ -157,22 +156,36 @@ static int keywords_init(void) {
 }
 
 /* The keywords that may be in s[0, n). */
+static unsigned pair_may_anchor(const char *s) {
+        return pair_slot[pair_of(s)];
+}
+
+/* The keywords whose anchor pair is at s[i, i + 2). */
+static uint64_t keywords_at(const char *s, size_t n, size_t i) {
+        uint64_t found = 0;
+        const uint8_t *list = pair_keywords[pair_slot[pair_of(s + i)]];
+        for (unsigned j = 1; j <= list[0]; j++) {
+                const Keyword *kw = &keywords[list[j]];
+                if (i >= kw->anchor && i - kw->anchor + kw->len <= n && memcmp(s + i - kw->anchor, kw->s, kw->len) == 0)
+                        found |= K_BIT(list[j]);
+        }
+        return found;
+}
+
 static uint64_t keywords_scan(const char *s, size_t n) {
         uint64_t found = 0;
-        if (n < 2)
-                return 0;
-        for (size_t i = 0; i + 1 < n; i++) {
-                unsigned pair = pair_of(s + i);
-                if (__builtin_expect(!(pair_bits[pair / 64] & (UINT64_C(1) << (pair % 64))), 1))
-                        continue;
-                const uint8_t *list = pair_keywords[pair_slot[pair]];
-                for (unsigned j = 1; j <= list[0]; j++) {
-                        const Keyword *kw = &keywords[list[j]];
-                        if (i >= kw->anchor && i - kw->anchor + kw->len <= n &&
-                            memcmp(s + i - kw->anchor, kw->s, kw->len) == 0)
-                                found |= K_BIT(list[j]);
-                }
-        }
+        size_t i = 0;
+        /* Four pairs a step, one branch: most steps have no anchor. */
+        for (; i + 4 < n; i += 4)
+                if (__builtin_expect(pair_may_anchor(s + i) | pair_may_anchor(s + i + 1) | pair_may_anchor(s + i + 2) |
+                                             pair_may_anchor(s + i + 3),
+                                     0))
+                        for (size_t k = i; k < i + 4; k++)
+                                if (pair_may_anchor(s + k))
+                                        found |= keywords_at(s, n, k);
+        for (; i + 1 < n; i++)
+                if (pair_may_anchor(s + i))
+                        found |= keywords_at(s, n, i);
         return found;
 }
 
