@@ -922,15 +922,17 @@ bool is_second_crash(const char *raw, size_t raw_len, uint64_t may) {
         return line_header(raw, n, may) && !header_is_followup(raw, n);
 }
 
-/* Checks req[1..] on lines after `at` in order; appends their captures. */
+/* Checks req[1..] on lines after `at` in order; appends their captures
+ * to caps unless it is NULL. */
 bool check_later(Format *f, const Report *rep, size_t at, Caps *caps) {
         size_t pos = at + 1;
         for (size_t k = 1; k < ELEMENTSOF(f->req) && f->req[k].pattern; k++) {
                 bool found = false;
                 for (; pos < rep->n_full; pos++) {
                         regmatch_t m[4];
-                        if (line_match(&f->req[k], rep->lines[pos], m, 4)) {
-                                caps_add_match(caps, rep->lines[pos], m, 4, &f->req[k]);
+                        if (line_match(&f->req[k], rep->lines[pos], m, caps ? 4 : 0)) {
+                                if (caps)
+                                        caps_add_match(caps, rep->lines[pos], m, 4, &f->req[k]);
                                 found = true;
                                 pos++;
                                 break;

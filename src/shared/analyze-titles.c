@@ -430,6 +430,17 @@ char *signature_of(const CrashAnalysis *a) {
                 return NULL;
         return s;
 }
+/* Whether a format's captures are used: by its template (%1..%9) or by
+ * its recipe (the function the header names). */
+static bool format_uses_captures(const Format *f) {
+        if (f->recipe == R_HDR_CT || f->recipe == R_HDR_NEXT)
+                return true;
+        for (const char *p = f->tmpl; (p = strchr(p, '%')); p++)
+                if (isdigit((unsigned char) p[1]))
+                        return true;
+        return false;
+}
+
 /* Picks the format for the report and builds the raw title. */
 char *choose_title(Ctx *cx, Group g, const char *header, bool *corrupted, Frame *culprit, bool *has_culprit,
                           unsigned *flags_out) {
@@ -457,20 +468,24 @@ char *choose_title(Ctx *cx, Group g, const char *header, bool *corrupted, Frame 
                 for (size_t k = 0; k < nf; k++) {
                         Format *fmt = &formats[k];
                         regmatch_t m[10];
-                        /* the captures only of the formats that start there */
-                        if (at[k] != best || !line_match(&fmt->title, t, m, 10))
+                        /* The formats that start there; their captures
+                         * (glibc's costliest work) only when they are used. */
+                        bool need = format_uses_captures(fmt);
+                        if (at[k] != best || (!fmt->req[0].pattern && need && !line_match(&fmt->title, t, m, 10)))
                                 continue;
                         Caps caps = {};
                         if (fmt->req[0].pattern) {
                                 regmatch_t rm[10];
-                                if (!line_match(&fmt->req[0], t, rm, 10) || !check_later(fmt, rep, i, &caps)) {
+                                if (!line_match(&fmt->req[0], t, rm, need ? 10 : 0) ||
+                                    !check_later(fmt, rep, i, need ? &caps : NULL)) {
                                         caps_done(&caps);
                                         /* keep the later-line captures order: header first */
                                         title_matched_without_report = true;
                                         continue;
                                 }
                                 Caps head = {};
-                                caps_add_match(&head, t, rm, 10, &fmt->req[0]);
+                                if (need)
+                                        caps_add_match(&head, t, rm, 10, &fmt->req[0]);
                                 /* header captures first, then later-line ones */
                                 Caps all = {};
                                 for (size_t j = 0; j < head.n; j++)
@@ -480,7 +495,7 @@ char *choose_title(Ctx *cx, Group g, const char *header, bool *corrupted, Frame 
                                 head.n = 0;
                                 caps.n = 0;
                                 caps = all;
-                        } else
+                        } else if (need)
                                 caps_add_match(&caps, t, m, 10, &fmt->title);
 
                         Frame fn;
