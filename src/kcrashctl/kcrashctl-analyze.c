@@ -48,11 +48,11 @@ static int print_one(CrashAnalysis *a, void *userdata) {
         const Context *ctx = userdata;
         static bool printed;
         if (ctx->json) {
-                _cleanup_free_ char *json = crash_analysis_to_json_string(a);
+                int r = crash_analysis_print_json(a, stdout);
                 crash_analysis_free(a);
-                if (!json)
-                        return -ENOMEM;
-                puts(json);
+                /* a write error shows in ferror(stdout) at the end */
+                if (r < 0 && r != -EIO)
+                        return r;
         } else {
                 if (printed)
                         putchar('\n');

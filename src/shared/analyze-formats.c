@@ -4,6 +4,7 @@
  * patterns that turn a report into a title, with the recipe that finds the
  * culprit function. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,12 +15,18 @@
 /* Regex helpers */
 
 
+/* A run of text in a pattern: the pre-check of line_match() looks for it. */
+typedef struct Run {
+        const char *s;
+        size_t len;
+} Run;
+
 /* The literal runs a match of one alternative must contain: text at the
  * top level between special characters (a character a quantifier makes
  * optional is not part of its run; a group may be optional or hold
- * alternatives, so nothing in it counts). Keeps the longest runs in
- * r->literals from index at; returns how many, 0 when there is none. */
-static size_t alternative_runs(Re *r, size_t at, const char *alt, const char *end, size_t max) {
+ * alternatives, so nothing in it counts). Keeps the longest max runs in
+ * runs; returns how many, 0 when there is none. */
+static size_t alternative_runs(const char *alt, const char *end, Run *runs, size_t max) {
         size_t n_runs = 0;
         int depth = 0;
         const char *p = alt;
@@ -59,7 +66,6 @@ static size_t alternative_runs(Re *r, size_t at, const char *alt, const char *en
                 size_t len = (size_t) (p - start);
                 if (p < end && strchr("*?{", *p))
                         len--; /* "abc*": the c is optional */
-                len = MIN(len, (size_t) RE_LITERAL_MAX - 1);
                 if (len == 0)
                         continue;
                 /* keep the longest runs */
@@ -67,78 +73,401 @@ static size_t alternative_runs(Re *r, size_t at, const char *alt, const char *en
                 if (slot == max) {
                         size_t shortest = 0;
                         for (size_t i = 1; i < max; i++)
-                                if (strlen(r->literals[at + i]) < strlen(r->literals[at + shortest]))
+                                if (runs[i].len < runs[shortest].len)
                                         shortest = i;
-                        if (strlen(r->literals[at + shortest]) >= len)
+                        if (runs[shortest].len >= len)
                                 continue;
                         slot = shortest;
                 }
-                memcpy(r->literals[at + slot], start, len);
-                r->literals[at + slot][len] = 0;
+                runs[slot] = (Run) { start, len };
         }
         return n_runs;
 }
 
-/* Splits the pattern at its top-level '|'. One alternative: all its runs
- * must be in a matching line. Several: one of their longest runs must.
- * No pre-check when an alternative has no run or there are more than
- * RE_LITERALS alternatives. */
-static void re_find_literals(Re *r) {
-        const char *alts[RE_LITERALS + 1], *q = r->pattern;
-        size_t n_alts = 0;
-        int depth = 0;
+/* The pre-check is byte code in one allocation, clauses that must all
+ * hold: a clause holds when one of its terms does, a term when the line
+ * contains each of its strings. Layout: the number of clauses; for each,
+ * the number of its terms; for each term, the number of its strings and
+ * the strings, NUL-terminated. Counts are single bytes. */
+typedef struct PreBuilder {
+        char buf[4096];
+        size_t len;
+        bool overflow;
+} PreBuilder;
 
-        r->n_literals = 0;
-        alts[n_alts++] = q;
-        for (; *q; q++) {
-                if (*q == '\\' && q[1])
-                        q++;
-                else if (*q == '[') {
-                        q++;
-                        if (*q == '^')
-                                q++;
-                        if (*q == ']')
-                                q++;
-                        while (*q && *q != ']')
-                                q++;
-                        if (!*q)
-                                return;
-                } else if (*q == '(')
-                        depth++;
-                else if (*q == ')')
-                        depth--;
-                else if (*q == '|' && depth == 0) {
-                        if (n_alts == RE_LITERALS)
-                                return;
-                        alts[n_alts++] = q + 1;
-                }
-        }
-        if (n_alts == 1) {
-                r->n_literals = alternative_runs(r, 0, r->pattern, q, RE_LITERALS);
-                r->literals_all = true;
+static void pre_count(PreBuilder *b, size_t v) {
+        if (b->len + 1 > sizeof b->buf || v > UINT8_MAX) {
+                b->overflow = true;
                 return;
         }
-        for (size_t i = 0; i < n_alts; i++) {
-                const char *end = i + 1 < n_alts ? alts[i + 1] - 1 : q;
-                if (alternative_runs(r, i, alts[i], end, 1) == 0)
-                        return;
+        b->buf[b->len++] = (char) v;
+}
+
+static void pre_string(PreBuilder *b, const char *s, size_t len) {
+        if (b->len + len + 1 > sizeof b->buf || memchr(s, 0, len)) {
+                b->overflow = true;
+                return;
         }
-        r->n_literals = n_alts;
-        r->literals_all = false;
+        memcpy(b->buf + b->len, s, len);
+        b->len += len;
+        b->buf[b->len++] = 0;
+}
+
+static bool pre_holds(const char *pre, const char *s) {
+        const char *p = pre;
+        unsigned n_clauses = (unsigned char) *p++;
+        for (unsigned c = 0; c < n_clauses; c++) {
+                unsigned n_terms = (unsigned char) *p++;
+                bool clause = false;
+                for (unsigned t = 0; t < n_terms; t++) {
+                        unsigned n_strings = (unsigned char) *p++;
+                        bool term = !clause;
+                        for (unsigned k = 0; k < n_strings; k++) {
+                                if (term && !strstr(s, p))
+                                        term = false;
+                                p += strlen(p) + 1;
+                        }
+                        clause = clause || term;
+                }
+                if (!clause)
+                        return false;
+        }
+        return true;
+}
+
+/* The end of the alternative that starts at p: the next '|' outside
+ * groups and brackets, or the end of the pattern; NULL when a bracket is
+ * not closed. */
+static const char *alternative_end(const char *p) {
+        int depth = 0;
+        for (; *p; p++) {
+                if (*p == '\\' && p[1])
+                        p++;
+                else if (*p == '[') {
+                        p++;
+                        if (*p == '^')
+                                p++;
+                        if (*p == ']')
+                                p++;
+                        while (*p && *p != ']')
+                                p++;
+                        if (!*p)
+                                return NULL;
+                } else if (*p == '(')
+                        depth++;
+                else if (*p == ')')
+                        depth--;
+                else if (*p == '|' && depth == 0)
+                        return p;
+        }
+        return p;
+}
+
+/* The text pattern[0, n) matches when it has no special character (an
+ * escaped one stands for itself), else NULL. Its matches are exactly the
+ * occurrences of that text, and it has no groups. */
+static char *re_literal_text(const char *pattern, size_t n) {
+        static const char special[] = ".[]()*+?{}|\\^$";
+        _cleanup_free_ char *text = malloc(n + 1);
+        char *o = text;
+        if (!text)
+                return NULL;
+        for (const char *p = pattern; p < pattern + n; p++) {
+                if (*p == '\\') {
+                        /* "\\." is a dot; "\\w", "\\<" ... are GNU operators */
+                        if (p + 1 >= pattern + n || !strchr(special, p[1]))
+                                return NULL;
+                        p++;
+                } else if (strchr(special, *p))
+                        return NULL;
+                *o++ = *p;
+        }
+        *o = 0;
+        return o > text ? TAKE_PTR(text) : NULL;
+}
+
+/* The end of the group that starts at p ('('): its ')', or NULL. */
+static const char *group_end(const char *p) {
+        int depth = 0;
+        for (; *p; p++) {
+                if (*p == '\\' && p[1])
+                        p++;
+                else if (*p == '[') {
+                        p++;
+                        if (*p == '^')
+                                p++;
+                        if (*p == ']')
+                                p++;
+                        while (*p && *p != ']')
+                                p++;
+                        if (!*p)
+                                return NULL;
+                } else if (*p == '(')
+                        depth++;
+                else if (*p == ')' && --depth == 0)
+                        return p;
+        }
+        return NULL;
+}
+
+/* Builds the pre-check of line_match(): text a match must contain.
+ * - Alternatives at the top level: one of them holds all of its runs (no
+ *   clause when one has no run: it could match without text).
+ * - One alternative: all its runs; and of each group at the top level that
+ *   no quantifier makes optional and whose alternatives are all text, one
+ *   of them ("(Read|Write) of").
+ * - A pattern that ends in text, then a bracket of blanks with '*', then
+ *   '$' ("INFO:[ \t]*$"): the line less its trailing blanks ends with that
+ *   text (r->tail, r->tail_class).
+ * Leaves r->pre NULL (no pre-check) when nothing is found or out of memory. */
+static void re_find_literals(Re *r, const char *pattern) {
+        PreBuilder b = {};
+        size_t n_clauses = 0;
+        const char *alts[RE_PRE_ALTS + 1];
+        size_t n_alts = 0;
+
+        r->pre = NULL;
+        r->tail = NULL;
+        b.len = 1; /* the number of clauses, set at the end */
+        for (const char *p = pattern;; p++) {
+                const char *e = alternative_end(p);
+                if (!e || n_alts == RE_PRE_ALTS)
+                        return;
+                alts[n_alts++] = p;
+                if (!*e) {
+                        alts[n_alts] = e + 1;
+                        break;
+                }
+                p = e;
+        }
+        /* The runs, one term for each alternative */
+        Run runs[RE_PRE_ALTS][RE_PRE_RUNS];
+        size_t n_runs[RE_PRE_ALTS];
+        bool every = true;
+        for (size_t i = 0; i < n_alts; i++) {
+                n_runs[i] = alternative_runs(alts[i], alts[i + 1] - 1, runs[i], RE_PRE_RUNS);
+                every = every && n_runs[i] > 0;
+        }
+        if (every) {
+                pre_count(&b, n_alts);
+                for (size_t i = 0; i < n_alts; i++) {
+                        pre_count(&b, n_runs[i]);
+                        for (size_t k = 0; k < n_runs[i]; k++)
+                                pre_string(&b, runs[i][k].s, runs[i][k].len);
+                }
+                n_clauses++;
+        }
+        if (n_alts == 1) {
+                /* The groups of text */
+                for (const char *p = pattern; *p; p++) {
+                        if (*p == '\\' && p[1]) {
+                                p++;
+                                continue;
+                        }
+                        if (*p == '[') {
+                                /* skip the bracket: "[^]a]" holds a ']' */
+                                p++;
+                                if (*p == '^')
+                                        p++;
+                                if (*p == ']')
+                                        p++;
+                                while (*p && *p != ']')
+                                        p++;
+                                if (!*p)
+                                        return;
+                                continue;
+                        }
+                        if (*p != '(')
+                                continue;
+                        const char *close = group_end(p);
+                        if (!close)
+                                return;
+                        bool text = !(close[1] == '*' || close[1] == '?' || close[1] == '{');
+                        size_t n = 0;
+                        for (const char *a = p + 1; text && a <= close; a++) {
+                                const char *e = alternative_end(a);
+                                if (!e || e > close)
+                                        e = close;
+                                _cleanup_free_ char *t = e > a ? re_literal_text(a, (size_t) (e - a)) : NULL;
+                                text = t && n < RE_PRE_ALTS;
+                                n++;
+                                a = e;
+                        }
+                        if (text) {
+                                pre_count(&b, n);
+                                for (const char *a = p + 1; a <= close; a++) {
+                                        const char *e = alternative_end(a);
+                                        if (!e || e > close)
+                                                e = close;
+                                        _cleanup_free_ char *t = re_literal_text(a, (size_t) (e - a));
+                                        if (!t) {
+                                                b.overflow = true;
+                                                break;
+                                        }
+                                        pre_count(&b, 1);
+                                        pre_string(&b, t, strlen(t));
+                                        a = e;
+                                }
+                                n_clauses++;
+                        }
+                        p = close;
+                }
+                /* "TEXT[ \t]*$" at the end */
+                static const struct {
+                        const char *end, *class;
+                } blanks[] = { { "[ \t]*$", " \t" }, { "[\t ]*$", " \t" }, { " *$", " " } };
+                size_t l = strlen(pattern);
+                for (size_t i = 0; i < ELEMENTSOF(blanks); i++) {
+                        size_t bl = strlen(blanks[i].end);
+                        if (l <= bl || !streq(pattern + l - bl, blanks[i].end))
+                                continue;
+                        /* the text run before it, back to the last special character */
+                        const char *end = pattern + l - bl, *start = end;
+                        while (start > pattern && !strchr(".[]()*+?{}|\\^$", start[-1]))
+                                start--;
+                        /* a backslash before the run would escape its first character;
+                         * a blank at its end would be taken for the trailing ones */
+                        if (end == start || (start > pattern && start[-1] == '\\') || strchr(blanks[i].class, end[-1]))
+                                break;
+                        r->tail = strndup(start, (size_t) (end - start));
+                        r->tail_class = blanks[i].class;
+                        break;
+                }
+        }
+        if (b.overflow || n_clauses == 0)
+                return;
+        b.buf[0] = (char) n_clauses;
+        r->pre = malloc(b.len);
+        if (r->pre)
+                memcpy(r->pre, b.buf, b.len);
+}
+
+static int re_text_cmp(const void *a, const void *b) {
+        return (int) (unsigned char) ((const ReText *) a)->text[0] - (int) (unsigned char) ((const ReText *) b)->text[0];
+}
+
+/* A match-only pattern matches where one of its alternatives matches.
+ * Takes the alternatives that are text ("^" and "$" at their ends
+ * anchor them) into r->alts and returns the others joined by '|' (the
+ * regex still to compile), or NULL when all are text or nothing was
+ * taken (one alternative, or out of memory: then the whole pattern is
+ * the regex, and r->n_alts is 0). */
+static char *re_split_alternatives(Re *r) {
+        size_t n = 1;
+        for (const char *p = r->pattern;; p++) {
+                p = alternative_end(p);
+                if (!p)
+                        return NULL;
+                if (!*p)
+                        break;
+                n++;
+        }
+        if (n < 2)
+                return NULL;
+        ReText *alts = calloc(n, sizeof *alts);
+        _cleanup_free_ char *rest = malloc(strlen(r->pattern) + 1);
+        size_t n_alts = 0, rest_len = 0;
+        if (!alts || !rest) {
+                free(alts);
+                return NULL;
+        }
+        for (const char *p = r->pattern;; p++) {
+                const char *end = alternative_end(p);
+                const char *s = p, *e = end;
+                bool at_start = s < e && *s == '^', at_end = false;
+                if (at_start)
+                        s++;
+                /* "$" ends it unless escaped ("\\$" is a dollar) */
+                if (e > s && e[-1] == '$' && !(e - s >= 2 && e[-2] == '\\')) {
+                        e--;
+                        at_end = true;
+                }
+                char *text = e > s ? re_literal_text(s, (size_t) (e - s)) : NULL;
+                if (text)
+                        alts[n_alts++] = (ReText) { text, strlen(text), at_start, at_end };
+                else {
+                        if (rest_len > 0)
+                                rest[rest_len++] = '|';
+                        memcpy(rest + rest_len, p, (size_t) (end - p));
+                        rest_len += (size_t) (end - p);
+                }
+                if (!*end)
+                        break;
+                p = end;
+        }
+        rest[rest_len] = 0;
+        /* By first byte, so that a line is compared only with the texts
+         * that start with each of its bytes. */
+        uint16_t *index = n_alts <= UINT16_MAX ? calloc(257, sizeof *index) : NULL;
+        if (!index) {
+                for (size_t i = 0; i < n_alts; i++)
+                        free(alts[i].text);
+                free(alts);
+                return NULL;
+        }
+        qsort(alts, n_alts, sizeof *alts, re_text_cmp);
+        for (size_t i = 0; i < n_alts; i++)
+                index[(unsigned char) alts[i].text[0] + 1]++;
+        for (size_t c = 1; c <= 256; c++)
+                index[c] += index[c - 1];
+        r->alts = alts;
+        r->alt_index = index;
+        r->n_alts = n_alts;
+        r->has_rest = rest_len > 0;
+        return r->has_rest ? TAKE_PTR(rest) : NULL;
 }
 
 /* Compiled once, by analyze_init(); a pattern is constant text of ours, so
- * a failure is a bug, reported as -EINVAL. Patterns whose matches are only
- * tested (skip rules, suppressions) are compiled REG_NOSUB, which glibc
- * matches faster. */
+ * a failure is a bug, reported as -EINVAL.
+ * Patterns whose matches are only tested (skip rules, suppressions) are
+ * compiled REG_NOSUB, which glibc matches faster. The patterns live as
+ * long as the process (analyze_init() is once per process). */
 int re_compile(Re *r, bool nosub) {
         if (!r->pattern || r->compiled)
                 return 0;
-        if (regcomp(&r->re, r->pattern, REG_EXTENDED | (nosub ? REG_NOSUB : 0)) != 0)
+        if (!strpbrk(r->pattern, ".[]()*+?{}|\\^$")) {
+                r->text = r->pattern;
+                r->compiled = true;
+                return 0;
+        }
+        /* with escapes (NULL also when out of memory: then the regex serves) */
+        r->text = re_literal_text(r->pattern, strlen(r->pattern));
+        if (r->text) {
+                r->compiled = true;
+                return 0;
+        }
+        _cleanup_free_ char *rest = nosub ? re_split_alternatives(r) : NULL;
+        if (r->n_alts > 0 && !r->has_rest) {
+                r->compiled = true;
+                return 0;
+        }
+        const char *pattern = rest ? rest : r->pattern;
+        if (regcomp(&r->re, pattern, REG_EXTENDED | (nosub ? REG_NOSUB : 0)) != 0)
                 return -EINVAL;
-        re_find_literals(r);
+        re_find_literals(r, pattern);
         r->compiled = true;
         return 0;
+}
+
+/* The number of groups of the pattern. */
+size_t re_groups(const Re *r) {
+        return r->compiled && !r->text && (r->n_alts == 0 || r->has_rest) ? r->re.re_nsub : 0;
+}
+
+/* Whether one of the text alternatives is in s, where its anchors allow. */
+static bool re_texts_in(const Re *r, const char *s) {
+        size_t n = strlen(s);
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) s[i];
+                for (size_t k = r->alt_index[c]; k < r->alt_index[c + 1]; k++) {
+                        const ReText *t = &r->alts[k];
+                        if ((t->at_start && i > 0) || t->len > n - i || (t->at_end && i + t->len != n))
+                                continue;
+                        if (memcmp(s + i, t->text, t->len) == 0)
+                                return true;
+                }
+        }
+        return false;
 }
 
 /* Matches a NUL-terminated line; m gets up to nm groups. A line that holds
@@ -149,16 +478,27 @@ int re_compile(Re *r, bool nosub) {
 bool line_match(const Re *r, const char *s, regmatch_t *m, size_t nm) {
         if (!r->compiled)
                 return false;
-        if (r->n_literals > 0) {
-                size_t found = 0;
-                for (size_t i = 0; i < r->n_literals; i++)
-                        if (strstr(s, r->literals[i])) {
-                                found++;
-                                if (!r->literals_all)
-                                        break;
-                        } else if (r->literals_all)
-                                return false;
-                if (found == 0)
+        if (r->text) {
+                /* the leftmost match of a literal pattern is its first occurrence */
+                const char *p = strstr(s, r->text);
+                if (!p)
+                        return false;
+                for (size_t i = 0; i < nm; i++)
+                        m[i] = i == 0 ? (regmatch_t) { .rm_so = p - s, .rm_eo = (regoff_t) (p - s + strlen(r->text)) }
+                                      : (regmatch_t) { .rm_so = -1, .rm_eo = -1 };
+                return true;
+        }
+        if (r->n_alts > 0 && re_texts_in(r, s))
+                return true;
+        if (r->n_alts > 0 && !r->has_rest)
+                return false;
+        if (r->pre && !pre_holds(r->pre, s))
+                return false;
+        if (r->tail) {
+                size_t l = strlen(s), tl = strlen(r->tail);
+                while (l > 0 && strchr(r->tail_class, s[l - 1]))
+                        l--;
+                if (l < tl || memcmp(s + l - tl, r->tail, tl) != 0)
                         return false;
         }
         return regexec(&r->re, s, nm, m, 0) == 0;
@@ -223,10 +563,10 @@ const Header headers[_G_MAX] = {
         { G_GOPANIC, "panic:", gopanic_suppress, NULL },
 };
 
-const Header *line_header(const char *s, size_t n) {
+const Header *line_header(const char *s, size_t n, uint64_t may) {
         for (size_t i = 0; i < ELEMENTSOF(headers); i++) {
                 const Header *h = &headers[i];
-                if (!span_has(s, n, h->needle))
+                if (!(may & (UINT64_C(1) << i)) || !span_has(s, n, h->needle))
                         continue;
                 bool suppressed = false;
                 for (const char *const *x = h->suppress_substr; x && *x && !suppressed; x++)
@@ -550,7 +890,7 @@ void caps_done(Caps *c) {
 void caps_add_match(Caps *c, const char *s, const regmatch_t *m, size_t nm, const Re *r) {
         /* Only the groups the pattern has, so later captures keep their numbers. */
         if (r && r->compiled)
-                nm = MIN(nm, r->re.re_nsub + 1);
+                nm = MIN(nm, re_groups(r) + 1);
         for (size_t i = 1; i < nm && c->n < ELEMENTSOF(c->v); i++) {
                 if (m[i].rm_so < 0) {
                         c->v[c->n++] = NULL;
@@ -574,23 +914,25 @@ bool header_is_followup(const char *raw, size_t raw_len) {
 }
 
 /* A line that ends the title text of the crash before it (§4). */
-bool is_second_crash(const char *raw, size_t raw_len) {
+bool is_second_crash(const char *raw, size_t raw_len, uint64_t may) {
         size_t n = MIN(raw_len, (size_t) MAX_LINE);
         if (span_has(raw, n, "vmalloc: allocation failure:") || span_has(raw, n, "FAULT_INJECTION: forcing a failure") ||
             span_has(raw, n, "FAULT_FLAG_ALLOW_RETRY missing"))
                 return true;
-        return line_header(raw, n) && !header_is_followup(raw, n);
+        return line_header(raw, n, may) && !header_is_followup(raw, n);
 }
 
-/* Checks req[1..] on lines after `at` in order; appends their captures. */
+/* Checks req[1..] on lines after `at` in order; appends their captures
+ * to caps unless it is NULL. */
 bool check_later(Format *f, const Report *rep, size_t at, Caps *caps) {
         size_t pos = at + 1;
         for (size_t k = 1; k < ELEMENTSOF(f->req) && f->req[k].pattern; k++) {
                 bool found = false;
                 for (; pos < rep->n_full; pos++) {
                         regmatch_t m[4];
-                        if (line_match(&f->req[k], rep->lines[pos], m, 4)) {
-                                caps_add_match(caps, rep->lines[pos], m, 4, &f->req[k]);
+                        if (line_match(&f->req[k], rep->lines[pos], m, caps ? 4 : 0)) {
+                                if (caps)
+                                        caps_add_match(caps, rep->lines[pos], m, 4, &f->req[k]);
                                 found = true;
                                 pos++;
                                 break;
@@ -612,7 +954,9 @@ int formats_init(void) {
         for (size_t i = 0; i < ELEMENTSOF(headers); i++)
                 if (headers[i].suppress_re && (r = re_compile(headers[i].suppress_re, /* nosub= */ true)) < 0)
                         return r;
-        for (size_t g = 0; g < _G_MAX; g++)
+        for (size_t g = 0; g < _G_MAX; g++) {
+                if (groups[g].n > MAX_GROUP_FORMATS)
+                        return -EINVAL;
                 for (size_t k = 0; k < groups[g].n; k++) {
                         Format *f = &groups[g].formats[k];
                         Re *all[] = { &f->title, &f->req[0], &f->req[1], &f->req[2], &f->marker, &f->skip };
@@ -620,5 +964,6 @@ int formats_init(void) {
                                 if ((r = re_compile(all[i], /* nosub= */ all[i] == &f->skip)) < 0)
                                         return r;
                 }
+        }
         return 0;
 }

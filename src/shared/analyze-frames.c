@@ -3,6 +3,7 @@
  * (§6.2), the pickers (§6.4), and the recipes that walk a report to the
  * culprit function a format names (§5). */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,9 @@ bool parse_ip_line(const char *t, Frame *ret, size_t *ret_len) {
         const char *p = t;
         while (*p == ' ')
                 p++;
+        /* Most lines are not IP lines: their first letter says so. */
+        if (!strchr("REINepP", *p) || *p == 0)
+                return false;
         const char *after = NULL;
         for (size_t i = 0; i < ELEMENTSOF(tokens) && !after; i++)
                 if (startswith(p, tokens[i])) {
@@ -228,36 +232,68 @@ static Re global_skip = {
         "do_(kernel|translation)_fault|do_mem_abort|el1_abort|el1h_64_sync(_handler)?"
 };
 
-/* The global rule's verdicts on the names this thread saw last: the same
- * kernel functions come back in every stack, and one regexec() of the rule
- * costs more than the whole lookup. Direct-mapped, per thread (no lock). */
-#define SKIP_CACHE_SIZE 1024
-typedef struct SkipVerdict {
-        char name[48];
-        int8_t skipped; /* 0: empty, 1: skipped, -1: kept */
-} SkipVerdict;
-static __thread SkipVerdict skip_cache[SKIP_CACHE_SIZE];
+/* The verdicts of the rules on function names (the skip rules, the
+ * pickers' anchors) this thread saw last: the same kernel functions come
+ * back in every stack, and one regexec() of a rule costs more than the
+ * whole lookup. Two ways a set (a name evicts the older of the two), one
+ * cache a thread (no lock), allocated on its first use: calloc() maps
+ * it, and only the pages of the sets used are ever touched. */
+#define NAME_CACHE_SETS 4096
+typedef struct NameVerdict {
+        const Re *re;
+        char name[47];
+        bool match;
+} NameVerdict;
+typedef struct NameCache {
+        NameVerdict sets[NAME_CACHE_SETS][2];
+        uint8_t older[NAME_CACHE_SETS];
+} NameCache;
+static pthread_key_t name_cache_key;
 
-static bool global_skipped(const char *name) {
+static NameCache *name_cache(void) {
+        NameCache *c = pthread_getspecific(name_cache_key);
+        if (c)
+                return c;
+        c = calloc(1, sizeof *c);
+        if (c && pthread_setspecific(name_cache_key, c) != 0) {
+                free(c);
+                c = NULL;
+        }
+        return c; /* NULL: no cache, every name is matched */
+}
+
+static bool name_match(const Re *r, const char *name) {
+        NameCache *c = name_cache();
         size_t l = strlen(name);
-        if (l >= sizeof skip_cache[0].name)
-                return line_match(&global_skip, name, NULL, 0);
+        if (!c || l >= sizeof c->sets[0][0].name)
+                return line_match(r, name, NULL, 0);
         uint32_t h = 2166136261u; /* FNV-1a */
+        for (size_t i = 0; i < sizeof r; i++)
+                h = (h ^ (uint8_t) ((uintptr_t) r >> (8 * i))) * 16777619u;
         for (size_t i = 0; i < l; i++)
                 h = (h ^ (unsigned char) name[i]) * 16777619u;
-        SkipVerdict *v = &skip_cache[h % SKIP_CACHE_SIZE];
-        if (v->skipped != 0 && streq(v->name, name))
-                return v->skipped > 0;
-        bool skip = line_match(&global_skip, name, NULL, 0);
+        size_t set = h % NAME_CACHE_SETS;
+        for (size_t w = 0; w < 2; w++) {
+                const NameVerdict *v = &c->sets[set][w];
+                if (v->re == r && streq(v->name, name)) {
+                        c->older[set] = (uint8_t) !w;
+                        return v->match;
+                }
+        }
+        bool match = line_match(r, name, NULL, 0);
+        size_t w = c->older[set];
+        NameVerdict *v = &c->sets[set][w];
+        v->re = r;
         memcpy(v->name, name, l + 1);
-        v->skipped = skip ? 1 : -1;
-        return skip;
+        v->match = match;
+        c->older[set] = (uint8_t) !w;
+        return match;
 }
 
 static bool skipped(const char *name, const Re *extra) {
-        if (global_skipped(name))
+        if (name_match(&global_skip, name))
                 return true;
-        return extra && line_match(extra, name, NULL, 0);
+        return extra && name_match(extra, name);
 }
 
 /* For titles without a function (a panic): the same rules, except that a
@@ -266,7 +302,7 @@ static bool skipped(const char *name, const Re *extra) {
 static Re panic_itself = { "^_*(nmi_|v)?panic(_smp_self_stop|_print_sys_info)?$" };
 
 bool culprit_skipped(const char *name) {
-        if (!strstr(name, "panic") || line_match(&panic_itself, name, NULL, 0))
+        if (!strstr(name, "panic") || name_match(&panic_itself, name))
                 return skipped(name, NULL);
         char masked[128];
         snprintf(masked, sizeof masked, "%s", name);
@@ -328,8 +364,8 @@ static int pick(const Frame *cands, size_t n, Picker picker, const char **litera
                         /* Syscall entry points are anchors under their
                          * stripped names too (__se_sys_ioctl is "ioctl"). */
                         char stripped[128];
-                        if (!line_match(&stall_anchors, cands[i].name, NULL, 0) &&
-                            !line_match(&stall_anchors, strip_syscall_prefix(cands[i].name, stripped), NULL, 0))
+                        if (!name_match(&stall_anchors, cands[i].name) &&
+                            !name_match(&stall_anchors, strip_syscall_prefix(cands[i].name, stripped)))
                                 continue;
                         {
                                 if (strstr(cands[i].name, "smp_call_function")) {
@@ -351,7 +387,7 @@ static int pick(const Frame *cands, size_t n, Picker picker, const char **litera
                         }
                 }
                 for (size_t i = 0; i < n; i++)
-                        if (!line_match(&hang_avoid, cands[i].name, NULL, 0))
+                        if (!name_match(&hang_avoid, cands[i].name))
                                 return (int) i;
                 return -1;
         }
@@ -385,7 +421,7 @@ void read_frames(Ctx *cx, size_t *pos, Frame *cands, size_t *n, Re *stop, bool r
         size_t i = *pos;
         for (; i < rep->n; i++) {
                 const char *t = rep->lines[i];
-                if (is_stack_start(t)) {
+                if (rep->stack_start[i]) {
                         i++;
                         break;
                 }
@@ -434,7 +470,7 @@ static size_t find_ip_line(const Report *rep, size_t start, Frame *ret, bool *fo
 
 size_t find_stack_start(const Report *rep, size_t start) {
         for (size_t i = start; i < rep->n; i++)
-                if (is_stack_start(rep->lines[i]))
+                if (rep->stack_start[i])
                         return i;
         return rep->n;
 }
@@ -641,11 +677,22 @@ bool stack_check_fails(const Report *rep) {
         bool any = false;
         static const char *const kinds[] = { "Call Trace", "Call trace", "Allocated", "Freed", "backtrace", "Backtrace",
                                              "Uninit was stored", "badaddr:" };
+        /* The first stack-start line of each kind, in one pass over the lines. */
+        size_t first[ELEMENTSOF(kinds)];
+        size_t missing = ELEMENTSOF(kinds);
+        for (size_t k = 0; k < ELEMENTSOF(kinds); k++)
+                first[k] = rep->n_full;
+        for (size_t i = 0; i < rep->n_full && missing > 0; i++) {
+                if (!rep->stack_start[i])
+                        continue;
+                for (size_t k = 0; k < ELEMENTSOF(kinds); k++)
+                        if (first[k] == rep->n_full && strstr(rep->lines[i], kinds[k])) {
+                                first[k] = i;
+                                missing--;
+                        }
+        }
         for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
-                size_t i;
-                for (i = 0; i < rep->n_full; i++)
-                        if (strstr(rep->lines[i], kinds[k]) && is_stack_start(rep->lines[i]))
-                                break;
+                size_t i = first[k];
                 if (i >= rep->n_full)
                         continue;
                 any = true;
@@ -653,7 +700,7 @@ bool stack_check_fails(const Report *rep) {
                         return true;
                 bool ok = false;
                 for (size_t j = i + 1; j < rep->n_full && j <= i + 15; j++) {
-                        if (is_stack_start(rep->lines[j]))
+                        if (rep->stack_start[j])
                                 break;
                         Frame f[2];
                         if (parse_frame_line(rep->lines[j], f) > 0 || strstr(rep->lines[j], "(stack is not available)")) {
@@ -668,6 +715,10 @@ bool stack_check_fails(const Report *rep) {
 }
 
 int frames_init(void) {
+        /* (called once, through analyze_init()) */
+        int k = pthread_key_create(&name_cache_key, free);
+        if (k != 0)
+                return -k;
         Re *all[] = { &crc, &riscv, &alloc, &global_skip, &panic_itself, &stall_anchors, &hang_avoid, &at_re };
         for (size_t i = 0; i < ELEMENTSOF(all); i++) {
                 int r = re_compile(all[i], /* nosub= */ all[i] != &at_re);

@@ -18,6 +18,7 @@
 #include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "analyze.h"
@@ -30,11 +31,20 @@
 #define MAX_REPORT_LINES 4096
 #define MAX_CANDIDATES 256
 #define MAX_FRAMES 64
+/* The most formats one kind of crash has (checked by formats_init()). */
+#define MAX_GROUP_FORMATS 64
 
 #define AT_IDENT "at: (\\[<[0-9a-fx]+>\\] )?\\(?([A-Za-z0-9_]+)[+.]"
 
-#define RE_LITERALS 4
-#define RE_LITERAL_MAX 32
+#define RE_PRE_ALTS 16
+#define RE_PRE_RUNS 4
+
+/* One alternative of a pattern that is text: "^text", "text$", ... */
+typedef struct ReText {
+        char *text;
+        size_t len;
+        bool at_start, at_end;
+} ReText;
 
 /* A regular expression of ours, compiled once by analyze_init(), with the
  * literal text any match must contain. */
@@ -42,9 +52,23 @@ typedef struct Re {
         const char *pattern;
         regex_t re;
         bool compiled;
-        size_t n_literals;
-        bool literals_all; /* every literal must be in a match, else one of them */
-        char literals[RE_LITERALS][RE_LITERAL_MAX];
+        /* A pattern without special characters is its own text, found
+         * with strstr() and never given to regcomp(): glibc's matcher
+         * builds one DFA state (a 2 KiB table) per character it walks. */
+        const char *text;
+        /* A match-only pattern of many alternatives (the skip rules): those
+         * that are text, anchored or not, are compared as text, and only
+         * the others make up the regex (re, when has_rest). */
+        struct ReText *alts;      /* by first byte */
+        uint16_t *alt_index;      /* [c, c + 1): the alternatives that start with byte c */
+        size_t n_alts;
+        bool has_rest;
+        /* The pre-check: text any match contains (byte code, see
+         * re_find_literals()), and the text a match ends with before
+         * trailing blanks; NULL when there is none. */
+        char *pre;
+        char *tail;
+        const char *tail_class;
 } Re;
 
 /* The kinds of crash header (§3), in the order they are tried. */
@@ -104,7 +128,7 @@ typedef struct Report {
         char **lines;
         size_t n;         /* lines of the title text (after the second-crash cut) */
         size_t n_full;    /* lines without the second-crash cut */
-        char *arena;      /* the lines' bytes, one allocation */
+        const bool *stack_start; /* is_stack_start() of each line, worked out once */
 } Report;
 
 typedef struct Caps {
@@ -134,12 +158,15 @@ static inline bool is_ident_char(char c) {
 
 /* analyze-formats.c */
 int re_compile(Re *r, bool nosub);
+size_t re_groups(const Re *r);
 bool line_match(const Re *r, const char *s, regmatch_t *m, size_t nm);
 int formats_init(void);
-const Header *line_header(const char *s, size_t n);
+/* may: bit g set when the needle of headers[g] may be on the line (a
+ * keyword scan said so); UINT64_MAX when not known. */
+const Header *line_header(const char *s, size_t n, uint64_t may);
 extern const Header headers[_G_MAX];
 bool header_is_followup(const char *raw, size_t raw_len);
-bool is_second_crash(const char *raw, size_t raw_len);
+bool is_second_crash(const char *raw, size_t raw_len, uint64_t may);
 void formats_of_group(Group g, Format **ret_formats, size_t *ret_n);
 bool check_later(Format *f, const Report *rep, size_t at, Caps *caps);
 void caps_done(Caps *c);

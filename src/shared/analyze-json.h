@@ -2,6 +2,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "analyze.h"
 
@@ -9,3 +10,6 @@
 json_t *crash_analysis_to_json(const CrashAnalysis *a);
 /* The object as one line of JSON (kcrashctl analyze --json). */
 char *crash_analysis_to_json_string(const CrashAnalysis *a);
+/* Writes that line and a newline to f: 0, -ENOMEM, or -EIO when f fails
+ * (errno tells why). */
+int crash_analysis_print_json(const CrashAnalysis *a, FILE *f);

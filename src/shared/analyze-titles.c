@@ -2,6 +2,7 @@
 /* Titles: the format that names a report and its expansion (TITLE_RULES.md
  * §5), normalisation (§8), the crash type (§10), the frame the title names
  * and the signature that groups the same bug. */
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,36 +315,52 @@ const char *type_of(const char *title) {
                         return table[i].type;
         return "UNKNOWN";
 }
-/* A format's template with its arguments. */
-static char *expand(const char *tmpl, const Caps *caps, const char *fn, const char *extra) {
-        char *out = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&out, &size);
-        if (!f)
-                return NULL;
+/* Writes a format's template with its arguments to out (when not NULL);
+ * returns the length of the expansion. */
+static size_t expand_to(char *out, const char *tmpl, const Caps *caps, const char *fn, const char *extra) {
+        size_t n = 0;
+#define PUT(s, l)                                       \
+        do {                                            \
+                size_t _l = (l);                        \
+                if (out)                                \
+                        memcpy(out + n, (s), _l);       \
+                n += _l;                                \
+        } while (0)
         for (const char *p = tmpl; *p; p++) {
+                const char *v = NULL;
                 if (*p == '%' && isdigit((unsigned char) p[1])) {
                         size_t k = (size_t) (p[1] - '1');
                         /* the last non-empty capture among alternations */
                         if (k < caps->n && caps->v[k])
-                                fputs(caps->v[k], f);
+                                v = caps->v[k];
                         else
-                                for (size_t j = k + 1; j < caps->n; j++)
-                                        if (caps->v[j]) {
-                                                fputs(caps->v[j], f);
-                                                break;
-                                        }
+                                for (size_t j = k + 1; j < caps->n && !v; j++)
+                                        v = caps->v[j];
                         p++;
                 } else if (*p == '%' && p[1] == 'F') {
-                        fputs(fn ? fn : "corrupted", f);
+                        v = fn ? fn : "corrupted";
                         p++;
                 } else if (*p == '%' && p[1] == 'N') {
-                        fputs(extra ? extra : "", f);
+                        v = extra ? extra : "";
                         p++;
-                } else
-                        fputc(*p, f);
+                } else {
+                        PUT(p, 1);
+                        continue;
+                }
+                if (v)
+                        PUT(v, strlen(v));
         }
-        fclose(f);
+#undef PUT
+        if (out)
+                out[n] = 0;
+        return n;
+}
+
+/* A format's template with its arguments. */
+static char *expand(const char *tmpl, const Caps *caps, const char *fn, const char *extra) {
+        char *out = malloc(expand_to(NULL, tmpl, caps, fn, extra) + 1);
+        if (out)
+                (void) expand_to(out, tmpl, caps, fn, extra);
         return out;
 }
 
@@ -392,28 +409,38 @@ char *frame_of_title(const char *title) {
 /* "v1:" + 16 hex digits of SHA-256 over the title and the top frames, names
  * only: addresses, offsets, KASLR and compiler suffixes are gone already. */
 char *signature_of(const CrashAnalysis *a) {
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&buf, &size);
-        if (!f)
+        size_t n_frames = MIN(a->n_frames, (size_t) 5);
+        size_t size = strlen(a->title) + 1;
+        for (size_t i = 0; i < n_frames; i++)
+                size += strlen(a->frames[i]) + 1;
+        _cleanup_free_ char *buf = malloc(size);
+        if (!buf)
                 return NULL;
-        fprintf(f, "%s\n", a->title);
-        for (size_t i = 0; i < a->n_frames && i < 5; i++)
-                fprintf(f, "%s\n", a->frames[i]);
-        if (fclose(f) != 0) {
-                free(buf);
-                return NULL;
+        char *p = stpcpy(buf, a->title);
+        *p++ = '\n';
+        for (size_t i = 0; i < n_frames; i++) {
+                p = stpcpy(p, a->frames[i]);
+                *p++ = '\n';
         }
         char h[SHA256_HEX_SIZE];
-        int r = sha256_hex(buf, size, h);
-        free(buf);
-        if (r < 0)
+        if (sha256_hex(buf, size, h) < 0)
                 return NULL;
         char *s = NULL;
         if (asprintf(&s, "v1:%.16s", h) < 0)
                 return NULL;
         return s;
 }
+/* Whether a format's captures are used: by its template (%1..%9) or by
+ * its recipe (the function the header names). */
+static bool format_uses_captures(const Format *f) {
+        if (f->recipe == R_HDR_CT || f->recipe == R_HDR_NEXT)
+                return true;
+        for (const char *p = f->tmpl; (p = strchr(p, '%')); p++)
+                if (isdigit((unsigned char) p[1]))
+                        return true;
+        return false;
+}
+
 /* Picks the format for the report and builds the raw title. */
 char *choose_title(Ctx *cx, Group g, const char *header, bool *corrupted, Frame *culprit, bool *has_culprit,
                           unsigned *flags_out) {
@@ -423,32 +450,42 @@ char *choose_title(Ctx *cx, Group g, const char *header, bool *corrupted, Frame 
         formats_of_group(g, &formats, &nf);
         bool title_matched_without_report = false;
 
+        assert(nf <= MAX_GROUP_FORMATS);
         for (size_t i = 0; i < rep->n; i++) {
                 const char *t = rep->lines[i];
+                /* Where each format's title pattern matches first on the
+                 * line (-1: nowhere); the earliest match wins. */
+                regoff_t at[MAX_GROUP_FORMATS];
                 regoff_t best = -1;
                 for (size_t k = 0; k < nf; k++) {
                         regmatch_t m[1];
-                        if (line_match(&formats[k].title, t, m, 1) && (best < 0 || m[0].rm_so < best))
-                                best = m[0].rm_so;
+                        at[k] = line_match(&formats[k].title, t, m, 1) ? m[0].rm_so : -1;
+                        if (at[k] >= 0 && (best < 0 || at[k] < best))
+                                best = at[k];
                 }
                 if (best < 0)
                         continue;
                 for (size_t k = 0; k < nf; k++) {
                         Format *fmt = &formats[k];
                         regmatch_t m[10];
-                        if (!line_match(&fmt->title, t, m, 10) || m[0].rm_so != best)
+                        /* The formats that start there; their captures
+                         * (glibc's costliest work) only when they are used. */
+                        bool need = format_uses_captures(fmt);
+                        if (at[k] != best || (!fmt->req[0].pattern && need && !line_match(&fmt->title, t, m, 10)))
                                 continue;
                         Caps caps = {};
                         if (fmt->req[0].pattern) {
                                 regmatch_t rm[10];
-                                if (!line_match(&fmt->req[0], t, rm, 10) || !check_later(fmt, rep, i, &caps)) {
+                                if (!line_match(&fmt->req[0], t, rm, need ? 10 : 0) ||
+                                    !check_later(fmt, rep, i, need ? &caps : NULL)) {
                                         caps_done(&caps);
                                         /* keep the later-line captures order: header first */
                                         title_matched_without_report = true;
                                         continue;
                                 }
                                 Caps head = {};
-                                caps_add_match(&head, t, rm, 10, &fmt->req[0]);
+                                if (need)
+                                        caps_add_match(&head, t, rm, 10, &fmt->req[0]);
                                 /* header captures first, then later-line ones */
                                 Caps all = {};
                                 for (size_t j = 0; j < head.n; j++)
@@ -458,7 +495,7 @@ char *choose_title(Ctx *cx, Group g, const char *header, bool *corrupted, Frame 
                                 head.n = 0;
                                 caps.n = 0;
                                 caps = all;
-                        } else
+                        } else if (need)
                                 caps_add_match(&caps, t, m, 10, &fmt->title);
 
                         Frame fn;

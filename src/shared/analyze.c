@@ -45,12 +45,27 @@ enum {
         K_QMARK,
         K_UNRELIABLE,
         K_LOGIN,
+        /* the strings a stack-start line holds (is_stack_start()) */
+        K_CALLTRACE,
+        K_CALLTRACE2,
+        K_ALLOCATED,
+        K_FREED,
+        K_BACKTRACE,
+        K_BACKTRACE2,
+        K_UNINIT,
+        K_BADADDR,
         _K_MAX
 };
 
 #define K_HEADERS ((UINT64_C(1) << _G_MAX) - 1)
 #define K_BIT(k) (UINT64_C(1) << (k))
 #define K_ALL (K_BIT(_K_MAX) - 1)
+#define K_STACK                                                                                            \
+        (K_BIT(K_CALLTRACE) | K_BIT(K_CALLTRACE2) | K_BIT(K_ALLOCATED) | K_BIT(K_FREED) | K_BIT(K_BACKTRACE) | \
+         K_BIT(K_BACKTRACE2) | K_BIT(K_UNINIT) | K_BIT(K_BADADDR))
+
+/* Every keyword has a bit of its own. */
+_Static_assert(_K_MAX <= 64, "too many keywords");
 
 static const char *const extra_keywords[_K_MAX - _G_MAX] = {
         [K_REPLAY - _G_MAX] = "** replaying previous printk message **",
@@ -67,6 +82,14 @@ static const char *const extra_keywords[_K_MAX - _G_MAX] = {
         [K_QMARK - _G_MAX] = "? ",
         [K_UNRELIABLE - _G_MAX] = " (unreliable)",
         [K_LOGIN - _G_MAX] = "login: ",
+        [K_CALLTRACE - _G_MAX] = "Call Trace",
+        [K_CALLTRACE2 - _G_MAX] = "Call trace",
+        [K_ALLOCATED - _G_MAX] = "Allocated",
+        [K_FREED - _G_MAX] = "Freed",
+        [K_BACKTRACE - _G_MAX] = "Backtrace:",
+        [K_BACKTRACE2 - _G_MAX] = "backtrace",
+        [K_UNINIT - _G_MAX] = "Uninit was stored to memory at",
+        [K_BADADDR - _G_MAX] = "badaddr:",
 };
 
 typedef struct Keyword {
@@ -76,10 +99,10 @@ typedef struct Keyword {
 } Keyword;
 
 /* Each keyword is found through one byte pair of it, the one least likely
- * in a log; a pair that anchors a keyword has its bit in pair_bits and its
- * keywords in pair_keywords[pair_slot[pair]]. Built by analyze_init(). */
+ * in a log; a pair that anchors a keyword has a slot (pair_slot[pair] > 0:
+ * the scan's one test a byte, a load from a 64 KiB table) and its
+ * keywords in pair_keywords[slot]. Built by analyze_init(). */
 static Keyword keywords[_K_MAX];
-static uint64_t pair_bits[65536 / 64];
 static uint8_t pair_slot[65536];
 static uint8_t pair_keywords[_K_MAX + 1][_K_MAX + 1]; /* [slot][0] = count, then keyword ids */
 static size_t n_slots;
@@ -99,8 +122,12 @@ static unsigned byte_weight(unsigned char c) {
         return p ? 5 + (unsigned) (p - by_frequency) : 0;
 }
 
+/* Two bytes as one load, in the machine's byte order: the table is built
+ * with the same function, so the order does not matter. */
 static unsigned pair_of(const char *s) {
-        return (unsigned) (unsigned char) s[0] << 8 | (unsigned char) s[1];
+        uint16_t v;
+        memcpy(&v, s, sizeof v);
+        return v;
 }
 
 static int keywords_init(void) {
@@ -121,7 +148,6 @@ static int keywords_init(void) {
                 unsigned pair = pair_of(s + kw->anchor);
                 if (!pair_slot[pair]) {
                         pair_slot[pair] = (uint8_t) ++n_slots;
-                        pair_bits[pair / 64] |= UINT64_C(1) << (pair % 64);
                 }
                 uint8_t *list = pair_keywords[pair_slot[pair]];
                 list[++list[0]] = (uint8_t) k;
@@ -130,22 +156,36 @@ static int keywords_init(void) {
 }
 
 /* The keywords that may be in s[0, n). */
+static unsigned pair_may_anchor(const char *s) {
+        return pair_slot[pair_of(s)];
+}
+
+/* The keywords whose anchor pair is at s[i, i + 2). */
+static uint64_t keywords_at(const char *s, size_t n, size_t i) {
+        uint64_t found = 0;
+        const uint8_t *list = pair_keywords[pair_slot[pair_of(s + i)]];
+        for (unsigned j = 1; j <= list[0]; j++) {
+                const Keyword *kw = &keywords[list[j]];
+                if (i >= kw->anchor && i - kw->anchor + kw->len <= n && memcmp(s + i - kw->anchor, kw->s, kw->len) == 0)
+                        found |= K_BIT(list[j]);
+        }
+        return found;
+}
+
 static uint64_t keywords_scan(const char *s, size_t n) {
         uint64_t found = 0;
-        if (n < 2)
-                return 0;
-        for (size_t i = 0; i + 1 < n; i++) {
-                unsigned pair = pair_of(s + i);
-                if (!(pair_bits[pair / 64] & (UINT64_C(1) << (pair % 64))))
-                        continue;
-                const uint8_t *list = pair_keywords[pair_slot[pair]];
-                for (unsigned j = 1; j <= list[0]; j++) {
-                        const Keyword *kw = &keywords[list[j]];
-                        if (i >= kw->anchor && i - kw->anchor + kw->len <= n &&
-                            memcmp(s + i - kw->anchor, kw->s, kw->len) == 0)
-                                found |= K_BIT(list[j]);
-                }
-        }
+        size_t i = 0;
+        /* Four pairs a step, one branch: most steps have no anchor. */
+        for (; i + 4 < n; i += 4)
+                if (__builtin_expect(pair_may_anchor(s + i) | pair_may_anchor(s + i + 1) | pair_may_anchor(s + i + 2) |
+                                             pair_may_anchor(s + i + 3),
+                                     0))
+                        for (size_t k = i; k < i + 4; k++)
+                                if (pair_may_anchor(s + k))
+                                        found |= keywords_at(s, n, k);
+        for (; i + 1 < n; i++)
+                if (pair_may_anchor(s + i))
+                        found |= keywords_at(s, n, i);
         return found;
 }
 
@@ -261,8 +301,10 @@ static void line_parse(Line *l) {
         if (l->kind == CTX_NONE)
                 return;
         /* Remove everything up to and including the first "] ". */
-        const char *b = memmem(s, l->raw_len, "] ", 2);
-        l->text_off = b ? (size_t) (b + 2 - s) : l->raw_len;
+        const char *b = s;
+        while ((b = memchr(b, ']', (size_t) (end - b))) && b + 1 < end && b[1] != ' ')
+                b++;
+        l->text_off = b && b + 1 < end ? (size_t) (b + 2 - s) : l->raw_len;
 }
 
 /* The line's text as the rules read it: the prefix removed, cut to
@@ -313,15 +355,39 @@ typedef struct Crash {
         char *arena;      /* the report's lines, each NUL-terminated */
         size_t arena_len, arena_cap;
         size_t *offsets;  /* where each line starts in arena */
+        uint64_t *keys;   /* the keywords of each line */
         size_t n_full, offsets_cap;
+        /* For the analysis: the lines as pointers, and which start a stack. */
+        char **lines;
+        bool *stack_start;
+        size_t lines_cap;
 } Crash;
 
-static void crash_done(Crash *c) {
+/* Forgets the crash but keeps its buffers for the next one: a log of many
+ * crashes does not allocate them again for each. */
+static void crash_reset(Crash *c) {
         free(c->kernel);
         free(c->kernel_comm);
         free(c->hardware);
+        *c = (Crash) {
+                .arena = c->arena,
+                .arena_cap = c->arena_cap,
+                .offsets = c->offsets,
+                .keys = c->keys,
+                .offsets_cap = c->offsets_cap,
+                .lines = c->lines,
+                .stack_start = c->stack_start,
+                .lines_cap = c->lines_cap,
+        };
+}
+
+static void crash_done(Crash *c) {
+        crash_reset(c);
         free(c->arena);
         free(c->offsets);
+        free(c->keys);
+        free(c->lines);
+        free(c->stack_start);
         *c = (Crash) {};
 }
 
@@ -386,6 +452,10 @@ static int crash_reserve(Crash *c) {
                 if (!g)
                         return -ENOMEM;
                 c->offsets = g;
+                uint64_t *k = realloc(c->keys, cap * sizeof *k);
+                if (!k)
+                        return -ENOMEM;
+                c->keys = k;
                 c->offsets_cap = cap;
         }
         return 0;
@@ -425,7 +495,7 @@ static int crash_add_line(Crash *c, Line *l, bool first) {
         bool keep = same_context(o, l) || (c->nmi && l->kind == CTX_CALLER && l->ctx[0] == 'C');
         if (!first && c->title_end == SIZE_MAX && o->kind != CTX_CALLER &&
             (l->keys & (K_HEADERS | K_BIT(K_VMALLOC) | K_BIT(K_FAULTINJ) | K_BIT(K_FAULTFLAG))) &&
-            is_second_crash(l->raw, l->raw_len))
+            is_second_crash(l->raw, l->raw_len, l->keys))
                 c->title_end = c->n_full;
         if (!keep)
                 return 0;
@@ -440,6 +510,7 @@ static int crash_add_line(Crash *c, Line *l, bool first) {
                 c->report_done = true;
                 return 0;
         }
+        c->keys[c->n_full] = l->keys;
         c->offsets[c->n_full++] = c->arena_len;
         c->arena_len += tl + 1;
         if (c->n_full >= MAX_REPORT_LINES)
@@ -507,21 +578,39 @@ static int analysis_of(Crash *c, CrashAnalysis **ret) {
         if (!c->found)
                 return analysis_no_crash(c, ret);
 
-        CrashAnalysis *a = calloc(1, sizeof *a);
-        _cleanup_free_ char **lines = calloc(c->n_full + 1, sizeof *lines);
-        if (!a || !lines) {
-                free(a);
-                return -ENOMEM;
+        if (c->lines_cap < c->n_full + 1) {
+                size_t cap = MAX(c->n_full + 1, 2 * c->lines_cap);
+                char **l = reallocarray(c->lines, cap, sizeof *l);
+                if (!l)
+                        return -ENOMEM;
+                c->lines = l;
+                bool *ss = reallocarray(c->stack_start, cap, sizeof *ss);
+                if (!ss)
+                        return -ENOMEM;
+                c->stack_start = ss;
+                c->lines_cap = cap;
         }
-        for (size_t i = 0; i < c->n_full; i++)
-                lines[i] = c->arena + c->offsets[i];
-        Report rep = { .lines = lines, .n_full = c->n_full };
+        CrashAnalysis *a = calloc(1, sizeof *a);
+        if (!a)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_full; i++) {
+                c->lines[i] = c->arena + c->offsets[i];
+                /* The keywords say which lines may start a stack. */
+                c->stack_start[i] = (c->keys[i] & K_STACK) && is_stack_start(c->lines[i]);
+        }
+        c->lines[c->n_full] = NULL;
+        Report rep = { .lines = c->lines, .n_full = c->n_full, .stack_start = c->stack_start };
         rep.n = c->title_end == SIZE_MAX ? rep.n_full : MIN(c->title_end, rep.n_full);
         if (rep.n == 0)
                 rep.n = MIN((size_t) 1, rep.n_full);
         a->kernel = c->kernel ? TAKE_PTR(c->kernel) : TAKE_PTR(c->kernel_comm);
 
-        Ctx cx = { .rep = &rep };
+        /* (not zeroed whole: frames[] is 12 KiB, written before it is read) */
+        Ctx cx;
+        cx.rep = &rep;
+        cx.corrupted = false;
+        cx.saw_should_fail = false;
+        cx.n_frames = 0;
         bool corrupted = false, has_culprit = false;
         Frame culprit = {};
         unsigned flags = 0;
@@ -614,9 +703,10 @@ static int analysis_of(Crash *c, CrashAnalysis **ret) {
         a->report = malloc(c->arena_len + 1);
         if (a->report) {
                 memcpy(a->report, c->arena ? c->arena : "", c->arena_len);
-                for (size_t i = 0; i < c->arena_len; i++)
-                        if (a->report[i] == 0)
-                                a->report[i] = '\n';
+                /* each line's NUL (line_text() leaves no other) ends the
+                 * byte before the next line's offset */
+                for (size_t i = 0; i < c->n_full; i++)
+                        a->report[(i + 1 < c->n_full ? c->offsets[i + 1] : c->arena_len) - 1] = '\n';
                 a->report[c->arena_len] = 0;
         }
         a->signature = signature_of(a);
@@ -666,7 +756,7 @@ static int pass_line(Pass *ps, Line *l) {
                         /* a new crash: the one before ends here */
                         CrashAnalysis *a = NULL;
                         r = analysis_of(c, &a);
-                        crash_done(c);
+                        crash_reset(c);
                         if (r >= 0)
                                 r = ps->cb(a, ps->userdata);
                         if (r >= 0)
@@ -683,7 +773,7 @@ static int pass_line(Pass *ps, Line *l) {
         }
         const Header *h = NULL;
         if ((l->keys & K_HEADERS) && (!c->found || ps->split))
-                h = line_header(l->raw, MIN(l->raw_len, (size_t) MAX_LINE));
+                h = line_header(l->raw, MIN(l->raw_len, (size_t) MAX_LINE), l->keys);
         if (h && (!c->found || !header_is_followup(l->raw, l->raw_len))) {
                 ps->pending = *l;
                 ps->pending_header = h;

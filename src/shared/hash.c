@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <openssl/hmac.h>
 #include <unistd.h>
 
@@ -18,10 +19,26 @@ static void to_hex(const unsigned char *md, unsigned len, char *out) {
         out[2 * len] = 0;
 }
 
+/* SHA-256 fetched from the default provider once: EVP_sha256() makes every
+ * EVP_Digest() fetch the implementation again (OpenSSL 3, "Performance" in
+ * crypto(7)), which costs more than hashing a title. Kept for the life of
+ * the process; NULL when the fetch failed (then EVP_sha256() is used). */
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md;
+
+static void sha256_fetch(void) {
+        sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256(void) {
+        pthread_once(&sha256_once, sha256_fetch);
+        return sha256_md ? sha256_md : EVP_sha256();
+}
+
 int sha256_hex(const void *data, size_t size, char ret[SHA256_HEX_SIZE]) {
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned len = 0;
-        if (!EVP_Digest(data, size, md, &len, EVP_sha256(), NULL) || len != 32)
+        if (!EVP_Digest(data, size, md, &len, sha256(), NULL) || len != 32)
                 return -EIO;
         to_hex(md, len, ret);
         return 0;
@@ -35,7 +52,7 @@ int sha256_file_hex(const char *path, char ret[SHA256_HEX_SIZE]) {
 
         if (fd < 0)
                 return negative_errno();
-        if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+        if (!ctx || !EVP_DigestInit_ex(ctx, sha256(), NULL))
                 return -ENOMEM;
         for (;;) {
                 ssize_t k = read(fd, buf, sizeof buf);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -38,6 +39,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *json = crash_analysis_to_json_string(a);
         char *stack = crash_analysis_stack_string(a);
         free(stack);
+
+        /* kcrashctl analyze --json prints the same line. */
+        char *printed = NULL;
+        size_t printed_size = 0;
+        FILE *f = open_memstream(&printed, &printed_size);
+        if (f) {
+                int r = crash_analysis_print_json(a, f);
+                if (fclose(f) == 0 && r >= 0 && json &&
+                    (printed_size != strlen(json) + 1 || memcmp(printed, json, strlen(json)) != 0 ||
+                     printed[printed_size - 1] != '\n'))
+                        abort();
+                free(printed);
+        }
 
         /* Every crash of the log: at least one result. */
         size_t n = 0;
