@@ -1586,6 +1586,17 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
                 goto finish;
         }
 
+        /* Loaded only now that there is something to collect (issue 15);
+         * without them no report can be made, and the records stay. */
+        const char *why = NULL;
+        r = archive_dlopen(&why);
+        if (r >= 0)
+                r = hash_dlopen(&why);
+        if (r < 0) {
+                (void) strlist_add(&c.messages, "%s", why);
+                goto finish;
+        }
+
         r = system_context_gather(o->root, o->config, &c.sys);
         if (r < 0) {
                 note_problem(&c, r, "Cannot read system information");

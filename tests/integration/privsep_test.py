@@ -26,6 +26,9 @@ from collect_test import CONFIG, KCRASHCTL, OFFLOAD, make_root, report, run, zip
 COLLECT = os.environ.get("KCRASH_COLLECT", "build/src/kcrashd/kcrash-collect")
 SUBMIT = os.environ.get("KCRASH_SUBMIT", "build/src/kcrashd/kcrash-submit")
 WATCH = os.environ.get("KCRASH_WATCH", "build/src/kcrashd/kcrash-watch")
+KCRASHD = os.environ.get("KCRASHD", "build/src/kcrashd/kcrashd")
+# A sanitizer build adds its runtimes to every binary's NEEDED.
+SANITIZER_RUNTIMES = ("libasan", "libubsan", "libtsan", "liblsan")
 
 
 def needed(binary):
@@ -64,6 +67,19 @@ class PrivsepTest(unittest.TestCase):
         self.assertFalse([l for l in needed(KCRASHCTL) if "curl" in l], needed(KCRASHCTL))
         self.assertFalse([l for l in needed(WATCH) if "curl" in l], needed(WATCH))
         self.assertTrue([l for l in needed(SUBMIT) if "curl" in l], "the uploader is the one that uploads")
+
+    def test_collector_links_only_what_it_uses(self):
+        """Issue 15: the root collector runs at every boot, mostly with
+        nothing to collect; `readelf -d` shows it starts with libc and
+        jansson (report.json) only. libzip, libcrypto and libsystemd's
+        journal are loaded with dlopen(3) when there is a crash to report,
+        libcurl is never linked, the uploader's backoff needs no libm."""
+        libs = {l.split(".so")[0] for l in needed(COLLECT) if not l.startswith(SANITIZER_RUNTIMES + ("ld-linux",))}
+        self.assertLessEqual(libs, {"libc", "libjansson"}, needed(COLLECT))
+        for lib in ("libcurl", "libzip", "libcrypto", "libssl", "libsystemd", "libgcrypt", "libm"):
+            self.assertNotIn(lib, libs)
+        # kcrashd only starts the program of a mode
+        self.assertEqual([l for l in needed(KCRASHD) if not l.startswith(SANITIZER_RUNTIMES)], ["libc.so.6"])
 
     def test_devices_link_no_debug_info_library(self):
         """Symbolization runs where the vendor keeps debug info: the collector
