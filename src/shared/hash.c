@@ -74,6 +74,26 @@ int sha256_hex(const void *data, size_t size, char ret[SHA256_HEX_SIZE]) {
         return 0;
 }
 
+int sha256_iov_hex(const struct iovec *iov, size_t n, char ret[SHA256_HEX_SIZE]) {
+        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = NULL;
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned len = 0;
+        int r = hash_dlopen(NULL);
+        if (r < 0)
+                return r;
+
+        ctx = EVP_MD_CTX_new();
+        if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (iov[i].iov_len > 0 && !EVP_DigestUpdate(ctx, iov[i].iov_base, iov[i].iov_len))
+                        return -EIO;
+        if (!EVP_DigestFinal_ex(ctx, md, &len) || len != 32)
+                return -EIO;
+        to_hex(md, len, ret);
+        return 0;
+}
+
 int sha256_file_hex(const char *path, char ret[SHA256_HEX_SIZE]) {
         _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = NULL;
         _cleanup_close_ int fd = -1;
