@@ -81,6 +81,52 @@ class PrivsepTest(unittest.TestCase):
         # kcrashd only starts the program of a mode
         self.assertEqual([l for l in needed(KCRASHD) if not l.startswith(SANITIZER_RUNTIMES)], ["libc.so.6"])
 
+    def soname_path(self, key):
+        """The file of a library the build loads with dlopen(3) (its SONAME
+        from the build's build-config.h, its path from ldconfig)."""
+        config = os.path.join(os.path.dirname(os.path.abspath(COLLECT)), "..", "..", "build-config.h")
+        with open(config) as f:
+            soname = [l.split('"')[1] for l in f if l.startswith(f"#define {key} ")][0]
+        out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+        paths = [l.split("=>")[1].strip() for l in out.splitlines() if l.strip().startswith(soname + " ")]
+        return soname, os.path.realpath(paths[0])
+
+    def without_library(self, key, cmd):
+        """Runs cmd where the library of key cannot be loaded: an empty file
+        bind-mounted over it in a private mount namespace."""
+        if os.geteuid() != 0 or not shutil.which("unshare"):
+            self.skipTest("needs root and unshare(1)")
+        soname, path = self.soname_path(key)
+        script = f'mount --bind /dev/null "{path}" || exit 77; exec "$@"'
+        p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *cmd],
+                           capture_output=True, text=True, timeout=120)
+        if p.returncode == 77 or "unshare failed" in p.stderr:
+            self.skipTest(f"cannot hide {path}: {p.stderr.strip()}")
+        return soname, p
+
+    def test_missing_dlopened_library_is_named_and_nothing_is_lost(self):
+        """Issue 15: libzip and libcrypto are loaded when there is a crash to
+        report. Without one, the collector says which, fails and leaves the
+        record in pstore; with nothing to collect it does not need them; the
+        uploader refuses to start instead of parking reports as unreadable."""
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
+        records = sorted(os.listdir(f"{root}/sys/fs/pstore"))
+        for key in ("LIBZIP_SONAME", "LIBCRYPTO_SONAME"):
+            soname, p = self.without_library(key, [COLLECT, "--root", root])
+            self.assertEqual(p.returncode, 1, p.stderr)
+            # named as the library that is missing, or as the cause (libzip links libcrypto)
+            self.assertIn("is not installed or cannot be loaded", p.stderr)
+            self.assertIn(soname, p.stderr)
+            self.assertEqual(sorted(os.listdir(f"{root}/sys/fs/pstore")), records, "the record stays")
+            self.assertEqual(zips(root), [])
+        empty = make_root(self.tmp)
+        soname, p = self.without_library("LIBZIP_SONAME", [COLLECT, "--root", empty])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        soname, p = self.without_library("LIBZIP_SONAME", ["env", "KCRASHD_ALLOW_ROOT=1", SUBMIT, "--root", root,
+                                                           "--once"])
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(f"{soname} is not installed or cannot be loaded", p.stderr)
+
     def test_devices_link_no_debug_info_library(self):
         """Symbolization runs where the vendor keeps debug info: the collector
         and the capture program link neither libdw nor libdebuginfod, and
