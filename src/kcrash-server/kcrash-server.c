@@ -12,9 +12,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "build-config.h"
 #include "dlopen-dw.h"
 #include "fileio.h"
+#include "hash.h"
 #include "log.h"
 #include "parse-util.h"
 #include "server.h"
@@ -533,6 +535,17 @@ int main(int argc, char **argv) {
         };
         if (!srv.tls)
                 tls_options[0] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
+        /* Loaded with dlopen(3) (dlopen-util.h): the receiver hashes and
+         * reads every upload, so a missing library is an error at start,
+         * not at the first request. */
+        const char *why = NULL;
+        r = hash_dlopen(&why);
+        if (r >= 0)
+                r = archive_dlopen(&why);
+        if (r < 0) {
+                log_error("%s", why);
+                return 1;
+        }
         r = load_secret(data, srv.secret);
         if (r < 0) {
                 log_error_errno(r, "Cannot read or create \"%s/secret\": %m", data);

@@ -9,9 +9,101 @@
 #include <zip.h>
 
 #include "archive.h"
+#include "build-config.h"
+#include "dlopen-util.h"
 #include "failpoint.h"
 #include "fileio.h"
 #include "macro.h"
+
+/* libzip is loaded when first needed (dlopen-util.h): the collector writes a
+ * ZIP only when it has something to collect. Below, every libzip function is
+ * called through the pointer loaded here. */
+static typeof(zip_close) *sym_zip_close;
+static typeof(zip_discard) *sym_zip_discard;
+static typeof(zip_error_code_system) *sym_zip_error_code_system;
+static typeof(zip_error_code_zip) *sym_zip_error_code_zip;
+static typeof(zip_error_fini) *sym_zip_error_fini;
+static typeof(zip_error_init) *sym_zip_error_init;
+static typeof(zip_error_init_with_code) *sym_zip_error_init_with_code;
+static typeof(zip_error_system_type) *sym_zip_error_system_type;
+static typeof(zip_fclose) *sym_zip_fclose;
+static typeof(zip_file_add) *sym_zip_file_add;
+static typeof(zip_file_get_error) *sym_zip_file_get_error;
+static typeof(zip_fopen) *sym_zip_fopen;
+static typeof(zip_fread) *sym_zip_fread;
+static typeof(zip_get_error) *sym_zip_get_error;
+static typeof(zip_get_name) *sym_zip_get_name;
+static typeof(zip_get_num_entries) *sym_zip_get_num_entries;
+static typeof(zip_open) *sym_zip_open;
+static typeof(zip_open_from_source) *sym_zip_open_from_source;
+static typeof(zip_set_file_compression) *sym_zip_set_file_compression;
+static typeof(zip_source_buffer) *sym_zip_source_buffer;
+static typeof(zip_source_filep_create) *sym_zip_source_filep_create;
+static typeof(zip_source_free) *sym_zip_source_free;
+static typeof(zip_stat) *sym_zip_stat;
+static typeof(zip_stat_init) *sym_zip_stat_init;
+
+static const DlopenSymbol libzip_symbols[] = {
+        DLOPEN_SYMBOL(zip_close),
+        DLOPEN_SYMBOL(zip_discard),
+        DLOPEN_SYMBOL(zip_error_code_system),
+        DLOPEN_SYMBOL(zip_error_code_zip),
+        DLOPEN_SYMBOL(zip_error_fini),
+        DLOPEN_SYMBOL(zip_error_init),
+        DLOPEN_SYMBOL(zip_error_init_with_code),
+        DLOPEN_SYMBOL(zip_error_system_type),
+        DLOPEN_SYMBOL(zip_fclose),
+        DLOPEN_SYMBOL(zip_file_add),
+        DLOPEN_SYMBOL(zip_file_get_error),
+        DLOPEN_SYMBOL(zip_fopen),
+        DLOPEN_SYMBOL(zip_fread),
+        DLOPEN_SYMBOL(zip_get_error),
+        DLOPEN_SYMBOL(zip_get_name),
+        DLOPEN_SYMBOL(zip_get_num_entries),
+        DLOPEN_SYMBOL(zip_open),
+        DLOPEN_SYMBOL(zip_open_from_source),
+        DLOPEN_SYMBOL(zip_set_file_compression),
+        DLOPEN_SYMBOL(zip_source_buffer),
+        DLOPEN_SYMBOL(zip_source_filep_create),
+        DLOPEN_SYMBOL(zip_source_free),
+        DLOPEN_SYMBOL(zip_stat),
+        DLOPEN_SYMBOL(zip_stat_init),
+};
+
+static DlopenLibrary libzip = {
+        .soname = LIBZIP_SONAME,
+        .symbols = libzip_symbols,
+        .n_symbols = ELEMENTSOF(libzip_symbols),
+};
+
+int archive_dlopen(const char **reterr_message) {
+        return dlopen_library(&libzip, reterr_message);
+}
+
+#define zip_close sym_zip_close
+#define zip_discard sym_zip_discard
+#define zip_error_code_system sym_zip_error_code_system
+#define zip_error_code_zip sym_zip_error_code_zip
+#define zip_error_fini sym_zip_error_fini
+#define zip_error_init sym_zip_error_init
+#define zip_error_init_with_code sym_zip_error_init_with_code
+#define zip_error_system_type sym_zip_error_system_type
+#define zip_fclose sym_zip_fclose
+#define zip_file_add sym_zip_file_add
+#define zip_file_get_error sym_zip_file_get_error
+#define zip_fopen sym_zip_fopen
+#define zip_fread sym_zip_fread
+#define zip_get_error sym_zip_get_error
+#define zip_get_name sym_zip_get_name
+#define zip_get_num_entries sym_zip_get_num_entries
+#define zip_open sym_zip_open
+#define zip_open_from_source sym_zip_open_from_source
+#define zip_set_file_compression sym_zip_set_file_compression
+#define zip_source_buffer sym_zip_source_buffer
+#define zip_source_filep_create sym_zip_source_filep_create
+#define zip_source_free sym_zip_source_free
+#define zip_stat sym_zip_stat
+#define zip_stat_init sym_zip_stat_init
 
 /* zip_discard never writes; zip_close would commit a half-built archive. */
 DEFINE_TRIVIAL_CLEANUP_FUNC(zip_t *, zip_discard)
@@ -45,6 +137,9 @@ int archive_write(const char *path, const ArchiveMember *members, size_t n_membe
         int err = 0, r;
 
         r = failpoint_check("archive-write");
+        if (r < 0)
+                return r;
+        r = archive_dlopen(NULL);
         if (r < 0)
                 return r;
 
@@ -157,6 +252,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(zip_source_t *, zip_source_free)
  * libzip holds the whole directory in memory (an 86 MiB ZIP of a million
  * empty members took ~600 MB). */
 static int archive_open_read(const char *zip_path, zip_t **ret) {
+        int r = archive_dlopen(NULL);
+        if (r < 0)
+                return r;
         /* ZIPs are read from folders other users write (the queue is the
          * uploader's): a regular file only, never through a symlink, never
          * blocking on a FIFO. */
@@ -164,7 +262,7 @@ static int archive_open_read(const char *zip_path, zip_t **ret) {
         if (fd < 0)
                 return fd;
         uint64_t entries, dir_size;
-        int r = archive_directory_size(fd, &entries, &dir_size);
+        r = archive_directory_size(fd, &entries, &dir_size);
         if (r < 0)
                 return r;
         if (entries > ARCHIVE_MAX_MEMBERS || dir_size > ARCHIVE_MAX_DIRECTORY)

@@ -3,7 +3,14 @@
 
 #include <stddef.h>
 
-/* ZIP reading and writing; the only module that includes zip.h. */
+/* ZIP reading and writing; the only module that includes zip.h. libzip is
+ * loaded on the first call (dlopen-util.h): every function returns
+ * -EOPNOTSUPP or -ELIBBAD when it cannot be; archive_dlopen() loads it ahead
+ * and says why not. */
+
+/* Loads libzip now: 0, or -EOPNOTSUPP/-ELIBBAD with *reterr_message naming
+ * the library and the cause. */
+int archive_dlopen(const char **reterr_message);
 
 typedef struct ArchiveMember {
         const char *name;

@@ -222,16 +222,16 @@ static bool same_crash(const PstoreEvent *pe, const KdumpCapture *k) {
 
 /* ---- markers ---- */
 
+/* sha256("KIND:NAME\n" + data), hashed where the record lies (no copy). */
 static int record_key(const char *kind, const char *name, const char *data, size_t size, char ret[SHA256_HEX_SIZE]) {
-        size_t hl = strlen(kind) + strlen(name) + 2;
-        _cleanup_free_ char *buf = malloc(hl + size);
-        if (!buf)
-                return -ENOMEM;
-        sprintf(buf, "%s:%s", kind, name);
-        memcpy(buf + hl - 1, "\n", 1);
-        if (size)
-                memcpy(buf + hl, data, size);
-        return sha256_hex(buf, hl + size, ret);
+        struct iovec iov[] = {
+                { (void *) kind, strlen(kind) },
+                { (void *) ":", 1 },
+                { (void *) name, strlen(name) },
+                { (void *) "\n", 1 },
+                { (void *) data, size },
+        };
+        return sha256_iov_hex(iov, ELEMENTSOF(iov), ret);
 }
 
 static int event_keys(const CrashEvent *e, const char *c_unclean_boot_id, StrList *keys) {
@@ -505,6 +505,58 @@ static void spool_done(WatchSpool *s) {
         s->n = 0;
 }
 
+/* The logs the analyser reads, in time order. Each is a view of bytes that
+ * live until the report is built (the records as read, the members). */
+typedef struct LogParts {
+        struct {
+                const char *data;
+                size_t size;
+                bool nul_terminated; /* data[size] == 0 may be relied on */
+        } *items;
+        size_t n;
+} LogParts;
+
+static int log_parts_add(LogParts *p, const char *data, size_t size, bool nul_terminated) {
+        if (size == 0)
+                return 0;
+        void *items = realloc(p->items, (p->n + 1) * sizeof *p->items);
+        if (!items)
+                return -ENOMEM;
+        p->items = items;
+        p->items[p->n++] = (typeof(*p->items)) { data, size, nul_terminated };
+        return 0;
+}
+
+/* The analyser's input: the one log where it lies when there is one (the
+ * usual pstore crash: read once, analysed in place), else every log joined
+ * once into a buffer of their total size. *ret_owned is what to free. */
+static int log_parts_join(const LogParts *p, const char **ret, size_t *ret_size, char **ret_owned) {
+        if (p->n == 0) {
+                *ret = "";
+                *ret_size = 0;
+                *ret_owned = NULL;
+                return 0;
+        }
+        if (p->n == 1 && p->items[0].nul_terminated) {
+                *ret = p->items[0].data;
+                *ret_size = p->items[0].size;
+                *ret_owned = NULL;
+                return 0;
+        }
+        size_t total = 0;
+        for (size_t i = 0; i < p->n; i++)
+                total += p->items[i].size;
+        char *buf = malloc(total + 1), *o = buf;
+        if (!buf)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n; i++)
+                o = mempcpy(o, p->items[i].data, p->items[i].size);
+        *o = 0;
+        *ret = *ret_owned = buf;
+        *ret_size = total;
+        return 0;
+}
+
 /* ---- reboots nobody explained ---- */
 
 static int unclean_mark_checked(Collector *c, const char *boot_id) {
@@ -571,7 +623,7 @@ static int unclean_feed_cb(const JournalEntry *e, void *userdata) {
 /* The previous boot's journal: the hints and its kernel messages (the
  * journal tail is added like any report's). The analysis is made here: the
  * title names the strongest hint, the note holds them all. */
-static int unclean_collect(Collector *c, Members *members, StrList *records, const char *stamp, FILE *analysis_input,
+static int unclean_collect(Collector *c, Members *members, StrList *records, const char *stamp, LogParts *logs,
                            CrashAnalysis **ret) {
         UncleanAnalysis u;
         unclean_init(&u, 0, 400);
@@ -583,9 +635,11 @@ static int unclean_collect(Collector *c, Members *members, StrList *records, con
         _cleanup_free_ char *ktext = unclean_tail_text(&u, true);
         if (r >= 0 && ktext && *ktext) {
                 size_t klen = strlen(ktext);
-                fputs(ktext, analysis_input);
                 char *owned = TAKE_PTR(ktext);
+                /* The member owns the text; the analyser reads it there. */
                 r = members_add(members, member_name("dmesg-journal", stamp, "txt"), owned, klen, owned);
+                if (r >= 0)
+                        r = log_parts_add(logs, owned, klen, true);
         }
         CrashAnalysis *a = calloc(1, sizeof *a);
         char h[SHA256_HEX_SIZE];
@@ -842,10 +896,12 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                         char **ret_signature) {
         Members members = {};
         StrList records = {}, notes = {};
-        _cleanup_free_ char *analysis_input = NULL, *release = NULL, *version = NULL, *summary = NULL,
+        _cleanup_free_ char *analysis_buf = NULL, *release = NULL, *version = NULL, *summary = NULL,
                             *json = NULL, *stack = NULL, *vmcore_path = NULL, *journal = NULL,
                             *test_id = NULL, *redacted_note = NULL;
+        const char *analysis_input = NULL;
         size_t analysis_size = 0;
+        LogParts logs = {};
         CrashAnalysis *a = NULL, *unclean_analysis = NULL;
         BootRecord boot = {};
         BuildIds build_ids = {};
@@ -857,9 +913,6 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
         /* Logs: every pstore dump (the newest, most complete one under the
          * SteamOS name) and the kdump dmesg. The analyzer reads them in
          * time order, so an Oops is titled before the panic it caused. */
-        FILE *f = open_memstream(&analysis_input, &analysis_size);
-        if (!f)
-                return -ENOMEM;
         if (e->pstore) {
                 for (size_t i = 0; i < e->pstore->n_dumps && r >= 0; i++) {
                         const PstoreDump *d = e->pstore->dumps[i];
@@ -867,7 +920,8 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                         bool primary = i == e->pstore->n_dumps - 1;
                         r = members_add(&members, member_name(dump_member_base(d, primary, buf), stamp, "txt"),
                                         d->text, d->text_size, NULL);
-                        fwrite(d->text, 1, d->text_size, f);
+                        if (r >= 0)
+                                r = log_parts_add(&logs, d->text, d->text_size, true);
                         for (size_t j = 0; j < d->n_parts && r >= 0; j++) {
                                 const PstoreRecord *rec = d->parts[j];
                                 r = strlist_add(&records, "%s", rec->name);
@@ -904,7 +958,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                                 r = members_add(&members, name, rec->raw, rec->raw_size, NULL);
                         }
                         if (r >= 0 && rec->known_name && rec->parsed.type == PSTORE_TYPE_DMESG && !rec->parsed.compressed)
-                                fwrite(rec->body, 1, rec->body_size, f);
+                                r = log_parts_add(&logs, rec->body, rec->body_size, false);
                 }
         }
         if (e->kdump && r >= 0) {
@@ -922,8 +976,8 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                         r = members_add(&members, member_name("dmesg-kdump", stamp, "txt"), k->dmesg, k->dmesg_size, NULL);
                         /* With both sources the pstore copy came first; the kdump
                          * copy adds nothing to the title but is analysed when alone. */
-                        if (!e->pstore)
-                                fwrite(k->dmesg, 1, k->dmesg_size, f);
+                        if (r >= 0 && !e->pstore)
+                                r = log_parts_add(&logs, k->dmesg, k->dmesg_size, true);
                 }
                 if (r >= 0 && k->meta_json)
                         r = members_add(&members, strdup("kdump-meta.json"), k->meta_json, strlen(k->meta_json), NULL);
@@ -939,26 +993,27 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                 if (r >= 0)
                         r = members_add(&members, member_name("dmesg-kmsg", stamp, "txt"), e->watch->log,
                                         e->watch->log_size, NULL);
-                fwrite(e->watch->log, 1, e->watch->log_size, f);
+                if (r >= 0)
+                        r = log_parts_add(&logs, e->watch->log, e->watch->log_size, false);
                 if (r >= 0 && e->watch->suppressed)
                         r = strlist_add(&notes, "%llu kernel event(s) before this one were held back by the storm control",
                                         (unsigned long long) e->watch->suppressed);
         }
         if (e->unclean && r >= 0) {
-                r = unclean_collect(c, &members, &records, stamp, f, &unclean_analysis);
+                r = unclean_collect(c, &members, &records, stamp, &logs, &unclean_analysis);
                 if (r >= 0)
                         r = strlist_add(&notes, "the boot %s ended without a clean shutdown and left no crash record",
                                         c->unclean_boot.boot_id);
         }
-        if (fclose(f) != 0 && r >= 0)
-                r = -ENOMEM;
+        if (r >= 0)
+                r = log_parts_join(&logs, &analysis_input, &analysis_size, &analysis_buf);
         if (r < 0)
                 goto out;
 
         if (unclean_analysis)
                 a = TAKE_PTR(unclean_analysis);
         else {
-                r = crash_analyze(analysis_input ? analysis_input : "", analysis_size, &a);
+                r = crash_analyze(analysis_input, analysis_size, &a);
                 if (r < 0)
                         goto out;
         }
@@ -986,7 +1041,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
 
         /* The crashed boot's kernel: its own log says it best; the boot
          * record kcrash kept for that boot is next; the running one last. */
-        crash_log_kernel(analysis_input ? analysis_input : "", &release, &version);
+        crash_log_kernel(analysis_input, &release, &version);
         if (!release && a->kernel)
                 release = strdup(a->kernel);
         (void) boot_record_find(c->state_dir, e->crash_time, &boot);
@@ -1003,13 +1058,13 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
         /* Build ids of the crashed kernel and its modules; the boot record's
          * count only when it is of the kernel that crashed. */
         bool same_kernel = boot.kernel_release && streq(boot.kernel_release, release);
-        r = build_ids_for_crash(c->opts->root, release, analysis_input ? analysis_input : "", analysis_size,
+        r = build_ids_for_crash(c->opts->root, release, analysis_input, analysis_size,
                                 same_kernel ? boot.vmlinux_build_id : NULL, same_kernel ? boot.module_build_ids : NULL,
                                 &build_ids);
         if (r < 0)
                 goto out;
 
-        (void) test_crash_find_id(analysis_input ? analysis_input : "", analysis_size, &test_id);
+        (void) test_crash_find_id(analysis_input, analysis_size, &test_id);
         stack = crash_analysis_stack_string(a);
         ReportMeta m = {
                 .id = id,
@@ -1104,6 +1159,7 @@ static int build_report(Collector *c, const CrashEvent *e, const char *id, const
                         *ret_headline = NULL;
         }
 out:
+        free(logs.items);
         crash_analysis_free(a);
         crash_analysis_free(unclean_analysis);
         boot_record_done(&boot);
@@ -1583,6 +1639,17 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         r = mkdir_p(c.tmp_dir, 0700);
         if (r < 0) {
                 note_problem(&c, r, "Cannot create \"%s\"", c.tmp_dir);
+                goto finish;
+        }
+
+        /* Loaded only now that there is something to collect (issue 15);
+         * without them no report can be made, and the records stay. */
+        const char *why = NULL;
+        r = archive_dlopen(&why);
+        if (r >= 0)
+                r = hash_dlopen(&why);
+        if (r < 0) {
+                (void) strlist_add(&c.messages, "%s", why);
                 goto finish;
         }
 

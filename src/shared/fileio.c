@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +15,25 @@
 int read_full_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, alloc = 0;
+        struct stat st;
 
+        /* A regular file is read into a buffer of its size (+ one byte to see
+         * the end, + the NUL): a 2 MiB pstore record took a 4 MiB buffer and
+         * a copy per doubling. The buffer still grows when the file does, or
+         * when its size says nothing (procfs, pipes). */
+        if (fstat(fd, &st) >= 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t) st.st_size <= max_size &&
+            (uint64_t) st.st_size < SIZE_MAX - 2) {
+                alloc = (size_t) st.st_size + 2;
+                buf = malloc(alloc);
+                if (!buf)
+                        return -ENOMEM;
+        }
         for (;;) {
-                if (alloc - size < 4096 + 1) {
-                        size_t n = alloc ? alloc * 2 : 16384;
-                        if (n > max_size + 4096 + 1)
-                                n = max_size + 4096 + 1;
+                if (alloc - size < 2) {
+                        /* Up to max_size + 1 bytes: one more than allowed says -EFBIG. */
+                        size_t n = alloc ? alloc * 2 : 16384, cap = max_size > SIZE_MAX - 2 ? SIZE_MAX : max_size + 2;
+                        if (n > cap || n < alloc)
+                                n = cap;
                         if (n <= alloc)
                                 return -EFBIG;
                         char *p = realloc(buf, n);

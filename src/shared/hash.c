@@ -5,8 +5,55 @@
 #include <openssl/hmac.h>
 #include <unistd.h>
 
+#include "build-config.h"
+#include "dlopen-util.h"
 #include "hash.h"
 #include "macro.h"
+
+/* libcrypto is loaded when first needed (dlopen-util.h): the collector hashes
+ * only when it has something to collect. Below, every OpenSSL function is
+ * called through the pointer loaded here. */
+static typeof(EVP_Digest) *sym_EVP_Digest;
+static typeof(EVP_DigestInit_ex) *sym_EVP_DigestInit_ex;
+static typeof(EVP_DigestUpdate) *sym_EVP_DigestUpdate;
+static typeof(EVP_DigestFinal_ex) *sym_EVP_DigestFinal_ex;
+static typeof(EVP_MD_CTX_new) *sym_EVP_MD_CTX_new;
+static typeof(EVP_MD_CTX_free) *sym_EVP_MD_CTX_free;
+static typeof(EVP_sha256) *sym_EVP_sha256;
+static typeof(EVP_MD_fetch) *sym_EVP_MD_fetch;
+static typeof(HMAC) *sym_HMAC;
+
+static const DlopenSymbol libcrypto_symbols[] = {
+        DLOPEN_SYMBOL(EVP_Digest),
+        DLOPEN_SYMBOL(EVP_DigestInit_ex),
+        DLOPEN_SYMBOL(EVP_DigestUpdate),
+        DLOPEN_SYMBOL(EVP_DigestFinal_ex),
+        DLOPEN_SYMBOL(EVP_MD_CTX_new),
+        DLOPEN_SYMBOL(EVP_MD_CTX_free),
+        DLOPEN_SYMBOL(EVP_sha256),
+        DLOPEN_SYMBOL(EVP_MD_fetch),
+        DLOPEN_SYMBOL(HMAC),
+};
+
+static DlopenLibrary libcrypto = {
+        .soname = LIBCRYPTO_SONAME,
+        .symbols = libcrypto_symbols,
+        .n_symbols = ELEMENTSOF(libcrypto_symbols),
+};
+
+int hash_dlopen(const char **reterr_message) {
+        return dlopen_library(&libcrypto, reterr_message);
+}
+
+#define EVP_Digest sym_EVP_Digest
+#define EVP_DigestInit_ex sym_EVP_DigestInit_ex
+#define EVP_DigestUpdate sym_EVP_DigestUpdate
+#define EVP_DigestFinal_ex sym_EVP_DigestFinal_ex
+#define EVP_MD_CTX_new sym_EVP_MD_CTX_new
+#define EVP_MD_CTX_free sym_EVP_MD_CTX_free
+#define EVP_sha256 sym_EVP_sha256
+#define EVP_MD_fetch sym_EVP_MD_fetch
+#define HMAC sym_HMAC
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free)
 
@@ -38,18 +85,46 @@ static const EVP_MD *sha256(void) {
 int sha256_hex(const void *data, size_t size, char ret[SHA256_HEX_SIZE]) {
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned len = 0;
+        int r = hash_dlopen(NULL);
+        if (r < 0)
+                return r;
         if (!EVP_Digest(data, size, md, &len, sha256(), NULL) || len != 32)
                 return -EIO;
         to_hex(md, len, ret);
         return 0;
 }
 
+int sha256_iov_hex(const struct iovec *iov, size_t n, char ret[SHA256_HEX_SIZE]) {
+        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = NULL;
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned len = 0;
+        int r = hash_dlopen(NULL);
+        if (r < 0)
+                return r;
+
+        ctx = EVP_MD_CTX_new();
+        if (!ctx || !EVP_DigestInit_ex(ctx, sha256(), NULL))
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (iov[i].iov_len > 0 && !EVP_DigestUpdate(ctx, iov[i].iov_base, iov[i].iov_len))
+                        return -EIO;
+        if (!EVP_DigestFinal_ex(ctx, md, &len) || len != 32)
+                return -EIO;
+        to_hex(md, len, ret);
+        return 0;
+}
+
 int sha256_file_hex(const char *path, char ret[SHA256_HEX_SIZE]) {
-        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = NULL;
+        _cleanup_close_ int fd = -1;
         unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
         unsigned len = 0;
+        int r = hash_dlopen(NULL);
+        if (r < 0)
+                return r;
 
+        ctx = EVP_MD_CTX_new();
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return negative_errno();
         if (!ctx || !EVP_DigestInit_ex(ctx, sha256(), NULL))
@@ -77,6 +152,9 @@ int hmac_sha256_hex(const void *key, size_t key_size, const void *data, size_t s
         unsigned len = 0;
         if (key_size > INT32_MAX)
                 return -EINVAL;
+        int r = hash_dlopen(NULL);
+        if (r < 0)
+                return r;
         if (!HMAC(EVP_sha256(), key, (int) key_size, data, size, md, &len) || len != 32)
                 return -EIO;
         to_hex(md, len, ret);

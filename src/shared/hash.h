@@ -2,11 +2,21 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/uio.h>
 
-/* SHA-256 through OpenSSL's libcrypto; the only module that includes openssl/. */
+/* SHA-256 through OpenSSL's libcrypto; the only module that includes openssl/.
+ * libcrypto is loaded on the first call (dlopen-util.h): every function
+ * returns -EOPNOTSUPP or -ELIBBAD when it cannot be; hash_dlopen() loads it
+ * ahead and says why not. */
 #define SHA256_HEX_SIZE 65
 
+/* Loads libcrypto now: 0, or -EOPNOTSUPP/-ELIBBAD with *reterr_message naming
+ * the library and the cause. */
+int hash_dlopen(const char **reterr_message);
+
 int sha256_hex(const void *data, size_t size, char ret[SHA256_HEX_SIZE]);
+/* The hash of the concatenated buffers, none of them copied. */
+int sha256_iov_hex(const struct iovec *iov, size_t n, char ret[SHA256_HEX_SIZE]);
 /* Streams a file of any size. */
 int sha256_file_hex(const char *path, char ret[SHA256_HEX_SIZE]);
 /* HMAC-SHA256 of data with key, as lowercase hex. */

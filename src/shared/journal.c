@@ -4,13 +4,86 @@
 #include <string.h>
 #include <systemd/sd-journal.h>
 
+#include "build-config.h"
+#include "dlopen-util.h"
 #include "journal.h"
 #include "macro.h"
 
-/* sd-journal.h defines sd_journal_closep for _cleanup_. */
+/* libsystemd is loaded when first needed (dlopen-util.h): the collector reads
+ * the journal only when it has a crash to report. Below, every sd_journal_*
+ * function (also those sd-journal.h's macros call) is the pointer loaded here. */
+static typeof(sd_journal_open) *sym_sd_journal_open;
+static typeof(sd_journal_open_directory) *sym_sd_journal_open_directory;
+static typeof(sd_journal_close) *sym_sd_journal_close;
+static typeof(sd_journal_get_data) *sym_sd_journal_get_data;
+static typeof(sd_journal_query_unique) *sym_sd_journal_query_unique;
+static typeof(sd_journal_restart_unique) *sym_sd_journal_restart_unique;
+static typeof(sd_journal_enumerate_available_unique) *sym_sd_journal_enumerate_available_unique;
+static typeof(sd_journal_flush_matches) *sym_sd_journal_flush_matches;
+static typeof(sd_journal_add_match) *sym_sd_journal_add_match;
+static typeof(sd_journal_seek_head) *sym_sd_journal_seek_head;
+static typeof(sd_journal_seek_tail) *sym_sd_journal_seek_tail;
+static typeof(sd_journal_next) *sym_sd_journal_next;
+static typeof(sd_journal_previous) *sym_sd_journal_previous;
+static typeof(sd_journal_get_realtime_usec) *sym_sd_journal_get_realtime_usec;
+static typeof(sd_journal_send_with_location) *sym_sd_journal_send_with_location;
+
+static const DlopenSymbol libsystemd_symbols[] = {
+        DLOPEN_SYMBOL(sd_journal_open),
+        DLOPEN_SYMBOL(sd_journal_open_directory),
+        DLOPEN_SYMBOL(sd_journal_close),
+        DLOPEN_SYMBOL(sd_journal_get_data),
+        DLOPEN_SYMBOL(sd_journal_query_unique),
+        DLOPEN_SYMBOL(sd_journal_restart_unique),
+        DLOPEN_SYMBOL(sd_journal_enumerate_available_unique),
+        DLOPEN_SYMBOL(sd_journal_flush_matches),
+        DLOPEN_SYMBOL(sd_journal_add_match),
+        DLOPEN_SYMBOL(sd_journal_seek_head),
+        DLOPEN_SYMBOL(sd_journal_seek_tail),
+        DLOPEN_SYMBOL(sd_journal_next),
+        DLOPEN_SYMBOL(sd_journal_previous),
+        DLOPEN_SYMBOL(sd_journal_get_realtime_usec),
+        DLOPEN_SYMBOL(sd_journal_send_with_location),
+};
+
+static DlopenLibrary libsystemd = {
+        .soname = LIBSYSTEMD_SONAME,
+        .symbols = libsystemd_symbols,
+        .n_symbols = ELEMENTSOF(libsystemd_symbols),
+};
+
+int journal_dlopen(const char **reterr_message) {
+        return dlopen_library(&libsystemd, reterr_message);
+}
+
+#define sd_journal_open sym_sd_journal_open
+#define sd_journal_open_directory sym_sd_journal_open_directory
+#define sd_journal_close sym_sd_journal_close
+#define sd_journal_get_data sym_sd_journal_get_data
+#define sd_journal_query_unique sym_sd_journal_query_unique
+#define sd_journal_restart_unique sym_sd_journal_restart_unique
+#define sd_journal_enumerate_available_unique sym_sd_journal_enumerate_available_unique
+#define sd_journal_flush_matches sym_sd_journal_flush_matches
+#define sd_journal_add_match sym_sd_journal_add_match
+#define sd_journal_seek_head sym_sd_journal_seek_head
+#define sd_journal_seek_tail sym_sd_journal_seek_tail
+#define sd_journal_next sym_sd_journal_next
+#define sd_journal_previous sym_sd_journal_previous
+#define sd_journal_get_realtime_usec sym_sd_journal_get_realtime_usec
+#define sd_journal_send_with_location sym_sd_journal_send_with_location
+
+/* sd-journal.h's sd_journal_closep calls the linked symbol: this one calls
+ * the loaded one. */
+static void journal_closep(sd_journal **j) {
+        if (*j)
+                sd_journal_close(*j);
+}
 
 
 static int open_journal(const char *directory, sd_journal **ret) {
+        int r = journal_dlopen(NULL);
+        if (r < 0)
+                return r;
         if (directory)
                 return sd_journal_open_directory(ret, directory, 0);
         return sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
@@ -96,7 +169,7 @@ static int seek_boot_tail(sd_journal *j, const char *boot_id, unsigned max, unsi
 }
 
 int journal_tail_for_time(const char *directory, time_t crash_time, unsigned max_lines, char **ret_text) {
-        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        _cleanup_(journal_closep) sd_journal *j = NULL;
         _cleanup_free_ char *boot = NULL;
         int r;
 
@@ -147,6 +220,9 @@ int journal_tail_for_time(const char *directory, time_t crash_time, unsigned max
 
 int journal_log_collected(const char *report_id, const char *title, const char *signature, const char *source,
                           const char *path) {
+        int r = journal_dlopen(NULL);
+        if (r < 0)
+                return r;
         return sd_journal_send("MESSAGE=Collected kernel crash report %s: %s", report_id,
                                title && *title ? title : "(no title)",
                                "MESSAGE_ID=" KCRASH_MESSAGE_COLLECTED, "PRIORITY=%d", 4,
@@ -157,6 +233,9 @@ int journal_log_collected(const char *report_id, const char *title, const char *
 
 int journal_log_upload(const char *report_id, const char *title, const char *signature, const char *gid,
                        const char *error) {
+        int r = journal_dlopen(NULL);
+        if (r < 0)
+                return r;
         if (!error)
                 return sd_journal_send("MESSAGE=Uploaded kernel crash report %s (gid %s)", report_id, strempty(gid),
                                        "MESSAGE_ID=" KCRASH_MESSAGE_UPLOADED, "PRIORITY=%d", 6,
@@ -171,7 +250,7 @@ int journal_log_upload(const char *report_id, const char *title, const char *sig
 
 int journal_read_boot(const char *directory, const char *boot_id, unsigned max_entries,
                       int (*cb)(const JournalEntry *e, void *userdata), void *userdata) {
-        _cleanup_(sd_journal_closep) sd_journal *j = NULL;
+        _cleanup_(journal_closep) sd_journal *j = NULL;
         int r;
 
         /* boot ids are written with dashes in /proc, without in the journal */

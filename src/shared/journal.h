@@ -5,7 +5,14 @@
 #include <stdint.h>
 #include <time.h>
 
-/* The systemd journal: the only module that uses sd-journal. */
+/* The systemd journal: the only module that uses sd-journal. libsystemd is
+ * loaded on the first call (dlopen-util.h): every function returns
+ * -EOPNOTSUPP or -ELIBBAD when it cannot be; journal_dlopen() loads it ahead
+ * and says why not. */
+
+/* Loads libsystemd now: 0, or -EOPNOTSUPP/-ELIBBAD with *reterr_message
+ * naming the library and the cause. */
+int journal_dlopen(const char **reterr_message);
 
 /* kcrash's message ids (catalog/kcrash.catalog documents them). */
 #define KCRASH_MESSAGE_COLLECTED "c91a43b9f97f47b68c44fa0ecbd3f052"

@@ -213,7 +213,7 @@ static PstoreDump *dump_free(PstoreDump *d) {
                 return NULL;
         free(d->parts);
         free(d->missing_parts);
-        free(d->text);
+        free(d->text_buf);
         free(d);
         return NULL;
 }
@@ -271,6 +271,19 @@ static int dump_assemble(PstoreDump *d) {
                 qsort(d->parts, d->n_parts, sizeof *d->parts, compare_parts_log_order);
 
         unsigned max_part = d->n_parts ? d->parts[0]->header.part : 0;
+
+        /* The common case, one whole record (a ramoops dump is one Part1): the
+         * text is its body where it lies, when that is already what the loop
+         * below would write (ends with a newline, NUL right after). */
+        if (d->n_parts == 1 && max_part == 1) {
+                const PstoreRecord *r = d->parts[0];
+                if (r->body_size > 0 && r->body[r->body_size - 1] == '\n' && r->body[r->body_size] == 0) {
+                        d->text = r->body;
+                        d->text_size = r->body_size;
+                        return 0;
+                }
+        }
+
         size_t size = 0;
         for (size_t i = 0; i < d->n_parts; i++)
                 size += d->parts[i]->body_size + 1;
@@ -305,7 +318,7 @@ static int dump_assemble(PstoreDump *d) {
                 }
         }
         *o = 0;
-        d->text = text;
+        d->text = d->text_buf = text;
         d->text_size = (size_t) (o - text);
         return 0;
 }

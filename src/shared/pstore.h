@@ -80,8 +80,10 @@ typedef struct PstoreDump {
         size_t n_parts;
         unsigned *missing_parts;
         size_t n_missing;
-        char *text;           /* the reassembled log, missing parts marked */
+        const char *text;     /* the reassembled log, missing parts marked; NUL-terminated */
         size_t text_size;
+        char *text_buf;       /* text's storage when parts were joined; NULL when text is
+                               * the one record's body itself, read once and not copied */
 } PstoreDump;
 
 /* One crash: the dumps that belong to it (an Oops and the Panic that followed

@@ -50,6 +50,10 @@ int run_submit_daemon(Context *ctx) {
         if (ino < 0 || inotify_add_watch(ino, queue, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
                 return log_error_errno(negative_errno(), "Cannot watch \"%s\": %m", queue), EXIT_FAILURE_;
 
+        r = submit_load_libraries();
+        if (r != EXIT_OK)
+                return r;
+
         struct sigaction sa = { .sa_handler = on_term };
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);

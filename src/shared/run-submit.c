@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "archive.h"
+#include "hash.h"
 #include "journal.h"
 #include "log.h"
 #include "offload.h"
@@ -102,6 +104,21 @@ static int check_urls(const KcrashConfig *c) {
         return check_sentry(c);
 }
 
+int submit_load_libraries(void) {
+        /* libzip reads each report's report.json, libcrypto hashes for Sentry;
+         * both are loaded with dlopen(3). Without them every report would be
+         * parked as unreadable: refuse to start instead, naming the library. */
+        const char *why = NULL;
+        int r = archive_dlopen(&why);
+        if (r >= 0)
+                r = hash_dlopen(&why);
+        if (r < 0) {
+                log_error("%s; nothing is uploaded.", why);
+                return EXIT_FAILURE_;
+        }
+        return EXIT_OK;
+}
+
 int run_submit_once(Context *ctx, bool quiet_when_idle) {
         const char *offload;
         int r = context_offload(ctx, &offload);
@@ -112,6 +129,9 @@ int run_submit_once(Context *ctx, bool quiet_when_idle) {
                 return r;
         if (upload_global_init() < 0)
                 return log_error("Cannot initialise libcurl."), EXIT_FAILURE_;
+        r = submit_load_libraries();
+        if (r != EXIT_OK)
+                return r;
 
         SubmitOptions o = { .root = ctx->root, .offload_dir = offload, .config = &ctx->config, .ignore_backoff = ctx->now,
                             .progress = isatty(STDERR_FILENO) };

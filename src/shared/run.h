@@ -24,6 +24,9 @@ int run_mark_shutdown(Context *ctx);
 int submit_drop_privileges(void);
 /* Drains the upload queue once: 0, 75 (retry later), 78 (configuration), 1. */
 int run_submit_once(Context *ctx, bool quiet_when_idle);
+/* Loads the libraries the uploader opens with dlopen(3) (libzip, libcrypto);
+ * logs which one is missing. Returns an exit status. */
+int submit_load_libraries(void);
 /* The long-running uploader: drain, then sleep until a report lands or a retry is due. */
 int run_submit_daemon(Context *ctx);
 

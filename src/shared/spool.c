@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +123,11 @@ int spool_state_save_target(const char *offload_dir, const char *id, SubmitTarge
 
 int64_t spool_backoff(const KcrashConfig *c, unsigned attempts, long retry_after, double jitter01) {
         double base = (double) c->submit_backoff_base, max = (double) c->submit_backoff_max;
-        double d = base * pow(2.0, attempts > 0 ? (double) (attempts - 1) : 0.0);
+        /* base * 2^(attempts - 1), doubled step by step up to max: no libm for
+         * the programs that link this module (the collector among them). */
+        double d = base;
+        for (unsigned i = 1; i < attempts && i < 64 && d < max; i++)
+                d *= 2;
         if (d > max)
                 d = max;
         d *= 0.75 + 0.5 * jitter01; /* spread a fleet's retries apart */

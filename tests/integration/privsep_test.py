@@ -26,6 +26,9 @@ from collect_test import CONFIG, KCRASHCTL, OFFLOAD, make_root, report, run, zip
 COLLECT = os.environ.get("KCRASH_COLLECT", "build/src/kcrashd/kcrash-collect")
 SUBMIT = os.environ.get("KCRASH_SUBMIT", "build/src/kcrashd/kcrash-submit")
 WATCH = os.environ.get("KCRASH_WATCH", "build/src/kcrashd/kcrash-watch")
+KCRASHD = os.environ.get("KCRASHD", "build/src/kcrashd/kcrashd")
+# A sanitizer build adds its runtimes to every binary's NEEDED.
+SANITIZER_RUNTIMES = ("libasan", "libubsan", "libtsan", "liblsan")
 
 
 def needed(binary):
@@ -64,6 +67,65 @@ class PrivsepTest(unittest.TestCase):
         self.assertFalse([l for l in needed(KCRASHCTL) if "curl" in l], needed(KCRASHCTL))
         self.assertFalse([l for l in needed(WATCH) if "curl" in l], needed(WATCH))
         self.assertTrue([l for l in needed(SUBMIT) if "curl" in l], "the uploader is the one that uploads")
+
+    def test_collector_links_only_what_it_uses(self):
+        """Issue 15: the root collector runs at every boot, mostly with
+        nothing to collect; `readelf -d` shows it starts with libc and
+        jansson (report.json) only. libzip, libcrypto and libsystemd's
+        journal are loaded with dlopen(3) when there is a crash to report,
+        libcurl is never linked, the uploader's backoff needs no libm."""
+        libs = {l.split(".so")[0] for l in needed(COLLECT) if not l.startswith(SANITIZER_RUNTIMES + ("ld-linux",))}
+        self.assertLessEqual(libs, {"libc", "libjansson"}, needed(COLLECT))
+        for lib in ("libcurl", "libzip", "libcrypto", "libssl", "libsystemd", "libgcrypt", "libm"):
+            self.assertNotIn(lib, libs)
+        # kcrashd only starts the program of a mode
+        self.assertEqual([l for l in needed(KCRASHD) if not l.startswith(SANITIZER_RUNTIMES)], ["libc.so.6"])
+
+    def soname_path(self, key):
+        """The file of a library the build loads with dlopen(3) (its SONAME
+        from the build's build-config.h, its path from ldconfig)."""
+        config = os.path.join(os.path.dirname(os.path.abspath(COLLECT)), "..", "..", "build-config.h")
+        with open(config) as f:
+            soname = [l.split('"')[1] for l in f if l.startswith(f"#define {key} ")][0]
+        out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+        paths = [l.split("=>")[1].strip() for l in out.splitlines() if l.strip().startswith(soname + " ")]
+        return soname, os.path.realpath(paths[0])
+
+    def without_library(self, key, cmd):
+        """Runs cmd where the library of key cannot be loaded: an empty file
+        bind-mounted over it in a private mount namespace."""
+        if os.geteuid() != 0 or not shutil.which("unshare"):
+            self.skipTest("needs root and unshare(1)")
+        soname, path = self.soname_path(key)
+        script = f'mount --bind /dev/null "{path}" || exit 77; exec "$@"'
+        p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *cmd],
+                           capture_output=True, text=True, timeout=120)
+        if p.returncode == 77 or "unshare failed" in p.stderr:
+            self.skipTest(f"cannot hide {path}: {p.stderr.strip()}")
+        return soname, p
+
+    def test_missing_dlopened_library_is_named_and_nothing_is_lost(self):
+        """Issue 15: libzip and libcrypto are loaded when there is a crash to
+        report. Without one, the collector says which, fails and leaves the
+        record in pstore; with nothing to collect it does not need them; the
+        uploader refuses to start instead of parking reports as unreadable."""
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
+        records = sorted(os.listdir(f"{root}/sys/fs/pstore"))
+        for key in ("LIBZIP_SONAME", "LIBCRYPTO_SONAME"):
+            soname, p = self.without_library(key, [COLLECT, "--root", root])
+            self.assertEqual(p.returncode, 1, p.stderr)
+            # named as the library that is missing, or as the cause (libzip links libcrypto)
+            self.assertIn("is not installed or cannot be loaded", p.stderr)
+            self.assertIn(soname, p.stderr)
+            self.assertEqual(sorted(os.listdir(f"{root}/sys/fs/pstore")), records, "the record stays")
+            self.assertEqual(zips(root), [])
+        empty = make_root(self.tmp)
+        soname, p = self.without_library("LIBZIP_SONAME", [COLLECT, "--root", empty])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        soname, p = self.without_library("LIBZIP_SONAME", ["env", "KCRASHD_ALLOW_ROOT=1", SUBMIT, "--root", root,
+                                                           "--once"])
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(f"{soname} is not installed or cannot be loaded", p.stderr)
 
     def test_devices_link_no_debug_info_library(self):
         """Symbolization runs where the vendor keeps debug info: no program

@@ -114,3 +114,23 @@ TEST(read_cut_keeps_head_line_and_end) {
         ASSERT_EQ(14 + cut + (size - (size_t) (after - data)), n);
         free(data);
 }
+
+/* A regular file is read into a buffer of its size; the limit holds to the byte. */
+TEST(read_full_file_sizes_and_limits) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        _cleanup_free_ char *p = path_join(dir, "f"), *data = NULL;
+        size_t size = 0;
+        char buf[70000];
+        for (size_t i = 0; i < sizeof buf; i++)
+                buf[i] = (char) ('a' + i % 26);
+        ASSERT_OK(write_file_atomic(p, buf, sizeof buf, 0644));
+        ASSERT_OK(read_full_file(p, sizeof buf, &data, &size));
+        ASSERT_EQ(size, sizeof buf);
+        ASSERT_TRUE(memcmp(data, buf, sizeof buf) == 0 && data[size] == 0);
+        free(data);
+        data = NULL;
+        ASSERT_ERR(read_full_file(p, sizeof buf - 1, &data, &size), -EFBIG);
+        /* procfs says size 0: the buffer grows */
+        ASSERT_OK(read_full_file("/proc/self/status", 1 << 20, &data, &size));
+        ASSERT_TRUE(size > 0 && strlen(data) == size);
+}

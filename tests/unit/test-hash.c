@@ -24,3 +24,13 @@ TEST(file_matches_buffer) {
         ASSERT_STREQ(a, b);
         ASSERT_ERR(sha256_file_hex("/nonexistent", a), -ENOENT);
 }
+
+TEST(iov_matches_buffer) {
+        char a[SHA256_HEX_SIZE], b[SHA256_HEX_SIZE];
+        struct iovec iov[] = { { (void *) "kind", 4 }, { (void *) "", 0 }, { (void *) ":name\nlog", 9 } };
+        ASSERT_OK(sha256_iov_hex(iov, 3, a));
+        ASSERT_OK(sha256_hex("kind:name\nlog", 13, b));
+        ASSERT_STREQ(a, b);
+        ASSERT_OK(sha256_iov_hex(NULL, 0, a));
+        ASSERT_STREQ(a, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
