@@ -135,6 +135,19 @@ static bool pre_holds(const char *pre, const char *s) {
         return true;
 }
 
+/* The ']' that closes the bracket expression starting at p ('['); a ']'
+ * right after "[" or "[^" is a member, not the end. NULL when unclosed. */
+static const char *bracket_end(const char *p) {
+        p++;
+        if (*p == '^')
+                p++;
+        if (*p == ']')
+                p++;
+        while (*p && *p != ']')
+                p++;
+        return *p ? p : NULL;
+}
+
 /* The end of the alternative that starts at p: the next '|' outside
  * groups and brackets, or the end of the pattern; NULL when a bracket is
  * not closed. */
@@ -144,14 +157,8 @@ static const char *alternative_end(const char *p) {
                 if (*p == '\\' && p[1])
                         p++;
                 else if (*p == '[') {
-                        p++;
-                        if (*p == '^')
-                                p++;
-                        if (*p == ']')
-                                p++;
-                        while (*p && *p != ']')
-                                p++;
-                        if (!*p)
+                        p = bracket_end(p);
+                        if (!p)
                                 return NULL;
                 } else if (*p == '(')
                         depth++;
@@ -193,14 +200,8 @@ static const char *group_end(const char *p) {
                 if (*p == '\\' && p[1])
                         p++;
                 else if (*p == '[') {
-                        p++;
-                        if (*p == '^')
-                                p++;
-                        if (*p == ']')
-                                p++;
-                        while (*p && *p != ']')
-                                p++;
-                        if (!*p)
+                        p = bracket_end(p);
+                        if (!p)
                                 return NULL;
                 } else if (*p == '(')
                         depth++;
