@@ -4,10 +4,10 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
-/* elfutils' libdw, loaded at run time: kcrashctl runs on every device,
- * and only `kcrashctl symbolize` (and kcrash-server given debug info)
- * needs it, so a device's image need not ship libdw (issue 13: devices
- * never need debug info). */
+/* elfutils' libdw, loaded at run time (dlopen-util.h): kcrashctl runs on
+ * every device, and only `kcrashctl symbolize` (and kcrash-server given
+ * debug info) needs it, so a device's image need not ship libdw (issue 13:
+ * devices never need debug info). */
 #define DW_SONAME "libdw.so.1"
 
 #define DW_FUNCTIONS(X)                 \
@@ -40,7 +40,7 @@ DW_FUNCTIONS(DW_DECLARE)
 #undef DW_DECLARE
 
 /* Loads libdw once per process and sets every sym_ pointer: 0, or
- * -EOPNOTSUPP when the library or one of its functions is missing (then
- * dw_load_error() says which). Thread-safe. */
+ * -EOPNOTSUPP/-ELIBBAD when the library or one of its functions is missing
+ * (then dw_load_error() says which). Thread-safe. */
 int dlopen_dw(void);
 const char *dw_load_error(void);
