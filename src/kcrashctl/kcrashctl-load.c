@@ -17,6 +17,8 @@
 #include "kcrashctl.h"
 #include "log.h"
 #include "parse-util.h"
+#include "status.h"
+#include "systemd-manager.h"
 #include "test-hooks.h"
 
 extern char **environ;
@@ -201,6 +203,104 @@ static void grub_autoset(Context *ctx, json_t *o) {
         }
 }
 
+/* WATCHDOG_PANIC=1: a hang no kernel detector sees (user space wedged, a
+ * driver spinning with interrupts on, a storage stall that stops PID 1)
+ * becomes a panic that pstore and kdump record, instead of a silent reset.
+ * systemd pets /dev/watchdog0 (RuntimeWatchdogSec=, its src/shared/
+ * watchdog.c) and keeps owning it; what panics when it stops:
+ * - a watchdog whose driver has a pretimeout interrupt (WDIOF_PRETIMEOUT;
+ *   systemd sets none on others): its pretimeout, half the timeout, with the
+ *   panic governor (drivers/watchdog/pretimeout_panic.c, "watchdog
+ *   pretimeout event"); the other half is the panic path's time before the
+ *   hardware resets;
+ * - no watchdog at all: softdog loaded with soft_panic=1, whose expiry
+ *   panics (drivers/watchdog/softdog.c, "Software Watchdog Timer expired");
+ * - a hardware watchdog without a pretimeout resets without a record: said
+ *   so, not armed. */
+#define WATCHDOG_SYSFS "/sys/class/watchdog/watchdog0"
+#define SOFTDOG_IDENTITY "Software Watchdog"
+
+static bool arm_watchdog(Context *ctx, json_t *o) {
+        uint64_t timeout = ctx->config.watchdog_timeout, pretimeout = timeout / 2;
+        if (timeout < 4 || timeout > 3600) {
+                set_error(o, "WATCHDOG_TIMEOUT=%llu: 4 to 3600 seconds; hangs are not turned into panics.",
+                          (unsigned long long) timeout);
+                return false;
+        }
+        _cleanup_free_ char *dev = context_path(ctx, WATCHDOG_SYSFS);
+        if (!dev)
+                return set_error(o, "Out of memory."), false;
+        json_object_set_new(o, "timeout", json_integer((json_int_t) timeout));
+        if (!file_exists(dev)) {
+                if (fake_root(ctx)) {
+                        set_error(o, "WATCHDOG_PANIC=1 and no watchdog device (%s): softdog would be loaded "
+                                     "(fake root: modprobe not run).", WATCHDOG_SYSFS);
+                        return false;
+                }
+                const char *softdog[] = { "modprobe", "softdog", "soft_panic=1", NULL };
+                if (run_program(softdog) < 0 || !file_exists(dev)) {
+                        set_error(o, "WATCHDOG_PANIC=1, no watchdog device (%s) and modprobe softdog soft_panic=1 "
+                                     "failed: hangs are not turned into panics.", WATCHDOG_SYSFS);
+                        return false;
+                }
+                _cleanup_free_ char *mark = context_path(ctx, SOFTDOG_PANIC_MARK),
+                                    *run = context_path(ctx, "/run/kcrash");
+                if (!mark || !run || mkdir_p(run, 0755) < 0 || write_file_atomic(mark, "1\n", 2, 0644) < 0)
+                        log_warning("Cannot leave %s: kcrashctl status will not know softdog panics.",
+                                    SOFTDOG_PANIC_MARK);
+        }
+        _cleanup_free_ char *identity = read_attr(ctx, WATCHDOG_SYSFS "/identity");
+        bool softdog = streq_ptr(identity, SOFTDOG_IDENTITY);
+        json_object_set_new(o, "device", json_string("watchdog0"));
+        json_object_set_new(o, "identity", identity ? json_string(identity) : json_null());
+        json_object_set_new(o, "how", json_string(softdog ? "softdog soft_panic" : "pretimeout panic governor"));
+        if (softdog) {
+                /* soft_panic is not in sysfs: only a softdog load loaded knows */
+                _cleanup_free_ char *mark = context_path(ctx, SOFTDOG_PANIC_MARK);
+                if (!mark || !file_exists(mark)) {
+                        set_error(o, "watchdog0 is a softdog that kcrashctl load did not load: whether its expiry "
+                                     "panics (soft_panic=1) or reboots without a record cannot be told; "
+                                     "let load load it (do not load softdog elsewhere).");
+                        return false;
+                }
+        }
+        if (fake_root(ctx)) {
+                json_object_set_new(o, "note", json_string("fake root: modprobe not run, systemd not asked"));
+                return true;
+        }
+        /* the governor is a module in Debian's kernels (=m), built in elsewhere */
+        if (!softdog) {
+                const char *mod[] = { "modprobe", "pretimeout_panic", NULL };
+                (void) run_program(mod);
+        }
+        _cleanup_free_ char *why = NULL;
+        if (systemd_manager_set_watchdog(timeout * 1000000ULL, softdog ? 0 : pretimeout * 1000000ULL,
+                                         softdog ? "" : "panic", &why) < 0) {
+                set_error(o, "Cannot set systemd's runtime watchdog (needs systemd 251 or later): %s.",
+                          why ? why : "out of memory");
+                return false;
+        }
+        /* what the kernel says now, not what was asked for */
+        _cleanup_free_ char *state = read_attr(ctx, WATCHDOG_SYSFS "/state"),
+                            *gov = read_attr(ctx, WATCHDOG_SYSFS "/pretimeout_governor"),
+                            *pre = read_attr(ctx, WATCHDOG_SYSFS "/pretimeout");
+        uint64_t pre_now = 0;
+        if (pre)
+                (void) parse_uint64(pre, &pre_now);
+        if (!streq_ptr(state, "active")) {
+                set_error(o, "watchdog0 is %s after systemd set it up: nobody pets it.", state ? state : "?");
+                return false;
+        }
+        if (!softdog && (!streq_ptr(gov, "panic") || pre_now == 0)) {
+                set_error(o, "watchdog0 (%s) has pretimeout %llu s and governor %s: its driver has no pretimeout, "
+                             "so a hang resets without a record.",
+                          identity ? identity : "?", (unsigned long long) pre_now, gov ? gov : "none");
+                return false;
+        }
+        json_object_set_new(o, "pretimeout", json_integer((json_int_t) pre_now));
+        return true;
+}
+
 /* The offload folder of this boot (kdump(5), "THE OFFLOAD FOLDER"): resolved
  * from where MOUNT_DEVNODE is mounted now, recorded for the other programs and
  * the units, and set up with its owners. */
@@ -266,6 +366,15 @@ int verb_load(Context *ctx, int argc, char **argv) {
                                 close(fd);
                 }
                 json_object_set_new(armed, "crash_kexec_post_notifiers", json_boolean(ok));
+        }
+        if (ctx->config.watchdog_panic) {
+                json_t *wd = json_object();
+                json_object_set_new(armed, "watchdog", wd);
+                bool w = arm_watchdog(ctx, wd);
+                json_object_set_new(wd, "armed", json_boolean(w));
+                if (w)
+                        log_info("Hangs: watchdog0 (%s) panics when systemd stops petting it (WATCHDOG_PANIC=1).",
+                                 json_string_value(json_object_get(wd, "how")));
         }
         _cleanup_free_ char *grub_file = context_path(ctx, "/etc/default/grub");
         if (ctx->config.grub_autoset || file_exists(grub_file)) {

@@ -74,6 +74,20 @@ int verb_status(Context *ctx, int argc, char **argv) {
                                "");
         else
                 printf("kdump:       no crash memory reserved (crashkernel=)\n");
+        if (status_hang_panics(&s))
+                printf("Hangs:       watchdog0 (%s) panics after %llu s without a ping (timeout %llu s)\n",
+                       s.watchdog_identity ? s.watchdog_identity : "?",
+                       (unsigned long long) (s.softdog_panics ? s.watchdog_timeout
+                                                              : s.watchdog_timeout - s.watchdog_pretimeout),
+                       (unsigned long long) s.watchdog_timeout);
+        else
+                printf("Hangs:       not turned into panics (%s): a hang no kernel detector sees is reported\n"
+                       "             as an unexplained reboot (WATCHDOG_PANIC in kdump(5))\n",
+                       !s.watchdog_state ? "no watchdog device" :
+                       !streq(s.watchdog_state, "active") ? "watchdog0 is not running" :
+                       !s.watchdog_governor ? "watchdog0 has no pretimeout" :
+                       !streq(s.watchdog_governor, "panic") ? "watchdog0's pretimeout governor is not panic" :
+                                                              "watchdog0 has no pretimeout set");
         printf("Folder:      %s (%s)\n", s.offload_folder, s.offload_how);
         printf("Waiting:     %u pstore record(s), %u kdump capture(s) to collect\n", s.pstore_records, s.kdump_captures);
         printf("Reports:     %u queued, %u sent\n", s.queued, s.sent);

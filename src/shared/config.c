@@ -55,6 +55,7 @@ const ConfigKey config_keys[] = {
         KEY("WATCH_SIGNATURE_DAILY", CONFIG_UINT, watch_signature_daily, "3"),
         KEY("WATCH_DAILY_REPORTS", CONFIG_UINT, watch_daily_reports, "20"),
         KEY("WATCHDOG_PANIC", CONFIG_BOOL, watchdog_panic, "0"),
+        KEY("WATCHDOG_TIMEOUT", CONFIG_UINT, watchdog_timeout, "60"),
 };
 const size_t config_keys_count = ELEMENTSOF(config_keys);
 

@@ -56,6 +56,7 @@ typedef struct KcrashConfig {
         uint64_t watch_signature_daily;  /* WATCH_SIGNATURE_DAILY */
         uint64_t watch_daily_reports;    /* WATCH_DAILY_REPORTS */
         bool watchdog_panic;             /* WATCHDOG_PANIC */
+        uint64_t watchdog_timeout;       /* WATCHDOG_TIMEOUT, seconds */
 } KcrashConfig;
 
 typedef enum ConfigValueType {

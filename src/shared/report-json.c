@@ -385,6 +385,16 @@ int status_to_json(const KcrashStatus *s, char **ret_json) {
                 r |= set(kdump, "post_notifiers", json_boolean(s->post_notifiers));
                 r |= set(kdump, "captures_waiting", json_integer(s->kdump_captures));
         }
+        json_t *wd = json_object();
+        r |= set(o, "watchdog", wd);
+        if (wd) {
+                r |= set(wd, "hang_panics", json_boolean(status_hang_panics(s)));
+                r |= set(wd, "state", string_or_null(s->watchdog_state));
+                r |= set(wd, "identity", string_or_null(s->watchdog_identity));
+                r |= set(wd, "timeout", json_integer((json_int_t) s->watchdog_timeout));
+                r |= set(wd, "pretimeout", json_integer((json_int_t) s->watchdog_pretimeout));
+                r |= set(wd, "pretimeout_governor", string_or_null(s->watchdog_governor));
+        }
         if (s->offload_folder) {
                 json_t *off = json_object();
                 r |= set(o, "offload", off);

@@ -111,6 +111,15 @@ int status_gather(const char *root, const char *offload_dir, const KcrashConfig 
         s.ramoops_max_reason = read_u64(root, "/sys/module/ramoops/parameters/max_reason");
         s.crash_size = read_u64(root, "/sys/kernel/kexec_crash_size");
         s.crash_loaded = read_u64(root, "/sys/kernel/kexec_crash_loaded") == 1;
+        s.watchdog_state = read_attr(root, "/sys/class/watchdog/watchdog0/state");
+        if (s.watchdog_state) {
+                s.watchdog_identity = read_attr(root, "/sys/class/watchdog/watchdog0/identity");
+                s.watchdog_governor = read_attr(root, "/sys/class/watchdog/watchdog0/pretimeout_governor");
+                s.watchdog_timeout = read_u64(root, "/sys/class/watchdog/watchdog0/timeout");
+                s.watchdog_pretimeout = read_u64(root, "/sys/class/watchdog/watchdog0/pretimeout");
+                _cleanup_free_ char *mark = path_in_root(root, SOFTDOG_PANIC_MARK);
+                s.softdog_panics = streq_ptr(s.watchdog_identity, "Software Watchdog") && mark && file_exists(mark);
+        }
         cmdline = read_attr(root, "/proc/cmdline");
         s.post_notifiers = cmdline && strstr(cmdline, "crash_kexec_post_notifiers");
         armed = path_join(state, "armed.json");
@@ -151,8 +160,16 @@ int status_gather(const char *root, const char *offload_dir, const KcrashConfig 
         return 0;
 }
 
+bool status_hang_panics(const KcrashStatus *s) {
+        return streq_ptr(s->watchdog_state, "active") &&
+               (s->softdog_panics || (streq_ptr(s->watchdog_governor, "panic") && s->watchdog_pretimeout > 0));
+}
+
 void status_done(KcrashStatus *s) {
         free(s->pstore_backend);
+        free(s->watchdog_state);
+        free(s->watchdog_identity);
+        free(s->watchdog_governor);
         free(s->armed_json);
         free(s->test_report);
         test_crash_done(&s->test);

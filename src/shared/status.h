@@ -9,6 +9,11 @@
 
 /* What `kcrashctl status` reports: would a crash now be caught, and what
  * happened to the last test crash. Every path under root. */
+/* softdog's soft_panic parameter is not in sysfs (module_param(..., 0),
+ * drivers/watchdog/softdog.c): `kcrashctl load` leaves this mark in /run
+ * (this boot only) when it loaded softdog with soft_panic=1 itself. */
+#define SOFTDOG_PANIC_MARK "/run/kcrash/softdog-soft-panic"
+
 typedef struct KcrashStatus {
         char *pstore_backend;       /* /sys/module/pstore/parameters/backend; NULL when none */
         bool pstore_mounted;        /* PSTORE_DIR is a pstore mount */
@@ -19,6 +24,12 @@ typedef struct KcrashStatus {
         uint64_t crash_size;        /* /sys/kernel/kexec_crash_size */
         bool crash_loaded;          /* /sys/kernel/kexec_crash_loaded */
         bool post_notifiers;        /* crash_kexec_post_notifiers on the command line */
+        char *watchdog_state;       /* /sys/class/watchdog/watchdog0/state; NULL without a watchdog */
+        char *watchdog_identity;
+        char *watchdog_governor;    /* its pretimeout governor; NULL without pretimeout support */
+        uint64_t watchdog_timeout;  /* seconds */
+        uint64_t watchdog_pretimeout;
+        bool softdog_panics;        /* watchdog0 is softdog with soft_panic=1 (SOFTDOG_PANIC_MARK) */
         char *armed_json;           /* what `kcrashctl load` recorded (.kcrash/armed.json) */
         const char *offload_folder; /* borrowed from the caller: the folder, without the root prefix */
         const char *offload_how;
@@ -34,5 +45,8 @@ typedef struct KcrashStatus {
 
 int status_gather(const char *root, const char *offload_dir, const KcrashConfig *config, KcrashStatus *ret);
 void status_done(KcrashStatus *s);
+/* A hang that stops systemd from petting watchdog0 panics (WATCHDOG_PANIC):
+ * its pretimeout with the panic governor, or softdog with soft_panic=1. */
+bool status_hang_panics(const KcrashStatus *s);
 /* pstore or kdump is armed. */
 bool status_armed(const KcrashStatus *s);

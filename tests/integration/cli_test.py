@@ -17,7 +17,10 @@ S, I, B, N, O, A = str, int, bool, type(None), dict, list
 LIST_SCHEMA = {"id": S, "state": S, "path": S, "crash_time": I, "source": (S, N), "title": (S, N), "type": (S, N),
                "signature": (S, N), "size": I, "attempts": I, "last_error": (S, N), "vmcore": (S, N), "targets": O}
 TARGET_SCHEMA = {"state": S, "attempts": I, "next_try": I, "last_error": (S, N), "receipt": (S, N)}
-STATUS_SCHEMA = {"armed": B, "pstore": O, "kdump": O, "load": (O, N), "reports": O, "test_crash": (O, N)}
+STATUS_SCHEMA = {"armed": B, "pstore": O, "kdump": O, "watchdog": O, "load": (O, N), "reports": O,
+                 "test_crash": (O, N)}
+WATCHDOG_SCHEMA = {"hang_panics": B, "state": (S, N), "identity": (S, N), "timeout": I, "pretimeout": I,
+                   "pretimeout_governor": (S, N)}
 PSTORE_SCHEMA = {"backend": (S, N), "mounted": B, "ramoops_loaded": B, "ramoops_mem_size": I,
                  "ramoops_record_size": I, "ramoops_max_reason": I, "records_waiting": I}
 KDUMP_SCHEMA = {"crash_memory": I, "loaded": B, "post_notifiers": B, "captures_waiting": I}
@@ -58,6 +61,7 @@ class CliTest(unittest.TestCase):
         self.check(st, STATUS_SCHEMA, "status")
         self.check(st["pstore"], PSTORE_SCHEMA, "status.pstore")
         self.check(st["kdump"], KDUMP_SCHEMA, "status.kdump")
+        self.check(st["watchdog"], WATCHDOG_SCHEMA, "status.watchdog")
         with open(f"{FIXTURES}/pstore-ramoops-oops-then-panic/pstore/dmesg-ramoops-1") as f:
             an = json.loads(self.run_ctl("analyze", "--json", stdin=f.read()).stdout)
         self.check(an, ANALYZE_SCHEMA, "analyze")
@@ -146,6 +150,68 @@ class CliTest(unittest.TestCase):
             f.write("1x\n")
         self.assertEqual(status().returncode, 3)
 
+    def test_watchdog_panic(self):
+        """WATCHDOG_PANIC=1: load records the device it arms (a fake root
+        runs neither modprobe nor asks systemd) or says why it cannot;
+        status says whether a hang panics from what sysfs says, not from the
+        configuration: a pretimeout with the panic governor, or softdog
+        with soft_panic=1."""
+        with open(f"{self.root}/etc/default/kdump", "a") as f:
+            f.write("WATCHDOG_PANIC=1\nWATCHDOG_TIMEOUT=16\n")
+
+        def load_record():
+            self.assertEqual(self.run_ctl("load").returncode, 0, "load never fails the boot")
+            st = json.loads(self.run_ctl("status", "--json").stdout)
+            return st["load"]["watchdog"], st
+
+        def write(path, value):
+            os.makedirs(os.path.dirname(f"{self.root}{path}"), exist_ok=True)
+            with open(f"{self.root}{path}", "w") as f:
+                f.write(value + "\n")
+        wd, st = load_record()
+        self.assertFalse(wd["armed"])
+        self.assertIn("softdog would be loaded", wd["error"])
+        self.assertFalse(st["watchdog"]["hang_panics"])
+        self.assertIn("not turned into panics (no watchdog device)", self.run_ctl("status").stdout)
+
+        # a hardware watchdog with a pretimeout
+        dev = "/sys/class/watchdog/watchdog0"
+        for k, v in {"identity": "iTCO_wdt", "state": "active", "timeout": "16", "pretimeout": "8",
+                     "pretimeout_governor": "noop"}.items():
+            write(f"{dev}/{k}", v)
+        wd, st = load_record()
+        self.assertTrue(wd["armed"], wd)
+        self.assertEqual((wd["identity"], wd["how"], wd["timeout"]), ("iTCO_wdt", "pretimeout panic governor", 16))
+        # the governor is not panic yet: a hang would reset without a record
+        self.assertFalse(st["watchdog"]["hang_panics"])
+        self.assertIn("pretimeout governor is not panic", self.run_ctl("status").stdout)
+        write(f"{dev}/pretimeout_governor", "panic")
+        st = json.loads(self.run_ctl("status", "--json").stdout)
+        self.assertTrue(st["watchdog"]["hang_panics"])
+        self.assertEqual(st["watchdog"]["pretimeout"], 8)
+        self.assertIn("watchdog0 (iTCO_wdt) panics after 8 s without a ping", self.run_ctl("status").stdout)
+
+        # softdog: its expiry panics only with soft_panic=1, which sysfs does
+        # not show: only a softdog that load loaded (its mark in /run) counts
+        write(f"{dev}/identity", "Software Watchdog")
+        write(f"{dev}/pretimeout", "0")
+        wd, st = load_record()
+        self.assertFalse(wd["armed"])
+        self.assertIn("softdog that kcrashctl load did not load", wd["error"])
+        self.assertFalse(st["watchdog"]["hang_panics"])
+        write("/run/kcrash/softdog-soft-panic", "1")
+        wd, st = load_record()
+        self.assertTrue(wd["armed"], wd)
+        self.assertEqual(wd["how"], "softdog soft_panic")
+        self.assertTrue(st["watchdog"]["hang_panics"])
+        self.assertIn("watchdog0 (Software Watchdog) panics after 16 s without a ping", self.run_ctl("status").stdout)
+
+        for bad in ("3", "18446744073709551615"):
+            with open(f"{self.root}/etc/default/kdump", "a") as f:
+                f.write(f"WATCHDOG_TIMEOUT={bad}\n")
+            wd, _ = load_record()
+            self.assertFalse(wd["armed"])
+            self.assertIn(f"WATCHDOG_TIMEOUT={bad}: 4 to 3600 seconds", wd["error"])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

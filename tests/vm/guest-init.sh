@@ -36,7 +36,7 @@ if [ -e /proc/vmcore ] && [ -e /etc/kcrash-vm-selfmount ]; then
         sync
         reboot -f
 fi
-if [ "$MODE" = systemd ] || [ "$MODE" = watch ] || [ "$MODE" = unclean ]; then
+if [ "$MODE" = systemd ] || [ "$MODE" = watch ] || [ "$MODE" = unclean ] || [ "$MODE" = watchdog ]; then
         # a Debian rootfs with systemd on /dev/vda: hand over to it
         mkdir -p /newroot
         mount -t ext4 /dev/vda /newroot || mark "cannot mount the root file system"

@@ -4,6 +4,14 @@
 say() { echo "KCRASHVM[$(cut -d' ' -f1 /proc/uptime)] $*" > /dev/console; }
 MODE=$(sed -n 's/.*kcrashvm\.mode=\([^ ]*\).*/\1/p' /proc/cmdline)
 sent() { ls /home/vendor/kdump/sent_logs/*.zip 2>/dev/null | wc -l; }
+# the boot after the event: wait for the upload, say what the collector did, stop
+report_and_stop() { # what to call this boot
+        for i in $(seq 90); do [ "$(sent)" -ge 1 ] && break; sleep 1; done
+        say "$1sent reports: $(sent)"
+        journalctl -b -u kcrash-collect --no-pager -o cat | tail -5 | sed 's/^/  JOURNAL /' > /dev/console
+        say "DONE"
+        systemctl poweroff
+}
 case $MODE in
 watch)
         # Beyond panics: WARN 1,000 times from the test module (no
@@ -22,6 +30,31 @@ watch)
         cat /var/lib/kcrash-watch/state | sed 's/^/  STATE /' > /dev/console
         say "DONE"
         systemctl poweroff
+        exit 0
+        ;;
+watchdog)
+        # WATCHDOG_PANIC=1 set by the vendor, load run again (no hardware
+        # watchdog: it loads softdog with soft_panic=1); then a hang (crashme
+        # spins with preemption off: PID 1 cannot pet the watchdog)
+        if [ ! -e /var/lib/kcrash-vmtest/hung ]; then
+                mkdir -p /var/lib/kcrash-vmtest
+                touch /var/lib/kcrash-vmtest/hung
+                sync
+                printf 'WATCHDOG_PANIC=1\nWATCHDOG_TIMEOUT=16\n' >> /etc/default/kdump
+                # on disk before the hang: unsynced, the panic left the file
+                # with a block of NUL bytes (ext4 delayed allocation), and
+                # the collector refused it ("line 10: NUL byte in line")
+                sync
+                systemctl restart kcrash-load
+                kcrashctl status | sed -n 's/^Hangs: */Hangs: /p' | while read -r l; do say "$l"; done
+                say "watchdog0: $(cat /sys/class/watchdog/watchdog0/identity), $(cat /sys/class/watchdog/watchdog0/state), timeout $(cat /sys/class/watchdog/watchdog0/timeout)"
+                journalctl -b -u kcrash-load --no-pager -o cat | tail -5 | sed 's/^/  JOURNAL /' > /dev/console
+                insmod "/lib/modules/$(uname -r)/extra/crashme.ko" || say "insmod crashme failed"
+                say "hanging"
+                echo softlockup > /proc/crashme
+                exit 0
+        fi
+        report_and_stop ""
         exit 0
         ;;
 unclean)
@@ -54,11 +87,7 @@ unclean)
                 sleep 600
                 ;;
         *)
-                for i in $(seq 90); do [ "$(sent)" -ge 1 ] && break; sleep 1; done
-                say "boot $n: sent reports: $(sent)"
-                journalctl -b -u kcrash-collect --no-pager -o cat | tail -5 | sed 's/^/  JOURNAL /' > /dev/console
-                say "DONE"
-                systemctl poweroff
+                report_and_stop "boot $n: "
                 ;;
         esac
         exit 0
