@@ -131,6 +131,26 @@ class WatchTest(unittest.TestCase):
         self.assertTrue(rep["analysis"]["signature"].startswith("kmsg-"))
         self.assertTrue(any("held back" in n for n in rep["notes"]))
 
+    def test_warning_then_panic_is_also_a_crash(self):
+        """A WARN the watcher reported, then the panic it led to
+        (panic_on_warn; the pstore record captured from the same test
+        module): the panic is still reported once as a crash, not folded
+        into the warning's report by their shared signature."""
+        t, _ = kmsg_records("warning.txt", 1, end_marker=True)
+        self.write_kmsg(t)
+        watch(self.root)
+        self.assertEqual(len(events(self.root)), 1)
+        pstore = f"{self.root}/sys/fs/pstore"
+        src = f"{FIXTURES}/pstore-ramoops-warn-panic/pstore/dmesg-ramoops-0"
+        shutil.copyfile(src, f"{pstore}/dmesg-ramoops-0")
+        run(["collect"], self.root)
+        reps = sorted((report(z)[0] for z in zips(self.root)), key=lambda r: r["kind"])
+        self.assertEqual([(r["kind"], r["fatal"]) for r in reps], [("crash", True), ("kernel-event", False)])
+        self.assertEqual({r["analysis"]["title"] for r in reps}, {"WARNING in crashme_do_warn"})
+        self.assertEqual(os.listdir(pstore), [], "the record is collected")
+        run(["collect"], self.root)
+        self.assertEqual(len(zips(self.root)), 2, "each once")
+
     def test_user_space_warning_makes_no_report(self):
         """`echo '<4>WARNING: ...' > /dev/kmsg` gets facility 1 (LOG_USER):
         never a report, however real it looks."""
