@@ -100,8 +100,11 @@ fi
 if [ -f /var/kdump/.kcrash/test-crash ] || [ -f /var/kdump/.vmtest-crashed ]; then
         mark "second boot: collecting"
         ls -l /sys/fs/pstore | sed 's/^/  /'
-        kcrashd collect 2>&1 | sed 's/^/  /'
-        mark "collect exit $?"
+        # the collector's own exit status, not sed's
+        kcrashd collect > /tmp/collect.out 2>&1
+        rc=$?
+        sed 's/^/  /' /tmp/collect.out
+        mark "collect exit $rc"
         kcrashctl submit --now 2>&1 | sed 's/^/  /'
         mark "first submit done"
         if [ "$MODE" = faults ]; then

@@ -64,7 +64,8 @@ trap cleanup EXIT
 mkdir -p "$ST"/{bin,sbin,usr/bin,usr/sbin,usr/libexec/kcrash,etc/default,lib/modules,proc,sys,dev,tmp}
 cp /bin/busybox "$ST/bin/busybox"   # busybox-static: no libraries
 copy_bin() { # binary dest
-        cp "$1" "$ST$2"
+        mkdir -p "$ST$(dirname "$2")"
+        cp -L "$1" "$ST$2"
         ldd "$1" | awk '/=>/ {print $3} /^[ \t]*\/lib64\// {print $1}' | while read -r l; do
                 [ -n "$l" ] || continue
                 mkdir -p "$ST$(dirname "$l")"
@@ -77,6 +78,14 @@ copy_bin "$BUILD/src/kcrash-save/kcrash-save" /usr/libexec/kcrash/kcrash-save
 copy_bin "$BUILD/src/kcrashd/kcrash-collect" /usr/libexec/kcrash/kcrash-collect
 copy_bin "$BUILD/src/kcrashd/kcrash-submit" /usr/libexec/kcrash/kcrash-submit
 copy_bin "$BUILD/src/kcrashd/kcrash-watch" /usr/libexec/kcrash/kcrash-watch
+# The libraries the programs load with dlopen when they need them (libzip,
+# libcrypto, libsystemd: build-config.h names them), which ldd cannot see,
+# with the libraries they link in turn.
+sed -n 's/^#define LIB[A-Z0-9_]*_SONAME "\(.*\)"$/\1/p' "$BUILD/build-config.h" | while read -r soname; do
+        lib=$(ldconfig -p | awk -v n="$soname" '$1 == n && /x86-64/ {print $NF; exit}')
+        [ -n "$lib" ] || { log "no $soname on the host: the guest cannot load it"; continue; }
+        copy_bin "$lib" "$lib"
+done
 cp -a "$KDIR/lib/modules/$KVER" "$ST/lib/modules/"
 depmod -b "$ST" "$KVER"
 # The test module, built against the guest kernel's headers when they are
@@ -175,10 +184,11 @@ run_vm() { # log-file timeout append...
 # did not write out survives in a host cache). Each QEMU process is killed at a
 # random moment of a collect+submit window; the guest says at every boot where
 # each test crash is; a final run without a cut collects and sends the rest.
-# 8 cuts by default keep the suite within its 30 minutes (about 25 s a cut);
-# KCRASH_VM_POWERCUTS=50 for a longer hunt.
+# 5 cuts by default keep the suite within its 30 minutes (about 50 s a cut
+# in a clean-clone CI run: two boots each); KCRASH_VM_POWERCUTS=50 for a
+# longer hunt.
 powercut_run() {
-        local cuts=${KCRASH_VM_POWERCUTS:-8} i=0 win_ms=0 windows=0 n phase log
+        local cuts=${KCRASH_VM_POWERCUTS:-5} i=0 win_ms=0 windows=0 n phase log
         local qemu_pid t_start t_cut now seen_start seen_end
         # the RAM file on tmpfs: a file on disk makes every guest page a disk
         # write (boot slows 50-fold)
