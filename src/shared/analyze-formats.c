@@ -148,10 +148,12 @@ static const char *bracket_end(const char *p) {
         return *p ? p : NULL;
 }
 
-/* The end of the alternative that starts at p: the next '|' outside
- * groups and brackets, or the end of the pattern; NULL when a bracket is
- * not closed. */
-static const char *alternative_end(const char *p) {
+/* Walks a pattern from p over escapes and bracket expressions, counting
+ * groups. group false: the end of the alternative that starts at p, the next
+ * '|' outside groups (the end of the pattern when there is none); group
+ * true: the ')' closing the group that starts at p ('('). NULL when a
+ * bracket, or that group, is not closed. */
+static const char *pattern_walk(const char *p, bool group) {
         int depth = 0;
         for (; *p; p++) {
                 if (*p == '\\' && p[1])
@@ -162,12 +164,17 @@ static const char *alternative_end(const char *p) {
                                 return NULL;
                 } else if (*p == '(')
                         depth++;
-                else if (*p == ')')
-                        depth--;
-                else if (*p == '|' && depth == 0)
+                else if (*p == ')') {
+                        if (--depth == 0 && group)
+                                return p;
+                } else if (*p == '|' && depth == 0 && !group)
                         return p;
         }
-        return p;
+        return group ? NULL : p;
+}
+
+static const char *alternative_end(const char *p) {
+        return pattern_walk(p, false);
 }
 
 /* The text pattern[0, n) matches when it has no special character (an
@@ -195,20 +202,7 @@ static char *re_literal_text(const char *pattern, size_t n) {
 
 /* The end of the group that starts at p ('('): its ')', or NULL. */
 static const char *group_end(const char *p) {
-        int depth = 0;
-        for (; *p; p++) {
-                if (*p == '\\' && p[1])
-                        p++;
-                else if (*p == '[') {
-                        p = bracket_end(p);
-                        if (!p)
-                                return NULL;
-                } else if (*p == '(')
-                        depth++;
-                else if (*p == ')' && --depth == 0)
-                        return p;
-        }
-        return NULL;
+        return pattern_walk(p, true);
 }
 
 /* Builds the pre-check of line_match(): text a match must contain.
