@@ -82,7 +82,9 @@ copy_bin "$BUILD/src/kcrashd/kcrash-watch" /usr/libexec/kcrash/kcrash-watch
 # libcrypto, libsystemd: build-config.h names them), which ldd cannot see,
 # with the libraries they link in turn.
 sed -n 's/^#define LIB[A-Z0-9_]*_SONAME "\(.*\)"$/\1/p' "$BUILD/build-config.h" | while read -r soname; do
-        lib=$(ldconfig -p | awk -v n="$soname" '$1 == n && /x86-64/ {print $NF; exit}')
+        # awk reads to the end: an early exit would kill ldconfig with SIGPIPE,
+        # which pipefail and set -e turn into the suite's failure (it did once)
+        lib=$(ldconfig -p | awk -v n="$soname" '$1 == n && /x86-64/ && !found {print $NF; found = 1}')
         [ -n "$lib" ] || { log "no $soname on the host: the guest cannot load it"; continue; }
         copy_bin "$lib" "$lib"
 done
