@@ -261,14 +261,8 @@ static void re_find_literals(Re *r, const char *pattern) {
                         }
                         if (*p == '[') {
                                 /* skip the bracket: "[^]a]" holds a ']' */
-                                p++;
-                                if (*p == '^')
-                                        p++;
-                                if (*p == ']')
-                                        p++;
-                                while (*p && *p != ']')
-                                        p++;
-                                if (!*p)
+                                p = bracket_end(p);
+                                if (!p)
                                         return;
                                 continue;
                         }
