@@ -111,14 +111,14 @@ int status_gather(const char *root, const char *offload_dir, const KcrashConfig 
         s.ramoops_max_reason = read_u64(root, "/sys/module/ramoops/parameters/max_reason");
         s.crash_size = read_u64(root, "/sys/kernel/kexec_crash_size");
         s.crash_loaded = read_u64(root, "/sys/kernel/kexec_crash_loaded") == 1;
-        s.watchdog_state = read_attr(root, "/sys/class/watchdog/watchdog0/state");
+        s.watchdog_state = read_attr(root, WATCHDOG_SYSFS "/state");
         if (s.watchdog_state) {
-                s.watchdog_identity = read_attr(root, "/sys/class/watchdog/watchdog0/identity");
-                s.watchdog_governor = read_attr(root, "/sys/class/watchdog/watchdog0/pretimeout_governor");
-                s.watchdog_timeout = read_u64(root, "/sys/class/watchdog/watchdog0/timeout");
-                s.watchdog_pretimeout = read_u64(root, "/sys/class/watchdog/watchdog0/pretimeout");
+                s.watchdog_identity = read_attr(root, WATCHDOG_SYSFS "/identity");
+                s.watchdog_governor = read_attr(root, WATCHDOG_SYSFS "/pretimeout_governor");
+                s.watchdog_timeout = read_u64(root, WATCHDOG_SYSFS "/timeout");
+                s.watchdog_pretimeout = read_u64(root, WATCHDOG_SYSFS "/pretimeout");
                 _cleanup_free_ char *mark = path_in_root(root, SOFTDOG_PANIC_MARK);
-                s.softdog_panics = streq_ptr(s.watchdog_identity, "Software Watchdog") && mark && file_exists(mark);
+                s.softdog_panics = streq_ptr(s.watchdog_identity, SOFTDOG_IDENTITY) && mark && file_exists(mark);
         }
         cmdline = read_attr(root, "/proc/cmdline");
         s.post_notifiers = cmdline && strstr(cmdline, "crash_kexec_post_notifiers");

@@ -13,6 +13,9 @@
  * drivers/watchdog/softdog.c): `kcrashctl load` leaves this mark in /run
  * (this boot only) when it loaded softdog with soft_panic=1 itself. */
 #define SOFTDOG_PANIC_MARK "/run/kcrash/softdog-soft-panic"
+/* The watchdog systemd pets by default (/dev/watchdog0), and softdog's name. */
+#define WATCHDOG_SYSFS "/sys/class/watchdog/watchdog0"
+#define SOFTDOG_IDENTITY "Software Watchdog"
 
 typedef struct KcrashStatus {
         char *pstore_backend;       /* /sys/module/pstore/parameters/backend; NULL when none */
