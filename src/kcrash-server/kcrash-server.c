@@ -21,10 +21,13 @@
 #include "parse-util.h"
 #include "server.h"
 
-static volatile sig_atomic_t stop_requested;
 SymbolizeConfig symbolize_config;
 
-/* A decimal number in [min, max], nothing else. */
+/* Set by main once SIGTERM or SIGINT came; the sweeper waits on it. */
+static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stop_cond; /* on CLOCK_MONOTONIC: set up by main */
+static bool stopping;
+
 /* A number of an option in [min, max]. */
 static int option_uint(const char *s, unsigned min, unsigned max, unsigned *ret) {
         unsigned v;
@@ -147,10 +150,23 @@ static int retain(Server *srv) {
 /* How often the retention runs: it walks every bucket. */
 #define RETAIN_INTERVAL 3600
 
+/* Sleeps up to `seconds`; true once the server is stopping. */
+static bool wait_for_stop(int64_t seconds) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += seconds;
+        pthread_mutex_lock(&stop_lock);
+        while (!stopping && pthread_cond_timedwait(&stop_cond, &stop_lock, &until) == 0)
+                ;
+        bool r = stopping;
+        pthread_mutex_unlock(&stop_lock);
+        return r;
+}
+
 static void *sweeper(void *arg) {
         Server *srv = arg;
         int64_t next_retain = 0;
-        while (!stop_requested) {
+        for (;;) {
                 unsigned removed = 0;
                 if (srv->keep_per_bucket > 0 && (int64_t) time(NULL) >= next_retain) {
                         (void) retain(srv);
@@ -162,8 +178,8 @@ static void *sweeper(void *arg) {
                 if (removed)
                         log_info("Swept %u stale upload slot(s).", removed);
                 /* At least as often as slots expire. */
-                for (int64_t i = 0; i < MIN(30, MAX(srv->slot_ttl, 1)) && !stop_requested; i++)
-                        sleep(1);
+                if (wait_for_stop(MIN(30, MAX(srv->slot_ttl, 1))))
+                        break;
         }
         return NULL;
 }
@@ -194,9 +210,6 @@ static unsigned raise_file_limit(void) {
         return rl.rlim_cur > 2 * OTHER_FILES ? (unsigned) MIN(rl.rlim_cur - OTHER_FILES, (rlim_t) MAX_CONNECTIONS) : OTHER_FILES;
 }
 
-static void on_signal(int sig) {
-        stop_requested = 1;
-}
 
 static int load_secret(const char *data, char secret[32]) {
         _cleanup_free_ char *p = path_join(data, "secret"), *buf = NULL;
@@ -580,6 +593,20 @@ int main(int argc, char **argv) {
          * (libmicrohttpd closes the rest at once), and an idle connection
          * goes after idle_timeout: one client cannot starve the others. */
         unsigned max_conns = raise_file_limit();
+        /* SIGTERM and SIGINT are taken by sigwait() in this thread alone:
+         * blocked before any thread starts, so every thread inherits the
+         * mask and none can take the signal meant to stop the server. */
+        sigset_t stop_signals;
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGTERM);
+        sigaddset(&stop_signals, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        pthread_condattr_t cond_clock;
+        pthread_condattr_init(&cond_clock);
+        pthread_condattr_setclock(&cond_clock, CLOCK_MONOTONIC);
+        pthread_cond_init(&stop_cond, &cond_clock);
+        pthread_condattr_destroy(&cond_clock);
         struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
                                                         (srv.tls ? MHD_USE_TLS : 0),
                                                 (uint16_t) port, NULL,
@@ -593,14 +620,22 @@ int main(int argc, char **argv) {
                 log_error("Cannot listen on %s.", listen_on);
                 return 1;
         }
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
-        signal(SIGPIPE, SIG_IGN);
         pthread_t sweep_thread;
-        pthread_create(&sweep_thread, NULL, sweeper, &srv);
+        r = -pthread_create(&sweep_thread, NULL, sweeper, &srv);
+        if (r < 0) {
+                log_error_errno(r, "Cannot start the sweeper thread: %m");
+                MHD_stop_daemon(d);
+                return 1;
+        }
         log_info("Listening on %s, store \"%s\".", listen_on, data);
-        while (!stop_requested)
-                pause();
+        int sig;
+        while (sigwait(&stop_signals, &sig) != 0)
+                ;
+        log_info("Stopping (%s).", strsignal(sig));
+        pthread_mutex_lock(&stop_lock);
+        stopping = true;
+        pthread_cond_signal(&stop_cond);
+        pthread_mutex_unlock(&stop_lock);
         MHD_stop_daemon(d);
         pthread_join(sweep_thread, NULL);
         store_close(srv.store);

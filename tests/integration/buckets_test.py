@@ -11,7 +11,6 @@ import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import urllib.parse
 import zipfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from submit_test import FINISH, SERVER, START, free_port, start_receiver  # noqa: E402
+from submit_test import FINISH, SERVER, START, free_port, start_receiver, stop_receiver  # noqa: E402
 
 FIXTURES = os.environ.get("KCRASH_FIXTURES", "tests/fixtures")
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -54,8 +53,7 @@ class Buckets(unittest.TestCase):
                                      "--admin-login-file", f"{self.tmp}/admin")
 
     def tearDown(self):
-        self.server.send_signal(signal.SIGTERM)
-        self.server.wait(timeout=20)
+        stop_receiver(self.server)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def request(self, method, path, body=None, headers=None):
@@ -235,8 +233,7 @@ class Buckets(unittest.TestCase):
     def test_store_of_an_older_server_is_bucketed_on_open(self):
         for i, sig in enumerate(["v1:aaaa000000000000", "v1:aaaa000000000000", "v1:bbbb000000000000"]):
             self.upload(report_zip(f"u{i}", f"BUG: {sig}", sig, serial=f"U{i}"))
-        self.server.send_signal(signal.SIGTERM)
-        self.server.wait(timeout=20)
+        stop_receiver(self.server)
         # what a store written before buckets looks like: no bucket tables, no bucket ids
         import sqlite3
         db = sqlite3.connect(f"{self.data}/index.sqlite")
@@ -391,8 +388,7 @@ class Tls(unittest.TestCase):
                                      "--tls-key", f"{self.tmp}/key.pem", "--admin-login-file", f"{self.tmp}/admin")
 
     def tearDown(self):
-        self.server.send_signal(signal.SIGTERM)
-        self.server.wait(timeout=20)
+        stop_receiver(self.server)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def https(self, method, path, body=None, headers=None):

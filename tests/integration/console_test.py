@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ except ImportError:
 
 sys.path.insert(0, os.path.dirname(__file__))
 from collect_test import CONFIG, FIXTURES, make_root, run, zips  # noqa: E402
-from submit_test import FINISH, SERVER, START, free_port, start_receiver  # noqa: E402
+from submit_test import FINISH, START, free_port, start_receiver, stop_receiver  # noqa: E402
 
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 CONSOLE_DIR = os.path.join(SRC, "src", "kcrash-server", "console")
@@ -77,8 +76,7 @@ class Console(unittest.TestCase):
 
     def tearDown(self):
         self.driver.quit()
-        self.server.send_signal(signal.SIGTERM)
-        self.server.wait(timeout=20)
+        stop_receiver(self.server)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     # ---- devices: the real client on fake roots ----

@@ -20,7 +20,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from collect_test import KCRASHCTL, OFFLOAD, make_root, run  # noqa: E402
-from submit_test import FINISH, START, free_port, start_receiver  # noqa: E402
+from submit_test import FINISH, START, free_port, start_receiver, stop_receiver  # noqa: E402
 
 KEY = "0123456789abcdef0123456789abcdef"
 
@@ -359,8 +359,7 @@ class SentryTargetTest(unittest.TestCase):
             self.assertEqual(len(reports if isinstance(reports, list) else reports["reports"]), 1)
             self.assertEqual(len(self.httpd.requests), 2)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            stop_receiver(server)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ import json
 import os
 import resource
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -23,7 +22,7 @@ import zipfile
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from submit_test import FINISH, SERVER, START, free_port, start_receiver  # noqa: E402
+from submit_test import FINISH, SERVER, START, free_port, start_receiver, stop_receiver  # noqa: E402
 
 
 def report_zip(rid, title="kernel panic: test", extra=()):
@@ -56,8 +55,7 @@ class Server(unittest.TestCase):
 
     def tearDown(self):
         if self.server:
-            self.server.send_signal(signal.SIGTERM)
-            self.server.wait(timeout=20)
+            stop_receiver(self.server)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def start_server(self, *extra):

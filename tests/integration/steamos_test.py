@@ -12,31 +12,23 @@ import io
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
+import sys
 import tempfile
-import time
 import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
 
+sys.path.insert(0, os.path.dirname(__file__))
+from submit_test import FINISH, SERVER, START, free_port, start_receiver, stop_receiver  # noqa: E402
+
 KCRASHCTL = os.environ.get("KCRASHCTL", "build/src/kcrashctl/kcrashctl")
-SERVER = os.environ.get("KCRASH_SERVER", "build/src/kcrash-server/kcrash-server")
 FIXTURES = os.environ.get("KCRASH_FIXTURES", "tests/fixtures")
 UPLOADER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "steamos-uploader.sh")
-START = "/ICrashReportService/StartCrashUpload/v1"
-FINISH = "/ICrashReportService/FinishCrashUpload/v1"
 OS_RELEASE = 'NAME="SteamOS"\nID=steamos\nVARIANT_ID=steamdeck\nBUILD_ID=20231115.1\n'
 DMI = "# dmidecode 3.5\nSystem Information\n\tManufacturer: Valve\n\tProduct Name: Jupiter\n"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fixture(*parts):
@@ -62,21 +54,10 @@ class SteamOSUploads(unittest.TestCase):
             f.write(f"#!/bin/sh\nprintf '%s' '{DMI}'\n")
         os.chmod(f"{self.tmp}/dmidecode", 0o755)
         self.port = free_port()
-        self.server = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{self.port}", "--data", self.data,
-                                        "--admin-token-file", f"{self.tmp}/token"],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise AssertionError("kcrash-server did not start")
+        self.server = start_receiver(self.port, self.data, f"{self.tmp}/token")
 
     def tearDown(self):
-        self.server.send_signal(signal.SIGTERM)
-        self.server.wait(timeout=10)
+        stop_receiver(self.server)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def api(self, path):

@@ -47,9 +47,11 @@ def make_zip(path, rid, payload=b"", title="kernel panic: test"):
 
 def start_receiver(port, data, token_file, *extra):
     """kcrash-server on 127.0.0.1:port, once it accepts connections."""
+    log = tempfile.TemporaryFile()
     server = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{port}", "--data", data,
                                "--admin-token-file", token_file, *extra],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=log)
+    server.log = log
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -59,6 +61,49 @@ def start_receiver(port, data, token_file, *extra):
                 raise AssertionError(f"kcrash-server {' '.join(extra)} exited with {server.returncode}")
             time.sleep(0.05)
     raise AssertionError("kcrash-server did not start")
+
+
+def thread_states(pid):
+    """What each thread of a process waits in: its name, kernel wait channel
+    and system call (/proc/PID/task/*), and gdb's backtraces when gdb is
+    installed."""
+    lines = []
+    for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
+        fields = []
+        for name in ("comm", "wchan", "syscall"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/{name}") as f:
+                    fields.append(f.read().strip())
+            except OSError as e:
+                fields.append(f"({e.strerror})")
+        lines.append(f"  thread {tid}: " + " | ".join(fields))
+    if shutil.which("gdb"):
+        p = subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "thread apply all bt"],
+                           capture_output=True, text=True, timeout=120)
+        lines.append(p.stdout)
+    return "\n".join(lines)
+
+
+def stop_receiver(server):
+    """SIGTERM, then wait for a clean exit (status 0). No time limit of
+    consequence: a server still running after five minutes is stuck, and
+    the failure shows where each thread waits and what the server logged."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        code = server.wait(timeout=300)
+        where = ""
+    except subprocess.TimeoutExpired:
+        where = thread_states(server.pid)
+        server.kill()
+        code = server.wait()
+    log = b""
+    if getattr(server, "log", None):
+        server.log.seek(0)
+        log = server.log.read()
+        server.log.close()
+    if where or code != 0:
+        raise AssertionError(f"kcrash-server did not stop cleanly after SIGTERM (status {code})\n"
+                             f"{where}\nits log:\n{log.decode(errors='replace')}")
 
 
 def make_root(tmp, start_url, finish_url, extra=""):
@@ -97,9 +142,8 @@ class ReceiverTest(unittest.TestCase):
 
     def stop_server(self):
         if self.server:
-            self.server.send_signal(signal.SIGTERM)
-            self.server.wait(timeout=10)
-            self.server = None
+            server, self.server = self.server, None
+            stop_receiver(server)
 
     def tearDown(self):
         self.stop_server()

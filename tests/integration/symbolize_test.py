@@ -23,7 +23,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import crashme_ko  # noqa: E402
-from submit_test import FINISH, SERVER, START, free_port, start_receiver  # noqa: E402
+from submit_test import FINISH, SERVER, START, free_port, start_receiver, stop_receiver  # noqa: E402
 
 KCRASHCTL = os.environ.get("KCRASHCTL", "build/src/kcrashctl/kcrashctl")
 TMP = tempfile.mkdtemp(prefix="kcrash-symbolize-")
@@ -152,8 +152,7 @@ class SymbolizeTest(unittest.TestCase):
                                  "--build-id", f"crashme={other}", env=env)
             self.assertIn(f"no debug info for build id {other}", got[0]["error"])
         finally:
-            server.terminate()
-            server.wait()
+            stop_receiver(server)
 
     def hostile(self, content_or_fifo):
         """A debug tree whose file for the module's build id is content_or_fifo."""
@@ -231,8 +230,7 @@ class ServerSymbolizeTest(unittest.TestCase):
 
     def tearDown(self):
         if self.server:
-            self.server.terminate()
-            self.server.wait(timeout=20)
+            stop_receiver(self.server)
 
     def request(self, method, path, body=None, headers=None):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -288,8 +286,7 @@ class ServerSymbolizeTest(unittest.TestCase):
         self.assertEqual(detail["symbolized"]["frames"][0]["locations"][0]["line"], crashme_ko.marker_line("null"))
         # buckets do not change with symbolization
         self.assertEqual(detail["title"], "BUG: kernel NULL pointer dereference in kcrash_test_null")
-        self.server.terminate()
-        self.server.wait()
+        stop_receiver(self.server)
         self.server = None
         # show, without --debuginfo now: the stored result
         out = subprocess.run([SERVER, "--data", self.data, "show", gid], capture_output=True, text=True,

@@ -17,7 +17,7 @@ import unittest
 import zipfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from collect_test import CONFIG, FIXTURES, KCRASHCTL, KCRASHD, OFFLOAD, make_root, run, zips  # noqa: E402
+from collect_test import CONFIG, FIXTURES, KCRASHD, make_root, run, zips  # noqa: E402
 
 JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
 BOOT_A = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
