@@ -8,7 +8,7 @@
 #include "fileio.h"
 #include "kcrashctl.h"
 #include "log.h"
-#include "report-json.h"
+#include "report-list.h"
 #include "spool.h"
 
 void report_fill_targets(const char *offload, const KcrashConfig *c, ReportListEntry *e) {

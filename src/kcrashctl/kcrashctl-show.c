@@ -9,6 +9,7 @@
 #include "kcrashctl.h"
 #include "log.h"
 #include "report-json.h"
+#include "report-list.h"
 
 /* The report's ZIP in the queue or among the sent ones. */
 int find_report(const char *offload, const char *id, char **ret_path, const char **ret_state) {

@@ -8,7 +8,7 @@
 #include "fileio.h"
 #include "kcrashctl.h"
 #include "log.h"
-#include "report-json.h"
+#include "status-json.h"
 #include "status.h"
 #include "testcrash.h"
 

@@ -6,11 +6,8 @@
 #include <jansson.h>
 
 #include "analyze-json.h"
+#include "json-util.h"
 #include "macro.h"
-
-static json_t *string_or_null(const char *s) {
-        return s ? json_string(s) : json_null();
-}
 
 json_t *crash_analysis_to_json(const CrashAnalysis *a) {
         json_t *frames = json_array();
@@ -23,16 +20,16 @@ json_t *crash_analysis_to_json(const CrashAnalysis *a) {
                 const char *key;
                 json_t *value;
         } fields[] = {
-                { "title", a->title ? string_or_null(a->title) : NULL },
-                { "type", a->type ? string_or_null(a->type) : NULL },
+                { "title", a->title ? json_string_or_null(a->title) : NULL },
+                { "type", a->type ? json_string_or_null(a->type) : NULL },
                 { "corrupted", json_boolean(a->corrupted) },
-                { "frame", string_or_null(a->frame) },
-                { "module", string_or_null(a->module) },
-                { "taint", string_or_null(a->taint) },
-                { "kernel", string_or_null(a->kernel) },
-                { "hardware", string_or_null(a->hardware) },
+                { "frame", json_string_or_null(a->frame) },
+                { "module", json_string_or_null(a->module) },
+                { "taint", json_string_or_null(a->taint) },
+                { "kernel", json_string_or_null(a->kernel) },
+                { "hardware", json_string_or_null(a->hardware) },
                 { "frames", frames },
-                { "signature", string_or_null(a->signature) },
+                { "signature", json_string_or_null(a->signature) },
         };
         json_t *o = json_object();
         bool ok = o;

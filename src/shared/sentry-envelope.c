@@ -9,6 +9,7 @@
 
 #include "build-config.h"
 #include "hash.h"
+#include "json-util.h"
 #include "macro.h"
 #include "sentry-envelope.h"
 
@@ -29,10 +30,6 @@ static const char *str(json_t *o, const char *key) {
         return json_string_value(json_object_get(o, key));
 }
 
-static int set(json_t *o, const char *key, json_t *v) {
-        return v && json_object_set_new(o, key, v) >= 0 ? 0 : -ENOMEM;
-}
-
 /* A tag value Sentry accepts: one line, at most SENTRY_TAG_MAX bytes
  * (cut at a UTF-8 character boundary). Empty values are left out. */
 static int set_tag(json_t *tags, const char *key, const char *value) {
@@ -47,7 +44,7 @@ static int set_tag(json_t *tags, const char *key, const char *value) {
                 while (n > 0 && ((unsigned char) value[n] & 0xc0) == 0x80)
                         n--;
         buf[n] = 0;
-        return set(tags, key, json_string(buf));
+        return json_set(tags, key, json_string(buf));
 }
 
 static bool is_ident(char c) {
@@ -97,15 +94,15 @@ static json_t *frames_to_sentry(json_t *frames, const char *note) {
                         json_decref(out);
                         return NULL;
                 }
-                int r = set(fr, "function", json_string(function));
-                r |= set(fr, "package", json_string(module[0] ? module : "vmlinux"));
-                r |= set(fr, "in_app", json_true());
+                int r = json_set(fr, "function", json_string(function));
+                r |= json_set(fr, "package", json_string(module[0] ? module : "vmlinux"));
+                r |= json_set(fr, "in_app", json_true());
                 json_t *off = frame_offset(note, function);
                 if (off) {
                         json_t *vars = json_object();
-                        r |= set(fr, "vars", vars);
+                        r |= json_set(fr, "vars", vars);
                         if (vars)
-                                r |= set(vars, "offset", off);
+                                r |= json_set(vars, "offset", off);
                         else
                                 json_decref(off);
                 }
@@ -140,41 +137,41 @@ static json_t *event_from_report(json_t *root, char event_id[SENTRY_EVENT_ID_SIZ
                *st = json_object(), *fp = json_array(), *contexts = json_object(), *os = json_object(),
                *sdk = json_object(), *extra = json_object();
         int r = 0;
-        r |= set(ev, "tags", tags);
-        r |= set(ev, "exception", exc);
-        r |= set(ev, "fingerprint", fp);
-        r |= set(ev, "contexts", contexts);
-        r |= set(ev, "sdk", sdk);
-        r |= set(ev, "extra", extra);
+        r |= json_set(ev, "tags", tags);
+        r |= json_set(ev, "exception", exc);
+        r |= json_set(ev, "fingerprint", fp);
+        r |= json_set(ev, "contexts", contexts);
+        r |= json_set(ev, "sdk", sdk);
+        r |= json_set(ev, "extra", extra);
         if (r < 0 || !values || !ex || !st || !os) {
                 json_decref(values), json_decref(ex), json_decref(st), json_decref(os);
                 return NULL;
         }
-        r |= set(exc, "values", values);
+        r |= json_set(exc, "values", values);
         if (json_array_append_new(values, ex) < 0)
                 return NULL;
-        r |= set(ex, "stacktrace", st);
-        r |= set(contexts, "os", os);
+        r |= json_set(ex, "stacktrace", st);
+        r |= json_set(contexts, "os", os);
 
-        r |= set(ev, "event_id", json_string(event_id));
+        r |= json_set(ev, "event_id", json_string(event_id));
         if (crash_time > 0)
-                r |= set(ev, "timestamp", json_integer(crash_time));
-        r |= set(ev, "platform", json_string("c"));
-        r |= set(ev, "level", json_string(fatal ? "fatal" : "error"));
-        r |= set(ev, "logger", json_string("kcrash"));
+                r |= json_set(ev, "timestamp", json_integer(crash_time));
+        r |= json_set(ev, "platform", json_string("c"));
+        r |= json_set(ev, "level", json_string(fatal ? "fatal" : "error"));
+        r |= json_set(ev, "logger", json_string("kcrash"));
         if (!isempty(build_id))
-                r |= set(ev, "release", json_string(build_id));
+                r |= json_set(ev, "release", json_string(build_id));
 
-        r |= set(ex, "type", json_string(!isempty(type) ? type : "kernel crash"));
-        r |= set(ex, "value", json_string(!isempty(title) ? title : "kernel crash without a title"));
+        r |= json_set(ex, "type", json_string(!isempty(type) ? type : "kernel crash"));
+        r |= json_set(ex, "value", json_string(!isempty(title) ? title : "kernel crash without a title"));
         json_t *mech = json_object();
-        r |= set(ex, "mechanism", mech);
+        r |= json_set(ex, "mechanism", mech);
         if (mech) {
-                r |= set(mech, "type", json_string("kcrash"));
-                r |= set(mech, "handled", json_boolean(!fatal));
+                r |= json_set(mech, "type", json_string("kcrash"));
+                r |= json_set(mech, "handled", json_boolean(!fatal));
         }
         json_t *frames = frames_to_sentry(json_object_get(analysis, "frames"), note);
-        r |= set(st, "frames", frames);
+        r |= json_set(st, "frames", frames);
 
         /* Group exactly as kcrash-server does: by the analyser's signature. */
         if (json_array_append_new(fp, json_string(!isempty(signature) ? signature : "{{ default }}")) < 0)
@@ -191,29 +188,29 @@ static json_t *event_from_report(json_t *root, char event_id[SENTRY_EVENT_ID_SIZ
         r |= set_tag(tags, "module", str(analysis, "module"));
         r |= set_tag(tags, "signature", signature);
 
-        r |= set(os, "name", json_string("Linux"));
+        r |= json_set(os, "name", json_string("Linux"));
         if (!isempty(release))
-                r |= set(os, "kernel_version", json_string(release));
+                r |= json_set(os, "kernel_version", json_string(release));
         if (!isempty(str(build, "pretty_name")))
-                r |= set(os, "version", json_string(str(build, "pretty_name")));
+                r |= json_set(os, "version", json_string(str(build, "pretty_name")));
         if (!isempty(build_id))
-                r |= set(os, "build", json_string(build_id));
+                r |= json_set(os, "build", json_string(build_id));
 
-        r |= set(sdk, "name", json_string("kcrash"));
-        r |= set(sdk, "version", json_string(PACKAGE_VERSION));
+        r |= json_set(sdk, "name", json_string("kcrash"));
+        r |= json_set(sdk, "version", json_string(PACKAGE_VERSION));
 
         /* The same identity the three-step Start form carries (already
          * pseudonymised in the ZIP when PSEUDONYMIZE_IDENTITY=1). */
         if (!isempty(steamid) && !streq(steamid, "0")) {
                 json_t *user = json_object();
-                r |= set(ev, "user", user);
+                r |= json_set(ev, "user", user);
                 if (user)
-                        r |= set(user, "id", json_string(steamid));
+                        r |= json_set(user, "id", json_string(steamid));
         }
         if (!isempty(note))
-                r |= set(extra, "crash_summary", json_string(note));
+                r |= json_set(extra, "crash_summary", json_string(note));
         if (json_is_boolean(json_object_get(root, "incomplete")))
-                r |= set(extra, "incomplete", json_copy(json_object_get(root, "incomplete")));
+                r |= json_set(extra, "incomplete", json_copy(json_object_get(root, "incomplete")));
         if (r < 0)
                 return NULL;
         return json_incref(ev);

@@ -7,7 +7,7 @@
 #include "collect.h"
 #include "fileio.h"
 #include "parse-util.h"
-#include "report-json.h"
+#include "report-list.h"
 #include "status.h"
 
 static char *read_attr(const char *root, const char *path) {

@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <jansson.h>
 
+#include "json-util.h"
 #include "symbolize-json.h"
-
-static json_t *string_or_null(const char *s) {
-        return s ? json_string(s) : json_null();
-}
 
 static json_t *frame_json(const SymbolizedFrame *f) {
         json_t *locs = json_array();
@@ -22,10 +19,10 @@ static json_t *frame_json(const SymbolizedFrame *f) {
                 return NULL;
         const StackFrame *s = &f->frame;
         return json_pack("{s:s, s:I, s:I, s:o, s:o, s:b, s:b, s:I, s:o, s:o, s:o}", "function", s->function, "offset",
-                         (json_int_t) s->offset, "size", (json_int_t) s->size, "module", string_or_null(s->module),
+                         (json_int_t) s->offset, "size", (json_int_t) s->size, "module", json_string_or_null(s->module),
                          "build_id", f->build_id[0] ? json_string(f->build_id) : json_null(), "exact", s->exact,
                          "unreliable", s->unreliable, "log_line", (json_int_t) s->line, "locations", locs, "error",
-                         string_or_null(f->result.error), "debug_file", string_or_null(f->result.debug_file));
+                         json_string_or_null(f->result.error), "debug_file", json_string_or_null(f->result.debug_file));
 }
 
 char *symbolized_frames_to_json_string(const SymbolizedFrame *f, size_t n, bool pretty) {
