@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "macro.h"
+
 /* Crash analysis of a kernel log (tracker issue 3). The collector, the
  * uploader and `kcrashctl analyze` use this API. */
 typedef struct CrashAnalysis {
@@ -42,6 +44,7 @@ int crash_analyze_each(const char *log, size_t size, int (*cb)(CrashAnalysis *a,
  * once). */
 int crash_analyze_fd(int fd, size_t max_line, bool all, int (*cb)(CrashAnalysis *a, void *userdata), void *userdata);
 CrashAnalysis *crash_analysis_free(CrashAnalysis *a);
+DEFINE_TRIVIAL_CLEANUP_FUNC(CrashAnalysis *, crash_analysis_free)
 /* The crashed kernel from the log's banner "Linux version RELEASE (...) #VERSION":
  * sets *ret_release and *ret_version (each only when still NULL and found).
  * The log is NUL-terminated; the first banner counts. Used by the collector

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "hash.h"
+#include "spool.h"
+
+#include "collect-internal.h"
+
+/* ---- finding the same crash in pstore and kdump ---- */
+
+/* Skips the "<N>" syslog level that pstore records carry and kdump's
+ * dmesg.txt does not, so lines compare equal across both. */
+static const char *skip_level(const char *s, const char *end) {
+        if (s < end && *s == '<') {
+                const char *p = s + 1;
+                while (p < end && isdigit((unsigned char) *p))
+                        p++;
+                if (p < end && *p == '>' && p > s + 1)
+                        return p + 1;
+        }
+        return s;
+}
+
+static const char *const crash_markers[] = {
+        "Kernel panic - not syncing", "BUG:", "Oops:", "general protection fault", "kernel BUG at",
+        "WARNING:", "sysrq: Trigger a crash", "Unable to handle kernel", "watchdog: ",
+};
+
+/* The first timestamped line that starts a crash, without its level prefix.
+ * kmsg timestamps make it unique to one boot, so the same line in another
+ * capture means the same crash (measured: identical in pstore and kdump). */
+int crash_anchor(const char *text, size_t size, const char **ret, size_t *ret_len) {
+        const char *p = text, *end = text + size;
+        while (p < end) {
+                const char *eol = memchr(p, '\n', (size_t) (end - p));
+                if (!eol)
+                        eol = end;
+                const char *s = skip_level(p, eol);
+                if (s < eol && *s == '[' && eol - s > 16) {
+                        for (size_t i = 0; i < ELEMENTSOF(crash_markers); i++)
+                                if (memmem(s, (size_t) (eol - s), crash_markers[i], strlen(crash_markers[i]))) {
+                                        *ret = s;
+                                        *ret_len = (size_t) (eol - s);
+                                        return 0;
+                                }
+                }
+                p = eol + 1;
+        }
+        return -ENOENT;
+}
+
+bool same_crash(const PstoreEvent *pe, const KdumpCapture *k) {
+        if (!k->dmesg)
+                return false;
+        for (size_t i = 0; i < pe->n_dumps; i++) {
+                const char *a;
+                size_t len;
+                if (crash_anchor(pe->dumps[i]->text, pe->dumps[i]->text_size, &a, &len) >= 0 &&
+                    memmem(k->dmesg, k->dmesg_size, a, len))
+                        return true;
+        }
+        const char *a;
+        size_t len;
+        if (crash_anchor(k->dmesg, k->dmesg_size, &a, &len) < 0)
+                return false;
+        for (size_t i = 0; i < pe->n_dumps; i++)
+                if (memmem(pe->dumps[i]->text, pe->dumps[i]->text_size, a, len))
+                        return true;
+        return false;
+}
+
+/* ---- markers ---- */
+
+/* sha256("KIND:NAME\n" + data), hashed where the record lies (no copy). */
+static int record_key(const char *kind, const char *name, const char *data, size_t size, char ret[SHA256_HEX_SIZE]) {
+        struct iovec iov[] = {
+                { (void *) kind, strlen(kind) },
+                { (void *) ":", 1 },
+                { (void *) name, strlen(name) },
+                { (void *) "\n", 1 },
+                { (void *) data, size },
+        };
+        return sha256_iov_hex(iov, ELEMENTSOF(iov), ret);
+}
+
+int event_keys(const CrashEvent *e, const char *c_unclean_boot_id, StrList *keys) {
+        char h[SHA256_HEX_SIZE];
+        int r;
+        if (e->pstore) {
+                for (size_t i = 0; i < e->pstore->n_dumps; i++)
+                        for (size_t j = 0; j < e->pstore->dumps[i]->n_parts; j++) {
+                                const PstoreRecord *rec = e->pstore->dumps[i]->parts[j];
+                                r = record_key("pstore", rec->name, rec->raw, rec->raw_size, h);
+                                if (r < 0 || (r = strlist_add(keys, "%s", h)) < 0)
+                                        return r;
+                        }
+                for (size_t i = 0; i < e->pstore->n_extra; i++) {
+                        const PstoreRecord *rec = e->pstore->extra[i];
+                        r = record_key("pstore", rec->name, rec->raw, rec->raw_size, h);
+                        if (r < 0 || (r = strlist_add(keys, "%s", h)) < 0)
+                                return r;
+                }
+        }
+        if (e->watch) {
+                r = record_key("watch", e->watch_name, e->watch->log, e->watch->log_size, h);
+                if (r < 0 || (r = strlist_add(keys, "%s", h)) < 0)
+                        return r;
+        }
+        if (e->unclean) {
+                r = record_key("unclean", strempty(c_unclean_boot_id), NULL, 0, h);
+                if (r < 0 || (r = strlist_add(keys, "%s", h)) < 0)
+                        return r;
+        }
+        if (e->kdump) {
+                /* The folder name alone: its files disappear one by one while
+                 * it is being removed, and kcrash-save never reuses a stamp. */
+                r = record_key("kdump", e->kdump->name, NULL, 0, h);
+                if (r < 0 || (r = strlist_add(keys, "%s", h)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* A marker names the report id; once the ZIP is built in .kcrash/tmp/ it
+ * also holds the ZIP's sha256. On a re-run: no hash, the ZIP was never
+ * finished, so it is built again; a hash and that ZIP still in tmp/, it was
+ * never moved, so it is moved now; a hash and no ZIP in tmp/, it was moved
+ * into the queue (rename(2) is atomic), so only the records are left to
+ * remove. Only root's own files decide: nothing the uploader can write (the
+ * queue, its state) ever says that a report exists. */
+static bool valid_hash(const char *s) {
+        if (strlen(s) != SHA256_HEX_SIZE - 1)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isxdigit((unsigned char) *p))
+                        return false;
+        return true;
+}
+
+/* One marker file: its report id, and the built ZIP's hash (NULL when the
+ * marker has none). -EPERM etc. when the file is not root's own (see
+ * read_full_file_trusted()), -EBADMSG when it names no usable id. */
+int marker_read(const char *path, char **ret_id, char **ret_hash) {
+        _cleanup_free_ char *text = NULL, *hash = NULL;
+        int r = read_full_file_trusted(path, 4096, &text, NULL);
+        if (r < 0)
+                return r;
+        char *nl = strchr(text, '\n');
+        if (nl) {
+                *nl = 0;
+                hash = strndup(nl + 1, strcspn(nl + 1, "\n"));
+                if (!hash)
+                        return -ENOMEM;
+                if (!valid_hash(hash)) {
+                        free(hash);
+                        hash = NULL;
+                }
+        }
+        if (isempty(text) || strchr(text, '/') || text[0] == '.')
+                return -EBADMSG;
+        *ret_id = TAKE_PTR(text);
+        *ret_hash = TAKE_PTR(hash);
+        return 0;
+}
+
+int marker_find(Collector *c, const StrList *keys, char **ret_id, char **ret_hash) {
+        for (size_t i = 0; i < keys->n; i++) {
+                _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]);
+                if (!p)
+                        return -ENOMEM;
+                int r = marker_read(p, ret_id, ret_hash);
+                if (r == -ENOENT || r == -EBADMSG)
+                        continue;
+                if (r == -EPERM || r == -EBADFD || r == -EISDIR) {
+                        /* Not root's (planted while an older layout let the
+                         * uploader's group write here): it never says a
+                         * report exists, and it goes. */
+                        (void) rm_rf(p);
+                        continue;
+                }
+                if (r < 0)
+                        return r;
+                return 1;
+        }
+        return 0;
+}
+
+int markers_write(Collector *c, const StrList *keys, const char *id, const char *hash) {
+        _cleanup_free_ char *line = NULL;
+        if (asprintf(&line, "%s\n%s%s", id, strempty(hash), hash ? "\n" : "") < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < keys->n; i++) {
+                _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]);
+                if (!p)
+                        return -ENOMEM;
+                int r = write_file_atomic(p, line, strlen(line), 0600);
+                if (r < 0)
+                        return note_problem(c, r, "Cannot write marker \"%s\"", p);
+        }
+        return 0;
+}
+
+void markers_remove(Collector *c, const StrList *keys) {
+        for (size_t i = 0; i < keys->n; i++) {
+                _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]);
+                if (p)
+                        (void) unlink(p);
+        }
+}
+
+/* ---- report ids ---- */
+
+/* Anything at the name counts (lstat: a planted symlink too). */
+static bool name_exists(const char *p) {
+        struct stat st;
+        return lstat(p, &st) >= 0 || errno != ENOENT;
+}
+
+static bool id_taken(Collector *c, const char *id) {
+        const char *dirs[] = { c->queue_dir, c->sent_dir };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/%s.zip", dirs[i], id) < 0)
+                        return true;
+                if (name_exists(p))
+                        return true;
+        }
+        /* The uploader's own folder: looked into without following a
+         * symlink it may have put there (nothing else there counts). */
+        _cleanup_close_ int fd = spool_state_dir_open(c->offload);
+        if (fd < 0)
+                return fd != -ENOENT && fd != -ENOTDIR;
+        /* Each target's state file (spool.h): a reused id would inherit a
+         * target's "sent" and never go there. */
+        static const char *const suffixes[] = { "", "@sentry" };
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                _cleanup_free_ char *s = NULL;
+                if (asprintf(&s, "%s%s.json", id, suffixes[i]) < 0)
+                        return true;
+                struct stat st;
+                if (fstatat(fd, s, &st, AT_SYMLINK_NOFOLLOW) >= 0 || errno != ENOENT)
+                        return true;
+        }
+        return false;
+}
+
+void utc_stamp(time_t t, char buf[16]) {
+        struct tm tm;
+        if (!gmtime_r(&t, &tm) || !strftime(buf, 16, "%Y%m%d%H%M", &tm))
+                snprintf(buf, 16, "000000000000");
+}
+
+/* Ids also name files: keep them to a safe alphabet, and short. The account
+ * name comes from a file the desktop user writes: one longer than a file
+ * name made every candidate id "taken" (lstat: ENAMETOOLONG), so no
+ * report could ever be made and the records would stay forever. */
+#define ID_PART_MAX 64
+static void sanitize(char *s) {
+        size_t n = 0;
+        for (; *s && n < ID_PART_MAX; s++, n++)
+                if (!isalnum((unsigned char) *s) && *s != '_' && *s != '.')
+                        *s = '_';
+        *s = 0;
+}
+
+int choose_id(Collector *c, time_t crash_time, char **ret) {
+        char stamp[16];
+        _cleanup_free_ char *product = strdup(strempty(c->config->product));
+        _cleanup_free_ char *serial = strdup(strempty(c->sys.serial));
+        _cleanup_free_ char *account = strdup(strempty(c->sys.account_name));
+        if (!product || !serial || !account)
+                return -ENOMEM;
+        sanitize(product);
+        sanitize(serial);
+        sanitize(account);
+        utc_stamp(crash_time, stamp);
+        /* SteamOS's name: <product>-<serial>-<account>.<UTC yyyymmddHHMM>.zip */
+        for (unsigned n = 1; n < 1000; n++) {
+                char *id;
+                if (n == 1) {
+                        if (asprintf(&id, "%s-%s-%s.%s", product, serial, account, stamp) < 0)
+                                return -ENOMEM;
+                } else if (asprintf(&id, "%s-%s-%s.%s-%u", product, serial, account, stamp, n) < 0)
+                        return -ENOMEM;
+                if (!id_taken(c, id)) {
+                        *ret = id;
+                        return 0;
+                }
+                free(id);
+        }
+        return -EEXIST;
+}
