@@ -38,6 +38,7 @@ void request_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum
         }
         if (r->fd >= 0)
                 close(r->fd);
+        sha256_stream_free(r->hash);
         /* A PUT that did not store leaves nothing behind (the slot stays
          * usable for a retry). */
         if (r->kind == REQ_PUT && r->created && !r->stored) {
@@ -279,6 +280,10 @@ void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *
         }
         /* One PUT per slot at a time: a second one must not write into the
          * same file (nor, after the rename, into the stored ZIP). */
+        if (sha256_stream_new(&req->hash) < 0) {
+                req->error = "store_error", req->error_status = 503;
+                return;
+        }
         req->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
         if (req->fd >= 0)
                 req->created = true;
@@ -293,6 +298,10 @@ void put_data(Request *req, const char *data, size_t n) {
                 return;
         if (req->written + n > req->expected) {
                 req->error = "put_too_long", req->error_status = 400;
+                return;
+        }
+        if (sha256_stream_update(req->hash, data, n) < 0) {
+                req->error = "store_error", req->error_status = 503;
                 return;
         }
         while (n > 0) {
@@ -319,9 +328,10 @@ enum MHD_Result put_end(Server *srv, struct MHD_Connection *c, Request *req) {
                 return reject(srv, c, 503, "store_error", 5);
         close(req->fd);
         req->fd = -1;
-        _cleanup_free_ char *p = NULL;
+        /* The hash of what was written, as it was written: the file is not
+         * read again. */
         char sha[SHA256_HEX_SIZE];
-        if (asprintf(&p, "%s/incoming/%s.part", store_dir(srv->store), req->gid) < 0 || sha256_file_hex(p, sha) < 0)
+        if (sha256_stream_final_hex(req->hash, sha) < 0)
                 return reject(srv, c, 503, "store_error", 5);
         int r = store_uploaded(srv->store, req->gid, sha);
         if (r == -EALREADY)

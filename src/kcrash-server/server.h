@@ -87,6 +87,7 @@ typedef struct Request {
         /* PUT */
         char gid[32];
         int fd;
+        Sha256Stream *hash; /* of the bytes written, as they are written */
         uint64_t expected, written, reserved;
         bool created, stored; /* this PUT created incoming/<gid>.part; it was stored */
         const char *error;

@@ -114,21 +114,52 @@ int sha256_iov_hex(const struct iovec *iov, size_t n, char ret[SHA256_HEX_SIZE])
         return 0;
 }
 
-int sha256_file_hex(const char *path, char ret[SHA256_HEX_SIZE]) {
-        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = NULL;
-        _cleanup_close_ int fd = -1;
-        unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
-        unsigned len = 0;
+/* The stream is libcrypto's digest context itself. */
+int sha256_stream_new(Sha256Stream **ret) {
         int r = hash_dlopen(NULL);
         if (r < 0)
                 return r;
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        if (!ctx || !EVP_DigestInit_ex(ctx, sha256(), NULL)) {
+                EVP_MD_CTX_free(ctx);
+                return -ENOMEM;
+        }
+        *ret = (Sha256Stream *) ctx;
+        return 0;
+}
 
-        ctx = EVP_MD_CTX_new();
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+int sha256_stream_update(Sha256Stream *s, const void *data, size_t size) {
+        if (size > 0 && !EVP_DigestUpdate((EVP_MD_CTX *) s, data, size))
+                return -EIO;
+        return 0;
+}
+
+int sha256_stream_final_hex(Sha256Stream *s, char ret[SHA256_HEX_SIZE]) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned len = 0;
+        if (!EVP_DigestFinal_ex((EVP_MD_CTX *) s, md, &len) || len != 32)
+                return -EIO;
+        to_hex(md, len, ret);
+        return 0;
+}
+
+Sha256Stream *sha256_stream_free(Sha256Stream *s) {
+        if (s)
+                EVP_MD_CTX_free((EVP_MD_CTX *) s);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(Sha256Stream *, sha256_stream_free)
+
+int sha256_file_hex(const char *path, char ret[SHA256_HEX_SIZE]) {
+        _cleanup_(sha256_stream_freep) Sha256Stream *s = NULL;
+        unsigned char buf[65536];
+        int r = sha256_stream_new(&s);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return negative_errno();
-        if (!ctx || !EVP_DigestInit_ex(ctx, sha256(), NULL))
-                return -ENOMEM;
         for (;;) {
                 ssize_t k = read(fd, buf, sizeof buf);
                 if (k < 0) {
@@ -138,13 +169,11 @@ int sha256_file_hex(const char *path, char ret[SHA256_HEX_SIZE]) {
                 }
                 if (k == 0)
                         break;
-                if (!EVP_DigestUpdate(ctx, buf, (size_t) k))
-                        return -EIO;
+                r = sha256_stream_update(s, buf, (size_t) k);
+                if (r < 0)
+                        return r;
         }
-        if (!EVP_DigestFinal_ex(ctx, md, &len) || len != 32)
-                return -EIO;
-        to_hex(md, len, ret);
-        return 0;
+        return sha256_stream_final_hex(s, ret);
 }
 
 int hmac_sha256_hex(const void *key, size_t key_size, const void *data, size_t size, char ret[SHA256_HEX_SIZE]) {

@@ -19,5 +19,13 @@ int sha256_hex(const void *data, size_t size, char ret[SHA256_HEX_SIZE]);
 int sha256_iov_hex(const struct iovec *iov, size_t n, char ret[SHA256_HEX_SIZE]);
 /* Streams a file of any size. */
 int sha256_file_hex(const char *path, char ret[SHA256_HEX_SIZE]);
+
+/* A hash fed piece by piece, for bytes seen once (a PUT's body as it is
+ * written): new, update any number of times, final once, then free. */
+typedef struct Sha256Stream Sha256Stream;
+int sha256_stream_new(Sha256Stream **ret);
+int sha256_stream_update(Sha256Stream *s, const void *data, size_t size);
+int sha256_stream_final_hex(Sha256Stream *s, char ret[SHA256_HEX_SIZE]);
+Sha256Stream *sha256_stream_free(Sha256Stream *s);
 /* HMAC-SHA256 of data with key, as lowercase hex. */
 int hmac_sha256_hex(const void *key, size_t key_size, const void *data, size_t size, char ret[SHA256_HEX_SIZE]);

@@ -34,3 +34,22 @@ TEST(iov_matches_buffer) {
         ASSERT_OK(sha256_iov_hex(NULL, 0, a));
         ASSERT_STREQ(a, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
+
+/* A PUT's body hashed in the pieces it arrives in. */
+TEST(stream_matches_buffer) {
+        char a[SHA256_HEX_SIZE], b[SHA256_HEX_SIZE];
+        static const char text[] = "Kernel panic - not syncing: sysrq triggered crash\n";
+        Sha256Stream *s = NULL;
+        ASSERT_OK(sha256_stream_new(&s));
+        for (size_t i = 0; i < sizeof text - 1; i += 7)
+                ASSERT_OK(sha256_stream_update(s, text + i, MIN((size_t) 7, sizeof text - 1 - i)));
+        ASSERT_OK(sha256_stream_update(s, NULL, 0));
+        ASSERT_OK(sha256_stream_final_hex(s, a));
+        s = sha256_stream_free(s);
+        ASSERT_OK(sha256_hex(text, sizeof text - 1, b));
+        ASSERT_STREQ(a, b);
+        ASSERT_OK(sha256_stream_new(&s));
+        ASSERT_OK(sha256_stream_final_hex(s, a));
+        ASSERT_STREQ(a, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        sha256_stream_free(s);
+}
