@@ -14,6 +14,8 @@ import json
 import multiprocessing
 import os
 import socket
+import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -68,6 +70,40 @@ def _process(port, work, ready, go, results):
     for t in threads:
         t.join()
     results.put((gids, errors))
+
+
+def c_client():
+    """The C client (bench/ingest-load.c) next to the server under test in
+    the build tree, or $KCRASH_INGEST_LOAD; None when it is not built."""
+    server = os.environ.get("KCRASH_SERVER", "build/src/kcrash-server/kcrash-server")
+    path = os.environ.get("KCRASH_INGEST_LOAD") or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(server)))), "bench", "ingest-load")
+    return path if os.access(path, os.X_OK) else None
+
+
+def run_c(port, items, clients=50):
+    """The same uploads by the C client's clients threads, which cost the
+    machine far less CPU than Python's: (uploads per second, the gids). All
+    items must share one form (the C client sends one)."""
+    forms = {json.dumps(form, sort_keys=True) for _, form in items}
+    if len(forms) != 1:
+        raise ValueError("the C client sends one form for every upload")
+    form = urllib.parse.urlencode(items[0][1])
+    with tempfile.TemporaryDirectory(prefix="kcrash-ingest-") as d:
+        paths = []
+        for i, (payload, _) in enumerate(items):
+            paths.append(f"{d}/{i}")
+            with open(paths[-1], "wb") as f:
+                f.write(payload)
+        p = subprocess.run([c_client(), str(port), str(clients), form, *paths], capture_output=True, text=True)
+    lines = p.stdout.splitlines()
+    if p.returncode != 0 or not lines or not lines[-1].startswith("uploads "):
+        raise SystemExit(f"ingest-load failed ({p.returncode}): {p.stderr.strip()}")
+    seconds = float(lines[-1].split()[3])
+    gids = lines[:-1]
+    if len(gids) != len(items) or len(set(gids)) != len(items):
+        raise SystemExit(f"ingest-load: {len(set(gids))} distinct gids for {len(items)} uploads")
+    return len(items) / seconds, gids
 
 
 def run(port, items, clients=50, processes=5):
