@@ -42,6 +42,19 @@ struct Store {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
 
+/* The sweeper's statements (sweep_locked), run every 30 s under the store's
+ * lock: each must find its rows through an index of the rows in flight
+ * (reports_started, reports_uploaded, reports_expired), never by reading
+ * the whole table (tests/unit/test-store.c checks their plans). */
+#define SWEEP_STARTED_SQL "SELECT gid, size FROM reports WHERE state = 'started' AND updated < ?"
+#define SWEEP_UPLOADED_DUPLICATES_SQL \
+        "DELETE FROM reports WHERE state = 'uploaded' AND dup_of IS NOT NULL AND updated < ?"
+#define SWEEP_UPLOADED_OWNERS_SQL \
+        "UPDATE reports SET state = 'expired' WHERE state = 'uploaded' AND dup_of IS NULL AND updated < ?"
+#define SWEEP_EXPIRED_SQL                                         \
+        "SELECT gid, size FROM reports AS o WHERE state = 'expired'" \
+        " AND NOT EXISTS (SELECT 1 FROM reports AS d WHERE d.dup_of = o.gid)"
+
 /* What the store's commits so far wrote is durable: for the rare writes
  * that promise it (a bucket fixed, merged, noted) after they unlock. */
 int store_sync(Store *s);
