@@ -26,19 +26,13 @@ static const char schema[] =
         " gid TEXT PRIMARY KEY, state TEXT NOT NULL, created INTEGER, updated INTEGER, size INTEGER,"
         " sha256 TEXT, steamid TEXT, product TEXT, build TEXT, version TEXT, platform TEXT, crash_time INTEGER,"
         " stack TEXT, note TEXT, remote TEXT, title TEXT, type TEXT, signature TEXT, dup_of TEXT, serial TEXT);"
-        "CREATE INDEX IF NOT EXISTS reports_sha ON reports(sha256);"
-        "CREATE INDEX IF NOT EXISTS reports_sig ON reports(signature);"
-        "CREATE INDEX IF NOT EXISTS reports_dup ON reports(dup_of);"
         "CREATE TABLE IF NOT EXISTS rejects (reason TEXT PRIMARY KEY, count INTEGER NOT NULL);"
         BUCKET_SCHEMA;
 
 /* Indexes on columns added after the first release (added_columns). */
 static const char indexes[] =
         "CREATE INDEX IF NOT EXISTS reports_created ON reports(created);"
-        "CREATE INDEX IF NOT EXISTS reports_bucket ON reports(bucket_id, created);"
-        "CREATE INDEX IF NOT EXISTS reports_serial ON reports(serial, created);"
         "CREATE INDEX IF NOT EXISTS reports_steamid ON reports(steamid, created);"
-        "CREATE INDEX IF NOT EXISTS reports_account ON reports(account, created);"
         /* The rows in flight, for the sweeper: without these it read all of
          * a 1,000,000-report table four times every 30 s (about 5 s under
          * the store's lock, stalling every upload). Partial: they hold only
@@ -46,6 +40,51 @@ static const char indexes[] =
         "CREATE INDEX IF NOT EXISTS reports_started ON reports(updated) WHERE state = 'started';"
         "CREATE INDEX IF NOT EXISTS reports_uploaded ON reports(updated) WHERE state = 'uploaded';"
         "CREATE INDEX IF NOT EXISTS reports_expired ON reports(gid) WHERE state = 'expired';";
+
+/* Indexes of columns that are NULL until a later step (sha256 at the PUT,
+ * the rest at Finish; dup_of only for duplicates): partial, so a Start
+ * writes no entry into them and a step that sets the column inserts one
+ * instead of moving it (fewer pages per upload). Every query on them
+ * compares the column (=, IN), which implies IS NOT NULL, so sqlite uses
+ * them as before. A store made before has them whole: replaced on open. */
+static const struct {
+        const char *name;
+        const char *sql;
+} partial_indexes[] = {
+        { "reports_sha", "CREATE INDEX reports_sha ON reports(sha256) WHERE sha256 IS NOT NULL" },
+        { "reports_sig", "CREATE INDEX reports_sig ON reports(signature) WHERE signature IS NOT NULL" },
+        { "reports_dup", "CREATE INDEX reports_dup ON reports(dup_of) WHERE dup_of IS NOT NULL" },
+        { "reports_bucket", "CREATE INDEX reports_bucket ON reports(bucket_id, created) WHERE bucket_id IS NOT NULL" },
+        { "reports_serial", "CREATE INDEX reports_serial ON reports(serial, created) WHERE serial IS NOT NULL" },
+        { "reports_account", "CREATE INDEX reports_account ON reports(account, created) WHERE account IS NOT NULL" },
+};
+
+static int partial_indexes_ensure(Store *s) {
+        for (size_t i = 0; i < ELEMENTSOF(partial_indexes); i++) {
+                _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+                if (sqlite3_prepare_v2(s->db, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", -1,
+                                       &st, NULL) != SQLITE_OK ||
+                    sqlite3_bind_text(st, 1, partial_indexes[i].name, -1, SQLITE_STATIC) != SQLITE_OK)
+                        return -EIO;
+                int rc = sqlite3_step(st);
+                const char *sql = rc == SQLITE_ROW ? (const char *) sqlite3_column_text(st, 0) : NULL;
+                if (sql && streq(sql, partial_indexes[i].sql))
+                        continue;
+                _cleanup_free_ char *drop = NULL;
+                if (asprintf(&drop, "DROP INDEX IF EXISTS %s", partial_indexes[i].name) < 0)
+                        return -ENOMEM;
+                sqlite3_finalize(TAKE_PTR(st));
+                if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+                        return -EIO;
+                if (sqlite3_exec(s->db, drop, NULL, NULL, NULL) != SQLITE_OK ||
+                    sqlite3_exec(s->db, partial_indexes[i].sql, NULL, NULL, NULL) != SQLITE_OK ||
+                    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+                        (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                        return -EIO;
+                }
+        }
+        return 0;
+}
 
 /* Columns added after the first release: a store created before gets them
  * on open (NULL in the old rows). */
@@ -219,6 +258,8 @@ int store_open(const char *data_dir, Store **ret) {
         r = add_columns(s);
         if (r >= 0 && sqlite3_exec(s->db, indexes, NULL, NULL, NULL) != SQLITE_OK)
                 r = -EIO;
+        if (r >= 0)
+                r = partial_indexes_ensure(s);
         if (r >= 0)
                 r = wal_open(s, db);
         if (r >= 0)
