@@ -88,7 +88,7 @@ int verb_analyze(Context *ctx, int argc, char **argv) {
         /* Streamed: a log of any size, in the memory of its longest line. */
         r = crash_analyze_fd(fd >= 0 ? fd : 0, ANALYZE_MAX_LINE, ctx->all, print_one, ctx);
         if (r == -ENOMEM)
-                return log_oom(), EXIT_FAILURE_;
+                return log_oom();
         if (r < 0) {
                 log_error_errno(r, "Cannot analyze \"%s\": %m", streq(path, "-") ? "standard input" : path);
                 return EXIT_FAILURE_;

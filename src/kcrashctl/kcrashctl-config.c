@@ -32,8 +32,10 @@ int verb_config(Context *ctx, int argc, char **argv) {
         /* What KDUMP_FOLDER means here and now (kdump(5), "THE OFFLOAD FOLDER"). */
         OffloadFolder live = {};
         r = offload_resolve(ctx->root, &ctx->config, &live);
-        if (r < 0)
-                return log_error_errno(r, "Cannot resolve KDUMP_FOLDER=\"%s\": %m", ctx->config.kdump_folder), EXIT_CONFIG;
+        if (r < 0) {
+                log_error_errno(r, "Cannot resolve KDUMP_FOLDER=\"%s\": %m", ctx->config.kdump_folder);
+                return EXIT_CONFIG;
+        }
         printf("# offload folder: %s (%s", live.path, offload_how_to_string(live.how));
         if (live.mount_point)
                 printf("; MOUNT_DEVNODE is mounted at %s, the folder is %s inside it", live.mount_point, strempty(live.relative));

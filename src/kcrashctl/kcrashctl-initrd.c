@@ -24,21 +24,22 @@ int verb_initrd(Context *ctx, int argc, char **argv) {
         _cleanup_free_ char *release = NULL, *rel_path = context_path(ctx, "/proc/sys/kernel/osrelease");
         const char *kver = argc > 1 ? argv[1] : NULL;
         if (!kver) {
-                if (read_one_line_file(rel_path, &release) < 0)
-                        return log_error("Cannot read the running kernel's release."), EXIT_FAILURE_;
+                r = read_one_line_file(rel_path, &release);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot read the running kernel's release from \"%s\": %m", rel_path);
                 kver = release;
         }
         _cleanup_free_ char *dir = context_path(ctx, ctx->config.capture_initrd_dir), *out = NULL, *moddir = NULL,
                             *mods = context_path(ctx, "/lib/modules");
         if (asprintf(&out, "%s/kcrash-%s.img", dir, kver) < 0 || asprintf(&moddir, "%s/%s", mods, kver) < 0)
-                return log_oom(), EXIT_FAILURE_;
+                return log_oom();
         if (!file_exists(moddir)) {
                 log_error("Kernel %s is not installed (%s is missing).", kver, moddir);
                 return EXIT_FAILURE_;
         }
         r = mkdir_p(dir, 0755);
         if (r < 0)
-                return log_error_errno(r, "Cannot create \"%s\": %m", dir), EXIT_FAILURE_;
+                return log_error_errno(r, "Cannot create \"%s\": %m", dir);
 
         const char *dracut = test_hook_getenv("KCRASH_DRACUT") ? test_hook_getenv("KCRASH_DRACUT") : "dracut";
         /* The configuration the crash kernel's kcrash-save reads (MOUNT_DEVNODE,

@@ -59,7 +59,7 @@ int verb_list(Context *ctx, int argc, char **argv) {
         _cleanup_free_ char *queue = path_join(offload, OFFLOAD_QUEUE_DIR);
         _cleanup_free_ char *sent = path_join(offload, OFFLOAD_SENT_DIR);
         if (!queue || !sent)
-                return log_oom(), EXIT_FAILURE_;
+                return log_oom();
         r = report_list_dir(queue, "pending", &list, &n);
         if (r >= 0)
                 r = report_list_dir(sent, "sent", &list, &n);
@@ -83,7 +83,7 @@ int verb_list(Context *ctx, int argc, char **argv) {
                 if (r < 0) {
                         report_list_free(list, n);
                         free(list);
-                        return log_oom(), EXIT_FAILURE_;
+                        return log_oom();
                 }
                 puts(json);
         } else if (n == 0)

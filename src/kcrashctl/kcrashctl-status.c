@@ -44,7 +44,7 @@ int verb_status(Context *ctx, int argc, char **argv) {
                 r = status_to_json(&s, &json);
                 status_done(&s);
                 if (r < 0)
-                        return log_oom(), EXIT_FAILURE_;
+                        return log_oom();
                 puts(json);
                 return status;
         }
@@ -145,10 +145,10 @@ int verb_test_crash(Context *ctx, int argc, char **argv) {
         _cleanup_free_ char *kmsg = context_path(ctx, "/dev/kmsg");
         _cleanup_free_ char *sysrq = context_path(ctx, "/proc/sysrq-trigger");
         if (!state)
-                return log_oom(), EXIT_FAILURE_;
+                return log_oom();
         r = test_crash_new_id(&t.id);
         if (r < 0)
-                return log_error_errno(r, "Cannot make a test id: %m"), EXIT_FAILURE_;
+                return log_error_errno(r, "Cannot make a test id: %m");
         t.time = time(NULL);
         (void) read_one_line_file(boot_id_path, &t.boot_id);
         r = test_crash_save(state, &t);

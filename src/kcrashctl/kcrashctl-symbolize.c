@@ -49,7 +49,7 @@ static int load_input(Context *ctx, const char *arg, char **ret_text, size_t *re
                 if (size >= 4 && memcmp(data, "PK\3\4", 4) == 0) {
                         zip = strdup(arg);
                         if (!zip)
-                                return log_oom(), EXIT_FAILURE_;
+                                return log_oom();
                 }
         }
         if (zip) {
@@ -78,7 +78,7 @@ static int load_input(Context *ctx, const char *arg, char **ret_text, size_t *re
         }
         crash_analysis_free(a);
         if (!data)
-                return log_oom(), EXIT_FAILURE_;
+                return log_oom();
         *ret_text = TAKE_PTR(data);
         *ret_size = size;
         return 0;
@@ -90,7 +90,7 @@ int verb_symbolize(Context *ctx, int argc, char **argv) {
         _cleanup_free_ char *text = NULL, *out = NULL;
         BuildIds ids = {};
         SymbolizedFrame *frames = NULL;
-        size_t size, n = 0;
+        size_t size = 0, n = 0;
         int r;
 
         if (argc != 2) {
@@ -123,7 +123,7 @@ int verb_symbolize(Context *ctx, int argc, char **argv) {
                 log_warning("DEBUGINFOD_URLS is set but %s cannot be loaded: not asking debuginfod", "libdebuginfod.so.1");
         else if (r < 0 && r != -ENOENT) {
                 build_ids_done(&ids);
-                return log_error_errno(r, "Cannot start a debuginfod client: %m"), EXIT_FAILURE_;
+                return log_error_errno(r, "Cannot start a debuginfod client: %m");
         }
         if (ctx->n_debuginfo_dirs == 0 && !fetch) {
                 build_ids_done(&ids);
@@ -153,10 +153,9 @@ int verb_symbolize(Context *ctx, int argc, char **argv) {
                 r = symbolize_stack(s, text, size, &ids, &frames, &n);
         build_ids_done(&ids);
         if (r == -EOPNOTSUPP)
-                return log_error("Cannot symbolize \"%s\": %s (install libdw1).", argv[1], dw_load_error()),
-                       EXIT_FAILURE_;
+                return log_error_errno(r, "Cannot symbolize \"%s\": %s (install libdw1).", argv[1], dw_load_error());
         if (r < 0)
-                return log_error_errno(r, "Cannot symbolize \"%s\": %m", argv[1]), EXIT_FAILURE_;
+                return log_error_errno(r, "Cannot symbolize \"%s\": %m", argv[1]);
 
         if (ctx->json)
                 out = symbolized_frames_to_json_string(frames, n, true);
@@ -166,7 +165,7 @@ int verb_symbolize(Context *ctx, int argc, char **argv) {
                 out = NULL;
         symbolized_frames_free(frames, n);
         if (!out)
-                return log_oom(), EXIT_FAILURE_;
+                return log_oom();
         fputs(out, stdout);
         if (ctx->json)
                 fputc('\n', stdout);

@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
         int c, r;
 
         if (!debuginfo || !build_ids)
-                return log_oom(), EXIT_FAILURE_;
+                return exit_status(log_oom());
         ctx.debuginfo_dirs = debuginfo;
         ctx.build_id_args = build_ids;
 
@@ -133,7 +133,7 @@ int main(int argc, char **argv) {
                 if (streq(verbs[i].name, verb)) {
                         r = verbs[i].func(&ctx, argc - optind, argv + optind);
                         context_done(&ctx);
-                        return r;
+                        return exit_status(r);
                 }
         log_error("Unknown verb \"%s\"; see kcrashctl --help.", verb);
         return EXIT_USAGE;

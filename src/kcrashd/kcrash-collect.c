@@ -34,5 +34,5 @@ int main(int argc, char **argv) {
         }
         r = o.mark_shutdown ? run_mark_shutdown(&o.ctx) : run_collect(&o.ctx, o.print);
         context_done(&o.ctx);
-        return r;
+        return exit_status(r);
 }

@@ -37,8 +37,8 @@ int main(int argc, char **argv) {
         /* Before anything is read: the configuration names URLs and paths. */
         r = submit_drop_privileges();
         if (r != 0)
-                return r;
+                return exit_status(r);
         r = o.once ? run_submit_once(&o.ctx, false) : run_submit_daemon(&o.ctx);
         context_done(&o.ctx);
-        return r;
+        return exit_status(r);
 }

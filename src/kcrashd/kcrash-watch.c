@@ -35,5 +35,5 @@ int main(int argc, char **argv) {
         }
         r = run_watch(&o.ctx, o.once);
         context_done(&o.ctx);
-        return r;
+        return exit_status(r);
 }

@@ -62,5 +62,5 @@ int main(int argc, char **argv) {
                 args[n++] = (char *) "--mark-shutdown";
                 args[n] = NULL;
         }
-        return exec_service_program(program, args);
+        return exit_status(exec_service_program(program, args));
 }

@@ -30,7 +30,7 @@ int context_load_config(Context *ctx) {
                 return 0;
         path = ctx->config_path ? strdup(ctx->config_path) : context_path(ctx, "/etc/default/kdump");
         if (!path)
-                return log_oom(), EXIT_FAILURE_;
+                return log_oom();
         r = config_load(&ctx->config, path, config_warn, path, &e);
         if (r == -EINVAL) {
                 log_error("%s:%u: %s: %s", path, e.line, e.key[0] ? e.key : "(line)", e.message);

@@ -20,6 +20,16 @@ enum {
         EXIT_CONFIG = 78,   /* sysexits EX_CONFIG: the configuration is invalid */
 };
 
+/* The error convention of the programs' glue: verbs (kcrashctl-*.c) and
+ * the service code paths (run-*.c) log a failure once and return its
+ * negative errno, or return one of the exit statuses above for an outcome
+ * with a meaning of its own (usage, not armed, retry later, configuration);
+ * library modules return 0 or a negative errno and never log. Only main
+ * turns the result into the process's exit status. */
+static inline int exit_status(int r) {
+        return r < 0 ? EXIT_FAILURE_ : r;
+}
+
 typedef struct Context {
         const char *root;        /* --root: prefix of every path read or written; NULL = / */
         const char *config_path; /* --config, else <root>/etc/default/kdump */

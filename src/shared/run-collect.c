@@ -67,7 +67,7 @@ int run_mark_shutdown(Context *ctx) {
         }
         dir = strdup(mark);
         if (!dir || asprintf(&text, "BOOT_ID=%s\n", boot_id) < 0)
-                return log_oom(), EXIT_FAILURE_;
+                return log_oom();
         *strrchr(dir, '/') = 0;
         r = mkdir_p(dir, 0755);
         if (r >= 0)

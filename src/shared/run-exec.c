@@ -12,7 +12,7 @@ int exec_service_program(const char *name, char **argv) {
         const char *dir = test_hook_getenv("KCRASH_LIBEXEC_DIR");
         _cleanup_free_ char *path = NULL;
         if (asprintf(&path, "%s/%s", dir ? dir : KCRASH_LIBEXECDIR "/kcrash", name) < 0)
-                return log_oom(), EXIT_FAILURE_;
+                return log_oom();
         argv[0] = path;
         fflush(stdout);
         execv(path, argv);

@@ -33,12 +33,12 @@ int run_submit_daemon(Context *ctx) {
         _cleanup_free_ char *state = path_join(offload, OFFLOAD_UPLOAD_STATE_DIR);
         _cleanup_free_ char *lock = path_join(state, "kcrashd-submit.lock");
         if (!queue || !state || !lock)
-                return log_oom(), EXIT_FAILURE_;
+                return log_oom();
         /* The collector (root) makes the queue and this state folder with
          * their owners; on a fake root in tests nobody did. */
         r = mkdir_p(state, 0755);
         if (r < 0)
-                return log_error_errno(r, "Cannot create \"%s\": %m", state), EXIT_FAILURE_;
+                return log_error_errno(r, "Cannot create \"%s\": %m", state);
         (void) mkdir_p(queue, 0755);
 
         _cleanup_close_ int lock_fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
@@ -48,7 +48,7 @@ int run_submit_daemon(Context *ctx) {
         }
         _cleanup_close_ int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
         if (ino < 0 || inotify_add_watch(ino, queue, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
-                return log_error_errno(negative_errno(), "Cannot watch \"%s\": %m", queue), EXIT_FAILURE_;
+                return log_error_errno(negative_errno(), "Cannot watch \"%s\": %m", queue);
 
         r = submit_load_libraries();
         if (r != EXIT_OK)
@@ -81,7 +81,7 @@ int run_submit_daemon(Context *ctx) {
                 struct pollfd p = { .fd = ino, .events = POLLIN };
                 int k = poll(&p, 1, timeout_ms);
                 if (k < 0 && errno != EINTR)
-                        return log_error_errno(negative_errno(), "poll: %m"), EXIT_FAILURE_;
+                        return log_error_errno(negative_errno(), "poll: %m");
                 char buf[4096];
                 while (read(ino, buf, sizeof buf) > 0)
                         ; /* drain: one pass over the queue covers every event */

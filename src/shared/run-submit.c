@@ -127,8 +127,9 @@ int run_submit_once(Context *ctx, bool quiet_when_idle) {
         r = check_urls(&ctx->config);
         if (r != 0)
                 return r;
-        if (upload_global_init() < 0)
-                return log_error("Cannot initialise libcurl."), EXIT_FAILURE_;
+        r = upload_global_init();
+        if (r < 0)
+                return log_error_errno(r, "Cannot initialise libcurl: %m");
         r = submit_load_libraries();
         if (r != EXIT_OK)
                 return r;

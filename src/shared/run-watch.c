@@ -247,7 +247,7 @@ int run_watch(Context *ctx, bool once) {
         w.state_path = path_join(dir, "state");
         boot_path = context_path(ctx, "/proc/sys/kernel/random/boot_id");
         if (!w.state_path)
-                return log_oom(), EXIT_FAILURE_;
+                return log_oom();
         r = mkdir_p(w.events_dir, 0750);
         if (r < 0) {
                 log_error_errno(r, "Cannot create \"%s\": %m", w.events_dir);
