@@ -27,6 +27,15 @@ static bool plan_scans_a_table(Store *s, const char *sql, char **ret_detail) {
         return scans;
 }
 
+/* Fails the test when any of the statements reads a whole table. */
+static void assert_no_table_scans(Store *s, const char *const *sqls, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                char *detail = NULL;
+                if (plan_scans_a_table(s, sqls[i], &detail))
+                        test_fail(__FILE__, __LINE__, "\"%s\" reads a whole table: %s", sqls[i], detail);
+        }
+}
+
 /* The sweeper runs every 30 s under the store's lock: on a store of
  * 1,000,000 reports a statement that reads the whole table holds every
  * upload for over a second (bench/console_bench.py). */
@@ -34,13 +43,9 @@ TEST(sweeper_reads_only_rows_in_flight) {
         _cleanup_free_ char *dir = test_tmpdir();
         Store *s = NULL;
         ASSERT_OK(store_open(dir, &s));
-        const char *sweep[] = { SWEEP_STARTED_SQL, SWEEP_UPLOADED_DUPLICATES_SQL, SWEEP_UPLOADED_OWNERS_SQL,
-                                SWEEP_EXPIRED_SQL };
-        for (size_t i = 0; i < ELEMENTSOF(sweep); i++) {
-                char *detail = NULL;
-                if (plan_scans_a_table(s, sweep[i], &detail))
-                        test_fail(__FILE__, __LINE__, "\"%s\" reads a whole table: %s", sweep[i], detail);
-        }
+        const char *const sweep[] = { SWEEP_STARTED_SQL, SWEEP_UPLOADED_DUPLICATES_SQL, SWEEP_UPLOADED_OWNERS_SQL,
+                                      SWEEP_EXPIRED_SQL };
+        assert_no_table_scans(s, sweep, ELEMENTSOF(sweep));
         /* The check sees a scan: without its index, the first one is. */
         ASSERT_EQ(sqlite3_exec(s->db, "DROP INDEX reports_started", NULL, NULL, NULL), SQLITE_OK);
         char *detail = NULL;
@@ -72,14 +77,10 @@ TEST(whole_indexes_become_partial) {
         ASSERT_OK(store_open(dir, &s));
         _cleanup_free_ char *sql = index_sql(s, "reports_sha");
         ASSERT_STREQ(sql, "CREATE INDEX reports_sha ON reports(sha256) WHERE sha256 IS NOT NULL");
-        const char *lookups[] = { "SELECT gid FROM reports WHERE sha256 = ?1 AND gid != ?2 AND dup_of IS NULL",
-                                  "SELECT 1 FROM reports WHERE dup_of = ?1",
-                                  "SELECT gid FROM reports WHERE bucket_id IN (SELECT ?1 UNION ALL SELECT 2)",
-                                  "SELECT gid FROM reports WHERE serial = ?1 ORDER BY created DESC" };
-        for (size_t i = 0; i < ELEMENTSOF(lookups); i++) {
-                char *detail = NULL;
-                if (plan_scans_a_table(s, lookups[i], &detail))
-                        test_fail(__FILE__, __LINE__, "\"%s\" reads a whole table: %s", lookups[i], detail);
-        }
+        const char *const lookups[] = { "SELECT gid FROM reports WHERE sha256 = ?1 AND gid != ?2 AND dup_of IS NULL",
+                                        "SELECT 1 FROM reports WHERE dup_of = ?1",
+                                        "SELECT gid FROM reports WHERE bucket_id IN (SELECT ?1 UNION ALL SELECT 2)",
+                                        "SELECT gid FROM reports WHERE serial = ?1 ORDER BY created DESC" };
+        assert_no_table_scans(s, lookups, ELEMENTSOF(lookups));
         store_close(s);
 }
