@@ -88,10 +88,13 @@ static char *request(const char *method, const char *path, const char *content_t
                         fail("recv", "out of memory");
                         return NULL;
                 }
-                if (size + 1 >= cap)
-                        buf = realloc(buf, cap *= 2);
-                if (!buf)
+                if (size + 1 >= cap) {
+                        char *bigger = realloc(buf, cap *= 2);
+                        if (!bigger)
+                                free(buf);
+                        buf = bigger;
                         continue;
+                }
                 ssize_t k = recv(fd, buf + size, cap - size - 1, 0);
                 if (k < 0 && errno == EINTR)
                         continue;
@@ -114,7 +117,10 @@ static char *request(const char *method, const char *path, const char *content_t
 
 static int upload(Payload *p) {
         char body[1024], path[512];
-        snprintf(body, sizeof body, "%s&dump_file_size=%zu", form, p->size);
+        if ((size_t) snprintf(body, sizeof body, "%s&dump_file_size=%zu", form, p->size) >= sizeof body) {
+                fail("Start", "the form is too long");
+                return -1;
+        }
         char *answer = request("POST", START, "application/x-www-form-urlencoded", body, strlen(body));
         if (!answer)
                 return -1;
@@ -124,7 +130,8 @@ static int upload(Payload *p) {
         const char *url = json_string_value(json_object_get(r, "url")),
                    *gid = json_string_value(json_object_get(r, "gid"));
         /* http://HOST:PORT/upload/...: the path from the third slash */
-        const char *slash = url ? strchr(url + strlen("http://"), '/') : NULL;
+        const char *host = url && strncmp(url, "http://", 7) == 0 ? url + 7 : NULL;
+        const char *slash = host ? strchr(host, '/') : NULL;
         if (!slash || !gid || strlen(gid) >= sizeof p->gid || strlen(slash) >= sizeof path) {
                 json_decref(o);
                 fail("Start", "no slot in the answer");

@@ -42,6 +42,13 @@ struct Store {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
 
+/* Reports finished before buckets existed, counted on open
+ * (backfill_buckets): through reports_unbucketed, which is empty once a
+ * store is backfilled. */
+#define BACKFILL_SQL                                                      \
+        "SELECT gid, title, type, frame, module, signature FROM reports" \
+        " WHERE state = 'finished' AND bucket_id IS NULL ORDER BY created"
+
 /* The sweeper's statements (sweep_locked), run every 30 s under the store's
  * lock: each must find its rows through an index of the rows in flight
  * (reports_started, reports_uploaded, reports_expired), never by reading

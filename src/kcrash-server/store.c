@@ -39,14 +39,19 @@ static const char indexes[] =
          * the few rows between Start and Finish. */
         "CREATE INDEX IF NOT EXISTS reports_started ON reports(updated) WHERE state = 'started';"
         "CREATE INDEX IF NOT EXISTS reports_uploaded ON reports(updated) WHERE state = 'uploaded';"
-        "CREATE INDEX IF NOT EXISTS reports_expired ON reports(gid) WHERE state = 'expired';";
+        "CREATE INDEX IF NOT EXISTS reports_expired ON reports(gid) WHERE state = 'expired';"
+        /* Finished reports not yet in a bucket (BACKFILL_SQL, on every open):
+         * none once a store is backfilled, so the open reads nothing. */
+        "CREATE INDEX IF NOT EXISTS reports_unbucketed ON reports(created) WHERE state = 'finished' AND bucket_id IS NULL;";
 
 /* Indexes of columns that are NULL until a later step (sha256 at the PUT,
  * the rest at Finish; dup_of only for duplicates): partial, so a Start
  * writes no entry into them and a step that sets the column inserts one
- * instead of moving it (fewer pages per upload). Every query on them
- * compares the column (=, IN), which implies IS NOT NULL, so sqlite uses
- * them as before. A store made before has them whole: replaced on open. */
+ * instead of moving it (fewer pages per upload). The queries on them
+ * compare the column (=, IN), which implies IS NOT NULL, so sqlite uses
+ * them as before; the one that asks for bucket_id IS NULL has its own
+ * (reports_unbucketed). A store made before has them whole: replaced on
+ * open. */
 static const struct {
         const char *name;
         const char *sql;
@@ -59,28 +64,48 @@ static const struct {
         { "reports_account", "CREATE INDEX reports_account ON reports(account, created) WHERE account IS NOT NULL" },
 };
 
+/* The SQL sqlite keeps for index name (*ret NULL when there is none). */
+static int index_sql(Store *s, const char *name, char **ret) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", -1, &st,
+                               NULL) != SQLITE_OK ||
+            sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) != SQLITE_OK)
+                return -EIO;
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return -EIO;
+        const char *sql = rc == SQLITE_ROW ? (const char *) sqlite3_column_text(st, 0) : NULL;
+        *ret = sql ? strdup(sql) : NULL;
+        return sql && !*ret ? -ENOMEM : 0;
+}
+
 static int partial_indexes_ensure(Store *s) {
         for (size_t i = 0; i < ELEMENTSOF(partial_indexes); i++) {
-                _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(s->db, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", -1,
-                                       &st, NULL) != SQLITE_OK ||
-                    sqlite3_bind_text(st, 1, partial_indexes[i].name, -1, SQLITE_STATIC) != SQLITE_OK)
-                        return -EIO;
-                int rc = sqlite3_step(st);
-                const char *sql = rc == SQLITE_ROW ? (const char *) sqlite3_column_text(st, 0) : NULL;
-                if (sql && streq(sql, partial_indexes[i].sql))
+                _cleanup_free_ char *sql = NULL, *drop = NULL;
+                int r = index_sql(s, partial_indexes[i].name, &sql);
+                if (r < 0)
+                        return r;
+                if (streq_ptr(sql, partial_indexes[i].sql))
                         continue;
-                _cleanup_free_ char *drop = NULL;
                 if (asprintf(&drop, "DROP INDEX IF EXISTS %s", partial_indexes[i].name) < 0)
                         return -ENOMEM;
-                sqlite3_finalize(TAKE_PTR(st));
                 if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
                         return -EIO;
-                if (sqlite3_exec(s->db, drop, NULL, NULL, NULL) != SQLITE_OK ||
-                    sqlite3_exec(s->db, partial_indexes[i].sql, NULL, NULL, NULL) != SQLITE_OK ||
-                    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+                /* Again under the write lock: another process opening the
+                 * store (the CLI while the server starts) may have just
+                 * replaced it. */
+                free(sql);
+                sql = NULL;
+                r = index_sql(s, partial_indexes[i].name, &sql);
+                if (r >= 0 && !streq_ptr(sql, partial_indexes[i].sql) &&
+                    (sqlite3_exec(s->db, drop, NULL, NULL, NULL) != SQLITE_OK ||
+                     sqlite3_exec(s->db, partial_indexes[i].sql, NULL, NULL, NULL) != SQLITE_OK))
+                        r = -EIO;
+                if (r >= 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+                        r = -EIO;
+                if (r < 0) {
                         (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-                        return -EIO;
+                        return r;
                 }
         }
         return 0;
@@ -291,10 +316,7 @@ static int wal_open(Store *s, const char *db) {
  * older kcrash-server is opened. */
 static int backfill_buckets(Store *s) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        int r = prepare_bind(s, &st,
-                             "SELECT gid, title, type, frame, module, signature FROM reports"
-                             " WHERE state = 'finished' AND bucket_id IS NULL ORDER BY created",
-                             NULL);
+        int r = prepare_bind(s, &st, BACKFILL_SQL, NULL);
         if (r < 0)
                 return r;
         if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
