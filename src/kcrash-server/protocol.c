@@ -278,12 +278,12 @@ void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *
                 req->error = "oom", req->error_status = 503;
                 return;
         }
-        /* One PUT per slot at a time: a second one must not write into the
-         * same file (nor, after the rename, into the stored ZIP). */
         if (sha256_stream_new(&req->hash) < 0) {
                 req->error = "store_error", req->error_status = 503;
                 return;
         }
+        /* One PUT per slot at a time: a second one must not write into the
+         * same file (nor, after the rename, into the stored ZIP). */
         req->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
         if (req->fd >= 0)
                 req->created = true;
