@@ -125,19 +125,21 @@ def main():
         payload = os.urandom(4096)
         form = {"steamid": "0", "have_dump_file": "1", "product": "bench", "format": "json"}
         n = 900
-        before = len(stored_reports(port))
-        rate, gids = ingest_load.run(port, [(payload, form)] * n, clients=50)
-        held = {r.get("gid") for r in stored_reports(port)}
-        if len(set(gids)) != n or not set(gids) <= held or len(held) != before + n:
-            raise SystemExit(f"the receiver holds {len(held) - before} of the {n} small uploads")
+
+        def uploads_per_second(run, who):
+            """run's rate for the n small uploads, each checked held by the receiver."""
+            before = len(stored_reports(port))
+            rate, gids = run(port, [(payload, form)] * n, clients=50)
+            held = {r.get("gid") for r in stored_reports(port)}
+            if len(set(gids)) != n or not set(gids) <= held or len(held) != before + n:
+                raise SystemExit(f"the receiver holds {len(held) - before} of {who}'s {n} small uploads")
+            return rate
+
+        rate = uploads_per_second(ingest_load.run, "the Python clients")
         print(f"receiver: {n} small uploads (Start+PUT+Finish, 4 KiB) by 50 concurrent clients in 5 processes: "
               f"{rate:.0f} uploads/s (load average {os.getloadavg()[0]:.1f})")
         if ingest_load.c_client():
-            before = len(stored_reports(port))
-            rate_c, gids = ingest_load.run_c(port, [(payload, form)] * n, clients=50)
-            held = {r.get("gid") for r in stored_reports(port)}
-            if not set(gids) <= held or len(held) != before + n:
-                raise SystemExit(f"the receiver holds {len(held) - before} of the C client's {n} small uploads")
+            rate_c = uploads_per_second(ingest_load.run_c, "the C client")
             print(f"receiver: the same by the C client bench/ingest-load.c (50 threads, far less CPU per upload "
                   f"than Python's on the same 2 cores): {rate_c:.0f} uploads/s; ratio to the Python clients "
                   f"{rate_c / rate:.2f} (load average {os.getloadavg()[0]:.1f})")

@@ -210,7 +210,6 @@ static unsigned raise_file_limit(void) {
         return rl.rlim_cur > 2 * OTHER_FILES ? (unsigned) MIN(rl.rlim_cur - OTHER_FILES, (rlim_t) MAX_CONNECTIONS) : OTHER_FILES;
 }
 
-
 static int load_secret(const char *data, char secret[32]) {
         _cleanup_free_ char *p = path_join(data, "secret"), *buf = NULL;
         size_t n;

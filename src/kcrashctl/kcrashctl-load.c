@@ -217,7 +217,6 @@ static void grub_autoset(Context *ctx, json_t *o) {
  *   panics (drivers/watchdog/softdog.c, "Software Watchdog Timer expired");
  * - a hardware watchdog without a pretimeout resets without a record: said
  *   so, not armed. */
-
 static bool arm_watchdog(Context *ctx, json_t *o) {
         uint64_t timeout = ctx->config.watchdog_timeout, pretimeout = timeout / 2;
         if (timeout < 4 || timeout > 3600) {

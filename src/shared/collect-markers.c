@@ -8,11 +8,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "collect-internal.h"
 #include "fileio.h"
 #include "hash.h"
 #include "spool.h"
-
-#include "collect-internal.h"
 
 /* ---- finding the same crash in pstore and kdump ---- */
 

@@ -4,11 +4,10 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "collect-internal.h"
 #include "fileio.h"
 #include "hash.h"
 #include "redact.h"
-
-#include "collect-internal.h"
 
 /* ---- privacy ---- */
 

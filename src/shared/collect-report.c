@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collect-internal.h"
 #include "redact.h"
 #include "testcrash.h"
-
-#include "collect-internal.h"
 
 /* ---- building one report ---- */
 

@@ -4,10 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collect-internal.h"
 #include "fileio.h"
 #include "hash.h"
-
-#include "collect-internal.h"
 
 /* ---- reboots nobody explained ---- */
 

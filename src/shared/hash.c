@@ -55,7 +55,6 @@ int hash_dlopen(const char **reterr_message) {
 #define EVP_MD_fetch sym_EVP_MD_fetch
 #define HMAC sym_HMAC
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free)
 
 static void to_hex(const unsigned char *md, unsigned len, char *out) {
         static const char digits[] = "0123456789abcdef";
@@ -89,26 +88,6 @@ int sha256_hex(const void *data, size_t size, char ret[SHA256_HEX_SIZE]) {
         if (r < 0)
                 return r;
         if (!EVP_Digest(data, size, md, &len, sha256(), NULL) || len != 32)
-                return -EIO;
-        to_hex(md, len, ret);
-        return 0;
-}
-
-int sha256_iov_hex(const struct iovec *iov, size_t n, char ret[SHA256_HEX_SIZE]) {
-        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = NULL;
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned len = 0;
-        int r = hash_dlopen(NULL);
-        if (r < 0)
-                return r;
-
-        ctx = EVP_MD_CTX_new();
-        if (!ctx || !EVP_DigestInit_ex(ctx, sha256(), NULL))
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                if (iov[i].iov_len > 0 && !EVP_DigestUpdate(ctx, iov[i].iov_base, iov[i].iov_len))
-                        return -EIO;
-        if (!EVP_DigestFinal_ex(ctx, md, &len) || len != 32)
                 return -EIO;
         to_hex(md, len, ret);
         return 0;
@@ -150,6 +129,14 @@ Sha256Stream *sha256_stream_free(Sha256Stream *s) {
 }
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(Sha256Stream *, sha256_stream_free)
+
+int sha256_iov_hex(const struct iovec *iov, size_t n, char ret[SHA256_HEX_SIZE]) {
+        _cleanup_(sha256_stream_freep) Sha256Stream *s = NULL;
+        int r = sha256_stream_new(&s);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sha256_stream_update(s, iov[i].iov_base, iov[i].iov_len);
+        return r < 0 ? r : sha256_stream_final_hex(s, ret);
+}
 
 int sha256_file_hex(const char *path, char ret[SHA256_HEX_SIZE]) {
         _cleanup_(sha256_stream_freep) Sha256Stream *s = NULL;
