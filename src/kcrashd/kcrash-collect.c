@@ -18,6 +18,8 @@ static void help(void) {
                "  -r --root DIR      prefix every path read or written with DIR\n"
                "  -c --config FILE   configuration file (default: ROOT/etc/default/kdump)\n"
                "     --print         print \"id<TAB>headline<TAB>path\" for each report\n"
+               "     --mark-boot     record that this boot is running (an end without\n"
+               "                     --mark-shutdown is reported at the next boot), and exit\n"
                "     --mark-shutdown record that this boot shuts down cleanly, and exit\n"
                "  -v --verbose       log debug messages\n");
 }
@@ -32,7 +34,7 @@ int main(int argc, char **argv) {
                 log_error("kcrash-collect takes no arguments; see kcrash-collect --help.");
                 return EXIT_USAGE;
         }
-        r = o.mark_shutdown ? run_mark_shutdown(&o.ctx) : run_collect(&o.ctx, o.print);
+        r = o.mark ? run_mark(&o.ctx, o.mark) : run_collect(&o.ctx, o.print);
         context_done(&o.ctx);
         return exit_status(r);
 }

@@ -11,11 +11,12 @@
  *   collect  → kcrash-collect: root, no network, links no network library
  *   submit   → kcrash-submit: never root, the only program linking libcurl
  *   watch    → kcrash-watch: unprivileged (CAP_SYSLOG at most), no network
- *   mark-shutdown → kcrash-collect --mark-shutdown: root, at shutdown
+ *   mark-boot, mark-shutdown → kcrash-collect --mark-boot/--mark-shutdown:
+ *                   root, at boot and at shutdown (kcrash-shutdown.service)
  * kcrashd itself only picks the program. */
 
 static void help(void) {
-        printf("Usage: kcrashd [OPTIONS] collect|submit|watch|mark-shutdown\n\n"
+        printf("Usage: kcrashd [OPTIONS] collect|submit|watch|mark-boot|mark-shutdown\n\n"
                "  collect   turn pstore records and kdump captures into report ZIPs, then remove\n"
                "            the records (run as root, without network)\n"
                "  submit    upload queued reports, then wait for new ones and for retries\n"
@@ -23,6 +24,9 @@ static void help(void) {
                "  watch     follow the kernel log and queue non-fatal kernel events (WARNING, oops,\n"
                "            hung task, lockups, RCU stalls, GPU hangs, machine checks, filesystem\n"
                "            errors) for the collector (a long-running service, unprivileged)\n"
+               "  mark-boot  record that this boot is running: if it ends without\n"
+               "            mark-shutdown, the next boot reports an unexplained reboot (run at\n"
+               "            boot by kcrash-shutdown.service)\n"
                "  mark-shutdown  record that this boot is shutting down cleanly (run at\n"
                "            shutdown by kcrash-shutdown.service)\n\n"
                "Options:\n"
@@ -41,11 +45,13 @@ int main(int argc, char **argv) {
         if (r >= 0)
                 return r;
         if (o.first_arg != argc - 1) {
-                log_error("Expected exactly one mode (collect, submit, watch or mark-shutdown); see kcrashd --help.");
+                log_error("Expected exactly one mode (collect, submit, watch, mark-boot or mark-shutdown); see kcrashd --help.");
                 return EXIT_USAGE;
         }
         const char *mode = argv[o.first_arg];
-        bool mark = streq(mode, "mark-shutdown");
+        const char *mark = streq(mode, "mark-boot")       ? "--mark-boot"
+                           : streq(mode, "mark-shutdown") ? "--mark-shutdown"
+                                                          : NULL;
         const char *program = streq(mode, "collect") || mark ? "kcrash-collect"
                               : streq(mode, "submit")         ? "kcrash-submit"
                               : streq(mode, "watch")          ? "kcrash-watch"
@@ -59,7 +65,7 @@ int main(int argc, char **argv) {
         if (n < 0)
                 return EXIT_FAILURE_;
         if (mark) {
-                args[n++] = (char *) "--mark-shutdown";
+                args[n++] = (char *) mark;
                 args[n] = NULL;
         }
         return exit_status(exec_service_program(program, args));

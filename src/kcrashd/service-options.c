@@ -5,9 +5,10 @@
 #include "build-config.h"
 #include "log.h"
 #include "service-options.h"
+#include "unclean.h"
 
 int service_parse_options(const char *program, void (*help)(void), int argc, char **argv, ServiceOptions *ret) {
-        enum { ARG_VERSION = 0x100, ARG_PRINT, ARG_ONCE, ARG_NOW, ARG_MARK_SHUTDOWN };
+        enum { ARG_VERSION = 0x100, ARG_PRINT, ARG_ONCE, ARG_NOW, ARG_MARK_BOOT, ARG_MARK_SHUTDOWN };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -17,6 +18,7 @@ int service_parse_options(const char *program, void (*help)(void), int argc, cha
                 { "print", no_argument, NULL, ARG_PRINT },
                 { "once", no_argument, NULL, ARG_ONCE },
                 { "now", no_argument, NULL, ARG_NOW },
+                { "mark-boot", no_argument, NULL, ARG_MARK_BOOT },
                 { "mark-shutdown", no_argument, NULL, ARG_MARK_SHUTDOWN },
                 {}
         };
@@ -45,8 +47,11 @@ int service_parse_options(const char *program, void (*help)(void), int argc, cha
                 case ARG_ONCE:
                         ret->once = true;
                         break;
+                case ARG_MARK_BOOT:
+                        ret->mark = SHUTDOWN_MARK_RUNNING;
+                        break;
                 case ARG_MARK_SHUTDOWN:
-                        ret->mark_shutdown = true;
+                        ret->mark = SHUTDOWN_MARK_CLEAN;
                         break;
                 case ARG_NOW:
                         ret->ctx.now = true;

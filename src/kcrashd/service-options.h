@@ -10,7 +10,7 @@ typedef struct ServiceOptions {
         Context ctx;
         bool print;  /* kcrash-collect --print: one "id<TAB>headline<TAB>path" line per report */
         bool once;   /* kcrash-submit --once: drain the queue once and exit; kcrash-watch --once */
-        bool mark_shutdown; /* kcrash-collect --mark-shutdown */
+        const char *mark; /* kcrash-collect --mark-boot/--mark-shutdown: the state written, else NULL */
         int first_arg; /* optind after parsing */
 } ServiceOptions;
 

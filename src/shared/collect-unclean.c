@@ -33,7 +33,7 @@ int unclean_check(Collector *c, bool crash_found) {
         _cleanup_free_ char *boot_id_path = path_in_root(c->opts->root, "/proc/sys/kernel/random/boot_id");
         _cleanup_free_ char *mark_path = path_in_root(c->opts->root, KCRASH_SHUTDOWN_MARK);
         _cleanup_free_ char *checked_path = path_join(c->state_dir, "unclean-checked");
-        _cleanup_free_ char *current = NULL, *marked = NULL, *checked = NULL;
+        _cleanup_free_ char *current = NULL, *mark = NULL, *checked = NULL;
         BootRecord cur = {}, prev = {};
         int r = 0;
         if (!boot_id_path || !mark_path || !checked_path)
@@ -47,11 +47,11 @@ int unclean_check(Collector *c, bool crash_found) {
         checked = mark_boot_id(checked_path);
         if (streq_ptr(checked, prev.boot_id))
                 goto out; /* decided by an earlier run */
-        marked = mark_boot_id(mark_path);
-        /* No mark at all: no shutdown was ever marked here (the first boot
-         * with kcrash, or kcrash-shutdown.service disabled): nothing can be
-         * told apart, so nothing is reported. */
-        if (!marked || streq(marked, prev.boot_id) || crash_found || !c->config->report_unclean_shutdown) {
+        /* No mark at all (kcrash-shutdown.service never ran here), or one of
+         * this boot: nothing can be told apart, so nothing is reported. */
+        (void) read_full_file_trusted(mark_path, 4096, &mark, NULL);
+        if (shutdown_mark_judge(mark, prev.boot_id, current) != PREVIOUS_BOOT_UNEXPLAINED || crash_found ||
+            !c->config->report_unclean_shutdown) {
                 r = unclean_mark_checked(c, prev.boot_id);
                 if (r < 0)
                         note_problem(c, r, "Cannot write \"%s\"", checked_path);

@@ -55,9 +55,11 @@ int run_collect(Context *ctx, bool print_reports) {
         return EXIT_OK;
 }
 
-/* kcrashd mark-shutdown (ExecStop= of kcrash-shutdown.service): this boot
- * ends through systemd, so it is no unexplained reboot. */
-int run_mark_shutdown(Context *ctx) {
+/* kcrashd mark-boot (ExecStart= of kcrash-shutdown.service): this boot is
+ * running, so if it ends without mark-shutdown, the next boot reports it.
+ * kcrashd mark-shutdown (ExecStop=): this boot ends through systemd, so it
+ * is no unexplained reboot. */
+int run_mark(Context *ctx, const char *state) {
         _cleanup_free_ char *boot_path = context_path(ctx, "/proc/sys/kernel/random/boot_id");
         _cleanup_free_ char *mark = context_path(ctx, KCRASH_SHUTDOWN_MARK), *dir = NULL, *boot_id = NULL, *text = NULL;
         int r = read_one_line_file(boot_path, &boot_id);
@@ -66,16 +68,16 @@ int run_mark_shutdown(Context *ctx) {
                 return EXIT_FAILURE_;
         }
         dir = strdup(mark);
-        if (!dir || asprintf(&text, "BOOT_ID=%s\n", boot_id) < 0)
+        if (!dir || asprintf(&text, "BOOT_ID=%s\nSTATE=%s\n", boot_id, state) < 0)
                 return log_oom();
         *strrchr(dir, '/') = 0;
         r = mkdir_p(dir, 0755);
         if (r >= 0)
                 r = write_file_atomic(mark, text, strlen(text), 0644);
         if (r < 0) {
-                log_error_errno(r, "Cannot write the clean-shutdown mark \"%s\": %m", mark);
+                log_error_errno(r, "Cannot write the shutdown mark \"%s\": %m", mark);
                 return EXIT_FAILURE_;
         }
-        log_debug("Marked boot %s as shut down cleanly.", boot_id);
+        log_debug("Marked boot %s as %s.", boot_id, state);
         return EXIT_OK;
 }

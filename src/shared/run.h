@@ -16,8 +16,9 @@ int run_collect(Context *ctx, bool print_reports);
  * /dev/kmsg and queues non-fatal kernel events for the collector; with once,
  * stops at the end of the log. */
 int run_watch(Context *ctx, bool once);
-/* The shutdown mark (root, at shutdown; kcrash-collect --mark-shutdown). */
-int run_mark_shutdown(Context *ctx);
+/* The shutdown mark (root; kcrash-collect --mark-boot at start,
+ * --mark-shutdown at shutdown): state is SHUTDOWN_MARK_RUNNING or _CLEAN. */
+int run_mark(Context *ctx, const char *state);
 
 /* The uploader (never root; kcrash-submit). Drops root to the uploader's
  * account, or refuses when it does not exist. */

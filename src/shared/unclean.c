@@ -9,6 +9,7 @@
 
 #include "kmsg.h"
 #include "macro.h"
+#include "sysinfo.h"
 #include "unclean.h"
 
 /* systemd's catalog ids (src/systemd/sd-messages.h):
@@ -380,4 +381,18 @@ char *unclean_summary(const UncleanAnalysis *u, const char *boot_id, uint64_t bo
                 return NULL;
         }
         return out;
+}
+
+PreviousBoot shutdown_mark_judge(const char *mark_text, const char *previous_boot_id, const char *current_boot_id) {
+        if (!mark_text || !previous_boot_id)
+                return PREVIOUS_BOOT_UNKNOWN;
+        _cleanup_free_ char *boot_id = os_release_value(mark_text, "BOOT_ID");
+        _cleanup_free_ char *state = os_release_value(mark_text, "STATE");
+        if (!boot_id || streq_ptr(boot_id, current_boot_id))
+                return PREVIOUS_BOOT_UNKNOWN;
+        if (!streq(boot_id, previous_boot_id))
+                /* An older boot's mark: the previous boot ended before
+                 * kcrash-shutdown.service started, or ran without it. */
+                return PREVIOUS_BOOT_UNEXPLAINED;
+        return !state || streq(state, SHUTDOWN_MARK_CLEAN) ? PREVIOUS_BOOT_CLEAN : PREVIOUS_BOOT_UNEXPLAINED;
 }

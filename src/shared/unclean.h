@@ -13,11 +13,27 @@
  * does the reading) and finds the hints: OOM kills, units in a restart loop,
  * thermal, battery, watchdog and GPU-reset messages. Pure: no I/O. */
 
-/* Written by `kcrashd mark-shutdown` (kcrash-shutdown.service, ExecStop=)
- * when a boot shuts down or reboots through systemd: "BOOT_ID=<id>\n". A
- * kexec into the crash kernel, a hang, a reset or a power cut never run it;
- * suspend/resume does not stop the unit. */
+/* The boot's shutdown mark, "BOOT_ID=<id>\nSTATE=<state>\n", one file
+ * replaced whole. kcrash-shutdown.service writes STATE=running when it starts
+ * (`kcrashd mark-boot`, ExecStart=, after the collector has read the previous
+ * boot's mark) and STATE=clean when it stops (`kcrashd mark-shutdown`,
+ * ExecStop=) at every shutdown or reboot through systemd. A kexec into the
+ * crash kernel, a hang, a reset or a power cut never run ExecStop=;
+ * suspend/resume does not stop the unit. A mark without STATE= (written by
+ * kcrash before 0.9) is a clean one. */
 #define KCRASH_SHUTDOWN_MARK "/var/lib/kcrash/clean-shutdown"
+#define SHUTDOWN_MARK_RUNNING "running"
+#define SHUTDOWN_MARK_CLEAN "clean"
+
+/* What a mark says of the boot before the current one. */
+typedef enum PreviousBoot {
+        PREVIOUS_BOOT_UNKNOWN,     /* no mark, or one of the current boot: nothing to tell */
+        PREVIOUS_BOOT_CLEAN,       /* it shut down through systemd */
+        PREVIOUS_BOOT_UNEXPLAINED, /* it started the mark and never ended it, or never started it */
+} PreviousBoot;
+
+/* Reads a mark's text (NULL: no mark). Pure. */
+PreviousBoot shutdown_mark_judge(const char *mark_text, const char *previous_boot_id, const char *current_boot_id);
 
 /* A unit started more than UNCLEAN_LOOP_STARTS times within
  * UNCLEAN_LOOP_MINUTES minutes is in a restart loop. */

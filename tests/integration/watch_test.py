@@ -240,19 +240,44 @@ class UncleanTest(unittest.TestCase):
         root = make_root(self.tmp, config=config)
         set_boot(root, BOOT_A, 1795300000)
         run(["collect"], root)  # records boot A
-        p = subprocess.run([KCRASHD, "--root", root, "mark-shutdown"], capture_output=True, text=True)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        with open(f"{root}/var/lib/kcrash/clean-shutdown") as f:
-            self.assertEqual(f.read(), f"BOOT_ID={BOOT_A}\n")
+        self.mark(root, "mark-boot", BOOT_A, "running")
+        self.mark(root, "mark-shutdown", BOOT_A, "clean")
         set_boot(root, BOOT_B, 1795310000)
         run(["collect"], root)  # after a clean reboot: nothing
         self.assertEqual(zips(root), [])
+        self.mark(root, "mark-boot", BOOT_B, "running")
         self.journal(root, BOOT_B, 1795310000)  # B loops, then is reset (no mark)
         set_boot(root, BOOT_C, 1795320000)
         if crash:
             shutil.copytree(f"{FIXTURES}/{crash[0]}/pstore", f"{root}/sys/fs/pstore", dirs_exist_ok=True)
         run(["collect"], root)
         return root
+
+    def mark(self, root, mode, boot, state):
+        p = subprocess.run([KCRASHD, "--root", root, mode], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(f"{root}/var/lib/kcrash/clean-shutdown") as f:
+            self.assertEqual(f.read(), f"BOOT_ID={boot}\nSTATE={state}\n")
+
+    def test_the_first_boot_with_kcrash_is_reset(self):
+        """No boot was ever marked clean: the first one is reset after
+        kcrash-shutdown.service started; the next boot reports it."""
+        root = make_root(self.tmp, config=CONFIG)
+        set_boot(root, BOOT_A, 1795300000)
+        run(["collect"], root)  # records boot A, finds no mark
+        self.assertEqual(zips(root), [])
+        self.mark(root, "mark-boot", BOOT_A, "running")
+        self.journal(root, BOOT_A, 1795300000)
+        set_boot(root, BOOT_B, 1795310000)
+        run(["collect"], root)
+        (z,) = zips(root)
+        rep, _ = report(z)
+        self.assertEqual(rep["kind"], "unclean-shutdown")
+        self.assertEqual(rep["event"]["boot_id"], BOOT_A)
+        # a second run in the same boot, after B marked itself running: still one
+        self.mark(root, "mark-boot", BOOT_B, "running")
+        run(["collect"], root)
+        self.assertEqual(len(zips(root)), 1)
 
     def test_crash_looping_oom_unit_then_reset(self):
         root = self.boots()
