@@ -34,8 +34,7 @@ int unclean_check(Collector *c, bool crash_found) {
         _cleanup_free_ char *mark_path = path_in_root(c->opts->root, KCRASH_SHUTDOWN_MARK);
         _cleanup_free_ char *checked_path = path_join(c->state_dir, "unclean-checked");
         _cleanup_free_ char *current = NULL, *mark = NULL, *checked = NULL;
-        BootRecord cur = {}, prev = {};
-        int r = 0;
+        _cleanup_(boot_record_done) BootRecord cur = {}, prev = {};
         if (!boot_id_path || !mark_path || !checked_path)
                 return -ENOMEM;
         if (read_one_line_file(boot_id_path, &current) < 0)
@@ -43,28 +42,23 @@ int unclean_check(Collector *c, bool crash_found) {
         /* This boot's record (saved just before), then the one before it. */
         if (boot_record_find(c->state_dir, time(NULL) + 86400, &cur) < 0 || !streq_ptr(cur.boot_id, current) ||
             boot_record_find(c->state_dir, cur.boot_time - 1, &prev) < 0)
-                goto out;
+                return 0;
         checked = mark_boot_id(checked_path);
         if (streq_ptr(checked, prev.boot_id))
-                goto out; /* decided by an earlier run */
+                return 0; /* decided by an earlier run */
         /* No mark at all (kcrash-shutdown.service never ran here), or one of
          * this boot: nothing can be told apart, so nothing is reported. */
         (void) read_full_file_trusted(mark_path, 4096, &mark, NULL);
         if (shutdown_mark_judge(mark, prev.boot_id, current) != PREVIOUS_BOOT_UNEXPLAINED || crash_found ||
             !c->config->report_unclean_shutdown) {
-                r = unclean_mark_checked(c, prev.boot_id);
+                int r = unclean_mark_checked(c, prev.boot_id);
                 if (r < 0)
                         note_problem(c, r, "Cannot write \"%s\"", checked_path);
-                r = 0;
-                goto out;
+                return 0;
         }
         c->unclean_boot = prev;
         prev = (BootRecord) {};
-        r = 1;
-out:
-        boot_record_done(&cur);
-        boot_record_done(&prev);
-        return r;
+        return 1;
 }
 
 static int unclean_feed_cb(const JournalEntry *e, void *userdata) {
