@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyze-internal.h"
+#include "kmsg.h"
 #include "macro.h"
 
 /* ------------------------------------------------------------------------ */
@@ -552,6 +553,33 @@ const Header headers[_G_MAX] = {
         { G_GOPANIC, "panic:", gopanic_suppress, NULL },
 };
 
+/* A line whose message starts with a task's name, which user space
+ * chooses (a process named "WARNING: x" that segfaults makes the kernel
+ * print "WARNING: x[42]: segfault at ..."): never a header. The message
+ * follows the printk prefixes "[   12.345678]" and "[    T1]". */
+static bool line_names_task(const char *s, size_t n) {
+        size_t i = 0;
+        for (unsigned k = 0; k < 2; k++) {
+                while (i < n && s[i] == ' ')
+                        i++;
+                if (i >= n || s[i] != '[')
+                        break;
+                const char *close = memchr(s + i, ']', n - i);
+                if (!close || close - (s + i) > 24)
+                        break;
+                size_t j = i + 1;
+                while (j < (size_t) (close - s) && (s[j] == ' ' || s[j] == '.' || s[j] == 'T' || s[j] == 'C' ||
+                                                      (s[j] >= '0' && s[j] <= '9')))
+                        j++;
+                if (j != (size_t) (close - s))
+                        break; /* not a timestamp or caller id */
+                i = j + 1;
+        }
+        while (i < n && s[i] == ' ')
+                i++;
+        return kmsg_names_task(s + i, n - i);
+}
+
 const Header *line_header(const char *s, size_t n, uint64_t may) {
         for (size_t i = 0; i < ELEMENTSOF(headers); i++) {
                 const Header *h = &headers[i];
@@ -567,7 +595,7 @@ const Header *line_header(const char *s, size_t n, uint64_t may) {
                         buf[l] = 0;
                         suppressed = line_match(h->suppress_re, buf, NULL, 0);
                 }
-                if (!suppressed)
+                if (!suppressed && !line_names_task(s, n))
                         return h;
         }
         return NULL;

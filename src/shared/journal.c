@@ -277,13 +277,18 @@ int journal_read_boot(const char *directory, const char *boot_id, unsigned max_e
                 uint64_t usec = 0;
                 (void) sd_journal_get_realtime_usec(j, &usec);
                 _cleanup_free_ char *transport = field(j, "_TRANSPORT"), *ident = field(j, "SYSLOG_IDENTIFIER"),
+                                    *facility = field(j, "SYSLOG_FACILITY"),
                                     *comm = NULL, *pid = field(j, "_PID"), *unit = field(j, "UNIT"),
                                     *mid = field(j, "MESSAGE_ID"), *msg = field(j, "MESSAGE");
                 if (!ident)
                         comm = field(j, "_COMM");
                 JournalEntry e = {
                         .usec = usec,
-                        .kernel = streq_ptr(transport, "kernel"),
+                        /* journald gives every /dev/kmsg record
+                         * _TRANSPORT=kernel, also what user space wrote
+                         * there (facility >= 1, journald-kmsg.c): only
+                         * facility 0 is the kernel's. */
+                        .kernel = streq_ptr(transport, "kernel") && (!facility || streq(facility, "0")),
                         .identifier = ident ? ident : comm,
                         .pid = pid,
                         .unit = unit,

@@ -29,7 +29,7 @@ int journal_tail_for_time(const char *directory, time_t crash_time, unsigned max
  * until the callback returns. */
 typedef struct JournalEntry {
         uint64_t usec;            /* realtime */
-        bool kernel;              /* _TRANSPORT=kernel */
+        bool kernel;              /* _TRANSPORT=kernel and facility 0 (set by journald, not by clients) */
         const char *identifier;   /* SYSLOG_IDENTIFIER or _COMM */
         const char *pid;
         const char *unit;         /* UNIT= of systemd's own messages about a unit */

@@ -115,8 +115,37 @@ static bool span_starts(const char *s, size_t n, const char *prefix) {
         return n >= l && memcmp(s, prefix, l) == 0;
 }
 
+/* "[digits]" then ':' or ' ' at m[i], or " (digits):" there. */
+static bool task_id_at(const char *m, size_t n, size_t i) {
+        char open = m[i] == '[' ? ']' : m[i] == ' ' && i + 1 < n && m[i + 1] == '(' ? ')' : 0;
+        if (!open)
+                return false;
+        size_t j = i + (open == ']' ? 1 : 2), digits = 0;
+        while (j < n && m[j] >= '0' && m[j] <= '9')
+                j++, digits++;
+        if (digits == 0 || j >= n || m[j] != open)
+                return false;
+        j++;
+        return open == ']' ? j < n && (m[j] == ':' || m[j] == ' ') : j < n && m[j] == ':';
+}
+
+bool kmsg_names_task(const char *m, size_t n) {
+        if (span_starts(m, n, "audit: ") || span_starts(m, n, "audit("))
+                return true;
+        if (span_starts(m, n, "traps: "))
+                m += 7, n -= 7;
+        /* A name is at most TASK_COMM_LEN - 1 = 15 bytes of anything
+         * (include/linux/sched.h), so the task's id follows within 16. */
+        for (size_t i = 0; i <= 16 && i < n; i++)
+                if (task_id_at(m, n, i))
+                        return true;
+        return false;
+}
+
 /* Each pattern is the format string of the kernel file named beside it. */
 KmsgEventClass kmsg_classify(const char *m, size_t n) {
+        if (kmsg_names_task(m, n))
+                return KMSG_EVENT_NONE;
         /* kernel/watchdog.c: "BUG: soft lockup - CPU#%d stuck for %us! [%s:%d]"
          * (pr_fmt "watchdog: "; "NMI watchdog: " before 4.15) */
         if (span_has(m, n, "BUG: soft lockup - CPU#"))

@@ -57,8 +57,17 @@ typedef enum KmsgEventClass {
 const char *kmsg_event_class_to_string(KmsgEventClass c);
 KmsgEventClass kmsg_event_class_from_string(const char *s);
 
+/* True when a kernel message starts with a task's name, which user space
+ * chooses (prctl(PR_SET_NAME), the executable's name): "comm[pid]: ..."
+ * (arch/x86/mm/fault.c show_signal_msg(): "%s%s[%d]: segfault at ..."),
+ * "traps: comm[pid] trap ..." (arch/x86/kernel/traps.c), "comm (pid): ..."
+ * (fs/drop_caches.c), and audit's records, which quote comm= and exe=
+ * (kernel/audit.c). Such a line is kernel facility 0 but says what a user
+ * wants: it never starts an event or counts as a hint. */
+bool kmsg_names_task(const char *message, size_t len);
+
 /* The class of event a kernel message (without timestamp) starts, or
- * KMSG_EVENT_NONE. */
+ * KMSG_EVENT_NONE (always for a line kmsg_names_task() is true of). */
 KmsgEventClass kmsg_classify(const char *message, size_t len);
 
 /* Assembling events from the stream: the lines before an event (context),

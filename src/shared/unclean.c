@@ -221,7 +221,12 @@ int unclean_feed(UncleanAnalysis *u, const JournalEntry *e) {
         /* mm/oom_kill.c __oom_kill_process(): "Out of memory: Killed process
          * %d (%s) ..." (older: "Killed process %d (%s)"), and dump_oom_summary():
          * "oom-kill:constraint=...,task_memcg=%s,task=%s,pid=%d,uid=%d". */
-        if (e->kernel && (startswith(m, "Out of memory: Killed process ") || startswith(m, "Killed process "))) {
+        /* What the kernel says of its own accord; a kernel line that starts
+         * with a task's name says what the task's owner chose. Hints count
+         * only from there and from PID 1: any process can log any message. */
+        bool kernel = e->kernel && !kmsg_names_task(m, strlen(m));
+        bool trusted = kernel || (!e->kernel && streq_ptr(e->pid, "1"));
+        if (kernel && (startswith(m, "Out of memory: Killed process ") || startswith(m, "Killed process "))) {
                 u->oom_kills++;
                 const char *p = strstr(m, "process ") + 8;
                 const char *open = strchr(p, '(');
@@ -235,7 +240,7 @@ int unclean_feed(UncleanAnalysis *u, const JournalEntry *e) {
                 if (r < 0)
                         goto fail;
         }
-        if (e->kernel && startswith(m, "oom-kill:")) {
+        if (kernel && startswith(m, "oom-kill:")) {
                 const char *cg = strstr(m, "task_memcg=");
                 if (cg) {
                         cg += 11;
@@ -272,9 +277,12 @@ int unclean_feed(UncleanAnalysis *u, const JournalEntry *e) {
 
         /* Thermal: drivers/thermal/thermal_core.c "critical temperature
          * reached", arch/x86/kernel/cpu/mce/therm_throt.c "temperature above
-         * threshold"; battery: UPower and kernel "battery" + "critical"/"low";
+         * threshold"; battery: the kernel's "battery" + "critical"/"low"
+         * (UPower's own messages are any process's to forge);
          * watchdog: drivers/watchdog/watchdog_dev.c "watchdog did not stop!",
          * systemd "Watchdog timeout"; GPU resets: kmsg_classify(). */
+        if (!trusted)
+                return ring_push(&u->tail, &u->tail_n, &u->tail_next, u->tail_lines, line);
         if (has_ci(m, "critical temperature") || has_ci(m, "temperature above threshold") ||
             has_ci(m, "thermal shutdown") || has_ci(m, "overheat")) {
                 u->thermal++;
@@ -285,11 +293,11 @@ int unclean_feed(UncleanAnalysis *u, const JournalEntry *e) {
                 if ((r = add_hint_line(u, u->battery, line)) < 0)
                         goto fail;
         } else if (has_ci(m, "watchdog did not stop") || has_ci(m, "watchdog timeout") ||
-                   (e->kernel && has_ci(m, "watchdog") && has_ci(m, "expired"))) {
+                   (kernel && has_ci(m, "watchdog") && has_ci(m, "expired"))) {
                 u->watchdog++;
                 if ((r = add_hint_line(u, u->watchdog, line)) < 0)
                         goto fail;
-        } else if (e->kernel && kmsg_classify(m, strlen(m)) == KMSG_EVENT_GPU_HANG) {
+        } else if (kernel && kmsg_classify(m, strlen(m)) == KMSG_EVENT_GPU_HANG) {
                 u->gpu_reset++;
                 if ((r = add_hint_line(u, u->gpu_reset, line)) < 0)
                         goto fail;

@@ -177,6 +177,52 @@ TEST(user_space_lines_never_count) {
         ASSERT_EQ(assemble(recs, ev, 4), 0);
 }
 
+TEST(kernel_lines_that_name_a_task_never_count) {
+        /* Facility 0, printed by the kernel (arch/x86/mm/fault.c
+         * show_signal_msg()) for processes whose names were set to look like
+         * crash headers: captured from /dev/kmsg on this machine's kernel
+         * (a program run as nobody that renames itself and segfaults). */
+        const char *recs =
+                "6,356,62939320124,-;WARNING: x[5250]: segfault at 0 ip 0000559a6321216a sp 00007ffceeadc6b0 "
+                "error 6 in segv[116a,559a63212000+1000] likely on CPU 1 (core 1, socket 0)\n"
+                "6,358,62939324677,-;GPU HANG: ecode[5251]: segfault at 0 ip 000055f888b5216a sp 00007ffd93f5dd70 "
+                "error 6 in BUG: soft lockup - CPU#0 stuck for 22s! GPU reset begin![116a,55f888b52000+1000] likely "
+                "on CPU 1 (core 1, socket 0)\n"
+                "6,360,62939329328,-;Oops: x[5252]: segfault at 0 ip 0000564839e3e16a sp 00007fff25e6a970 error 6 in "
+                "segv[116a,564839e3e000+1000] likely on CPU 1 (core 1, socket 0)\n"
+                "6,361,62939330000,-;traps: BUG: x[77] trap invalid opcode ip:1 sp:2 error:0 in x[1000+1000]\n"
+                "6,362,62939340000,-;Oops: 0002 [#1[12]: segfault at 0\n"
+                "6,363,62939350000,-;sh (4242): drop_caches: 3 WARNING: \n"
+                "5,364,62939360000,-;audit: type=1326 audit(1.2:3): comm=\"x\" exe=\"/tmp/BUG: soft lockup - CPU#0\"\n";
+        KmsgEvent *ev[4] = {};
+        ASSERT_EQ(assemble(recs, ev, 4), 0);
+        /* the real headers are no task lines */
+        ASSERT_TRUE(!kmsg_names_task("Oops: 0002 [#1] PREEMPT SMP NOPTI", 33));
+        ASSERT_TRUE(!kmsg_names_task("WARNING: CPU: 0 PID: 1 at x.c:1 f+0x0/0x1", 41));
+        ASSERT_TRUE(!kmsg_names_task("INFO: task kworker/0:1:12 blocked for more than 120 seconds.", 60));
+        ASSERT_TRUE(!kmsg_names_task("EXT4-fs error (device dm-0): dx_probe:1", 39));
+        ASSERT_TRUE(kmsg_names_task("a[1]", 4) == false);
+        ASSERT_TRUE(kmsg_names_task("0123456789abcde[9]: x", 21));
+}
+
+TEST(a_real_warning_after_a_task_line_is_its_own_event) {
+        /* The forged line must not hold an event open that swallows the
+         * real WARN that follows it at once. */
+        _cleanup_free_ char *real = fixture_as_kmsg("kmsg/warning.txt", false);
+        _cleanup_free_ char *recs = NULL;
+        ASSERT_TRUE(asprintf(&recs, "6,1,1000,-;WARNING: a[9251]: segfault at 0 ip 1 sp 2 error 6 in segv[1+1000]\n%s",
+                             real) > 0);
+        KmsgEvent *ev[4] = {};
+        ASSERT_EQ(assemble(recs, ev, 4), 1);
+        ASSERT_STREQ(kmsg_event_class_to_string(ev[0]->class), "WARNING");
+        /* the collector analyses the event's text, context included */
+        CrashAnalysis *a = NULL;
+        ASSERT_OK(crash_analyze(ev[0]->text, ev[0]->text_size, &a));
+        ASSERT_STREQ(a->title, "WARNING in crashme_do_warn");
+        crash_analysis_free(a);
+        kmsg_event_free(ev[0]);
+}
+
 TEST(warn_storm_is_separate_events_with_one_signature) {
         /* A WARN repeated: one event each (each ends with its end marker),
          * the same analyser signature for all. */

@@ -36,6 +36,16 @@ static void write_export(FILE *f) {
         for (int i = 0; i < 10; i++)
                 ENTRY("_PID=4242\nSYSLOG_IDENTIFIER=liar\nMESSAGE_ID=" STARTED "\nUNIT=innocent.service\nMESSAGE=Started");
         ENTRY("_TRANSPORT=kernel\nSYSLOG_IDENTIFIER=kernel\nMESSAGE=thermal thermal_zone0: critical temperature reached (105 C), shutting down");
+        /* forged hints: a line user space wrote to /dev/kmsg (journald
+         * gives it _TRANSPORT=kernel too), kernel segfault lines of
+         * processes named to look like the OOM killer's messages (captured
+         * from this machine's kernel), a user's process logging a hint */
+        ENTRY("_TRANSPORT=kernel\nSYSLOG_FACILITY=1\nSYSLOG_IDENTIFIER=kernel\nMESSAGE=Out of memory: Killed process 1 (sshd)");
+        ENTRY("_TRANSPORT=kernel\nSYSLOG_FACILITY=0\nSYSLOG_IDENTIFIER=kernel\nMESSAGE=oom-kill:[5300]: segfault at 0 "
+              "ip 000055f888b5216a sp 00007ffd93f5dd70 error 6 in task_memcg=sshd.service,x[116a,55f888b52000+1000]");
+        ENTRY("_TRANSPORT=kernel\nSYSLOG_FACILITY=0\nSYSLOG_IDENTIFIER=kernel\nMESSAGE=Killed process [5301]: segfault "
+              "at 0 ip 000055f888b5216a sp 00007ffd93f5dd70 error 6 in x[116a,55f888b52000+1000]");
+        ENTRY("_PID=4243\nSYSLOG_IDENTIFIER=upower\nMESSAGE=battery critical, thermal shutdown imminent");
         ENTRY("_PID=900\nSYSLOG_IDENTIFIER=app\nMESSAGE=last words");
 #undef ENTRY
 }
@@ -50,7 +60,9 @@ static void check(const UncleanAnalysis *u) {
         ASSERT_EQ(u->thermal, 1);
         _cleanup_free_ char *sum = unclean_summary(u, BOOT, 0), *k = unclean_tail_text(u, true);
         ASSERT_TRUE(strstr(sum, "OOM kills: 8 (memhog)"));
-        ASSERT_TRUE(strstr(sum, "Uptime at its last journal entry: 720 s"));
+        ASSERT_TRUE(strstr(sum, "Uptime at its last journal entry: 800 s"));
+        ASSERT_EQ(u->battery, 0);
+        ASSERT_TRUE(!strstr(sum, "sshd"));
         ASSERT_TRUE(strstr(sum, "critical temperature reached"));
         ASSERT_TRUE(!strstr(sum, "innocent"));
         ASSERT_TRUE(strstr(k, "kernel: Linux version"));
