@@ -232,8 +232,15 @@ static int consume(Watcher *w, char *buf, size_t *len, bool at_eof) {
         return 0;
 }
 
+static void watcher_done(Watcher *w) {
+        kmsg_assembler_done(&w->assembler);
+        watch_state_done(&w->state);
+        free(w->state_path);
+        free(w->events_dir);
+}
+
 int run_watch(Context *ctx, bool once) {
-        Watcher w = { .ctx = ctx };
+        _cleanup_(watcher_done) Watcher w = { .ctx = ctx };
         _cleanup_free_ char *kmsg = NULL, *dir = NULL, *boot_path = NULL, *boot_id = NULL;
         _cleanup_close_ int fd = -EBADF;
         int r = context_load_config(ctx);
@@ -244,25 +251,25 @@ int run_watch(Context *ctx, bool once) {
         kmsg = context_path(ctx, "/dev/kmsg");
         dir = context_path(ctx, KCRASH_WATCH_DIR);
         w.events_dir = context_path(ctx, KCRASH_WATCH_EVENTS_DIR);
-        w.state_path = path_join(dir, "state");
+        w.state_path = dir ? path_join(dir, "state") : NULL;
         boot_path = context_path(ctx, "/proc/sys/kernel/random/boot_id");
-        if (!w.state_path)
+        if (!kmsg || !w.events_dir || !w.state_path || !boot_path)
                 return log_oom();
         r = mkdir_p(w.events_dir, 0750);
         if (r < 0) {
                 log_error_errno(r, "Cannot create \"%s\": %m", w.events_dir);
-                goto out;
+                return EXIT_FAILURE_;
         }
         r = read_one_line_file(boot_path, &boot_id);
         if (r < 0) {
                 log_error_errno(r, "Cannot read the boot id from \"%s\": %m", boot_path);
-                goto out;
+                return EXIT_FAILURE_;
         }
         state_load(&w);
         r = watch_state_set_boot(&w.state, boot_id);
         if (r < 0) {
                 log_error("Unusable boot id \"%s\" in \"%s\".", boot_id, boot_path);
-                goto out;
+                return EXIT_FAILURE_;
         }
         if (r > 0)
                 log_debug("New boot %s: following the kernel log from its beginning.", boot_id);
@@ -275,7 +282,7 @@ int run_watch(Context *ctx, bool once) {
                 r = negative_errno();
                 log_error_errno(r, "Cannot open \"%s\"%s: %m", kmsg,
                                 r == -EPERM ? " (kernel.dmesg_restrict=1 needs CAP_SYSLOG)" : "");
-                goto out;
+                return EXIT_FAILURE_;
         }
         struct sigaction sa = { .sa_handler = on_signal };
         (void) sigaction(SIGTERM, &sa, NULL);
@@ -338,10 +345,5 @@ int run_watch(Context *ctx, bool once) {
         if (once || stop_requested)
                 log_info("%u event(s) queued, %u held back by the storm control.", w.reported,
                          w.suppressed);
-out:
-        kmsg_assembler_done(&w.assembler);
-        watch_state_done(&w.state);
-        free(w.state_path);
-        free(w.events_dir);
         return r < 0 ? EXIT_FAILURE_ : r;
 }

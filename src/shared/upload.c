@@ -37,6 +37,11 @@ typedef struct Body {
         bool overflow;
 } Body;
 
+static void body_done(Body *b) {
+        free(b->data);
+        b->data = NULL;
+}
+
 static size_t body_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
         Body *b = userdata;
         size_t n = size * nmemb;
@@ -180,6 +185,53 @@ static bool post_form(const UploadOptions *o, const char *url, const char *step,
         return perform(c, step, body, errbuf, r);
 }
 
+/* Step 2: PUT the ZIP, streamed from disk, with the headers the Start
+ * answer asked for. Returns 1 when it was stored, 0 when not (the reason is
+ * in r), or -errno. */
+static int put_zip(const UploadOptions *o, const StartAnswer *a, FILE *zip, off_t size, UploadResult *r) {
+        _cleanup_(curl_easy_cleanupp) CURL *c = curl_easy_init();
+        _cleanup_(curl_slist_free_allp) struct curl_slist *h = NULL;
+        _cleanup_(body_done) Body body = {};
+        char errbuf[CURL_ERROR_SIZE] = "";
+        if (!c)
+                return -ENOMEM;
+        if (easy_setup(c, o, a->url, &body, errbuf) < 0) {
+                set_reason(r, UPLOAD_PERMANENT, "PUT: URL not allowed");
+                return 0;
+        }
+        for (size_t i = 0; i < a->n_pairs; i++) {
+                _cleanup_free_ char *line = NULL;
+                if (asprintf(&line, "%s: %s", a->pairs[i].name, a->pairs[i].value) < 0)
+                        return -ENOMEM;
+                struct curl_slist *nh = curl_slist_append(h, line);
+                if (!nh)
+                        return -ENOMEM;
+                h = nh;
+        }
+        /* No "Expect: 100-continue" round trip on presigned URLs. */
+        struct curl_slist *nh = curl_slist_append(h, "Expect:");
+        if (nh)
+                h = nh;
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_READDATA, zip);
+        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t) size);
+        if (o->progress) {
+                curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+                curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+        }
+        bool ok = perform(c, "PUT", &body, errbuf, r);
+        if (o->progress)
+                fputc('\n', stderr);
+        return ok;
+}
+
+/* The outcome, set only once the steps ran: returns 0. */
+static int upload_outcome(const UploadResult *r, UploadResult *ret) {
+        *ret = *r;
+        return 0;
+}
+
 int upload_report(const UploadOptions *o, const UploadFields *fields, const char *zip_path, UploadResult *ret) {
         UploadResult r = {};
         _cleanup_(curl_easy_cleanupp) CURL *enc = curl_easy_init();
@@ -208,84 +260,31 @@ int upload_report(const UploadOptions *o, const UploadFields *fields, const char
         _cleanup_free_ char *form = form_encode(enc, names, values, n);
         if (!form)
                 return -ENOMEM;
-        Body body = {};
-        if (!post_form(o, o->start_url, "Start", form, &body, &r)) {
-                free(body.data);
-                *ret = r;
-                return 0;
-        }
-        StartAnswer a = {};
+        _cleanup_(body_done) Body body = {};
+        _cleanup_(start_answer_done) StartAnswer a = {};
         const char *why = NULL;
+        if (!post_form(o, o->start_url, "Start", form, &body, &r))
+                return upload_outcome(&r, ret);
         if (start_answer_parse(body.data ? body.data : "", body.size, o->allow_http, &a, &why) < 0) {
                 set_reason(&r, UPLOAD_PERMANENT, "Start: invalid answer: %s", why);
-                free(body.data);
-                *ret = r;
-                return 0;
+                return upload_outcome(&r, ret);
         }
-        free(body.data);
         snprintf(r.gid, sizeof r.gid, "%s", a.gid);
 
-        /* Step 2: PUT the ZIP, streamed from disk */
-        {
-                _cleanup_(curl_easy_cleanupp) CURL *c = curl_easy_init();
-                _cleanup_(curl_slist_free_allp) struct curl_slist *h = NULL;
-                char errbuf[CURL_ERROR_SIZE] = "";
-                Body pb = {};
-                bool ok = false;
-                if (!c || easy_setup(c, o, a.url, &pb, errbuf) < 0) {
-                        set_reason(&r, UPLOAD_PERMANENT, "PUT: URL not allowed");
-                        goto put_done;
-                }
-                for (size_t i = 0; i < a.n_pairs; i++) {
-                        _cleanup_free_ char *line = NULL;
-                        if (asprintf(&line, "%s: %s", a.pairs[i].name, a.pairs[i].value) < 0) {
-                                start_answer_done(&a);
-                                return -ENOMEM;
-                        }
-                        struct curl_slist *nh = curl_slist_append(h, line);
-                        if (!nh) {
-                                start_answer_done(&a);
-                                return -ENOMEM;
-                        }
-                        h = nh;
-                }
-                /* No "Expect: 100-continue" round trip on presigned URLs. */
-                struct curl_slist *nh = curl_slist_append(h, "Expect:");
-                if (nh)
-                        h = nh;
-                curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-                curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-                curl_easy_setopt(c, CURLOPT_READDATA, zip);
-                curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t) st.st_size);
-                if (o->progress) {
-                        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-                        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
-                }
-                ok = perform(c, "PUT", &pb, errbuf, &r);
-                if (o->progress)
-                        fputc('\n', stderr);
-        put_done:
-                free(pb.data);
-                if (!ok) {
-                        start_answer_done(&a);
-                        *ret = r;
-                        return 0;
-                }
-        }
+        /* Step 2 */
+        int k = put_zip(o, &a, zip, st.st_size, &r);
+        if (k <= 0)
+                return k < 0 ? k : upload_outcome(&r, ret);
 
         /* Step 3: Finish */
         const char *fn[] = { "gid" }, *fv[] = { a.gid };
         _cleanup_free_ char *finish = form_encode(enc, fn, fv, 1);
-        start_answer_done(&a);
         if (!finish)
                 return -ENOMEM;
-        Body fb = {};
-        bool ok = post_form(o, o->finish_url, "Finish", finish, &fb, &r);
-        free(fb.data);
-        if (ok)
+        _cleanup_(body_done) Body fb = {};
+        if (post_form(o, o->finish_url, "Finish", finish, &fb, &r))
                 r.outcome = UPLOAD_OK;
-        *ret = r;
-        return 0;
+        return upload_outcome(&r, ret);
 }
 
 /* ---- the Sentry target ---- */
