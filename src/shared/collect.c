@@ -221,6 +221,19 @@ static int built_zip_state(Collector *c, const char *id, const char *hash) {
         return 1;
 }
 
+/* Whether a crash record says its boot ended there: a kdump capture (only a
+ * panic starts the crash kernel), a panic or an emergency restart in pstore.
+ * An oops the kernel survived (ramoops.dump_oops, efi-pstore) does not: that
+ * boot went on, and may still have ended unexplained. */
+static bool event_ends_boot(const CrashEvent *e) {
+        if (e->kdump)
+                return true;
+        for (size_t i = 0; e->pstore && i < e->pstore->n_dumps; i++)
+                if (streq(e->pstore->dumps[i]->reason, "Panic") || streq(e->pstore->dumps[i]->reason, "Emergency"))
+                        return true;
+        return false;
+}
+
 static int collect_event(Collector *c, const CrashEvent *e) {
         StrList keys = {};
         _cleanup_free_ char *id = NULL, *hash = NULL, *zip = NULL, *tmp = NULL, *signature = NULL;
@@ -518,9 +531,13 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
                 }
                 events[n_events++] = (CrashEvent) { .kdump = k, .crash_time = k->crash_time };
         }
-        /* A crash record explains the end of the previous boot; a reboot
-         * that nothing explains is a report of its own. */
-        r = unclean_check(&c, n_events > 0);
+        /* A record of the machine going down explains the end of the
+         * previous boot; a reboot that nothing explains is a report of its
+         * own. */
+        bool went_down = false;
+        for (size_t i = 0; i < n_events; i++)
+                went_down = went_down || event_ends_boot(&events[i]);
+        r = unclean_check(&c, went_down);
         if (r < 0) {
                 note_problem(&c, r, "Cannot check how the previous boot ended");
                 goto finish;

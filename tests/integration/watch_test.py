@@ -305,6 +305,13 @@ class UncleanTest(unittest.TestCase):
         kinds = [report(z)[0]["kind"] for z in zips(root)]
         self.assertEqual(kinds, ["crash"])
 
+    def test_a_survived_oops_does_not_explain_the_reboot(self):
+        """B logged an oops to pstore, went on running, then lost power:
+        the oops is reported, and so is the reset."""
+        root = self.boots(crash=["pstore-ramoops-oops-no-panic"])
+        kinds = sorted(report(z)[0]["kind"] for z in zips(root))
+        self.assertEqual(kinds, ["crash", "unclean-shutdown"])
+
     def test_configurable(self):
         root = self.boots(config=CONFIG + "REPORT_UNCLEAN_SHUTDOWN=0\n")
         self.assertEqual(zips(root), [])
