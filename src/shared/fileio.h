@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,3 +80,5 @@ bool dir_is_empty(const char *path);
 
 /* Writes to a temp file and returns its name, for callers that build a file incrementally. */
 int tempfile_in(const char *dir, const char *prefix, int *ret_fd, char **ret_path);
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);

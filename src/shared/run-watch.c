@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -232,6 +233,27 @@ static int consume(Watcher *w, char *buf, size_t *len, bool at_eof) {
         return 0;
 }
 
+/* The temporary files of event writes a killed watcher left (".#NAME..."
+ * of write_file_atomic()): the collector never takes them, and they would
+ * keep kcrash-collect.path's DirectoryNotEmpty= true for good. Only the
+ * watcher writes here, and it is not writing yet. */
+static void remove_stale_temp_files(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        int dup_fd = dup(fd);
+        _cleanup_(closedirp) DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+        if (!d) {
+                if (dup_fd >= 0)
+                        close(dup_fd);
+                return;
+        }
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (startswith(de->d_name, ".#") && unlinkat(fd, de->d_name, 0) == 0)
+                        log_debug("Removed \"%s/%s\", left by an interrupted write.", dir, de->d_name);
+}
+
 static void watcher_done(Watcher *w) {
         kmsg_assembler_done(&w->assembler);
         watch_state_done(&w->state);
@@ -265,6 +287,7 @@ int run_watch(Context *ctx, bool once) {
                 log_error_errno(r, "Cannot read the boot id from \"%s\": %m", boot_path);
                 return EXIT_FAILURE_;
         }
+        remove_stale_temp_files(w.events_dir);
         state_load(&w);
         r = watch_state_set_boot(&w.state, boot_id);
         if (r < 0) {

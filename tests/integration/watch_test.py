@@ -131,6 +131,22 @@ class WatchTest(unittest.TestCase):
         self.assertTrue(rep["analysis"]["signature"].startswith("kmsg-"))
         self.assertTrue(any("held back" in n for n in rep["notes"]))
 
+    def test_a_watcher_killed_while_writing_leaves_nothing_behind(self):
+        """Killed inside the event write (a failpoint after the temporary
+        file is written): the next start removes the temporary file, which
+        would keep kcrash-collect.path triggering for good, and queues the
+        event."""
+        t, _ = kmsg_records("warning.txt", 1, end_marker=True)
+        self.write_kmsg(t)
+        p = subprocess.run([KCRASHD, "--root", self.root, "watch", "--once"], capture_output=True, text=True,
+                           env=dict(os.environ, KCRASH_FAILPOINT="write-atomic:kill"))
+        self.assertIn(p.returncode, (-9, 137), p.stderr)
+        d = f"{self.root}/var/lib/kcrash-watch/events"
+        self.assertTrue([n for n in os.listdir(d) if n.startswith(".#")])
+        watch(self.root)
+        self.assertEqual([n for n in os.listdir(d) if n.startswith(".#")], [])
+        self.assertEqual(len(events(self.root)), 1)
+
     def test_warning_then_panic_is_also_a_crash(self):
         """A WARN the watcher reported, then the panic it led to
         (panic_on_warn; the pstore record captured from the same test
