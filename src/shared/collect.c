@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,50 @@
 #include "failpoint.h"
 #include "fileio.h"
 #include "hash.h"
+#include "parse-util.h"
+#include "sysinfo.h"
 
 /* ---- kernel events queued by kcrash-watch ---- */
+
+/* The newest kernel event collected ("watch-collected": BOOT_ID=, SEQ=, the
+ * event's first kernel log sequence number). A watcher killed after it
+ * queued an event and before it saved its position queues the event again
+ * when it restarts; this mark lets the collector tell the second copy. */
+static int watch_collected_read(Collector *c, char **ret_boot_id, uint64_t *ret_seq) {
+        _cleanup_free_ char *p = path_join(c->state_dir, "watch-collected"), *text = NULL, *seq = NULL;
+        if (!p)
+                return -ENOMEM;
+        int r = read_full_file_trusted(p, 4096, &text, NULL);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *boot_id = os_release_value(text, "BOOT_ID");
+        seq = os_release_value(text, "SEQ");
+        uint64_t v;
+        if (!boot_id || !seq || parse_uint64(seq, &v) < 0)
+                return -EBADMSG;
+        *ret_boot_id = TAKE_PTR(boot_id);
+        *ret_seq = v;
+        return 0;
+}
+
+static bool watch_event_collected(Collector *c, const WatchEvent *e) {
+        _cleanup_free_ char *boot_id = NULL;
+        uint64_t seq;
+        return watch_collected_read(c, &boot_id, &seq) >= 0 && streq(boot_id, e->boot_id) && e->seq <= seq;
+}
+
+static int watch_collected_write(Collector *c, const WatchEvent *e) {
+        _cleanup_free_ char *p = path_join(c->state_dir, "watch-collected"), *text = NULL, *boot_id = NULL;
+        uint64_t seq = e->seq, old;
+        if (!p)
+                return -ENOMEM;
+        if (watch_collected_read(c, &boot_id, &old) >= 0 && streq(boot_id, e->boot_id) && old > seq)
+                seq = old;
+        if (asprintf(&text, "BOOT_ID=%s\nSEQ=%" PRIu64 "\n", e->boot_id, seq) < 0)
+                return -ENOMEM;
+        int r = mkdir_p(c->state_dir, 0755);
+        return r < 0 ? r : write_file_atomic(p, text, strlen(text), 0600);
+}
 
 /* Reads the watcher's spool: files the unprivileged watcher wrote, so read
  * like anything another user controls (no symlink, no FIFO, bounded, and
@@ -59,6 +102,13 @@ static int spool_scan(Collector *c) {
                         (void) unlinkat(dfd, de->d_name, 0);
                         continue;
                 }
+                if (watch_event_collected(c, we)) {
+                        (void) strlist_add(&c->messages, "\"%s/%s\" was reported before (a restarted watcher queued it again); removed",
+                                           c->watch_dir, de->d_name);
+                        watch_event_done(we);
+                        (void) unlinkat(dfd, de->d_name, 0);
+                        continue;
+                }
                 if (!(c->spool.names[c->spool.n] = strdup(de->d_name))) {
                         watch_event_done(we);
                         r = -ENOMEM;
@@ -86,6 +136,11 @@ static int remove_sources(Collector *c, const CrashEvent *e, const char *id) {
                 return note_problem(c, r, "Cannot remove the records of %s", id);
 
         if (e->watch) {
+                /* first the mark: killed between the two, the next run
+                 * removes the file as reported */
+                r = watch_collected_write(c, e->watch);
+                if (r < 0)
+                        return note_problem(c, r, "Cannot write \"%s/watch-collected\"", c->state_dir);
                 _cleanup_close_ int dfd = open(c->watch_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (dfd < 0 || (unlinkat(dfd, e->watch_name, 0) < 0 && errno != ENOENT))
                         return note_problem(c, negative_errno(), "Cannot remove \"%s/%s\"", c->watch_dir, e->watch_name);

@@ -147,6 +147,25 @@ class WatchTest(unittest.TestCase):
         self.assertEqual([n for n in os.listdir(d) if n.startswith(".#")], [])
         self.assertEqual(len(events(self.root)), 1)
 
+    def test_a_watcher_killed_before_saving_its_position_reports_once(self):
+        """Killed after the event file is in place and before the position
+        is saved: the restarted watcher queues the event again, and the
+        collector knows it reported it."""
+        t, _ = kmsg_records("warning.txt", 1, end_marker=True)
+        self.write_kmsg(t)
+        p = subprocess.run([KCRASHD, "--root", self.root, "watch", "--once"], capture_output=True, text=True,
+                           env=dict(os.environ, KCRASH_FAILPOINT="write-atomic-renamed:kill"))
+        self.assertIn(p.returncode, (-9, 137), p.stderr)
+        self.assertFalse(os.path.exists(f"{self.root}/var/lib/kcrash-watch/state"))
+        run(["collect"], self.root)
+        self.assertEqual(len(zips(self.root)), 1)
+        watch(self.root)
+        self.assertEqual(len(events(self.root)), 1)  # queued again
+        p = run(["collect"], self.root)
+        self.assertEqual(len(zips(self.root)), 1)
+        self.assertEqual(events(self.root), [])
+        self.assertIn("was reported before", p.stderr)
+
     def test_warning_then_panic_is_also_a_crash(self):
         """A WARN the watcher reported, then the panic it led to
         (panic_on_warn; the pstore record captured from the same test
