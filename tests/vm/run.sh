@@ -575,7 +575,8 @@ PY
                 cp "$DR/var/lib/kcrash/kcrash-$KVER.img" "$ST/var/lib/kcrash/kcrash-$KVER.img"
                 (cd "$ST" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$WORK/initrd-dracut.img"
                 INITRD_IMG=$WORK/initrd-dracut.img VM_MEM=2048 run_vm "$WORK/$sc.log" 240 \
-                        "console=ttyS0 panic=1 crashkernel=256M kcrashvm.mode=sysrq"
+                        "console=ttyS0 panic=1 crashkernel=${KCRASH_VM_CRASHKERNEL:-256M} kcrashvm.mode=sysrq"
+                sed -n 's/.*KCRASHVM\[\([0-9.]*\)\] kcrash-save exit.*/  crash kernel uptime at done: \1 s/p' "$WORK/$sc.log"
                 ;;
         sentry)
                 # issue 14: one crash reaches kcrash-server and a Sentry
