@@ -26,16 +26,50 @@ static char *mark_boot_id(const char *path) {
         return os_release_value(text, "BOOT_ID");
 }
 
+/* The previous boot's mark (NULL: none) and whether a boot other than the
+ * previous and the current one has one. Only root writes these. */
+static int read_marks(Collector *c, const char *previous, const char *current, char **ret_previous_mark,
+                      bool *ret_other) {
+        _cleanup_free_ char *dir = path_in_root(c->opts->root, SHUTDOWN_MARKS_DIR);
+        _cleanup_free_ char *legacy_path = path_in_root(c->opts->root, SHUTDOWN_MARK_LEGACY);
+        _cleanup_free_ char *previous_mark = NULL, *legacy = NULL, *legacy_boot = NULL;
+        bool other = false;
+        if (!dir || !legacy_path)
+                return -ENOMEM;
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                if (streq(de->d_name, previous)) {
+                        _cleanup_free_ char *p = path_join(dir, de->d_name);
+                        if (!p)
+                                return -ENOMEM;
+                        (void) read_full_file_trusted(p, 4096, &previous_mark, NULL);
+                } else if (!streq(de->d_name, current))
+                        other = true;
+        }
+        if (read_full_file_trusted(legacy_path, 4096, &legacy, NULL) >= 0 &&
+            (legacy_boot = os_release_value(legacy, "BOOT_ID"))) {
+                if (streq(legacy_boot, previous) && !previous_mark)
+                        previous_mark = TAKE_PTR(legacy);
+                else if (!streq(legacy_boot, current))
+                        other = true;
+        }
+        *ret_previous_mark = TAKE_PTR(previous_mark);
+        *ret_other = other;
+        return 0;
+}
+
 /* Sets c->unclean_boot when the previous boot ended without the clean
  * shutdown mark, and neither this run's crash records nor an earlier check
  * explain it. Returns 1 then, else 0. */
 int unclean_check(Collector *c, bool crash_found) {
         _cleanup_free_ char *boot_id_path = path_in_root(c->opts->root, "/proc/sys/kernel/random/boot_id");
-        _cleanup_free_ char *mark_path = path_in_root(c->opts->root, KCRASH_SHUTDOWN_MARK);
         _cleanup_free_ char *checked_path = path_join(c->state_dir, "unclean-checked");
         _cleanup_free_ char *current = NULL, *mark = NULL, *checked = NULL;
         _cleanup_(boot_record_done) BootRecord cur = {}, prev = {};
-        if (!boot_id_path || !mark_path || !checked_path)
+        if (!boot_id_path || !checked_path)
                 return -ENOMEM;
         if (read_one_line_file(boot_id_path, &current) < 0)
                 return 0;
@@ -43,15 +77,20 @@ int unclean_check(Collector *c, bool crash_found) {
         if (boot_record_find(c->state_dir, time(NULL) + 86400, &cur) < 0 || !streq_ptr(cur.boot_id, current) ||
             boot_record_find(c->state_dir, cur.boot_time - 1, &prev) < 0)
                 return 0;
+        if (!prev.boot_id)
+                return 0;
         checked = mark_boot_id(checked_path);
         if (streq_ptr(checked, prev.boot_id))
                 return 0; /* decided by an earlier run */
-        /* No mark at all (kcrash-shutdown.service never ran here), or one of
-         * this boot: nothing can be told apart, so nothing is reported. */
-        (void) read_full_file_trusted(mark_path, 4096, &mark, NULL);
-        if (shutdown_mark_judge(mark, prev.boot_id, current) != PREVIOUS_BOOT_UNEXPLAINED || crash_found ||
+        /* No mark at all (kcrash-shutdown.service never ran here): nothing
+         * can be told apart, so nothing is reported. */
+        bool other_marks = false;
+        int r = read_marks(c, prev.boot_id, current, &mark, &other_marks);
+        if (r < 0)
+                return r;
+        if (shutdown_mark_judge(mark, other_marks) != PREVIOUS_BOOT_UNEXPLAINED || crash_found ||
             !c->config->report_unclean_shutdown) {
-                int r = unclean_mark_checked(c, prev.boot_id);
+                r = unclean_mark_checked(c, prev.boot_id);
                 if (r < 0)
                         note_problem(c, r, "Cannot write \"%s\"", checked_path);
                 return 0;

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 #include "log.h"
 #include "offload.h"
 #include "run.h"
+#include "sysinfo.h"
 #include "unclean.h"
 
 /* kcrashd collect and kcrashctl collect: runs the collector and logs what it
@@ -55,22 +59,59 @@ int run_collect(Context *ctx, bool print_reports) {
         return EXIT_OK;
 }
 
+/* Keeps the SHUTDOWN_MARKS_KEPT newest marks (by time written). */
+static void marks_prune(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int dup_fd = fd >= 0 ? dup(fd) : -1;
+        _cleanup_(closedirp) DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+        if (!d) {
+                if (dup_fd >= 0)
+                        close(dup_fd);
+                return;
+        }
+        for (;;) {
+                struct dirent *de;
+                char oldest[NAME_MAX + 1] = "";
+                struct timespec oldest_time = {};
+                unsigned n = 0;
+                rewinddir(d);
+                while ((de = readdir(d))) {
+                        struct stat st;
+                        if (de->d_name[0] == '.' || fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                continue;
+                        n++;
+                        if (!*oldest || st.st_mtim.tv_sec < oldest_time.tv_sec ||
+                            (st.st_mtim.tv_sec == oldest_time.tv_sec && st.st_mtim.tv_nsec < oldest_time.tv_nsec)) {
+                                snprintf(oldest, sizeof oldest, "%s", de->d_name);
+                                oldest_time = st.st_mtim;
+                        }
+                }
+                if (n <= SHUTDOWN_MARKS_KEPT || unlinkat(fd, oldest, 0) < 0)
+                        return;
+        }
+}
+
 /* kcrashd mark-boot (ExecStart= of kcrash-shutdown.service): this boot is
  * running, so if it ends without mark-shutdown, the next boot reports it.
  * kcrashd mark-shutdown (ExecStop=): this boot ends through systemd, so it
  * is no unexplained reboot. */
 int run_mark(Context *ctx, const char *state) {
         _cleanup_free_ char *boot_path = context_path(ctx, "/proc/sys/kernel/random/boot_id");
-        _cleanup_free_ char *mark = context_path(ctx, KCRASH_SHUTDOWN_MARK), *dir = NULL, *boot_id = NULL, *text = NULL;
+        _cleanup_free_ char *dir = context_path(ctx, SHUTDOWN_MARKS_DIR), *mark = NULL, *boot_id = NULL, *text = NULL;
+        if (!boot_path || !dir)
+                return log_oom();
         int r = read_one_line_file(boot_path, &boot_id);
         if (r < 0) {
                 log_error_errno(r, "Cannot read the boot id from \"%s\": %m", boot_path);
                 return EXIT_FAILURE_;
         }
-        dir = strdup(mark);
-        if (!dir || asprintf(&text, "BOOT_ID=%s\nSTATE=%s\n", boot_id, state) < 0)
+        if (!boot_id_valid(boot_id)) {
+                log_error("Unusable boot id \"%s\" in \"%s\".", boot_id, boot_path);
+                return EXIT_FAILURE_;
+        }
+        mark = path_join(dir, boot_id);
+        if (!mark || asprintf(&text, "BOOT_ID=%s\nSTATE=%s\n", boot_id, state) < 0)
                 return log_oom();
-        *strrchr(dir, '/') = 0;
         r = mkdir_p(dir, 0755);
         if (r >= 0)
                 r = write_file_atomic(mark, text, strlen(text), 0644);
@@ -78,6 +119,7 @@ int run_mark(Context *ctx, const char *state) {
                 log_error_errno(r, "Cannot write the shutdown mark \"%s\": %m", mark);
                 return EXIT_FAILURE_;
         }
+        marks_prune(dir);
         log_debug("Marked boot %s as %s.", boot_id, state);
         return EXIT_OK;
 }

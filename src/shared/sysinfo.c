@@ -190,7 +190,7 @@ static time_t boot_time(const char *root) {
         return b && parse_uint64_n(b + 7, len, &t) >= 0 && t <= INT64_MAX ? (time_t) t : 0;
 }
 
-static bool valid_boot_id(const char *s) {
+bool boot_id_valid(const char *s) {
         if (!s || !*s || strlen(s) > 64)
                 return false;
         for (; *s; s++)
@@ -300,7 +300,7 @@ int boot_record_save(const char *root, const char *state_dir) {
 
         if (!dir)
                 return -ENOMEM;
-        if (!valid_boot_id(boot_id))
+        if (!boot_id_valid(boot_id))
                 return -ENOENT;
         (void) os_release_read(root, &os);
         /* The build ids that tie a crash of this boot to its debug info. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -21,6 +22,9 @@ typedef struct OsRelease {
 
 /* /etc/os-release, else /usr/lib/os-release (os-release(5)). */
 int os_release_read(const char *root, OsRelease *ret);
+/* A boot id as /proc/sys/kernel/random/boot_id has it: hex digits and
+ * dashes (safe as a file name). */
+bool boot_id_valid(const char *s);
 /* Value of KEY in os-release text, unquoted; NULL when absent. */
 char *os_release_value(const char *text, const char *key);
 void os_release_done(OsRelease *o);

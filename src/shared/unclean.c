@@ -391,16 +391,11 @@ char *unclean_summary(const UncleanAnalysis *u, const char *boot_id, uint64_t bo
         return out;
 }
 
-PreviousBoot shutdown_mark_judge(const char *mark_text, const char *previous_boot_id, const char *current_boot_id) {
-        if (!mark_text || !previous_boot_id)
-                return PREVIOUS_BOOT_UNKNOWN;
-        _cleanup_free_ char *boot_id = os_release_value(mark_text, "BOOT_ID");
-        _cleanup_free_ char *state = os_release_value(mark_text, "STATE");
-        if (!boot_id || streq_ptr(boot_id, current_boot_id))
-                return PREVIOUS_BOOT_UNKNOWN;
-        if (!streq(boot_id, previous_boot_id))
-                /* An older boot's mark: the previous boot ended before
-                 * kcrash-shutdown.service started, or ran without it. */
-                return PREVIOUS_BOOT_UNEXPLAINED;
+PreviousBoot shutdown_mark_judge(const char *previous_mark, bool other_marks) {
+        if (!previous_mark)
+                /* The previous boot never reached kcrash-shutdown.service (it
+                 * ended early, or ran without it) while earlier boots did. */
+                return other_marks ? PREVIOUS_BOOT_UNEXPLAINED : PREVIOUS_BOOT_UNKNOWN;
+        _cleanup_free_ char *state = os_release_value(previous_mark, "STATE");
         return !state || streq(state, SHUTDOWN_MARK_CLEAN) ? PREVIOUS_BOOT_CLEAN : PREVIOUS_BOOT_UNEXPLAINED;
 }

@@ -13,27 +13,33 @@
  * does the reading) and finds the hints: OOM kills, units in a restart loop,
  * thermal, battery, watchdog and GPU-reset messages. Pure: no I/O. */
 
-/* The boot's shutdown mark, "BOOT_ID=<id>\nSTATE=<state>\n", one file
- * replaced whole. kcrash-shutdown.service writes STATE=running when it starts
- * (`kcrashd mark-boot`, ExecStart=, after the collector has read the previous
- * boot's mark) and STATE=clean when it stops (`kcrashd mark-shutdown`,
+/* Each boot's shutdown mark: SHUTDOWN_MARKS_DIR/<boot id> holds
+ * "BOOT_ID=<id>\nSTATE=<state>\n". kcrash-shutdown.service writes
+ * STATE=running when it starts (`kcrashd mark-boot`, ExecStart=, after the
+ * collector) and STATE=clean when it stops (`kcrashd mark-shutdown`,
  * ExecStop=) at every shutdown or reboot through systemd. A kexec into the
  * crash kernel, a hang, a reset or a power cut never run ExecStop=;
- * suspend/resume does not stop the unit. A mark without STATE= (written by
- * kcrash before 0.9) is a clean one. */
-#define KCRASH_SHUTDOWN_MARK "/var/lib/kcrash/clean-shutdown"
+ * suspend/resume does not stop the unit. One file per boot, so that a boot
+ * whose collector failed still finds the previous boot's mark the next time
+ * it runs. SHUTDOWN_MARK_LEGACY is the single mark of kcrash before 0.9
+ * (written only at shutdown: a clean one). */
+#define SHUTDOWN_MARKS_DIR "/var/lib/kcrash/shutdown-marks"
+#define SHUTDOWN_MARK_LEGACY "/var/lib/kcrash/clean-shutdown"
+#define SHUTDOWN_MARKS_KEPT 16
 #define SHUTDOWN_MARK_RUNNING "running"
 #define SHUTDOWN_MARK_CLEAN "clean"
 
-/* What a mark says of the boot before the current one. */
+/* What the marks say of the boot before the current one. */
 typedef enum PreviousBoot {
-        PREVIOUS_BOOT_UNKNOWN,     /* no mark, or one of the current boot: nothing to tell */
+        PREVIOUS_BOOT_UNKNOWN,     /* no boot was ever marked: nothing to tell */
         PREVIOUS_BOOT_CLEAN,       /* it shut down through systemd */
-        PREVIOUS_BOOT_UNEXPLAINED, /* it started the mark and never ended it, or never started it */
+        PREVIOUS_BOOT_UNEXPLAINED, /* it started its mark and never ended it, or never started it */
 } PreviousBoot;
 
-/* Reads a mark's text (NULL: no mark). Pure. */
-PreviousBoot shutdown_mark_judge(const char *mark_text, const char *previous_boot_id, const char *current_boot_id);
+/* previous_mark: the text of the previous boot's mark, or NULL when it has
+ * none; other_marks: whether a boot other than the previous and the current
+ * one has a mark (kcrash-shutdown.service ran here before). Pure. */
+PreviousBoot shutdown_mark_judge(const char *previous_mark, bool other_marks);
 
 /* A unit started more than UNCLEAN_LOOP_STARTS times within
  * UNCLEAN_LOOP_MINUTES minutes is in a restart loop. */

@@ -291,7 +291,7 @@ class UncleanTest(unittest.TestCase):
     def mark(self, root, mode, boot, state):
         p = subprocess.run([KCRASHD, "--root", root, mode], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
-        with open(f"{root}/var/lib/kcrash/clean-shutdown") as f:
+        with open(f"{root}/var/lib/kcrash/shutdown-marks/{boot}") as f:
             self.assertEqual(f.read(), f"BOOT_ID={boot}\nSTATE={state}\n")
 
     def test_the_first_boot_with_kcrash_is_reset(self):
@@ -313,6 +313,35 @@ class UncleanTest(unittest.TestCase):
         self.mark(root, "mark-boot", BOOT_B, "running")
         run(["collect"], root)
         self.assertEqual(len(zips(root)), 1)
+
+    def test_a_failed_collection_keeps_the_previous_boot_s_mark(self):
+        """The collector fails at boot (a full disk), kcrash-shutdown.service
+        marks the new boot running all the same; the next run still reports
+        the reset of the boot before."""
+        root = make_root(self.tmp, config=CONFIG)
+        set_boot(root, BOOT_A, 1795300000)
+        run(["collect"], root)
+        self.mark(root, "mark-boot", BOOT_A, "running")
+        self.journal(root, BOOT_A, 1795300000)  # reset
+        set_boot(root, BOOT_B, 1795310000)
+        p = run(["collect"], root, env={"KCRASH_FAILPOINT": "commit-zip:ENOSPC"}, check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual(zips(root), [])
+        self.mark(root, "mark-boot", BOOT_B, "running")
+        run(["collect"], root)
+        (z,) = zips(root)
+        self.assertEqual(report(z)[0]["event"]["boot_id"], BOOT_A)
+
+    def test_old_marks_are_pruned(self):
+        root = make_root(self.tmp, config=CONFIG)
+        for i in range(20):
+            set_boot(root, f"{i:08x}-0000-0000-0000-000000000000", 1795300000 + i)
+            self.mark(root, "mark-boot", f"{i:08x}-0000-0000-0000-000000000000", "running")
+            os.utime(f"{root}/var/lib/kcrash/shutdown-marks/{i:08x}-0000-0000-0000-000000000000",
+                     (1795300000 + i, 1795300000 + i))
+        marks = sorted(os.listdir(f"{root}/var/lib/kcrash/shutdown-marks"))
+        self.assertEqual(len(marks), 16)
+        self.assertEqual(marks[0], "00000004-0000-0000-0000-000000000000")  # the newest 16 of 20
 
     def test_crash_looping_oom_unit_then_reset(self):
         root = self.boots()
