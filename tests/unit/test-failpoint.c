@@ -39,6 +39,23 @@ TEST(errno_actions) {
         reset();
 }
 
+TEST(star_matches_every_point) {
+        reset();
+        /* "*" alone kills at any point (tests/integration/collect_test.py);
+         * with an action it returns that error at any point */
+        setenv("KCRASH_FAILPOINT", "*:ENOSPC", 1);
+        ASSERT_ERR(failpoint_check("spool-write"), -ENOSPC);
+        ASSERT_ERR(failpoint_check("archive-close"), -ENOSPC);
+        setenv("KCRASH_FAILPOINT", "*:EROFS", 1);
+        ASSERT_ERR(failpoint_check("x"), -EROFS);
+        /* "**" or "*x" are names, not wildcards */
+        setenv("KCRASH_FAILPOINT", "**:ENOSPC", 1);
+        ASSERT_EQ(failpoint_check("spool-write"), 0);
+        setenv("KCRASH_FAILPOINT", "*x:ENOSPC", 1);
+        ASSERT_EQ(failpoint_check("spool-write"), 0);
+        reset();
+}
+
 TEST(names_match_whole) {
         reset();
         setenv("KCRASH_FAILPOINT", "spool:ENOSPC", 1);
