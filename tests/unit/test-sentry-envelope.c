@@ -110,6 +110,24 @@ TEST(envelope_refuses_a_non_report) {
         ASSERT_ERR(sentry_event_from_report("{}", 2, &ev, id), -EBADMSG);
         ASSERT_ERR(sentry_event_from_report("[1]", 3, &ev, id), -EBADMSG);
         ASSERT_ERR(sentry_event_from_report("{\"id\":\"x\"", 9, &ev, id), -EBADMSG);
+        /* a report without an id, or with an empty one, is not a report
+         * (not a lack of memory: the uploader parks it instead of retrying) */
+        static const char *const not_reports[] = {
+                "{\"upload\":{}}",
+                "{\"id\":\"\",\"upload\":{}}",
+                "{\"id\":7,\"upload\":{}}",
+                "{\"id\":\"r\",\"upload\":[]}",
+                "{\"id\":\"r\"}",
+                "",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(not_reports); i++)
+                ASSERT_ERR(sentry_event_from_report(not_reports[i], strlen(not_reports[i]), &ev, id), -EBADMSG);
+        ASSERT_TRUE(!ev);
+        SentryEnvelopeInput in = { .report_json = not_reports[1], .report_json_size = strlen(not_reports[1]) };
+        _cleanup_free_ char *env = NULL;
+        size_t size;
+        ASSERT_ERR(sentry_envelope_build(&in, &env, &size, id), -EBADMSG);
+        ASSERT_TRUE(!env);
 }
 
 TEST(event_tags_are_bounded_and_one_line) {
