@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,7 +50,7 @@ static bool write_all(int fd, const void *p, size_t n) {
 }
 
 /* One request: head up to the empty line, then Content-Length bytes of body. */
-static void serve_one(int c, int log_fd, const HttpStubReply *r) {
+static void serve_one(int c, int log_fd, const HttpStubReply *r, const char *url) {
         size_t cap = 1 << 16, size = 0;
         char *buf = malloc(cap);
         char *head_end = NULL;
@@ -90,13 +91,28 @@ static void serve_one(int c, int log_fd, const HttpStubReply *r) {
         }
         (void) write_all(log_fd, buf, size);
         (void) write_all(log_fd, "\n=====\n", 7);
-        char *reply = NULL;
-        const char *body = r->body ? r->body : "";
-        int n = asprintf(&reply, "HTTP/1.1 %d Stub\r\nContent-Length: %zu\r\nConnection: close\r\n%s\r\n%s", r->status,
-                         strlen(body), r->headers ? r->headers : "", body);
-        if (n > 0)
-                (void) write_all(c, reply, (size_t) n);
+        /* "@URL@" in a body is the stub's own URL (a Start answer's PUT URL) */
+        char *body = NULL, *reply = NULL;
+        size_t body_size = 0;
+        FILE *f = open_memstream(&body, &body_size);
+        if (!f)
+                goto out;
+        for (const char *p = r->body ? r->body : "", *at; *p; p = at + 5) {
+                at = strstr(p, "@URL@");
+                if (!at) {
+                        fputs(p, f);
+                        break;
+                }
+                fprintf(f, "%.*s%s", (int) (at - p), p, url);
+        }
+        if (fclose(f) != 0)
+                goto out;
+        int n = asprintf(&reply, "HTTP/1.1 %d Stub\r\nContent-Length: %zu\r\nConnection: close\r\n%s\r\n", r->status,
+                         body_size, r->headers ? r->headers : "");
+        if (n > 0 && write_all(c, reply, (size_t) n))
+                (void) write_all(c, body, body_size);
         free(reply);
+        free(body);
         shutdown(c, SHUT_WR);
         /* let the client read the answer before the close */
         char sink[256];
@@ -120,6 +136,8 @@ void http_stub_start(const HttpStubReply *replies, size_t n, HttpStub *ret) {
         s.pid = fork();
         ASSERT_TRUE(s.pid >= 0);
         if (s.pid == 0) {
+                /* never outlive the test (a failed test exits at once) */
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
                 for (size_t i = 0;; i++) {
                         int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
                         if (c < 0) {
@@ -127,7 +145,7 @@ void http_stub_start(const HttpStubReply *replies, size_t n, HttpStub *ret) {
                                         continue;
                                 _exit(1);
                         }
-                        serve_one(c, log_fd, &replies[i < n ? i : n - 1]);
+                        serve_one(c, log_fd, &replies[i < n ? i : n - 1], s.url);
                         close(c);
                 }
         }
@@ -136,17 +154,19 @@ void http_stub_start(const HttpStubReply *replies, size_t n, HttpStub *ret) {
         *ret = s;
 }
 
-char *http_stub_log(const HttpStub *s) {
+char *http_stub_log(const HttpStub *s, size_t *ret_size) {
         char *data = NULL;
         size_t size;
         ASSERT_OK(read_full_file(s->log_path, 64 << 20, &data, &size));
+        if (ret_size)
+                *ret_size = size;
         return data;
 }
 
 size_t http_stub_count(const HttpStub *s) {
-        _cleanup_free_ char *log = http_stub_log(s);
-        size_t n = 0;
-        for (const char *p = log; (p = strstr(p, "\n=====\n")); p += 7)
+        size_t size, n = 0;
+        _cleanup_free_ char *log = http_stub_log(s, &size);
+        for (const char *p = log; (p = memmem(p, size - (size_t) (p - log), "\n=====\n", 7)); p += 7)
                 n++;
         return n;
 }

@@ -13,7 +13,7 @@
 typedef struct HttpStubReply {
         int status;
         const char *headers; /* extra header lines, each ending in "\r\n"; NULL for none */
-        const char *body;    /* NULL for none */
+        const char *body;    /* NULL for none; "@URL@" in it is replaced by the stub's URL */
 } HttpStubReply;
 
 typedef struct HttpStub {
@@ -25,8 +25,9 @@ typedef struct HttpStub {
 } HttpStub;
 
 void http_stub_start(const HttpStubReply *replies, size_t n, HttpStub *ret);
-/* The requests so far, each "<request line>\r\n<headers>\r\n\r\n<body>\n=====\n". */
-char *http_stub_log(const HttpStub *s);
+/* The requests so far, each "<request line>\r\n<headers>\r\n\r\n<body>\n=====\n"
+ * (bodies may hold NUL bytes: *ret_size, if not NULL, is the whole size). */
+char *http_stub_log(const HttpStub *s, size_t *ret_size);
 /* How many requests it has answered. */
 size_t http_stub_count(const HttpStub *s);
 void http_stub_stop(HttpStub *s);

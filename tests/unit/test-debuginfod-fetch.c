@@ -124,7 +124,7 @@ TEST(server_without_the_file) {
         ASSERT_TRUE(!path);
         free(error);
         /* it asked for the debuginfo of that build id */
-        _cleanup_free_ char *log = http_stub_log(&stub);
+        _cleanup_free_ char *log = http_stub_log(&stub, NULL);
         ASSERT_TRUE(strstr(log, "GET /buildid/" ID "/debuginfo HTTP/1.1\r\n"));
         debuginfod_fetch_free(f);
         http_stub_stop(&stub);
