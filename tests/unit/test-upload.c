@@ -225,6 +225,31 @@ TEST(zip_missing) {
         http_stub_stop(&s);
 }
 
+TEST(zip_must_be_a_regular_file) {
+        ASSERT_OK(upload_global_init());
+        _cleanup_free_ char *dir = test_tmpdir(), *zip = make_zip(dir);
+        HttpStubReply ok[] = { { 200, NULL, START_OK }, { 200, NULL, NULL }, { 200, NULL, NULL } };
+        HttpStub s;
+        http_stub_start(ok, ELEMENTSOF(ok), &s);
+        char start[128], finish[128];
+        UploadOptions o = options(&s, start, finish, sizeof start);
+        UploadFields f = sample_fields();
+        UploadResult r;
+        _cleanup_free_ char *missing = path_join(dir, "missing.zip"), *link = path_join(dir, "link.zip"),
+                            *fifo = path_join(dir, "fifo.zip");
+        ASSERT_ERR(upload_report(&o, &f, missing, &r), -ENOENT);
+        /* a symlink in the queue is not followed: it could name any file
+         * the uploader can read */
+        ASSERT_TRUE(symlink(zip, link) == 0);
+        ASSERT_TRUE(upload_report(&o, &f, link, &r) < 0);
+        /* a FIFO is refused, not waited on */
+        ASSERT_TRUE(mkfifo(fifo, 0600) == 0);
+        ASSERT_TRUE(upload_report(&o, &f, fifo, &r) < 0);
+        ASSERT_ERR(upload_report(&o, &f, dir, &r), -EISDIR);
+        ASSERT_EQ(http_stub_count(&s), 0);
+        http_stub_stop(&s);
+}
+
 /* ---- the Sentry envelope ---- */
 
 TEST(sentry_envelope_post) {
