@@ -224,8 +224,12 @@ int sentry_event_from_report(const char *report_json, size_t size, char **ret_js
                 return -EBADMSG;
         char id[SENTRY_EVENT_ID_SIZE];
         json_auto_t *ev = event_from_report(root, id);
-        if (!ev)
-                return json_is_object(json_object_get(root, "upload")) && str(root, "id") ? -ENOMEM : -EBADMSG;
+        if (!ev) {
+                /* event_from_report() refuses a report without an id (also an
+                 * empty one) or an upload object; else it ran out of memory. */
+                bool report = json_is_object(json_object_get(root, "upload")) && !isempty(str(root, "id"));
+                return report ? -ENOMEM : -EBADMSG;
+        }
         char *s = json_dumps(ev, JSON_COMPACT);
         if (!s)
                 return -ENOMEM;

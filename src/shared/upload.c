@@ -10,13 +10,13 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "fileio.h"
 #include "macro.h"
 #include "test-hooks.h"
 #include "upload.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(CURL *, curl_easy_cleanup)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all)
-DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose)
 
 int upload_global_init(void) {
         return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
@@ -238,12 +238,18 @@ int upload_report(const UploadOptions *o, const UploadFields *fields, const char
         if (!enc)
                 return -ENOMEM;
 
-        _cleanup_(fclosep) FILE *zip = fopen(zip_path, "re");
-        if (!zip)
-                return negative_errno();
+        /* A regular file, not through a symlink: the queue folder is shared,
+         * and a FIFO would block the uploader for good. */
         struct stat st;
-        if (fstat(fileno(zip), &st) < 0)
-                return negative_errno();
+        int fd = open_regular_at(AT_FDCWD, zip_path, O_NOFOLLOW, &st);
+        if (fd < 0)
+                return fd;
+        _cleanup_(fclosep) FILE *zip = fdopen(fd, "r");
+        if (!zip) {
+                int k = negative_errno();
+                close(fd);
+                return k;
+        }
 
         /* Step 1: Start */
         char size_buf[32];

@@ -2,158 +2,9 @@
 #include <errno.h>
 #include <jansson.h>
 
-#include "config.h"
 #include "macro.h"
-#include "sentry-dsn.h"
 #include "sentry-envelope.h"
 #include "tests.h"
-
-/* ---- DSN (sentry-dsn.c) ---- */
-
-static void assert_dsn(const char *dsn, const char *key, const char *host, const char *prefix, const char *project,
-                       const char *url) {
-        SentryDsn d;
-        const char *why = NULL;
-        ASSERT_OK(sentry_dsn_parse(dsn, &d, &why));
-        ASSERT_STREQ(d.public_key, key);
-        ASSERT_STREQ(d.host, host);
-        ASSERT_STREQ(d.path_prefix, prefix);
-        ASSERT_STREQ(d.project_id, project);
-        ASSERT_STREQ(d.envelope_url, url);
-        sentry_dsn_done(&d);
-}
-
-TEST(dsn_forms_sentry_prints) {
-        assert_dsn("https://0123abcd@o12.ingest.sentry.io/4501", "0123abcd", "o12.ingest.sentry.io", "", "4501",
-                   "https://o12.ingest.sentry.io/api/4501/envelope/");
-        /* the old form with a secret key: the secret is never used */
-        assert_dsn("https://pub:secret@sentry.example:9000/2", "pub", "sentry.example:9000", "", "2",
-                   "https://sentry.example:9000/api/2/envelope/");
-        SentryDsn d;
-        const char *why;
-        ASSERT_OK(sentry_dsn_parse("https://pub:secret@sentry.example:9000/p/2", &d, &why));
-        ASSERT_STREQ(d.public_dsn, "https://pub@sentry.example:9000/p/2"); /* the header never holds the secret */
-        sentry_dsn_done(&d);
-        /* a self-hosted Sentry behind a reverse-proxy path */
-        assert_dsn("http://k@127.0.0.1:8080/sentry/eu/17", "k", "127.0.0.1:8080", "/sentry/eu", "17",
-                   "http://127.0.0.1:8080/sentry/eu/api/17/envelope/");
-        assert_dsn("HTTPS://k@[::1]:443/5", "k", "[::1]:443", "", "5", "https://[::1]:443/api/5/envelope/");
-}
-
-TEST(dsn_invalid_with_a_reason) {
-        static const char *const bad[] = {
-                "",
-                "sentry.example/1",                     /* no scheme */
-                "ftp://k@h/1",                          /* scheme */
-                "https://h/1",                          /* no key */
-                "https://@h/1",                         /* empty key */
-                "https://k@h",                          /* no project */
-                "https://k@h/",                         /* empty project */
-                "https://k@h/abc",                      /* project not a number */
-                "https://k@h/1?x=y",                    /* query */
-                "https://k@h/1#f",                      /* fragment */
-                "https://k@h:0/1",                      /* port 0 */
-                "https://k@h:70000/1",                  /* port too large */
-                "https://k@h:80x/1",                    /* port not a number */
-                "https://k@h/../1",                     /* dot-dot segment */
-                "https://k@h//1",                       /* empty segment */
-                "https://k@h/a%2f/1",                   /* escapes in the path */
-                "https://k@ho st/1",                    /* space */
-                "https://k@h/1\n",                      /* newline */
-                "https://k@evil@h/1",                   /* '@' in the host part */
-                "https://k@/1",                         /* empty host */
-                "https://k@[::1/1",                     /* unclosed IPv6 */
-                "https://k-y@h/1",                      /* key not alphanumeric */
-        };
-        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
-                SentryDsn d;
-                const char *why = NULL;
-                if (sentry_dsn_parse(bad[i], &d, &why) != -EINVAL || !why)
-                        test_fail(__FILE__, __LINE__, "DSN \"%s\" was accepted", bad[i]);
-        }
-        char long_dsn[1200];
-        memset(long_dsn, 'a', sizeof long_dsn - 1);
-        long_dsn[sizeof long_dsn - 1] = 0;
-        memcpy(long_dsn, "https://k@h/", 12);
-        SentryDsn d;
-        const char *why = NULL;
-        ASSERT_ERR(sentry_dsn_parse(long_dsn, &d, &why), -EINVAL);
-}
-
-TEST(config_names_the_dsn_key) {
-        KcrashConfig c;
-        ConfigError e = {};
-        ASSERT_OK(config_init_defaults(&c));
-        const char text[] = "SUBMIT_TARGET=\"kcrash sentry\"\nSENTRY_DSN=https://k@h/notanumber\n";
-        ASSERT_ERR(config_parse(&c, text, sizeof text - 1, NULL, NULL, &e), -EINVAL);
-        ASSERT_EQ(e.line, 2);
-        ASSERT_STREQ(e.key, "SENTRY_DSN");
-        ASSERT_TRUE(strstr(e.message, "project id"));
-        config_done(&c);
-
-        ASSERT_OK(config_init_defaults(&c));
-        const char text2[] = "SUBMIT_TARGET=kcrash,glitchtip\n";
-        ASSERT_ERR(config_parse(&c, text2, sizeof text2 - 1, NULL, NULL, &e), -EINVAL);
-        ASSERT_STREQ(e.key, "SUBMIT_TARGET");
-        config_done(&c);
-
-        ASSERT_OK(config_init_defaults(&c));
-        const char text3[] = "SUBMIT_TARGET=sentry,kcrash\nSENTRY_DSN=https://k@h/3\nSUBMIT_START_URL=https://a/s\n";
-        ASSERT_OK(config_parse(&c, text3, sizeof text3 - 1, NULL, NULL, &e));
-        /* kcrash lacks its finish URL: only sentry is configured */
-        ASSERT_EQ(config_submit_targets(&c), 1u << SUBMIT_TARGET_SENTRY);
-        config_done(&c);
-
-        ASSERT_OK(config_init_defaults(&c));
-        ASSERT_EQ(config_submit_targets(&c), 0); /* the default: kcrash without URLs */
-        config_done(&c);
-}
-
-/* ---- rate limits ---- */
-
-TEST(rate_limits_per_category) {
-        SentryLimits l = {};
-        int64_t now = 1000;
-        ASSERT_EQ(sentry_limits_apply_header(&l, "60:error;transaction:key, 2700:attachment:organization:quota", now),
-                  2);
-        ASSERT_EQ(sentry_limits_until(&l, SENTRY_CATEGORY_ERROR, now), 1060);
-        ASSERT_EQ(sentry_limits_until(&l, SENTRY_CATEGORY_ATTACHMENT, now), 3700);
-        ASSERT_EQ(sentry_limits_until(&l, SENTRY_CATEGORY_ERROR, 1060), 0); /* over at its end */
-
-        /* no categories: every category; a fraction rounds up */
-        l = (SentryLimits) {};
-        ASSERT_EQ(sentry_limits_apply_header(&l, "  2.5::organization  ", now), 1);
-        ASSERT_EQ(sentry_limits_until(&l, SENTRY_CATEGORY_ATTACHMENT, now), 1003);
-        ASSERT_EQ(sentry_limits_until(&l, SENTRY_CATEGORY_ERROR, now), 1003);
-
-        /* categories we do not send, and garbage, change nothing */
-        l = (SentryLimits) {};
-        ASSERT_EQ(sentry_limits_apply_header(&l, "60:transaction:key, x:error, -5:error, :error, 9", now), 1);
-        ASSERT_EQ(sentry_limits_until(&l, SENTRY_CATEGORY_ERROR, now), 0);
-
-        /* a server cannot park us for a year */
-        ASSERT_EQ(sentry_limits_apply_header(&l, "99999999999999999999:error", now), 1);
-        ASSERT_EQ(sentry_limits_until(&l, SENTRY_CATEGORY_ERROR, now), now + SENTRY_LIMIT_MAX_SECONDS);
-
-        /* Retry-After without the header: all categories */
-        l = (SentryLimits) {};
-        sentry_limits_apply_all(&l, 30, now);
-        ASSERT_EQ(sentry_limits_until(&l, SENTRY_CATEGORY_ATTACHMENT, now), 1030);
-}
-
-TEST(rate_limits_state_round_trip) {
-        SentryLimits l = {}, back;
-        _cleanup_free_ char *text = NULL;
-        (void) sentry_limits_apply_header(&l, "60:error, 120:attachment", 1000);
-        ASSERT_OK(sentry_limits_format(&l, &text));
-        sentry_limits_parse_state(&back, text, 1000);
-        ASSERT_EQ(back.until[SENTRY_CATEGORY_ERROR], 1060);
-        ASSERT_EQ(back.until[SENTRY_CATEGORY_ATTACHMENT], 1120);
-        /* expired entries and a clock far ahead are dropped */
-        sentry_limits_parse_state(&back, "error 900\nattachment 99999999999\nall x\n", 1000);
-        ASSERT_EQ(back.until[SENTRY_CATEGORY_ERROR], 0);
-        ASSERT_EQ(back.until[SENTRY_CATEGORY_ATTACHMENT], 0);
-}
 
 /* ---- envelope ---- */
 
@@ -259,6 +110,24 @@ TEST(envelope_refuses_a_non_report) {
         ASSERT_ERR(sentry_event_from_report("{}", 2, &ev, id), -EBADMSG);
         ASSERT_ERR(sentry_event_from_report("[1]", 3, &ev, id), -EBADMSG);
         ASSERT_ERR(sentry_event_from_report("{\"id\":\"x\"", 9, &ev, id), -EBADMSG);
+        /* a report without an id, or with an empty one, is not a report
+         * (not a lack of memory: the uploader parks it instead of retrying) */
+        static const char *const not_reports[] = {
+                "{\"upload\":{}}",
+                "{\"id\":\"\",\"upload\":{}}",
+                "{\"id\":7,\"upload\":{}}",
+                "{\"id\":\"r\",\"upload\":[]}",
+                "{\"id\":\"r\"}",
+                "",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(not_reports); i++)
+                ASSERT_ERR(sentry_event_from_report(not_reports[i], strlen(not_reports[i]), &ev, id), -EBADMSG);
+        ASSERT_TRUE(!ev);
+        SentryEnvelopeInput in = { .report_json = not_reports[1], .report_json_size = strlen(not_reports[1]) };
+        _cleanup_free_ char *env = NULL;
+        size_t size;
+        ASSERT_ERR(sentry_envelope_build(&in, &env, &size, id), -EBADMSG);
+        ASSERT_TRUE(!env);
 }
 
 TEST(event_tags_are_bounded_and_one_line) {
@@ -286,5 +155,117 @@ TEST(event_tags_are_bounded_and_one_line) {
         ASSERT_OK(sentry_event_from_report(big2, (size_t) n, &ev2, id));
         j = line_json(ev2, strlen(ev2));
         ASSERT_EQ(strlen(json_string_value(json_object_get(json_object_get(j, "tags"), "taint"))), 199);
+        json_decref(j);
+}
+
+TEST(event_id_is_hex_and_stable) {
+        char a[SENTRY_EVENT_ID_SIZE], b[SENTRY_EVENT_ID_SIZE];
+        ASSERT_OK(sentry_event_id("r", 0, a));
+        ASSERT_EQ(strlen(a), 32);
+        ASSERT_EQ(strspn(a, "0123456789abcdef"), 32);
+        ASSERT_OK(sentry_event_id("r", 0, b));
+        ASSERT_STREQ(a, b);
+        ASSERT_OK(sentry_event_id("s", 0, b));
+        ASSERT_TRUE(!streq(a, b));
+        /* the id and the time do not run together ("r1", 0 vs "r", 10) */
+        ASSERT_OK(sentry_event_id("r1", 0, a));
+        ASSERT_OK(sentry_event_id("r", 10, b));
+        ASSERT_TRUE(!streq(a, b));
+}
+
+TEST(envelope_without_attachments_and_defaults) {
+        static const char minimal[] = "{\"id\":\"r-1\",\"upload\":{}}";
+        SentryEnvelopeInput in = { .report_json = minimal, .report_json_size = sizeof minimal - 1, .now = 0 };
+        _cleanup_free_ char *env = NULL;
+        size_t size;
+        char id[SENTRY_EVENT_ID_SIZE];
+        ASSERT_OK(sentry_envelope_build(&in, &env, &size, id));
+        /* exactly three lines: header, item header, event */
+        size_t lines = 0;
+        for (size_t i = 0; i < size; i++)
+                lines += env[i] == '\n';
+        ASSERT_EQ(lines, 3);
+        ASSERT_EQ(env[size - 1], '\n');
+        const char *nl = memchr(env, '\n', size);
+        json_t *h = line_json(env, (size_t) (nl - env));
+        ASSERT_STREQ(json_string_value(json_object_get(h, "dsn")), "");
+        ASSERT_STREQ(json_string_value(json_object_get(h, "sent_at")), "1970-01-01T00:00:00Z");
+        json_decref(h);
+        const char *ev_start = strchr(nl + 1, '\n') + 1;
+        json_t *ev = line_json(ev_start, (size_t) (env + size - 1 - ev_start));
+        json_t *ex = json_array_get(json_object_get(json_object_get(ev, "exception"), "values"), 0);
+        ASSERT_STREQ(json_string_value(json_object_get(ex, "type")), "kernel crash");
+        ASSERT_STREQ(json_string_value(json_object_get(ex, "value")), "kernel crash without a title");
+        ASSERT_STREQ(json_string_value(json_array_get(json_object_get(ev, "fingerprint"), 0)), "{{ default }}");
+        ASSERT_STREQ(json_string_value(json_object_get(ev, "level")), "fatal"); /* no "fatal": a crash */
+        ASSERT_TRUE(!json_object_get(ev, "release"));
+        ASSERT_TRUE(!json_object_get(ev, "timestamp"));
+        ASSERT_EQ(json_array_size(json_object_get(json_object_get(ex, "stacktrace"), "frames")), 0);
+        json_decref(ev);
+}
+
+TEST(envelope_attachment_bytes_are_kept) {
+        /* binary data with newlines and NULs: the length header frames it */
+        static const char bin[] = "a\nb\0c\n\n";
+        SentryAttachment att[] = {
+                { "bin", bin, sizeof bin - 1, NULL },
+                { "empty.txt", "", 0, "text/plain" },
+        };
+        static const char minimal[] = "{\"id\":\"r-1\",\"upload\":{}}";
+        SentryEnvelopeInput in = { .report_json = minimal, .report_json_size = sizeof minimal - 1, .dsn = "d",
+                                   .attachments = att, .n_attachments = 2 };
+        _cleanup_free_ char *env = NULL;
+        size_t size;
+        char id[SENTRY_EVENT_ID_SIZE];
+        ASSERT_OK(sentry_envelope_build(&in, &env, &size, id));
+        const char *p = env, *end = env + size;
+        for (int skip = 0; skip < 3; skip++)
+                p = (const char *) memchr(p, '\n', (size_t) (end - p)) + 1;
+        const char *nl = memchr(p, '\n', (size_t) (end - p));
+        json_t *ah = line_json(p, (size_t) (nl - p));
+        ASSERT_STREQ(json_string_value(json_object_get(ah, "content_type")), "application/octet-stream");
+        ASSERT_EQ(json_integer_value(json_object_get(ah, "length")), sizeof bin - 1);
+        json_decref(ah);
+        p = nl + 1;
+        ASSERT_EQ(memcmp(p, bin, sizeof bin - 1), 0);
+        p += sizeof bin - 1;
+        ASSERT_EQ(*p, '\n');
+        p++;
+        nl = memchr(p, '\n', (size_t) (end - p));
+        json_t *eh = line_json(p, (size_t) (nl - p));
+        ASSERT_STREQ(json_string_value(json_object_get(eh, "filename")), "empty.txt");
+        ASSERT_EQ(json_integer_value(json_object_get(eh, "length")), 0);
+        json_decref(eh);
+        ASSERT_EQ(nl + 2, end); /* the empty payload and its newline */
+}
+
+TEST(hostile_frames) {
+        /* frames of odd shapes: not strings, empty, over 512 bytes, brackets */
+        char big[2048];
+        char longf[600];
+        memset(longf, 'f', sizeof longf - 1);
+        longf[sizeof longf - 1] = 0;
+        int n = snprintf(big, sizeof big,
+                         "{\"id\":\"r\",\"upload\":{\"note\":\"x+0x1/0x2 f1+0x10/0x20 f1+0xZZ\"},"
+                         "\"analysis\":{\"frames\":[1,\"\",\"%s\",\" []\",\"f1\",\"g [m\",\"h [mod]\"]}}", longf);
+        _cleanup_free_ char *ev = NULL;
+        char id[SENTRY_EVENT_ID_SIZE];
+        ASSERT_OK(sentry_event_from_report(big, (size_t) n, &ev, id));
+        json_t *j = line_json(ev, strlen(ev));
+        json_t *frames = json_object_get(
+                json_object_get(json_array_get(json_object_get(json_object_get(j, "exception"), "values"), 0),
+                                "stacktrace"),
+                "frames");
+        /* oldest first; 1, "" and the long one are dropped */
+        ASSERT_EQ(json_array_size(frames), 4);
+        ASSERT_STREQ(json_string_value(json_object_get(json_array_get(frames, 0), "function")), "h");
+        ASSERT_STREQ(json_string_value(json_object_get(json_array_get(frames, 0), "package")), "mod");
+        ASSERT_STREQ(json_string_value(json_object_get(json_array_get(frames, 1), "function")), "g [m");
+        ASSERT_STREQ(json_string_value(json_object_get(json_array_get(frames, 1), "package")), "vmlinux");
+        json_t *f1 = json_array_get(frames, 2);
+        ASSERT_STREQ(json_string_value(json_object_get(f1, "function")), "f1");
+        /* the offset printed after it in the note */
+        ASSERT_STREQ(json_string_value(json_object_get(json_object_get(f1, "vars"), "offset")), "+0x10/0x20");
+        ASSERT_STREQ(json_string_value(json_object_get(json_array_get(frames, 3), "function")), "");
         json_decref(j);
 }

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "fileio.h"
+#include "http-stub.h"
+#include "log.h"
+#include "macro.h"
+#include "offload.h"
+#include "run.h"
+#include "unclean.h"
+#include "watch-event.h"
+#include "tests.h"
+
+#define BOOT_ID "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
+
+static void put(const char *root, const char *path, const char *text) {
+        _cleanup_free_ char *p = path_in_root(root, path), *dir = NULL;
+        ASSERT_TRUE(p);
+        dir = strndup(p, (size_t) (strrchr(p, '/') - p));
+        ASSERT_TRUE(dir);
+        ASSERT_OK(mkdir_p(dir, 0755));
+        ASSERT_OK(write_file_atomic(p, text, strlen(text), 0644));
+}
+
+static char *read_in(const char *root, const char *path) {
+        _cleanup_free_ char *p = path_in_root(root, path);
+        char *data = NULL;
+        size_t size;
+        return p && read_full_file(p, 1 << 20, &data, &size) >= 0 ? data : NULL;
+}
+
+/* ---- run-exec.c ---- */
+
+TEST(service_argv) {
+        char *argv[16];
+        Context ctx = {};
+        ASSERT_EQ(service_argv(&ctx, false, false, argv, ELEMENTSOF(argv)), 1);
+        ASSERT_TRUE(!argv[0] && !argv[1]);
+        ctx = (Context) { .root = "/r", .config_path = "/c", .verbose = true, .now = true };
+        int n = service_argv(&ctx, true, true, argv, ELEMENTSOF(argv));
+        ASSERT_EQ(n, 9);
+        ASSERT_TRUE(!argv[0]); /* for exec_service_program() */
+        static const char *const want[] = { "--root", "/r", "--config", "/c", "--verbose", "--print", "--once", "--now" };
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                ASSERT_STREQ(argv[i + 1], want[i]);
+        ASSERT_TRUE(!argv[9]);
+        /* too small a vector is refused whole, never overrun */
+        ASSERT_ERR(service_argv(&ctx, true, true, argv, 11), -ENOBUFS);
+        ASSERT_ERR(service_argv(&ctx, true, true, argv, 0), -ENOBUFS);
+}
+
+TEST(exec_service_program) {
+        log_set_max_level(LOG_EMERG);
+        _cleanup_free_ char *dir = test_tmpdir(), *out = path_join(dir, "argv"), *prog = path_join(dir, "kcrash-fake");
+        char script[512];
+        snprintf(script, sizeof script, "#!/bin/sh\nprintf '%%s|' \"$0\" \"$@\" > '%s'\nexit 7\n", out);
+        ASSERT_OK(write_file_atomic(prog, script, strlen(script), 0755));
+        ASSERT_OK(setenv("KCRASH_LIBEXEC_DIR", dir, 1));
+        /* a program that is not there: an exit status, not an exec */
+        char *argv[16] = {};
+        ASSERT_EQ(exec_service_program("kcrash-missing", argv), EXIT_FAILURE_);
+
+        Context ctx = { .root = "/fake root" };
+        ASSERT_EQ(service_argv(&ctx, true, false, argv, ELEMENTSOF(argv)), 4);
+        fflush(NULL);
+        pid_t pid = fork();
+        ASSERT_TRUE(pid >= 0);
+        if (pid == 0) {
+                (void) exec_service_program("kcrash-fake", argv);
+                _exit(99);
+        }
+        int status;
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status));
+        ASSERT_EQ(WEXITSTATUS(status), 7); /* the program ran */
+        _cleanup_free_ char *got = NULL;
+        size_t size;
+        ASSERT_OK(read_full_file(out, 4096, &got, &size));
+        char want[512];
+        snprintf(want, sizeof want, "%s|--root|/fake root|--print|", prog);
+        ASSERT_STREQ(got, want);
+        unsetenv("KCRASH_LIBEXEC_DIR");
+        log_set_max_level(LOG_INFO);
+}
+
+/* ---- run-collect.c ---- */
+
+TEST(collect_an_empty_root) {
+        log_set_max_level(LOG_EMERG);
+        _cleanup_free_ char *root = test_tmpdir();
+        put(root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nPSTORE_DIR=/sys/fs/pstore\n");
+        Context ctx = { .root = root };
+        ASSERT_EQ(run_collect(&ctx, true), EXIT_OK);
+        /* the offload folder's layout is there */
+        _cleanup_free_ char *queue = path_in_root(root, "/var/kdump/" OFFLOAD_QUEUE_DIR);
+        struct stat st;
+        ASSERT_TRUE(stat(queue, &st) == 0 && S_ISDIR(st.st_mode));
+        /* nothing was collected: the queue is empty */
+        ASSERT_TRUE(dir_is_empty(queue));
+        context_done(&ctx);
+
+        /* a bad configuration is EXIT_CONFIG, before anything is touched */
+        _cleanup_free_ char *root2 = test_tmpdir();
+        put(root2, "/etc/default/kdump", "KDUMP_FOLDER=\"unterminated\n");
+        Context bad = { .root = root2 };
+        ASSERT_EQ(run_collect(&bad, false), EXIT_CONFIG);
+        context_done(&bad);
+        log_set_max_level(LOG_INFO);
+}
+
+TEST(collect_offload_in_the_way) {
+        log_set_max_level(LOG_EMERG);
+        _cleanup_free_ char *root = test_tmpdir();
+        put(root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\n");
+        put(root, "/var/kdump", "a file where the offload folder belongs");
+        Context ctx = { .root = root };
+        ASSERT_EQ(run_collect(&ctx, false), EXIT_FAILURE_);
+        context_done(&ctx);
+        log_set_max_level(LOG_INFO);
+}
+
+TEST(mark) {
+        log_set_max_level(LOG_EMERG);
+        _cleanup_free_ char *root = test_tmpdir();
+        Context ctx = { .root = root };
+        /* no boot id */
+        ASSERT_EQ(run_mark(&ctx, SHUTDOWN_MARK_RUNNING), EXIT_FAILURE_);
+        put(root, "/proc/sys/kernel/random/boot_id", BOOT_ID "\n");
+        ASSERT_EQ(run_mark(&ctx, SHUTDOWN_MARK_RUNNING), EXIT_OK);
+        _cleanup_free_ char *m1 = read_in(root, KCRASH_SHUTDOWN_MARK);
+        ASSERT_STREQ(m1, "BOOT_ID=" BOOT_ID "\nSTATE=running\n");
+        ASSERT_EQ(run_mark(&ctx, SHUTDOWN_MARK_CLEAN), EXIT_OK);
+        _cleanup_free_ char *m2 = read_in(root, KCRASH_SHUTDOWN_MARK);
+        ASSERT_STREQ(m2, "BOOT_ID=" BOOT_ID "\nSTATE=clean\n");
+        /* a folder where the mark belongs */
+        _cleanup_free_ char *mark = path_in_root(root, KCRASH_SHUTDOWN_MARK);
+        ASSERT_TRUE(unlink(mark) == 0 && mkdir(mark, 0755) == 0);
+        ASSERT_EQ(run_mark(&ctx, SHUTDOWN_MARK_CLEAN), EXIT_FAILURE_);
+        context_done(&ctx);
+        log_set_max_level(LOG_INFO);
+}
+
+/* ---- run-watch.c ---- */
+
+/* A fixture's "[ s.us] text" lines as /dev/kmsg records (tests/integration/watch_test.py). */
+static void write_kmsg(const char *root, const char *fixture, unsigned seq) {
+        _cleanup_free_ char *src = NULL, *data = NULL;
+        size_t size;
+        ASSERT_TRUE(asprintf(&src, "%s/kmsg/%s", test_fixtures_dir(), fixture) > 0);
+        ASSERT_OK(read_full_file(src, 1 << 20, &data, &size));
+        char *out = NULL;
+        size_t out_size = 0;
+        FILE *f = open_memstream(&out, &out_size);
+        ASSERT_TRUE(f);
+        unsigned long long ts = 0;
+        for (char *save = NULL, *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                unsigned long s, us;
+                int n = 0;
+                if (sscanf(l, "[ %lu.%lu]%n", &s, &us, &n) != 2 || n == 0)
+                        continue;
+                const char *text = l + n;
+                if (*text == ' ')
+                        text++;
+                ts = (unsigned long long) s * 1000000 + us;
+                fprintf(f, "4,%u,%llu,-;%s\n", seq++, ts, text);
+        }
+        fprintf(f, "4,%u,%llu,-;---[ end trace 0000000000000000 ]---\n", seq, ts);
+        ASSERT_TRUE(fclose(f) == 0);
+        _cleanup_free_ char *kmsg = path_in_root(root, "/dev/kmsg");
+        _cleanup_free_ char *dev = path_in_root(root, "/dev");
+        ASSERT_OK(mkdir_p(dev, 0755));
+        ASSERT_OK(write_file_atomic(kmsg, out, out_size, 0644));
+        free(out);
+}
+
+static size_t count_events(const char *root) {
+        _cleanup_free_ char *dir = path_in_root(root, KCRASH_WATCH_EVENTS_DIR);
+        DIR *d = opendir(dir);
+        size_t n = 0;
+        if (!d)
+                return 0;
+        for (struct dirent *de; (de = readdir(d));)
+                if (watch_event_file_name_valid(de->d_name))
+                        n++;
+        closedir(d);
+        return n;
+}
+
+TEST(watch_once) {
+        log_set_max_level(LOG_EMERG);
+        _cleanup_free_ char *root = test_tmpdir();
+        Context ctx = { .root = root };
+        /* no boot id, then no /dev/kmsg */
+        ASSERT_EQ(run_watch(&ctx, true), EXIT_FAILURE_);
+        put(root, "/proc/sys/kernel/random/boot_id", BOOT_ID "\n");
+        ASSERT_EQ(run_watch(&ctx, true), EXIT_FAILURE_);
+        ASSERT_EQ(count_events(root), 0);
+
+        write_kmsg(root, "warning.txt", 1);
+        ASSERT_EQ(run_watch(&ctx, true), EXIT_OK);
+        ASSERT_EQ(count_events(root), 1);
+        _cleanup_free_ char *state = read_in(root, KCRASH_WATCH_DIR "/state");
+        ASSERT_TRUE(state && strstr(state, "boot " BOOT_ID "\n"));
+        ASSERT_TRUE(strstr(state, "\nseq "));
+
+        /* the same log again: already handled, nothing new */
+        ASSERT_EQ(run_watch(&ctx, true), EXIT_OK);
+        ASSERT_EQ(count_events(root), 1);
+
+        /* the event file is what the collector expects */
+        _cleanup_free_ char *dir = path_in_root(root, KCRASH_WATCH_EVENTS_DIR);
+        DIR *d = opendir(dir);
+        ASSERT_TRUE(d);
+        for (struct dirent *de; (de = readdir(d));) {
+                if (!watch_event_file_name_valid(de->d_name))
+                        continue;
+                ASSERT_TRUE(strneq(de->d_name, BOOT_ID "-", strlen(BOOT_ID) + 1));
+                _cleanup_free_ char *p = path_join(dir, de->d_name), *data = NULL;
+                size_t size;
+                ASSERT_OK(read_full_file(p, WATCH_EVENT_MAX_SIZE, &data, &size));
+                WatchEvent e;
+                ASSERT_OK(watch_event_parse(data, size, &e));
+                ASSERT_EQ(e.class, KMSG_EVENT_WARNING);
+                ASSERT_STREQ(e.boot_id, BOOT_ID);
+                ASSERT_TRUE(e.log_size > 0);
+                watch_event_done(&e);
+        }
+        closedir(d);
+        context_done(&ctx);
+
+        /* an unusable boot id */
+        put(root, "/proc/sys/kernel/random/boot_id", "../../etc\n");
+        ASSERT_EQ(run_watch(&ctx, true), EXIT_FAILURE_);
+        context_done(&ctx);
+        log_set_max_level(LOG_INFO);
+}
+
+/* ---- run-submit.c ---- */
+
+TEST(drop_privileges) {
+        log_set_max_level(LOG_EMERG);
+        if (geteuid() != 0) {
+                /* not root: nothing to drop */
+                ASSERT_EQ(submit_drop_privileges(), 0);
+                log_set_max_level(LOG_INFO);
+                return;
+        }
+        /* the test build lets the suite run the uploader as root */
+        ASSERT_OK(setenv("KCRASHD_ALLOW_ROOT", "1", 1));
+        ASSERT_EQ(submit_drop_privileges(), 0);
+        ASSERT_EQ(geteuid(), 0);
+        /* without that: the uploader's account, or a refusal; in a child,
+         * since dropping root is for good */
+        fflush(NULL);
+        pid_t pid = fork();
+        ASSERT_TRUE(pid >= 0);
+        if (pid == 0) {
+                unsetenv("KCRASHD_ALLOW_ROOT");
+                uid_t uid;
+                gid_t gid;
+                bool have = uploader_account(&uid, &gid) >= 0;
+                int r = submit_drop_privileges();
+                if (have)
+                        _exit(r == 0 && geteuid() == uid && getuid() == uid && setuid(0) < 0 ? 0 : 1);
+                _exit(r == EXIT_FAILURE_ && geteuid() == 0 ? 0 : 2);
+        }
+        int status;
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status));
+        ASSERT_EQ(WEXITSTATUS(status), 0);
+        log_set_max_level(LOG_INFO);
+}
+
+TEST(load_libraries) {
+        log_set_max_level(LOG_EMERG);
+        const char *why;
+        int expected = archive_dlopen(&why) >= 0 ? EXIT_OK : EXIT_FAILURE_;
+        ASSERT_EQ(submit_load_libraries(), expected);
+        log_set_max_level(LOG_INFO);
+}
+
+static int submit_with(const char *root, const char *config) {
+        put(root, "/etc/default/kdump", config);
+        Context ctx = { .root = root, .now = true };
+        int r = run_submit_once(&ctx, true);
+        context_done(&ctx);
+        return r;
+}
+
+TEST(submit_once_configuration) {
+        log_set_max_level(LOG_EMERG);
+        _cleanup_free_ char *root = test_tmpdir();
+        /* nothing configured: off, not an error */
+        ASSERT_EQ(submit_with(root, "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\n"), EXIT_OK);
+        ASSERT_EQ(submit_with(root, "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nLOG_SUBMISSION=0\n"), EXIT_OK);
+        /* http:// without SUBMIT_ALLOW_INSECURE_HTTP, other schemes: configuration errors */
+        ASSERT_EQ(submit_with(root, "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nSUBMIT_START_URL=http://a/s\n"
+                                    "SUBMIT_FINISH_URL=https://a/f\n"),
+                  EXIT_CONFIG);
+        ASSERT_EQ(submit_with(root, "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nSUBMIT_START_URL=https://a/s\n"
+                                    "SUBMIT_FINISH_URL=ftp://a/f\n"),
+                  EXIT_CONFIG);
+        /* sentry: an http DSN or envelope URL needs the same switch */
+        ASSERT_EQ(submit_with(root, "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nSUBMIT_TARGET=sentry\n"
+                                    "SENTRY_DSN=http://k@h/1\n"),
+                  EXIT_CONFIG);
+        ASSERT_EQ(submit_with(root, "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nSUBMIT_TARGET=sentry\n"
+                                    "SENTRY_DSN=https://k@h/1\nSENTRY_ENVELOPE_URL=file:///x\n"),
+                  EXIT_CONFIG);
+        /* sentry named without a DSN */
+        ASSERT_EQ(submit_with(root, "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nSUBMIT_TARGET=sentry\n"), EXIT_CONFIG);
+        log_set_max_level(LOG_INFO);
+}
+
+TEST(submit_once_outcomes) {
+        log_set_max_level(LOG_EMERG);
+        const char *why;
+        if (archive_dlopen(&why) < 0) {
+                test_skip("libzip cannot be loaded");
+                log_set_max_level(LOG_INFO);
+                return;
+        }
+        _cleanup_free_ char *root = test_tmpdir();
+        HttpStubReply replies[] = {
+                { 200, NULL,
+                  "{\"response\":{\"url\":\"@URL@/put\",\"gid\":\"g\",\"headers\":{\"pairs\":["
+                  "{\"name\":\"Content-Type\",\"value\":\"application/zip\"}]}}}" },
+                { 200, NULL, NULL },
+                { 200, NULL, NULL },
+                { 503, NULL, NULL },
+        };
+        HttpStub s;
+        http_stub_start(replies, ELEMENTSOF(replies), &s);
+        char config[512];
+        snprintf(config, sizeof config,
+                 "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nSUBMIT_START_URL=%s/s\nSUBMIT_FINISH_URL=%s/f\n"
+                 "SUBMIT_ALLOW_INSECURE_HTTP=1\n",
+                 s.url, s.url);
+        _cleanup_free_ char *queue = path_in_root(root, "/var/kdump/" OFFLOAD_QUEUE_DIR);
+        ASSERT_OK(mkdir_p(queue, 0755));
+        static const char report[] = "{\"id\":\"r1\",\"upload\":{\"product\":\"holo\"}}";
+        ArchiveMember m[] = { { "report.json", report, sizeof report - 1 } };
+        _cleanup_free_ char *zip1 = path_join(queue, "r1.zip"), *zip2 = path_join(queue, "r2.zip");
+        ASSERT_OK(archive_write(zip1, m, 1));
+        /* sent: the queue is empty */
+        ASSERT_EQ(submit_with(root, config), EXIT_OK);
+        ASSERT_EQ(http_stub_count(&s), 3);
+        ASSERT_TRUE(dir_is_empty(queue));
+        /* the server is busy: retry later */
+        ASSERT_OK(archive_write(zip2, m, 1));
+        ASSERT_EQ(submit_with(root, config), EXIT_TEMPFAIL);
+        ASSERT_EQ(http_stub_count(&s), 4);
+        http_stub_stop(&s);
+        log_set_max_level(LOG_INFO);
+}

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "config.h"
+#include "fileio.h"
+#include "http-stub.h"
+#include "macro.h"
+#include "offload.h"
+#include "spool.h"
+#include "tests.h"
+
+#define NOW 1795335300
+#define START_OK                                                                  \
+        "{\"response\":{\"url\":\"@URL@/put\",\"gid\":\"g-1\",\"headers\":{\"pairs\":[" \
+        "{\"name\":\"Content-Type\",\"value\":\"application/zip\"}]}}}"
+
+static const HttpStubReply UPLOAD_OK_REPLIES[] = {
+        { 200, NULL, START_OK }, { 200, NULL, NULL }, { 200, NULL, "{}" },
+};
+
+typedef struct Fixture {
+        char *offload;
+        char *queue;
+        KcrashConfig config;
+        HttpStub stub;
+} Fixture;
+
+static void report_zip(const Fixture *f, const char *id, time_t mtime) {
+        char report[512], name[128];
+        snprintf(report, sizeof report,
+                 "{\"id\":\"%s\",\"collected_time\":1,\"analysis\":{\"title\":\"BUG: %s\",\"signature\":\"v1:ab\"},"
+                 "\"upload\":{\"steamid\":\"1\",\"product\":\"holo\"}}",
+                 id, id);
+        ArchiveMember m[] = { { "report.json", report, strlen(report) } };
+        snprintf(name, sizeof name, "%s.zip", id);
+        _cleanup_free_ char *path = path_join(f->queue, name);
+        ASSERT_OK(archive_write(path, m, 1));
+        struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+        ASSERT_TRUE(utimensat(AT_FDCWD, path, ts, 0) == 0);
+}
+
+/* The offload folder, its queue, and a configuration that uploads to the stub. */
+static bool fixture_init(Fixture *f, const HttpStubReply *replies, size_t n, const char *extra_config) {
+        *f = (Fixture) { .offload = test_tmpdir() };
+        f->queue = path_join(f->offload, OFFLOAD_QUEUE_DIR);
+        ASSERT_OK(mkdir_p(f->queue, 0755));
+        const char *why;
+        if (archive_dlopen(&why) < 0)
+                return false;
+        http_stub_start(replies, n, &f->stub);
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "SUBMIT_START_URL=%s/start\nSUBMIT_FINISH_URL=%s/finish\nSUBMIT_ALLOW_INSECURE_HTTP=1\n%s",
+                 f->stub.url, f->stub.url, extra_config ? extra_config : "");
+        ConfigError e = {};
+        ASSERT_OK(config_init_defaults(&f->config));
+        if (config_parse(&f->config, text, strlen(text), NULL, NULL, &e) < 0)
+                test_fail(__FILE__, __LINE__, "config line %u: %s", e.line, e.message);
+        return true;
+}
+
+static void fixture_done(Fixture *f) {
+        http_stub_stop(&f->stub);
+        config_done(&f->config);
+        free(f->queue);
+        free(f->offload);
+}
+
+static int submit(Fixture *f, bool now_flag, time_t now, SubmitResult *r) {
+        SubmitOptions o = { .offload_dir = f->offload, .config = &f->config, .ignore_backoff = now_flag, .now = now };
+        return spool_submit(&o, r);
+}
+
+static bool exists_in(const char *dir, const char *sub, const char *name) {
+        _cleanup_free_ char *p = NULL;
+        ASSERT_TRUE(asprintf(&p, "%s/%s/%s", dir, sub, name) > 0);
+        struct stat st;
+        return lstat(p, &st) == 0;
+}
+
+TEST(disabled) {
+        Fixture f;
+        if (!fixture_init(&f, UPLOAD_OK_REPLIES, 3, "LOG_SUBMISSION=0\n")) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        report_zip(&f, "r1", NOW - 10);
+        SubmitResult r;
+        ASSERT_OK(submit(&f, false, NOW, &r));
+        ASSERT_TRUE(r.disabled);
+        ASSERT_TRUE(strstr(r.disabled_why, "LOG_SUBMISSION=0"));
+        ASSERT_EQ(r.sent + r.failed + r.remaining, 0);
+        submit_result_done(&r);
+        fixture_done(&f);
+
+        /* no target: no URLs */
+        ASSERT_TRUE(fixture_init(&f, UPLOAD_OK_REPLIES, 3, "SUBMIT_START_URL=\n"));
+        report_zip(&f, "r1", NOW - 10);
+        ASSERT_OK(submit(&f, false, NOW, &r));
+        ASSERT_TRUE(r.disabled);
+        ASSERT_TRUE(strstr(r.disabled_why, "no upload target"));
+        submit_result_done(&r);
+        ASSERT_EQ(http_stub_count(&f.stub), 0);
+        ASSERT_TRUE(exists_in(f.offload, OFFLOAD_QUEUE_DIR, "r1.zip")); /* kept */
+        fixture_done(&f);
+}
+
+TEST(sends_oldest_first_and_moves_to_sent) {
+        Fixture f;
+        if (!fixture_init(&f, UPLOAD_OK_REPLIES, 3, NULL)) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        /* the stub answers the first upload's three steps, then 200 "{}"
+         * (not a Start answer) to everything: the second report fails */
+        report_zip(&f, "newer", NOW - 10);
+        report_zip(&f, "older", NOW - 100);
+        SubmitResult r;
+        ASSERT_OK(submit(&f, false, NOW, &r));
+        ASSERT_TRUE(!r.disabled);
+        ASSERT_EQ(r.sent, 1);
+        ASSERT_EQ(r.failed, 1);
+        ASSERT_EQ(r.parked, 1); /* an invalid Start answer is permanent */
+        ASSERT_EQ(r.n_outcomes, 2);
+        ASSERT_STREQ(r.outcomes[0].id, "older");
+        ASSERT_TRUE(r.outcomes[0].ok);
+        ASSERT_STREQ(r.outcomes[0].gid, "g-1");
+        ASSERT_STREQ(r.outcomes[0].title, "BUG: older");
+        ASSERT_EQ(r.outcomes[0].state, SPOOL_SENT);
+        ASSERT_STREQ(r.outcomes[1].id, "newer");
+        ASSERT_TRUE(!r.outcomes[1].ok);
+        ASSERT_EQ(r.outcomes[1].state, SPOOL_PARKED);
+        ASSERT_TRUE(strstr(r.outcomes[1].error, "Start: invalid answer"));
+        submit_result_done(&r);
+
+        /* sent: out of the queue into sent_logs (KEEP_SENT_LOGS=1), its state says so */
+        ASSERT_TRUE(!exists_in(f.offload, OFFLOAD_QUEUE_DIR, "older.zip"));
+        ASSERT_TRUE(exists_in(f.offload, OFFLOAD_SENT_DIR, "older.zip"));
+        SpoolState s;
+        ASSERT_OK(spool_state_load(f.offload, "older", &s));
+        ASSERT_EQ(s.state, SPOOL_SENT);
+        ASSERT_STREQ(s.gid, "g-1");
+        spool_state_done(&s);
+        /* parked: kept in the queue, not retried */
+        ASSERT_TRUE(exists_in(f.offload, OFFLOAD_QUEUE_DIR, "newer.zip"));
+        ASSERT_OK(spool_state_load(f.offload, "newer", &s));
+        ASSERT_EQ(s.state, SPOOL_PARKED);
+        ASSERT_EQ(s.attempts, 1);
+        spool_state_done(&s);
+        size_t before = http_stub_count(&f.stub);
+        ASSERT_EQ(before, 4);
+        ASSERT_OK(submit(&f, true, NOW + 10, &r));
+        ASSERT_EQ(r.parked, 1);
+        ASSERT_EQ(r.sent + r.failed, 0);
+        submit_result_done(&r);
+        ASSERT_EQ(http_stub_count(&f.stub), before);
+        fixture_done(&f);
+}
+
+TEST(transient_failures_back_off) {
+        HttpStubReply busy[] = { { 503, "Retry-After: 600\r\n", NULL } };
+        Fixture f;
+        if (!fixture_init(&f, busy, 1, "SUBMIT_MAX_ATTEMPTS=2\n")) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        report_zip(&f, "r1", NOW - 10);
+        SubmitResult r;
+        ASSERT_OK(submit(&f, false, NOW, &r));
+        ASSERT_EQ(r.failed, 1);
+        ASSERT_EQ(r.remaining, 1);
+        ASSERT_EQ(r.outcomes[0].state, SPOOL_PENDING);
+        submit_result_done(&r);
+        SpoolState s;
+        ASSERT_OK(spool_state_load(f.offload, "r1", &s));
+        ASSERT_EQ(s.state, SPOOL_PENDING);
+        ASSERT_EQ(s.attempts, 1);
+        ASSERT_TRUE(s.next_try >= NOW + 600); /* never before the server's Retry-After */
+        ASSERT_STREQ(s.last_error, "Start: HTTP 503");
+        spool_state_done(&s);
+        int64_t next;
+        ASSERT_OK(spool_next_try(f.offload, 1u << SUBMIT_TARGET_KCRASH, &next));
+        ASSERT_TRUE(next >= NOW + 600);
+
+        /* before its time: waiting, no request */
+        ASSERT_OK(submit(&f, false, NOW + 60, &r));
+        ASSERT_EQ(r.waiting, 1);
+        ASSERT_EQ(r.remaining, 1);
+        submit_result_done(&r);
+        ASSERT_EQ(http_stub_count(&f.stub), 1);
+        /* --now: tried again; the second failure is the last allowed */
+        ASSERT_OK(submit(&f, true, NOW + 60, &r));
+        ASSERT_EQ(r.failed, 1);
+        ASSERT_EQ(r.parked, 1);
+        ASSERT_EQ(r.outcomes[0].state, SPOOL_PARKED);
+        submit_result_done(&r);
+        ASSERT_EQ(http_stub_count(&f.stub), 2);
+        ASSERT_ERR(spool_next_try(f.offload, 1u << SUBMIT_TARGET_KCRASH, &next), -ENOENT);
+        fixture_done(&f);
+}
+
+TEST(daily_budget) {
+        Fixture f;
+        if (!fixture_init(&f, UPLOAD_OK_REPLIES, 3, "SUBMIT_DAILY_REPORTS=1\n")) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        report_zip(&f, "a", NOW - 20);
+        report_zip(&f, "b", NOW - 10);
+        SubmitResult r;
+        ASSERT_OK(submit(&f, true, NOW, &r));
+        ASSERT_EQ(r.sent, 1);
+        ASSERT_EQ(r.over_budget, 1);
+        ASSERT_EQ(r.remaining, 1);
+        submit_result_done(&r);
+        ASSERT_EQ(http_stub_count(&f.stub), 3);
+        /* a day later the budget is free again (the stub now refuses: one attempt) */
+        ASSERT_OK(submit(&f, true, NOW + 86400 + 1, &r));
+        ASSERT_EQ(r.over_budget, 0);
+        ASSERT_EQ(r.failed, 1);
+        submit_result_done(&r);
+        fixture_done(&f);
+}
+
+TEST(hostile_queue_entries) {
+        Fixture f;
+        if (!fixture_init(&f, UPLOAD_OK_REPLIES, 3, NULL)) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        /* a symlink to a file the uploader could read, a FIFO, a folder, junk */
+        _cleanup_free_ char *secret = path_join(f.offload, "secret.zip"), *link = path_join(f.queue, "link.zip"),
+                            *fifo = path_join(f.queue, "fifo.zip"), *dir = path_join(f.queue, "dir.zip"),
+                            *junk = path_join(f.queue, "junk.zip");
+        ASSERT_OK(write_file_atomic(secret, "secret", 6, 0600));
+        ASSERT_TRUE(symlink(secret, link) == 0);
+        ASSERT_TRUE(mkfifo(fifo, 0600) == 0);
+        ASSERT_TRUE(mkdir(dir, 0700) == 0);
+        ASSERT_OK(write_file_atomic(junk, "not a zip", 9, 0644));
+        SubmitResult r;
+        ASSERT_OK(submit(&f, true, NOW, &r));
+        ASSERT_EQ(r.sent, 0);
+        ASSERT_EQ(r.n_outcomes, 2); /* the FIFO and the folder are not queue entries */
+        /* nothing reached the server; what was tried is parked */
+        ASSERT_EQ(http_stub_count(&f.stub), 0);
+        for (size_t i = 0; i < r.n_outcomes; i++) {
+                ASSERT_TRUE(!r.outcomes[i].ok);
+                ASSERT_EQ(r.outcomes[i].state, SPOOL_PARKED);
+                ASSERT_TRUE(strstr(r.outcomes[i].error, "report.json unreadable"));
+                ASSERT_TRUE(streq(r.outcomes[i].id, "link") || streq(r.outcomes[i].id, "junk"));
+        }
+        submit_result_done(&r);
+        fixture_done(&f);
+}
+
+TEST(busy_when_locked) {
+        Fixture f;
+        if (!fixture_init(&f, UPLOAD_OK_REPLIES, 3, NULL)) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        report_zip(&f, "r1", NOW - 10);
+        _cleanup_free_ char *state = path_join(f.offload, OFFLOAD_UPLOAD_STATE_DIR), *lock = path_join(state, "submit.lock");
+        ASSERT_OK(mkdir_p(state, 0755));
+        int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        ASSERT_TRUE(fd >= 0);
+        /* another submitter: its own open file description holds the lock */
+        ASSERT_TRUE(flock(fd, LOCK_EX) == 0);
+        SubmitResult r;
+        ASSERT_ERR(submit(&f, true, NOW, &r), -EBUSY);
+        close(fd);
+        ASSERT_EQ(http_stub_count(&f.stub), 0);
+        ASSERT_OK(submit(&f, true, NOW, &r));
+        ASSERT_EQ(r.sent, 1);
+        submit_result_done(&r);
+        fixture_done(&f);
+}
+
+TEST(empty_or_missing_queue) {
+        Fixture f;
+        if (!fixture_init(&f, UPLOAD_OK_REPLIES, 3, NULL)) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        SubmitResult r;
+        ASSERT_OK(submit(&f, false, NOW, &r));
+        ASSERT_EQ(r.n_outcomes, 0);
+        ASSERT_EQ(r.remaining, 0);
+        submit_result_done(&r);
+        ASSERT_TRUE(rmdir(f.queue) == 0);
+        ASSERT_OK(submit(&f, false, NOW, &r));
+        ASSERT_EQ(r.n_outcomes, 0);
+        submit_result_done(&r);
+        fixture_done(&f);
+}
