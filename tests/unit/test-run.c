@@ -135,13 +135,13 @@ TEST(mark) {
         ASSERT_EQ(run_mark(&ctx, SHUTDOWN_MARK_RUNNING), EXIT_FAILURE_);
         put(root, "/proc/sys/kernel/random/boot_id", BOOT_ID "\n");
         ASSERT_EQ(run_mark(&ctx, SHUTDOWN_MARK_RUNNING), EXIT_OK);
-        _cleanup_free_ char *m1 = read_in(root, KCRASH_SHUTDOWN_MARK);
+        _cleanup_free_ char *m1 = read_in(root, SHUTDOWN_MARKS_DIR "/" BOOT_ID);
         ASSERT_STREQ(m1, "BOOT_ID=" BOOT_ID "\nSTATE=running\n");
         ASSERT_EQ(run_mark(&ctx, SHUTDOWN_MARK_CLEAN), EXIT_OK);
-        _cleanup_free_ char *m2 = read_in(root, KCRASH_SHUTDOWN_MARK);
+        _cleanup_free_ char *m2 = read_in(root, SHUTDOWN_MARKS_DIR "/" BOOT_ID);
         ASSERT_STREQ(m2, "BOOT_ID=" BOOT_ID "\nSTATE=clean\n");
         /* a folder where the mark belongs */
-        _cleanup_free_ char *mark = path_in_root(root, KCRASH_SHUTDOWN_MARK);
+        _cleanup_free_ char *mark = path_in_root(root, SHUTDOWN_MARKS_DIR "/" BOOT_ID);
         ASSERT_TRUE(unlink(mark) == 0 && mkdir(mark, 0755) == 0);
         ASSERT_EQ(run_mark(&ctx, SHUTDOWN_MARK_CLEAN), EXIT_FAILURE_);
         context_done(&ctx);
