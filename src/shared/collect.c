@@ -68,15 +68,11 @@ static int spool_scan(Collector *c) {
         _cleanup_close_ int dfd = open(c->watch_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dfd < 0)
                 return errno == ENOENT || errno == ENOTDIR ? 0 : negative_errno();
-        int dfd2 = dup(dfd);
-        DIR *d = dfd2 >= 0 ? fdopendir(dfd2) : NULL;
-        if (!d) {
-                if (dfd2 >= 0)
-                        close(dfd2);
-                return negative_errno();
-        }
+        DIR *d;
+        int r = dir_read_dup(dfd, &d);
+        if (r < 0)
+                return r;
         struct dirent *de;
-        int r = 0;
         while ((de = readdir(d)) && c->spool.n < WATCH_EVENTS_PER_RUN) {
                 if (de->d_name[0] == '.')
                         continue; /* the watcher's temp files, "." and ".." */

@@ -380,9 +380,7 @@ int mkdir_p(const char *path, mode_t mode) {
 /* Never follows a symlink, never leaves the tree it was given: each level is
  * opened with O_NOFOLLOW relative to its parent's fd, so a directory renamed
  * or swapped for a symlink meanwhile cannot send it elsewhere. */
-static int rm_rf_children(int dir_fd, unsigned depth) {
-        if (depth > 64)
-                return -ELOOP;
+int dir_read_dup(int dir_fd, DIR **ret) {
         int fd = dup(dir_fd);
         if (fd < 0)
                 return negative_errno();
@@ -392,7 +390,17 @@ static int rm_rf_children(int dir_fd, unsigned depth) {
                 close(fd);
                 return r;
         }
-        int r = 0;
+        *ret = d;
+        return 0;
+}
+
+static int rm_rf_children(int dir_fd, unsigned depth) {
+        if (depth > 64)
+                return -ELOOP;
+        DIR *d;
+        int r = dir_read_dup(dir_fd, &d);
+        if (r < 0)
+                return r;
         struct dirent *de;
         while ((de = readdir(d))) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))

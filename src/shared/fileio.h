@@ -82,3 +82,7 @@ bool dir_is_empty(const char *path);
 int tempfile_in(const char *dir, const char *prefix, int *ret_fd, char **ret_path);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+
+/* A DIR that reads the directory dir_fd is open on, through a duplicate of
+ * it, so that the caller keeps dir_fd for the *at() calls on its entries. */
+int dir_read_dup(int dir_fd, DIR **ret);

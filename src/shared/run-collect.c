@@ -62,13 +62,9 @@ int run_collect(Context *ctx, bool print_reports) {
 /* Keeps the SHUTDOWN_MARKS_KEPT newest marks (by time written). */
 static void marks_prune(const char *dir) {
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        int dup_fd = fd >= 0 ? dup(fd) : -1;
-        _cleanup_(closedirp) DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-        if (!d) {
-                if (dup_fd >= 0)
-                        close(dup_fd);
+        _cleanup_(closedirp) DIR *d = NULL;
+        if (fd < 0 || dir_read_dup(fd, &d) < 0)
                 return;
-        }
         for (;;) {
                 struct dirent *de;
                 char oldest[NAME_MAX + 1] = "";

@@ -239,15 +239,9 @@ static int consume(Watcher *w, char *buf, size_t *len, bool at_eof) {
  * watcher writes here, and it is not writing yet. */
 static void remove_stale_temp_files(const char *dir) {
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
+        _cleanup_(closedirp) DIR *d = NULL;
+        if (fd < 0 || dir_read_dup(fd, &d) < 0)
                 return;
-        int dup_fd = dup(fd);
-        _cleanup_(closedirp) DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-        if (!d) {
-                if (dup_fd >= 0)
-                        close(dup_fd);
-                return;
-        }
         struct dirent *de;
         while ((de = readdir(d)))
                 if (startswith(de->d_name, ".#") && unlinkat(fd, de->d_name, 0) == 0)
