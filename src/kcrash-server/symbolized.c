@@ -58,14 +58,18 @@ static int compute(const SymbolizeConfig *cfg, const char *zip_path, const char 
         if (r >= 0)
                 r = symbolize_stack(s, text, strlen(text), &ids, &frames, &n);
         if (r >= 0) {
-                *ret_resolved = false;
+                _cleanup_free_ char *json = symbolized_frames_to_json_string(frames, n, false);
+                _cleanup_free_ char *frames_text = NULL;
+                bool resolved = false;
                 for (size_t i = 0; i < n; i++)
                         if (frames[i].result.n_locations > 0)
-                                *ret_resolved = true;
-                *ret_json = symbolized_frames_to_json_string(frames, n, false);
-                if (!*ret_json || symbolized_frames_text(frames, n, ret_text) < 0) {
-                        free(*ret_json);
+                                resolved = true;
+                if (!json || symbolized_frames_text(frames, n, &frames_text) < 0)
                         r = -ENOMEM;
+                else {
+                        *ret_json = TAKE_PTR(json);
+                        *ret_text = TAKE_PTR(frames_text);
+                        *ret_resolved = resolved;
                 }
         }
         symbolized_frames_free(frames, n);
@@ -75,31 +79,55 @@ static int compute(const SymbolizeConfig *cfg, const char *zip_path, const char 
         return r;
 }
 
+/* The result kept by an earlier view. */
+static int read_kept(const char *json_path, const char *text_path, char **ret_json, char **ret_text) {
+        _cleanup_free_ char *json = NULL, *text = NULL;
+        /* The .txt is written after the .json: both there means both whole. */
+        int r = read_full_file_nofollow(text_path, MAX_STORED, &text, NULL);
+        if (r < 0)
+                return r;
+        r = read_full_file_nofollow(json_path, MAX_STORED, &json, NULL);
+        if (r < 0)
+                return r;
+        *ret_json = TAKE_PTR(json);
+        *ret_text = TAKE_PTR(text);
+        return 0;
+}
+
+/* Symbolizes the stack now, and keeps the result once a frame resolved; a
+ * result without any (the debug info is not there yet) is made again at the
+ * next view. Two viewers at once compute the same result; each rename is
+ * atomic. */
+static int compute_and_keep(const SymbolizeConfig *cfg, const char *dir, const char *json_path,
+                            const char *text_path, const char *zip_path, const char *fallback_text,
+                            char **ret_json, char **ret_text) {
+        _cleanup_free_ char *json = NULL, *text = NULL;
+        bool resolved = false;
+        int r;
+
+        if (!symbolize_config_enabled(cfg))
+                return -ENOENT;
+        r = compute(cfg, zip_path, fallback_text, &json, &text, &resolved);
+        if (r < 0)
+                return r;
+        if (resolved && mkdir_p(dir, 0750) >= 0 && write_file_atomic(json_path, json, strlen(json), 0640) >= 0)
+                (void) write_file_atomic(text_path, text, strlen(text), 0640);
+        *ret_json = TAKE_PTR(json);
+        *ret_text = TAKE_PTR(text);
+        return 0;
+}
+
 int symbolized_get(const SymbolizeConfig *cfg, const char *data_dir, const char *zip_gid, const char *zip_path,
                    const char *fallback_text, char **ret_json, char **ret_text) {
         _cleanup_free_ char *dir = NULL, *json_path = NULL, *text_path = NULL, *json = NULL, *text = NULL;
         int r = paths(data_dir, zip_gid, &dir, &json_path, &text_path);
         if (r < 0)
                 return r;
-        /* The .txt is written after the .json: both there means both whole. */
-        if (read_full_file_nofollow(text_path, MAX_STORED, &text, NULL) >= 0 &&
-            read_full_file_nofollow(json_path, MAX_STORED, &json, NULL) >= 0)
-                goto out;
-        free(json);
-        free(text);
-        json = text = NULL;
-        if (!symbolize_config_enabled(cfg))
-                return -ENOENT;
-        bool resolved = false;
-        r = compute(cfg, zip_path, fallback_text, &json, &text, &resolved);
-        if (r < 0)
-                return r;
-        /* Kept once a frame resolved; a result without any (the debug info
-         * is not there yet) is made again at the next view. Two viewers at
-         * once compute the same result; each rename is atomic. */
-        if (resolved && mkdir_p(dir, 0750) >= 0 && write_file_atomic(json_path, json, strlen(json), 0640) >= 0)
-                (void) write_file_atomic(text_path, text, strlen(text), 0640);
-out:
+        if (read_kept(json_path, text_path, &json, &text) < 0) {
+                r = compute_and_keep(cfg, dir, json_path, text_path, zip_path, fallback_text, &json, &text);
+                if (r < 0)
+                        return r;
+        }
         if (ret_json)
                 *ret_json = TAKE_PTR(json);
         if (ret_text)

@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include "macro.h"
+
 /* ZIP reading and writing; the only module that includes zip.h. libzip is
  * loaded on the first call (dlopen-util.h): every function returns
  * -EOPNOTSUPP or -ELIBBAD when it cannot be; archive_dlopen() loads it ahead
@@ -39,3 +41,4 @@ int archive_read_member(const char *zip_path, const char *member, size_t max_siz
  * strings, free with strv_free); -E2BIG when the directory is too large. */
 int archive_list_members(const char *zip_path, char ***ret_names);
 void strv_free(char **l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free)
