@@ -24,6 +24,7 @@
 #include "build-config.h"
 #include "config.h"
 #include "fileio.h"
+#include "json-util.h"
 #include "log.h"
 #include "offload.h"
 #include "parse-util.h"
@@ -300,7 +301,7 @@ int main(int argc, char **argv) {
         json_object_set_new(meta, "crash_time", json_integer((json_int_t) now));
         _cleanup_free_ char *rel_path = path_in_root(root, "/proc/sys/kernel/osrelease"), *release = NULL;
         (void) read_one_line_file(rel_path, &release);
-        json_object_set_new(meta, "capture_kernel", release ? json_string(release) : json_null());
+        json_object_set_new(meta, "capture_kernel", release ? json_string_lossy(release) : json_null());
 
         /* 1. the log: small, always first */
         _cleanup_free_ char *dmesg_tmp = path_join(dir, "dmesg.txt.incomplete"), *dmesg = path_join(dir, "dmesg.txt");
@@ -330,7 +331,7 @@ int main(int argc, char **argv) {
                 if (free_bytes < need) {
                         say("only %llu bytes free, %llu wanted: vmcore skipped so the disk does not fill up",
                             (unsigned long long) free_bytes, (unsigned long long) need);
-                        json_object_set_new(meta, "vmcore", json_string("skipped: not enough free space"));
+                        json_object_set_new(meta, "vmcore", json_string_lossy("skipped: not enough free space"));
                 } else {
                         _cleanup_free_ char *opts = adapt_options(cfg.makedumpfile_coredump_cmd);
                         _cleanup_free_ char *tmp = path_join(dir, "vmcore.incomplete"), *final = path_join(dir, "vmcore");
@@ -339,9 +340,9 @@ int main(int argc, char **argv) {
                         json_object_set_new(meta, "vmcore_exit", json_integer(rc));
                         json_object_set_new(meta, "vmcore_seconds", json_real(secs));
                         if (rc == 0 && fsync_path(tmp) >= 0 && rename(tmp, final) >= 0)
-                                json_object_set_new(meta, "vmcore", json_string("vmcore"));
+                                json_object_set_new(meta, "vmcore", json_string_lossy("vmcore"));
                         else
-                                json_object_set_new(meta, "vmcore", json_string("failed"));
+                                json_object_set_new(meta, "vmcore", json_string_lossy("failed"));
                 }
         }
 

@@ -14,7 +14,7 @@
 #include "form.h"
 #include "macro.h"
 #include "server.h"
-#include "text.h"
+#include "utf8.h"
 #include "triage.h"
 
 json_t *row_json(const ReportRow *r) {
@@ -378,7 +378,7 @@ static enum MHD_Result bucket_change(Server *srv, struct MHD_Connection *c, int6
         if (streq(action, "fix")) {
                 if (isempty(build) || strlen(build) > 256)
                         return reject(srv, c, 400, "api_bad_build", 0);
-                _cleanup_free_ char *clean = text_utf8_clean(build, 256);
+                _cleanup_free_ char *clean = utf8_make_valid(build, 256);
                 r = clean ? store_bucket_fix(srv->store, id, clean) : -ENOMEM;
         } else if (streq(action, "reopen"))
                 r = store_bucket_fix(srv->store, id, NULL);
@@ -392,7 +392,7 @@ static enum MHD_Result bucket_change(Server *srv, struct MHD_Connection *c, int6
         else if (streq(action, "note")) {
                 if (!isempty(link) && !valid_link(link))
                         return reject(srv, c, 400, "api_bad_link", 0);
-                _cleanup_free_ char *clean = note ? text_utf8_clean(note, 64u << 10) : NULL;
+                _cleanup_free_ char *clean = note ? utf8_make_valid(note, 64u << 10) : NULL;
                 r = store_bucket_note(srv->store, id, isempty(clean) ? NULL : clean, isempty(link) ? NULL : link);
         } else
                 return reject(srv, c, 404, "api_not_found", 0);

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-util.h"
 #include "parse-util.h"
 #include "macro.h"
 #include "server.h"
-#include "text.h"
 
 /* On every answer: what a browser must not do with it whatever it holds.
  * No script but the console's own files, nothing framed, nothing sniffed
@@ -81,15 +81,10 @@ bool valid_gid(const char *g) {
 }
 
 /* A JSON string of device text; text that is not UTF-8 (stored before Start
- * cleaned it) is shown with U+FFFD rather than dropping the whole row. */
+ * cleaned it) is shown with U+FFFD rather than dropping the whole row. NULL
+ * for NULL, so json_pack's "o?" makes it null. */
 json_t *json_text(const char *s) {
-        if (!s)
-                return NULL;
-        json_t *j = json_string(s);
-        if (j)
-                return j;
-        _cleanup_free_ char *clean = text_utf8_clean(s, SIZE_MAX);
-        return clean ? json_string(clean) : NULL;
+        return s ? json_string_lossy(s) : NULL;
 }
 
 const char *arg(struct MHD_Connection *c, const char *name) {

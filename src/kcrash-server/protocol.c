@@ -16,7 +16,7 @@
 #include "form.h"
 #include "macro.h"
 #include "server.h"
-#include "text.h"
+#include "utf8.h"
 #include "triage.h"
 
 static void sign(const Server *srv, const char *gid, uint64_t size, int64_t expires, char out[SHA256_HEX_SIZE]) {
@@ -64,7 +64,7 @@ void request_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum
 static char *form_field(const Request *req, const char *name, size_t max) {
         _cleanup_free_ char *v = req->unencoded ? form_get_raw(req->body, req->body_size, name)
                                                 : form_get(req->body, req->body_size, name);
-        return v ? text_utf8_clean(v, max) : NULL;
+        return v ? utf8_make_valid(v, max) : NULL;
 }
 
 
@@ -164,9 +164,9 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
         json_t *id = json_object_get(rep, "identity");
         _cleanup_free_ char *serial = NULL, *account = NULL;
         if (json_is_string(json_object_get(id, "serial")))
-                f.serial = serial = text_utf8_clean(json_string_value(json_object_get(id, "serial")), MAX_FIELD);
+                f.serial = serial = utf8_make_valid(json_string_value(json_object_get(id, "serial")), MAX_FIELD);
         if (json_is_string(json_object_get(id, "account_name")))
-                f.account = account = text_utf8_clean(json_string_value(json_object_get(id, "account_name")),
+                f.account = account = utf8_make_valid(json_string_value(json_object_get(id, "account_name")),
                                                       MAX_FIELD);
         json_t *an = json_object_get(rep, "analysis");
         if (json_is_object(an) && json_is_string(json_object_get(an, "title"))) {
@@ -196,17 +196,17 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
                 const CrashAnalysis *a = t.analysis;
                 if (a) {
                         /* Device text: kept valid UTF-8, like every field. */
-                        f.title = title = text_utf8_clean(a->title, MAX_TEXT_FIELD);
+                        f.title = title = utf8_make_valid(a->title, MAX_TEXT_FIELD);
                         f.type = a->type;
-                        f.frame = frame = a->frame ? text_utf8_clean(a->frame, MAX_FIELD) : NULL;
-                        f.module = module = a->module ? text_utf8_clean(a->module, MAX_FIELD) : NULL;
+                        f.frame = frame = a->frame ? utf8_make_valid(a->frame, MAX_FIELD) : NULL;
+                        f.module = module = a->module ? utf8_make_valid(a->module, MAX_FIELD) : NULL;
                         f.signature = a->signature;
                         f.crash_member = t.member;
-                        f.kernel = kernel = t.kernel ? text_utf8_clean(t.kernel, MAX_FIELD) : NULL;
+                        f.kernel = kernel = t.kernel ? utf8_make_valid(t.kernel, MAX_FIELD) : NULL;
                         f.analysis_json = analysis_json = crash_analysis_to_json_string(a);
                         if (unencoded) {
                                 _cleanup_free_ char *s = crash_analysis_stack_string(a);
-                                f.stack = stack = s ? text_utf8_clean(s, MAX_TEXT_FIELD) : NULL;
+                                f.stack = stack = s ? utf8_make_valid(s, MAX_TEXT_FIELD) : NULL;
                         }
                 }
         }

@@ -3,12 +3,8 @@
 
 #include <stddef.h>
 
-/* Device-supplied text, made safe to keep and to show. Does not log. */
-
-/* A copy of s that is valid UTF-8 (each invalid byte becomes U+FFFD) and at
- * most max bytes long, cut at a character boundary; NULL on OOM. JSON and
- * SQLite take it as it is. */
-char *text_utf8_clean(const char *s, size_t max);
+/* Device-supplied text, made safe to show on a terminal (utf8.h makes it
+ * safe to keep). Does not log. */
 
 /* A copy of s safe to print on a terminal: control characters (C0, DEL, C1),
  * line separators and bidirectional overrides, backslash and bytes that are not UTF-8 become \n, \t, \\ or \xNN escapes;

@@ -14,6 +14,7 @@
 #include "capture.h"
 #include "offload.h"
 #include "fileio.h"
+#include "json-util.h"
 #include "kcrashctl.h"
 #include "log.h"
 #include "parse-util.h"
@@ -58,15 +59,15 @@ static void set_error(json_t *o, const char *fmt, ...) {
         vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
         log_warning("%s", buf);
-        json_object_set_new(o, "error", json_string(buf));
+        json_object_set_new(o, "error", json_string_lossy(buf));
 }
 
 static bool arm_pstore(Context *ctx, json_t *o) {
         _cleanup_free_ char *backend = read_attr(ctx, "/sys/module/pstore/parameters/backend");
         if (backend && !streq(backend, "(null)") && backend[0]) {
                 /* efi_pstore, or ramoops set up by firmware/device tree. */
-                json_object_set_new(o, "backend", json_string(backend));
-                json_object_set_new(o, "how", json_string("platform backend"));
+                json_object_set_new(o, "backend", json_string_lossy(backend));
+                json_object_set_new(o, "how", json_string_lossy("platform backend"));
                 return true;
         }
         _cleanup_free_ char *iomem_path = context_path(ctx, "/proc/iomem"), *iomem = NULL;
@@ -87,10 +88,10 @@ static bool arm_pstore(Context *ctx, json_t *o) {
         json_object_set_new(o, "mem_address", json_integer((json_int_t) start));
         json_object_set_new(o, "mem_size", json_integer((json_int_t) ctx->config.ramoops_mem_size));
         json_object_set_new(o, "record_size", json_integer((json_int_t) ctx->config.ramoops_record_size));
-        json_object_set_new(o, "how", json_string("ramoops in a RAM buffer from /proc/iomem"));
+        json_object_set_new(o, "how", json_string_lossy("ramoops in a RAM buffer from /proc/iomem"));
         if (fake_root(ctx)) {
-                json_object_set_new(o, "backend", json_string("ramoops"));
-                json_object_set_new(o, "note", json_string("fake root: modprobe not run"));
+                json_object_set_new(o, "backend", json_string_lossy("ramoops"));
+                json_object_set_new(o, "note", json_string_lossy("fake root: modprobe not run"));
                 return true;
         }
         const char *argv[] = { "modprobe", "ramoops", a, m, r, NULL };
@@ -100,7 +101,7 @@ static bool arm_pstore(Context *ctx, json_t *o) {
         }
         free(backend);
         backend = read_attr(ctx, "/sys/module/pstore/parameters/backend");
-        json_object_set_new(o, "backend", backend ? json_string(backend) : json_null());
+        json_object_set_new(o, "backend", backend ? json_string_lossy(backend) : json_null());
         /* systemd mounts pstorefs; a minimal system may not have. */
         _cleanup_free_ char *dir = context_path(ctx, ctx->config.pstore_dir);
         (void) mount("pstore", dir, "pstore", 0, NULL);
@@ -114,7 +115,7 @@ static bool arm_kdump(Context *ctx, const OffloadFolder *folder, json_t *o) {
                 size = 0;
         json_object_set_new(o, "crash_memory", json_integer((json_int_t) size));
         if (size == 0) {
-                json_object_set_new(o, "error", json_string("no crash memory reserved (crashkernel=)"));
+                json_object_set_new(o, "error", json_string_lossy("no crash memory reserved (crashkernel=)"));
                 return false;
         }
         _cleanup_free_ char *release = read_attr(ctx, "/proc/sys/kernel/osrelease");
@@ -132,15 +133,15 @@ static bool arm_kdump(Context *ctx, const OffloadFolder *folder, json_t *o) {
                 return false;
         }
         _cleanup_free_ char *kpath = context_path(ctx, kernel), *ipath = context_path(ctx, initrd);
-        json_object_set_new(o, "kernel", json_string(kpath));
-        json_object_set_new(o, "initrd", json_string(ipath));
-        json_object_set_new(o, "cmdline", json_string(cmdline));
+        json_object_set_new(o, "kernel", json_string_lossy(kpath));
+        json_object_set_new(o, "initrd", json_string_lossy(ipath));
+        json_object_set_new(o, "cmdline", json_string_lossy(cmdline));
         if (!file_exists(ipath)) {
                 set_error(o, "Capture initramfs %s is missing: run `kcrashctl initrd`.", ipath);
                 return false;
         }
         if (fake_root(ctx)) {
-                json_object_set_new(o, "method", json_string("none (fake root)"));
+                json_object_set_new(o, "method", json_string_lossy("none (fake root)"));
                 return true;
         }
         _cleanup_close_ int kfd = open(kpath, O_RDONLY | O_CLOEXEC), ifd = open(ipath, O_RDONLY | O_CLOEXEC);
@@ -160,7 +161,7 @@ static bool arm_kdump(Context *ctx, const OffloadFolder *folder, json_t *o) {
                 r = syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1, cmdline,
                             (unsigned long) KEXEC_FILE_ON_CRASH);
         if (r == 0) {
-                json_object_set_new(o, "method", json_string("kexec_file_load"));
+                json_object_set_new(o, "method", json_string_lossy("kexec_file_load"));
                 return true;
         }
         int err = errno;
@@ -173,7 +174,7 @@ static bool arm_kdump(Context *ctx, const OffloadFolder *folder, json_t *o) {
                 set_error(o, "Loading the capture kernel failed: kexec_file_load: %s; kexec -c -p failed too.", strerror(err));
                 return false;
         }
-        json_object_set_new(o, "method", json_string("kexec -c -p"));
+        json_object_set_new(o, "method", json_string_lossy("kexec -c -p"));
         return true;
 }
 
@@ -248,9 +249,9 @@ static bool arm_watchdog(Context *ctx, json_t *o) {
         }
         _cleanup_free_ char *identity = read_attr(ctx, WATCHDOG_SYSFS "/identity");
         bool softdog = streq_ptr(identity, SOFTDOG_IDENTITY);
-        json_object_set_new(o, "device", json_string("watchdog0"));
-        json_object_set_new(o, "identity", identity ? json_string(identity) : json_null());
-        json_object_set_new(o, "how", json_string(softdog ? "softdog soft_panic" : "pretimeout panic governor"));
+        json_object_set_new(o, "device", json_string_lossy("watchdog0"));
+        json_object_set_new(o, "identity", identity ? json_string_lossy(identity) : json_null());
+        json_object_set_new(o, "how", json_string_lossy(softdog ? "softdog soft_panic" : "pretimeout panic governor"));
         if (softdog) {
                 /* soft_panic is not in sysfs: only a softdog load loaded knows */
                 _cleanup_free_ char *mark = context_path(ctx, SOFTDOG_PANIC_MARK);
@@ -262,7 +263,7 @@ static bool arm_watchdog(Context *ctx, json_t *o) {
                 }
         }
         if (fake_root(ctx)) {
-                json_object_set_new(o, "note", json_string("fake root: modprobe not run, systemd not asked"));
+                json_object_set_new(o, "note", json_string_lossy("fake root: modprobe not run, systemd not asked"));
                 return true;
         }
         /* the governor is a module in Debian's kernels (=m), built in elsewhere */
@@ -310,10 +311,10 @@ static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, js
                 log_warning("MOUNT_DEVNODE=\"%s\" is not mounted: using KDUMP_FOLDER=\"%s\" as a path on this system; "
                             "the crash kernel cannot write there.", ctx->config.mount_devnode, ctx->config.kdump_folder);
         json_t *o = json_object();
-        json_object_set_new(o, "path", json_string(folder->path));
-        json_object_set_new(o, "relative", folder->relative ? json_string(folder->relative) : json_null());
-        json_object_set_new(o, "mount_point", folder->mount_point ? json_string(folder->mount_point) : json_null());
-        json_object_set_new(o, "how", json_string(offload_how_to_string(folder->how)));
+        json_object_set_new(o, "path", json_string_lossy(folder->path));
+        json_object_set_new(o, "relative", folder->relative ? json_string_lossy(folder->relative) : json_null());
+        json_object_set_new(o, "mount_point", folder->mount_point ? json_string_lossy(folder->mount_point) : json_null());
+        json_object_set_new(o, "how", json_string_lossy(offload_how_to_string(folder->how)));
         json_object_set_new(armed, "offload", o);
 
         _cleanup_free_ char *dir = offload_path_in_root(ctx->root, folder);
@@ -345,7 +346,7 @@ int verb_load(Context *ctx, int argc, char **argv) {
 
         bool p = ctx->config.use_pstore_ram && arm_pstore(ctx, pstore);
         if (!ctx->config.use_pstore_ram)
-                json_object_set_new(pstore, "error", json_string("USE_PSTORE_RAM=0"));
+                json_object_set_new(pstore, "error", json_string_lossy("USE_PSTORE_RAM=0"));
         bool k = arm_kdump(ctx, &folder, kdump);
         json_object_set_new(pstore, "armed", json_boolean(p));
         json_object_set_new(kdump, "armed", json_boolean(k));

@@ -12,10 +12,11 @@
 json_t *crash_analysis_to_json(const CrashAnalysis *a) {
         json_t *frames = json_array();
         for (size_t i = 0; frames && i < a->n_frames; i++)
-                json_array_append_new(frames, json_string(a->frames[i]));
+                json_array_append_new(frames, json_string_lossy(a->frames[i]));
         /* Set one by one (json_pack() parsed its format for every
-         * analysis). A field whose value could not be made (not UTF-8, no
-         * memory) fails the whole object, as json_pack() did. */
+         * analysis). A field whose value could not be made (no memory)
+         * fails the whole object, as json_pack() did; text that is not
+         * UTF-8 is kept with U+FFFD. */
         struct {
                 const char *key;
                 json_t *value;

@@ -5,7 +5,13 @@
 
 /* Small jansson helpers the JSON writers share. */
 
-/* s as a JSON string, or null when s is NULL. NULL on allocation failure. */
+/* s as a JSON string, whatever its bytes: what is not UTF-8 (a sysfs value,
+ * a file name, a DWARF name, text from a device) becomes U+FFFD, one per
+ * byte, where json_string() would fail the whole document. NULL when s is
+ * NULL or on allocation failure. */
+json_t *json_string_lossy(const char *s);
+
+/* The same, or null when s is NULL. NULL on allocation failure. */
 json_t *json_string_or_null(const char *s);
 
 /* Sets o[key] = v, taking v's reference even on failure (as

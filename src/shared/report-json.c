@@ -14,14 +14,17 @@
 static json_t *build_ids_json(const BuildIds *b) {
         json_t *mods = json_array();
         for (size_t i = 0; b && mods && i < b->n_modules; i++)
-                if (json_array_append_new(mods, json_pack("{s:s, s:s, s:s}", "name", b->modules[i].name, "id",
-                                                          b->modules[i].id, "source", b->modules[i].source)) < 0) {
+                if (json_array_append_new(mods, json_pack("{s:o, s:o, s:o}", "name",
+                                                          json_string_lossy(b->modules[i].name), "id",
+                                                          json_string_lossy(b->modules[i].id), "source",
+                                                          json_string_lossy(b->modules[i].source))) < 0) {
                         json_decref(mods);
                         return NULL;
                 }
         if (!mods)
                 return NULL;
-        json_t *vmlinux = b && b->vmlinux ? json_pack("{s:s, s:s}", "id", b->vmlinux, "source", b->vmlinux_source)
+        json_t *vmlinux = b && b->vmlinux ? json_pack("{s:o, s:o}", "id", json_string_lossy(b->vmlinux), "source",
+                                                      json_string_lossy(b->vmlinux_source))
                                           : json_null();
         return json_pack("{s:o, s:o}", "vmlinux", vmlinux, "modules", mods);
 }
@@ -31,7 +34,7 @@ static json_t *string_array(char **l, size_t n) {
         if (!a)
                 return NULL;
         for (size_t i = 0; i < n; i++)
-                if (json_array_append_new(a, json_string(l[i])) < 0) {
+                if (json_array_append_new(a, json_string_lossy(l[i])) < 0) {
                         json_decref(a);
                         return NULL;
                 }
@@ -58,16 +61,16 @@ int report_json_render(const ReportMeta *m, const CrashAnalysis *a, const Archiv
         json_t *kernel = json_object(), *build = json_object(), *identity = json_object(),
                *upload = json_object(), *vmcore = NULL, *list = json_array();
         r |= json_set(o, "schema", json_integer(REPORT_SCHEMA_VERSION));
-        r |= json_set(o, "id", json_string(m->id));
-        r |= json_set(o, "source", json_string(m->source));
+        r |= json_set(o, "id", json_string_lossy(m->id));
+        r |= json_set(o, "source", json_string_lossy(m->source));
         r |= json_set(o, "records", string_array(m->records, m->n_records));
         r |= json_set(o, "crash_time", json_integer(m->crash_time));
-        r |= json_set(o, "crash_time_iso", json_string(crash_iso));
+        r |= json_set(o, "crash_time_iso", json_string_lossy(crash_iso));
         r |= json_set(o, "collected_time", json_integer(m->collected_time));
-        r |= json_set(o, "collected_time_iso", json_string(collected_iso));
+        r |= json_set(o, "collected_time_iso", json_string_lossy(collected_iso));
         r |= json_set(o, "incomplete", json_boolean(m->incomplete));
         r |= json_set(o, "fatal", json_boolean(!m->nonfatal));
-        r |= json_set(o, "kind", json_string(m->kind ? m->kind : "crash"));
+        r |= json_set(o, "kind", json_string_lossy(m->kind ? m->kind : "crash"));
         if (m->event_class || m->event_boot_id) {
                 json_t *ev = json_object();
                 r |= json_set(o, "event", ev);
@@ -107,21 +110,21 @@ int report_json_render(const ReportMeta *m, const CrashAnalysis *a, const Archiv
          * submitter never needs to parse crash logs. */
         r |= json_set(o, "upload", upload);
         if (upload) {
-                r |= json_set(upload, "steamid", json_string(strempty(m->steamid)));
-                r |= json_set(upload, "product", json_string(strempty(m->product)));
-                r |= json_set(upload, "build", json_string(strempty(m->build_id)));
-                r |= json_set(upload, "version", json_string(strempty(m->kernel_release)));
-                r |= json_set(upload, "platform", json_string("linux"));
+                r |= json_set(upload, "steamid", json_string_lossy(strempty(m->steamid)));
+                r |= json_set(upload, "product", json_string_lossy(strempty(m->product)));
+                r |= json_set(upload, "build", json_string_lossy(strempty(m->build_id)));
+                r |= json_set(upload, "version", json_string_lossy(strempty(m->kernel_release)));
+                r |= json_set(upload, "platform", json_string_lossy("linux"));
                 r |= json_set(upload, "crash_time", json_integer(m->crash_time));
-                r |= json_set(upload, "stack", json_string(strempty(m->stack)));
-                r |= json_set(upload, "note", json_string(strempty(m->note)));
+                r |= json_set(upload, "stack", json_string_lossy(strempty(m->stack)));
+                r |= json_set(upload, "note", json_string_lossy(strempty(m->note)));
         }
 
         if (m->vmcore_path) {
                 vmcore = json_object();
                 r |= json_set(o, "vmcore", vmcore);
                 if (vmcore) {
-                        r |= json_set(vmcore, "path", json_string(m->vmcore_path));
+                        r |= json_set(vmcore, "path", json_string_lossy(m->vmcore_path));
                         r |= json_set(vmcore, "size", json_integer((json_int_t) m->vmcore_size));
                 }
         } else
@@ -135,9 +138,9 @@ int report_json_render(const ReportMeta *m, const CrashAnalysis *a, const Archiv
                 json_t *e = json_object();
                 if (!e || json_array_append_new(list, e) < 0)
                         return -ENOMEM;
-                r |= json_set(e, "name", json_string(members[i].name));
+                r |= json_set(e, "name", json_string_lossy(members[i].name));
                 r |= json_set(e, "size", json_integer((json_int_t) members[i].size));
-                r |= json_set(e, "sha256", json_string(h));
+                r |= json_set(e, "sha256", json_string_lossy(h));
         }
         if (r < 0)
                 return -ENOMEM;

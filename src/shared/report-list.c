@@ -102,9 +102,9 @@ int report_list_to_json(const ReportListEntry *list, size_t n, char **ret_json) 
                 if (!o || json_array_append_new(a, o) < 0)
                         return -ENOMEM;
                 int r = 0;
-                r |= json_set(o, "id", json_string(e->id));
-                r |= json_set(o, "state", json_string(e->state));
-                r |= json_set(o, "path", json_string(e->path));
+                r |= json_set(o, "id", json_string_lossy(e->id));
+                r |= json_set(o, "state", json_string_lossy(e->state));
+                r |= json_set(o, "path", json_string_lossy(e->path));
                 r |= json_set(o, "crash_time", json_integer(e->crash_time));
                 r |= json_set(o, "source", json_string_or_null(e->source));
                 r |= json_set(o, "title", json_string_or_null(e->title));
@@ -122,7 +122,7 @@ int report_list_to_json(const ReportListEntry *list, size_t n, char **ret_json) 
                         r |= json_set(targets, t->target, to);
                         if (!to)
                                 break;
-                        r |= json_set(to, "state", json_string(t->state));
+                        r |= json_set(to, "state", json_string_lossy(t->state));
                         r |= json_set(to, "attempts", json_integer(t->attempts));
                         r |= json_set(to, "next_try", json_integer(t->next_try));
                         r |= json_set(to, "last_error", json_string_or_null(t->last_error));

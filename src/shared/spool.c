@@ -13,6 +13,7 @@
 #include "archive.h"
 #include "offload.h"
 #include "fileio.h"
+#include "json-util.h"
 #include "sentry-dsn.h"
 #include "spool.h"
 
@@ -111,8 +112,8 @@ int spool_state_save_target(const char *offload_dir, const char *id, SubmitTarge
         json_auto_t *o = json_pack("{s:s, s:i, s:I, s:I, s:o, s:o}", "state", spool_state_to_string(s->state),
                                    "attempts", (int) s->attempts, "next_try", (json_int_t) s->next_try, "last_try",
                                    (json_int_t) s->last_try, "last_error",
-                                   s->last_error ? json_string(s->last_error) : json_null(), "gid",
-                                   s->gid ? json_string(s->gid) : json_null());
+                                   json_string_or_null(s->last_error), "gid",
+                                   json_string_or_null(s->gid));
         if (!o)
                 return -ENOMEM;
         _cleanup_free_ char *text = json_dumps(o, JSON_COMPACT);

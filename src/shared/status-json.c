@@ -43,14 +43,14 @@ int status_to_json(const KcrashStatus *s, char **ret_json) {
                 json_t *off = json_object();
                 r |= json_set(o, "offload", off);
                 if (off) {
-                        r |= json_set(off, "folder", json_string(s->offload_folder));
+                        r |= json_set(off, "folder", json_string_lossy(s->offload_folder));
                         r |= json_set(off, "how", json_string_or_null(s->offload_how));
                 }
         }
         if (s->armed_json) {
                 json_error_t e;
                 json_t *a = json_loads(s->armed_json, 0, &e);
-                r |= json_set(o, "load", a ? a : json_string("armed.json is unreadable"));
+                r |= json_set(o, "load", a ? a : json_string_lossy("armed.json is unreadable"));
         } else
                 r |= json_set(o, "load", json_null());
         r |= json_set(o, "reports", reports);
@@ -62,9 +62,9 @@ int status_to_json(const KcrashStatus *s, char **ret_json) {
                 test = json_object();
                 r |= json_set(o, "test_crash", test);
                 if (test) {
-                        r |= json_set(test, "id", json_string(s->test.id));
+                        r |= json_set(test, "id", json_string_lossy(s->test.id));
                         r |= json_set(test, "time", json_integer(s->test.time));
-                        r |= json_set(test, "state", json_string(s->test_state));
+                        r |= json_set(test, "state", json_string_lossy(s->test_state));
                         r |= json_set(test, "report", json_string_or_null(s->test_report));
                 }
         } else

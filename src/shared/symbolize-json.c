@@ -8,9 +8,10 @@ static json_t *frame_json(const SymbolizedFrame *f) {
         json_t *locs = json_array();
         for (size_t i = 0; locs && i < f->result.n_locations; i++) {
                 const SymbolLocation *l = &f->result.locations[i];
-                if (json_array_append_new(locs, json_pack("{s:s, s:s, s:I, s:I}", "function", l->function, "file",
-                                                          l->file, "line", (json_int_t) l->line, "column",
-                                                          (json_int_t) l->column)) < 0) {
+                json_t *loc = json_pack("{s:o, s:o, s:I, s:I}", "function", json_string_lossy(l->function), "file",
+                                        json_string_lossy(l->file), "line", (json_int_t) l->line, "column",
+                                        (json_int_t) l->column);
+                if (json_array_append_new(locs, loc) < 0) {
                         json_decref(locs);
                         return NULL;
                 }
@@ -18,9 +19,10 @@ static json_t *frame_json(const SymbolizedFrame *f) {
         if (!locs)
                 return NULL;
         const StackFrame *s = &f->frame;
-        return json_pack("{s:s, s:I, s:I, s:o, s:o, s:b, s:b, s:I, s:o, s:o, s:o}", "function", s->function, "offset",
-                         (json_int_t) s->offset, "size", (json_int_t) s->size, "module", json_string_or_null(s->module),
-                         "build_id", f->build_id[0] ? json_string(f->build_id) : json_null(), "exact", s->exact,
+        return json_pack("{s:o, s:I, s:I, s:o, s:o, s:b, s:b, s:I, s:o, s:o, s:o}", "function",
+                         json_string_lossy(s->function), "offset", (json_int_t) s->offset, "size",
+                         (json_int_t) s->size, "module", json_string_or_null(s->module), "build_id",
+                         f->build_id[0] ? json_string_lossy(f->build_id) : json_null(), "exact", s->exact,
                          "unreliable", s->unreliable, "log_line", (json_int_t) s->line, "locations", locs, "error",
                          json_string_or_null(f->result.error), "debug_file", json_string_or_null(f->result.debug_file));
 }

@@ -776,3 +776,23 @@ TEST(a_nul_byte_after_a_header_is_not_a_replay_marker) {
         ASSERT_STREQ(a->title, "WARNING in corrupted"); /* not the panic line */
         crash_analysis_free(a);
 }
+
+TEST(json_keeps_text_that_is_not_utf8) {
+        /* the crash text is the device's bytes: a frame or title that is not
+         * UTF-8 is kept with U+FFFD instead of losing the whole analysis */
+        char *frames[] = { (char *) "bad\xff_func", (char *) "ok_func [mod\xc3]" };
+        CrashAnalysis a = { .title = (char *) "BUG: in bad\xff_func", .type = (char *) "BUG",
+                        .frames = frames, .n_frames = 2 };
+        char *s = crash_analysis_to_json_string(&a);
+        ASSERT_TRUE(s);
+        json_error_t e;
+        json_t *j = json_loads(s, 0, &e);
+        free(s);
+        ASSERT_TRUE(j);
+        ASSERT_STREQ(json_string_value(json_object_get(j, "title")), "BUG: in bad\xef\xbf\xbd_func");
+        json_t *f = json_object_get(j, "frames");
+        ASSERT_EQ(json_array_size(f), 2);
+        ASSERT_STREQ(json_string_value(json_array_get(f, 0)), "bad\xef\xbf\xbd_func");
+        ASSERT_STREQ(json_string_value(json_array_get(f, 1)), "ok_func [mod\xef\xbf\xbd]");
+        json_decref(j);
+}

@@ -131,10 +131,25 @@ TEST(strings_are_escaped) {
         json_decref(j);
 }
 
-TEST(invalid_utf8_is_an_error_not_a_broken_document) {
-        /* a sysfs string that is not UTF-8 cannot be put in JSON: the call fails */
-        KcrashStatus s = { .watchdog_identity = (char *) "\xff\xfe" };
-        _cleanup_free_ char *text = NULL;
-        ASSERT_TRUE(status_to_json(&s, &text) < 0);
-        ASSERT_TRUE(!text);
+TEST(invalid_utf8_becomes_replacement_characters) {
+        /* sysfs strings and folder names are bytes: what is not UTF-8 is
+         * shown as U+FFFD, one per byte, and the rest of the status stays */
+        KcrashStatus s = {
+                .watchdog_identity = (char *) "Soft\xffWatchdog",
+                .pstore_backend = (char *) "ram\xc3",
+                .watchdog_governor = (char *) "\xed\xa0\x80", /* a surrogate: not UTF-8 */
+                .offload_folder = "/run/media/\xe9t\xe9",
+                .has_test = true,
+                .test = { .id = (char *) "t\x80" },
+                .test_state = "armed\xfe",
+        };
+        json_t *j = to_json(&s);
+        ASSERT_STREQ(json_string_value(get(j, "watchdog", "identity")), "Soft\xef\xbf\xbdWatchdog");
+        ASSERT_STREQ(json_string_value(get(j, "pstore", "backend")), "ram\xef\xbf\xbd");
+        ASSERT_STREQ(json_string_value(get(j, "watchdog", "pretimeout_governor")),
+                     "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+        ASSERT_STREQ(json_string_value(get(j, "offload", "folder")), "/run/media/\xef\xbf\xbdt\xef\xbf\xbd");
+        ASSERT_STREQ(json_string_value(get(j, "test_crash", "id")), "t\xef\xbf\xbd");
+        ASSERT_STREQ(json_string_value(get(j, "test_crash", "state")), "armed\xef\xbf\xbd");
+        json_decref(j);
 }

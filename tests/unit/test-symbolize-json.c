@@ -84,3 +84,26 @@ TEST(pretty_and_empty) {
         ASSERT_STREQ(e, "{\"frames\":[]}");
         free(e);
 }
+
+TEST(invalid_utf8_becomes_replacement_characters) {
+        /* DWARF names and the crash text are bytes from the device */
+        SymbolLocation bad_locs[] = { { (char *) "le\xff" "af", (char *) "/src/\xe9.c", 1, 0 } };
+        SymbolizedFrame bad[] = {
+                { .frame = { .function = (char *) "out\xc3" "er", .module = (char *) "mod\x80" },
+                  .result = { .locations = bad_locs, .n_locations = 1, .debug_file = (char *) "/d/\xfe" } },
+                { .frame = { .function = (char *) "vfs_write" }, .result = { .error = (char *) "no \xff" } },
+        };
+        char *s = symbolized_frames_to_json_string(bad, 2, false);
+        ASSERT_TRUE(s);
+        json_t *j = load(s);
+        free(s);
+        json_t *a = json_object_get(j, "frames");
+        json_t *f0 = json_array_get(a, 0), *l0 = json_array_get(json_object_get(f0, "locations"), 0);
+        ASSERT_STREQ(json_string_value(json_object_get(f0, "function")), "out\xef\xbf\xbd" "er");
+        ASSERT_STREQ(json_string_value(json_object_get(f0, "module")), "mod\xef\xbf\xbd");
+        ASSERT_STREQ(json_string_value(json_object_get(f0, "debug_file")), "/d/\xef\xbf\xbd");
+        ASSERT_STREQ(json_string_value(json_object_get(l0, "function")), "le\xef\xbf\xbd" "af");
+        ASSERT_STREQ(json_string_value(json_object_get(l0, "file")), "/src/\xef\xbf\xbd.c");
+        ASSERT_STREQ(json_string_value(json_object_get(json_array_get(a, 1), "error")), "no \xef\xbf\xbd");
+        json_decref(j);
+}
