@@ -21,7 +21,19 @@ static void on_term(int sig) {
         stop = 1;
 }
 
-/* kcrashd submit: drains the queue, then sleeps in poll() until a new ZIP
+static void sigprocmask_restorep(const sigset_t *old) {
+        (void) sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/* ppoll()'s timeout for a wait of timeout_ms (-1: no timeout). */
+static const struct timespec *timeout_ts(int timeout_ms, struct timespec *ts) {
+        if (timeout_ms < 0)
+                return NULL;
+        *ts = (struct timespec) { .tv_sec = timeout_ms / 1000, .tv_nsec = (long) (timeout_ms % 1000) * 1000000 };
+        return ts;
+}
+
+/* kcrashd submit: drains the queue, then sleeps in ppoll() until a new ZIP
  * lands (inotify) or the earliest retry is due. No timers tick while there
  * is nothing to do. */
 int run_submit_daemon(Context *ctx) {
@@ -54,6 +66,16 @@ int run_submit_daemon(Context *ctx) {
         if (r != EXIT_OK)
                 return r;
 
+        /* SIGTERM and SIGINT stay blocked but during ppoll(), which unblocks
+         * them atomically: one that comes during a pass ends the next wait
+         * at once, where a poll() entered after the check of stop would
+         * sleep through it (with an empty queue, until SIGKILL). */
+        sigset_t term;
+        sigemptyset(&term);
+        sigaddset(&term, SIGTERM);
+        sigaddset(&term, SIGINT);
+        _cleanup_(sigprocmask_restorep) sigset_t wait_mask;
+        (void) sigprocmask(SIG_BLOCK, &term, &wait_mask); /* fails only for a bad "how" */
         struct sigaction sa = { .sa_handler = on_term };
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);
@@ -79,9 +101,10 @@ int run_submit_daemon(Context *ctx) {
                 }
                 (void) sd_notifyf(0, "STATUS=Idle; next retry in %s", timeout_ms < 0 ? "never (queue empty)" : "a while");
                 struct pollfd p = { .fd = ino, .events = POLLIN };
-                int k = poll(&p, 1, timeout_ms);
+                struct timespec ts;
+                int k = ppoll(&p, 1, timeout_ts(timeout_ms, &ts), &wait_mask);
                 if (k < 0 && errno != EINTR)
-                        return log_error_errno(negative_errno(), "poll: %m");
+                        return log_error_errno(negative_errno(), "ppoll: %m");
                 char buf[4096];
                 while (read(ino, buf, sizeof buf) > 0)
                         ; /* drain: one pass over the queue covers every event */

@@ -28,7 +28,10 @@ int run_submit_once(Context *ctx, bool quiet_when_idle);
 /* Loads the libraries the uploader opens with dlopen(3) (libzip, libcrypto);
  * logs which one is missing. Returns an exit status. */
 int submit_load_libraries(void);
-/* The long-running uploader: drain, then sleep until a report lands or a retry is due. */
+/* The long-running uploader: drain, then sleep until a report lands or a
+ * retry is due. Ends on SIGTERM or SIGINT with EXIT_OK (after the pass under
+ * way, if any); EXIT_CONFIG on a bad configuration; another exit status
+ * when it cannot start. */
 int run_submit_daemon(Context *ctx);
 
 /* The argument vector for a service program from the options in ctx, with

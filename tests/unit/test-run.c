@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -358,6 +359,64 @@ TEST(submit_once_outcomes) {
         ASSERT_OK(archive_write(zip2, m, 1));
         ASSERT_EQ(submit_with(root, config), EXIT_TEMPFAIL);
         ASSERT_EQ(http_stub_count(&s), 4);
+        http_stub_stop(&s);
+        log_set_max_level(LOG_INFO);
+}
+
+TEST(submit_daemon_uploads_then_stops_on_sigterm) {
+        log_set_max_level(LOG_EMERG);
+        const char *why;
+        if (archive_dlopen(&why) < 0) {
+                test_skip("libzip cannot be loaded");
+                log_set_max_level(LOG_INFO);
+                return;
+        }
+        _cleanup_free_ char *root = test_tmpdir();
+        HttpStubReply replies[] = {
+                { 200, NULL,
+                  "{\"response\":{\"url\":\"@URL@/put\",\"gid\":\"g\",\"headers\":{\"pairs\":["
+                  "{\"name\":\"Content-Type\",\"value\":\"application/zip\"}]}}}" },
+                { 200, NULL, NULL },
+                { 200, NULL, NULL },
+        };
+        HttpStub s;
+        http_stub_start(replies, ELEMENTSOF(replies), &s);
+        char config[512];
+        snprintf(config, sizeof config,
+                 "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nSUBMIT_START_URL=%s/s\nSUBMIT_FINISH_URL=%s/f\n"
+                 "SUBMIT_ALLOW_INSECURE_HTTP=1\n",
+                 s.url, s.url);
+        put(root, "/etc/default/kdump", config);
+        _cleanup_free_ char *queue = path_in_root(root, "/var/kdump/" OFFLOAD_QUEUE_DIR);
+        ASSERT_OK(mkdir_p(queue, 0755));
+        static const char report[] = "{\"id\":\"r1\",\"upload\":{\"product\":\"holo\"}}";
+        ArchiveMember m[] = { { "report.json", report, sizeof report - 1 } };
+        _cleanup_free_ char *zip = path_join(queue, "r1.zip");
+        ASSERT_OK(archive_write(zip, m, 1));
+
+        fflush(NULL);
+        pid_t pid = fork();
+        ASSERT_TRUE(pid >= 0);
+        if (pid == 0) {
+                Context ctx = { .root = root, .now = true };
+                _exit(run_submit_daemon(&ctx));
+        }
+        /* Its first pass: start, PUT, finish, and the ZIP leaves the queue.
+         * The bound only keeps a broken daemon from hanging the suite. */
+        for (unsigned i = 0; i < 60000 && !(http_stub_count(&s) == 3 && dir_is_empty(queue)); i++)
+                (void) usleep(1000);
+        ASSERT_EQ(http_stub_count(&s), 3);
+        ASSERT_TRUE(dir_is_empty(queue));
+        _cleanup_free_ char *log = http_stub_log(&s, NULL);
+        ASSERT_TRUE(log && strstr(log, "PUT /put "));
+
+        /* the daemon is idle, waiting for a ZIP that will not come */
+        ASSERT_TRUE(kill(pid, SIGTERM) == 0);
+        int status;
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status));
+        ASSERT_EQ(WEXITSTATUS(status), EXIT_OK);
+        ASSERT_EQ(http_stub_count(&s), 3); /* nothing more was sent */
         http_stub_stop(&s);
         log_set_max_level(LOG_INFO);
 }
