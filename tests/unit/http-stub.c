@@ -49,6 +49,25 @@ static bool write_all(int fd, const void *p, size_t n) {
         return true;
 }
 
+/* Reads what c has next onto the end of *buf (grown as needed, kept
+ * NUL-terminated); false at the end of the stream, on an error, or out of
+ * memory. */
+static bool read_more(int c, char **buf, size_t *cap, size_t *size) {
+        if (*size + 1 >= *cap) {
+                char *nb = realloc(*buf, *cap * 2);
+                if (!nb)
+                        return false;
+                *buf = nb;
+                *cap *= 2;
+        }
+        ssize_t k = read(c, *buf + *size, *cap - *size - 1);
+        if (k <= 0)
+                return false;
+        *size += (size_t) k;
+        (*buf)[*size] = 0;
+        return true;
+}
+
 /* One request: head up to the empty line, then Content-Length bytes of body. */
 static void serve_one(int c, int log_fd, const HttpStubReply *r, const char *url) {
         size_t cap = 1 << 16, size = 0;
@@ -57,17 +76,8 @@ static void serve_one(int c, int log_fd, const HttpStubReply *r, const char *url
         if (!buf)
                 return;
         while (!head_end) {
-                if (size + 1 >= cap) {
-                        char *nb = realloc(buf, cap *= 2);
-                        if (!nb)
-                                goto out;
-                        buf = nb;
-                }
-                ssize_t k = read(c, buf + size, cap - size - 1);
-                if (k <= 0)
+                if (!read_more(c, &buf, &cap, &size))
                         goto out;
-                size += (size_t) k;
-                buf[size] = 0;
                 head_end = strstr(buf, "\r\n\r\n");
         }
         size_t head = (size_t) (head_end - buf) + 4;
@@ -77,18 +87,8 @@ static void serve_one(int c, int log_fd, const HttpStubReply *r, const char *url
                         want = strtoul(l + 15, NULL, 10);
         if (strcasestr(buf, "\r\nExpect: 100-continue\r\n") && head + want > size)
                 (void) write_all(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-        while (size < head + want) {
-                if (size + 1 >= cap) {
-                        char *nb = realloc(buf, cap *= 2);
-                        if (!nb)
-                                goto out;
-                        buf = nb;
-                }
-                ssize_t k = read(c, buf + size, cap - size - 1);
-                if (k <= 0)
-                        break;
-                size += (size_t) k;
-        }
+        while (size < head + want && read_more(c, &buf, &cap, &size))
+                ;
         (void) write_all(log_fd, buf, size);
         (void) write_all(log_fd, "\n=====\n", 7);
         /* "@URL@" in a body is the stub's own URL (a Start answer's PUT URL) */

@@ -4,20 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fake-root.h"
 #include "cli.h"
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
 #include "tests.h"
-
-static void put(const char *root, const char *path, const char *text) {
-        _cleanup_free_ char *p = path_in_root(root, path), *dir = NULL;
-        ASSERT_TRUE(p);
-        dir = strndup(p, (size_t) (strrchr(p, '/') - p));
-        ASSERT_TRUE(dir);
-        ASSERT_OK(mkdir_p(dir, 0755));
-        ASSERT_OK(write_file_atomic(p, text, strlen(text), 0644));
-}
 
 TEST(exit_status) {
         ASSERT_EQ(exit_status(0), EXIT_OK);
@@ -47,7 +39,7 @@ TEST(config_once) {
         ASSERT_TRUE(ctx.config_loaded);
         ASSERT_STREQ(ctx.config.kdump_folder, "/home/.steamos/offload/var/kdump");
         /* loaded once: a file written later is not read */
-        put(root, "/etc/default/kdump", "KDUMP_FOLDER=/elsewhere\n");
+        fake_root_put(root, "/etc/default/kdump", "KDUMP_FOLDER=/elsewhere\n");
         ASSERT_EQ(context_load_config(&ctx), 0);
         ASSERT_STREQ(ctx.config.kdump_folder, "/home/.steamos/offload/var/kdump");
         context_done(&ctx);
@@ -58,7 +50,7 @@ TEST(config_once) {
         context_done(&ctx);
 
         /* --config wins over the root's file */
-        put(root, "/other.conf", "KDUMP_FOLDER=/from-option\n");
+        fake_root_put(root, "/other.conf", "KDUMP_FOLDER=/from-option\n");
         _cleanup_free_ char *other = path_in_root(root, "/other.conf");
         ctx.config_path = other;
         ASSERT_EQ(context_load_config(&ctx), 0);
@@ -71,7 +63,7 @@ TEST(config_errors_are_exit_config) {
         log_set_max_level(LOG_EMERG);
         _cleanup_free_ char *root = test_tmpdir();
         Context ctx = { .root = root };
-        put(root, "/etc/default/kdump", "KDUMP_FOLDER=/x\nMAX_SIZE=lots\nNOT A LINE\n");
+        fake_root_put(root, "/etc/default/kdump", "KDUMP_FOLDER=/x\nMAX_SIZE=lots\nNOT A LINE\n");
         ASSERT_EQ(context_load_config(&ctx), EXIT_CONFIG);
         ASSERT_TRUE(!ctx.config_loaded);
         context_done(&ctx); /* nothing to free, and harmless */
@@ -95,7 +87,7 @@ TEST(config_errors_are_exit_config) {
 TEST(offload_folder_resolved_once) {
         log_set_max_level(LOG_EMERG);
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "/etc/default/kdump", "KDUMP_FOLDER=/var/crash/kdump\nMOUNT_DEVNODE=\n");
+        fake_root_put(root, "/etc/default/kdump", "KDUMP_FOLDER=/var/crash/kdump\nMOUNT_DEVNODE=\n");
         Context ctx = { .root = root };
         const char *dir = NULL;
         ASSERT_EQ(context_offload(&ctx, &dir), 0);
@@ -109,7 +101,7 @@ TEST(offload_folder_resolved_once) {
         ASSERT_TRUE(!ctx.offload_dir && !ctx.offload_resolved);
 
         /* a configuration error is the caller's exit status */
-        put(root, "/etc/default/kdump", "KDUMP_FOLDER=\"unterminated\n");
+        fake_root_put(root, "/etc/default/kdump", "KDUMP_FOLDER=\"unterminated\n");
         dir = NULL;
         ASSERT_EQ(context_offload(&ctx, &dir), EXIT_CONFIG);
         ASSERT_TRUE(!dir);

@@ -4,19 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fake-root.h"
 #include "collect-context.h"
 #include "fileio.h"
 #include "macro.h"
 #include "tests.h"
-
-static void put(const char *root, const char *path, const char *text) {
-        _cleanup_free_ char *p = path_in_root(root, path), *copy = strdup(p ? p : "");
-        ASSERT_TRUE(p && copy);
-        char *slash = strrchr(copy, '/');
-        *slash = 0;
-        ASSERT_OK(mkdir_p(copy, 0755));
-        ASSERT_OK(write_file_atomic(p, text, strlen(text), 0644));
-}
 
 static void config_with(KcrashConfig *c, const char *text) {
         ConfigError e = {};
@@ -50,11 +42,11 @@ TEST(empty_root) {
 
 TEST(fake_root_with_everything) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "/etc/os-release", "NAME=\"SteamOS\"\nPRETTY_NAME=\"SteamOS Holo\"\nBUILD_ID=20261122.1\n");
-        put(root, "/proc/sys/kernel/osrelease", "6.1.52-valve16-1-neptune\n");
-        put(root, "/sys/class/dmi/id/product_name", "Jupiter\n");
-        put(root, "/sys/class/dmi/id/product_serial", "FVAA12345678\n");
-        put(root, "/home/deck/.local/share/Steam/config/loginusers.vdf", VDF);
+        fake_root_put(root, "/etc/os-release", "NAME=\"SteamOS\"\nPRETTY_NAME=\"SteamOS Holo\"\nBUILD_ID=20261122.1\n");
+        fake_root_put(root, "/proc/sys/kernel/osrelease", "6.1.52-valve16-1-neptune\n");
+        fake_root_put(root, "/sys/class/dmi/id/product_name", "Jupiter\n");
+        fake_root_put(root, "/sys/class/dmi/id/product_serial", "FVAA12345678\n");
+        fake_root_put(root, "/home/deck/.local/share/Steam/config/loginusers.vdf", VDF);
         KcrashConfig c;
         config_with(&c, "SERIAL_DMI_PRODUCTS=\"Galileo Jupiter\"\n"
                         "STEAM_LOGINUSERS_VDF=/home/deck/.local/share/Steam/config/loginusers.vdf\n");
@@ -82,7 +74,7 @@ TEST(fake_root_with_everything) {
         config_done(&c);
 
         /* a listed product whose serial is empty */
-        put(root, "/sys/class/dmi/id/product_serial", "\n");
+        fake_root_put(root, "/sys/class/dmi/id/product_serial", "\n");
         config_with(&c, "SERIAL_DMI_PRODUCTS=Jupiter\n");
         ASSERT_OK(system_context_gather(root, &c, &sc));
         ASSERT_STREQ(sc.serial, "0");
@@ -96,7 +88,7 @@ TEST(hostile_user_files) {
         config_with(&c, "STEAM_LOGINUSERS_VDF=/home/deck/loginusers.vdf\n");
         SystemContext sc;
         /* the VDF is the user's symlink to a root-only file: not followed */
-        put(root, "/etc/secret.vdf", VDF);
+        fake_root_put(root, "/etc/secret.vdf", VDF);
         _cleanup_free_ char *secret = path_in_root(root, "/etc/secret.vdf"),
                             *vdf = path_in_root(root, "/home/deck/loginusers.vdf"), *home = path_in_root(root, "/home/deck");
         ASSERT_OK(mkdir_p(home, 0755));
@@ -123,7 +115,7 @@ TEST(hostile_user_files) {
         ASSERT_TRUE(unlink(vdf) == 0);
 
         /* garbage in the VDF */
-        put(root, "/home/deck/loginusers.vdf", "\"users\" { \"x\" { \"MostRecent\" ");
+        fake_root_put(root, "/home/deck/loginusers.vdf", "\"users\" { \"x\" { \"MostRecent\" ");
         ASSERT_OK(system_context_gather(root, &c, &sc));
         ASSERT_STREQ(sc.account_name, "0");
         system_context_done(&sc);

@@ -21,13 +21,40 @@ static char *use_fresh_cache(void) {
         return dir;
 }
 
+/* NULL, and the test skipped, when libdebuginfod is not installed. */
 static DebuginfodFetch *new_or_skip(const char *urls) {
         DebuginfodFetch *f = NULL;
         int r = debuginfod_fetch_new(urls, &f);
-        if (r == -EOPNOTSUPP)
+        if (r == -EOPNOTSUPP) {
+                test_skip("libdebuginfod is not installed");
                 return NULL;
+        }
         ASSERT_OK(r);
         ASSERT_TRUE(f);
+        return f;
+}
+
+/* A fetcher whose only server refuses the connection: *ret_fd holds the
+ * port, to close after. */
+static DebuginfodFetch *new_refused_or_skip(int *ret_fd) {
+        int fd;
+        char url[64];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d", http_closed_port(&fd));
+        DebuginfodFetch *f = new_or_skip(url);
+        if (!f) {
+                close(fd);
+                return NULL;
+        }
+        *ret_fd = fd;
+        return f;
+}
+
+/* A fetcher whose only server is a stand-in that answers reply. */
+static DebuginfodFetch *new_stubbed_or_skip(const HttpStubReply *reply, HttpStub *ret_stub) {
+        http_stub_start(reply, 1, ret_stub);
+        DebuginfodFetch *f = new_or_skip(ret_stub->url);
+        if (!f)
+                http_stub_stop(ret_stub);
         return f;
 }
 
@@ -49,7 +76,6 @@ TEST(urls_from_the_environment_or_the_argument) {
         ASSERT_OK(setenv("DEBUGINFOD_URLS", "http://127.0.0.1:9", 1));
         DebuginfodFetch *f = new_or_skip(NULL);
         if (!f) {
-                test_skip("libdebuginfod is not installed");
                 unsetenv("DEBUGINFOD_URLS");
                 return;
         }
@@ -65,14 +91,9 @@ TEST(urls_from_the_environment_or_the_argument) {
 TEST(invalid_build_ids) {
         _cleanup_free_ char *cache = use_fresh_cache();
         int fd;
-        char url[64];
-        snprintf(url, sizeof url, "http://127.0.0.1:%d", http_closed_port(&fd));
-        DebuginfodFetch *f = new_or_skip(url);
-        if (!f) {
-                test_skip("libdebuginfod is not installed");
-                close(fd);
+        DebuginfodFetch *f = new_refused_or_skip(&fd);
+        if (!f)
                 return;
-        }
         static const char *const bad[] = { "", "0", "ABCDEF01", "../../../etc/passwd", "0123 4567", "xyz0" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 char *path = NULL, *error = NULL;
@@ -87,14 +108,9 @@ TEST(invalid_build_ids) {
 TEST(server_refuses_the_connection) {
         _cleanup_free_ char *cache = use_fresh_cache();
         int fd;
-        char url[64];
-        snprintf(url, sizeof url, "http://127.0.0.1:%d", http_closed_port(&fd));
-        DebuginfodFetch *f = new_or_skip(url);
-        if (!f) {
-                test_skip("libdebuginfod is not installed");
-                close(fd);
+        DebuginfodFetch *f = new_refused_or_skip(&fd);
+        if (!f)
                 return;
-        }
         char *path = NULL, *error = NULL;
         int r = debuginfod_fetch_debuginfo(f, ID, &path, &error);
         ASSERT_TRUE(r < 0);
@@ -112,13 +128,9 @@ TEST(server_without_the_file) {
         _cleanup_free_ char *cache = use_fresh_cache();
         HttpStubReply notfound = { .status = 404, .body = "not found" };
         HttpStub stub;
-        http_stub_start(&notfound, 1, &stub);
-        DebuginfodFetch *f = new_or_skip(stub.url);
-        if (!f) {
-                test_skip("libdebuginfod is not installed");
-                http_stub_stop(&stub);
+        DebuginfodFetch *f = new_stubbed_or_skip(&notfound, &stub);
+        if (!f)
                 return;
-        }
         char *path = NULL, *error = NULL;
         ASSERT_ERR(debuginfod_fetch_debuginfo(f, ID, &path, &error), -ENOENT);
         ASSERT_TRUE(!path);
@@ -135,13 +147,9 @@ TEST(server_with_the_file) {
         _cleanup_free_ char *cache = use_fresh_cache();
         HttpStubReply ok = { .status = 200, .body = "\177ELF pretend debug info" };
         HttpStub stub;
-        http_stub_start(&ok, 1, &stub);
-        DebuginfodFetch *f = new_or_skip(stub.url);
-        if (!f) {
-                test_skip("libdebuginfod is not installed");
-                http_stub_stop(&stub);
+        DebuginfodFetch *f = new_stubbed_or_skip(&ok, &stub);
+        if (!f)
                 return;
-        }
         _cleanup_free_ char *path = NULL, *data = NULL;
         char *error = NULL;
         ASSERT_OK(debuginfod_fetch_debuginfo(f, ID, &path, &error));

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fake-root.h"
 #include "archive.h"
 #include "fileio.h"
 #include "http-stub.h"
@@ -21,22 +22,6 @@
 #include "tests.h"
 
 #define BOOT_ID "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
-
-static void put(const char *root, const char *path, const char *text) {
-        _cleanup_free_ char *p = path_in_root(root, path), *dir = NULL;
-        ASSERT_TRUE(p);
-        dir = strndup(p, (size_t) (strrchr(p, '/') - p));
-        ASSERT_TRUE(dir);
-        ASSERT_OK(mkdir_p(dir, 0755));
-        ASSERT_OK(write_file_atomic(p, text, strlen(text), 0644));
-}
-
-static char *read_in(const char *root, const char *path) {
-        _cleanup_free_ char *p = path_in_root(root, path);
-        char *data = NULL;
-        size_t size;
-        return p && read_full_file(p, 1 << 20, &data, &size) >= 0 ? data : NULL;
-}
 
 /* ---- run-exec.c ---- */
 
@@ -97,7 +82,7 @@ TEST(exec_service_program) {
 TEST(collect_an_empty_root) {
         log_set_max_level(LOG_EMERG);
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nPSTORE_DIR=/sys/fs/pstore\n");
+        fake_root_put(root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nPSTORE_DIR=/sys/fs/pstore\n");
         Context ctx = { .root = root };
         ASSERT_EQ(run_collect(&ctx, true), EXIT_OK);
         /* the offload folder's layout is there */
@@ -110,7 +95,7 @@ TEST(collect_an_empty_root) {
 
         /* a bad configuration is EXIT_CONFIG, before anything is touched */
         _cleanup_free_ char *root2 = test_tmpdir();
-        put(root2, "/etc/default/kdump", "KDUMP_FOLDER=\"unterminated\n");
+        fake_root_put(root2, "/etc/default/kdump", "KDUMP_FOLDER=\"unterminated\n");
         Context bad = { .root = root2 };
         ASSERT_EQ(run_collect(&bad, false), EXIT_CONFIG);
         context_done(&bad);
@@ -120,8 +105,8 @@ TEST(collect_an_empty_root) {
 TEST(collect_offload_in_the_way) {
         log_set_max_level(LOG_EMERG);
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\n");
-        put(root, "/var/kdump", "a file where the offload folder belongs");
+        fake_root_put(root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\n");
+        fake_root_put(root, "/var/kdump", "a file where the offload folder belongs");
         Context ctx = { .root = root };
         ASSERT_EQ(run_collect(&ctx, false), EXIT_FAILURE_);
         context_done(&ctx);
@@ -134,12 +119,12 @@ TEST(mark) {
         Context ctx = { .root = root };
         /* no boot id */
         ASSERT_EQ(run_mark(&ctx, SHUTDOWN_MARK_RUNNING), EXIT_FAILURE_);
-        put(root, "/proc/sys/kernel/random/boot_id", BOOT_ID "\n");
+        fake_root_put(root, "/proc/sys/kernel/random/boot_id", BOOT_ID "\n");
         ASSERT_EQ(run_mark(&ctx, SHUTDOWN_MARK_RUNNING), EXIT_OK);
-        _cleanup_free_ char *m1 = read_in(root, SHUTDOWN_MARKS_DIR "/" BOOT_ID);
+        _cleanup_free_ char *m1 = fake_root_read(root, SHUTDOWN_MARKS_DIR "/" BOOT_ID);
         ASSERT_STREQ(m1, "BOOT_ID=" BOOT_ID "\nSTATE=running\n");
         ASSERT_EQ(run_mark(&ctx, SHUTDOWN_MARK_CLEAN), EXIT_OK);
-        _cleanup_free_ char *m2 = read_in(root, SHUTDOWN_MARKS_DIR "/" BOOT_ID);
+        _cleanup_free_ char *m2 = fake_root_read(root, SHUTDOWN_MARKS_DIR "/" BOOT_ID);
         ASSERT_STREQ(m2, "BOOT_ID=" BOOT_ID "\nSTATE=clean\n");
         /* a folder where the mark belongs */
         _cleanup_free_ char *mark = path_in_root(root, SHUTDOWN_MARKS_DIR "/" BOOT_ID);
@@ -201,14 +186,14 @@ TEST(watch_once) {
         Context ctx = { .root = root };
         /* no boot id, then no /dev/kmsg */
         ASSERT_EQ(run_watch(&ctx, true), EXIT_FAILURE_);
-        put(root, "/proc/sys/kernel/random/boot_id", BOOT_ID "\n");
+        fake_root_put(root, "/proc/sys/kernel/random/boot_id", BOOT_ID "\n");
         ASSERT_EQ(run_watch(&ctx, true), EXIT_FAILURE_);
         ASSERT_EQ(count_events(root), 0);
 
         write_kmsg(root, "warning.txt", 1);
         ASSERT_EQ(run_watch(&ctx, true), EXIT_OK);
         ASSERT_EQ(count_events(root), 1);
-        _cleanup_free_ char *state = read_in(root, KCRASH_WATCH_DIR "/state");
+        _cleanup_free_ char *state = fake_root_read(root, KCRASH_WATCH_DIR "/state");
         ASSERT_TRUE(state && strstr(state, "boot " BOOT_ID "\n"));
         ASSERT_TRUE(strstr(state, "\nseq "));
 
@@ -238,7 +223,7 @@ TEST(watch_once) {
         context_done(&ctx);
 
         /* an unusable boot id */
-        put(root, "/proc/sys/kernel/random/boot_id", "../../etc\n");
+        fake_root_put(root, "/proc/sys/kernel/random/boot_id", "../../etc\n");
         ASSERT_EQ(run_watch(&ctx, true), EXIT_FAILURE_);
         context_done(&ctx);
         log_set_max_level(LOG_INFO);
@@ -288,12 +273,56 @@ TEST(load_libraries) {
         log_set_max_level(LOG_INFO);
 }
 
-static int submit_with(const char *root, const char *config) {
-        put(root, "/etc/default/kdump", config);
+static int submit_once(const char *root) {
         Context ctx = { .root = root, .now = true };
         int r = run_submit_once(&ctx, true);
         context_done(&ctx);
         return r;
+}
+
+static int submit_with(const char *root, const char *config) {
+        fake_root_put(root, "/etc/default/kdump", config);
+        return submit_once(root);
+}
+
+/* The stand-in server's replies to one upload: start, PUT, finish. */
+#define UPLOAD_REPLIES                                                                          \
+        { 200, NULL,                                                                            \
+          "{\"response\":{\"url\":\"@URL@/put\",\"gid\":\"g\",\"headers\":{\"pairs\":["                 \
+          "{\"name\":\"Content-Type\",\"value\":\"application/zip\"}]}}}" },                         \
+        { 200, NULL, NULL }, { 200, NULL, NULL }
+
+/* Points the uploader of root at the stand-in server s (plain http allowed);
+ * returns its queue folder, made and empty. */
+static char *submit_to_stub(const char *root, const HttpStub *s) {
+        char config[512];
+        snprintf(config, sizeof config,
+                 "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nSUBMIT_START_URL=%s/s\nSUBMIT_FINISH_URL=%s/f\n"
+                 "SUBMIT_ALLOW_INSECURE_HTTP=1\n",
+                 s->url, s->url);
+        fake_root_put(root, "/etc/default/kdump", config);
+        char *queue = path_in_root(root, "/var/kdump/" OFFLOAD_QUEUE_DIR);
+        ASSERT_TRUE(queue);
+        ASSERT_OK(mkdir_p(queue, 0755));
+        return queue;
+}
+
+/* A report's ZIP in the queue, as the collector leaves it. */
+static void queue_report(const char *queue, const char *name) {
+        static const char report[] = "{\"id\":\"r1\",\"upload\":{\"product\":\"holo\"}}";
+        ArchiveMember m[] = { { "report.json", report, sizeof report - 1 } };
+        _cleanup_free_ char *zip = path_join(queue, name);
+        ASSERT_TRUE(zip);
+        ASSERT_OK(archive_write(zip, m, 1));
+}
+
+/* Whether the uploader can open ZIPs here; skips the test when not. */
+static bool have_libzip(void) {
+        const char *why;
+        if (archive_dlopen(&why) >= 0)
+                return true;
+        test_skip("libzip cannot be loaded");
+        return false;
 }
 
 TEST(submit_once_configuration) {
@@ -322,77 +351,37 @@ TEST(submit_once_configuration) {
 }
 
 TEST(submit_once_outcomes) {
-        log_set_max_level(LOG_EMERG);
-        const char *why;
-        if (archive_dlopen(&why) < 0) {
-                test_skip("libzip cannot be loaded");
-                log_set_max_level(LOG_INFO);
+        if (!have_libzip())
                 return;
-        }
+        log_set_max_level(LOG_EMERG);
         _cleanup_free_ char *root = test_tmpdir();
-        HttpStubReply replies[] = {
-                { 200, NULL,
-                  "{\"response\":{\"url\":\"@URL@/put\",\"gid\":\"g\",\"headers\":{\"pairs\":["
-                  "{\"name\":\"Content-Type\",\"value\":\"application/zip\"}]}}}" },
-                { 200, NULL, NULL },
-                { 200, NULL, NULL },
-                { 503, NULL, NULL },
-        };
+        HttpStubReply replies[] = { UPLOAD_REPLIES, { 503, NULL, NULL } };
         HttpStub s;
         http_stub_start(replies, ELEMENTSOF(replies), &s);
-        char config[512];
-        snprintf(config, sizeof config,
-                 "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nSUBMIT_START_URL=%s/s\nSUBMIT_FINISH_URL=%s/f\n"
-                 "SUBMIT_ALLOW_INSECURE_HTTP=1\n",
-                 s.url, s.url);
-        _cleanup_free_ char *queue = path_in_root(root, "/var/kdump/" OFFLOAD_QUEUE_DIR);
-        ASSERT_OK(mkdir_p(queue, 0755));
-        static const char report[] = "{\"id\":\"r1\",\"upload\":{\"product\":\"holo\"}}";
-        ArchiveMember m[] = { { "report.json", report, sizeof report - 1 } };
-        _cleanup_free_ char *zip1 = path_join(queue, "r1.zip"), *zip2 = path_join(queue, "r2.zip");
-        ASSERT_OK(archive_write(zip1, m, 1));
+        _cleanup_free_ char *queue = submit_to_stub(root, &s);
+        queue_report(queue, "r1.zip");
         /* sent: the queue is empty */
-        ASSERT_EQ(submit_with(root, config), EXIT_OK);
+        ASSERT_EQ(submit_once(root), EXIT_OK);
         ASSERT_EQ(http_stub_count(&s), 3);
         ASSERT_TRUE(dir_is_empty(queue));
         /* the server is busy: retry later */
-        ASSERT_OK(archive_write(zip2, m, 1));
-        ASSERT_EQ(submit_with(root, config), EXIT_TEMPFAIL);
+        queue_report(queue, "r2.zip");
+        ASSERT_EQ(submit_once(root), EXIT_TEMPFAIL);
         ASSERT_EQ(http_stub_count(&s), 4);
         http_stub_stop(&s);
         log_set_max_level(LOG_INFO);
 }
 
 TEST(submit_daemon_uploads_then_stops_on_sigterm) {
-        log_set_max_level(LOG_EMERG);
-        const char *why;
-        if (archive_dlopen(&why) < 0) {
-                test_skip("libzip cannot be loaded");
-                log_set_max_level(LOG_INFO);
+        if (!have_libzip())
                 return;
-        }
+        log_set_max_level(LOG_EMERG);
         _cleanup_free_ char *root = test_tmpdir();
-        HttpStubReply replies[] = {
-                { 200, NULL,
-                  "{\"response\":{\"url\":\"@URL@/put\",\"gid\":\"g\",\"headers\":{\"pairs\":["
-                  "{\"name\":\"Content-Type\",\"value\":\"application/zip\"}]}}}" },
-                { 200, NULL, NULL },
-                { 200, NULL, NULL },
-        };
+        HttpStubReply replies[] = { UPLOAD_REPLIES };
         HttpStub s;
         http_stub_start(replies, ELEMENTSOF(replies), &s);
-        char config[512];
-        snprintf(config, sizeof config,
-                 "KDUMP_FOLDER=/var/kdump\nMOUNT_DEVNODE=\nSUBMIT_START_URL=%s/s\nSUBMIT_FINISH_URL=%s/f\n"
-                 "SUBMIT_ALLOW_INSECURE_HTTP=1\n",
-                 s.url, s.url);
-        put(root, "/etc/default/kdump", config);
-        _cleanup_free_ char *queue = path_in_root(root, "/var/kdump/" OFFLOAD_QUEUE_DIR);
-        ASSERT_OK(mkdir_p(queue, 0755));
-        static const char report[] = "{\"id\":\"r1\",\"upload\":{\"product\":\"holo\"}}";
-        ArchiveMember m[] = { { "report.json", report, sizeof report - 1 } };
-        _cleanup_free_ char *zip = path_join(queue, "r1.zip");
-        ASSERT_OK(archive_write(zip, m, 1));
+        _cleanup_free_ char *queue = submit_to_stub(root, &s);
+        queue_report(queue, "r1.zip");
 
         fflush(NULL);
         pid_t pid = fork();

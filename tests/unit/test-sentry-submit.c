@@ -72,12 +72,34 @@ static void stub_target(const HttpStub *s, uint64_t max_size, KcrashConfig *c, S
 
 static const UploadOptions UO = { .allow_http = true, .connect_timeout = 30, .stall_timeout = 60 };
 
+/* A stand-in server that answers replies, and a target posting to it. */
+typedef struct SentryStub {
+        HttpStub http;
+        KcrashConfig config;
+        SentryTarget target;
+} SentryStub;
+
+static void sentry_stub_start(const HttpStubReply *replies, size_t n, uint64_t max_size, SentryStub *ret) {
+        http_stub_start(replies, n, &ret->http);
+        stub_target(&ret->http, max_size, &ret->config, &ret->target);
+}
+
+static void sentry_stub_stop(SentryStub *s) {
+        http_stub_stop(&s->http);
+        sentry_target_done(&s->target);
+        config_done(&s->config);
+}
+
+/* NULL, and the test skipped, when libzip is not installed. */
 static char *write_zip(const char *dir, const char *name, const ArchiveMember *m, size_t n) {
         char *path = path_join(dir, name);
         ASSERT_TRUE(path);
         int r = archive_write(path, m, n);
-        if (r == -EOPNOTSUPP)
+        if (r == -EOPNOTSUPP) {
+                free(path);
+                test_skip("libzip is not installed");
                 return NULL;
+        }
         ASSERT_OK(r);
         return path;
 }
@@ -130,31 +152,24 @@ TEST(send_a_report) {
                 { "caf\xc3\xa9.txt", dmesg, sizeof dmesg - 1 },   /* nor a name that is not ASCII */
         };
         _cleanup_free_ char *zip = write_zip(dir, "holo-1.zip", m, ELEMENTSOF(m));
-        if (!zip) {
-                test_skip("libzip is not installed");
+        if (!zip)
                 return;
-        }
         HttpStubReply ok = { 200, NULL, "{\"id\":\"fedcba9876543210fedcba9876543210\"}" };
-        HttpStub s;
-        http_stub_start(&ok, 1, &s);
-        KcrashConfig c;
-        SentryTarget t;
-        stub_target(&s, 20 << 20, &c, &t);
+        SentryStub st;
+        sentry_stub_start(&ok, 1, 20 << 20, &st);
         UploadResult r;
-        ASSERT_OK(sentry_send_report(&UO, &t, zip, 1795335300, &r));
+        ASSERT_OK(sentry_send_report(&UO, &st.target, zip, 1795335300, &r));
         ASSERT_EQ(r.outcome, UPLOAD_OK);
         ASSERT_STREQ(r.gid, "fedcba9876543210fedcba9876543210");
         ASSERT_STREQ(r.reason, "");
-        _cleanup_free_ char *items = item_list(&s, 0);
+        _cleanup_free_ char *items = item_list(&st.http, 0);
         /* the event, report.json first, the text members, the ZIP itself */
         ASSERT_STREQ(items, "event;attachment report.json;attachment dmesg-pstore.txt;attachment holo-1.zip;");
         size_t size;
-        _cleanup_free_ char *log = http_stub_log(&s, &size);
+        _cleanup_free_ char *log = http_stub_log(&st.http, &size);
         ASSERT_TRUE(strneq(log, "POST /api/7/envelope/ HTTP/1.1\r\n", 32));
         ASSERT_TRUE(strstr(log, "sentry_key=pubkey"));
-        http_stub_stop(&s);
-        sentry_target_done(&t);
-        config_done(&c);
+        sentry_stub_stop(&st);
 }
 
 TEST(envelope_cap_leaves_files_out) {
@@ -169,39 +184,30 @@ TEST(envelope_cap_leaves_files_out) {
         };
         _cleanup_free_ char *zip = write_zip(dir, "holo-2.zip", m, ELEMENTSOF(m));
         free(log);
-        if (!zip) {
-                test_skip("libzip is not installed");
+        if (!zip)
                 return;
-        }
         HttpStubReply ok = { 200, NULL, "{}" };
-        HttpStub s;
-        http_stub_start(&ok, 1, &s);
-        KcrashConfig c;
-        SentryTarget t;
         /* 64 KiB are kept for the event: 128 KiB leave no room for the
          * 200 KiB log, but for the ZIP that holds it compressed */
-        stub_target(&s, 128 * 1024, &c, &t);
+        SentryStub st;
+        sentry_stub_start(&ok, 1, 128 * 1024, &st);
         UploadResult r;
-        ASSERT_OK(sentry_send_report(&UO, &t, zip, 1795335300, &r));
+        ASSERT_OK(sentry_send_report(&UO, &st.target, zip, 1795335300, &r));
         ASSERT_EQ(r.outcome, UPLOAD_OK);
         /* no receipt: the event id we sent is the gid */
         ASSERT_EQ(strlen(r.gid), 32);
         ASSERT_STREQ(r.reason, "1 file(s) left out: over SENTRY_MAX_ENVELOPE_SIZE");
-        _cleanup_free_ char *items = item_list(&s, 0);
+        _cleanup_free_ char *items = item_list(&st.http, 0);
         ASSERT_STREQ(items, "event;attachment report.json;attachment holo-2.zip;");
-        http_stub_stop(&s);
-        sentry_target_done(&t);
-        config_done(&c);
+        sentry_stub_stop(&st);
 }
 
 TEST(rate_limits) {
         _cleanup_free_ char *dir = test_tmpdir();
         ArchiveMember m[] = { { "report.json", REPORT, sizeof REPORT - 1 } };
         _cleanup_free_ char *zip = write_zip(dir, "holo-3.zip", m, 1);
-        if (!zip) {
-                test_skip("libzip is not installed");
+        if (!zip)
                 return;
-        }
         int64_t now = 1795335300;
         HttpStubReply replies[] = {
                 { 429, "X-Sentry-Rate-Limits: 120:error:key, 600:attachment:key\r\n", NULL },
@@ -209,78 +215,66 @@ TEST(rate_limits) {
                 { 429, "Retry-After: 45\r\n", NULL },
                 { 429, NULL, NULL },
         };
-        HttpStub s;
-        http_stub_start(replies, ELEMENTSOF(replies), &s);
-        KcrashConfig c;
-        SentryTarget t;
-        stub_target(&s, 20 << 20, &c, &t);
+        SentryStub st;
+        sentry_stub_start(replies, ELEMENTSOF(replies), 20 << 20, &st);
         UploadResult r;
         /* per-category limits from the answer; the report waits for the event's */
-        ASSERT_OK(sentry_send_report(&UO, &t, zip, now, &r));
+        ASSERT_OK(sentry_send_report(&UO, &st.target, zip, now, &r));
         ASSERT_EQ(r.outcome, UPLOAD_TRANSIENT);
         ASSERT_EQ(r.retry_after, 120);
-        ASSERT_EQ(sentry_limits_until(&t.limits, SENTRY_CATEGORY_ERROR, now), now + 120);
-        ASSERT_EQ(sentry_limits_until(&t.limits, SENTRY_CATEGORY_ATTACHMENT, now), now + 600);
+        ASSERT_EQ(sentry_limits_until(&st.target.limits, SENTRY_CATEGORY_ERROR, now), now + 120);
+        ASSERT_EQ(sentry_limits_until(&st.target.limits, SENTRY_CATEGORY_ATTACHMENT, now), now + 600);
 
         /* later, attachments still limited: the event goes alone */
-        ASSERT_OK(sentry_send_report(&UO, &t, zip, now + 200, &r));
+        ASSERT_OK(sentry_send_report(&UO, &st.target, zip, now + 200, &r));
         ASSERT_EQ(r.outcome, UPLOAD_OK);
         ASSERT_STREQ(r.reason, "sent without attachments: the server rate-limits the attachment category");
-        _cleanup_free_ char *items = item_list(&s, 0), *items2 = item_list(&s, 1);
+        _cleanup_free_ char *items = item_list(&st.http, 0), *items2 = item_list(&st.http, 1);
         ASSERT_STREQ(items, "event;attachment report.json;attachment holo-3.zip;");
         ASSERT_STREQ(items2, "event;");
 
         /* a 429 with Retry-After only: every category */
-        ASSERT_OK(sentry_send_report(&UO, &t, zip, now + 1000, &r));
+        ASSERT_OK(sentry_send_report(&UO, &st.target, zip, now + 1000, &r));
         ASSERT_EQ(r.outcome, UPLOAD_TRANSIENT);
         ASSERT_EQ(r.retry_after, 45);
-        ASSERT_EQ(sentry_limits_until(&t.limits, SENTRY_CATEGORY_ATTACHMENT, now + 1000), now + 1045);
+        ASSERT_EQ(sentry_limits_until(&st.target.limits, SENTRY_CATEGORY_ATTACHMENT, now + 1000), now + 1045);
         /* a bare 429: a minute */
-        ASSERT_OK(sentry_send_report(&UO, &t, zip, now + 2000, &r));
+        ASSERT_OK(sentry_send_report(&UO, &st.target, zip, now + 2000, &r));
         ASSERT_EQ(r.retry_after, 60);
-        ASSERT_EQ(sentry_limits_until(&t.limits, SENTRY_CATEGORY_ERROR, now + 2000), now + 2060);
-        ASSERT_EQ(http_stub_count(&s), 4);
-        http_stub_stop(&s);
-        sentry_target_done(&t);
-        config_done(&c);
+        ASSERT_EQ(sentry_limits_until(&st.target.limits, SENTRY_CATEGORY_ERROR, now + 2000), now + 2060);
+        ASSERT_EQ(http_stub_count(&st.http), 4);
+        sentry_stub_stop(&st);
 }
 
 TEST(unreadable_zips) {
         _cleanup_free_ char *dir = test_tmpdir();
         HttpStubReply ok = { 200, NULL, "{}" };
-        HttpStub s;
-        http_stub_start(&ok, 1, &s);
-        KcrashConfig c;
-        SentryTarget t;
-        stub_target(&s, 20 << 20, &c, &t);
+        SentryStub st;
+        sentry_stub_start(&ok, 1, 20 << 20, &st);
         UploadResult r;
         _cleanup_free_ char *missing = path_join(dir, "missing.zip"), *junk = path_join(dir, "junk.zip"),
                             *link = path_join(dir, "link.zip"), *fifo = path_join(dir, "fifo.zip");
-        ASSERT_TRUE(sentry_send_report(&UO, &t, missing, 0, &r) < 0);
+        ASSERT_TRUE(sentry_send_report(&UO, &st.target, missing, 0, &r) < 0);
         ASSERT_OK(write_file_atomic(junk, "not a zip", 9, 0644));
-        int k = sentry_send_report(&UO, &t, junk, 0, &r);
+        int k = sentry_send_report(&UO, &st.target, junk, 0, &r);
         if (k == -EOPNOTSUPP) {
                 test_skip("libzip is not installed");
-                http_stub_stop(&s);
-                sentry_target_done(&t);
-                config_done(&c);
+                sentry_stub_stop(&st);
                 return;
         }
         ASSERT_ERR(k, -EBADMSG);
         ASSERT_TRUE(symlink(junk, link) == 0);
-        ASSERT_TRUE(sentry_send_report(&UO, &t, link, 0, &r) < 0);
+        ASSERT_TRUE(sentry_send_report(&UO, &st.target, link, 0, &r) < 0);
         ASSERT_TRUE(mkfifo(fifo, 0600) == 0);
-        ASSERT_TRUE(sentry_send_report(&UO, &t, fifo, 0, &r) < 0);
+        ASSERT_TRUE(sentry_send_report(&UO, &st.target, fifo, 0, &r) < 0);
 
         /* a ZIP without report.json, or with one that is not a report */
         ArchiveMember none[] = { { "dmesg.txt", "x", 1 } };
         _cleanup_free_ char *z1 = write_zip(dir, "z1.zip", none, 1);
-        ASSERT_ERR(sentry_send_report(&UO, &t, z1, 0, &r), -ENOENT);
+        ASSERT_ERR(sentry_send_report(&UO, &st.target, z1, 0, &r), -ENOENT);
         ArchiveMember bad[] = { { "report.json", "{\"id\":\"\",\"upload\":{}}", 22 } };
         _cleanup_free_ char *z2 = write_zip(dir, "z2.zip", bad, 1);
-        ASSERT_ERR(sentry_send_report(&UO, &t, z2, 0, &r), -EBADMSG);
-        ASSERT_EQ(http_stub_count(&s), 0);
-        http_stub_stop(&s);
-        sentry_target_done(&t);
-        config_done(&c);
+        ASSERT_ERR(sentry_send_report(&UO, &st.target, z2, 0, &r), -EBADMSG);
+        ASSERT_EQ(http_stub_count(&st.http), 0);
+        sentry_stub_stop(&st);
 }

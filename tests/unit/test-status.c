@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <jansson.h>
 
+#include "fake-root.h"
 #include "archive.h"
 #include "config.h"
 #include "fileio.h"
@@ -8,15 +9,6 @@
 #include "status-json.h"
 #include "status.h"
 #include "tests.h"
-
-static void put(const char *root, const char *path, const char *content) {
-        _cleanup_free_ char *p = path_in_root(root, path), *dir = NULL;
-        ASSERT_TRUE(p);
-        ASSERT_TRUE((dir = strdup(p)));
-        *strrchr(dir, '/') = 0;
-        ASSERT_OK(mkdir_p(dir, 0755));
-        ASSERT_OK(write_file_atomic(p, content, strlen(content), 0644));
-}
 
 typedef struct Tree {
         char *root;
@@ -67,17 +59,17 @@ TEST(nothing_armed) {
 TEST(pstore_needs_backend_and_mount) {
         Tree t = tree();
         KcrashStatus s = {};
-        put(t.root, "/sys/module/pstore/parameters/backend", "(null)\n");
-        put(t.root, "/sys/fs/pstore/dmesg-ramoops-0", "x");
+        fake_root_put(t.root, "/sys/module/pstore/parameters/backend", "(null)\n");
+        fake_root_put(t.root, "/sys/fs/pstore/dmesg-ramoops-0", "x");
         ASSERT_OK(status_gather(t.root, t.offload, &t.config, &s));
         ASSERT_TRUE(!s.pstore_backend);
         ASSERT_TRUE(!status_armed(&s));
         ASSERT_EQ(s.pstore_records, 1);
         status_done(&s);
 
-        put(t.root, "/sys/module/pstore/parameters/backend", "ramoops\n");
-        put(t.root, "/sys/module/ramoops/parameters/mem_size", "1048576\n");
-        put(t.root, "/sys/module/ramoops/parameters/record_size", "131072\n");
+        fake_root_put(t.root, "/sys/module/pstore/parameters/backend", "ramoops\n");
+        fake_root_put(t.root, "/sys/module/ramoops/parameters/mem_size", "1048576\n");
+        fake_root_put(t.root, "/sys/module/ramoops/parameters/record_size", "131072\n");
         ASSERT_OK(status_gather(t.root, t.offload, &t.config, &s));
         ASSERT_STREQ(s.pstore_backend, "ramoops");
         ASSERT_TRUE(s.ramoops_loaded);
@@ -93,9 +85,9 @@ TEST(pstore_needs_backend_and_mount) {
 TEST(kdump_loaded_and_garbage_numbers) {
         Tree t = tree();
         KcrashStatus s = {};
-        put(t.root, "/sys/kernel/kexec_crash_loaded", "1\n");
-        put(t.root, "/sys/kernel/kexec_crash_size", "12x\n"); /* not a number: 0 */
-        put(t.root, "/proc/cmdline", "root=/dev/vda crash_kexec_post_notifiers crashkernel=256M\n");
+        fake_root_put(t.root, "/sys/kernel/kexec_crash_loaded", "1\n");
+        fake_root_put(t.root, "/sys/kernel/kexec_crash_size", "12x\n"); /* not a number: 0 */
+        fake_root_put(t.root, "/proc/cmdline", "root=/dev/vda crash_kexec_post_notifiers crashkernel=256M\n");
         ASSERT_OK(status_gather(t.root, t.offload, &t.config, &s));
         ASSERT_TRUE(s.crash_loaded);
         ASSERT_EQ(s.crash_size, 0);
@@ -110,33 +102,33 @@ TEST(kdump_loaded_and_garbage_numbers) {
 TEST(watchdog_hang_panics) {
         Tree t = tree();
         KcrashStatus s = {};
-        put(t.root, WATCHDOG_SYSFS "/state", "active\n");
-        put(t.root, WATCHDOG_SYSFS "/identity", "i6300ESB timer\n");
-        put(t.root, WATCHDOG_SYSFS "/timeout", "60\n");
+        fake_root_put(t.root, WATCHDOG_SYSFS "/state", "active\n");
+        fake_root_put(t.root, WATCHDOG_SYSFS "/identity", "i6300ESB timer\n");
+        fake_root_put(t.root, WATCHDOG_SYSFS "/timeout", "60\n");
         ASSERT_OK(status_gather(t.root, t.offload, &t.config, &s));
         ASSERT_TRUE(!status_hang_panics(&s));
         status_done(&s);
-        put(t.root, WATCHDOG_SYSFS "/pretimeout_governor", "panic\n");
-        put(t.root, WATCHDOG_SYSFS "/pretimeout", "30\n");
+        fake_root_put(t.root, WATCHDOG_SYSFS "/pretimeout_governor", "panic\n");
+        fake_root_put(t.root, WATCHDOG_SYSFS "/pretimeout", "30\n");
         ASSERT_OK(status_gather(t.root, t.offload, &t.config, &s));
         ASSERT_TRUE(status_hang_panics(&s));
         json_t *o = status_json(&s);
         ASSERT_TRUE(json_is_true(json_object_get(json_object_get(o, "watchdog"), "hang_panics")));
         json_decref(o);
         status_done(&s);
-        put(t.root, WATCHDOG_SYSFS "/state", "inactive\n");
+        fake_root_put(t.root, WATCHDOG_SYSFS "/state", "inactive\n");
         ASSERT_OK(status_gather(t.root, t.offload, &t.config, &s));
         ASSERT_TRUE(!status_hang_panics(&s));
         status_done(&s);
 
         /* softdog: only with the mark of this boot */
-        put(t.root, WATCHDOG_SYSFS "/state", "active\n");
-        put(t.root, WATCHDOG_SYSFS "/identity", SOFTDOG_IDENTITY "\n");
-        put(t.root, WATCHDOG_SYSFS "/pretimeout", "0\n");
+        fake_root_put(t.root, WATCHDOG_SYSFS "/state", "active\n");
+        fake_root_put(t.root, WATCHDOG_SYSFS "/identity", SOFTDOG_IDENTITY "\n");
+        fake_root_put(t.root, WATCHDOG_SYSFS "/pretimeout", "0\n");
         ASSERT_OK(status_gather(t.root, t.offload, &t.config, &s));
         ASSERT_TRUE(!status_hang_panics(&s));
         status_done(&s);
-        put(t.root, SOFTDOG_PANIC_MARK, "");
+        fake_root_put(t.root, SOFTDOG_PANIC_MARK, "");
         ASSERT_OK(status_gather(t.root, t.offload, &t.config, &s));
         ASSERT_TRUE(status_hang_panics(&s));
         status_done(&s);
@@ -153,17 +145,17 @@ TEST(test_crash_states) {
         TestCrash tc = { .id = "0123456789abcdef0123456789abcdef", .time = 1795996800, .boot_id = "boot-1" };
         ASSERT_OK(test_crash_save(state, &tc));
 
-        put(t.root, "/proc/sys/kernel/random/boot_id", "boot-1\n");
+        fake_root_put(t.root, "/proc/sys/kernel/random/boot_id", "boot-1\n");
         ASSERT_OK(status_gather(t.root, t.offload, &t.config, &s));
         ASSERT_STREQ(s.test_state, "armed");
         status_done(&s);
 
-        put(t.root, "/proc/sys/kernel/random/boot_id", "boot-2\n");
+        fake_root_put(t.root, "/proc/sys/kernel/random/boot_id", "boot-2\n");
         ASSERT_OK(status_gather(t.root, t.offload, &t.config, &s));
         ASSERT_STREQ(s.test_state, "lost");
         status_done(&s);
 
-        put(t.root, "/sys/fs/pstore/dmesg-ramoops-0", "<6>[ 1.0] " TEST_CRASH_LOG_PREFIX "0123456789abcdef0123456789abcdef\nsysrq: Trigger a crash\n");
+        fake_root_put(t.root, "/sys/fs/pstore/dmesg-ramoops-0", "<6>[ 1.0] " TEST_CRASH_LOG_PREFIX "0123456789abcdef0123456789abcdef\nsysrq: Trigger a crash\n");
         ASSERT_OK(status_gather(t.root, t.offload, &t.config, &s));
         ASSERT_STREQ(s.test_state, "captured");
         status_done(&s);

@@ -39,15 +39,26 @@ static int fetch(void *userdata, const char *build_id, char **ret_path, char **r
         return f->answer;
 }
 
+/* A symbolizer over an empty debug folder that asks f; NULL, and the test
+ * skipped, when libdw cannot be loaded. */
 static Symbolizer *new_symbolizer(Fetched *f) {
         _cleanup_free_ char *dir = test_tmpdir();
         char *dirs[] = { dir };
         Symbolizer *s = NULL;
         int r = symbolizer_new(dirs, 1, fetch, f, &s);
-        if (r == -EOPNOTSUPP)
+        if (r == -EOPNOTSUPP) {
+                test_skip("libdw cannot be loaded");
                 return NULL;
+        }
         ASSERT_OK(r);
         return s;
+}
+
+/* The frames of LOG, with ids (NULL: none); returns how many. */
+static size_t symbolize_log(Symbolizer *s, const BuildIds *ids, SymbolizedFrame **ret) {
+        size_t n = 0;
+        ASSERT_OK(symbolize_stack(s, LOG, sizeof LOG - 1, ids, ret, &n));
+        return n;
 }
 
 static bool fetched(const Fetched *f, const char *id) {
@@ -70,14 +81,11 @@ static BuildIds sample_ids(void) {
 TEST(each_frame_takes_its_build_id) {
         Fetched f = { .answer = -ENOENT };
         Symbolizer *s = new_symbolizer(&f);
-        if (!s) {
-                test_skip("libdw cannot be loaded");
+        if (!s)
                 return;
-        }
         BuildIds ids = sample_ids();
         SymbolizedFrame *frames = NULL;
-        size_t n = 0;
-        ASSERT_OK(symbolize_stack(s, LOG, sizeof LOG - 1, &ids, &frames, &n));
+        size_t n = symbolize_log(s, &ids, &frames);
         ASSERT_EQ(n, 5);
 
         ASSERT_STREQ(frames[0].frame.function, "crashme_write");
@@ -120,13 +128,10 @@ TEST(each_frame_takes_its_build_id) {
 TEST(without_ids) {
         Fetched f = { .answer = -ENOENT };
         Symbolizer *s = new_symbolizer(&f);
-        if (!s) {
-                test_skip("libdw cannot be loaded");
+        if (!s)
                 return;
-        }
         SymbolizedFrame *frames = NULL;
-        size_t n = 0;
-        ASSERT_OK(symbolize_stack(s, LOG, sizeof LOG - 1, NULL, &frames, &n));
+        size_t n = symbolize_log(s, NULL, &frames);
         ASSERT_EQ(n, 5);
         ASSERT_STREQ(frames[0].result.error, "no build id for crashme in the report");
         ASSERT_STREQ(frames[2].result.error, "no build id for the kernel (vmlinux) in the report");
@@ -137,7 +142,7 @@ TEST(without_ids) {
         /* a fetch that fails is the frame's answer, not the call's */
         Fetched g = { .answer = -ECONNREFUSED };
         Symbolizer *s2 = new_symbolizer(&g);
-        ASSERT_OK(symbolize_stack(s2, LOG, sizeof LOG - 1, NULL, &frames, &n));
+        n = symbolize_log(s2, NULL, &frames);
         ASSERT_TRUE(strstr(frames[3].result.error, "debuginfod: connection refused by the test"));
         symbolized_frames_free(frames, n);
         symbolizer_free(s2);
@@ -147,10 +152,8 @@ TEST(without_ids) {
 TEST(no_frames_and_frame_cap) {
         Fetched f = { .answer = -ENOENT };
         Symbolizer *s = new_symbolizer(&f);
-        if (!s) {
-                test_skip("libdw cannot be loaded");
+        if (!s)
                 return;
-        }
         SymbolizedFrame *frames = NULL;
         size_t n = 99;
         ASSERT_OK(symbolize_stack(s, "", 0, NULL, &frames, &n));

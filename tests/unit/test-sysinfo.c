@@ -2,24 +2,17 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include "fake-root.h"
 #include "fileio.h"
 #include "sysinfo.h"
 #include "tests.h"
 
-static void put(const char *root, const char *path, const char *text) {
-        _cleanup_free_ char *p = path_join(root, path);
-        _cleanup_free_ char *dir = strdup(p);
-        *strrchr(dir, '/') = 0;
-        ASSERT_OK(mkdir_p(dir, 0755));
-        ASSERT_OK(write_file_atomic(p, text, strlen(text), 0644));
-}
-
 TEST(dmi_of_a_steam_deck) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "/sys/class/dmi/id/sys_vendor", "Valve\n");
-        put(root, "/sys/class/dmi/id/product_name", "Jupiter\n");
-        put(root, "/sys/class/dmi/id/product_serial", "FVAA12345678\n");
-        put(root, "/sys/class/dmi/id/bios_version", "F7A0119\n");
+        fake_root_put(root, "/sys/class/dmi/id/sys_vendor", "Valve\n");
+        fake_root_put(root, "/sys/class/dmi/id/product_name", "Jupiter\n");
+        fake_root_put(root, "/sys/class/dmi/id/product_serial", "FVAA12345678\n");
+        fake_root_put(root, "/sys/class/dmi/id/bios_version", "F7A0119\n");
         _cleanup_free_ char *v = NULL, *text = NULL;
         ASSERT_OK(dmi_attr(root, "product_name", &v));
         ASSERT_STREQ(v, "Jupiter");
@@ -48,14 +41,14 @@ TEST(dmidecode_stand_in) {
 
 TEST(os_release) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "/usr/lib/os-release", "NAME=\"SteamOS\"\nPRETTY_NAME=\"SteamOS\"\nID=steamos\nBUILD_ID=20231122.1\nVERSION_ID='3.5.7'\n");
+        fake_root_put(root, "/usr/lib/os-release", "NAME=\"SteamOS\"\nPRETTY_NAME=\"SteamOS\"\nID=steamos\nBUILD_ID=20231122.1\nVERSION_ID='3.5.7'\n");
         OsRelease o;
         ASSERT_OK(os_release_read(root, &o));
         ASSERT_STREQ(o.id, "steamos");
         ASSERT_STREQ(o.build_id, "20231122.1");
         ASSERT_STREQ(o.version_id, "3.5.7");
         os_release_done(&o);
-        put(root, "/etc/os-release", "ID=debian\n");
+        fake_root_put(root, "/etc/os-release", "ID=debian\n");
         ASSERT_OK(os_release_read(root, &o));
         ASSERT_STREQ(o.id, "debian");
         ASSERT_TRUE(o.build_id == NULL);
@@ -66,11 +59,11 @@ static void boot(const char *root, const char *boot_id, long btime, const char *
         char stat[128], os[128];
         snprintf(stat, sizeof stat, "cpu  1 2 3\nbtime %ld\nprocesses 10\n", btime);
         snprintf(os, sizeof os, "ID=test\nBUILD_ID=%s\n", build);
-        put(root, "/proc/stat", stat);
-        put(root, "/proc/sys/kernel/random/boot_id", boot_id);
-        put(root, "/proc/sys/kernel/osrelease", release);
-        put(root, "/proc/sys/kernel/version", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-11-16)\n");
-        put(root, "/etc/os-release", os);
+        fake_root_put(root, "/proc/stat", stat);
+        fake_root_put(root, "/proc/sys/kernel/random/boot_id", boot_id);
+        fake_root_put(root, "/proc/sys/kernel/osrelease", release);
+        fake_root_put(root, "/proc/sys/kernel/version", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-11-16)\n");
+        fake_root_put(root, "/etc/os-release", os);
 }
 
 TEST(boot_records_attribute_a_crash_to_its_boot) {
@@ -118,6 +111,6 @@ TEST(boot_records_are_bounded) {
 TEST(no_boot_id_no_record) {
         _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
         ASSERT_ERR(boot_record_save(root, state), -ENOENT);
-        put(root, "/proc/sys/kernel/random/boot_id", "../../etc\n");
+        fake_root_put(root, "/proc/sys/kernel/random/boot_id", "../../etc\n");
         ASSERT_ERR(boot_record_save(root, state), -ENOENT);
 }
