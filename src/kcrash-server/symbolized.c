@@ -14,20 +14,26 @@
 #define MAX_STORED (16u << 20)
 #define MAX_REPORT_JSON (16u << 20)
 
+/* The folder of kept results and the two files of zip_gid's. Outputs set
+ * only on success: the caller's cleanup must not free them twice. */
 static int paths(const char *data_dir, const char *zip_gid, char **ret_dir, char **ret_json, char **ret_text) {
+        char *dir, *json, *text;
         if (isempty(zip_gid) || strchr(zip_gid, '/') || zip_gid[0] == '.')
                 return -EINVAL;
-        if (asprintf(ret_dir, "%s/symbolized", data_dir) < 0)
+        if (asprintf(&dir, "%s/symbolized", data_dir) < 0)
                 return -ENOMEM;
-        if (asprintf(ret_json, "%s/%s.json", *ret_dir, zip_gid) < 0) {
-                free(*ret_dir);
-                return -ENOMEM;
-        }
-        if (asprintf(ret_text, "%s/%s.txt", *ret_dir, zip_gid) < 0) {
-                free(*ret_dir);
-                free(*ret_json);
+        if (asprintf(&json, "%s/%s.json", dir, zip_gid) < 0) {
+                free(dir);
                 return -ENOMEM;
         }
+        if (asprintf(&text, "%s/%s.txt", dir, zip_gid) < 0) {
+                free(dir);
+                free(json);
+                return -ENOMEM;
+        }
+        *ret_dir = dir;
+        *ret_json = json;
+        *ret_text = text;
         return 0;
 }
 
