@@ -156,7 +156,7 @@ bool parse_ip_line(const char *t, Frame *ret, size_t *ret_len) {
                 return false;
         const char *after = NULL;
         for (size_t i = 0; i < ELEMENTSOF(tokens) && !after; i++)
-                if (startswith(p, tokens[i])) {
+                if (*p == tokens[i][0] && startswith(p, tokens[i])) {
                         after = p + strlen(tokens[i]);
                         if (streq(tokens[i], "NIP ["))
                                 after--;
@@ -504,15 +504,13 @@ static Re at_re = { AT_IDENT };
  * ret and true, or false for "corrupted". */
 bool run_recipe(Ctx *cx, const Format *fmt, size_t at, const Caps *caps, Frame *ret) {
         const Report *rep = cx->rep;
-        Frame *cands = malloc(MAX_CANDIDATES * sizeof *cands); /* written before read */
+        Frame *cands = cx->cands; /* written before read */
         size_t n = 0;
         bool ok = false;
         const char *literal = NULL;
         Picker picker = fmt->flags & F_STALL ? PICK_STALL : fmt->flags & F_HANG ? PICK_HANG : PICK_DEFAULT;
         const Re *extra = fmt->skip.pattern ? &fmt->skip : NULL;
 
-        if (!cands)
-                return false;
         cx->n_frames = 0;
         switch (fmt->recipe) {
         case R_RIP_CT:
@@ -668,7 +666,6 @@ done:
                 snprintf(ret->name, sizeof ret->name, "%s", literal);
                 ret->module[0] = 0;
         }
-        free(cands);
         return ok;
 }
 

@@ -138,6 +138,10 @@ typedef struct Caps {
 
 typedef struct Ctx {
         const Report *rep;
+        /* Room for MAX_CANDIDATES frames, the recipes' scratch: the
+         * caller's, reused from crash to crash (48 KiB: malloc() and free()
+         * of it for every recipe cost more than the recipe). */
+        Frame *cands;
         bool corrupted;
         bool saw_should_fail;
         Frame frames[MAX_FRAMES]; /* the stack the function came from, for frames[]/module */

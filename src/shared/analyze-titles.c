@@ -310,8 +310,10 @@ const char *type_of(const char *title) {
                 { "UBSAN:", "UBSAN" },
                 { "KCSAN:", "KCSAN-UNKNOWN" },
         };
+        /* (a prefix that does not start with the title's first byte is
+         * passed over with one comparison) */
         for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                if (startswith(title, table[i].prefix))
+                if (table[i].prefix[0] == title[0] && startswith(title, table[i].prefix))
                         return table[i].type;
         return "UNKNOWN";
 }

@@ -361,6 +361,7 @@ typedef struct Crash {
         char **lines;
         bool *stack_start;
         size_t lines_cap;
+        Frame *cands; /* MAX_CANDIDATES, the recipes' scratch (Ctx.cands) */
 } Crash;
 
 /* Forgets the crash but keeps its buffers for the next one: a log of many
@@ -378,6 +379,7 @@ static void crash_reset(Crash *c) {
                 .lines = c->lines,
                 .stack_start = c->stack_start,
                 .lines_cap = c->lines_cap,
+                .cands = c->cands,
         };
 }
 
@@ -388,6 +390,7 @@ static void crash_done(Crash *c) {
         free(c->keys);
         free(c->lines);
         free(c->stack_start);
+        free(c->cands);
         *c = (Crash) {};
 }
 
@@ -590,6 +593,11 @@ static int analysis_of(Crash *c, CrashAnalysis **ret) {
                 c->stack_start = ss;
                 c->lines_cap = cap;
         }
+        if (!c->cands) {
+                c->cands = malloc(MAX_CANDIDATES * sizeof *c->cands);
+                if (!c->cands)
+                        return -ENOMEM;
+        }
         CrashAnalysis *a = calloc(1, sizeof *a);
         if (!a)
                 return -ENOMEM;
@@ -608,6 +616,7 @@ static int analysis_of(Crash *c, CrashAnalysis **ret) {
         /* (not zeroed whole: frames[] is 12 KiB, written before it is read) */
         Ctx cx;
         cx.rep = &rep;
+        cx.cands = c->cands;
         cx.corrupted = false;
         cx.saw_should_fail = false;
         cx.n_frames = 0;
@@ -648,12 +657,8 @@ static int analysis_of(Crash *c, CrashAnalysis **ret) {
                 size_t pos = find_stack_start(&rep, 0);
                 if (pos < rep.n) {
                         pos++;
-                        Frame *tmp = malloc(MAX_CANDIDATES * sizeof *tmp);
                         size_t tn = 0;
-                        if (tmp) {
-                                read_frames(&cx, &pos, tmp, &tn, NULL, true);
-                                free(tmp);
-                        }
+                        read_frames(&cx, &pos, cx.cands, &tn, NULL, true);
                 }
         }
         a->frames = calloc(cx.n_frames + 1, sizeof *a->frames);
