@@ -45,6 +45,7 @@ enum {
         K_QMARK,
         K_UNRELIABLE,
         K_LOGIN,
+        K_TAINTED,
         /* the strings a stack-start line holds (is_stack_start()) */
         K_CALLTRACE,
         K_CALLTRACE2,
@@ -82,6 +83,7 @@ static const char *const extra_keywords[_K_MAX - _G_MAX] = {
         [K_QMARK - _G_MAX] = "? ",
         [K_UNRELIABLE - _G_MAX] = " (unreliable)",
         [K_LOGIN - _G_MAX] = "login: ",
+        [K_TAINTED - _G_MAX] = "Tainted: ",
         [K_CALLTRACE - _G_MAX] = "Call Trace",
         [K_CALLTRACE2 - _G_MAX] = "Call trace",
         [K_ALLOCATED - _G_MAX] = "Allocated",
@@ -532,8 +534,11 @@ static int crash_start(Crash *c, Line *l, const Header *h) {
 /* ------------------------------------------------------------------------ */
 /* From a crash's report to its analysis */
 
-static char *taint_of(const Report *rep) {
+/* keys: each line's keywords; a line without "Tainted: " is passed over. */
+static char *taint_of(const Report *rep, const uint64_t *keys) {
         for (size_t i = 0; i < rep->n_full; i++) {
+                if (!(keys[i] & K_BIT(K_TAINTED)))
+                        continue;
                 const char *p = strstr(rep->lines[i], "Tainted: ");
                 if (!p || strstr(rep->lines[i], "Not tainted"))
                         continue;
@@ -700,7 +705,7 @@ static int analysis_of(Crash *c, CrashAnalysis **ret) {
                         }
                 }
         }
-        a->taint = taint_of(&rep);
+        a->taint = taint_of(&rep, c->keys);
         a->hardware = TAKE_PTR(c->hardware);
 
         /* The crash text: from the crash's first line to the end of its
@@ -779,7 +784,7 @@ static int pass_line(Pass *ps, Line *l) {
         const Header *h = NULL;
         if ((l->keys & K_HEADERS) && (!c->found || ps->split))
                 h = line_header(l->raw, MIN(l->raw_len, (size_t) MAX_LINE), l->keys);
-        if (h && (!c->found || !header_is_followup(l->raw, l->raw_len))) {
+        if (h && (!c->found || !header_is_followup(l->raw, l->raw_len, l->keys))) {
                 ps->pending = *l;
                 ps->pending_header = h;
                 return 0;
