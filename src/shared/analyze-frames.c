@@ -305,7 +305,7 @@ bool culprit_skipped(const char *name) {
         if (!strstr(name, "panic") || name_match(&panic_itself, name))
                 return skipped(name, NULL);
         char masked[128];
-        snprintf(masked, sizeof masked, "%s", name);
+        copy_truncated(masked, sizeof masked, name);
         for (char *p = masked; (p = strstr(p, "panic"));)
                 memcpy(p, "PANIC", 5);
         return skipped(masked, NULL);
@@ -322,7 +322,7 @@ const char *strip_syscall_prefix(const char *name, char buf[128]) {
                 if (s && *s && strlen(s) < strlen(best))
                         best = s;
         }
-        snprintf(buf, 128, "%s", best);
+        copy_truncated(buf, 128, best);
         return buf;
 }
 
@@ -448,8 +448,8 @@ static void add_candidate(Frame *cands, size_t *n, const char *name, const char 
         if (*n >= MAX_CANDIDATES || !name)
                 return;
         Frame *f = &cands[(*n)++];
-        snprintf(f->name, sizeof f->name, "%s", name);
-        snprintf(f->module, sizeof f->module, "%s", module ? module : "");
+        copy_truncated(f->name, sizeof f->name, name);
+        copy_truncated(f->module, sizeof f->module, module ? module : "");
 }
 
 /* Finds the first IP line from start; returns its index (or rep->n). */
@@ -663,7 +663,7 @@ bool run_recipe(Ctx *cx, const Format *fmt, size_t at, const Caps *caps, Frame *
         }
 done:
         if (ok && literal) {
-                snprintf(ret->name, sizeof ret->name, "%s", literal);
+                copy_truncated(ret->name, sizeof ret->name, literal);
                 ret->module[0] = 0;
         }
         return ok;

@@ -165,6 +165,14 @@ static inline bool span_has(const char *s, size_t n, const char *needle) {
         return false;
 }
 
+/* snprintf(dst, size, "%s", src) without the format machinery, which costs
+ * more than the copy: names are copied for every frame of every stack. */
+static inline void copy_truncated(char *dst, size_t size, const char *src) {
+        size_t l = strnlen(src, size - 1);
+        memmove(dst, src, l);
+        dst[l] = 0;
+}
+
 static inline bool is_ident_char(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }

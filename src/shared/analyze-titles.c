@@ -516,7 +516,7 @@ char *choose_title(Ctx *cx, Group g, const char *header, bool *corrupted, Frame 
                         free(extra);
                         if (ok && strstr(fmt->tmpl, "%F")) {
                                 *culprit = fn;
-                                snprintf(culprit->name, sizeof culprit->name, "%s", name);
+                                copy_truncated(culprit->name, sizeof culprit->name, name);
                                 *has_culprit = true;
                         }
                         if (fmt->flags & F_CORRUPTED)
