@@ -236,9 +236,14 @@ static const char *find_in_span(const char *s, const char *end, const char *need
         return NULL;
 }
 
+/* isdigit() without the locale's table: the prefix is ASCII. */
+static bool is_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+
 /* Parses "[<N>][  123.456789][  T1234] text"; fills kind, ctx and text_off. */
 static void line_parse(Line *l) {
-        const char *s = l->raw, *end = l->raw + l->raw_len, *p = s;
+        const char *s = l->raw, *end = l->raw + l->raw_len, *p = s, *first_close = NULL;
         if (l->parsed)
                 return;
         l->parsed = true;
@@ -260,7 +265,7 @@ static void line_parse(Line *l) {
         /* syslog level "<6>" (pstore, /dev/kmsg) */
         if (p < end && *p == '<') {
                 const char *q = p + 1;
-                while (q < end && isdigit((unsigned char) *q) && q - p < 5)
+                while (q < end && is_digit(*q) && q - p < 5)
                         q++;
                 if (q < end && *q == '>' && q > p + 1)
                         p = q + 1;
@@ -271,15 +276,18 @@ static void line_parse(Line *l) {
                 while (q < end && *q == ' ')
                         q++;
                 const char *d = q;
-                while (q < end && isdigit((unsigned char) *q))
+                while (q < end && is_digit(*q))
                         q++;
                 if (q > d && q < end && *q == '.') {
                         q++;
                         const char *f = q;
-                        while (q < end && isdigit((unsigned char) *q))
+                        while (q < end && is_digit(*q))
                                 q++;
                         if (q > f && q < end && *q == ']') {
                                 l->kind = CTX_CONSOLE;
+                                /* at the start of the line, the first ']' of it */
+                                if (p == s)
+                                        first_close = q;
                                 q++;
                                 /* caller id "[  T1234]" or "[ C1]" */
                                 if (q < end && *q == '[') {
@@ -288,7 +296,7 @@ static void line_parse(Line *l) {
                                                 c++;
                                         if (c < end && (*c == 'T' || *c == 'C')) {
                                                 const char *n = c + 1;
-                                                while (n < end && isdigit((unsigned char) *n))
+                                                while (n < end && is_digit(*n))
                                                         n++;
                                                 if (n > c + 1 && n < end && *n == ']' && (size_t) (n - c) < sizeof l->ctx) {
                                                         l->kind = CTX_CALLER;
@@ -303,9 +311,9 @@ static void line_parse(Line *l) {
         if (l->kind == CTX_NONE)
                 return;
         /* Remove everything up to and including the first "] ". */
-        const char *b = s;
-        while ((b = memchr(b, ']', (size_t) (end - b))) && b + 1 < end && b[1] != ' ')
-                b++;
+        const char *b = first_close ? first_close : memchr(s, ']', (size_t) (end - s));
+        while (b && b + 1 < end && b[1] != ' ')
+                b = memchr(b + 1, ']', (size_t) (end - b - 1));
         l->text_off = b && b + 1 < end ? (size_t) (b + 2 - s) : l->raw_len;
 }
 
