@@ -151,9 +151,14 @@ bool parse_ip_line(const char *t, Frame *ret, size_t *ret_len) {
         const char *p = t;
         while (*p == ' ')
                 p++;
-        /* Most lines are not IP lines: their first letter says so. */
-        if (!strchr("REINepP", *p) || *p == 0)
+        /* Most lines are not IP lines: their first letter says so (a
+         * switch, not strchr(): every line of a report is asked). */
+        switch (*p) {
+        case 'R': case 'E': case 'I': case 'N': case 'e': case 'p': case 'P':
+                break;
+        default:
                 return false;
+        }
         const char *after = NULL;
         for (size_t i = 0; i < ELEMENTSOF(tokens) && !after; i++)
                 if (*p == tokens[i][0] && startswith(p, tokens[i])) {
