@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,12 +38,17 @@ struct AnalysisJsonWriter {
          * without looking the key up. */
         void *iters[_FIELD_MAX];
         json_t *frames; /* the object's "frames" array (borrowed) */
+        /* Strings the frames array had, for it to have again: the next
+         * analysis has more frames or fewer, and a string kept costs less
+         * than one freed and made again. */
+        json_t *spare;
 };
 
 AnalysisJsonWriter *analysis_json_writer_free(AnalysisJsonWriter *w) {
         if (!w)
                 return NULL;
         json_decref(w->object);
+        json_decref(w->spare);
         free(w);
         return NULL;
 }
@@ -53,7 +59,8 @@ int analysis_json_writer_new(AnalysisJsonWriter **ret) {
                 return -ENOMEM;
         w->object = json_object();
         w->frames = json_array();
-        if (!w->object || !w->frames) {
+        w->spare = json_array();
+        if (!w->object || !w->frames || !w->spare) {
                 json_decref(w->frames);
                 return -ENOMEM;
         }
@@ -69,14 +76,25 @@ int analysis_json_writer_new(AnalysisJsonWriter **ret) {
 }
 
 /* strlen(s), and whether s is ASCII: ASCII is UTF-8 already, so jansson's
- * check of every character (the *_nocheck functions skip it) is not needed. */
+ * check of every character (the *_nocheck functions skip it) is not needed.
+ * Eight bytes a step: every value of every analysis is asked. */
 static size_t text_len(const char *s, bool *ret_ascii) {
-        unsigned char bits = 0;
-        size_t n = 0;
-        for (; s[n]; n++)
-                bits |= (unsigned char) s[n];
-        *ret_ascii = bits < 0x80;
+        size_t n = strlen(s), i = 0;
+        uint64_t bits = 0;
+        for (; i + 8 <= n; i += 8) {
+                uint64_t v;
+                memcpy(&v, s + i, sizeof v);
+                bits |= v;
+        }
+        for (; i < n; i++)
+                bits |= (unsigned char) s[i];
+        *ret_ascii = !(bits & UINT64_C(0x8080808080808080));
         return n;
+}
+
+/* Whether the JSON string v is s[0, n) already. */
+static bool string_is(const json_t *v, const char *s, size_t n) {
+        return json_string_length(v) == n && memcmp(json_string_value(v), s, n) == 0;
 }
 
 /* A JSON string of s; NULL when s is not UTF-8 or out of memory, as json_string(). */
@@ -98,34 +116,49 @@ static int member_set_string(AnalysisJsonWriter *w, size_t field, const char *s)
         bool ascii;
         size_t n = text_len(s, &ascii);
         if (ascii && json_is_string(cur))
-                return json_string_setn_nocheck(cur, s, n) < 0 ? -ENOMEM : 0;
+                /* (the kernel, the hardware, ... of a log's crashes are often the same) */
+                return string_is(cur, s, n) || json_string_setn_nocheck(cur, s, n) >= 0 ? 0 : -ENOMEM;
         return member_set(w, field, string_new(s, n, ascii));
 }
 
 /* The frames array, its strings reused; a frame that is not UTF-8 is left
  * out (json_array_append_new() of a failed json_string() left it out). */
-static int frames_set(json_t *arr, char *const *frames, size_t n_frames) {
+static int frames_set(json_t *arr, json_t *spare, char *const *frames, size_t n_frames) {
         size_t k = 0;
         for (size_t i = 0; i < n_frames; i++) {
                 bool ascii;
                 size_t n = text_len(frames[i], &ascii);
                 json_t *cur = json_array_get(arr, k);
                 if (ascii && cur) {
-                        if (json_string_setn_nocheck(cur, frames[i], n) < 0)
+                        if (!string_is(cur, frames[i], n) && json_string_setn_nocheck(cur, frames[i], n) < 0)
                                 return -ENOMEM;
                         k++;
                         continue;
                 }
-                json_t *v = string_new(frames[i], n, ascii);
+                json_t *v = NULL;
+                size_t n_spare = json_array_size(spare);
+                if (ascii && n_spare > 0) {
+                        v = json_incref(json_array_get(spare, n_spare - 1));
+                        if (json_array_remove(spare, n_spare - 1) < 0 || json_string_setn_nocheck(v, frames[i], n) < 0) {
+                                json_decref(v);
+                                return -ENOMEM;
+                        }
+                } else
+                        v = string_new(frames[i], n, ascii);
                 if (!v)
                         continue;
                 if ((cur ? json_array_set_new(arr, k, v) : json_array_append_new(arr, v)) < 0)
                         return -ENOMEM;
                 k++;
         }
-        while (json_array_size(arr) > k)
-                if (json_array_remove(arr, json_array_size(arr) - 1) < 0)
+        for (size_t n; (n = json_array_size(arr)) > k;) {
+                /* kept for a later analysis (a string only: what string_new() made) */
+                json_t *last = json_array_get(arr, n - 1);
+                if (json_is_string(last) && json_array_append(spare, last) < 0)
                         return -ENOMEM;
+                if (json_array_remove(arr, n - 1) < 0)
+                        return -ENOMEM;
+        }
         return 0;
 }
 
@@ -145,7 +178,7 @@ static int writer_fill(AnalysisJsonWriter *w, const CrashAnalysis *a) {
                 if (i == FIELD_CORRUPTED)
                         r = member_set(w, i, json_boolean(a->corrupted));
                 else if (i == FIELD_FRAMES)
-                        r = frames_set(w->frames, a->frames, a->n_frames);
+                        r = frames_set(w->frames, w->spare, a->frames, a->n_frames);
                 else
                         r = member_set_string(w, i, strings[i]);
                 if (r < 0)
