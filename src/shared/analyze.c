@@ -336,7 +336,8 @@ static size_t line_text(Line *l, char *buf) {
 static bool line_questionable(const Line *l, const char *t, size_t n) {
         if (l->kind == CTX_NONE)
                 return false;
-        if (strstr(t, "<EOI>"))
+        /* (the text is in the line, so the keyword scan saw it) */
+        if ((l->keys & K_BIT(K_EOI)) && strstr(t, "<EOI>"))
                 return false;
         if (strstr(t, " ? ") || (n > 0 && t[0] == '?' && t[1] == ' '))
                 return true;
