@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "analyze-json.h"
 #include "analyze.h"
@@ -43,23 +44,27 @@ static void print_human(const CrashAnalysis *a) {
         }
 }
 
+typedef struct Printer {
+        AnalysisJsonWriter *json; /* with --json */
+        bool printed;
+} Printer;
+
 /* Prints one analysis and frees it; with --all, between human-readable results a blank line. */
 static int print_one(CrashAnalysis *a, void *userdata) {
-        const Context *ctx = userdata;
-        static bool printed;
-        if (ctx->json) {
-                int r = crash_analysis_print_json(a, stdout);
+        Printer *p = userdata;
+        if (p->json) {
+                int r = analysis_json_writer_print(p->json, a, stdout);
                 crash_analysis_free(a);
                 /* a write error shows in ferror(stdout) at the end */
                 if (r < 0 && r != -EIO)
                         return r;
         } else {
-                if (printed)
+                if (p->printed)
                         putchar('\n');
                 print_human(a);
                 crash_analysis_free(a);
         }
-        printed = true;
+        p->printed = true;
         return 0;
 }
 
@@ -72,6 +77,9 @@ int verb_analyze(Context *ctx, int argc, char **argv) {
                 return EXIT_USAGE;
         }
         const char *path = argc == 2 ? argv[1] : "-";
+        _cleanup_(analysis_json_writer_freep) AnalysisJsonWriter *json = NULL;
+        if (ctx->json && analysis_json_writer_new(&json) < 0)
+                return log_oom();
         r = analyze_init();
         if (r < 0) {
                 log_error_errno(r, "Cannot set up the crash analyzer: %m");
@@ -86,7 +94,14 @@ int verb_analyze(Context *ctx, int argc, char **argv) {
                 }
         }
         /* Streamed: a log of any size, in the memory of its longest line. */
-        r = crash_analyze_fd(fd >= 0 ? fd : 0, ANALYZE_MAX_LINE, ctx->all, print_one, ctx);
+        /* Every crash of a long log makes megabytes of output: written to a
+         * file or pipe 64 KiB at a time, not in the 4 KiB stdio picks (a
+         * terminal keeps its line buffering). Before anything is printed. */
+        static char out_buf[64 << 10];
+        if (!isatty(STDOUT_FILENO))
+                (void) setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
+        Printer printer = { .json = json };
+        r = crash_analyze_fd(fd >= 0 ? fd : 0, ANALYZE_MAX_LINE, ctx->all, print_one, &printer);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0) {

@@ -918,14 +918,23 @@ void caps_add_match(Caps *c, const char *s, const regmatch_t *m, size_t nm, cons
 }
 
 /* Headers that follow a crash rather than start one: the panic an oops
- * ends in, the "invalid opcode" line of a BUG(), ... */
-bool header_is_followup(const char *raw, size_t raw_len) {
-        static const char *const followups[] = { "invalid opcode: 0000", "Kernel panic - not syncing",
-                                                 "unregister_netdevice: waiting for", "PANIC: double fault",
-                                                 "Internal error:" };
+ * ends in, the "invalid opcode" line of a BUG(), ... may as for
+ * line_header(): each followup holds the needle of its header, so one
+ * whose header's bit is clear is not on the line. */
+bool header_is_followup(const char *raw, size_t raw_len, uint64_t may) {
+        static const struct {
+                const char *text;
+                Group group;
+        } followups[] = {
+                { "invalid opcode: 0000", G_INVOP },
+                { "Kernel panic - not syncing", G_PANIC },
+                { "unregister_netdevice: waiting for", G_NETDEV },
+                { "PANIC: double fault", G_DOUBLEFAULT },
+                { "Internal error:", G_INTERNAL },
+        };
         size_t n = MIN(raw_len, (size_t) MAX_LINE);
         for (size_t i = 0; i < ELEMENTSOF(followups); i++)
-                if (span_has(raw, n, followups[i]))
+                if ((may & (UINT64_C(1) << followups[i].group)) && span_has(raw, n, followups[i].text))
                         return true;
         return false;
 }
@@ -936,7 +945,7 @@ bool is_second_crash(const char *raw, size_t raw_len, uint64_t may) {
         if (span_has(raw, n, "vmalloc: allocation failure:") || span_has(raw, n, "FAULT_INJECTION: forcing a failure") ||
             span_has(raw, n, "FAULT_FLAG_ALLOW_RETRY missing"))
                 return true;
-        return line_header(raw, n, may) && !header_is_followup(raw, n);
+        return line_header(raw, n, may) && !header_is_followup(raw, n, may);
 }
 
 /* Checks req[1..] on lines after `at` in order; appends their captures

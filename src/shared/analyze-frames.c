@@ -151,12 +151,17 @@ bool parse_ip_line(const char *t, Frame *ret, size_t *ret_len) {
         const char *p = t;
         while (*p == ' ')
                 p++;
-        /* Most lines are not IP lines: their first letter says so. */
-        if (!strchr("REINepP", *p) || *p == 0)
+        /* Most lines are not IP lines: their first letter says so (a
+         * switch, not strchr(): every line of a report is asked). */
+        switch (*p) {
+        case 'R': case 'E': case 'I': case 'N': case 'e': case 'p': case 'P':
+                break;
+        default:
                 return false;
+        }
         const char *after = NULL;
         for (size_t i = 0; i < ELEMENTSOF(tokens) && !after; i++)
-                if (startswith(p, tokens[i])) {
+                if (*p == tokens[i][0] && startswith(p, tokens[i])) {
                         after = p + strlen(tokens[i]);
                         if (streq(tokens[i], "NIP ["))
                                 after--;
@@ -305,7 +310,7 @@ bool culprit_skipped(const char *name) {
         if (!strstr(name, "panic") || name_match(&panic_itself, name))
                 return skipped(name, NULL);
         char masked[128];
-        snprintf(masked, sizeof masked, "%s", name);
+        copy_truncated(masked, sizeof masked, name);
         for (char *p = masked; (p = strstr(p, "panic"));)
                 memcpy(p, "PANIC", 5);
         return skipped(masked, NULL);
@@ -322,7 +327,7 @@ const char *strip_syscall_prefix(const char *name, char buf[128]) {
                 if (s && *s && strlen(s) < strlen(best))
                         best = s;
         }
-        snprintf(buf, 128, "%s", best);
+        copy_truncated(buf, 128, best);
         return buf;
 }
 
@@ -448,8 +453,8 @@ static void add_candidate(Frame *cands, size_t *n, const char *name, const char 
         if (*n >= MAX_CANDIDATES || !name)
                 return;
         Frame *f = &cands[(*n)++];
-        snprintf(f->name, sizeof f->name, "%s", name);
-        snprintf(f->module, sizeof f->module, "%s", module ? module : "");
+        copy_truncated(f->name, sizeof f->name, name);
+        copy_truncated(f->module, sizeof f->module, module ? module : "");
 }
 
 /* Finds the first IP line from start; returns its index (or rep->n). */
@@ -504,15 +509,13 @@ static Re at_re = { AT_IDENT };
  * ret and true, or false for "corrupted". */
 bool run_recipe(Ctx *cx, const Format *fmt, size_t at, const Caps *caps, Frame *ret) {
         const Report *rep = cx->rep;
-        Frame *cands = malloc(MAX_CANDIDATES * sizeof *cands); /* written before read */
+        Frame *cands = cx->cands; /* written before read */
         size_t n = 0;
         bool ok = false;
         const char *literal = NULL;
         Picker picker = fmt->flags & F_STALL ? PICK_STALL : fmt->flags & F_HANG ? PICK_HANG : PICK_DEFAULT;
         const Re *extra = fmt->skip.pattern ? &fmt->skip : NULL;
 
-        if (!cands)
-                return false;
         cx->n_frames = 0;
         switch (fmt->recipe) {
         case R_RIP_CT:
@@ -665,10 +668,9 @@ bool run_recipe(Ctx *cx, const Format *fmt, size_t at, const Caps *caps, Frame *
         }
 done:
         if (ok && literal) {
-                snprintf(ret->name, sizeof ret->name, "%s", literal);
+                copy_truncated(ret->name, sizeof ret->name, literal);
                 ret->module[0] = 0;
         }
-        free(cands);
         return ok;
 }
 

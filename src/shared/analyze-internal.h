@@ -138,6 +138,10 @@ typedef struct Caps {
 
 typedef struct Ctx {
         const Report *rep;
+        /* Room for MAX_CANDIDATES frames, the recipes' scratch: the
+         * caller's, reused from crash to crash (48 KiB: malloc() and free()
+         * of it for every recipe cost more than the recipe). */
+        Frame *cands;
         bool corrupted;
         bool saw_should_fail;
         Frame frames[MAX_FRAMES]; /* the stack the function came from, for frames[]/module */
@@ -149,7 +153,24 @@ static inline bool span_has(const char *s, size_t n, const char *needle) {
         if (l == 0 || n < l)
                 return l == 0;
         /* (s is never NULL here; GCC 12 with the sanitizers thinks it may be) */
-        return s && memmem(s, n, needle, l) != NULL;
+        if (!s)
+                return false;
+        /* The needle's first byte found by memchr(), then compared: on the
+         * short lines of a log several times faster than glibc's generic
+         * memmem(), which prepares a shift table for every call. */
+        const char *last = s + (n - l);
+        for (const char *p = s; p <= last && (p = memchr(p, needle[0], (size_t) (last - p) + 1)); p++)
+                if (memcmp(p + 1, needle + 1, l - 1) == 0)
+                        return true;
+        return false;
+}
+
+/* snprintf(dst, size, "%s", src) without the format machinery, which costs
+ * more than the copy: names are copied for every frame of every stack. */
+static inline void copy_truncated(char *dst, size_t size, const char *src) {
+        size_t l = strnlen(src, size - 1);
+        memmove(dst, src, l);
+        dst[l] = 0;
 }
 
 static inline bool is_ident_char(char c) {
@@ -165,7 +186,7 @@ int formats_init(void);
  * keyword scan said so); UINT64_MAX when not known. */
 const Header *line_header(const char *s, size_t n, uint64_t may);
 extern const Header headers[_G_MAX];
-bool header_is_followup(const char *raw, size_t raw_len);
+bool header_is_followup(const char *raw, size_t raw_len, uint64_t may);
 bool is_second_crash(const char *raw, size_t raw_len, uint64_t may);
 void formats_of_group(Group g, Format **ret_formats, size_t *ret_n);
 bool check_later(Format *f, const Report *rep, size_t at, Caps *caps);

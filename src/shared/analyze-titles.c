@@ -310,8 +310,10 @@ const char *type_of(const char *title) {
                 { "UBSAN:", "UBSAN" },
                 { "KCSAN:", "KCSAN-UNKNOWN" },
         };
+        /* (a prefix that does not start with the title's first byte is
+         * passed over with one comparison) */
         for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                if (startswith(title, table[i].prefix))
+                if (table[i].prefix[0] == title[0] && startswith(title, table[i].prefix))
                         return table[i].type;
         return "UNKNOWN";
 }
@@ -425,9 +427,13 @@ char *signature_of(const CrashAnalysis *a) {
         char h[SHA256_HEX_SIZE];
         if (sha256_hex(buf, size, h) < 0)
                 return NULL;
-        char *s = NULL;
-        if (asprintf(&s, "v1:%.16s", h) < 0)
+        /* "v1:" and the first 16 hex digits (asprintf() costs more than the copy) */
+        char *s = malloc(3 + 16 + 1);
+        if (!s)
                 return NULL;
+        memcpy(s, "v1:", 3);
+        memcpy(s + 3, h, 16);
+        s[19] = 0;
         return s;
 }
 /* Whether a format's captures are used: by its template (%1..%9) or by
@@ -514,7 +520,7 @@ char *choose_title(Ctx *cx, Group g, const char *header, bool *corrupted, Frame 
                         free(extra);
                         if (ok && strstr(fmt->tmpl, "%F")) {
                                 *culprit = fn;
-                                snprintf(culprit->name, sizeof culprit->name, "%s", name);
+                                copy_truncated(culprit->name, sizeof culprit->name, name);
                                 *has_culprit = true;
                         }
                         if (fmt->flags & F_CORRUPTED)

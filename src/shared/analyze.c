@@ -45,6 +45,7 @@ enum {
         K_QMARK,
         K_UNRELIABLE,
         K_LOGIN,
+        K_TAINTED,
         /* the strings a stack-start line holds (is_stack_start()) */
         K_CALLTRACE,
         K_CALLTRACE2,
@@ -82,6 +83,7 @@ static const char *const extra_keywords[_K_MAX - _G_MAX] = {
         [K_QMARK - _G_MAX] = "? ",
         [K_UNRELIABLE - _G_MAX] = " (unreliable)",
         [K_LOGIN - _G_MAX] = "login: ",
+        [K_TAINTED - _G_MAX] = "Tainted: ",
         [K_CALLTRACE - _G_MAX] = "Call Trace",
         [K_CALLTRACE2 - _G_MAX] = "Call trace",
         [K_ALLOCATED - _G_MAX] = "Allocated",
@@ -234,9 +236,14 @@ static const char *find_in_span(const char *s, const char *end, const char *need
         return NULL;
 }
 
+/* isdigit() without the locale's table: the prefix is ASCII. */
+static bool is_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+
 /* Parses "[<N>][  123.456789][  T1234] text"; fills kind, ctx and text_off. */
 static void line_parse(Line *l) {
-        const char *s = l->raw, *end = l->raw + l->raw_len, *p = s;
+        const char *s = l->raw, *end = l->raw + l->raw_len, *p = s, *first_close = NULL;
         if (l->parsed)
                 return;
         l->parsed = true;
@@ -258,7 +265,7 @@ static void line_parse(Line *l) {
         /* syslog level "<6>" (pstore, /dev/kmsg) */
         if (p < end && *p == '<') {
                 const char *q = p + 1;
-                while (q < end && isdigit((unsigned char) *q) && q - p < 5)
+                while (q < end && is_digit(*q) && q - p < 5)
                         q++;
                 if (q < end && *q == '>' && q > p + 1)
                         p = q + 1;
@@ -269,15 +276,18 @@ static void line_parse(Line *l) {
                 while (q < end && *q == ' ')
                         q++;
                 const char *d = q;
-                while (q < end && isdigit((unsigned char) *q))
+                while (q < end && is_digit(*q))
                         q++;
                 if (q > d && q < end && *q == '.') {
                         q++;
                         const char *f = q;
-                        while (q < end && isdigit((unsigned char) *q))
+                        while (q < end && is_digit(*q))
                                 q++;
                         if (q > f && q < end && *q == ']') {
                                 l->kind = CTX_CONSOLE;
+                                /* at the start of the line, the first ']' of it */
+                                if (p == s)
+                                        first_close = q;
                                 q++;
                                 /* caller id "[  T1234]" or "[ C1]" */
                                 if (q < end && *q == '[') {
@@ -286,7 +296,7 @@ static void line_parse(Line *l) {
                                                 c++;
                                         if (c < end && (*c == 'T' || *c == 'C')) {
                                                 const char *n = c + 1;
-                                                while (n < end && isdigit((unsigned char) *n))
+                                                while (n < end && is_digit(*n))
                                                         n++;
                                                 if (n > c + 1 && n < end && *n == ']' && (size_t) (n - c) < sizeof l->ctx) {
                                                         l->kind = CTX_CALLER;
@@ -301,9 +311,9 @@ static void line_parse(Line *l) {
         if (l->kind == CTX_NONE)
                 return;
         /* Remove everything up to and including the first "] ". */
-        const char *b = s;
-        while ((b = memchr(b, ']', (size_t) (end - b))) && b + 1 < end && b[1] != ' ')
-                b++;
+        const char *b = first_close ? first_close : memchr(s, ']', (size_t) (end - s));
+        while (b && b + 1 < end && b[1] != ' ')
+                b = memchr(b + 1, ']', (size_t) (end - b - 1));
         l->text_off = b && b + 1 < end ? (size_t) (b + 2 - s) : l->raw_len;
 }
 
@@ -326,7 +336,8 @@ static size_t line_text(Line *l, char *buf) {
 static bool line_questionable(const Line *l, const char *t, size_t n) {
         if (l->kind == CTX_NONE)
                 return false;
-        if (strstr(t, "<EOI>"))
+        /* (the text is in the line, so the keyword scan saw it) */
+        if ((l->keys & K_BIT(K_EOI)) && strstr(t, "<EOI>"))
                 return false;
         if (strstr(t, " ? ") || (n > 0 && t[0] == '?' && t[1] == ' '))
                 return true;
@@ -361,6 +372,7 @@ typedef struct Crash {
         char **lines;
         bool *stack_start;
         size_t lines_cap;
+        Frame *cands; /* MAX_CANDIDATES, the recipes' scratch (Ctx.cands) */
 } Crash;
 
 /* Forgets the crash but keeps its buffers for the next one: a log of many
@@ -378,6 +390,7 @@ static void crash_reset(Crash *c) {
                 .lines = c->lines,
                 .stack_start = c->stack_start,
                 .lines_cap = c->lines_cap,
+                .cands = c->cands,
         };
 }
 
@@ -388,6 +401,7 @@ static void crash_done(Crash *c) {
         free(c->keys);
         free(c->lines);
         free(c->stack_start);
+        free(c->cands);
         *c = (Crash) {};
 }
 
@@ -529,8 +543,11 @@ static int crash_start(Crash *c, Line *l, const Header *h) {
 /* ------------------------------------------------------------------------ */
 /* From a crash's report to its analysis */
 
-static char *taint_of(const Report *rep) {
+/* keys: each line's keywords; a line without "Tainted: " is passed over. */
+static char *taint_of(const Report *rep, const uint64_t *keys) {
         for (size_t i = 0; i < rep->n_full; i++) {
+                if (!(keys[i] & K_BIT(K_TAINTED)))
+                        continue;
                 const char *p = strstr(rep->lines[i], "Tainted: ");
                 if (!p || strstr(rep->lines[i], "Not tainted"))
                         continue;
@@ -590,6 +607,11 @@ static int analysis_of(Crash *c, CrashAnalysis **ret) {
                 c->stack_start = ss;
                 c->lines_cap = cap;
         }
+        if (!c->cands) {
+                c->cands = malloc(MAX_CANDIDATES * sizeof *c->cands);
+                if (!c->cands)
+                        return -ENOMEM;
+        }
         CrashAnalysis *a = calloc(1, sizeof *a);
         if (!a)
                 return -ENOMEM;
@@ -608,6 +630,7 @@ static int analysis_of(Crash *c, CrashAnalysis **ret) {
         /* (not zeroed whole: frames[] is 12 KiB, written before it is read) */
         Ctx cx;
         cx.rep = &rep;
+        cx.cands = c->cands;
         cx.corrupted = false;
         cx.saw_should_fail = false;
         cx.n_frames = 0;
@@ -648,12 +671,8 @@ static int analysis_of(Crash *c, CrashAnalysis **ret) {
                 size_t pos = find_stack_start(&rep, 0);
                 if (pos < rep.n) {
                         pos++;
-                        Frame *tmp = malloc(MAX_CANDIDATES * sizeof *tmp);
                         size_t tn = 0;
-                        if (tmp) {
-                                read_frames(&cx, &pos, tmp, &tn, NULL, true);
-                                free(tmp);
-                        }
+                        read_frames(&cx, &pos, cx.cands, &tn, NULL, true);
                 }
         }
         a->frames = calloc(cx.n_frames + 1, sizeof *a->frames);
@@ -695,7 +714,7 @@ static int analysis_of(Crash *c, CrashAnalysis **ret) {
                         }
                 }
         }
-        a->taint = taint_of(&rep);
+        a->taint = taint_of(&rep, c->keys);
         a->hardware = TAKE_PTR(c->hardware);
 
         /* The crash text: from the crash's first line to the end of its
@@ -774,7 +793,7 @@ static int pass_line(Pass *ps, Line *l) {
         const Header *h = NULL;
         if ((l->keys & K_HEADERS) && (!c->found || ps->split))
                 h = line_header(l->raw, MIN(l->raw_len, (size_t) MAX_LINE), l->keys);
-        if (h && (!c->found || !header_is_followup(l->raw, l->raw_len))) {
+        if (h && (!c->found || !header_is_followup(l->raw, l->raw_len, l->keys))) {
                 ps->pending = *l;
                 ps->pending_header = h;
                 return 0;
