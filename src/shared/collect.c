@@ -623,11 +623,9 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         }
 
         /* Loaded only now that there is something to collect (issue 15);
-         * without them no report can be made, and the records stay. */
+         * without it no report can be made, and the records stay. */
         const char *why = NULL;
         r = archive_dlopen(&why);
-        if (r >= 0)
-                r = hash_dlopen(&why);
         if (r < 0) {
                 (void) strlist_add(&c.messages, "%s", why);
                 goto finish;
