@@ -358,9 +358,16 @@ static int collect_event(Collector *c, const CrashEvent *e) {
                         r = choose_id(c, e->crash_time, &id);
                         if (r < 0)
                                 return note_problem(c, r, "Cannot choose a report name in \"%s\"", c->queue_dir);
-                        r = markers_write(c, &keys, id, NULL);
+                        /* Over no marker: markers_claim(). Over the marker of
+                         * a name the uploader took: durably, and only then
+                         * does that build go (the old marker with its hash
+                         * and no ZIP in .kcrash/tmp/ would say the report
+                         * is in the queue, and the records would be removed). */
+                        r = attempt == 0 ? markers_claim(c, &keys, id) : markers_write(c, &keys, id, NULL);
                         if (r < 0)
                                 return r;
+                        if (tmp)
+                                (void) unlink(tmp);
                         built = false;
                 }
                 free(zip);
@@ -378,10 +385,8 @@ static int collect_event(Collector *c, const CrashEvent *e) {
                                 return r;
                 }
                 r = commit_report(c, id);
-                if (r == -EEXIST && attempt < 3) {
-                        (void) unlink(tmp);
+                if (r == -EEXIST && attempt < 3)
                         continue;
-                }
                 if (r < 0)
                         return note_problem(c, r, "Cannot commit report \"%s\"", zip);
                 break;
