@@ -24,7 +24,6 @@ static typeof(zip_error_code_system) *sym_zip_error_code_system;
 static typeof(zip_error_code_zip) *sym_zip_error_code_zip;
 static typeof(zip_error_fini) *sym_zip_error_fini;
 static typeof(zip_error_init) *sym_zip_error_init;
-static typeof(zip_error_init_with_code) *sym_zip_error_init_with_code;
 static typeof(zip_error_system_type) *sym_zip_error_system_type;
 static typeof(zip_fclose) *sym_zip_fclose;
 static typeof(zip_file_add) *sym_zip_file_add;
@@ -34,7 +33,6 @@ static typeof(zip_fread) *sym_zip_fread;
 static typeof(zip_get_error) *sym_zip_get_error;
 static typeof(zip_get_name) *sym_zip_get_name;
 static typeof(zip_get_num_entries) *sym_zip_get_num_entries;
-static typeof(zip_open) *sym_zip_open;
 static typeof(zip_open_from_source) *sym_zip_open_from_source;
 static typeof(zip_set_file_compression) *sym_zip_set_file_compression;
 static typeof(zip_source_buffer) *sym_zip_source_buffer;
@@ -56,7 +54,6 @@ static const DlopenSymbol libzip_symbols[] = {
         DLOPEN_SYMBOL(zip_error_code_zip),
         DLOPEN_SYMBOL(zip_error_fini),
         DLOPEN_SYMBOL(zip_error_init),
-        DLOPEN_SYMBOL(zip_error_init_with_code),
         DLOPEN_SYMBOL(zip_error_system_type),
         DLOPEN_SYMBOL(zip_fclose),
         DLOPEN_SYMBOL(zip_file_add),
@@ -66,7 +63,6 @@ static const DlopenSymbol libzip_symbols[] = {
         DLOPEN_SYMBOL(zip_get_error),
         DLOPEN_SYMBOL(zip_get_name),
         DLOPEN_SYMBOL(zip_get_num_entries),
-        DLOPEN_SYMBOL(zip_open),
         DLOPEN_SYMBOL(zip_open_from_source),
         DLOPEN_SYMBOL(zip_set_file_compression),
         DLOPEN_SYMBOL(zip_source_buffer),
@@ -98,7 +94,6 @@ int archive_dlopen(const char **reterr_message) {
 #define zip_error_code_zip sym_zip_error_code_zip
 #define zip_error_fini sym_zip_error_fini
 #define zip_error_init sym_zip_error_init
-#define zip_error_init_with_code sym_zip_error_init_with_code
 #define zip_error_system_type sym_zip_error_system_type
 #define zip_fclose sym_zip_fclose
 #define zip_file_add sym_zip_file_add
@@ -108,7 +103,6 @@ int archive_dlopen(const char **reterr_message) {
 #define zip_get_error sym_zip_get_error
 #define zip_get_name sym_zip_get_name
 #define zip_get_num_entries sym_zip_get_num_entries
-#define zip_open sym_zip_open
 #define zip_open_from_source sym_zip_open_from_source
 #define zip_set_file_compression sym_zip_set_file_compression
 #define zip_source_buffer sym_zip_source_buffer
