@@ -547,13 +547,11 @@ int main(int argc, char **argv) {
         };
         if (!srv.tls)
                 tls_options[0] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
-        /* Loaded with dlopen(3) (dlopen-util.h): the receiver hashes and
-         * reads every upload, so a missing library is an error at start,
-         * not at the first request. */
+        /* Loaded with dlopen(3) (dlopen-util.h): the receiver reads every
+         * upload, so a missing library is an error at start, not at the
+         * first request. */
         const char *why = NULL;
-        r = hash_dlopen(&why);
-        if (r >= 0)
-                r = archive_dlopen(&why);
+        r = archive_dlopen(&why);
         if (r < 0) {
                 log_error("%s", why);
                 return 1;

@@ -113,6 +113,7 @@ int event_keys(const CrashEvent *e, const char *unclean_boot_id, StrList *keys);
 int marker_read(const char *path, char **ret_id, char **ret_hash);
 int marker_find(Collector *c, const StrList *keys, char **ret_id, char **ret_hash);
 int markers_write(Collector *c, const StrList *keys, const char *id, const char *hash);
+int markers_claim(Collector *c, const StrList *keys, const char *id);
 void markers_remove(Collector *c, const StrList *keys);
 void utc_stamp(time_t t, char buf[16]);
 int choose_id(Collector *c, time_t crash_time, char **ret);

@@ -192,7 +192,7 @@ int marker_find(Collector *c, const StrList *keys, char **ret_id, char **ret_has
         return 0;
 }
 
-int markers_write(Collector *c, const StrList *keys, const char *id, const char *hash) {
+static int markers_put(Collector *c, const StrList *keys, const char *id, const char *hash, bool durable) {
         _cleanup_free_ char *line = NULL;
         if (asprintf(&line, "%s\n%s%s", id, strempty(hash), hash ? "\n" : "") < 0)
                 return -ENOMEM;
@@ -200,11 +200,24 @@ int markers_write(Collector *c, const StrList *keys, const char *id, const char 
                 _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]);
                 if (!p)
                         return -ENOMEM;
-                int r = write_file_atomic(p, line, strlen(line), 0600);
+                int r = durable ? write_file_atomic(p, line, strlen(line), 0600)
+                                : write_file_replace(p, line, strlen(line), 0600);
                 if (r < 0)
                         return note_problem(c, r, "Cannot write marker \"%s\"", p);
         }
         return 0;
+}
+
+int markers_write(Collector *c, const StrList *keys, const char *id, const char *hash) {
+        return markers_put(c, keys, id, hash, true);
+}
+
+/* The first marker of an event only keeps the id the run chose, so a re-run
+ * after a kill rebuilds under the same name. Lost with the power, the re-run
+ * picks a name anew and builds the same report: nothing was in the queue
+ * yet and nothing was removed. Not worth two fsyncs per report. */
+int markers_claim(Collector *c, const StrList *keys, const char *id) {
+        return markers_put(c, keys, id, NULL, false);
 }
 
 void markers_remove(Collector *c, const StrList *keys) {

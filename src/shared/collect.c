@@ -285,38 +285,67 @@ static bool event_ends_boot(const CrashEvent *e) {
         return false;
 }
 
-static int collect_event(Collector *c, const CrashEvent *e) {
-        StrList keys = {};
-        _cleanup_free_ char *id = NULL, *hash = NULL, *zip = NULL, *tmp = NULL, *signature = NULL;
-        char *headline = NULL;
-        int r;
+/* The report's name in the queue and where it is built. */
+static int report_paths(Collector *c, const char *id, char **ret_zip, char **ret_tmp) {
+        _cleanup_free_ char *zip = NULL, *tmp = NULL;
+        if (asprintf(&zip, "%s/%s.zip", c->queue_dir, id) < 0 || asprintf(&tmp, "%s/%s.zip", c->tmp_dir, id) < 0)
+                return -ENOMEM;
+        *ret_zip = TAKE_PTR(zip);
+        *ret_tmp = TAKE_PTR(tmp);
+        return 0;
+}
 
-        r = event_keys(e, c->unclean_boot.boot_id, &keys);
+/* An earlier run moved the report into the queue and was stopped before it
+ * removed the records: only that is left to do. */
+static int complete_interrupted(Collector *c, const CrashEvent *e, const StrList *keys, const char *id) {
+        _cleanup_free_ char *zip = NULL;
+        if (asprintf(&zip, "%s/%s.zip", c->queue_dir, id) < 0)
+                return -ENOMEM;
+        int r = remove_sources(c, e, id);
         if (r < 0)
-                goto out;
-        r = marker_find(c, &keys, &id, &hash);
+                return r;
+        markers_remove(c, keys);
+        return add_result(c, id, zip, strdup("(completed an interrupted collection)"), true, event_source(e), NULL);
+}
+
+/* Builds the report where only root writes (libzip works by path and makes
+ * its own temp file there; it is moved into the queue the uploader can write
+ * through directory fds), then records its hash in the markers. */
+static int build_in_tmp(Collector *c, const CrashEvent *e, const StrList *keys, const char *id, const char *zip,
+                        const char *tmp, char **ret_headline, char **ret_signature) {
+        _cleanup_free_ char *headline = NULL, *signature = NULL;
+        (void) unlink(tmp); /* a leftover of a killed run */
+        int r = build_report(c, e, id, tmp, &headline, &signature);
+        char h[SHA256_HEX_SIZE];
+        if (r >= 0)
+                r = sha256_file_hex(tmp, h);
         if (r < 0) {
-                note_problem(c, r, "Cannot read markers in \"%s\"", c->marker_dir);
-                goto out;
+                (void) unlink(tmp);
+                return note_problem(c, r, "Cannot write report \"%s\"", zip);
         }
+        r = markers_write(c, keys, id, h);
+        if (r < 0)
+                return r;
+        *ret_headline = TAKE_PTR(headline);
+        *ret_signature = TAKE_PTR(signature);
+        return 0;
+}
+
+static int collect_event(Collector *c, const CrashEvent *e) {
+        _cleanup_(strlist_done) StrList keys = {};
+        _cleanup_free_ char *id = NULL, *hash = NULL, *zip = NULL, *tmp = NULL, *headline = NULL, *signature = NULL;
+
+        int r = event_keys(e, c->unclean_boot.boot_id, &keys);
+        if (r < 0)
+                return r;
+        r = marker_find(c, &keys, &id, &hash);
+        if (r < 0)
+                return note_problem(c, r, "Cannot read markers in \"%s\"", c->marker_dir);
         bool resumed = r > 0, built = false;
         if (resumed && hash) {
                 r = built_zip_state(c, id, hash);
-                if (r == 0) {
-                        /* Moved into the queue by an earlier run that was
-                         * stopped before it removed the records. */
-                        if (asprintf(&zip, "%s/%s.zip", c->queue_dir, id) < 0) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
-                        r = remove_sources(c, e, id);
-                        if (r >= 0) {
-                                markers_remove(c, &keys);
-                                r = add_result(c, id, zip, strdup("(completed an interrupted collection)"), true,
-                                               event_source(e), NULL);
-                        }
-                        goto out;
-                }
+                if (r == 0)
+                        return complete_interrupted(c, e, &keys, id);
                 built = r > 0; /* else: not the ZIP that was built; build it again */
         }
 
@@ -327,53 +356,39 @@ static int collect_event(Collector *c, const CrashEvent *e) {
                         free(id);
                         id = NULL;
                         r = choose_id(c, e->crash_time, &id);
-                        if (r < 0) {
-                                note_problem(c, r, "Cannot choose a report name in \"%s\"", c->queue_dir);
-                                goto out;
-                        }
-                        r = markers_write(c, &keys, id, NULL);
                         if (r < 0)
-                                goto out;
+                                return note_problem(c, r, "Cannot choose a report name in \"%s\"", c->queue_dir);
+                        /* Over no marker: markers_claim(). Over the marker of
+                         * a name the uploader took: durably, and only then
+                         * does that build go (the old marker with its hash
+                         * and no ZIP in .kcrash/tmp/ would say the report
+                         * is in the queue, and the records would be removed). */
+                        r = attempt == 0 ? markers_claim(c, &keys, id) : markers_write(c, &keys, id, NULL);
+                        if (r < 0)
+                                return r;
+                        if (tmp)
+                                (void) unlink(tmp);
                         built = false;
                 }
                 free(zip);
                 free(tmp);
                 zip = tmp = NULL;
-                if (asprintf(&zip, "%s/%s.zip", c->queue_dir, id) < 0 || asprintf(&tmp, "%s/%s.zip", c->tmp_dir, id) < 0) {
-                        r = -ENOMEM;
-                        goto out;
-                }
+                r = report_paths(c, id, &zip, &tmp);
+                if (r < 0)
+                        return r;
                 if (!built) {
-                        /* Built where only root writes (libzip works by path
-                         * and makes its own temp file there), then moved into
-                         * the queue the uploader can write, through directory
-                         * fds. */
-                        (void) unlink(tmp); /* a leftover of a killed run */
                         free(headline);
                         free(signature);
                         headline = signature = NULL;
-                        r = build_report(c, e, id, tmp, &headline, &signature);
-                        char h[SHA256_HEX_SIZE];
-                        if (r >= 0)
-                                r = sha256_file_hex(tmp, h);
-                        if (r < 0) {
-                                note_problem(c, r, "Cannot write report \"%s\"", zip);
-                                (void) unlink(tmp);
-                                goto out;
-                        }
-                        r = markers_write(c, &keys, id, h);
+                        r = build_in_tmp(c, e, &keys, id, zip, tmp, &headline, &signature);
                         if (r < 0)
-                                goto out;
+                                return r;
                 }
                 r = commit_report(c, id);
-                if (r == -EEXIST && attempt < 3) {
-                        (void) unlink(tmp);
+                if (r == -EEXIST && attempt < 3)
                         continue;
-                }
-                if (r < 0) {
-                        note_problem(c, r, "Cannot commit report \"%s\"", zip);
-                        goto out;
-                }
+                if (r < 0)
+                        return note_problem(c, r, "Cannot commit report \"%s\"", zip);
                 break;
         }
         r = remove_sources(c, e, id);
@@ -381,14 +396,8 @@ static int collect_event(Collector *c, const CrashEvent *e) {
                 markers_remove(c, &keys);
         if (!headline)
                 headline = strdup("(completed an interrupted collection)");
-        int k = add_result(c, id, zip, headline, resumed, event_source(e), signature);
-        headline = NULL;
-        if (r >= 0)
-                r = k;
-out:
-        free(headline);
-        strlist_done(&keys);
-        return r;
+        int k = add_result(c, id, zip, TAKE_PTR(headline), resumed, event_source(e), signature);
+        return r < 0 ? r : k;
 }
 
 static int discard_leftovers(Collector *c, const PstoreEvent *pe) {
@@ -619,11 +628,9 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         }
 
         /* Loaded only now that there is something to collect (issue 15);
-         * without them no report can be made, and the records stay. */
+         * without it no report can be made, and the records stay. */
         const char *why = NULL;
         r = archive_dlopen(&why);
-        if (r >= 0)
-                r = hash_dlopen(&why);
         if (r < 0) {
                 (void) strlist_add(&c.messages, "%s", why);
                 goto finish;

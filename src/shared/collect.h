@@ -13,11 +13,13 @@
  * only then removes what the crash left behind.
  *
  * Crash consistency: before a ZIP is built, a marker per source record
- * (.kcrash/collected/<sha256 of the record>) names the report id. A re-run
- * after a kill finds the marker, reuses the id, and either sees the
- * committed ZIP (and just finishes removing the records) or rebuilds it under
- * the same name. Nothing is removed before its ZIP is durable, and no record
- * produces two ZIPs. */
+ * (.kcrash/collected/<sha256 of the record>) names the report id (not
+ * fsynced: lost with the power, the re-run names the report anew); once the
+ * ZIP is built the marker also holds its hash, durably, before the ZIP goes
+ * into the queue. A re-run after a kill finds the marker, reuses the id, and
+ * either sees the committed ZIP (and just finishes removing the records) or
+ * rebuilds it under the same name. Nothing is removed before its ZIP is
+ * durable, and no record produces two ZIPs. */
 
 typedef struct CollectOptions {
         const char *root;             /* prefix of every path; NULL = / */

@@ -310,7 +310,7 @@ static int write_all(int fd, const void *data, size_t size) {
         return 0;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode) {
+static int write_file_renamed(const char *path, const void *data, size_t size, mode_t mode, bool durable) {
         _cleanup_free_ char *dir = strdup(path), *tmp = NULL;
         _cleanup_close_ int fd = -1;
         int r;
@@ -328,7 +328,7 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t mo
                 r = write_all(fd, data, size);
         if (r >= 0 && fchmod(fd, mode) < 0)
                 r = negative_errno();
-        if (r >= 0 && fsync(fd) < 0)
+        if (r >= 0 && durable && fsync(fd) < 0)
                 r = negative_errno();
         if (r >= 0 && rename(tmp, path) < 0)
                 r = negative_errno();
@@ -339,7 +339,15 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t mo
         r = failpoint_check("write-atomic-renamed");
         if (r < 0)
                 return r;
-        return fsync_directory_of(path);
+        return durable ? fsync_directory_of(path) : 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode) {
+        return write_file_renamed(path, data, size, mode, true);
+}
+
+int write_file_replace(const char *path, const void *data, size_t size, mode_t mode) {
+        return write_file_renamed(path, data, size, mode, false);
 }
 
 int rename_durable(const char *from, const char *to) {

@@ -58,6 +58,10 @@ int read_one_line_file(const char *path, char **ret_line);
 
 /* Writes data durably: temp file in the same directory, fsync, rename over path, fsync directory. */
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);
+/* The same without the fsyncs: a reader sees the old content or the new, but
+ * after a power loss either may be there (or none, for a new file). For what
+ * a lost write only makes slower, never wrong. */
+int write_file_replace(const char *path, const void *data, size_t size, mode_t mode);
 /* Durable rename: fsyncs the source file, renames, fsyncs both directories. */
 int rename_durable(const char *from, const char *to);
 int fsync_directory_of(const char *path);

@@ -4,15 +4,9 @@
 #include <stddef.h>
 #include <sys/uio.h>
 
-/* SHA-256 through OpenSSL's libcrypto; the only module that includes openssl/.
- * libcrypto is loaded on the first call (dlopen-util.h): every function
- * returns -EOPNOTSUPP or -ELIBBAD when it cannot be; hash_dlopen() loads it
- * ahead and says why not. */
+/* SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), built in: no library
+ * to load, nothing that can be missing. */
 #define SHA256_HEX_SIZE 65
-
-/* Loads libcrypto now: 0, or -EOPNOTSUPP/-ELIBBAD with *reterr_message naming
- * the library and the cause. */
-int hash_dlopen(const char **reterr_message);
 
 int sha256_hex(const void *data, size_t size, char ret[SHA256_HEX_SIZE]);
 /* The hash of the concatenated buffers, none of them copied. */

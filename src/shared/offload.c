@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 
 #include "fileio.h"
 #include "mountinfo.h"
+#include "parse-util.h"
 #include "offload.h"
 
 const OffloadDir offload_dirs[] = {
@@ -353,14 +353,40 @@ int offload_cmdline_find(const char *cmdline, char **ret_relative) {
         return 0;
 }
 
+int passwd_find(const char *text, const char *name, uid_t *ret_uid, gid_t *ret_gid) {
+        size_t name_len = strlen(name);
+        for (const char *line = text; line && *line;) {
+                const char *end = strchrnul(line, '\n');
+                /* name:password:UID:GID:GECOS:home:shell (passwd(5)) */
+                const char *f[4] = { line };
+                size_t n = 1;
+                for (const char *q = line; q < end && n < ELEMENTSOF(f); q++)
+                        if (*q == ':')
+                                f[n++] = q + 1;
+                uint64_t uid, gid;
+                if (n == ELEMENTSOF(f) && (size_t) (f[1] - 1 - f[0]) == name_len && strneq(f[0], name, name_len) &&
+                    parse_uint64_n(f[2], (size_t) (f[3] - 1 - f[2]), &uid) >= 0 &&
+                    parse_uint64_n(f[3], strcspn(f[3], ":\n"), &gid) >= 0 && uid < UINT32_MAX && gid < UINT32_MAX) {
+                        *ret_uid = (uid_t) uid;
+                        *ret_gid = (gid_t) gid;
+                        return 0;
+                }
+                line = *end ? end + 1 : NULL;
+        }
+        return -ENOENT;
+}
+
+/* /etc/passwd itself, not NSS: the account is a system user that
+ * systemd-sysusers writes there (systemd/kcrash.sysusers), and getpwnam()
+ * would load NSS modules into the root collector at every boot (nss_systemd
+ * with libcap and libm when the name is not in the file: a third of the
+ * collector's memory and time with nothing to collect). */
 int uploader_account(uid_t *ret_uid, gid_t *ret_gid) {
-        errno = 0;
-        struct passwd *pw = getpwnam(UPLOADER_USER);
-        if (!pw)
-                return errno > 0 ? -errno : -ENOENT;
-        *ret_uid = pw->pw_uid;
-        *ret_gid = pw->pw_gid;
-        return 0;
+        _cleanup_free_ char *text = NULL;
+        int r = read_full_file("/etc/passwd", 64 * 1024 * 1024, &text, NULL);
+        if (r < 0)
+                return r;
+        return passwd_find(text, UPLOADER_USER, ret_uid, ret_gid);
 }
 
 int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid) {

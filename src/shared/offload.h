@@ -112,5 +112,7 @@ extern const size_t offload_dirs_count;
  * when running as root; uid/gid of the uploader come from uploader_uid/gid
  * ((uid_t) -1: leave as root). */
 int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid);
-/* Looks the uploader's account up; -ENOENT when it does not exist. */
+/* Looks the uploader's account up in /etc/passwd; -ENOENT when it is not there. */
 int uploader_account(uid_t *ret_uid, gid_t *ret_gid);
+/* The UID and GID of name in passwd(5) text; -ENOENT when it has no valid line. */
+int passwd_find(const char *text, const char *name, uid_t *ret_uid, gid_t *ret_gid);

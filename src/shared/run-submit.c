@@ -105,13 +105,11 @@ static int check_urls(const KcrashConfig *c) {
 }
 
 int submit_load_libraries(void) {
-        /* libzip reads each report's report.json, libcrypto hashes for Sentry;
-         * both are loaded with dlopen(3). Without them every report would be
-         * parked as unreadable: refuse to start instead, naming the library. */
+        /* libzip reads each report's report.json; it is loaded with dlopen(3).
+         * Without it every report would be parked as unreadable: refuse to
+         * start instead, naming the library. */
         const char *why = NULL;
         int r = archive_dlopen(&why);
-        if (r >= 0)
-                r = hash_dlopen(&why);
         if (r < 0) {
                 log_error("%s; nothing is uploaded.", why);
                 return EXIT_FAILURE_;

@@ -90,15 +90,7 @@ static time_t event_wall_time(uint64_t ts_usec) {
 static int emit(Watcher *w, KmsgEvent *e) {
         CrashAnalysis *a = NULL;
         _cleanup_free_ char *title = NULL, *signature = NULL, *text = NULL, *name = NULL, *path = NULL;
-        /* Signatures and the storm control's keys are SHA-256: libcrypto is
-         * loaded with dlopen(3) at the first event. */
-        const char *why = NULL;
-        int r = hash_dlopen(&why);
-        if (r < 0) {
-                log_error("%s: the kernel event is not reported.", why);
-                return r;
-        }
-        r = crash_analyze(e->text, e->text_size, &a);
+        int r = crash_analyze(e->text, e->text_size, &a);
         if (r < 0)
                 return log_error_errno(r, "Cannot analyse a kernel event: %m");
         title = a && !isempty(a->title) ? strdup(a->title) : kmsg_event_title(e);

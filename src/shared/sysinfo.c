@@ -319,6 +319,18 @@ int boot_record_save(const char *root, const char *state_dir) {
         }
         os_release_done(&os);
         build_ids_done(&ids);
+        /* A later run in the same boot (kcrash-collect.path, kcrashctl
+         * collect) finds the record it would write: no new write, no
+         * fsync of a new file. Synced all the same, which costs nothing when
+         * the run that wrote it finished: a run killed between its rename and
+         * its directory sync left it in the page cache only. */
+        _cleanup_free_ char *old = NULL;
+        size_t old_size = 0;
+        if (read_full_file_trusted(path, 256 * 1024, &old, &old_size) >= 0 && old_size == strlen(text) &&
+            memcmp(old, text, old_size) == 0) {
+                r = fsync_path(path);
+                return r < 0 ? r : fsync_directory_of(path);
+        }
         r = mkdir_p(dir, 0700);
         if (r < 0)
                 return r;

@@ -71,8 +71,9 @@ class PrivsepTest(unittest.TestCase):
     def test_collector_links_only_what_it_uses(self):
         """Issue 15: the root collector runs at every boot, mostly with
         nothing to collect; `readelf -d` shows it starts with libc and
-        jansson (report.json) only. libzip, libcrypto and libsystemd's
-        journal are loaded with dlopen(3) when there is a crash to report,
+        jansson (report.json) only. libzip (which links libcrypto) and
+        libsystemd's journal are loaded with dlopen(3) when there is a crash
+        to report, SHA-256 is built in,
         libcurl is never linked, the uploader's backoff needs no libm."""
         libs = {l.split(".so")[0] for l in needed(COLLECT) if not l.startswith(SANITIZER_RUNTIMES + ("ld-linux",))}
         self.assertLessEqual(libs, {"libc", "libjansson"}, needed(COLLECT))
@@ -105,8 +106,8 @@ class PrivsepTest(unittest.TestCase):
         return soname, p
 
     def test_missing_dlopened_library_is_named_and_nothing_is_lost(self):
-        """Issue 15: libzip and libcrypto are loaded when there is a crash to
-        report. Without one, the collector says which, fails and leaves the
+        """Issue 15: libzip, and libcrypto with it, are loaded when there is
+        a crash to report. Without one, the collector says which, fails and leaves the
         record in pstore; with nothing to collect it does not need them; the
         uploader refuses to start instead of parking reports as unreadable."""
         root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])

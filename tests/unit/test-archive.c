@@ -94,3 +94,30 @@ TEST(too_many_members_refused_before_reading) {
         free(names);
         free(m);
 }
+
+/* The archive is built in memory and copied to the file in 64 KiB reads:
+ * a member larger than that (stored nearly as is: bytes deflate cannot
+ * shrink) comes back whole; no members is -EINVAL and leaves no file. */
+TEST(large_member_and_no_members) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        _cleanup_free_ char *zip = path_join(dir, "big.zip"), *none = path_join(dir, "none.zip");
+        size_t n = 3u << 20;
+        _cleanup_free_ unsigned char *big = malloc(n);
+        ASSERT_TRUE(big);
+        uint32_t x = 2463534242u;
+        for (size_t i = 0; i < n; i++) {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                big[i] = (unsigned char) x;
+        }
+        ArchiveMember m[] = { { "random.bin", big, n }, { "b.txt", "b", 1 } };
+        ASSERT_OK(archive_write(zip, m, ELEMENTSOF(m)));
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        ASSERT_OK(archive_read_member(zip, "random.bin", n, &data, &size));
+        ASSERT_EQ(size, n);
+        ASSERT_TRUE(memcmp(data, big, n) == 0);
+        ASSERT_ERR(archive_write(none, m, 0), -EINVAL);
+        ASSERT_TRUE(!file_exists(none));
+}

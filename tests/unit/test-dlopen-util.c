@@ -46,6 +46,5 @@ TEST(missing_symbol_refuses_the_whole_library) {
 TEST(kcrash_libraries_load) {
         const char *why = NULL;
         ASSERT_OK(archive_dlopen(&why));
-        ASSERT_OK(hash_dlopen(&why));
         ASSERT_OK(journal_dlopen(&why));
 }

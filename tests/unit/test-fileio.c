@@ -134,3 +134,28 @@ TEST(read_full_file_sizes_and_limits) {
         ASSERT_OK(read_full_file("/proc/self/status", 1 << 20, &data, &size));
         ASSERT_TRUE(size > 0 && strlen(data) == size);
 }
+
+/* Atomic without the fsyncs: replaces the content whole, with the mode, and
+ * leaves no temp file. */
+TEST(write_file_replace) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        _cleanup_free_ char *p = path_join(dir, "m"), *data = NULL;
+        ASSERT_OK(write_file_replace(p, "one\n", 4, 0600));
+        ASSERT_OK(write_file_replace(p, "two\nlines\n", 10, 0640));
+        size_t size = 0;
+        ASSERT_OK(read_full_file(p, 64, &data, &size));
+        ASSERT_EQ(size, 10);
+        ASSERT_STREQ(data, "two\nlines\n");
+        struct stat st;
+        ASSERT_OK(stat(p, &st));
+        ASSERT_EQ(st.st_mode & 07777, 0640);
+        ASSERT_TRUE(dir_is_empty(dir) == false);
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        unsigned n = 0;
+        while ((de = readdir(d)))
+                n += de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."));
+        closedir(d);
+        ASSERT_EQ(n, 1);
+        ASSERT_TRUE(write_file_replace("/proc/kcrash-no/m", "x", 1, 0600) < 0);
+}

@@ -53,3 +53,35 @@ TEST(stream_matches_buffer) {
         ASSERT_STREQ(a, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         sha256_stream_free(s);
 }
+
+/* FIPS 180-4's examples (the built-in SHA-256): a message over two blocks,
+ * a million bytes fed unevenly, every length around the padding boundary
+ * against the one-shot hash, and an HMAC key longer than a block. */
+TEST(more_vectors) {
+        char h[SHA256_HEX_SIZE], a[SHA256_HEX_SIZE];
+        static const char two[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        ASSERT_OK(sha256_hex(two, sizeof two - 1, h));
+        ASSERT_STREQ(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+        _cleanup_free_ char *m = malloc(1000000);
+        ASSERT_TRUE(m);
+        memset(m, 'a', 1000000);
+        Sha256Stream *s = NULL;
+        ASSERT_OK(sha256_stream_new(&s));
+        for (size_t i = 0, step = 1; i < 1000000; i += step, step = step * 3 % 997 + 1)
+                ASSERT_OK(sha256_stream_update(s, m + i, MIN(step, 1000000 - i)));
+        ASSERT_OK(sha256_stream_final_hex(s, h));
+        s = sha256_stream_free(s);
+        ASSERT_STREQ(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+        for (size_t n = 50; n < 140; n++) {
+                struct iovec iov[] = { { m, n / 3 }, { m + n / 3, n - n / 3 } };
+                ASSERT_OK(sha256_hex(m, n, h));
+                ASSERT_OK(sha256_iov_hex(iov, 2, a));
+                ASSERT_STREQ(a, h);
+        }
+        /* RFC 4231 test case 6 */
+        unsigned char key[131];
+        memset(key, 0xaa, sizeof key);
+        static const char msg[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+        ASSERT_OK(hmac_sha256_hex(key, sizeof key, msg, sizeof msg - 1, h));
+        ASSERT_STREQ(h, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}

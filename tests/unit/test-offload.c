@@ -182,3 +182,31 @@ TEST(layout_repairs_modes_and_refuses_symlinks) {
         ASSERT_OK(symlink(folder, linked));
         ASSERT_ERR(offload_layout_ensure(linked, (uid_t) -1, (gid_t) -1), -ENOTDIR);
 }
+
+TEST(passwd_find) {
+        const char *text = "root:x:0:0:root:/root:/bin/bash\n"
+                           "kcrashx:x:5:5::/:/usr/sbin/nologin\n"
+                           "kcrash-watch:x:998:997:kcrash kernel log watcher:/var/lib/kcrash-watch:/usr/sbin/nologin\n"
+                           "+kcrash::::::\n"
+                           "kcrash:x:999:996:kcrash crash report uploader:/var/lib/kcrash:/usr/sbin/nologin";
+        uid_t uid = 1;
+        gid_t gid = 1;
+        ASSERT_OK(passwd_find(text, "kcrash", &uid, &gid));
+        ASSERT_EQ(uid, 999);
+        ASSERT_EQ(gid, 996);
+        ASSERT_OK(passwd_find(text, "root", &uid, &gid));
+        ASSERT_EQ(uid, 0);
+        ASSERT_EQ(gid, 0);
+        ASSERT_OK(passwd_find("kcrash:x:7:8\n", "kcrash", &uid, &gid));
+        ASSERT_EQ(uid, 7);
+        ASSERT_EQ(gid, 8);
+        /* broken lines and other names are not the account; outputs untouched */
+        const char *bad[] = { "", "kcrash", "kcrash:x:1\n", "kcrash:x::2:\n", "kcrash:x:1:-2:\n", "kcrash:x:a:2:\n",
+                              "kcrash:x:4294967295:1:\n", "kcras:x:1:1:\n", "kcrash-watch:x:1:1:\n", "Kcrash:x:1:1:\n" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                uid = gid = 42;
+                ASSERT_ERR(passwd_find(bad[i], "kcrash", &uid, &gid), -ENOENT);
+                ASSERT_EQ(uid, 42);
+                ASSERT_EQ(gid, 42);
+        }
+}

@@ -72,7 +72,22 @@ TEST(boot_records_attribute_a_crash_to_its_boot) {
         ASSERT_OK(boot_record_save(root, state));
         boot(root, "aaaaaaaa-0000-0000-0000-000000000002\n", 2000, "6.1.0-56-amd64\n", "b2");
         ASSERT_OK(boot_record_save(root, state));
-        ASSERT_OK(boot_record_save(root, state)); /* twice in one boot: one record */
+        /* twice in one boot: one record, left as it was (the same inode: not
+         * written again) */
+        _cleanup_free_ char *rec = path_join(state, "boots/aaaaaaaa-0000-0000-0000-000000000002");
+        struct stat st1, st2;
+        ASSERT_OK(stat(rec, &st1));
+        ASSERT_OK(boot_record_save(root, state));
+        ASSERT_OK(stat(rec, &st2));
+        ASSERT_EQ(st1.st_ino, st2.st_ino);
+        /* what the boot says changed (a build id read later): written anew */
+        fake_root_put(root, "/etc/os-release", "ID=steamos\nBUILD_ID=b3\n");
+        ASSERT_OK(boot_record_save(root, state));
+        BootRecord b3;
+        ASSERT_OK(boot_record_find(state, 2500, &b3));
+        ASSERT_STREQ(b3.build_id, "b3");
+        boot_record_done(&b3);
+        ASSERT_TRUE(stat(rec, &st2) == 0 && st2.st_ino != st1.st_ino);
 
         BootRecord b;
         ASSERT_OK(boot_record_find(state, 1500, &b));
