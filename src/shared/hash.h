@@ -21,5 +21,15 @@ int sha256_stream_new(Sha256Stream **ret);
 int sha256_stream_update(Sha256Stream *s, const void *data, size_t size);
 int sha256_stream_final_hex(Sha256Stream *s, char ret[SHA256_HEX_SIZE]);
 Sha256Stream *sha256_stream_free(Sha256Stream *s);
+/* Which rounds run: the CPU's SHA instructions when it has them (x86-64),
+ * else portable C (the default, SHA256_IMPL_AUTO); SHA256_IMPL_PORTABLE lets
+ * the tests check the portable rounds on a CPU that has the instructions.
+ * Not thread-safe: set it before hashing. */
+typedef enum {
+        SHA256_IMPL_AUTO,
+        SHA256_IMPL_PORTABLE,
+} Sha256Impl;
+void sha256_set_impl(Sha256Impl impl);
+
 /* HMAC-SHA256 of data with key, as lowercase hex. */
 int hmac_sha256_hex(const void *key, size_t key_size, const void *data, size_t size, char ret[SHA256_HEX_SIZE]);

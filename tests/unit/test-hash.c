@@ -85,3 +85,40 @@ TEST(more_vectors) {
         ASSERT_OK(hmac_sha256_hex(key, sizeof key, msg, sizeof msg - 1, h));
         ASSERT_STREQ(h, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
+
+/* The portable rounds give what the CPU's SHA instructions give (when this
+ * CPU has them; else both are the portable ones), on every length around
+ * the block boundaries and on a large buffer fed unevenly, and the
+ * vectors above hold for the portable rounds too. */
+TEST(portable_matches_accelerated) {
+        char a[SHA256_HEX_SIZE], b[SHA256_HEX_SIZE];
+        size_t size = 3 << 20;
+        _cleanup_free_ unsigned char *m = malloc(size);
+        ASSERT_TRUE(m);
+        uint32_t x = 2463534242u;
+        for (size_t i = 0; i < size; i++) {
+                x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift32 */
+                m[i] = (unsigned char) x;
+        }
+        for (size_t n = 0; n <= 300; n++) {
+                sha256_set_impl(SHA256_IMPL_AUTO);
+                ASSERT_OK(sha256_hex(m, n, a));
+                sha256_set_impl(SHA256_IMPL_PORTABLE);
+                ASSERT_OK(sha256_hex(m, n, b));
+                ASSERT_STREQ(a, b);
+        }
+        sha256_set_impl(SHA256_IMPL_AUTO);
+        ASSERT_OK(sha256_hex(m, size, a));
+        sha256_set_impl(SHA256_IMPL_PORTABLE);
+        Sha256Stream *s = NULL;
+        ASSERT_OK(sha256_stream_new(&s));
+        for (size_t i = 0, step = 1; i < size; i += step, step = step * 7 % 65599 + 1)
+                ASSERT_OK(sha256_stream_update(s, m + i, MIN(step, size - i)));
+        ASSERT_OK(sha256_stream_final_hex(s, b));
+        sha256_stream_free(s);
+        ASSERT_STREQ(a, b);
+
+        test_known_vectors();
+        test_more_vectors();
+        sha256_set_impl(SHA256_IMPL_AUTO);
+}
