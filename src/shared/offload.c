@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,27 +354,35 @@ int offload_cmdline_find(const char *cmdline, char **ret_relative) {
         return 0;
 }
 
-int passwd_find(const char *text, const char *name, uid_t *ret_uid, gid_t *ret_gid) {
-        size_t name_len = strlen(name);
-        for (const char *line = text; line && *line;) {
-                const char *end = strchrnul(line, '\n');
-                /* name:password:UID:GID:GECOS:home:shell (passwd(5)) */
-                const char *f[4] = { line };
-                size_t n = 1;
-                for (const char *q = line; q < end && n < ELEMENTSOF(f); q++)
-                        if (*q == ':')
-                                f[n++] = q + 1;
-                uint64_t uid, gid;
-                if (n == ELEMENTSOF(f) && (size_t) (f[1] - 1 - f[0]) == name_len && strneq(f[0], name, name_len) &&
-                    parse_uint64_n(f[2], (size_t) (f[3] - 1 - f[2]), &uid) >= 0 &&
-                    parse_uint64_n(f[3], strcspn(f[3], ":\n"), &gid) >= 0 && uid < UINT32_MAX && gid < UINT32_MAX) {
-                        *ret_uid = (uid_t) uid;
-                        *ret_gid = (gid_t) gid;
-                        return 0;
+int passwd_find(FILE *f, const char *name, uid_t *ret_uid, gid_t *ret_gid) {
+        /* glibc's own parser of passwd(5) lines, without NSS; it skips lines
+         * it cannot parse. A line longer than the buffer is ERANGE: the
+         * stream is put back and read again with a larger one. */
+        size_t size = 1024;
+        for (;;) {
+                _cleanup_free_ char *buf = malloc(size);
+                if (!buf)
+                        return -ENOMEM;
+                for (;;) {
+                        struct passwd pw, *p;
+                        int r = fgetpwent_r(f, &pw, buf, size, &p);
+                        if (r == ERANGE)
+                                break;
+                        if (r == ENOENT)
+                                return -ENOENT;
+                        if (r != 0)
+                                return -r;
+                        /* (uid_t) -1 is "no user" to chown(2) */
+                        if (streq(pw.pw_name, name) && pw.pw_uid != (uid_t) -1 && pw.pw_gid != (gid_t) -1) {
+                                *ret_uid = pw.pw_uid;
+                                *ret_gid = pw.pw_gid;
+                                return 0;
+                        }
                 }
-                line = *end ? end + 1 : NULL;
+                if (size >= 1024 * 1024)
+                        return -E2BIG;
+                size *= 4;
         }
-        return -ENOENT;
 }
 
 /* /etc/passwd itself, not NSS: the account is a system user that
@@ -382,11 +391,10 @@ int passwd_find(const char *text, const char *name, uid_t *ret_uid, gid_t *ret_g
  * with libcap and libm when the name is not in the file: a third of the
  * collector's memory and time with nothing to collect). */
 int uploader_account(uid_t *ret_uid, gid_t *ret_gid) {
-        _cleanup_free_ char *text = NULL;
-        int r = read_full_file("/etc/passwd", 64 * 1024 * 1024, &text, NULL);
-        if (r < 0)
-                return r;
-        return passwd_find(text, UPLOADER_USER, ret_uid, ret_gid);
+        _cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+        if (!f)
+                return negative_errno();
+        return passwd_find(f, UPLOADER_USER, ret_uid, ret_gid);
 }
 
 int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -114,5 +115,6 @@ extern const size_t offload_dirs_count;
 int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid);
 /* Looks the uploader's account up in /etc/passwd; -ENOENT when it is not there. */
 int uploader_account(uid_t *ret_uid, gid_t *ret_gid);
-/* The UID and GID of name in passwd(5) text; -ENOENT when it has no valid line. */
-int passwd_find(const char *text, const char *name, uid_t *ret_uid, gid_t *ret_gid);
+/* The UID and GID of name in the passwd(5) lines of f, read with glibc's
+ * fgetpwent_r() (no NSS); -ENOENT when it has no valid line. */
+int passwd_find(FILE *f, const char *name, uid_t *ret_uid, gid_t *ret_gid);

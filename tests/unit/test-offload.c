@@ -183,6 +183,12 @@ TEST(layout_repairs_modes_and_refuses_symlinks) {
         ASSERT_ERR(offload_layout_ensure(linked, (uid_t) -1, (gid_t) -1), -ENOTDIR);
 }
 
+static int find_in(const char *text, const char *name, uid_t *ret_uid, gid_t *ret_gid) {
+        _cleanup_fclose_ FILE *f = fmemopen((void *) text, strlen(text) + 1, "r");
+        ASSERT_TRUE(f);
+        return passwd_find(f, name, ret_uid, ret_gid);
+}
+
 TEST(passwd_find) {
         const char *text = "root:x:0:0:root:/root:/bin/bash\n"
                            "kcrashx:x:5:5::/:/usr/sbin/nologin\n"
@@ -191,21 +197,31 @@ TEST(passwd_find) {
                            "kcrash:x:999:996:kcrash crash report uploader:/var/lib/kcrash:/usr/sbin/nologin";
         uid_t uid = 1;
         gid_t gid = 1;
-        ASSERT_OK(passwd_find(text, "kcrash", &uid, &gid));
+        ASSERT_OK(find_in(text, "kcrash", &uid, &gid));
         ASSERT_EQ(uid, 999);
         ASSERT_EQ(gid, 996);
-        ASSERT_OK(passwd_find(text, "root", &uid, &gid));
+        ASSERT_OK(find_in(text, "root", &uid, &gid));
         ASSERT_EQ(uid, 0);
         ASSERT_EQ(gid, 0);
-        ASSERT_OK(passwd_find("kcrash:x:7:8\n", "kcrash", &uid, &gid));
+        ASSERT_OK(find_in("kcrash:x:7:8::/:\n", "kcrash", &uid, &gid));
         ASSERT_EQ(uid, 7);
         ASSERT_EQ(gid, 8);
+        /* a line longer than the first buffer, before the account */
+        _cleanup_free_ char *long_gecos = malloc(5000), *with_long = NULL;
+        ASSERT_TRUE(long_gecos);
+        memset(long_gecos, 'g', 4999);
+        long_gecos[4999] = 0;
+        ASSERT_TRUE(asprintf(&with_long, "other:x:1:1:%s:/:/bin/sh\nkcrash:x:9:10::/:\n", long_gecos) > 0);
+        ASSERT_OK(find_in(with_long, "kcrash", &uid, &gid));
+        ASSERT_EQ(uid, 9);
+        ASSERT_EQ(gid, 10);
         /* broken lines and other names are not the account; outputs untouched */
-        const char *bad[] = { "", "kcrash", "kcrash:x:1\n", "kcrash:x::2:\n", "kcrash:x:1:-2:\n", "kcrash:x:a:2:\n",
-                              "kcrash:x:4294967295:1:\n", "kcras:x:1:1:\n", "kcrash-watch:x:1:1:\n", "Kcrash:x:1:1:\n" };
+        const char *bad[] = { "", "kcrash", "kcrash:x:1\n", "kcrash:x::2::/:\n", "kcrash:x:a:2::/:\n",
+                              "kcrash:x:4294967295:1::/:\n", "kcrash:x:1:4294967295::/:\n", "kcras:x:1:1::/:\n",
+                              "kcrash-watch:x:1:1::/:\n", "Kcrash:x:1:1::/:\n" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 uid = gid = 42;
-                ASSERT_ERR(passwd_find(bad[i], "kcrash", &uid, &gid), -ENOENT);
+                ASSERT_ERR(find_in(bad[i], "kcrash", &uid, &gid), -ENOENT);
                 ASSERT_EQ(uid, 42);
                 ASSERT_EQ(gid, 42);
         }
