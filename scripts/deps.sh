@@ -2,7 +2,7 @@
 # build and the tests need, when any is missing (needs root and apt-get).
 KCRASH_PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
 libsystemd-dev libcurl4-openssl-dev libzip-dev libjansson-dev \
-libmicrohttpd-dev libsqlite3-dev libssl-dev scdoc dmidecode systemd-journal-remote zip unzip python3 curl time \
+libmicrohttpd-dev libsqlite3-dev scdoc dmidecode systemd-journal-remote zip unzip python3 curl time \
 qemu-system-x86 busybox-static cpio e2fsprogs kmod makedumpfile kexec-tools \
 debhelper dpkg-dev lintian fakeroot git dracut-core debootstrap nodejs \
 libdw-dev libdebuginfod-dev debuginfod elfutils make linux-headers-amd64 \

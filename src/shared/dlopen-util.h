@@ -6,7 +6,7 @@
 /* Libraries loaded when first needed rather than at start, the way systemd
  * loads its optional libraries (src/shared/dlfcn-util.c, DLSYM_ARG): the
  * root collector runs at every boot and, with nothing to collect, needs
- * neither libzip nor libcrypto nor libsystemd; loading them (and the
+ * neither libzip (nor the libcrypto it links) nor libsystemd; loading them (and the
  * compressors, libgcrypt and libcap they bring) cost more time and memory
  * than all its work (issue 15).
  *

@@ -25,7 +25,7 @@ int run_mark(Context *ctx, const char *state);
 int submit_drop_privileges(void);
 /* Drains the upload queue once: 0, 75 (retry later), 78 (configuration), 1. */
 int run_submit_once(Context *ctx, bool quiet_when_idle);
-/* Loads the libraries the uploader opens with dlopen(3) (libzip, libcrypto);
+/* Loads the library the uploader opens with dlopen(3) (libzip);
  * logs which one is missing. Returns an exit status. */
 int submit_load_libraries(void);
 /* The long-running uploader: drain, then sleep until a report lands or a

@@ -47,8 +47,8 @@ for b in /usr/bin/kcrashctl /usr/sbin/kcrashd /usr/libexec/kcrash/kcrash-save /u
                 echo "ok no test hooks in $b"
         fi
 done
-# The root collector starts with libc and jansson only (issue 15): libzip,
-# libcrypto and libsystemd are loaded with dlopen(3) when there is a crash.
+# The root collector starts with libc and jansson only (issue 15): libzip
+# and libsystemd are loaded with dlopen(3) when there is a crash.
 needed=$(readelf -d "$R/usr/libexec/kcrash/kcrash-collect" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
 for lib in $needed; do
         case "$lib" in
@@ -60,8 +60,7 @@ echo "kcrash-collect links: $needed"
 # dpkg-shlibdeps cannot see a dlopen: the packages still depend on the
 # package of every library the build opens (debian/dlopen-depends).
 config=$(ls "$W"/src/obj-*/build-config.h)
-for pair in kcrash:LIBZIP_SONAME kcrash:LIBCRYPTO_SONAME kcrash:LIBSYSTEMD_SONAME \
-        kcrash-server:LIBZIP_SONAME kcrash-server:LIBCRYPTO_SONAME; do
+for pair in kcrash:LIBZIP_SONAME kcrash:LIBSYSTEMD_SONAME kcrash-server:LIBZIP_SONAME; do
         deb=${pair%%:*} key=${pair#*:}
         soname=$(sed -n "s/^#define $key \"\(.*\)\"\$/\1/p" "$config")
         pkg=$(dpkg-query -S "*/$soname" | sed -n '1s/:.*//p')

@@ -79,7 +79,7 @@ copy_bin "$BUILD/src/kcrashd/kcrash-collect" /usr/libexec/kcrash/kcrash-collect
 copy_bin "$BUILD/src/kcrashd/kcrash-submit" /usr/libexec/kcrash/kcrash-submit
 copy_bin "$BUILD/src/kcrashd/kcrash-watch" /usr/libexec/kcrash/kcrash-watch
 # The libraries the programs load with dlopen when they need them (libzip,
-# libcrypto, libsystemd: build-config.h names them), which ldd cannot see,
+# libsystemd: build-config.h names them), which ldd cannot see,
 # with the libraries they link in turn.
 sed -n 's/^#define LIB[A-Z0-9_]*_SONAME "\(.*\)"$/\1/p' "$BUILD/build-config.h" | while read -r soname; do
         # awk reads to the end: an early exit would kill ldconfig with SIGPIPE,
