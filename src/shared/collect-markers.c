@@ -236,8 +236,34 @@ static bool name_exists(const char *p) {
         return lstat(p, &st) >= 0 || errno != ENOENT;
 }
 
+/* Whether the marker of any event names id. Names are only minute-precise,
+ * so two events of one minute want the same one: an event interrupted after
+ * its marker was written keeps its name (and its build in tmp/, which the
+ * marker vouches for) until a later run completes it, and another event
+ * taking that name would overwrite the build and leave the marker saying
+ * "queued" for a report that was never queued, so that the interrupted
+ * event's records were removed with no report. */
+static bool id_claimed(Collector *c, const char *id) {
+        _cleanup_(closedirp) DIR *d = opendir(c->marker_dir);
+        if (!d)
+                return errno != ENOENT;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *p = path_join(c->marker_dir, de->d_name), *claimed = NULL, *hash = NULL;
+                if (!p)
+                        return true;
+                if (marker_read(p, &claimed, &hash) >= 0 && streq(claimed, id))
+                        return true;
+        }
+        return false;
+}
+
 static bool id_taken(Collector *c, const char *id) {
-        const char *dirs[] = { c->queue_dir, c->sent_dir };
+        if (id_claimed(c, id))
+                return true;
+        const char *dirs[] = { c->queue_dir, c->sent_dir, c->tmp_dir };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 _cleanup_free_ char *p = NULL;
                 if (asprintf(&p, "%s/%s.zip", dirs[i], id) < 0)

@@ -5,6 +5,7 @@ fixtures in tests/fixtures, driven through `kcrashctl --root`.
 
 Run by meson (suite integration) with KCRASHCTL and KCRASH_FIXTURES set."""
 
+import calendar
 import hashlib
 import json
 import os
@@ -686,6 +687,32 @@ class CrashConsistencyTest(unittest.TestCase):
         self.assertEqual(len(vmcores), 1, label)
         partial = [n for n in os.listdir(f"{root}/{OFFLOAD}/not_sent_logs") if n.startswith(".")]
         self.assertEqual(partial, [], f"{label}: temp files left behind")
+
+    def test_event_of_the_same_minute_does_not_take_an_interrupted_name(self):
+        """Found by a review: report names are minute-precise. A kdump capture
+        built in tmp/ and killed before its commit keeps its name through its
+        marker; a pstore crash of the same minute that appears before the
+        re-run (and is collected first) took that name, overwrote the build,
+        and the capture's marker then said "queued": the capture was removed
+        with no report."""
+        root = make_root(self.tmp, [], kdump=[("kdump-sysrq-panic", True, False)])
+        p = run(["collect"], root, env={"KCRASH_FAILPOINT": "commit-zip"}, check=False)
+        self.assertEqual(p.returncode, -signal.SIGKILL, p.stderr)
+        self.assertEqual(len(os.listdir(f"{root}/{OFFLOAD}/.kcrash/tmp")), 1)
+        src = f"{FIXTURES}/pstore-ramoops-oops-then-panic/pstore"
+        minute = calendar.timegm((2026, 11, 22, 15, 30, 10, 0, 0, 0))  # the capture's minute
+        for n in sorted(os.listdir(src)):
+            if n.startswith("."):
+                continue
+            d = f"{root}/sys/fs/pstore/{n}"
+            shutil.copyfile(f"{src}/{n}", d)
+            os.utime(d, (minute, minute))
+        run(["collect"], root)
+        sources = sorted(report(z)[0]["source"] for z in zips(root))
+        self.assertEqual(sources, ["kdump", "pstore"], [os.path.basename(z) for z in zips(root)])
+        self.assertEqual(len({os.path.basename(z) for z in zips(root)}), 2)
+        self.assertEqual(os.listdir(f"{root}/{OFFLOAD}/crash"), [])
+        self.assertEqual(pstore_files(root), [])
 
     def test_kill_at_every_failpoint(self):
         points = 0
