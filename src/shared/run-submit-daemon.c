@@ -76,6 +76,13 @@ int run_submit_daemon(Context *ctx) {
         sigaddset(&term, SIGINT);
         _cleanup_(sigprocmask_restorep) sigset_t wait_mask;
         (void) sigprocmask(SIG_BLOCK, &term, &wait_mask); /* fails only for a bad "how" */
+        /* The mask ppoll() waits with: the one we started with, but with
+         * SIGTERM and SIGINT open even when whoever started us had them
+         * blocked (they were never delivered then; systemd clears the mask,
+         * another supervisor or a shell may not). */
+        sigset_t ppoll_mask = wait_mask;
+        sigdelset(&ppoll_mask, SIGTERM);
+        sigdelset(&ppoll_mask, SIGINT);
         struct sigaction sa = { .sa_handler = on_term };
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);
@@ -102,7 +109,7 @@ int run_submit_daemon(Context *ctx) {
                 (void) sd_notifyf(0, "STATUS=Idle; next retry in %s", timeout_ms < 0 ? "never (queue empty)" : "a while");
                 struct pollfd p = { .fd = ino, .events = POLLIN };
                 struct timespec ts;
-                int k = ppoll(&p, 1, timeout_ts(timeout_ms, &ts), &wait_mask);
+                int k = ppoll(&p, 1, timeout_ts(timeout_ms, &ts), &ppoll_mask);
                 if (k < 0 && errno != EINTR)
                         return log_error_errno(negative_errno(), "ppoll: %m");
                 char buf[4096];

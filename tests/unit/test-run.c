@@ -372,9 +372,10 @@ TEST(submit_once_outcomes) {
         log_set_max_level(LOG_INFO);
 }
 
-TEST(submit_daemon_uploads_then_stops_on_sigterm) {
-        if (!have_libzip())
-                return;
+/* started_blocked: whoever started the daemon had SIGTERM and SIGINT
+ * blocked (a shell or supervisor that is not systemd); found by a review,
+ * the daemon then never saw a SIGTERM. */
+static void daemon_uploads_then_stops_on_sigterm(bool started_blocked) {
         log_set_max_level(LOG_EMERG);
         _cleanup_free_ char *root = test_tmpdir();
         HttpStubReply replies[] = { UPLOAD_REPLIES };
@@ -387,6 +388,13 @@ TEST(submit_daemon_uploads_then_stops_on_sigterm) {
         pid_t pid = fork();
         ASSERT_TRUE(pid >= 0);
         if (pid == 0) {
+                if (started_blocked) {
+                        sigset_t term;
+                        sigemptyset(&term);
+                        sigaddset(&term, SIGTERM);
+                        sigaddset(&term, SIGINT);
+                        (void) sigprocmask(SIG_BLOCK, &term, NULL);
+                }
                 Context ctx = { .root = root, .now = true };
                 _exit(run_submit_daemon(&ctx));
         }
@@ -408,4 +416,14 @@ TEST(submit_daemon_uploads_then_stops_on_sigterm) {
         ASSERT_EQ(http_stub_count(&s), 3); /* nothing more was sent */
         http_stub_stop(&s);
         log_set_max_level(LOG_INFO);
+}
+
+TEST(submit_daemon_uploads_then_stops_on_sigterm) {
+        if (have_libzip())
+                daemon_uploads_then_stops_on_sigterm(false);
+}
+
+TEST(submit_daemon_started_with_sigterm_blocked_still_stops) {
+        if (have_libzip())
+                daemon_uploads_then_stops_on_sigterm(true);
 }
