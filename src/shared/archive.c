@@ -242,6 +242,11 @@ int archive_write(const char *path, const ArchiveMember *members, size_t n_membe
         if (fd < 0)
                 return negative_errno();
         r = archive_write_fd(fd, members, n_members);
+        /* Its name durable too: a marker written next vouches for this file
+         * by name, and a marker that outlived a lost name would say "queued"
+         * (POSIX promises the name only with its folder's fsync). */
+        if (r >= 0)
+                r = fsync_directory_of(path);
         if (r < 0)
                 (void) unlink(path);
         return r;
