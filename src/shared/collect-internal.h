@@ -114,6 +114,9 @@ int marker_read(const char *path, char **ret_id, char **ret_hash);
 int marker_find(Collector *c, const StrList *keys, char **ret_id, char **ret_hash);
 int markers_write(Collector *c, const StrList *keys, const char *id, const char *hash);
 int markers_claim(Collector *c, const StrList *keys, const char *id);
+/* The ids the markers name (with_hash_only: only those that vouch for a
+ * build by its hash); an empty list when there is no marker folder. */
+int marker_ids(Collector *c, bool with_hash_only, StrList *ret);
 void markers_remove(Collector *c, const StrList *keys);
 void utc_stamp(time_t t, char buf[16]);
 int choose_id(Collector *c, time_t crash_time, char **ret);

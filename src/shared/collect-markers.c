@@ -236,6 +236,26 @@ static bool name_exists(const char *p) {
         return lstat(p, &st) >= 0 || errno != ENOENT;
 }
 
+int marker_ids(Collector *c, bool with_hash_only, StrList *ret) {
+        _cleanup_(closedirp) DIR *d = opendir(c->marker_dir);
+        if (!d)
+                return errno == ENOENT ? (*ret = (StrList) {}, 0) : negative_errno();
+        _cleanup_(strlist_done) StrList ids = {};
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *p = path_join(c->marker_dir, de->d_name), *id = NULL, *hash = NULL;
+                if (!p)
+                        return -ENOMEM;
+                if (marker_read(p, &id, &hash) >= 0 && (hash || !with_hash_only) && strlist_add(&ids, "%s", id) < 0)
+                        return -ENOMEM;
+        }
+        *ret = ids;
+        ids = (StrList) {};
+        return 0;
+}
+
 /* Whether the marker of any event names id. Names are only minute-precise,
  * so two events of one minute want the same one: an event interrupted after
  * its marker was written keeps its name (and its build in tmp/, which the
@@ -244,19 +264,12 @@ static bool name_exists(const char *p) {
  * "queued" for a report that was never queued, so that the interrupted
  * event's records were removed with no report. */
 static bool id_claimed(Collector *c, const char *id) {
-        _cleanup_(closedirp) DIR *d = opendir(c->marker_dir);
-        if (!d)
-                return errno != ENOENT;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                _cleanup_free_ char *p = path_join(c->marker_dir, de->d_name), *claimed = NULL, *hash = NULL;
-                if (!p)
+        _cleanup_(strlist_done) StrList claimed = {};
+        if (marker_ids(c, false, &claimed) < 0)
+                return true;
+        for (size_t i = 0; i < claimed.n; i++)
+                if (streq(claimed.items[i], id))
                         return true;
-                if (marker_read(p, &claimed, &hash) >= 0 && streq(claimed, id))
-                        return true;
-        }
         return false;
 }
 

@@ -430,31 +430,24 @@ static void remove_stale_temp_files(const char *dir) {
 /* .kcrash/tmp/ after a killed run: a ZIP a marker vouches for (built, not
  * yet moved into the queue) stays for this run to move; anything else goes. */
 static void remove_stale_builds(Collector *c) {
-        StrList keep = {};
-        DIR *d = opendir(c->marker_dir);
+        _cleanup_(strlist_done) StrList keep = {};
+        /* (markers that cannot be read: no build is known stale) */
+        if (marker_ids(c, true, &keep) < 0)
+                return;
+        _cleanup_(closedirp) DIR *d = opendir(c->tmp_dir);
         struct dirent *de;
-        while (d && (de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                _cleanup_free_ char *p = path_join(c->marker_dir, de->d_name), *id = NULL, *hash = NULL;
-                if (p && marker_read(p, &id, &hash) >= 0 && hash)
-                        (void) strlist_add(&keep, "%s.zip", id);
-        }
-        if (d)
-                closedir(d);
-        d = opendir(c->tmp_dir);
         while (d && (de = readdir(d))) {
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
                 bool kept = false;
-                for (size_t i = 0; i < keep.n && !kept; i++)
-                        kept = streq(keep.items[i], de->d_name);
+                for (size_t i = 0; i < keep.n && !kept; i++) {
+                        const char *id = keep.items[i];
+                        size_t l = strlen(id);
+                        kept = strneq(de->d_name, id, l) && streq(de->d_name + l, ".zip");
+                }
                 if (!kept)
                         (void) rm_rf_at(dirfd(d), de->d_name);
         }
-        if (d)
-                closedir(d);
-        strlist_done(&keep);
 }
 
 CollectResult *collect_result_free(CollectResult *r) {

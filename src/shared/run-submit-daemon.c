@@ -74,13 +74,13 @@ int run_submit_daemon(Context *ctx) {
         sigemptyset(&term);
         sigaddset(&term, SIGTERM);
         sigaddset(&term, SIGINT);
-        _cleanup_(sigprocmask_restorep) sigset_t wait_mask;
-        (void) sigprocmask(SIG_BLOCK, &term, &wait_mask); /* fails only for a bad "how" */
+        _cleanup_(sigprocmask_restorep) sigset_t saved_mask;
+        (void) sigprocmask(SIG_BLOCK, &term, &saved_mask); /* fails only for a bad "how" */
         /* The mask ppoll() waits with: the one we started with, but with
          * SIGTERM and SIGINT open even when whoever started us had them
          * blocked (they were never delivered then; systemd clears the mask,
          * another supervisor or a shell may not). */
-        sigset_t ppoll_mask = wait_mask;
+        sigset_t ppoll_mask = saved_mask;
         sigdelset(&ppoll_mask, SIGTERM);
         sigdelset(&ppoll_mask, SIGINT);
         struct sigaction sa = { .sa_handler = on_term };
