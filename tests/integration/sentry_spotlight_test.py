@@ -11,6 +11,7 @@ resolves today it answers 500, so hono 4.10.3 is pinned beside it.
 Without node or npm's registry the test cannot run: it says so loudly and
 exits 77 (skipped for meson), it never passes."""
 
+import fcntl
 import json
 import os
 import shutil
@@ -53,7 +54,12 @@ def installed_version(cache, package):
 
 
 def sidecar_dir():
-    """The npm cache holding the pinned sidecar, installed on first use."""
+    """The npm cache holding the pinned sidecar, installed on first use.
+    scripts/check runs this test in two builds at once: both would install
+    into the same cache, and one started the sidecar from a tree the other
+    was still extracting (dist/cli.js missing; seen 2026-12-01). So the
+    check and the install hold a lock on the cache, and a tree counts as
+    installed only once a stamp written after npm's success names it."""
     cache = os.path.realpath(os.environ.get("KCRASH_NPM_CACHE") or os.path.expanduser("~/.cache/kcrash-npm"))
     if cache == SOURCE_DIR or cache.startswith(SOURCE_DIR + os.sep):
         raise SystemExit(f"KCRASH_NPM_CACHE={cache} is inside the source tree; it must be outside the clone")
@@ -62,10 +68,20 @@ def sidecar_dir():
     v = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     if not v.startswith("v") or int(v[1:].split(".")[0]) < 20:
         skip_loudly(f"node {v} is older than the sidecar's minimum (20).")
-    if installed_version(cache, SIDECAR) != SIDECAR_VERSION or installed_version(cache, "hono") != HONO_VERSION:
+    os.makedirs(cache, exist_ok=True)
+    stamp_path, want = os.path.join(cache, "kcrash-installed"), f"{SIDECAR}@{SIDECAR_VERSION} hono@{HONO_VERSION}\n"
+    with open(os.path.join(cache, "kcrash-install.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with open(stamp_path) as f:
+                if f.read() == want:
+                    return cache
+        except OSError:
+            pass
         if not shutil.which("npm"):
             skip_loudly("npm is not installed and the sidecar is not in " + cache)
-        os.makedirs(cache, exist_ok=True)
+        # whatever is there was not finished: start from nothing
+        shutil.rmtree(os.path.join(cache, "node_modules"), ignore_errors=True)
         try:
             p = subprocess.run(["npm", "install", "--prefix", cache, "--no-audit", "--no-fund",
                                 f"{SIDECAR}@{SIDECAR_VERSION}", f"hono@{HONO_VERSION}"],
@@ -74,8 +90,12 @@ def sidecar_dir():
             skip_loudly("npm install timed out (is the npm registry reachable?)")
         if p.returncode != 0:
             skip_loudly(f"npm install failed (is the npm registry reachable?):\n{p.stderr[-2000:]}")
-        if installed_version(cache, SIDECAR) != SIDECAR_VERSION:
-            raise SystemExit(f"npm reported success but {SIDECAR} {SIDECAR_VERSION} is not in {cache}")
+        if installed_version(cache, SIDECAR) != SIDECAR_VERSION or installed_version(cache, "hono") != HONO_VERSION:
+            raise SystemExit(f"npm reported success but {SIDECAR} {SIDECAR_VERSION} or hono {HONO_VERSION} "
+                             f"is not in {cache}")
+        with open(stamp_path + ".tmp", "w") as f:
+            f.write(want)
+        os.replace(stamp_path + ".tmp", stamp_path)
     return cache
 
 
