@@ -44,6 +44,13 @@ int system_context_gather(const char *root, const KcrashConfig *config, SystemCo
         SystemContext c = {};
         OsRelease os = {};
 
+        /* dmidecode reads the firmware tables of the machine it runs on: on a
+         * fake root only a stand-in named by KCRASH_DMIDECODE is meaningful.
+         * Started first, read last. */
+        if (!is_fake_root(root) || test_hook_getenv("KCRASH_DMIDECODE"))
+                (void) dmidecode_start(&c.dmidecode_run);
+        c.dmi_root = root ? strdup(root) : NULL;
+
         if (os_release_read(root, &os) >= 0) {
                 c.os_release_text = TAKE_PTR(os.text);
                 c.build_id = TAKE_PTR(os.build_id);
@@ -54,16 +61,9 @@ int system_context_gather(const char *root, const KcrashConfig *config, SystemCo
         if (rel)
                 (void) read_one_line_file(rel, &c.running_release);
 
-        /* dmidecode reads the firmware tables of the machine it runs on: on a
-         * fake root only a stand-in named by KCRASH_DMIDECODE is meaningful. */
-        if ((!is_fake_root(root) || test_hook_getenv("KCRASH_DMIDECODE")) && dmidecode_run(&c.dmidecode) >= 0)
-                ;
-        else
-                (void) dmi_sysfs_text(root, &c.dmidecode);
-
         c.serial = serial_for(root, config);
         steam_account(root, config, &c.account_name, &c.steamid);
-        if (!c.serial || !c.account_name || !c.steamid) {
+        if (!c.serial || !c.account_name || !c.steamid || (root && !c.dmi_root)) {
                 system_context_done(&c);
                 return -ENOMEM;
         }
@@ -71,7 +71,17 @@ int system_context_gather(const char *root, const KcrashConfig *config, SystemCo
         return 0;
 }
 
+const char *system_context_dmidecode(SystemContext *c) {
+        if (c->dmidecode)
+                return c->dmidecode;
+        if (dmidecode_finish(&c->dmidecode_run, &c->dmidecode) < 0)
+                (void) dmi_sysfs_text(c->dmi_root, &c->dmidecode);
+        return c->dmidecode;
+}
+
 void system_context_done(SystemContext *c) {
+        dmidecode_abort(&c->dmidecode_run);
+        free(c->dmi_root);
         free(c->serial);
         free(c->account_name);
         free(c->steamid);

@@ -4,21 +4,30 @@
 #include <time.h>
 
 #include "config.h"
+#include "sysinfo.h"
 
 /* What the collector knows about this machine (read once per run). */
 typedef struct SystemContext {
         char *serial;          /* DMI serial when the product is listed in SERIAL_DMI_PRODUCTS, else "0" */
         char *account_name;    /* Steam's MostRecent account, else "0" */
         char *steamid;         /* its 64-bit id, else "0" */
-        char *dmidecode;       /* dmidecode output, or the DMI sysfs attributes when the tool is missing */
+        char *dmidecode;       /* dmidecode output, or the DMI sysfs attributes when the tool is missing:
+                                * read through system_context_dmidecode() */
         char *os_release_text; /* the running system's os-release */
         char *build_id;
         char *pretty_name;
         char *running_release; /* uname -r of the running kernel */
+        /* dmidecode runs while the crash is analysed (it takes as long as the
+         * analysis of a record; issue 15); its output is read when needed */
+        DmidecodeRun dmidecode_run;
+        char *dmi_root;        /* for the sysfs fallback */
 } SystemContext;
 
 int system_context_gather(const char *root, const KcrashConfig *config, SystemContext *ret);
 void system_context_done(SystemContext *c);
+/* The dmidecode text (waiting for its run), else the sysfs fallback; NULL
+ * when neither can be read or on -ENOMEM. */
+const char *system_context_dmidecode(SystemContext *c);
 
 /* The last lines of the crashed boot's journal; -ENOENT when the journal does
  * not hold that boot. */

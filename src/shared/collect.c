@@ -604,6 +604,12 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         if (n_events == 0)
                 goto finish;
 
+        /* First: dmidecode runs while the rest is made ready and the crash analysed. */
+        r = system_context_gather(o->root, o->config, &c.sys);
+        if (r < 0) {
+                note_problem(&c, r, "Cannot read system information");
+                goto finish;
+        }
         r = mkdir_p(c.queue_dir, 0755);
         if (r < 0) {
                 note_problem(&c, r, "Cannot create \"%s\"", c.queue_dir);
@@ -629,11 +635,6 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
                 goto finish;
         }
 
-        r = system_context_gather(o->root, o->config, &c.sys);
-        if (r < 0) {
-                note_problem(&c, r, "Cannot read system information");
-                goto finish;
-        }
         if (o->config->pseudonymize_identity) {
                 r = apply_pseudonyms(&c);
                 if (r < 0)

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +71,7 @@ int dmi_sysfs_text(const char *root, char **ret) {
         return 0;
 }
 
-int dmidecode_run(char **ret) {
+int dmidecode_start(DmidecodeRun *ret) {
         const char *prog = test_hook_getenv("KCRASH_DMIDECODE");
         const char *candidates[] = { prog, "/usr/sbin/dmidecode", "/sbin/dmidecode", "/usr/bin/dmidecode" };
         const char *path = NULL;
@@ -96,13 +97,27 @@ int dmidecode_run(char **ret) {
                 close(fds[0]);
                 return -r;
         }
+        *ret = (DmidecodeRun) { .pid = pid, .fd = fds[0] };
+        return 0;
+}
+
+static int dmidecode_reap(DmidecodeRun *run) {
+        int status = 0;
+        while (waitpid(run->pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        *run = (DmidecodeRun) {};
+        return status;
+}
+
+int dmidecode_finish(DmidecodeRun *run, char **ret) {
+        if (run->pid <= 0)
+                return -ECHILD;
         char *out = NULL;
         size_t size = 0;
-        r = read_full_fd(fds[0], 1 << 20, &out, &size);
-        close(fds[0]);
-        int status;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
+        int r = read_full_fd(run->fd, 1 << 20, &out, &size);
+        close(run->fd);
+        /* a run that wrote more than we read dies of SIGPIPE, not of our wait */
+        int status = dmidecode_reap(run);
         if (r < 0)
                 return r;
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || size == 0) {
@@ -111,6 +126,20 @@ int dmidecode_run(char **ret) {
         }
         *ret = out;
         return 0;
+}
+
+void dmidecode_abort(DmidecodeRun *run) {
+        if (run->pid <= 0)
+                return;
+        close(run->fd);
+        (void) kill(run->pid, SIGKILL);
+        (void) dmidecode_reap(run);
+}
+
+int dmidecode_run(char **ret) {
+        DmidecodeRun run;
+        int r = dmidecode_start(&run);
+        return r < 0 ? r : dmidecode_finish(&run, ret);
 }
 
 char *os_release_value(const char *text, const char *key) {

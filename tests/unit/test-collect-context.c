@@ -61,7 +61,7 @@ TEST(fake_root_with_everything) {
         ASSERT_STREQ(sc.account_name, "deckuser");
         ASSERT_STREQ(sc.steamid, "76561198000000002");
         /* without dmidecode on a fake root: the DMI attributes as text */
-        ASSERT_TRUE(sc.dmidecode && strstr(sc.dmidecode, "Jupiter"));
+        ASSERT_TRUE(system_context_dmidecode(&sc) && strstr(sc.dmidecode, "Jupiter"));
         system_context_done(&sc);
         config_done(&c);
 
