@@ -121,10 +121,14 @@ int archive_dlopen(const char **reterr_message) {
 DEFINE_TRIVIAL_CLEANUP_FUNC(zip_t *, zip_discard)
 DEFINE_TRIVIAL_CLEANUP_FUNC(zip_source_t *, zip_source_free)
 
-/* zlib's default level: on kernel logs level 9 made a 2 MiB record take
- * 2.6x as long as the shell baseline, for files only 0.2 % smaller (measured
- * with zlib over every fixture log: 250766 vs 251321 bytes). */
-#define ARCHIVE_DEFLATE_LEVEL 6
+/* Level 5: over the 439 text logs of tests/fixtures (4.6 MB) it writes
+ * 0.5 % more than zlib's default 6 (1,378,982 vs 1,372,085 bytes) in 15 %
+ * less time, and on a log that repeats itself (a warning printed a
+ * thousand times; bench/collect_bench.py's 2 MiB record) 39 % less; level 4
+ * would be 3 % larger; level 9 made a 2 MiB record take 2.6x as long as the
+ * shell baseline for files 0.2 % smaller than level 6 (Python's zlib on the
+ * same files, 2026-12-01). The collector deflates at the boot after a crash. */
+#define ARCHIVE_DEFLATE_LEVEL 5
 
 static int zip_error_to_errno(zip_error_t *e) {
         if (zip_error_system_type(e) == ZIP_ET_SYS && zip_error_code_system(e) > 0)
