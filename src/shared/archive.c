@@ -122,12 +122,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(zip_t *, zip_discard)
 DEFINE_TRIVIAL_CLEANUP_FUNC(zip_source_t *, zip_source_free)
 
 /* Level 5: over the 439 text logs of tests/fixtures (4.6 MB) it writes
- * 0.5 % more than zlib's default 6 (1,378,982 vs 1,372,085 bytes) in 15 %
- * less time, and on a log that repeats itself (a warning printed a
- * thousand times; bench/collect_bench.py's 2 MiB record) 39 % less; level 4
- * would be 3 % larger; level 9 made a 2 MiB record take 2.6x as long as the
- * shell baseline for files 0.2 % smaller than level 6 (Python's zlib on the
- * same files, 2026-12-01). The collector deflates at the boot after a crash. */
+ * 0.5 % more than zlib's default 6 in 15-21 % less time; on a log that
+ * repeats itself (a warning printed a thousand times; the 2 MiB record of
+ * bench/collect_bench.py) 3.6 % more in 26-39 % less. Level 4 is 3 % larger
+ * on the fixtures; level 9 makes them 0.7 % smaller in 1.4-2.2x the time.
+ * Two runs of bench/deflate_levels.py, 2026-12-01. The collector deflates
+ * at the boot after a crash. */
 #define ARCHIVE_DEFLATE_LEVEL 5
 
 static int zip_error_to_errno(zip_error_t *e) {
