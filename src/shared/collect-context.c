@@ -40,15 +40,24 @@ static void steam_account(const char *root, const KcrashConfig *config, char **r
         *ret_id = strdup("0");
 }
 
-int system_context_gather(const char *root, const KcrashConfig *config, SystemContext *ret) {
+void system_context_start_dmidecode(const char *root, DmidecodeRun *run) {
+        /* dmidecode reads the firmware tables of the machine it runs on: on a
+         * fake root only a stand-in named by KCRASH_DMIDECODE is meaningful. */
+        if (run->pid == 0 && (!is_fake_root(root) || test_hook_getenv("KCRASH_DMIDECODE")))
+                (void) dmidecode_start(run);
+}
+
+int system_context_gather(const char *root, const KcrashConfig *config, DmidecodeRun *started,
+                          SystemContext *ret) {
         SystemContext c = {};
         OsRelease os = {};
 
-        /* dmidecode reads the firmware tables of the machine it runs on: on a
-         * fake root only a stand-in named by KCRASH_DMIDECODE is meaningful.
-         * Started first, read last. */
-        if (!is_fake_root(root) || test_hook_getenv("KCRASH_DMIDECODE"))
-                (void) dmidecode_start(&c.dmidecode_run);
+        if (started) {
+                c.dmidecode_run = *started;
+                *started = (DmidecodeRun) {};
+        }
+        /* started first, read last */
+        system_context_start_dmidecode(root, &c.dmidecode_run);
         c.dmi_root = root ? strdup(root) : NULL;
 
         if (os_release_read(root, &os) >= 0) {

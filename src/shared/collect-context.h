@@ -23,7 +23,14 @@ typedef struct SystemContext {
         char *dmi_root;        /* for the sysfs fallback */
 } SystemContext;
 
-int system_context_gather(const char *root, const KcrashConfig *config, SystemContext *ret);
+/* A dmidecode run started ahead with system_context_start_dmidecode()
+ * (started may be NULL) is taken over, and stopped when gathering fails;
+ * else dmidecode starts here. */
+int system_context_gather(const char *root, const KcrashConfig *config, DmidecodeRun *started,
+                          SystemContext *ret);
+/* Starts dmidecode ahead of system_context_gather(), as soon as there is a
+ * crash to report; nothing when it is running or cannot run there. */
+void system_context_start_dmidecode(const char *root, DmidecodeRun *run);
 void system_context_done(SystemContext *c);
 /* The dmidecode text (waiting for its run), else the sysfs fallback; NULL
  * when neither can be read or on -ENOMEM. */
