@@ -181,6 +181,12 @@ int stack_frames_parse(const char *text, size_t size, size_t max_frames, StackFr
                 const char *nl = memchr(p, '\n', (size_t) (end - p));
                 const char *le = nl ? nl : end;
                 lineno++;
+                /* Every frame has its "+0x" offset: a line without a '+' is
+                 * none (most of a log; build_ids_for_crash() reads it all). */
+                if (!memchr(p, '+', (size_t) (le - p))) {
+                        p = le + 1;
+                        continue;
+                }
                 /* A NUL inside the line ends it. */
                 const char *z = memchr(p, 0, (size_t) (le - p));
                 StackFrame f = { .line = lineno };
