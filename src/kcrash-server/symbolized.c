@@ -14,34 +14,49 @@
 #define MAX_STORED (16u << 20)
 #define MAX_REPORT_JSON (16u << 20)
 
-/* The folder of kept results and the two files of zip_gid's. Outputs set
- * only on success: the caller's cleanup must not free them twice. */
+/* The folder of kept results and the two files of zip_gid's. */
 static int paths(const char *data_dir, const char *zip_gid, char **ret_dir, char **ret_json, char **ret_text) {
-        char *dir, *json, *text;
+        _cleanup_free_ char *dir = NULL, *json = NULL, *text = NULL;
         if (isempty(zip_gid) || strchr(zip_gid, '/') || zip_gid[0] == '.')
                 return -EINVAL;
         if (asprintf(&dir, "%s/symbolized", data_dir) < 0)
                 return -ENOMEM;
-        if (asprintf(&json, "%s/%s.json", dir, zip_gid) < 0) {
-                free(dir);
+        if (asprintf(&json, "%s/%s.json", dir, zip_gid) < 0)
                 return -ENOMEM;
-        }
-        if (asprintf(&text, "%s/%s.txt", dir, zip_gid) < 0) {
-                free(dir);
-                free(json);
+        if (asprintf(&text, "%s/%s.txt", dir, zip_gid) < 0)
                 return -ENOMEM;
-        }
-        *ret_dir = dir;
-        *ret_json = json;
-        *ret_text = text;
+        *ret_dir = TAKE_PTR(dir);
+        *ret_json = TAKE_PTR(json);
+        *ret_text = TAKE_PTR(text);
+        return 0;
+}
+
+/* The stored forms of frames, and whether any frame resolved. */
+static int render(const SymbolizedFrame *frames, size_t n, char **ret_json, char **ret_text, bool *ret_resolved) {
+        _cleanup_free_ char *json = symbolized_frames_to_json_string(frames, n, false);
+        _cleanup_free_ char *text = NULL;
+        if (!json)
+                return -ENOMEM;
+        int r = symbolized_frames_text(frames, n, &text);
+        if (r < 0)
+                return r;
+        bool resolved = false;
+        for (size_t i = 0; i < n; i++)
+                if (frames[i].result.n_locations > 0)
+                        resolved = true;
+        *ret_json = TAKE_PTR(json);
+        *ret_text = TAKE_PTR(text);
+        *ret_resolved = resolved;
         return 0;
 }
 
 static int compute(const SymbolizeConfig *cfg, const char *zip_path, const char *fallback_text, char **ret_json,
                    char **ret_text, bool *ret_resolved) {
         _cleanup_free_ char *report = NULL, *text = NULL;
+        _cleanup_(build_ids_done) BuildIds ids = {};
+        _cleanup_(debuginfod_fetch_freep) DebuginfodFetch *fetch = NULL;
+        _cleanup_(symbolizer_freep) Symbolizer *s = NULL;
         size_t report_size;
-        BuildIds ids = {};
         if (archive_read_member(zip_path, "report.json", MAX_REPORT_JSON, &report, &report_size) < 0 ||
             report_json_symbolize_input(report, report_size, &text, &ids) < 0 || isempty(text)) {
                 /* A report without kcrash's report.json (SteamOS's shell client). */
@@ -53,35 +68,20 @@ static int compute(const SymbolizeConfig *cfg, const char *zip_path, const char 
         }
 
         /* Per call: a long-running receiver sees debug files added since, and
-         * libdebuginfod clients are not shared between threads. */
-        DebuginfodFetch *fetch = NULL;
-        Symbolizer *s = NULL;
-        SymbolizedFrame *frames = NULL;
-        size_t n = 0;
+         * libdebuginfod clients are not shared between threads. Without a
+         * client, the local folders still answer. */
         if (cfg->debuginfod)
                 (void) debuginfod_fetch_new(NULL, &fetch);
         int r = symbolizer_new(cfg->dirs, cfg->n_dirs, fetch ? debuginfod_fetch_debuginfo : NULL, fetch, &s);
-        if (r >= 0)
-                r = symbolize_stack(s, text, strlen(text), &ids, &frames, &n);
-        if (r >= 0) {
-                _cleanup_free_ char *json = symbolized_frames_to_json_string(frames, n, false);
-                _cleanup_free_ char *frames_text = NULL;
-                bool resolved = false;
-                for (size_t i = 0; i < n; i++)
-                        if (frames[i].result.n_locations > 0)
-                                resolved = true;
-                if (!json || symbolized_frames_text(frames, n, &frames_text) < 0)
-                        r = -ENOMEM;
-                else {
-                        *ret_json = TAKE_PTR(json);
-                        *ret_text = TAKE_PTR(frames_text);
-                        *ret_resolved = resolved;
-                }
-        }
+        if (r < 0)
+                return r;
+        SymbolizedFrame *frames;
+        size_t n;
+        r = symbolize_stack(s, text, strlen(text), &ids, &frames, &n);
+        if (r < 0)
+                return r;
+        r = render(frames, n, ret_json, ret_text, ret_resolved);
         symbolized_frames_free(frames, n);
-        symbolizer_free(s);
-        debuginfod_fetch_free(fetch);
-        build_ids_done(&ids);
         return r;
 }
 

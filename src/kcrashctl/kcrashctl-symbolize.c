@@ -17,9 +17,6 @@
 
 #define SYMBOLIZE_MAX_INPUT (256u << 20)
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(Symbolizer *, symbolizer_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(DebuginfodFetch *, debuginfod_fetch_free)
-
 /* The crash text and build ids of a report ZIP (its report.json) or of a
  * plain kernel log (its crash report, as the analyzer cuts it). */
 static int load_input(Context *ctx, const char *arg, char **ret_text, size_t *ret_size, BuildIds *ids) {

@@ -5,12 +5,15 @@
  * uses it). The library is loaded at run time, so that kcrashctl, which runs
  * on the devices too, neither needs it nor links libcurl through it. */
 
+#include "macro.h"
+
 typedef struct DebuginfodFetch DebuginfodFetch;
 
 /* urls: space-separated server URLs; NULL takes $DEBUGINFOD_URLS. -ENOENT
  * when there are none, -EOPNOTSUPP when libdebuginfod is not installed. */
 int debuginfod_fetch_new(const char *urls, DebuginfodFetch **ret);
 DebuginfodFetch *debuginfod_fetch_free(DebuginfodFetch *f);
+DEFINE_TRIVIAL_CLEANUP_FUNC(DebuginfodFetch *, debuginfod_fetch_free)
 
 /* The debuginfo file of a build id (lower-case hex), downloaded into
  * libdebuginfod's cache ($DEBUGINFOD_CACHE_PATH) or found there: its path.

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "macro.h"
+
 /* Symbolization with elfutils (libdw/libdwfl; the only module that includes
  * their headers): a frame "func+off/size" of a kernel or module image, named
  * by its GNU build id, to file:line with the chain of inlined functions.
@@ -38,6 +40,7 @@ typedef struct Symbolizer Symbolizer;
  * -EOPNOTSUPP when libdw cannot be loaded (dw_load_error() says why). */
 int symbolizer_new(char *const *dirs, size_t n_dirs, SymbolizeFetch fetch, void *userdata, Symbolizer **ret);
 Symbolizer *symbolizer_free(Symbolizer *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Symbolizer *, symbolizer_free)
 
 /* Resolves function+offset (size as the kernel printed it, 0 when unknown) in
  * the image whose build id is build_id (lower-case hex). exact: the address is

@@ -5,20 +5,18 @@
 
 #include "build-ids.h"
 #include "elf-note.h"
+#include "fake-root.h"
 #include "fileio.h"
 #include "sysinfo.h"
 #include "tests.h"
 
+/* Binary contents (ELF notes, a .ko); text goes through fake_root_put(). */
 static void put(const char *root, const char *path, const void *data, size_t size) {
         _cleanup_free_ char *p = path_join(root, path);
         _cleanup_free_ char *dir = strdup(p);
         *strrchr(dir, '/') = 0;
         ASSERT_OK(mkdir_p(dir, 0755));
         ASSERT_OK(write_file_atomic(p, data, size, 0644));
-}
-
-static void put_s(const char *root, const char *path, const char *text) {
-        put(root, path, text, strlen(text));
 }
 
 /* The notes of a module as /sys/module/<m>/notes/.note.gnu.build-id shows them. */
@@ -42,11 +40,11 @@ static void boot(const char *root) {
         put(root, "/sys/kernel/notes", notes, size);
         put_module_notes(root, "crashme", (const uint8_t[]) { 0xc0, 0xff, 0xee, 0x01 });
         put_module_notes(root, "nf_nat", (const uint8_t[]) { 0x12, 0x34, 0x56, 0x78 });
-        put_s(root, "/sys/module/printk/parameters/time", "Y\n"); /* built in: no notes */
-        put_s(root, "/proc/stat", "cpu  1 2 3\nbtime 1000\n");
-        put_s(root, "/proc/sys/kernel/random/boot_id", "aaaaaaaa-0000-0000-0000-000000000001\n");
-        put_s(root, "/proc/sys/kernel/osrelease", "6.1.0-56-amd64\n");
-        put_s(root, "/etc/os-release", "ID=test\n");
+        fake_root_put(root, "/sys/module/printk/parameters/time", "Y\n"); /* built in: no notes */
+        fake_root_put(root, "/proc/stat", "cpu  1 2 3\nbtime 1000\n");
+        fake_root_put(root, "/proc/sys/kernel/random/boot_id", "aaaaaaaa-0000-0000-0000-000000000001\n");
+        fake_root_put(root, "/proc/sys/kernel/osrelease", "6.1.0-56-amd64\n");
+        fake_root_put(root, "/etc/os-release", "ID=test\n");
 }
 
 TEST(boot_record_keeps_build_ids) {

@@ -229,6 +229,69 @@ TEST(watch_once) {
         log_set_max_level(LOG_INFO);
 }
 
+static volatile sig_atomic_t test_signals;
+
+static void count_signal(int sig) {
+        (void) sig;
+        test_signals++;
+}
+
+/* Whether SIGTERM and SIGINT are handled by count_signal(), as the test set them. */
+static bool signals_are_the_tests(void) {
+        struct sigaction term, intr;
+        ASSERT_OK(sigaction(SIGTERM, NULL, &term));
+        ASSERT_OK(sigaction(SIGINT, NULL, &intr));
+        return term.sa_handler == count_signal && intr.sa_handler == count_signal;
+}
+
+/* run_watch() is called by programs that have their own SIGTERM/SIGINT
+ * handling (a test binary): it leaves the dispositions as it
+ * found them. Found by a review: --once installed its handlers, and neither
+ * mode restored the caller's. */
+TEST(watch_leaves_signal_dispositions) {
+        log_set_max_level(LOG_EMERG);
+        _cleanup_free_ char *root = test_tmpdir();
+        fake_root_put(root, "/proc/sys/kernel/random/boot_id", BOOT_ID "\n");
+        write_kmsg(root, "warning.txt", 1);
+        Context ctx = { .root = root };
+        struct sigaction sa = { .sa_handler = count_signal }, old_term, old_int;
+        ASSERT_OK(sigaction(SIGTERM, &sa, &old_term));
+        ASSERT_OK(sigaction(SIGINT, &sa, &old_int));
+
+        ASSERT_EQ(run_watch(&ctx, true), EXIT_OK);
+        ASSERT_TRUE(signals_are_the_tests());
+        ASSERT_EQ(count_events(root), 1);
+
+        /* Following: a child sends SIGTERM every 50 ms until killed; those
+         * sent before run_watch() set its handler land in count_signal(). */
+        fflush(NULL);
+        pid_t parent = getpid(), killer = fork();
+        ASSERT_TRUE(killer >= 0);
+        if (killer == 0) {
+                for (;;) {
+                        (void) kill(parent, SIGTERM);
+                        (void) usleep(50 * 1000);
+                }
+        }
+        int r = run_watch(&ctx, false);
+        (void) kill(killer, SIGKILL);
+        ASSERT_EQ(waitpid(killer, NULL, 0), killer);
+        ASSERT_EQ(r, EXIT_OK);
+        ASSERT_TRUE(signals_are_the_tests());
+
+        /* A later run is not stopped by the earlier SIGTERM: it reads the
+         * new event. */
+        write_kmsg(root, "hung-task.txt", 100);
+        ASSERT_EQ(run_watch(&ctx, true), EXIT_OK);
+        ASSERT_EQ(count_events(root), 2);
+        ASSERT_TRUE(signals_are_the_tests());
+
+        ASSERT_OK(sigaction(SIGTERM, &old_term, NULL));
+        ASSERT_OK(sigaction(SIGINT, &old_int, NULL));
+        context_done(&ctx);
+        log_set_max_level(LOG_INFO);
+}
+
 /* ---- run-submit.c ---- */
 
 TEST(drop_privileges) {
