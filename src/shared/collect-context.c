@@ -81,8 +81,11 @@ int system_context_gather(const char *root, const KcrashConfig *config, Dmidecod
 }
 
 const char *system_context_dmidecode(SystemContext *c) {
-        if (c->dmidecode)
+        /* Read once: a second try could find what the first could not, and
+         * put text that apply_pseudonyms() never saw into a later report. */
+        if (c->dmidecode_read)
                 return c->dmidecode;
+        c->dmidecode_read = true;
         if (dmidecode_finish(&c->dmidecode_run, &c->dmidecode) < 0)
                 (void) dmi_sysfs_text(c->dmi_root, &c->dmidecode);
         return c->dmidecode;

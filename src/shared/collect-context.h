@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "config.h"
@@ -21,6 +22,8 @@ typedef struct SystemContext {
          * analysis of a record; issue 15); its output is read when needed */
         DmidecodeRun dmidecode_run;
         char *dmi_root;        /* for the sysfs fallback */
+        bool dmidecode_read;   /* system_context_dmidecode() ran: its answer is final, so
+                                * every report of a run has the same text (pseudonymised once) */
 } SystemContext;
 
 /* A dmidecode run started ahead with system_context_start_dmidecode()

@@ -102,7 +102,7 @@ int dmidecode_start(DmidecodeRun *ret) {
 }
 
 static int dmidecode_reap(DmidecodeRun *run) {
-        int status = 0;
+        int status = -1; /* reaped by someone else: not a success */
         while (waitpid(run->pid, &status, 0) < 0 && errno == EINTR)
                 ;
         *run = (DmidecodeRun) {};
