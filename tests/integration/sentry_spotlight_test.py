@@ -53,13 +53,20 @@ def installed_version(cache, package):
         return None
 
 
+def sidecar_complete(cache):
+    """The pinned versions are there, with the file the sidecar starts from."""
+    return (installed_version(cache, SIDECAR) == SIDECAR_VERSION and installed_version(cache, "hono") == HONO_VERSION
+            and os.path.isfile(os.path.join(cache, "node_modules", SIDECAR, "dist", "cli.js")))
+
+
 def sidecar_dir():
     """The npm cache holding the pinned sidecar, installed on first use.
     scripts/check runs this test in two builds at once: both would install
     into the same cache, and one started the sidecar from a tree the other
     was still extracting (dist/cli.js missing; seen 2026-12-01). So the
-    check and the install hold a lock on the cache, and a tree counts as
-    installed only once a stamp written after npm's success names it."""
+    check and the install hold a lock on the cache; a tree filled by hand or
+    by an older checkout counts when it is complete; an install that fails
+    puts the tree it replaced back."""
     cache = os.path.realpath(os.environ.get("KCRASH_NPM_CACHE") or os.path.expanduser("~/.cache/kcrash-npm"))
     if cache == SOURCE_DIR or cache.startswith(SOURCE_DIR + os.sep):
         raise SystemExit(f"KCRASH_NPM_CACHE={cache} is inside the source tree; it must be outside the clone")
@@ -68,34 +75,42 @@ def sidecar_dir():
     v = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     if not v.startswith("v") or int(v[1:].split(".")[0]) < 20:
         skip_loudly(f"node {v} is older than the sidecar's minimum (20).")
-    os.makedirs(cache, exist_ok=True)
-    stamp_path, want = os.path.join(cache, "kcrash-installed"), f"{SIDECAR}@{SIDECAR_VERSION} hono@{HONO_VERSION}\n"
-    with open(os.path.join(cache, "kcrash-install.lock"), "w") as lock:
+    try:
+        os.makedirs(cache, exist_ok=True)
+        lock = open(os.path.join(cache, "kcrash-install.lock"), "a")
+    except OSError:
+        # read-only: nobody installs into it, it is what it is
+        if sidecar_complete(cache):
+            return cache
+        skip_loudly(f"{cache} cannot be written and does not hold {SIDECAR} {SIDECAR_VERSION}")
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            with open(stamp_path) as f:
-                if f.read() == want:
-                    return cache
-        except OSError:
-            pass
+        if sidecar_complete(cache):
+            return cache
         if not shutil.which("npm"):
             skip_loudly("npm is not installed and the sidecar is not in " + cache)
-        # whatever is there was not finished: start from nothing
-        shutil.rmtree(os.path.join(cache, "node_modules"), ignore_errors=True)
+        modules, old = os.path.join(cache, "node_modules"), os.path.join(cache, "node_modules.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if os.path.exists(modules):
+            os.rename(modules, old)
+
+        def put_back(why):
+            shutil.rmtree(modules, ignore_errors=True)
+            if os.path.exists(old):
+                os.rename(old, modules)
+            skip_loudly(why)
         try:
             p = subprocess.run(["npm", "install", "--prefix", cache, "--no-audit", "--no-fund",
                                 f"{SIDECAR}@{SIDECAR_VERSION}", f"hono@{HONO_VERSION}"],
                                capture_output=True, text=True, timeout=600)
         except subprocess.TimeoutExpired:
-            skip_loudly("npm install timed out (is the npm registry reachable?)")
+            put_back("npm install timed out (is the npm registry reachable?)")
         if p.returncode != 0:
-            skip_loudly(f"npm install failed (is the npm registry reachable?):\n{p.stderr[-2000:]}")
-        if installed_version(cache, SIDECAR) != SIDECAR_VERSION or installed_version(cache, "hono") != HONO_VERSION:
+            put_back(f"npm install failed (is the npm registry reachable?):\n{p.stderr[-2000:]}")
+        if not sidecar_complete(cache):
             raise SystemExit(f"npm reported success but {SIDECAR} {SIDECAR_VERSION} or hono {HONO_VERSION} "
-                             f"is not in {cache}")
-        with open(stamp_path + ".tmp", "w") as f:
-            f.write(want)
-        os.replace(stamp_path + ".tmp", stamp_path)
+                             f"is not complete in {cache}")
+        shutil.rmtree(old, ignore_errors=True)
     return cache
 
 
