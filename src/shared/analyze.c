@@ -55,7 +55,9 @@ enum {
         K_BACKTRACE2,
         K_UNINIT,
         K_BADADDR,
-        _K_MAX
+        _K_MAX,
+        /* Not a keyword: the scan's bit for a NUL byte on the line. */
+        K_NUL = _K_MAX
 };
 
 #define K_HEADERS ((UINT64_C(1) << _G_MAX) - 1)
@@ -65,8 +67,8 @@ enum {
         (K_BIT(K_CALLTRACE) | K_BIT(K_CALLTRACE2) | K_BIT(K_ALLOCATED) | K_BIT(K_FREED) | K_BIT(K_BACKTRACE) | \
          K_BIT(K_BACKTRACE2) | K_BIT(K_UNINIT) | K_BIT(K_BADADDR))
 
-/* Every keyword has a bit of its own. */
-_Static_assert(_K_MAX <= 64, "too many keywords");
+/* Every keyword has a bit of its own, and so has K_NUL. */
+_Static_assert(_K_MAX < 64, "too many keywords");
 
 static const char *const extra_keywords[_K_MAX - _G_MAX] = {
         [K_REPLAY - _G_MAX] = "** replaying previous printk message **",
@@ -106,7 +108,7 @@ typedef struct Keyword {
  * keywords in pair_keywords[slot]. Built by analyze_init(). */
 static Keyword keywords[_K_MAX];
 static uint8_t pair_slot[65536];
-static uint8_t pair_keywords[_K_MAX + 1][_K_MAX + 1]; /* [slot][0] = count, then keyword ids */
+static uint8_t pair_keywords[_K_MAX + 2][_K_MAX + 1]; /* [slot][0] = count, then keyword ids */
 static size_t n_slots;
 
 /* How common a byte is in kernel logs: the anchor is the pair with the
@@ -154,6 +156,20 @@ static int keywords_init(void) {
                 uint8_t *list = pair_keywords[pair_slot[pair]];
                 list[++list[0]] = (uint8_t) k;
         }
+        /* Every pair with a NUL byte anchors K_NUL: the scan, which
+         * looks at each byte of a line of two or more, finds NUL bytes
+         * too, without a memchr() of its own on every line. No keyword
+         * holds a NUL, so these pairs have a slot of their own. */
+        uint8_t nul_slot = (uint8_t) ++n_slots;
+        pair_keywords[nul_slot][0] = 1;
+        pair_keywords[nul_slot][1] = K_NUL;
+        for (unsigned c = 0; c < 256; c++) {
+                char two[2] = { 0, (char) c };
+                pair_slot[pair_of(two)] = nul_slot;
+                two[0] = (char) c;
+                two[1] = 0;
+                pair_slot[pair_of(two)] = nul_slot;
+        }
         return 0;
 }
 
@@ -167,6 +183,10 @@ static uint64_t keywords_at(const char *s, size_t n, size_t i) {
         uint64_t found = 0;
         const uint8_t *list = pair_keywords[pair_slot[pair_of(s + i)]];
         for (unsigned j = 1; j <= list[0]; j++) {
+                if (list[j] == K_NUL) {
+                        found |= K_BIT(K_NUL);
+                        continue;
+                }
                 const Keyword *kw = &keywords[list[j]];
                 if (i >= kw->anchor && i - kw->anchor + kw->len <= n && memcmp(s + i - kw->anchor, kw->s, kw->len) == 0)
                         found |= K_BIT(list[j]);
@@ -174,8 +194,11 @@ static uint64_t keywords_at(const char *s, size_t n, size_t i) {
         return found;
 }
 
+/* The keywords that may be on s[0, n); K_NUL set when it holds a NUL byte. */
 static uint64_t keywords_scan(const char *s, size_t n) {
         uint64_t found = 0;
+        if (n == 1)
+                return s[0] ? 0 : K_BIT(K_NUL);
         size_t i = 0;
         /* Four pairs a step, one branch: most steps have no anchor. */
         for (; i + 4 < n; i += 4)
@@ -819,8 +842,9 @@ static ssize_t pass_lines(Pass *ps, const char *buf, size_t size, bool at_eof) {
                         /* a '\r' before the newline is not text */
                         if (line.raw_len > 0 && p[line.raw_len - 1] == '\r')
                                 line.raw_len--;
-                        line.has_nul = memchr(line.raw, 0, line.raw_len) != NULL;
-                        line.keys = line.has_nul ? K_ALL : keywords_scan(line.raw, line.raw_len);
+                        uint64_t keys = keywords_scan(line.raw, line.raw_len);
+                        line.has_nul = keys & K_BIT(K_NUL);
+                        line.keys = line.has_nul ? K_ALL : keys;
                         ps->n_lines++;
                         int r = pass_line(ps, &line);
                         if (r < 0)
