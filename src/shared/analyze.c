@@ -264,6 +264,35 @@ static bool is_digit(char c) {
         return c >= '0' && c <= '9';
 }
 
+/* The end of the run of ASCII digits at q (q itself when there is none),
+ * up to end. Eight bytes a step while eight are left: the timestamp's
+ * digits are read on every line, and a byte at a time costs more than the
+ * rest of the prefix. */
+static const char *skip_digits(const char *q, const char *end) {
+        while (end - q >= 8) {
+                uint64_t v;
+                memcpy(&v, q, sizeof v);
+                /* '0'..'9' become 0..9; a byte's high bit is then set when
+                 * it is 10 or more, or had its high bit set (no carry
+                 * crosses bytes: 0x7f + 0x76 < 0x100) */
+                uint64_t x = v ^ UINT64_C(0x3030303030303030);
+                uint64_t m = (((x & UINT64_C(0x7f7f7f7f7f7f7f7f)) + UINT64_C(0x7676767676767676)) | x) &
+                             UINT64_C(0x8080808080808080);
+                if (m == 0) {
+                        q += 8;
+                        continue;
+                }
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                return q + __builtin_ctzll(m) / 8;
+#else
+                return q + __builtin_clzll(m) / 8;
+#endif
+        }
+        while (q < end && is_digit(*q))
+                q++;
+        return q;
+}
+
 /* Parses "[<N>][  123.456789][  T1234] text"; fills kind, ctx and text_off. */
 static void line_parse(Line *l) {
         const char *s = l->raw, *end = l->raw + l->raw_len, *p = s, *first_close = NULL;
@@ -299,13 +328,11 @@ static void line_parse(Line *l) {
                 while (q < end && *q == ' ')
                         q++;
                 const char *d = q;
-                while (q < end && is_digit(*q))
-                        q++;
+                q = skip_digits(q, end);
                 if (q > d && q < end && *q == '.') {
                         q++;
                         const char *f = q;
-                        while (q < end && is_digit(*q))
-                                q++;
+                        q = skip_digits(q, end);
                         if (q > f && q < end && *q == ']') {
                                 l->kind = CTX_CONSOLE;
                                 /* at the start of the line, the first ']' of it */
@@ -318,13 +345,18 @@ static void line_parse(Line *l) {
                                         while (c < end && *c == ' ')
                                                 c++;
                                         if (c < end && (*c == 'T' || *c == 'C')) {
-                                                const char *n = c + 1;
-                                                while (n < end && is_digit(*n))
-                                                        n++;
+                                                const char *n = skip_digits(c + 1, end);
                                                 if (n > c + 1 && n < end && *n == ']' && (size_t) (n - c) < sizeof l->ctx) {
                                                         l->kind = CTX_CALLER;
-                                                        memcpy(l->ctx, c, (size_t) (n - c));
+                                                        /* (a few bytes: a loop costs less than a call) */
+                                                        for (size_t k = 0; k < (size_t) (n - c); k++)
+                                                                l->ctx[k] = c[k];
                                                         l->ctx[n - c] = 0;
+                                                        /* No ']' between the timestamp's and
+                                                         * this one, which follows "[": the
+                                                         * search for "] " starts here. */
+                                                        if (first_close)
+                                                                first_close = n;
                                                 }
                                         }
                                 }
