@@ -99,20 +99,34 @@ static const char *const extra_keywords[_K_MAX - _G_MAX] = {
 typedef struct Keyword {
         const char *s;
         size_t len;
-        size_t anchor; /* offset of the keyword's rarest byte pair */
 } Keyword;
 
-/* Each keyword is found through one byte pair of it, the one least likely
- * in a log; a pair that anchors a keyword has a slot (pair_slot[pair] > 0:
- * the scan's one test a byte, a load from a 64 KiB table) and its
- * keywords in pair_keywords[slot]. Built by analyze_init(). */
+/* A keyword that may be at a byte pair: the keyword's id (or K_NUL), and
+ * the offset of that pair in it (-1: the pair ends with its first byte). */
+typedef struct PairEntry {
+        uint8_t id;
+        int8_t off;
+} PairEntry;
+
+#define PAIR_ENTRIES_MAX (2 * _K_MAX + 2)
+
+/* The scan looks at the byte pairs that start at even offsets of a line:
+ * half the table loads of a look at every pair. Each keyword is found
+ * through two adjacent byte pairs of it (at offsets a and a + 1, one of
+ * which is even wherever the keyword is), the two least likely in a log;
+ * a two-byte keyword through itself and through every pair that ends with
+ * its first byte. A pair that may hold a keyword has a slot (pair_slot[pair]
+ * > 0: the scan's one test a pair, a load from a 64 KiB table) with its
+ * entries; pairs with the same entries share a slot. Built by
+ * analyze_init(). */
 static Keyword keywords[_K_MAX];
 static uint8_t pair_slot[65536];
-static uint8_t pair_keywords[_K_MAX + 2][_K_MAX + 1]; /* [slot][0] = count, then keyword ids */
+static PairEntry pair_entries[256][PAIR_ENTRIES_MAX];
+static uint8_t pair_n_entries[256];
 static size_t n_slots;
 
-/* How common a byte is in kernel logs: the anchor is the pair with the
- * lowest sum. Lower-case letters by English frequency, then space, digits
+/* How common a byte is in kernel logs: the anchors are the pairs with the
+ * lowest sums. Lower-case letters by English frequency, then space, digits
  * and the punctuation of symbols; capitals and the rest are rare. */
 static unsigned byte_weight(unsigned char c) {
         static const char by_frequency[] = "zqjxkvbgypwfmucdlhrsnioate";
@@ -126,6 +140,10 @@ static unsigned byte_weight(unsigned char c) {
         return p ? 5 + (unsigned) (p - by_frequency) : 0;
 }
 
+static unsigned pair_weight(const char *s) {
+        return byte_weight((unsigned char) s[0]) + byte_weight((unsigned char) s[1]);
+}
+
 /* Two bytes as one load, in the machine's byte order: the table is built
  * with the same function, so the order does not matter. */
 static unsigned pair_of(const char *s) {
@@ -134,83 +152,147 @@ static unsigned pair_of(const char *s) {
         return v;
 }
 
+/* Adds the entry (id, off) to the pair's: to the slot that has exactly
+ * those entries, or to a new one. */
+static int pair_add(unsigned pair, uint8_t id, int8_t off) {
+        PairEntry list[PAIR_ENTRIES_MAX];
+        size_t n = 0;
+        uint8_t old = pair_slot[pair];
+        if (old) {
+                n = pair_n_entries[old];
+                memcpy(list, pair_entries[old], n * sizeof *list);
+        }
+        for (size_t j = 0; j < n; j++)
+                if (list[j].id == id && list[j].off == off)
+                        return 0;
+        if (n == PAIR_ENTRIES_MAX)
+                return -E2BIG;
+        list[n++] = (PairEntry) { id, off };
+        /* The pairs of a family (all those that end with a byte, or hold
+         * a NUL) are added one after the other and mostly get the same
+         * entries: the slot found last is tried first. */
+        static size_t last;
+        if (last > 0 && pair_n_entries[last] == n && memcmp(pair_entries[last], list, n * sizeof *list) == 0) {
+                pair_slot[pair] = (uint8_t) last;
+                return 0;
+        }
+        for (size_t slot = 1; slot <= n_slots; slot++)
+                if (pair_n_entries[slot] == n && memcmp(pair_entries[slot], list, n * sizeof *list) == 0) {
+                        pair_slot[pair] = (uint8_t) slot;
+                        last = slot;
+                        return 0;
+                }
+        if (n_slots == 255)
+                return -E2BIG;
+        n_slots++;
+        memcpy(pair_entries[n_slots], list, n * sizeof *list);
+        pair_n_entries[n_slots] = (uint8_t) n;
+        pair_slot[pair] = (uint8_t) n_slots;
+        last = n_slots;
+        return 0;
+}
+
 static int keywords_init(void) {
+        int r;
         for (size_t k = 0; k < _K_MAX; k++) {
                 const char *s = k < _G_MAX ? headers[k].needle : extra_keywords[k - _G_MAX];
                 Keyword *kw = &keywords[k];
                 *kw = (Keyword) { .s = s, .len = strlen(s) };
-                if (kw->len < 2)
+                if (kw->len < 2 || kw->len > INT8_MAX)
                         return -EINVAL;
-                unsigned best = UINT32_MAX;
-                for (size_t i = 0; i + 1 < kw->len; i++) {
-                        unsigned w = byte_weight((unsigned char) s[i]) + byte_weight((unsigned char) s[i + 1]);
-                        if (w < best) {
+                if (kw->len == 2) {
+                        /* at an even offset itself, else in the pair that ends with its first byte */
+                        r = pair_add(pair_of(s), (uint8_t) k, 0);
+                        for (unsigned c = 0; r >= 0 && c < 256; c++) {
+                                char two[2] = { (char) c, s[0] };
+                                r = pair_add(pair_of(two), (uint8_t) k, -1);
+                        }
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                /* The two adjacent pairs whose commoner one is the least common. */
+                size_t anchor = 0;
+                unsigned best = UINT32_MAX, best_sum = UINT32_MAX;
+                for (size_t i = 0; i + 2 < kw->len; i++) {
+                        unsigned w1 = pair_weight(s + i), w2 = pair_weight(s + i + 1);
+                        unsigned w = MAX(w1, w2);
+                        if (w < best || (w == best && w1 + w2 < best_sum)) {
                                 best = w;
-                                kw->anchor = i;
+                                best_sum = w1 + w2;
+                                anchor = i;
                         }
                 }
-                unsigned pair = pair_of(s + kw->anchor);
-                if (!pair_slot[pair]) {
-                        pair_slot[pair] = (uint8_t) ++n_slots;
-                }
-                uint8_t *list = pair_keywords[pair_slot[pair]];
-                list[++list[0]] = (uint8_t) k;
+                r = pair_add(pair_of(s + anchor), (uint8_t) k, (int8_t) anchor);
+                if (r >= 0)
+                        r = pair_add(pair_of(s + anchor + 1), (uint8_t) k, (int8_t) (anchor + 1));
+                if (r < 0)
+                        return r;
         }
-        /* Every pair with a NUL byte anchors K_NUL: the scan, which
-         * looks at each byte of a line of two or more, finds NUL bytes
-         * too, without a memchr() of its own on every line. No keyword
-         * holds a NUL, so these pairs have a slot of their own. */
-        uint8_t nul_slot = (uint8_t) ++n_slots;
-        pair_keywords[nul_slot][0] = 1;
-        pair_keywords[nul_slot][1] = K_NUL;
+        /* Every pair with a NUL byte holds K_NUL: the scan, whose pairs
+         * cover every byte of a line but the last of an odd length, finds
+         * NUL bytes too, without a memchr() of its own on every line. */
         for (unsigned c = 0; c < 256; c++) {
                 char two[2] = { 0, (char) c };
-                pair_slot[pair_of(two)] = nul_slot;
+                r = pair_add(pair_of(two), K_NUL, 0);
                 two[0] = (char) c;
                 two[1] = 0;
-                pair_slot[pair_of(two)] = nul_slot;
+                if (r >= 0)
+                        r = pair_add(pair_of(two), K_NUL, 0);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
 
-/* The keywords that may be in s[0, n). */
+/* The slot of the pair at s: nonzero when a keyword may be there. */
 static unsigned pair_may_anchor(const char *s) {
         return pair_slot[pair_of(s)];
 }
 
-/* The keywords whose anchor pair is at s[i, i + 2). */
+/* The keywords that are on s[0, n) where the pair at s[i, i + 2) says
+ * they may be. */
 static uint64_t keywords_at(const char *s, size_t n, size_t i) {
         uint64_t found = 0;
-        const uint8_t *list = pair_keywords[pair_slot[pair_of(s + i)]];
-        for (unsigned j = 1; j <= list[0]; j++) {
-                if (list[j] == K_NUL) {
+        unsigned slot = pair_slot[pair_of(s + i)];
+        const PairEntry *list = pair_entries[slot];
+        for (unsigned j = 0; j < pair_n_entries[slot]; j++) {
+                if (list[j].id == K_NUL) {
                         found |= K_BIT(K_NUL);
                         continue;
                 }
-                const Keyword *kw = &keywords[list[j]];
-                if (i >= kw->anchor && i - kw->anchor + kw->len <= n && memcmp(s + i - kw->anchor, kw->s, kw->len) == 0)
-                        found |= K_BIT(list[j]);
+                const Keyword *kw = &keywords[list[j].id];
+                /* where the keyword would start */
+                ptrdiff_t at = (ptrdiff_t) i - list[j].off;
+                /* (most pairs are not in the keyword: its first and last
+                 * bytes are compared before the call) */
+                if (at >= 0 && (size_t) at + kw->len <= n && s[at] == kw->s[0] && s[at + kw->len - 1] == kw->s[kw->len - 1] &&
+                    memcmp(s + at, kw->s, kw->len) == 0)
+                        found |= K_BIT(list[j].id);
         }
         return found;
 }
 
-/* The keywords that may be on s[0, n); K_NUL set when it holds a NUL byte. */
+/* The keywords that are on s[0, n) (each found once or more, the same);
+ * K_NUL set when it holds a NUL byte. */
 static uint64_t keywords_scan(const char *s, size_t n) {
         uint64_t found = 0;
-        if (n == 1)
-                return s[0] ? 0 : K_BIT(K_NUL);
         size_t i = 0;
-        /* Four pairs a step, one branch: most steps have no anchor. */
-        for (; i + 4 < n; i += 4)
-                if (__builtin_expect(pair_may_anchor(s + i) | pair_may_anchor(s + i + 1) | pair_may_anchor(s + i + 2) |
-                                             pair_may_anchor(s + i + 3),
+        /* The pairs at even offsets, four a step (eight bytes), one
+         * branch: most steps have no anchor. */
+        for (; i + 8 <= n; i += 8)
+                if (__builtin_expect(pair_may_anchor(s + i) | pair_may_anchor(s + i + 2) | pair_may_anchor(s + i + 4) |
+                                             pair_may_anchor(s + i + 6),
                                      0))
-                        for (size_t k = i; k < i + 4; k++)
+                        for (size_t k = i; k < i + 8; k += 2)
                                 if (pair_may_anchor(s + k))
                                         found |= keywords_at(s, n, k);
-        for (; i + 1 < n; i++)
+        for (; i + 1 < n; i += 2)
                 if (pair_may_anchor(s + i))
                         found |= keywords_at(s, n, i);
+        /* the last byte of an odd length is in no pair looked at */
+        if (n % 2 == 1 && s[n - 1] == 0)
+                found |= K_BIT(K_NUL);
         return found;
 }
 
