@@ -280,13 +280,22 @@ static uint64_t keywords_scan(const char *s, size_t n) {
         size_t i = 0;
         /* The pairs at even offsets, four a step (eight bytes), one
          * branch: most steps have no anchor. */
-        for (; i + 8 <= n; i += 8)
-                if (__builtin_expect(pair_may_anchor(s + i) | pair_may_anchor(s + i + 2) | pair_may_anchor(s + i + 4) |
-                                             pair_may_anchor(s + i + 6),
-                                     0))
-                        for (size_t k = i; k < i + 8; k += 2)
-                                if (pair_may_anchor(s + k))
-                                        found |= keywords_at(s, n, k);
+        for (; i + 8 <= n; i += 8) {
+                /* (the four slots kept: on a hit, only the pairs that
+                 * have one are looked at again) */
+                unsigned a = pair_may_anchor(s + i), b = pair_may_anchor(s + i + 2), c = pair_may_anchor(s + i + 4),
+                         d = pair_may_anchor(s + i + 6);
+                if (__builtin_expect(a | b | c | d, 0)) {
+                        if (a)
+                                found |= keywords_at(s, n, i);
+                        if (b)
+                                found |= keywords_at(s, n, i + 2);
+                        if (c)
+                                found |= keywords_at(s, n, i + 4);
+                        if (d)
+                                found |= keywords_at(s, n, i + 6);
+                }
+        }
         for (; i + 1 < n; i += 2)
                 if (pair_may_anchor(s + i))
                         found |= keywords_at(s, n, i);
