@@ -359,7 +359,7 @@ static bool is_digit(char c) {
  * up to end. Eight bytes a step while eight are left: the timestamp's
  * digits are read on every line, and a byte at a time costs more than the
  * rest of the prefix. */
-static const char *skip_digits(const char *q, const char *end) {
+static inline __attribute__((always_inline)) const char *skip_digits(const char *q, const char *end) {
         while (end - q >= 8) {
                 uint64_t v;
                 memcpy(&v, q, sizeof v);
