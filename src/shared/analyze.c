@@ -112,8 +112,9 @@ typedef struct PairEntry {
 
 /* The scan looks at the byte pairs that start at even offsets of a line:
  * half the table loads of a look at every pair. Each keyword is found
- * through two adjacent byte pairs of it (at offsets a and a + 1, one of
- * which is even wherever the keyword is), the two least likely in a log;
+ * through two byte pairs of it, one at an even offset of it and one at an
+ * odd one (one of which is at an even offset of the line wherever the
+ * keyword is), each the least likely of its parity in a log;
  * a two-byte keyword through itself and through every pair that ends with
  * its first byte. A pair that may hold a keyword has a slot (pair_slot[pair]
  * > 0: the scan's one test a pair, a load from a 64 KiB table) with its
@@ -211,21 +212,21 @@ static int keywords_init(void) {
                                 return r;
                         continue;
                 }
-                /* The two adjacent pairs whose commoner one is the least common. */
-                size_t anchor = 0;
-                unsigned best = UINT32_MAX, best_sum = UINT32_MAX;
-                for (size_t i = 0; i + 2 < kw->len; i++) {
-                        unsigned w1 = pair_weight(s + i), w2 = pair_weight(s + i + 1);
-                        unsigned w = MAX(w1, w2);
-                        if (w < best || (w == best && w1 + w2 < best_sum)) {
-                                best = w;
-                                best_sum = w1 + w2;
-                                anchor = i;
+                /* The least common pair at an even offset of the keyword
+                 * and the least common at an odd one: wherever the keyword
+                 * is, one of the two is at an even offset of the line. */
+                size_t anchor[2] = {};
+                unsigned best[2] = { UINT32_MAX, UINT32_MAX };
+                for (size_t i = 0; i + 1 < kw->len; i++) {
+                        unsigned w = pair_weight(s + i);
+                        if (w < best[i % 2]) {
+                                best[i % 2] = w;
+                                anchor[i % 2] = i;
                         }
                 }
-                r = pair_add(pair_of(s + anchor), (uint8_t) k, (int8_t) anchor);
-                if (r >= 0)
-                        r = pair_add(pair_of(s + anchor + 1), (uint8_t) k, (int8_t) (anchor + 1));
+                r = 0;
+                for (size_t j = 0; j < 2 && r >= 0; j++)
+                        r = pair_add(pair_of(s + anchor[j]), (uint8_t) k, (int8_t) anchor[j]);
                 if (r < 0)
                         return r;
         }
