@@ -266,9 +266,10 @@ static uint64_t keywords_at(const char *s, size_t n, size_t i) {
                 /* where the keyword would start */
                 ptrdiff_t at = (ptrdiff_t) i - list[j].off;
                 /* (most pairs are not in the keyword: its first and last
-                 * bytes are compared before the call) */
+                 * bytes are compared before the call, and are all of "? ",
+                 * the keyword of most call trace lines) */
                 if (at >= 0 && (size_t) at + kw->len <= n && s[at] == kw->s[0] && s[at + kw->len - 1] == kw->s[kw->len - 1] &&
-                    memcmp(s + at, kw->s, kw->len) == 0)
+                    (kw->len <= 2 || memcmp(s + at + 1, kw->s + 1, kw->len - 2) == 0))
                         found |= K_BIT(list[j].id);
         }
         return found;
