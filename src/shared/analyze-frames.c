@@ -146,26 +146,45 @@ bool is_stack_start(const char *t) {
 /* "RIP: 0010:foo+0x12/0x40", "IP: [<..>] foo+..", "pc : foo+..", "PC is at foo+..".
  * Returns true for an IP line; *ret_len > 0 when it names a kernel function. */
 bool parse_ip_line(const char *t, Frame *ret, size_t *ret_len) {
-        static const char *const tokens[] = { "RIP: ", "EIP: ", "NIP: ", "IP: ", "NIP [", "epc : ", "pc : ", "PC is at ",
-                                              "pc: " };
         const char *p = t;
         while (*p == ' ')
                 p++;
-        /* Most lines are not IP lines: their first letter says so (a
-         * switch, not strchr(): every line of a report is asked). */
+        /* Most lines are not IP lines: their first letter says so, and
+         * which tokens they may start with ("RIP: ", "EIP: ", "NIP: ",
+         * "IP: ", "NIP [", "epc : ", "pc : ", "PC is at ", "pc: "; no two
+         * of them start one line). A switch, not a walk over the tokens:
+         * every line of a report is asked, and register dumps ("RAX: ",
+         * "R08: ", "EFLAGS: ") start with the tokens' letters. */
+        const char *after = NULL;
         switch (*p) {
-        case 'R': case 'E': case 'I': case 'N': case 'e': case 'p': case 'P':
+        case 'R':
+                after = startswith(p, "RIP: ");
+                break;
+        case 'E':
+                after = startswith(p, "EIP: ");
+                break;
+        case 'N':
+                after = startswith(p, "NIP: ");
+                if (!after && (after = startswith(p, "NIP [")))
+                        after--; /* the '[' starts the address */
+                break;
+        case 'I':
+                after = startswith(p, "IP: ");
+                break;
+        case 'e':
+                after = startswith(p, "epc : ");
+                break;
+        case 'p':
+                after = startswith(p, "pc : ");
+                if (!after)
+                        after = startswith(p, "pc: ");
+                break;
+        case 'P':
+                after = startswith(p, "PC is at ");
                 break;
         default:
                 return false;
         }
-        const char *after = NULL;
-        for (size_t i = 0; i < ELEMENTSOF(tokens) && !after; i++)
-                if (*p == tokens[i][0] && startswith(p, tokens[i])) {
-                        after = p + strlen(tokens[i]);
-                        if (streq(tokens[i], "NIP ["))
-                                after--;
-                }
         if (!after)
                 return false;
         *ret_len = 0;

@@ -173,8 +173,13 @@ static inline void copy_truncated(char *dst, size_t size, const char *src) {
         dst[l] = 0;
 }
 
+/* One table load, not four range tests: symbol names are read a byte at
+ * a time on every frame line. */
 static inline bool is_ident_char(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        static const bool ident[256] = {
+                ['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true, ['_'] = true,
+        };
+        return ident[(unsigned char) c];
 }
 
 /* analyze-formats.c */

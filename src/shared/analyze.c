@@ -55,7 +55,9 @@ enum {
         K_BACKTRACE2,
         K_UNINIT,
         K_BADADDR,
-        _K_MAX
+        _K_MAX,
+        /* Not a keyword: the scan's bit for a NUL byte on the line. */
+        K_NUL = _K_MAX
 };
 
 #define K_HEADERS ((UINT64_C(1) << _G_MAX) - 1)
@@ -65,8 +67,8 @@ enum {
         (K_BIT(K_CALLTRACE) | K_BIT(K_CALLTRACE2) | K_BIT(K_ALLOCATED) | K_BIT(K_FREED) | K_BIT(K_BACKTRACE) | \
          K_BIT(K_BACKTRACE2) | K_BIT(K_UNINIT) | K_BIT(K_BADADDR))
 
-/* Every keyword has a bit of its own. */
-_Static_assert(_K_MAX <= 64, "too many keywords");
+/* Every keyword has a bit of its own, and so has K_NUL. */
+_Static_assert(_K_MAX < 64, "too many keywords");
 
 static const char *const extra_keywords[_K_MAX - _G_MAX] = {
         [K_REPLAY - _G_MAX] = "** replaying previous printk message **",
@@ -97,20 +99,35 @@ static const char *const extra_keywords[_K_MAX - _G_MAX] = {
 typedef struct Keyword {
         const char *s;
         size_t len;
-        size_t anchor; /* offset of the keyword's rarest byte pair */
 } Keyword;
 
-/* Each keyword is found through one byte pair of it, the one least likely
- * in a log; a pair that anchors a keyword has a slot (pair_slot[pair] > 0:
- * the scan's one test a byte, a load from a 64 KiB table) and its
- * keywords in pair_keywords[slot]. Built by analyze_init(). */
+/* A keyword that may be at a byte pair: the keyword's id (or K_NUL), and
+ * the offset of that pair in it (-1: the pair ends with its first byte). */
+typedef struct PairEntry {
+        uint8_t id;
+        int8_t off;
+} PairEntry;
+
+#define PAIR_ENTRIES_MAX (2 * _K_MAX + 2)
+
+/* The scan looks at the byte pairs that start at even offsets of a line:
+ * half the table loads of a look at every pair. Each keyword is found
+ * through two byte pairs of it, one at an even offset of it and one at an
+ * odd one (one of which is at an even offset of the line wherever the
+ * keyword is), each the least likely of its parity in a log;
+ * a two-byte keyword through itself and through every pair that ends with
+ * its first byte. A pair that may hold a keyword has a slot (pair_slot[pair]
+ * > 0: the scan's one test a pair, a load from a 64 KiB table) with its
+ * entries; pairs with the same entries share a slot. Built by
+ * analyze_init(). */
 static Keyword keywords[_K_MAX];
 static uint8_t pair_slot[65536];
-static uint8_t pair_keywords[_K_MAX + 1][_K_MAX + 1]; /* [slot][0] = count, then keyword ids */
+static PairEntry pair_entries[256][PAIR_ENTRIES_MAX];
+static uint8_t pair_n_entries[256];
 static size_t n_slots;
 
-/* How common a byte is in kernel logs: the anchor is the pair with the
- * lowest sum. Lower-case letters by English frequency, then space, digits
+/* How common a byte is in kernel logs: the anchors are the pairs with the
+ * lowest sums. Lower-case letters by English frequency, then space, digits
  * and the punctuation of symbols; capitals and the rest are rare. */
 static unsigned byte_weight(unsigned char c) {
         static const char by_frequency[] = "zqjxkvbgypwfmucdlhrsnioate";
@@ -124,6 +141,10 @@ static unsigned byte_weight(unsigned char c) {
         return p ? 5 + (unsigned) (p - by_frequency) : 0;
 }
 
+static unsigned pair_weight(const char *s) {
+        return byte_weight((unsigned char) s[0]) + byte_weight((unsigned char) s[1]);
+}
+
 /* Two bytes as one load, in the machine's byte order: the table is built
  * with the same function, so the order does not matter. */
 static unsigned pair_of(const char *s) {
@@ -132,62 +153,157 @@ static unsigned pair_of(const char *s) {
         return v;
 }
 
+/* Adds the entry (id, off) to the pair's: to the slot that has exactly
+ * those entries, or to a new one. */
+static int pair_add(unsigned pair, uint8_t id, int8_t off) {
+        PairEntry list[PAIR_ENTRIES_MAX];
+        size_t n = 0;
+        uint8_t old = pair_slot[pair];
+        if (old) {
+                n = pair_n_entries[old];
+                memcpy(list, pair_entries[old], n * sizeof *list);
+        }
+        for (size_t j = 0; j < n; j++)
+                if (list[j].id == id && list[j].off == off)
+                        return 0;
+        if (n == PAIR_ENTRIES_MAX)
+                return -E2BIG;
+        list[n++] = (PairEntry) { id, off };
+        /* The pairs of a family (all those that end with a byte, or hold
+         * a NUL) are added one after the other and mostly get the same
+         * entries: the slot found last is tried first. */
+        static size_t last;
+        if (last > 0 && pair_n_entries[last] == n && memcmp(pair_entries[last], list, n * sizeof *list) == 0) {
+                pair_slot[pair] = (uint8_t) last;
+                return 0;
+        }
+        for (size_t slot = 1; slot <= n_slots; slot++)
+                if (pair_n_entries[slot] == n && memcmp(pair_entries[slot], list, n * sizeof *list) == 0) {
+                        pair_slot[pair] = (uint8_t) slot;
+                        last = slot;
+                        return 0;
+                }
+        if (n_slots == 255)
+                return -E2BIG;
+        n_slots++;
+        memcpy(pair_entries[n_slots], list, n * sizeof *list);
+        pair_n_entries[n_slots] = (uint8_t) n;
+        pair_slot[pair] = (uint8_t) n_slots;
+        last = n_slots;
+        return 0;
+}
+
 static int keywords_init(void) {
+        int r;
         for (size_t k = 0; k < _K_MAX; k++) {
                 const char *s = k < _G_MAX ? headers[k].needle : extra_keywords[k - _G_MAX];
                 Keyword *kw = &keywords[k];
                 *kw = (Keyword) { .s = s, .len = strlen(s) };
-                if (kw->len < 2)
+                if (kw->len < 2 || kw->len > INT8_MAX)
                         return -EINVAL;
-                unsigned best = UINT32_MAX;
+                if (kw->len == 2) {
+                        /* at an even offset itself, else in the pair that ends with its first byte */
+                        r = pair_add(pair_of(s), (uint8_t) k, 0);
+                        for (unsigned c = 0; r >= 0 && c < 256; c++) {
+                                char two[2] = { (char) c, s[0] };
+                                r = pair_add(pair_of(two), (uint8_t) k, -1);
+                        }
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                /* The least common pair at an even offset of the keyword
+                 * and the least common at an odd one: wherever the keyword
+                 * is, one of the two is at an even offset of the line. */
+                size_t anchor[2] = {};
+                unsigned best[2] = { UINT32_MAX, UINT32_MAX };
                 for (size_t i = 0; i + 1 < kw->len; i++) {
-                        unsigned w = byte_weight((unsigned char) s[i]) + byte_weight((unsigned char) s[i + 1]);
-                        if (w < best) {
-                                best = w;
-                                kw->anchor = i;
+                        unsigned w = pair_weight(s + i);
+                        if (w < best[i % 2]) {
+                                best[i % 2] = w;
+                                anchor[i % 2] = i;
                         }
                 }
-                unsigned pair = pair_of(s + kw->anchor);
-                if (!pair_slot[pair]) {
-                        pair_slot[pair] = (uint8_t) ++n_slots;
-                }
-                uint8_t *list = pair_keywords[pair_slot[pair]];
-                list[++list[0]] = (uint8_t) k;
+                r = 0;
+                for (size_t j = 0; j < 2 && r >= 0; j++)
+                        r = pair_add(pair_of(s + anchor[j]), (uint8_t) k, (int8_t) anchor[j]);
+                if (r < 0)
+                        return r;
+        }
+        /* Every pair with a NUL byte holds K_NUL: the scan, whose pairs
+         * cover every byte of a line but the last of an odd length, finds
+         * NUL bytes too, without a memchr() of its own on every line. */
+        for (unsigned c = 0; c < 256; c++) {
+                char two[2] = { 0, (char) c };
+                r = pair_add(pair_of(two), K_NUL, 0);
+                two[0] = (char) c;
+                two[1] = 0;
+                if (r >= 0)
+                        r = pair_add(pair_of(two), K_NUL, 0);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
 
-/* The keywords that may be in s[0, n). */
+/* The slot of the pair at s: nonzero when a keyword may be there. */
 static unsigned pair_may_anchor(const char *s) {
         return pair_slot[pair_of(s)];
 }
 
-/* The keywords whose anchor pair is at s[i, i + 2). */
+/* The keywords that are on s[0, n) where the pair at s[i, i + 2) says
+ * they may be. */
 static uint64_t keywords_at(const char *s, size_t n, size_t i) {
         uint64_t found = 0;
-        const uint8_t *list = pair_keywords[pair_slot[pair_of(s + i)]];
-        for (unsigned j = 1; j <= list[0]; j++) {
-                const Keyword *kw = &keywords[list[j]];
-                if (i >= kw->anchor && i - kw->anchor + kw->len <= n && memcmp(s + i - kw->anchor, kw->s, kw->len) == 0)
-                        found |= K_BIT(list[j]);
+        unsigned slot = pair_slot[pair_of(s + i)];
+        const PairEntry *list = pair_entries[slot];
+        for (unsigned j = 0; j < pair_n_entries[slot]; j++) {
+                if (list[j].id == K_NUL) {
+                        found |= K_BIT(K_NUL);
+                        continue;
+                }
+                const Keyword *kw = &keywords[list[j].id];
+                /* where the keyword would start */
+                ptrdiff_t at = (ptrdiff_t) i - list[j].off;
+                /* (most pairs are not in the keyword: its first and last
+                 * bytes are compared before the call, and are all of "? ",
+                 * the keyword of most call trace lines) */
+                if (at >= 0 && (size_t) at + kw->len <= n && s[at] == kw->s[0] && s[at + kw->len - 1] == kw->s[kw->len - 1] &&
+                    (kw->len <= 2 || memcmp(s + at + 1, kw->s + 1, kw->len - 2) == 0))
+                        found |= K_BIT(list[j].id);
         }
         return found;
 }
 
+/* The keywords that are on s[0, n) (each found once or more, the same);
+ * K_NUL set when it holds a NUL byte. */
 static uint64_t keywords_scan(const char *s, size_t n) {
         uint64_t found = 0;
         size_t i = 0;
-        /* Four pairs a step, one branch: most steps have no anchor. */
-        for (; i + 4 < n; i += 4)
-                if (__builtin_expect(pair_may_anchor(s + i) | pair_may_anchor(s + i + 1) | pair_may_anchor(s + i + 2) |
-                                             pair_may_anchor(s + i + 3),
-                                     0))
-                        for (size_t k = i; k < i + 4; k++)
-                                if (pair_may_anchor(s + k))
-                                        found |= keywords_at(s, n, k);
-        for (; i + 1 < n; i++)
+        /* The pairs at even offsets, four a step (eight bytes), one
+         * branch: most steps have no anchor. */
+        for (; i + 8 <= n; i += 8) {
+                /* (the four slots kept: on a hit, only the pairs that
+                 * have one are looked at again) */
+                unsigned a = pair_may_anchor(s + i), b = pair_may_anchor(s + i + 2), c = pair_may_anchor(s + i + 4),
+                         d = pair_may_anchor(s + i + 6);
+                if (__builtin_expect(a | b | c | d, 0)) {
+                        if (a)
+                                found |= keywords_at(s, n, i);
+                        if (b)
+                                found |= keywords_at(s, n, i + 2);
+                        if (c)
+                                found |= keywords_at(s, n, i + 4);
+                        if (d)
+                                found |= keywords_at(s, n, i + 6);
+                }
+        }
+        for (; i + 1 < n; i += 2)
                 if (pair_may_anchor(s + i))
                         found |= keywords_at(s, n, i);
+        /* the last byte of an odd length is in no pair looked at */
+        if (n % 2 == 1 && s[n - 1] == 0)
+                found |= K_BIT(K_NUL);
         return found;
 }
 
@@ -241,6 +357,35 @@ static bool is_digit(char c) {
         return c >= '0' && c <= '9';
 }
 
+/* The end of the run of ASCII digits at q (q itself when there is none),
+ * up to end. Eight bytes a step while eight are left: the timestamp's
+ * digits are read on every line, and a byte at a time costs more than the
+ * rest of the prefix. */
+static inline __attribute__((always_inline)) const char *skip_digits(const char *q, const char *end) {
+        while (end - q >= 8) {
+                uint64_t v;
+                memcpy(&v, q, sizeof v);
+                /* '0'..'9' become 0..9; a byte's high bit is then set when
+                 * it is 10 or more, or had its high bit set (no carry
+                 * crosses bytes: 0x7f + 0x76 < 0x100) */
+                uint64_t x = v ^ UINT64_C(0x3030303030303030);
+                uint64_t m = (((x & UINT64_C(0x7f7f7f7f7f7f7f7f)) + UINT64_C(0x7676767676767676)) | x) &
+                             UINT64_C(0x8080808080808080);
+                if (m == 0) {
+                        q += 8;
+                        continue;
+                }
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                return q + __builtin_ctzll(m) / 8;
+#else
+                return q + __builtin_clzll(m) / 8;
+#endif
+        }
+        while (q < end && is_digit(*q))
+                q++;
+        return q;
+}
+
 /* Parses "[<N>][  123.456789][  T1234] text"; fills kind, ctx and text_off. */
 static void line_parse(Line *l) {
         const char *s = l->raw, *end = l->raw + l->raw_len, *p = s, *first_close = NULL;
@@ -276,13 +421,11 @@ static void line_parse(Line *l) {
                 while (q < end && *q == ' ')
                         q++;
                 const char *d = q;
-                while (q < end && is_digit(*q))
-                        q++;
+                q = skip_digits(q, end);
                 if (q > d && q < end && *q == '.') {
                         q++;
                         const char *f = q;
-                        while (q < end && is_digit(*q))
-                                q++;
+                        q = skip_digits(q, end);
                         if (q > f && q < end && *q == ']') {
                                 l->kind = CTX_CONSOLE;
                                 /* at the start of the line, the first ']' of it */
@@ -295,13 +438,18 @@ static void line_parse(Line *l) {
                                         while (c < end && *c == ' ')
                                                 c++;
                                         if (c < end && (*c == 'T' || *c == 'C')) {
-                                                const char *n = c + 1;
-                                                while (n < end && is_digit(*n))
-                                                        n++;
+                                                const char *n = skip_digits(c + 1, end);
                                                 if (n > c + 1 && n < end && *n == ']' && (size_t) (n - c) < sizeof l->ctx) {
                                                         l->kind = CTX_CALLER;
-                                                        memcpy(l->ctx, c, (size_t) (n - c));
+                                                        /* (a few bytes: a loop costs less than a call) */
+                                                        for (size_t k = 0; k < (size_t) (n - c); k++)
+                                                                l->ctx[k] = c[k];
                                                         l->ctx[n - c] = 0;
+                                                        /* No ']' between the timestamp's and
+                                                         * this one, which follows "[": the
+                                                         * search for "] " starts here. */
+                                                        if (first_close)
+                                                                first_close = n;
                                                 }
                                         }
                                 }
@@ -819,8 +967,9 @@ static ssize_t pass_lines(Pass *ps, const char *buf, size_t size, bool at_eof) {
                         /* a '\r' before the newline is not text */
                         if (line.raw_len > 0 && p[line.raw_len - 1] == '\r')
                                 line.raw_len--;
-                        line.has_nul = memchr(line.raw, 0, line.raw_len) != NULL;
-                        line.keys = line.has_nul ? K_ALL : keywords_scan(line.raw, line.raw_len);
+                        uint64_t keys = keywords_scan(line.raw, line.raw_len);
+                        line.has_nul = keys & K_BIT(K_NUL);
+                        line.keys = line.has_nul ? K_ALL : keys;
                         ps->n_lines++;
                         int r = pass_line(ps, &line);
                         if (r < 0)

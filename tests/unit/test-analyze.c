@@ -777,6 +777,24 @@ TEST(a_nul_byte_after_a_header_is_not_a_replay_marker) {
         crash_analysis_free(a);
 }
 
+TEST(keywords_found_at_odd_and_even_offsets) {
+        /* The keyword scan reads the byte pairs at even offsets only: "? "
+         * (two bytes) must be found at either parity, like the longer
+         * keywords. A questionable frame line is left out of the report. */
+        static const char log[] = "[    1.000000] BUG: unable to handle page fault for address: 0\n"
+                                  "[    1.000001] Call Trace:\n"
+                                  "[    1.000002]  Call Trace:\n"
+                                  "[    1.000003]  ? even_qmark+0x1/0x2\n"
+                                  "[    1.000004]   ? odd_qmark+0x1/0x2\n"
+                                  "[    1.000005]  kept_frame+0x1/0x2\n";
+        CrashAnalysis *a = NULL;
+        ASSERT_OK(crash_analyze(log, sizeof log - 1, &a));
+        ASSERT_TRUE(!strstr(a->report, "even_qmark"));
+        ASSERT_TRUE(!strstr(a->report, "odd_qmark"));
+        ASSERT_TRUE(strstr(a->report, "kept_frame"));
+        crash_analysis_free(a);
+}
+
 TEST(json_keeps_text_that_is_not_utf8) {
         /* the crash text is the device's bytes: a frame or title that is not
          * UTF-8 is kept with U+FFFD instead of losing the whole analysis */
