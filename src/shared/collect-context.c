@@ -40,25 +40,9 @@ static void steam_account(const char *root, const KcrashConfig *config, char **r
         *ret_id = strdup("0");
 }
 
-void system_context_start_dmidecode(const char *root, DmidecodeRun *run) {
-        /* dmidecode reads the firmware tables of the machine it runs on: on a
-         * fake root only a stand-in named by KCRASH_DMIDECODE is meaningful. */
-        if (run->pid == 0 && (!is_fake_root(root) || test_hook_getenv("KCRASH_DMIDECODE")))
-                (void) dmidecode_start(run);
-}
-
-int system_context_gather(const char *root, const KcrashConfig *config, DmidecodeRun *started,
-                          SystemContext *ret) {
+int system_context_gather(const char *root, const KcrashConfig *config, SystemContext *ret) {
         SystemContext c = {};
         OsRelease os = {};
-
-        if (started) {
-                c.dmidecode_run = *started;
-                *started = (DmidecodeRun) {};
-        }
-        /* started first, read last */
-        system_context_start_dmidecode(root, &c.dmidecode_run);
-        c.dmi_root = root ? strdup(root) : NULL;
 
         if (os_release_read(root, &os) >= 0) {
                 c.os_release_text = TAKE_PTR(os.text);
@@ -70,9 +54,16 @@ int system_context_gather(const char *root, const KcrashConfig *config, Dmidecod
         if (rel)
                 (void) read_one_line_file(rel, &c.running_release);
 
+        /* dmidecode reads the firmware tables of the machine it runs on: on a
+         * fake root only a stand-in named by KCRASH_DMIDECODE is meaningful. */
+        if ((!is_fake_root(root) || test_hook_getenv("KCRASH_DMIDECODE")) && dmidecode_run(&c.dmidecode) >= 0)
+                ;
+        else
+                (void) dmi_sysfs_text(root, &c.dmidecode);
+
         c.serial = serial_for(root, config);
         steam_account(root, config, &c.account_name, &c.steamid);
-        if (!c.serial || !c.account_name || !c.steamid || (root && !c.dmi_root)) {
+        if (!c.serial || !c.account_name || !c.steamid) {
                 system_context_done(&c);
                 return -ENOMEM;
         }
@@ -80,20 +71,7 @@ int system_context_gather(const char *root, const KcrashConfig *config, Dmidecod
         return 0;
 }
 
-const char *system_context_dmidecode(SystemContext *c) {
-        /* Read once: a second try could find what the first could not, and
-         * put text that apply_pseudonyms() never saw into a later report. */
-        if (c->dmidecode_read)
-                return c->dmidecode;
-        c->dmidecode_read = true;
-        if (dmidecode_finish(&c->dmidecode_run, &c->dmidecode) < 0)
-                (void) dmi_sysfs_text(c->dmi_root, &c->dmidecode);
-        return c->dmidecode;
-}
-
 void system_context_done(SystemContext *c) {
-        dmidecode_abort(&c->dmidecode_run);
-        free(c->dmi_root);
         free(c->serial);
         free(c->account_name);
         free(c->steamid);

@@ -95,7 +95,6 @@ typedef struct Collector {
         char *pstore_dir;
         char *crash_dir;
         SystemContext sys;
-        DmidecodeRun early_dmidecode; /* started before sys is gathered, which takes it over */
         CollectResult *result;
         StrList messages;
         char *watch_dir;        /* kcrash-watch's spool (KCRASH_WATCH_EVENTS_DIR) */

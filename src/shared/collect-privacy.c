@@ -151,7 +151,7 @@ int apply_pseudonyms(Collector *c) {
                 r = pseudonymize(salt, salt_size, &c->sys.account_name);
         if (r >= 0)
                 r = pseudonymize(salt, salt_size, &c->sys.steamid);
-        if (r >= 0 && system_context_dmidecode(&c->sys))
+        if (r >= 0)
                 r = pseudonymize_dmidecode(salt, salt_size, &c->sys.dmidecode);
         return r;
 }

@@ -241,10 +241,9 @@ static int add_context(ReportParts *p, Collector *c, const CrashEvent *e, const 
                 else
                         r = members_add(&p->members, member_name("version", stamp, "txt"), v, strlen(v), v);
         }
-        const char *dmidecode = r >= 0 ? system_context_dmidecode(&c->sys) : NULL;
-        if (dmidecode)
-                r = members_add(&p->members, member_name("dmidecode", stamp, "txt"), dmidecode, strlen(dmidecode),
-                                NULL);
+        if (r >= 0 && c->sys.dmidecode)
+                r = members_add(&p->members, member_name("dmidecode", stamp, "txt"), c->sys.dmidecode,
+                                strlen(c->sys.dmidecode), NULL);
         char *journal = NULL;
         if (r >= 0 && c->config->journal_tail_lines > 0 &&
             journal_tail_for_crash(c->opts->root, e->crash_time, (unsigned) c->config->journal_tail_lines, &journal) >= 0)

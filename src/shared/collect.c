@@ -480,7 +480,6 @@ static void collector_done(Collector *c) {
         free(c->pstore_dir);
         free(c->crash_dir);
         system_context_done(&c->sys);
-        dmidecode_abort(&c->early_dmidecode);
         strlist_done(&c->messages);
         free(c->watch_dir);
         spool_done(&c->spool);
@@ -529,15 +528,6 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
                 note_problem(&c, r, "Cannot read pstore directory \"%s\"", c.pstore_dir);
                 goto finish;
         }
-        /* dmidecode takes about as long as the rest of a collection: with a
-         * crash in pstore it runs while this boot is recorded (two fsyncs)
-         * and the crash analysed (issue 15). */
-        for (size_t i = 0; i < ps->n_events; i++)
-                if (ps->events[i]->is_crash) {
-                        system_context_start_dmidecode(o->root, &c.early_dmidecode);
-                        break;
-                }
-
         /* Every boot is recorded, so that the crash that ends it is later
          * attributed to its kernel and build. Best effort: a read-only
          * offload folder is reported by the collection itself. */
@@ -614,12 +604,6 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         if (n_events == 0)
                 goto finish;
 
-        /* First: dmidecode runs while the rest is made ready and the crash analysed. */
-        r = system_context_gather(o->root, o->config, &c.early_dmidecode, &c.sys);
-        if (r < 0) {
-                note_problem(&c, r, "Cannot read system information");
-                goto finish;
-        }
         r = mkdir_p(c.queue_dir, 0755);
         if (r < 0) {
                 note_problem(&c, r, "Cannot create \"%s\"", c.queue_dir);
@@ -645,6 +629,11 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
                 goto finish;
         }
 
+        r = system_context_gather(o->root, o->config, &c.sys);
+        if (r < 0) {
+                note_problem(&c, r, "Cannot read system information");
+                goto finish;
+        }
         if (o->config->pseudonymize_identity) {
                 r = apply_pseudonyms(&c);
                 if (r < 0)

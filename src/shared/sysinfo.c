@@ -2,7 +2,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +70,7 @@ int dmi_sysfs_text(const char *root, char **ret) {
         return 0;
 }
 
-int dmidecode_start(DmidecodeRun *ret) {
+int dmidecode_run(char **ret) {
         const char *prog = test_hook_getenv("KCRASH_DMIDECODE");
         const char *candidates[] = { prog, "/usr/sbin/dmidecode", "/sbin/dmidecode", "/usr/bin/dmidecode" };
         const char *path = NULL;
@@ -97,27 +96,13 @@ int dmidecode_start(DmidecodeRun *ret) {
                 close(fds[0]);
                 return -r;
         }
-        *ret = (DmidecodeRun) { .pid = pid, .fd = fds[0] };
-        return 0;
-}
-
-static int dmidecode_reap(DmidecodeRun *run) {
-        int status = -1; /* reaped by someone else: not a success */
-        while (waitpid(run->pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        *run = (DmidecodeRun) {};
-        return status;
-}
-
-int dmidecode_finish(DmidecodeRun *run, char **ret) {
-        if (run->pid <= 0)
-                return -ECHILD;
         char *out = NULL;
         size_t size = 0;
-        int r = read_full_fd(run->fd, 1 << 20, &out, &size);
-        close(run->fd);
-        /* a run that wrote more than we read dies of SIGPIPE, not of our wait */
-        int status = dmidecode_reap(run);
+        r = read_full_fd(fds[0], 1 << 20, &out, &size);
+        close(fds[0]);
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
         if (r < 0)
                 return r;
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || size == 0) {
@@ -126,20 +111,6 @@ int dmidecode_finish(DmidecodeRun *run, char **ret) {
         }
         *ret = out;
         return 0;
-}
-
-void dmidecode_abort(DmidecodeRun *run) {
-        if (run->pid <= 0)
-                return;
-        close(run->fd);
-        (void) kill(run->pid, SIGKILL);
-        (void) dmidecode_reap(run);
-}
-
-int dmidecode_run(char **ret) {
-        DmidecodeRun run;
-        int r = dmidecode_start(&run);
-        return r < 0 ? r : dmidecode_finish(&run, ret);
 }
 
 char *os_release_value(const char *text, const char *key) {

@@ -3,7 +3,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/types.h>
 #include <time.h>
 
 /* Facts about this machine and its boots. Every path is under root (NULL = /). */
@@ -15,19 +14,6 @@ int dmi_sysfs_text(const char *root, char **ret);
 /* Runs dmidecode (no shell; $KCRASH_DMIDECODE names another program, for
  * tests) and returns its output, at most 1 MiB; -ENOENT when it is not installed. */
 int dmidecode_run(char **ret);
-
-/* dmidecode_run() in two halves, so that the caller works while dmidecode
- * runs: dmidecode_start() spawns it, dmidecode_finish() reads its output
- * and reaps it (the run is over after either outcome), dmidecode_abort()
- * kills and reaps a run nobody will read. A zero-initialised DmidecodeRun
- * is no run. */
-typedef struct DmidecodeRun {
-        pid_t pid; /* 0: no run */
-        int fd;    /* the read end of its stdout, while pid > 0 */
-} DmidecodeRun;
-int dmidecode_start(DmidecodeRun *ret);
-int dmidecode_finish(DmidecodeRun *run, char **ret);
-void dmidecode_abort(DmidecodeRun *run);
 
 typedef struct OsRelease {
         char *text;        /* the whole file */

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fake-root.h"
@@ -30,7 +29,7 @@ TEST(empty_root) {
         ASSERT_OK(config_init_defaults(&c));
         unsetenv("KCRASH_DMIDECODE");
         SystemContext sc;
-        ASSERT_OK(system_context_gather(root, &c, NULL, &sc));
+        ASSERT_OK(system_context_gather(root, &c, &sc));
         /* nothing known: the documented "0"s, no text */
         ASSERT_STREQ(sc.serial, "0");
         ASSERT_STREQ(sc.account_name, "0");
@@ -53,7 +52,7 @@ TEST(fake_root_with_everything) {
                         "STEAM_LOGINUSERS_VDF=/home/deck/.local/share/Steam/config/loginusers.vdf\n");
         unsetenv("KCRASH_DMIDECODE");
         SystemContext sc;
-        ASSERT_OK(system_context_gather(root, &c, NULL, &sc));
+        ASSERT_OK(system_context_gather(root, &c, &sc));
         ASSERT_STREQ(sc.pretty_name, "SteamOS Holo");
         ASSERT_STREQ(sc.build_id, "20261122.1");
         ASSERT_TRUE(strstr(sc.os_release_text, "NAME=\"SteamOS\""));
@@ -62,13 +61,13 @@ TEST(fake_root_with_everything) {
         ASSERT_STREQ(sc.account_name, "deckuser");
         ASSERT_STREQ(sc.steamid, "76561198000000002");
         /* without dmidecode on a fake root: the DMI attributes as text */
-        ASSERT_TRUE(system_context_dmidecode(&sc) && strstr(sc.dmidecode, "Jupiter"));
+        ASSERT_TRUE(sc.dmidecode && strstr(sc.dmidecode, "Jupiter"));
         system_context_done(&sc);
         config_done(&c);
 
         /* a product not in the list: no serial */
         config_with(&c, "SERIAL_DMI_PRODUCTS=Galileo\n");
-        ASSERT_OK(system_context_gather(root, &c, NULL, &sc));
+        ASSERT_OK(system_context_gather(root, &c, &sc));
         ASSERT_STREQ(sc.serial, "0");
         ASSERT_STREQ(sc.account_name, "deckuser"); /* the default STEAM_LOGINUSERS_VDF */
         system_context_done(&sc);
@@ -77,7 +76,7 @@ TEST(fake_root_with_everything) {
         /* a listed product whose serial is empty */
         fake_root_put(root, "/sys/class/dmi/id/product_serial", "\n");
         config_with(&c, "SERIAL_DMI_PRODUCTS=Jupiter\n");
-        ASSERT_OK(system_context_gather(root, &c, NULL, &sc));
+        ASSERT_OK(system_context_gather(root, &c, &sc));
         ASSERT_STREQ(sc.serial, "0");
         system_context_done(&sc);
         config_done(&c);
@@ -99,7 +98,7 @@ TEST(hostile_user_files) {
                 /* the home belongs to the user: its links are the user's */
                 ASSERT_TRUE(chown(home, 1000, 1000) == 0);
                 ASSERT_TRUE(lchown(vdf, 1000, 1000) == 0);
-                ASSERT_OK(system_context_gather(root, &c, NULL, &sc));
+                ASSERT_OK(system_context_gather(root, &c, &sc));
                 ASSERT_STREQ(sc.account_name, "0");
                 ASSERT_STREQ(sc.steamid, "0");
                 system_context_done(&sc);
@@ -109,7 +108,7 @@ TEST(hostile_user_files) {
 
         /* a FIFO where the VDF should be: not waited on */
         ASSERT_TRUE(mkfifo(vdf, 0644) == 0);
-        ASSERT_OK(system_context_gather(root, &c, NULL, &sc));
+        ASSERT_OK(system_context_gather(root, &c, &sc));
         ASSERT_STREQ(sc.account_name, "0");
         ASSERT_STREQ(sc.steamid, "0");
         system_context_done(&sc);
@@ -117,63 +116,9 @@ TEST(hostile_user_files) {
 
         /* garbage in the VDF */
         fake_root_put(root, "/home/deck/loginusers.vdf", "\"users\" { \"x\" { \"MostRecent\" ");
-        ASSERT_OK(system_context_gather(root, &c, NULL, &sc));
+        ASSERT_OK(system_context_gather(root, &c, &sc));
         ASSERT_STREQ(sc.account_name, "0");
         system_context_done(&sc);
-        config_done(&c);
-}
-
-TEST(dmidecode_started_ahead_is_taken_over) {
-        _cleanup_free_ char *root = test_tmpdir(), *script = path_join(root, "dmidecode");
-        const char *body = "#!/bin/sh\necho 'Serial Number: EARLY'\n";
-        ASSERT_OK(write_file_atomic(script, body, strlen(body), 0755));
-        fake_root_put(root, "/sys/class/dmi/id/product_name", "Jupiter\n");
-        KcrashConfig c;
-        ASSERT_OK(config_init_defaults(&c));
-
-        /* a fake root runs no dmidecode but the stand-in it is told of */
-        unsetenv("KCRASH_DMIDECODE");
-        DmidecodeRun early = {};
-        system_context_start_dmidecode(root, &early);
-        ASSERT_TRUE(early.pid == 0);
-
-        setenv("KCRASH_DMIDECODE", script, 1);
-        system_context_start_dmidecode(root, &early);
-        ASSERT_TRUE(early.pid > 0);
-        pid_t pid = early.pid;
-        system_context_start_dmidecode(root, &early); /* running: not a second one */
-        ASSERT_TRUE(early.pid == pid);
-        SystemContext sc;
-        ASSERT_OK(system_context_gather(root, &c, &early, &sc));
-        ASSERT_TRUE(early.pid == 0 && sc.dmidecode_run.pid == pid);
-        ASSERT_STREQ(system_context_dmidecode(&sc), "Serial Number: EARLY\n");
-        system_context_done(&sc);
-
-        /* a run nobody read is stopped by system_context_done() */
-        ASSERT_OK(system_context_gather(root, &c, NULL, &sc));
-        pid = sc.dmidecode_run.pid;
-        ASSERT_TRUE(pid > 0);
-        system_context_done(&sc);
-        ASSERT_TRUE(waitpid(pid, NULL, WNOHANG) < 0 && errno == ECHILD);
-
-        /* dmidecode failing: the DMI attributes instead */
-        const char *failing = "#!/bin/sh\nexit 1\n";
-        ASSERT_OK(write_file_atomic(script, failing, strlen(failing), 0755));
-        ASSERT_OK(system_context_gather(root, &c, NULL, &sc));
-        ASSERT_TRUE(system_context_dmidecode(&sc) && strstr(sc.dmidecode, "product_name: Jupiter"));
-        system_context_done(&sc);
-
-        /* Neither: the answer stays "none" for the whole run, even when the
-         * attributes appear later (a later report would carry a serial the
-         * pseudonymisation at the start never saw). Failed before: the
-         * second call read the new attribute. */
-        _cleanup_free_ char *bare = test_tmpdir();
-        ASSERT_OK(system_context_gather(bare, &c, NULL, &sc));
-        ASSERT_TRUE(!system_context_dmidecode(&sc));
-        fake_root_put(bare, "/sys/class/dmi/id/product_serial", "SECRET\n");
-        ASSERT_TRUE(!system_context_dmidecode(&sc));
-        system_context_done(&sc);
-        unsetenv("KCRASH_DMIDECODE");
         config_done(&c);
 }
 

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "fake-root.h"
 #include "fileio.h"
@@ -37,32 +36,6 @@ TEST(dmidecode_stand_in) {
         ASSERT_OK(write_file_atomic(script, failing, strlen(failing), 0755));
         char *none = NULL;
         ASSERT_ERR(dmidecode_run(&none), -EIO);
-        unsetenv("KCRASH_DMIDECODE");
-}
-
-TEST(dmidecode_in_the_background) {
-        _cleanup_free_ char *dir = test_tmpdir(), *script = path_join(dir, "dmidecode"), *out = NULL;
-        /* the collector works while this runs: the output waits in the pipe */
-        const char *body = "#!/bin/sh\necho 'Serial Number: ABC'\n";
-        ASSERT_OK(write_file_atomic(script, body, strlen(body), 0755));
-        setenv("KCRASH_DMIDECODE", script, 1);
-        DmidecodeRun run = {};
-        ASSERT_ERR(dmidecode_finish(&run, &out), -ECHILD); /* no run */
-        dmidecode_abort(&run);                              /* nothing to stop */
-        ASSERT_OK(dmidecode_start(&run));
-        ASSERT_TRUE(run.pid > 0);
-        ASSERT_OK(dmidecode_finish(&run, &out));
-        ASSERT_STREQ(out, "Serial Number: ABC\n");
-        ASSERT_TRUE(run.pid == 0);
-
-        /* a run nobody reads is killed and reaped: no zombie, no wait */
-        const char *slow = "#!/bin/sh\nexec sleep 600\n";
-        ASSERT_OK(write_file_atomic(script, slow, strlen(slow), 0755));
-        ASSERT_OK(dmidecode_start(&run));
-        pid_t pid = run.pid;
-        dmidecode_abort(&run);
-        ASSERT_TRUE(run.pid == 0);
-        ASSERT_TRUE(waitpid(pid, NULL, WNOHANG) < 0 && errno == ECHILD);
         unsetenv("KCRASH_DMIDECODE");
 }
 
