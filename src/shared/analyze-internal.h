@@ -46,8 +46,9 @@ typedef struct ReText {
         bool at_start, at_end;
 } ReText;
 
-/* A regular expression of ours, compiled once by analyze_init(), with the
- * literal text any match must contain. */
+/* A regular expression of ours, compiled once (by analyze_init(), or at
+ * the first use of its group of formats), with the literal text any match
+ * must contain. */
 typedef struct Re {
         const char *pattern;
         regex_t re;
@@ -193,7 +194,8 @@ const Header *line_header(const char *s, size_t n, uint64_t may);
 extern const Header headers[_G_MAX];
 bool header_is_followup(const char *raw, size_t raw_len, uint64_t may);
 bool is_second_crash(const char *raw, size_t raw_len, uint64_t may);
-void formats_of_group(Group g, Format **ret_formats, size_t *ret_n);
+/* The formats of group g, compiled at its first use. */
+int formats_of_group(Group g, Format **ret_formats, size_t *ret_n);
 bool check_later(Format *f, const Report *rep, size_t at, Caps *caps);
 void caps_done(Caps *c);
 void caps_add_match(Caps *c, const char *s, const regmatch_t *m, size_t nm, const Re *r);

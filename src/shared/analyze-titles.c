@@ -447,13 +447,15 @@ static bool format_uses_captures(const Format *f) {
         return false;
 }
 
-/* Picks the format for the report and builds the raw title. */
+/* Picks the format for the report and builds the raw title; NULL when out
+ * of memory (or when a pattern of ours does not compile: a bug). */
 char *choose_title(Ctx *cx, Group g, const char *header, bool *corrupted, Frame *culprit, bool *has_culprit,
                           unsigned *flags_out) {
         const Report *rep = cx->rep;
         Format *formats;
         size_t nf;
-        formats_of_group(g, &formats, &nf);
+        if (formats_of_group(g, &formats, &nf) < 0)
+                return NULL;
         bool title_matched_without_report = false;
 
         assert(nf <= MAX_GROUP_FORMATS);

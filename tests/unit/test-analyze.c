@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "analyze-internal.h"
 #include "analyze-json.h"
 #include "analyze.h"
 #include "fileio.h"
@@ -813,4 +814,24 @@ TEST(json_keeps_text_that_is_not_utf8) {
         ASSERT_STREQ(json_string_value(json_array_get(f, 0)), "bad\xef\xbf\xbd_func");
         ASSERT_STREQ(json_string_value(json_array_get(f, 1)), "ok_func [mod\xef\xbf\xbd]");
         json_decref(j);
+}
+
+/* The groups' patterns are compiled at first use, not by analyze_init():
+ * a pattern that does not compile would only show in a log of its kind.
+ * Every group compiles, twice (the second time from the compiled state). */
+TEST(every_group_of_formats_compiles) {
+        ASSERT_OK(analyze_init());
+        for (int round = 0; round < 2; round++)
+                for (Group g = 0; g < _G_MAX; g++) {
+                        Format *formats = NULL;
+                        size_t n = 0;
+                        ASSERT_OK(formats_of_group(g, &formats, &n));
+                        ASSERT_TRUE(formats && n > 0 && n <= MAX_GROUP_FORMATS);
+                        for (size_t k = 0; k < n; k++)
+                                ASSERT_TRUE(formats[k].title.compiled);
+                }
+        Format *none = NULL;
+        size_t n = 0;
+        ASSERT_ERR(formats_of_group(_G_MAX, &none, &n), -EINVAL);
+        ASSERT_TRUE(!none);
 }
