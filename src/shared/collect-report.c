@@ -264,7 +264,6 @@ int build_report(Collector *c, const CrashEvent *e, const char *id, const char *
         _cleanup_free_ char *analysis_buf = NULL, *release = NULL, *version = NULL, *json = NULL, *stack = NULL,
                             *vmcore_path = NULL, *test_id = NULL, *redacted_note = NULL;
         _cleanup_(crash_analysis_freep) CrashAnalysis *a = NULL;
-        _cleanup_(boot_record_done) BootRecord boot = {};
         _cleanup_(build_ids_done) BuildIds build_ids = {};
         const char *analysis_input = NULL, *kernel_source = NULL;
         size_t analysis_size = 0;
@@ -296,16 +295,20 @@ int build_report(Collector *c, const CrashEvent *e, const char *id, const char *
         if (r < 0)
                 return r;
 
-        (void) boot_record_find(c->state_dir, e->crash_time, &boot);
-        r = crashed_kernel(c, analysis_input, a, &boot, &release, &version, &kernel_source);
+        /* the record of the boot that crashed (none: every field NULL) */
+        static const BootRecord no_record;
+        const BootRecord *boot = boot_records_find(&c->boots, e->crash_time);
+        if (!boot)
+                boot = &no_record;
+        r = crashed_kernel(c, analysis_input, a, boot, &release, &version, &kernel_source);
         if (r < 0)
                 return r;
 
         /* Build ids of the crashed kernel and its modules; the boot record's
          * count only when it is of the kernel that crashed. */
-        bool same_kernel = boot.kernel_release && streq(boot.kernel_release, release);
+        bool same_kernel = boot->kernel_release && streq(boot->kernel_release, release);
         r = build_ids_for_crash(c->opts->root, release, analysis_input, analysis_size,
-                                same_kernel ? boot.vmlinux_build_id : NULL, same_kernel ? boot.module_build_ids : NULL,
+                                same_kernel ? boot->vmlinux_build_id : NULL, same_kernel ? boot->module_build_ids : NULL,
                                 &build_ids);
         if (r < 0)
                 return r;
@@ -322,9 +325,9 @@ int build_report(Collector *c, const CrashEvent *e, const char *id, const char *
                 .kernel_release = release,
                 .kernel_version = version,
                 .kernel_source = kernel_source,
-                .build_id = boot.build_id ? boot.build_id : c->sys.build_id,
-                .os_pretty_name = boot.pretty_name ? boot.pretty_name : c->sys.pretty_name,
-                .build_source = boot.build_id ? "boot-record" : "os-release",
+                .build_id = boot->build_id ? boot->build_id : c->sys.build_id,
+                .os_pretty_name = boot->pretty_name ? boot->pretty_name : c->sys.pretty_name,
+                .build_source = boot->build_id ? "boot-record" : "os-release",
                 .product = c->config->product,
                 .serial = c->sys.serial,
                 .account_name = c->sys.account_name,
@@ -348,7 +351,7 @@ int build_report(Collector *c, const CrashEvent *e, const char *id, const char *
                 if (e->pstore->dumps[i]->n_missing)
                         m.incomplete = true;
 
-        r = add_context(&parts, c, e, &m, a, &boot, stamp);
+        r = add_context(&parts, c, e, &m, a, boot, stamp);
         if (r < 0)
                 return r;
 

@@ -68,36 +68,34 @@ int unclean_check(Collector *c, bool crash_found) {
         _cleanup_free_ char *boot_id_path = path_in_root(c->opts->root, "/proc/sys/kernel/random/boot_id");
         _cleanup_free_ char *checked_path = path_join(c->state_dir, "unclean-checked");
         _cleanup_free_ char *current = NULL, *mark = NULL, *checked = NULL;
-        _cleanup_(boot_record_done) BootRecord cur = {}, prev = {};
         if (!boot_id_path || !checked_path)
                 return -ENOMEM;
         if (read_one_line_file(boot_id_path, &current) < 0)
                 return 0;
         /* This boot's record (saved just before), then the one before it. */
-        if (boot_record_find(c->state_dir, time(NULL) + 86400, &cur) < 0 || !streq_ptr(cur.boot_id, current) ||
-            boot_record_find(c->state_dir, cur.boot_time - 1, &prev) < 0)
-                return 0;
-        if (!prev.boot_id)
+        const BootRecord *cur = boot_records_find(&c->boots, time(NULL) + 86400);
+        const BootRecord *prev = cur && streq_ptr(cur->boot_id, current) ?
+                boot_records_find(&c->boots, cur->boot_time - 1) : NULL;
+        if (!prev || !prev->boot_id)
                 return 0;
         checked = mark_boot_id(checked_path);
-        if (streq_ptr(checked, prev.boot_id))
+        if (streq_ptr(checked, prev->boot_id))
                 return 0; /* decided by an earlier run */
         /* No mark at all (kcrash-shutdown.service never ran here): nothing
          * can be told apart, so nothing is reported. */
         bool other_marks = false;
-        int r = read_marks(c, prev.boot_id, current, &mark, &other_marks);
+        int r = read_marks(c, prev->boot_id, current, &mark, &other_marks);
         if (r < 0)
                 return r;
         if (shutdown_mark_judge(mark, other_marks) != PREVIOUS_BOOT_UNEXPLAINED || crash_found ||
             !c->config->report_unclean_shutdown) {
-                r = unclean_mark_checked(c, prev.boot_id);
+                r = unclean_mark_checked(c, prev->boot_id);
                 if (r < 0)
                         note_problem(c, r, "Cannot write \"%s\"", checked_path);
                 return 0;
         }
-        c->unclean_boot = prev;
-        prev = (BootRecord) {};
-        return 1;
+        r = boot_record_copy(prev, &c->unclean_boot);
+        return r < 0 ? r : 1;
 }
 
 static int unclean_feed_cb(const JournalEntry *e, void *userdata) {

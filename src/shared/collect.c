@@ -484,6 +484,7 @@ static void collector_done(Collector *c) {
         free(c->watch_dir);
         spool_done(&c->spool);
         boot_record_done(&c->unclean_boot);
+        boot_records_done(&c->boots);
 }
 
 int collect_run(const CollectOptions *o, CollectResult **ret) {
@@ -534,6 +535,10 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         int saved = boot_record_save(o->root, c.state_dir);
         if (saved < 0 && saved != -ENOENT)
                 note_problem(&c, saved, "Cannot record this boot in \"%s/boots\"", c.state_dir);
+        /* Read once for this boot, the one before it and every crash. */
+        r = boot_records_load(c.state_dir, &c.boots);
+        if (r < 0)
+                note_problem(&c, r, "Cannot read the boot records in \"%s/boots\"", c.state_dir);
 
         r = kdump_scan(c.crash_dir, o->config->max_record_size, &ks);
         if (r < 0) {

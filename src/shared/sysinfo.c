@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +172,21 @@ void boot_record_done(BootRecord *b) {
         *b = (BootRecord) {};
 }
 
+int boot_record_copy(const BootRecord *b, BootRecord *ret) {
+        BootRecord c = { .boot_time = b->boot_time };
+        const char *from[] = { b->boot_id, b->kernel_release, b->kernel_version, b->build_id, b->pretty_name,
+                               b->vmlinux_build_id, b->module_build_ids, b->os_release_text };
+        char **to[] = { &c.boot_id, &c.kernel_release, &c.kernel_version, &c.build_id, &c.pretty_name,
+                        &c.vmlinux_build_id, &c.module_build_ids, &c.os_release_text };
+        for (size_t i = 0; i < ELEMENTSOF(from); i++)
+                if (from[i] && !(*to[i] = strdup(from[i]))) {
+                        boot_record_done(&c);
+                        return -ENOMEM;
+                }
+        *ret = c;
+        return 0;
+}
+
 static char *root_line(const char *root, const char *path) {
         _cleanup_free_ char *p = path_in_root(root, path);
         char *v = NULL;
@@ -289,6 +305,19 @@ static int load_records(const char *dir, RecordList *l) {
         return r;
 }
 
+/* The records' names in dir, none read. */
+static int count_records(const char *dir) {
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : negative_errno();
+        int n = 0;
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.' && n < INT_MAX)
+                        n++;
+        return n;
+}
+
 int boot_record_save(const char *root, const char *state_dir) {
         _cleanup_free_ char *boot_id = root_line(root, "/proc/sys/kernel/random/boot_id");
         _cleanup_free_ char *release = root_line(root, "/proc/sys/kernel/osrelease");
@@ -338,7 +367,11 @@ int boot_record_save(const char *root, const char *state_dir) {
         if (r < 0)
                 return r;
 
-        /* Keep the newest records only. */
+        /* Keep the newest records only (read only when there are too many:
+         * the collection reads them once, after this). */
+        r = count_records(dir);
+        if (r <= BOOT_RECORDS_KEEP)
+                return r < 0 ? r : 0;
         RecordList l = {};
         r = load_records(dir, &l);
         while (r >= 0 && l.n > BOOT_RECORDS_KEEP) {
@@ -357,7 +390,7 @@ int boot_record_save(const char *root, const char *state_dir) {
         return r < 0 ? r : 0;
 }
 
-int boot_record_find(const char *state_dir, time_t crash_time, BootRecord *ret) {
+int boot_records_load(const char *state_dir, BootRecords *ret) {
         _cleanup_free_ char *dir = path_join(state_dir, "boots");
         if (!dir)
                 return -ENOMEM;
@@ -367,16 +400,35 @@ int boot_record_find(const char *state_dir, time_t crash_time, BootRecord *ret) 
                 record_list_done(&l);
                 return r;
         }
-        ssize_t best = -1;
         for (size_t i = 0; i < l.n; i++)
-                if (l.items[i].boot_time <= crash_time && (best < 0 || l.items[i].boot_time > l.items[best].boot_time))
-                        best = (ssize_t) i;
-        if (best < 0) {
-                record_list_done(&l);
-                return -ENOENT;
-        }
-        *ret = l.items[best];
-        l.items[best] = (BootRecord) {};
-        record_list_done(&l);
+                free(l.paths[i]);
+        free(l.paths);
+        *ret = (BootRecords) { .items = l.items, .n = l.n };
         return 0;
+}
+
+const BootRecord *boot_records_find(const BootRecords *b, time_t crash_time) {
+        const BootRecord *best = NULL;
+        for (size_t i = 0; i < b->n; i++)
+                if (b->items[i].boot_time <= crash_time && (!best || b->items[i].boot_time > best->boot_time))
+                        best = &b->items[i];
+        return best;
+}
+
+void boot_records_done(BootRecords *b) {
+        for (size_t i = 0; i < b->n; i++)
+                boot_record_done(&b->items[i]);
+        free(b->items);
+        *b = (BootRecords) {};
+}
+
+int boot_record_find(const char *state_dir, time_t crash_time, BootRecord *ret) {
+        BootRecords b = {};
+        int r = boot_records_load(state_dir, &b);
+        if (r >= 0) {
+                const BootRecord *found = boot_records_find(&b, crash_time);
+                r = found ? boot_record_copy(found, ret) : -ENOENT;
+        }
+        boot_records_done(&b);
+        return r;
 }

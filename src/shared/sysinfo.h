@@ -51,3 +51,16 @@ int boot_record_save(const char *root, const char *state_dir);
  * is not after it. -ENOENT when none. */
 int boot_record_find(const char *state_dir, time_t crash_time, BootRecord *ret);
 void boot_record_done(BootRecord *b);
+/* A deep copy. */
+int boot_record_copy(const BootRecord *b, BootRecord *ret);
+
+/* The records read once (a collection asks for this boot, the one before
+ * and each crash's: each boot_record_find() reads them all). */
+typedef struct BootRecords {
+        BootRecord *items;
+        size_t n;
+} BootRecords;
+int boot_records_load(const char *state_dir, BootRecords *ret);
+/* As boot_record_find(), in the records read; NULL when none. */
+const BootRecord *boot_records_find(const BootRecords *b, time_t crash_time);
+void boot_records_done(BootRecords *b);

@@ -100,6 +100,26 @@ TEST(boot_records_attribute_a_crash_to_its_boot) {
         ASSERT_STREQ(b.kernel_version, "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-11-16)");
         boot_record_done(&b);
         ASSERT_ERR(boot_record_find(state, 999, &b), -ENOENT);
+
+        /* read once, searched in memory: the same answers */
+        BootRecords all = {};
+        ASSERT_OK(boot_records_load(state, &all));
+        ASSERT_EQ(all.n, 2);
+        ASSERT_STREQ(boot_records_find(&all, 1500)->build_id, "b1");
+        ASSERT_STREQ(boot_records_find(&all, 2000)->build_id, "b3");
+        ASSERT_TRUE(!boot_records_find(&all, 999));
+        BootRecord copy;
+        ASSERT_OK(boot_record_copy(boot_records_find(&all, 1500), &copy));
+        boot_records_done(&all);
+        ASSERT_TRUE(!all.items && all.n == 0);
+        ASSERT_STREQ(copy.boot_id, "aaaaaaaa-0000-0000-0000-000000000001"); /* outlives the set */
+        ASSERT_EQ(copy.boot_time, 1000);
+        ASSERT_TRUE(strstr(copy.os_release_text, "BUILD_ID=b1"));
+        boot_record_done(&copy);
+        _cleanup_free_ char *nowhere = path_join(root, "nowhere");
+        ASSERT_OK(boot_records_load(nowhere, &all)); /* no folder: no records */
+        ASSERT_EQ(all.n, 0);
+        boot_records_done(&all);
 }
 
 TEST(boot_records_are_bounded) {
