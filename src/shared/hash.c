@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 #if defined(__x86_64__)
@@ -115,14 +116,18 @@ static void sha256_blocks_shani(uint32_t h[8], const unsigned char *p, size_t n_
 }
 
 static bool have_shani(void) {
-        static int have = -1;
-        if (have < 0) {
+        /* Atomic: the receiver hashes in several threads; two that ask
+         * first both compute the same answer (ThreadSanitizer saw the race). */
+        static _Atomic int have = -1;
+        int known = atomic_load_explicit(&have, memory_order_relaxed);
+        if (known < 0) {
                 unsigned a, b, c, d;
                 /* SHA: CPUID.(7,0):EBX[29]; SSSE3 and SSE4.1: CPUID.1:ECX[9], [19] */
-                have = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 9)) && (c & (1u << 19)) &&
-                       __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+                known = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 9)) && (c & (1u << 19)) &&
+                        __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+                atomic_store_explicit(&have, known, memory_order_relaxed);
         }
-        return have > 0;
+        return known > 0;
 }
 #endif
 

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -158,4 +160,27 @@ TEST(write_file_replace) {
         closedir(d);
         ASSERT_EQ(n, 1);
         ASSERT_TRUE(write_file_replace("/proc/kcrash-no/m", "x", 1, 0600) < 0);
+}
+
+/* Sizes about the huge-page buffer's edges (1.5 MiB, 2 MiB and past it,
+ * the read's two extra bytes included) read back byte for byte. */
+TEST(read_full_file_large_sizes) {
+        const size_t mib = (size_t) 1 << 20;
+        const size_t sizes[] = { mib + mib / 2 - 3, mib + mib / 2 - 2, 2 * mib - 2, 2 * mib - 1, 2 * mib,
+                                 2 * mib + 1, 3 * mib, 4 * mib - 2 };
+        _cleanup_free_ char *dir = test_tmpdir(), *path = path_join(dir, "big");
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+                _cleanup_free_ char *data = malloc(sizes[i]), *back = NULL;
+                ASSERT_TRUE(data);
+                for (size_t k = 0; k < sizes[i]; k++)
+                        data[k] = (char) ('a' + (k * 7 + i) % 26);
+                ASSERT_OK(write_file_atomic(path, data, sizes[i], 0600));
+                size_t size = 0;
+                ASSERT_OK(read_full_file(path, 8 * mib, &back, &size));
+                ASSERT_EQ(size, sizes[i]);
+                ASSERT_TRUE(memcmp(back, data, size) == 0 && back[size] == 0);
+        }
+        char *none = NULL;
+        ASSERT_ERR(read_full_file(path, 2 * mib, &none, NULL), -EFBIG); /* the last one is larger */
+        ASSERT_TRUE(!none);
 }
