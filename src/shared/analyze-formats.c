@@ -345,8 +345,22 @@ static int re_text_cmp(const void *a, const void *b) {
  * regex still to compile), or NULL when all are text or nothing was
  * taken (one alternative, or out of memory: then the whole pattern is
  * the regex, and r->n_alts is 0). */
+/* Drops what an earlier re_split_alternatives() made. */
+void re_alternatives_free(Re *r) {
+        for (size_t i = 0; i < r->n_alts; i++)
+                free(r->alts[i].text);
+        free(r->alts);
+        free(r->alt_index);
+        r->alts = NULL;
+        r->alt_index = NULL;
+        r->n_alts = 0;
+        r->has_rest = false;
+}
+
 static char *re_split_alternatives(Re *r) {
         size_t n = 1;
+        /* a retry after a failed regcomp() (formats_of_group() retries) splits again */
+        re_alternatives_free(r);
         for (const char *p = r->pattern;; p++) {
                 p = alternative_end(p);
                 if (!p)

@@ -185,6 +185,7 @@ static inline bool is_ident_char(char c) {
 
 /* analyze-formats.c */
 int re_compile(Re *r, bool nosub);
+void re_alternatives_free(Re *r);
 size_t re_groups(const Re *r);
 bool line_match(const Re *r, const char *s, regmatch_t *m, size_t nm);
 int formats_init(void);

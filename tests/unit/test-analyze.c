@@ -835,3 +835,17 @@ TEST(every_group_of_formats_compiles) {
         ASSERT_ERR(formats_of_group(_G_MAX, &none, &n), -EINVAL);
         ASSERT_TRUE(!none);
 }
+
+/* A match-only pattern whose text alternatives are split off before the
+ * rest fails to compile: a retry (formats_of_group() retries a group that
+ * failed) splits again without leaking the first split (LeakSanitizer in the
+ * sanitizer build saw it before). */
+TEST(failed_compile_retried_without_a_leak) {
+        Re r = { .pattern = "abc|def|(" };
+        ASSERT_ERR(re_compile(&r, /* nosub= */ true), -EINVAL);
+        ASSERT_TRUE(!r.compiled && r.n_alts == 2 && r.has_rest);
+        ASSERT_ERR(re_compile(&r, /* nosub= */ true), -EINVAL);
+        ASSERT_TRUE(!r.compiled && r.n_alts == 2);
+        re_alternatives_free(&r);
+        ASSERT_TRUE(!r.alts && r.n_alts == 0);
+}
