@@ -14,6 +14,7 @@
 #include "offload.h"
 #include "run.h"
 #include "spool.h"
+#include "stop-signals.h"
 
 static volatile sig_atomic_t stop;
 
@@ -74,6 +75,9 @@ int run_submit_daemon(Context *ctx) {
         sigemptyset(&term);
         sigaddset(&term, SIGTERM);
         sigaddset(&term, SIGINT);
+        /* Put back after the mask (cleanups run in reverse): a signal that
+         * comes in between finds our handler, not the caller's default. */
+        _cleanup_(stop_signals_restore) StopSignals handlers = {};
         _cleanup_(sigprocmask_restorep) sigset_t saved_mask;
         (void) sigprocmask(SIG_BLOCK, &term, &saved_mask); /* fails only for a bad "how" */
         /* The mask ppoll() waits with: the one we started with, but with
@@ -83,9 +87,8 @@ int run_submit_daemon(Context *ctx) {
         sigset_t ppoll_mask = saved_mask;
         sigdelset(&ppoll_mask, SIGTERM);
         sigdelset(&ppoll_mask, SIGINT);
-        struct sigaction sa = { .sa_handler = on_term };
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
+        stop = 0; /* a SIGTERM that stopped an earlier run of this process is spent */
+        stop_signals_install(&handlers, on_term);
         (void) sd_notify(0, "READY=1\nSTATUS=Watching the queue");
         log_info("Watching \"%s\".", queue);
 

@@ -16,6 +16,7 @@
 #include "kmsg.h"
 #include "log.h"
 #include "run.h"
+#include "stop-signals.h"
 #include "watch-event.h"
 #include "watch-state.h"
 
@@ -42,29 +43,6 @@ static volatile sig_atomic_t stop_requested;
 static void on_signal(int sig) {
         (void) sig;
         stop_requested = 1;
-}
-
-/* The dispositions of SIGTERM and SIGINT that run_watch() found; it may be
- * called by a program with its own (the unit tests), and leaves
- * them as they were. */
-typedef struct SavedSignals {
-        struct sigaction term, intr;
-        bool saved;
-} SavedSignals;
-
-static void signals_restore(SavedSignals *s) {
-        if (!s->saved)
-                return;
-        (void) sigaction(SIGTERM, &s->term, NULL);
-        (void) sigaction(SIGINT, &s->intr, NULL);
-}
-
-/* Cannot fail: sigaction() fails only for a bad signal number. */
-static void signals_install(SavedSignals *s) {
-        struct sigaction sa = { .sa_handler = on_signal };
-        (void) sigaction(SIGTERM, &sa, &s->term);
-        (void) sigaction(SIGINT, &sa, &s->intr);
-        s->saved = true;
 }
 
 static int state_save(Watcher *w) {
@@ -318,10 +296,10 @@ int run_watch(Context *ctx, bool once) {
         }
         /* --once ends at the end of the log by itself: a SIGTERM keeps its
          * caller's meaning (by default, it ends the program). */
-        _cleanup_(signals_restore) SavedSignals saved = {};
+        _cleanup_(stop_signals_restore) StopSignals saved = {};
         stop_requested = 0; /* a SIGTERM that stopped an earlier run is not for this one */
         if (!once)
-                signals_install(&saved);
+                stop_signals_install(&saved, on_signal);
 
         /* /dev/kmsg returns one record per read(2) (at most 8 KiB with its
          * dictionary); a regular file (tests) returns any number. */
