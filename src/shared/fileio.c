@@ -372,6 +372,27 @@ int write_file_replace(const char *path, const void *data, size_t size, mode_t m
         return write_file_renamed(path, data, size, mode, false);
 }
 
+int write_file_new(const char *path, const void *data, size_t size, mode_t mode) {
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (fd < 0)
+                return negative_errno();
+        int r = failpoint_check("write-new");
+        if (r >= 0)
+                r = write_all(fd, data, size);
+        /* the mode asked for, whatever the umask took from it */
+        if (r >= 0 && fchmod(fd, mode) < 0)
+                r = negative_errno();
+        if (r >= 0 && fsync(fd) < 0)
+                r = negative_errno();
+        if (r < 0) {
+                (void) unlink(path);
+                return r;
+        }
+        /* The name's own durability (POSIX asks for the directory's fsync;
+         * on ext4 the file's commit carried it and this is a cache flush). */
+        return fsync_directory_of(path);
+}
+
 int rename_durable(const char *from, const char *to) {
         int r = fsync_path(from);
         if (r < 0)

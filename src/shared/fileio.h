@@ -62,6 +62,12 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t mo
  * after a power loss either may be there (or none, for a new file). For what
  * a lost write only makes slower, never wrong. */
 int write_file_replace(const char *path, const void *data, size_t size, mode_t mode);
+/* Creates path (never an existing name: -EEXIST) and writes data durably in
+ * place: one journal commit where write_file_atomic() takes two (its temp
+ * file's, then the rename's). Until the fsync returns, a reader or a power
+ * loss may find the file empty or short: for files whose readers skip one
+ * they cannot parse. On failure the name is removed. */
+int write_file_new(const char *path, const void *data, size_t size, mode_t mode);
 /* Durable rename: fsyncs the source file, renames, fsyncs both directories. */
 int rename_durable(const char *from, const char *to);
 int fsync_directory_of(const char *path);

@@ -250,160 +250,162 @@ static int boot_record_parse(const char *text, BootRecord *ret) {
         return 0;
 }
 
-typedef struct RecordList {
-        BootRecord *items;
-        char **paths;
-        size_t n;
-} RecordList;
-
-static void record_list_done(RecordList *l) {
-        for (size_t i = 0; i < l->n; i++) {
-                boot_record_done(&l->items[i]);
-                free(l->paths[i]);
-        }
-        free(l->items);
-        free(l->paths);
+/* The text boot_record_parse() reads back: "KEY=value" lines (a value the
+ * boot did not have written empty), an empty line, the os-release text. */
+static int boot_record_format(const BootRecord *b, char **ret) {
+        return asprintf(ret,
+                        "BOOT_ID=%s\nBOOT_TIME=%lld\nKERNEL_RELEASE=%s\nKERNEL_VERSION=%s\nBUILD_ID=%s\nPRETTY_NAME=%s\n"
+                        "VMLINUX_BUILD_ID=%s\nMODULE_BUILD_IDS=%s\n\n%s",
+                        strempty(b->boot_id), (long long) b->boot_time, strempty(b->kernel_release),
+                        strempty(b->kernel_version), strempty(b->build_id), strempty(b->pretty_name),
+                        strempty(b->vmlinux_build_id), strempty(b->module_build_ids),
+                        strempty(b->os_release_text)) < 0 ? -ENOMEM : 0;
 }
 
-static int load_records(const char *dir, RecordList *l) {
-        DIR *d = opendir(dir);
-        if (!d)
-                return errno == ENOENT ? 0 : negative_errno();
-        struct dirent *de;
-        int r = 0;
-        while ((de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                _cleanup_free_ char *p = path_join(dir, de->d_name), *text = NULL;
-                BootRecord b;
-                if (!p) {
-                        r = -ENOMEM;
-                        break;
-                }
-                int k = read_full_file_trusted(p, 256 * 1024, &text, NULL);
-                if (k == -EPERM || k == -EBADFD) {
-                        (void) unlink(p); /* not root's: planted, never read */
-                        continue;
-                }
-                if (k < 0 || boot_record_parse(text, &b) < 0)
-                        continue;
-                BootRecord *items = realloc(l->items, (l->n + 1) * sizeof *items);
-                char **paths = items ? realloc(l->paths, (l->n + 1) * sizeof *paths) : NULL;
-                if (items)
-                        l->items = items;
-                if (!items || !paths) {
-                        boot_record_done(&b);
-                        r = -ENOMEM;
-                        break;
-                }
-                l->paths = paths;
-                l->items[l->n] = b;
-                l->paths[l->n] = TAKE_PTR(p);
-                l->n++;
-        }
-        closedir(d);
-        return r;
-}
-
-/* The records' names in dir, none read. */
-static int count_records(const char *dir) {
-        _cleanup_(closedirp) DIR *d = opendir(dir);
-        if (!d)
-                return errno == ENOENT ? 0 : negative_errno();
-        int n = 0;
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.' && n < INT_MAX)
-                        n++;
-        return n;
-}
-
-int boot_record_save(const char *root, const char *state_dir) {
-        _cleanup_free_ char *boot_id = root_line(root, "/proc/sys/kernel/random/boot_id");
-        _cleanup_free_ char *release = root_line(root, "/proc/sys/kernel/osrelease");
-        _cleanup_free_ char *version = root_line(root, "/proc/sys/kernel/version");
-        _cleanup_free_ char *dir = path_join(state_dir, "boots"), *path = NULL, *text = NULL, *modules = NULL;
-        OsRelease os = {};
-        BuildIds ids = {};
-        int r;
-
-        if (!dir)
+static int records_add(BootRecords *l, BootRecord *b, char **path) {
+        BootRecord *items = realloc(l->items, (l->n + 1) * sizeof *items);
+        if (!items)
                 return -ENOMEM;
-        if (!boot_id_valid(boot_id))
-                return -ENOENT;
-        (void) os_release_read(root, &os);
-        /* The build ids that tie a crash of this boot to its debug info. */
-        r = build_ids_read_running(root, &ids, "boot-record");
-        if (r >= 0)
-                r = build_ids_modules_format(&ids, &modules);
-        if (r < 0 || asprintf(&path, "%s/%s", dir, boot_id) < 0 ||
-            asprintf(&text, "BOOT_ID=%s\nBOOT_TIME=%lld\nKERNEL_RELEASE=%s\nKERNEL_VERSION=%s\nBUILD_ID=%s\nPRETTY_NAME=%s\n"
-                     "VMLINUX_BUILD_ID=%s\nMODULE_BUILD_IDS=%s\n\n%s",
-                     boot_id, (long long) boot_time(root), strempty(release), strempty(version),
-                     strempty(os.build_id), strempty(os.pretty_name), strempty(ids.vmlinux), strempty(modules),
-                     strempty(os.text)) < 0) {
-                os_release_done(&os);
-                build_ids_done(&ids);
+        l->items = items;
+        char **paths = realloc(l->paths, (l->n + 1) * sizeof *paths);
+        if (!paths)
                 return -ENOMEM;
-        }
-        os_release_done(&os);
-        build_ids_done(&ids);
-        /* A later run in the same boot (kcrash-collect.path, kcrashctl
-         * collect) finds the record it would write: no new write, no
-         * fsync of a new file. Synced all the same, which costs nothing when
-         * the run that wrote it finished: a run killed between its rename and
-         * its directory sync left it in the page cache only. */
-        _cleanup_free_ char *old = NULL;
-        size_t old_size = 0;
-        if (read_full_file_trusted(path, 256 * 1024, &old, &old_size) >= 0 && old_size == strlen(text) &&
-            memcmp(old, text, old_size) == 0) {
-                r = fsync_path(path);
-                return r < 0 ? r : fsync_directory_of(path);
-        }
-        r = mkdir_p(dir, 0700);
-        if (r < 0)
-                return r;
-        r = write_file_atomic(path, text, strlen(text), 0600);
-        if (r < 0)
-                return r;
+        l->paths = paths;
+        l->items[l->n] = *b;
+        l->paths[l->n] = *path;
+        *b = (BootRecord) {};
+        *path = NULL;
+        l->n++;
+        return 0;
+}
 
-        /* Keep the newest records only (read only when there are too many:
-         * the collection reads them once, after this). */
-        r = count_records(dir);
-        if (r <= BOOT_RECORDS_KEEP)
-                return r < 0 ? r : 0;
-        RecordList l = {};
-        r = load_records(dir, &l);
-        while (r >= 0 && l.n > BOOT_RECORDS_KEEP) {
-                size_t oldest = 0;
-                for (size_t i = 1; i < l.n; i++)
-                        if (l.items[i].boot_time < l.items[oldest].boot_time)
-                                oldest = i;
-                (void) unlink(l.paths[oldest]);
-                boot_record_done(&l.items[oldest]);
-                free(l.paths[oldest]);
-                l.items[oldest] = l.items[l.n - 1];
-                l.paths[oldest] = l.paths[l.n - 1];
-                l.n--;
-        }
-        record_list_done(&l);
-        return r < 0 ? r : 0;
+static void records_remove(BootRecords *l, size_t i) {
+        boot_record_done(&l->items[i]);
+        free(l->paths[i]);
+        l->items[i] = l->items[l->n - 1];
+        l->paths[i] = l->paths[l->n - 1];
+        l->n--;
 }
 
 int boot_records_load(const char *state_dir, BootRecords *ret) {
         _cleanup_free_ char *dir = path_join(state_dir, "boots");
         if (!dir)
                 return -ENOMEM;
-        RecordList l = {};
-        int r = load_records(dir, &l);
-        if (r < 0) {
-                record_list_done(&l);
-                return r;
+        _cleanup_(boot_records_done) BootRecords l = {};
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        if (!d) {
+                if (errno != ENOENT)
+                        return negative_errno();
+                *ret = (BootRecords) {};
+                return 0;
         }
-        for (size_t i = 0; i < l.n; i++)
-                free(l.paths[i]);
-        free(l.paths);
-        *ret = (BootRecords) { .items = l.items, .n = l.n };
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *p = path_join(dir, de->d_name), *text = NULL;
+                if (!p)
+                        return -ENOMEM;
+                int k = read_full_file_trusted(p, 256 * 1024, &text, NULL);
+                if (k == -EPERM || k == -EBADFD) {
+                        (void) unlink(p); /* not root's: planted, never read */
+                        continue;
+                }
+                _cleanup_(boot_record_done) BootRecord b = {};
+                if (k < 0 || boot_record_parse(text, &b) < 0)
+                        continue;
+                k = records_add(&l, &b, &p);
+                if (k < 0)
+                        return k;
+        }
+        *ret = l;
+        l = (BootRecords) {};
+        return 0;
+}
+
+int boot_record_save(const char *root, const char *state_dir, BootRecords *records) {
+        _cleanup_(boot_record_done) BootRecord cur = {
+                .boot_id = root_line(root, "/proc/sys/kernel/random/boot_id"),
+                .boot_time = boot_time(root),
+                .kernel_release = root_line(root, "/proc/sys/kernel/osrelease"),
+                .kernel_version = root_line(root, "/proc/sys/kernel/version"),
+        };
+        _cleanup_free_ char *dir = path_join(state_dir, "boots"), *path = NULL, *text = NULL, *old = NULL;
+        _cleanup_(os_release_done) OsRelease os = {};
+        _cleanup_(build_ids_done) BuildIds ids = {};
+        int r;
+
+        if (!dir)
+                return -ENOMEM;
+        if (!boot_id_valid(cur.boot_id))
+                return -ENOENT;
+        (void) os_release_read(root, &os);
+        cur.build_id = TAKE_PTR(os.build_id);
+        cur.pretty_name = TAKE_PTR(os.pretty_name);
+        cur.os_release_text = TAKE_PTR(os.text);
+        /* The build ids that tie a crash of this boot to its debug info. */
+        r = build_ids_read_running(root, &ids, "boot-record");
+        if (r >= 0)
+                r = build_ids_modules_format(&ids, &cur.module_build_ids);
+        if (r < 0)
+                return r;
+        if (ids.vmlinux && !(cur.vmlinux_build_id = strdup(ids.vmlinux)))
+                return -ENOMEM;
+        if (boot_record_format(&cur, &text) < 0 || !(path = path_join(dir, cur.boot_id)))
+                return -ENOMEM;
+
+        /* A later run in the same boot (kcrash-collect.path, kcrashctl
+         * collect) finds the record it would write: no new write, no
+         * fsync of a new file. Synced all the same, which costs nothing when
+         * the run that wrote it finished: a run killed before its syncs left
+         * it in the page cache only. */
+        size_t known = records->n;
+        for (size_t i = 0; i < records->n; i++)
+                if (streq(records->paths[i], path))
+                        known = i;
+        if (known < records->n) {
+                if (boot_record_format(&records->items[known], &old) < 0)
+                        return -ENOMEM;
+                if (streq(old, text)) {
+                        r = fsync_path(path);
+                        return r < 0 ? r : fsync_directory_of(path);
+                }
+        }
+        r = write_file_new(path, text, strlen(text), 0600);
+        if (r == -ENOENT) {
+                r = mkdir_p(dir, 0700);
+                if (r >= 0)
+                        r = write_file_new(path, text, strlen(text), 0600);
+        }
+        /* What this boot said before (a build id read later), or a record
+         * cut short: replaced whole. */
+        if (r == -EEXIST)
+                r = write_file_atomic(path, text, strlen(text), 0600);
+        if (r < 0)
+                return r;
+
+        /* The set holds the record as a later load reads it back (empty
+         * values as NULL; none for a boot without a boot time). */
+        if (known < records->n)
+                records_remove(records, known);
+        _cleanup_(boot_record_done) BootRecord written = {};
+        r = boot_record_parse(text, &written);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0) {
+                r = records_add(records, &written, &path);
+                if (r < 0)
+                        return r;
+        }
+        /* Keep the newest records only. */
+        while (records->n > BOOT_RECORDS_KEEP) {
+                size_t oldest = 0;
+                for (size_t i = 1; i < records->n; i++)
+                        if (records->items[i].boot_time < records->items[oldest].boot_time)
+                                oldest = i;
+                (void) unlink(records->paths[oldest]);
+                records_remove(records, oldest);
+        }
         return 0;
 }
 
@@ -416,19 +418,11 @@ const BootRecord *boot_records_find(const BootRecords *b, time_t crash_time) {
 }
 
 void boot_records_done(BootRecords *b) {
-        for (size_t i = 0; i < b->n; i++)
+        for (size_t i = 0; i < b->n; i++) {
                 boot_record_done(&b->items[i]);
-        free(b->items);
-        *b = (BootRecords) {};
-}
-
-int boot_record_find(const char *state_dir, time_t crash_time, BootRecord *ret) {
-        BootRecords b = {};
-        int r = boot_records_load(state_dir, &b);
-        if (r >= 0) {
-                const BootRecord *found = boot_records_find(&b, crash_time);
-                r = found ? boot_record_copy(found, ret) : -ENOENT;
+                free(b->paths[i]);
         }
-        boot_records_done(&b);
-        return r;
+        free(b->items);
+        free(b->paths);
+        *b = (BootRecords) {};
 }

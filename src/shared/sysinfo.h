@@ -43,24 +43,24 @@ typedef struct BootRecord {   /* fields the boot did not have are NULL */
         char *os_release_text;
 } BootRecord;
 
-/* Writes <state_dir>/boots/<boot_id> for the running boot (atomically) and
- * keeps the newest BOOT_RECORDS_KEEP records. */
 #define BOOT_RECORDS_KEEP 32
-int boot_record_save(const char *root, const char *state_dir);
-/* The boot that was running at crash_time: the newest record whose boot time
- * is not after it. -ENOENT when none. */
-int boot_record_find(const char *state_dir, time_t crash_time, BootRecord *ret);
 void boot_record_done(BootRecord *b);
 /* A deep copy. */
 int boot_record_copy(const BootRecord *b, BootRecord *ret);
 
-/* The records read once (a collection asks for this boot, the one before
- * and each crash's: each boot_record_find() reads them all). */
+/* The records of <state_dir>/boots, read once (a collection asks for this
+ * boot, the one before it and each crash's). */
 typedef struct BootRecords {
         BootRecord *items;
+        char **paths; /* the file each was read from */
         size_t n;
 } BootRecords;
 int boot_records_load(const char *state_dir, BootRecords *ret);
-/* As boot_record_find(), in the records read; NULL when none. */
+/* Writes <state_dir>/boots/<boot_id> for the running boot unless records
+ * (loaded from there) hold it as it would be written; records then hold it
+ * too, and the oldest beyond BOOT_RECORDS_KEEP are removed from both. */
+int boot_record_save(const char *root, const char *state_dir, BootRecords *records);
+/* The boot that was running at crash_time: the newest record whose boot
+ * time is not after it; NULL when none. */
 const BootRecord *boot_records_find(const BootRecords *b, time_t crash_time);
 void boot_records_done(BootRecords *b);

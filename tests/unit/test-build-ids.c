@@ -50,14 +50,15 @@ static void boot(const char *root) {
 TEST(boot_record_keeps_build_ids) {
         _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
         boot(root);
-        ASSERT_OK(boot_record_save(root, state));
-        BootRecord b;
-        ASSERT_OK(boot_record_find(state, 1500, &b));
-        ASSERT_STREQ(b.vmlinux_build_id, "85c7e4e2ed76f4417e8aaad7c6b040d2bb897a26");
-        ASSERT_TRUE(strstr(b.module_build_ids, "crashme:c0ffee01"));
-        ASSERT_TRUE(strstr(b.module_build_ids, "nf_nat:12345678"));
-        ASSERT_TRUE(!strstr(b.module_build_ids, "printk"));
-        boot_record_done(&b);
+        _cleanup_(boot_records_done) BootRecords all = {};
+        ASSERT_OK(boot_record_save(root, state, &all));
+        boot_records_done(&all);
+        ASSERT_OK(boot_records_load(state, &all)); /* as written */
+        const BootRecord *b = boot_records_find(&all, 1500);
+        ASSERT_STREQ(b->vmlinux_build_id, "85c7e4e2ed76f4417e8aaad7c6b040d2bb897a26");
+        ASSERT_TRUE(strstr(b->module_build_ids, "crashme:c0ffee01"));
+        ASSERT_TRUE(strstr(b->module_build_ids, "nf_nat:12345678"));
+        ASSERT_TRUE(!strstr(b->module_build_ids, "printk"));
 }
 
 TEST(build_ids_of_a_crash) {

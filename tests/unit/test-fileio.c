@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build-config.h"
 #include "fileio.h"
 #include "tests.h"
 
@@ -160,6 +161,33 @@ TEST(write_file_replace) {
         closedir(d);
         ASSERT_EQ(n, 1);
         ASSERT_TRUE(write_file_replace("/proc/kcrash-no/m", "x", 1, 0600) < 0);
+}
+
+TEST(write_file_new) {
+        _cleanup_free_ char *dir = test_tmpdir(), *p = path_join(dir, "n"), *data = NULL;
+        mode_t old_umask = umask(077);
+        ASSERT_OK(write_file_new(p, "one\n", 4, 0640));
+        umask(old_umask);
+        struct stat st;
+        ASSERT_OK(stat(p, &st));
+        ASSERT_EQ(st.st_mode & 07777, 0640); /* as asked, whatever the umask */
+        /* never over a name that exists, nor through a symlink */
+        ASSERT_ERR(write_file_new(p, "two\n", 4, 0600), -EEXIST);
+        ASSERT_OK(read_full_file(p, 64, &data, NULL));
+        ASSERT_STREQ(data, "one\n");
+        _cleanup_free_ char *link = path_join(dir, "link"), *target = path_join(dir, "target");
+        ASSERT_OK(symlink(target, link));
+        ASSERT_ERR(write_file_new(link, "x", 1, 0600), -EEXIST);
+        ASSERT_TRUE(access(target, F_OK) < 0);
+        ASSERT_ERR(write_file_new("/proc/kcrash-no/n", "x", 1, 0600), -ENOENT);
+#if KCRASH_TEST_HOOKS
+        /* a write that fails leaves no name behind */
+        _cleanup_free_ char *q = path_join(dir, "failed");
+        setenv("KCRASH_FAILPOINT", "write-new:ENOSPC", 1);
+        ASSERT_ERR(write_file_new(q, "x", 1, 0600), -ENOSPC);
+        unsetenv("KCRASH_FAILPOINT");
+        ASSERT_TRUE(access(q, F_OK) < 0 && errno == ENOENT);
+#endif
 }
 
 /* Sizes about the huge-page buffer's edges (1.5 MiB, 2 MiB and past it,

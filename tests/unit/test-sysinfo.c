@@ -66,52 +66,73 @@ static void boot(const char *root, const char *boot_id, long btime, const char *
         fake_root_put(root, "/etc/os-release", os);
 }
 
+/* What a collection does: the records read once, this boot's saved into them. */
+static int save(const char *root, const char *state, BootRecords *ret) {
+        BootRecords all = {};
+        int r = boot_records_load(state, &all);
+        if (r >= 0)
+                r = boot_record_save(root, state, &all);
+        if (r >= 0 && ret)
+                *ret = all;
+        else
+                boot_records_done(&all);
+        return r;
+}
+
+/* The records as a fresh load reads them: the boot running at crash_time's
+ * build id, or NULL. */
+static char *build_at(const char *state, time_t crash_time) {
+        _cleanup_(boot_records_done) BootRecords all = {};
+        ASSERT_OK(boot_records_load(state, &all));
+        const BootRecord *b = boot_records_find(&all, crash_time);
+        return b && b->build_id ? strdup(b->build_id) : NULL;
+}
+
 TEST(boot_records_attribute_a_crash_to_its_boot) {
         _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
         boot(root, "aaaaaaaa-0000-0000-0000-000000000001\n", 1000, "6.1.0-55-amd64\n", "b1");
-        ASSERT_OK(boot_record_save(root, state));
+        ASSERT_OK(save(root, state, NULL)); /* no folder yet: made */
         boot(root, "aaaaaaaa-0000-0000-0000-000000000002\n", 2000, "6.1.0-56-amd64\n", "b2");
-        ASSERT_OK(boot_record_save(root, state));
+        ASSERT_OK(save(root, state, NULL));
         /* twice in one boot: one record, left as it was (the same inode: not
          * written again) */
         _cleanup_free_ char *rec = path_join(state, "boots/aaaaaaaa-0000-0000-0000-000000000002");
         struct stat st1, st2;
         ASSERT_OK(stat(rec, &st1));
-        ASSERT_OK(boot_record_save(root, state));
+        ASSERT_EQ(st1.st_mode & 07777, 0600);
+        ASSERT_OK(save(root, state, NULL));
         ASSERT_OK(stat(rec, &st2));
         ASSERT_EQ(st1.st_ino, st2.st_ino);
-        /* what the boot says changed (a build id read later): written anew */
+        /* what the boot says changed (a build id read later): written anew,
+         * in the set given and on disk */
         fake_root_put(root, "/etc/os-release", "ID=steamos\nBUILD_ID=b3\n");
-        ASSERT_OK(boot_record_save(root, state));
-        BootRecord b3;
-        ASSERT_OK(boot_record_find(state, 2500, &b3));
-        ASSERT_STREQ(b3.build_id, "b3");
-        boot_record_done(&b3);
+        BootRecords saved = {};
+        ASSERT_OK(save(root, state, &saved));
+        ASSERT_EQ(saved.n, 2);
+        ASSERT_STREQ(boot_records_find(&saved, 2500)->build_id, "b3");
+        boot_records_done(&saved);
+        _cleanup_free_ char *b3 = build_at(state, 2500);
+        ASSERT_STREQ(b3, "b3");
         ASSERT_TRUE(stat(rec, &st2) == 0 && st2.st_ino != st1.st_ino);
 
-        BootRecord b;
-        ASSERT_OK(boot_record_find(state, 1500, &b));
-        ASSERT_STREQ(b.kernel_release, "6.1.0-55-amd64");
-        ASSERT_STREQ(b.build_id, "b1");
-        ASSERT_TRUE(strstr(b.os_release_text, "BUILD_ID=b1"));
-        boot_record_done(&b);
-        ASSERT_OK(boot_record_find(state, 2500, &b));
-        ASSERT_STREQ(b.kernel_release, "6.1.0-56-amd64");
-        ASSERT_STREQ(b.kernel_version, "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-11-16)");
-        boot_record_done(&b);
-        ASSERT_ERR(boot_record_find(state, 999, &b), -ENOENT);
-
-        /* read once, searched in memory: the same answers */
+        /* read once, searched in memory */
         BootRecords all = {};
         ASSERT_OK(boot_records_load(state, &all));
         ASSERT_EQ(all.n, 2);
-        ASSERT_STREQ(boot_records_find(&all, 1500)->build_id, "b1");
-        ASSERT_STREQ(boot_records_find(&all, 2000)->build_id, "b3");
+        const BootRecord *b = boot_records_find(&all, 1500);
+        ASSERT_STREQ(b->kernel_release, "6.1.0-55-amd64");
+        ASSERT_STREQ(b->build_id, "b1");
+        ASSERT_TRUE(strstr(b->os_release_text, "BUILD_ID=b1"));
+        b = boot_records_find(&all, 2000);
+        ASSERT_STREQ(b->kernel_release, "6.1.0-56-amd64");
+        ASSERT_STREQ(b->kernel_version, "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-11-16)");
+        ASSERT_STREQ(b->build_id, "b3");
+        ASSERT_TRUE(!b->vmlinux_build_id); /* written empty, read as none */
         ASSERT_TRUE(!boot_records_find(&all, 999));
         BootRecord copy;
         ASSERT_OK(boot_record_copy(boot_records_find(&all, 1500), &copy));
         boot_records_done(&all);
-        ASSERT_TRUE(!all.items && all.n == 0);
+        ASSERT_TRUE(!all.items && !all.paths && all.n == 0);
         ASSERT_STREQ(copy.boot_id, "aaaaaaaa-0000-0000-0000-000000000001"); /* outlives the set */
         ASSERT_EQ(copy.boot_time, 1000);
         ASSERT_TRUE(strstr(copy.os_release_text, "BUILD_ID=b1"));
@@ -122,13 +143,36 @@ TEST(boot_records_attribute_a_crash_to_its_boot) {
         boot_records_done(&all);
 }
 
+TEST(boot_record_cut_short_is_written_again) {
+        /* A power loss before the record's fsync can leave its name with no
+         * bytes: not a record, and the next run of the same boot writes it. */
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
+        boot(root, "aaaaaaaa-0000-0000-0000-000000000001\n", 1000, "6.1.0-55-amd64\n", "b1");
+        fake_root_put(root, "/state/boots/aaaaaaaa-0000-0000-0000-000000000001", "");
+        _cleanup_free_ char *rec = path_join(state, "boots/aaaaaaaa-0000-0000-0000-000000000001");
+        ASSERT_OK(chmod(rec, 0600));
+        BootRecords all = {};
+        ASSERT_OK(boot_records_load(state, &all));
+        ASSERT_EQ(all.n, 0);
+        ASSERT_OK(boot_record_save(root, state, &all));
+        ASSERT_EQ(all.n, 1);
+        ASSERT_STREQ(all.items[0].build_id, "b1");
+        ASSERT_STREQ(all.paths[0], rec);
+        boot_records_done(&all);
+        _cleanup_free_ char *b1 = build_at(state, 1000);
+        ASSERT_STREQ(b1, "b1");
+}
+
 TEST(boot_records_are_bounded) {
         _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state"), *dir = path_join(state, "boots");
         for (int i = 0; i < BOOT_RECORDS_KEEP + 5; i++) {
                 char id[64];
                 snprintf(id, sizeof id, "%08x-0000-0000-0000-000000000000\n", i);
-                boot(root, id, 1000 + i, "6.1\n", "b");
-                ASSERT_OK(boot_record_save(root, state));
+                boot(root, id, 1000 + i, "6.1\n", i < BOOT_RECORDS_KEEP + 4 ? "b" : "last");
+                BootRecords all = {};
+                ASSERT_OK(save(root, state, &all));
+                ASSERT_EQ(all.n, MIN(i + 1, BOOT_RECORDS_KEEP)); /* the set given is pruned too */
+                boot_records_done(&all);
         }
         unsigned n = 0;
         DIR *d = opendir(dir);
@@ -137,15 +181,17 @@ TEST(boot_records_are_bounded) {
                 n += de->d_name[0] != '.';
         closedir(d);
         ASSERT_EQ(n, BOOT_RECORDS_KEEP);
-        BootRecord b;
-        ASSERT_ERR(boot_record_find(state, 1004, &b), -ENOENT); /* the oldest went first */
-        ASSERT_OK(boot_record_find(state, 1005, &b));
-        boot_record_done(&b);
+        BootRecords all = {};
+        ASSERT_OK(boot_records_load(state, &all));
+        ASSERT_TRUE(!boot_records_find(&all, 1004)); /* the oldest went first */
+        ASSERT_TRUE(boot_records_find(&all, 1005));
+        ASSERT_STREQ(boot_records_find(&all, 9999)->build_id, "last");
+        boot_records_done(&all);
 }
 
 TEST(no_boot_id_no_record) {
         _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
-        ASSERT_ERR(boot_record_save(root, state), -ENOENT);
+        ASSERT_ERR(save(root, state, NULL), -ENOENT);
         fake_root_put(root, "/proc/sys/kernel/random/boot_id", "../../etc\n");
-        ASSERT_ERR(boot_record_save(root, state), -ENOENT);
+        ASSERT_ERR(save(root, state, NULL), -ENOENT);
 }
