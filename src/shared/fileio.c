@@ -34,18 +34,21 @@ static void *file_buffer_alloc(size_t size) {
         return p;
 }
 
-int read_full_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size) {
+/* As read_full_fd(), with the fd's stat when the caller has it (NULL: asked
+ * here): one fstat() per file read, not two. */
+static int read_full_fd_stat(int fd, const struct stat *known, size_t max_size, char **ret_data, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, alloc = 0;
-        struct stat st;
+        struct stat own;
+        const struct stat *st = known ? known : fstat(fd, &own) >= 0 ? &own : NULL;
 
         /* A regular file is read into a buffer of its size (+ one byte to see
          * the end, + the NUL): a 2 MiB pstore record took a 4 MiB buffer and
          * a copy per doubling. The buffer still grows when the file does, or
          * when its size says nothing (procfs, pipes). */
-        if (fstat(fd, &st) >= 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t) st.st_size <= max_size &&
-            (uint64_t) st.st_size < SIZE_MAX - 2) {
-                alloc = (size_t) st.st_size + 2;
+        if (st && S_ISREG(st->st_mode) && st->st_size > 0 && (uint64_t) st->st_size <= max_size &&
+            (uint64_t) st->st_size < SIZE_MAX - 2) {
+                alloc = (size_t) st->st_size + 2;
                 buf = file_buffer_alloc(alloc);
                 if (!buf)
                         return -ENOMEM;
@@ -88,6 +91,10 @@ int read_full_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size) {
         return 0;
 }
 
+int read_full_fd(int fd, size_t max_size, char **ret_data, size_t *ret_size) {
+        return read_full_fd_stat(fd, NULL, max_size, ret_data, ret_size);
+}
+
 int readlinkat_malloc(int dir_fd, const char *path, char **ret) {
         char target[PATH_MAX];
         ssize_t k = readlinkat(dir_fd, path, target, sizeof target - 1);
@@ -117,10 +124,11 @@ int open_regular_at(int dir_fd, const char *path, int flags, struct stat *ret_st
 }
 
 static int read_regular_file(const char *path, int extra_flags, size_t max_size, char **ret_data, size_t *ret_size) {
-        _cleanup_close_ int fd = open_regular_at(AT_FDCWD, path, extra_flags, NULL);
+        struct stat st;
+        _cleanup_close_ int fd = open_regular_at(AT_FDCWD, path, extra_flags, &st);
         if (fd < 0)
                 return fd;
-        return read_full_fd(fd, max_size, ret_data, ret_size);
+        return read_full_fd_stat(fd, &st, max_size, ret_data, ret_size);
 }
 
 /* Only root (or we) can change what is in this folder. */
@@ -260,7 +268,7 @@ int read_full_file_trusted(const char *path, size_t max_size, char **ret_data, s
                 return fd;
         if ((st.st_uid != 0 && st.st_uid != geteuid()) || st.st_nlink != 1 || (st.st_mode & 0022))
                 return -EPERM;
-        return read_full_fd(fd, max_size, ret_data, ret_size);
+        return read_full_fd_stat(fd, &st, max_size, ret_data, ret_size);
 }
 
 int read_one_line_file(const char *path, char **ret_line) {
@@ -412,6 +420,12 @@ int rename_durable(const char *from, const char *to) {
 }
 
 int mkdir_p(const char *path, mode_t mode) {
+        /* The folder is there on every run but the first: one call, not one
+         * per level of the path. */
+        if (mkdir(path, mode) == 0 || errno == EEXIST)
+                return 0;
+        if (errno != ENOENT)
+                return negative_errno();
         _cleanup_free_ char *p = strdup(path);
         if (!p)
                 return -ENOMEM;

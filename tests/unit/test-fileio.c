@@ -163,6 +163,18 @@ TEST(write_file_replace) {
         ASSERT_TRUE(write_file_replace("/proc/kcrash-no/m", "x", 1, 0600) < 0);
 }
 
+TEST(mkdir_p_nested_and_again) {
+        _cleanup_free_ char *dir = test_tmpdir(), *deep = path_join(dir, "a/b/c"), *file = path_join(dir, "f");
+        ASSERT_OK(mkdir_p(deep, 0700));
+        struct stat st;
+        ASSERT_OK(stat(deep, &st));
+        ASSERT_TRUE(S_ISDIR(st.st_mode));
+        ASSERT_OK(mkdir_p(deep, 0700)); /* there already: one call */
+        ASSERT_OK(write_file_replace(file, "x", 1, 0600));
+        _cleanup_free_ char *under_file = path_join(dir, "f/g/h");
+        ASSERT_ERR(mkdir_p(under_file, 0700), -ENOTDIR);
+}
+
 TEST(write_file_new) {
         _cleanup_free_ char *dir = test_tmpdir(), *p = path_join(dir, "n"), *data = NULL;
         mode_t old_umask = umask(077);
