@@ -626,281 +626,281 @@ const Header *line_header(const char *s, size_t n, uint64_t may) {
 
 #define IDENT "([A-Za-z0-9_.]+)"
 
-static Format bug_formats[] = {
-        { { "BUG: KASAN:" }, { { "BUG: KASAN: ([a-z\\-]+) in ([A-Za-z0-9_]+)" }, { "(Read|Write) (of size|at addr)" } },
-          "KASAN: %1 %3 in %F", "bad-access in %F", R_HDR_CT, {}, { "kernel_fault|tag_check|mem_abort|^el1_|^el1h_" }, 0 },
-        { { "BUG: KASAN:" }, { { "BUG: KASAN: (double-free or invalid-free|double-free|invalid-free) in ([A-Za-z0-9_]+)" } },
-          "KASAN: invalid-free in %F", "invalid-free in %F", R_HDR_CT, {},
-          { "kernel_fault|tag_check|mem_abort|^el1_|^el1h_|slab_|kfree|vunmap|vfree" }, 0 },
-        { { "BUG: KASAN: ([a-z\\-]+) on address" }, { { "BUG: KASAN: ([a-z\\-]+) on address" }, { "(Read|Write) of size" } },
-          "KASAN: %1 %2", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "BUG: KASAN: (.*)" }, {}, "KASAN: %1", NULL, R_NONE, {}, {}, F_CORRUPTED | F_NOSTACK },
-        { { "BUG: KMSAN: kernel-usb-infoleak" }, { { "BUG: KMSAN: kernel-usb-infoleak in ([A-Za-z0-9_]+)" } },
-          "KMSAN: kernel-usb-infoleak in %F", NULL, R_NEXT, {},
-          { "alloc_skb|usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg" }, F_NOSTACK },
-        { { "BUG: KMSAN:" }, { { "BUG: KMSAN: ([a-z\\-]+) in ([A-Za-z0-9_]+)" } }, "KMSAN: %1 in %F", "bad-access in %F",
-          R_NEXT, {}, { "alloc_skb|netlink_ack|netlink_rcv_skb|_encrypt$|^crypto_|^cipher_|^drbg_|^rng_" }, F_NOSTACK },
-        { { "BUG: KCSAN: (data-race.*)" }, {}, "KCSAN: %1", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "BUG: KCSAN: (.*)" }, {}, "KCSAN: %1", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "BUG: KFENCE: (use-after-free|out-of-bounds) (read|write) in ([A-Za-z0-9_]+)" }, {},
-          "KFENCE: %1 %2 in %F", "bad-access in %F", R_HDR_NEXT, {}, {}, 0 },
-        { { "BUG: KFENCE: invalid free in ([A-Za-z0-9_]+)" }, {}, "KFENCE: invalid free in %F", "invalid-free in %F",
-          R_HDR_NEXT, {}, {}, F_NOSTACK },
-        { { "BUG: KFENCE: invalid (read|write) in ([A-Za-z0-9_]+)" }, {}, "KFENCE: invalid %1 in %F", "bad-access in %F",
-          R_HDR_NEXT, {}, {}, 0 },
-        { { "BUG: KFENCE: memory corruption in ([A-Za-z0-9_]+)" }, {}, "KFENCE: memory corruption in %F", NULL,
-          R_HDR_NEXT, {}, {}, F_NOSTACK },
-        { { "BUG: unable to handle kernel paging request|BUG: unable to handle page fault for address|"
-            "BUG: Unable to handle kernel data access" },
-          {}, "BUG: unable to handle kernel paging request in %F", "bad-access in %F", R_RIP_CT, {}, {}, 0 },
-        { { "BUG: unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference|"
-            "Kernel NULL pointer dereference" },
-          {}, "BUG: unable to handle kernel NULL pointer dereference in %F", "bad-access in %F", R_RIP_CT, {}, {}, 0 },
-        { { "BUG: [Uu]nable to handle kernel" }, {}, "BUG: unable to handle kernel", NULL, R_NONE, {}, {},
+static const Format bug_formats[] = {
+        { "BUG: KASAN:", { "BUG: KASAN: ([a-z\\-]+) in ([A-Za-z0-9_]+)", "(Read|Write) (of size|at addr)" },
+          "KASAN: %1 %3 in %F", "bad-access in %F", R_HDR_CT, NULL, "kernel_fault|tag_check|mem_abort|^el1_|^el1h_", 0 },
+        { "BUG: KASAN:", { "BUG: KASAN: (double-free or invalid-free|double-free|invalid-free) in ([A-Za-z0-9_]+)" },
+          "KASAN: invalid-free in %F", "invalid-free in %F", R_HDR_CT, NULL,
+          "kernel_fault|tag_check|mem_abort|^el1_|^el1h_|slab_|kfree|vunmap|vfree", 0 },
+        { "BUG: KASAN: ([a-z\\-]+) on address", { "BUG: KASAN: ([a-z\\-]+) on address", "(Read|Write) of size" },
+          "KASAN: %1 %2", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "BUG: KASAN: (.*)", {}, "KASAN: %1", NULL, R_NONE, NULL, NULL, F_CORRUPTED | F_NOSTACK },
+        { "BUG: KMSAN: kernel-usb-infoleak", { "BUG: KMSAN: kernel-usb-infoleak in ([A-Za-z0-9_]+)" },
+          "KMSAN: kernel-usb-infoleak in %F", NULL, R_NEXT, NULL,
+          "alloc_skb|usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg", F_NOSTACK },
+        { "BUG: KMSAN:", { "BUG: KMSAN: ([a-z\\-]+) in ([A-Za-z0-9_]+)" }, "KMSAN: %1 in %F", "bad-access in %F",
+          R_NEXT, NULL, "alloc_skb|netlink_ack|netlink_rcv_skb|_encrypt$|^crypto_|^cipher_|^drbg_|^rng_", F_NOSTACK },
+        { "BUG: KCSAN: (data-race.*)", {}, "KCSAN: %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "BUG: KCSAN: (.*)", {}, "KCSAN: %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "BUG: KFENCE: (use-after-free|out-of-bounds) (read|write) in ([A-Za-z0-9_]+)", {},
+          "KFENCE: %1 %2 in %F", "bad-access in %F", R_HDR_NEXT, NULL, NULL, 0 },
+        { "BUG: KFENCE: invalid free in ([A-Za-z0-9_]+)", {}, "KFENCE: invalid free in %F", "invalid-free in %F",
+          R_HDR_NEXT, NULL, NULL, F_NOSTACK },
+        { "BUG: KFENCE: invalid (read|write) in ([A-Za-z0-9_]+)", {}, "KFENCE: invalid %1 in %F", "bad-access in %F",
+          R_HDR_NEXT, NULL, NULL, 0 },
+        { "BUG: KFENCE: memory corruption in ([A-Za-z0-9_]+)", {}, "KFENCE: memory corruption in %F", NULL,
+          R_HDR_NEXT, NULL, NULL, F_NOSTACK },
+        { "BUG: unable to handle kernel paging request|BUG: unable to handle page fault for address|"
+          "BUG: Unable to handle kernel data access",
+          {}, "BUG: unable to handle kernel paging request in %F", "bad-access in %F", R_RIP_CT, NULL, NULL, 0 },
+        { "BUG: unable to handle kernel NULL pointer dereference|kernel NULL pointer dereference|"
+          "Kernel NULL pointer dereference",
+          {}, "BUG: unable to handle kernel NULL pointer dereference in %F", "bad-access in %F", R_RIP_CT, NULL, NULL, 0 },
+        { "BUG: [Uu]nable to handle kernel", {}, "BUG: unable to handle kernel", NULL, R_NONE, NULL, NULL,
           F_CORRUPTED | F_NOSTACK },
-        { { "BUG: (spinlock|rwlock) (lockup suspected|already unlocked|recursion|cpu recursion|bad magic|wrong owner|"
-            "wrong CPU|trylock failure on UP)" },
-          {}, "BUG: %1 %2 in %F", NULL, R_CT, {}, { "spin_|_lock|_unlock" }, 0 },
-        { { "BUG: soft lockup" }, {}, "BUG: soft lockup in %F", "stall in %F", R_RIP_CT, {}, {}, F_STALL },
-        { { "BUG: .*still has locks held!" }, { { "still has locks held" }, { "PC +([A-Za-z0-9_]+)|\\] ([A-Za-z0-9_]+)[+.]" } },
-          "BUG: still has locks held in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "BUG: scheduling while atomic" }, {}, "BUG: scheduling while atomic in %F", NULL, R_CT, {}, { "schedule" }, 0 },
-        { { "BUG: lock held when returning to user space" },
-          { { "lock held when returning" }, { "leaving the kernel with locks still held" }, { AT_IDENT } },
-          "BUG: lock held when returning to user space in %2", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "BUG: bad unlock balance detected!" }, {}, "BUG: bad unlock balance in %F", NULL, R_MARKER,
-          { "\\] ([A-Za-z0-9_]+)[+.]|at: ([A-Za-z0-9_]+)[+.]" }, {}, 0 },
-        { { "BUG: held lock freed!" }, { { "held lock freed" }, { "\\] ([A-Za-z0-9_]+)[+.]|at: ([A-Za-z0-9_]+)[+.]" } },
-          "BUG: held lock freed in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "BUG: Bad rss-counter state" }, {}, "BUG: Bad rss-counter state", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "BUG: non-zero (nr_ptes|nr_pmds) on freeing mm" }, {}, "BUG: non-zero %1 on freeing mm", NULL, R_NONE, {}, {},
+        { "BUG: (spinlock|rwlock) (lockup suspected|already unlocked|recursion|cpu recursion|bad magic|wrong owner|"
+          "wrong CPU|trylock failure on UP)",
+          {}, "BUG: %1 %2 in %F", NULL, R_CT, NULL, "spin_|_lock|_unlock", 0 },
+        { "BUG: soft lockup", {}, "BUG: soft lockup in %F", "stall in %F", R_RIP_CT, NULL, NULL, F_STALL },
+        { "BUG: .*still has locks held!", { "still has locks held", "PC +([A-Za-z0-9_]+)|\\] ([A-Za-z0-9_]+)[+.]" },
+          "BUG: still has locks held in %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "BUG: scheduling while atomic", {}, "BUG: scheduling while atomic in %F", NULL, R_CT, NULL, "schedule", 0 },
+        { "BUG: lock held when returning to user space",
+          { "lock held when returning", "leaving the kernel with locks still held", AT_IDENT },
+          "BUG: lock held when returning to user space in %2", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "BUG: bad unlock balance detected!", {}, "BUG: bad unlock balance in %F", NULL, R_MARKER,
+          "\\] ([A-Za-z0-9_]+)[+.]|at: ([A-Za-z0-9_]+)[+.]", NULL, 0 },
+        { "BUG: held lock freed!", { "held lock freed", "\\] ([A-Za-z0-9_]+)[+.]|at: ([A-Za-z0-9_]+)[+.]" },
+          "BUG: held lock freed in %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "BUG: Bad rss-counter state", {}, "BUG: Bad rss-counter state", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "BUG: non-zero (nr_ptes|nr_pmds) on freeing mm", {}, "BUG: non-zero %1 on freeing mm", NULL, R_NONE, NULL, NULL,
           F_NOSTACK },
-        { { "BUG: Dentry .* still in use" }, { { "still in use \\([0-9]+\\) \\[unmount of ([^]]+)\\]" } },
-          "BUG: Dentry still in use in unmount", "BUG: Dentry still in use [unmount of %1]", R_NONE, {}, {}, F_NOSTACK },
-        { { "BUG: Bad page (state|cache)" }, {}, "BUG: Bad page %1 in %F", NULL, R_MARKER, { "page last allocated" },
-          { "(free|put|get|update|release)_page|free_unref|^_*folio|truncate_inode_pages|page_frag_free|alloc|vmap|"
-            "page_owner" },
+        { "BUG: Dentry .* still in use", { "still in use \\([0-9]+\\) \\[unmount of ([^]]+)\\]" },
+          "BUG: Dentry still in use in unmount", "BUG: Dentry still in use [unmount of %1]", R_NONE, NULL, NULL, F_NOSTACK },
+        { "BUG: Bad page (state|cache)", {}, "BUG: Bad page %1 in %F", NULL, R_MARKER, "page last allocated",
+          "(free|put|get|update|release)_page|free_unref|^_*folio|truncate_inode_pages|page_frag_free|alloc|vmap|"
+          "page_owner",
           0 },
-        { { "BUG: Bad page map" }, {}, "BUG: Bad page map", NULL, R_NONE, {}, {}, 0 },
-        { { "BUG: workqueue lockup" }, {}, "BUG: workqueue lockup", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "BUG: sleeping function called from invalid context at" }, {},
-          "BUG: sleeping function called from invalid context in %F", NULL, R_CT, {}, {}, 0 },
-        { { "BUG: using ([a-z_]+)\\(\\) in preemptible" }, {}, "BUG: using %1() in preemptible code in %F", NULL, R_CT, {},
-          { "dump_stack|preemption|preempt|debug_|processor_id|this_cpu" }, 0 },
-        { { "BUG: workqueue leaked lock or atomic" }, { { "leaked lock" }, { "last function: ([A-Za-z0-9_]+)" } },
-          "BUG: workqueue leaked lock or atomic in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "BUG: memory leak" }, {}, "memory leak in %F", NULL, R_MARKER, { " backtrace( \\(crc [0-9a-f]+\\))?:" },
-          { "kmemleak|mmap|kmem|slab|alloc|create_object|idr_get|list_lru_init|kasprintf|kvasprintf|pcpu_create|"
-            "strdup|strndup|memdup" },
+        { "BUG: Bad page map", {}, "BUG: Bad page map", NULL, R_NONE, NULL, NULL, 0 },
+        { "BUG: workqueue lockup", {}, "BUG: workqueue lockup", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "BUG: sleeping function called from invalid context at", {},
+          "BUG: sleeping function called from invalid context in %F", NULL, R_CT, NULL, NULL, 0 },
+        { "BUG: using ([a-z_]+)\\(\\) in preemptible", {}, "BUG: using %1() in preemptible code in %F", NULL, R_CT, NULL,
+          "dump_stack|preemption|preempt|debug_|processor_id|this_cpu", 0 },
+        { "BUG: workqueue leaked lock or atomic", { "leaked lock", "last function: ([A-Za-z0-9_]+)" },
+          "BUG: workqueue leaked lock or atomic in %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "BUG: memory leak", {}, "memory leak in %F", NULL, R_MARKER, " backtrace( \\(crc [0-9a-f]+\\))?:",
+          "kmemleak|mmap|kmem|slab|alloc|create_object|idr_get|list_lru_init|kasprintf|kvasprintf|pcpu_create|"
+          "strdup|strndup|memdup",
           0 },
-        { { "BUG: .*stack guard page was hit at" }, {}, "BUG: stack guard page was hit in %F", "stack-overflow in %F",
-          R_RIP_CT, {}, {}, F_STALL },
-        { { "BUG: Invalid wait context" }, {}, "WARNING: locking bug in %F", NULL, R_CT, {}, { "lock_sock|release_sock" }, 0 },
-        { { "BUG:[ \t]*$" }, {}, "BUG: corrupted", NULL, R_NONE, {}, {}, F_CORRUPTED | F_NOSTACK },
+        { "BUG: .*stack guard page was hit at", {}, "BUG: stack guard page was hit in %F", "stack-overflow in %F",
+          R_RIP_CT, NULL, NULL, F_STALL },
+        { "BUG: Invalid wait context", {}, "WARNING: locking bug in %F", NULL, R_CT, NULL, "lock_sock|release_sock", 0 },
+        { "BUG:[ \t]*$", {}, "BUG: corrupted", NULL, R_NONE, NULL, NULL, F_CORRUPTED | F_NOSTACK },
 };
 
 #define SRC "[A-Za-z0-9_./\\-]+\\.[a-z]+:[0-9]+"
 
-static Format warning_formats[] = {
-        { { "WARNING: .*lib/debugobjects\\.c.* (debug_print|debug_check|at)" }, {}, "WARNING: ODEBUG bug in %F", NULL,
-          R_WARN, {},
-          { "debug_|rcu|hrtimer_|timer_|work_|percpu_|vunmap|vfree|__free_|debug_check|kobject_" }, 0 },
-        { { "WARNING: .*mm/usercopy\\.c.* (usercopy_warn|at)" }, {}, "WARNING: bad usercopy in %F", NULL, R_WARN, {},
-          { "usercopy|__check" }, 0 },
-        { { "WARNING: .*lib/kobject\\.c.* (kobject_|at)" }, {}, "WARNING: kobject bug in %F", NULL, R_WARN, {},
-          { "kobject_" }, 0 },
-        { { "WARNING: .*fs/proc/generic\\.c.* (proc_register|at)" }, {}, "WARNING: proc registration bug in %F", NULL,
-          R_WARN, {}, { "proc_" }, 0 },
-        { { "WARNING: .*lib/refcount\\.c.* (refcount_|at)" }, {}, "WARNING: refcount bug in %F", NULL, R_WARN, {},
-          { "refcount|kobject_" }, 0 },
-        { { "WARNING: .*kernel/locking/lockdep\\.c.*lock_" }, {}, "WARNING: locking bug in %F", NULL, R_WARN, {},
-          { "lock_sock|release_sock" }, 0 },
-        { { "WARNING: .*still has locks held!" }, { { "still has locks held" }, { "at: ([A-Za-z0-9_]+)" } },
-          "WARNING: still has locks held in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "WARNING: Nested lock was not taken" }, {}, "WARNING: nested lock was not taken in %F", NULL, R_WARN, {}, {}, 0 },
-        { { "WARNING: lock held when returning to user space" },
-          { { "lock held when returning" }, { "leaving the kernel with locks still held" }, { AT_IDENT } },
-          "WARNING: lock held when returning to user space in %2", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "WARNING: .*mm/[a-z_]+\\.c.* k?.?malloc|WARNING: .*mm/[a-z_]+\\.c.* kvmalloc" }, {},
-          "WARNING: kmalloc bug in %F", NULL, R_WARN, {}, { "kmalloc|krealloc|slab|kmem" }, 0 },
-        { { "WARNING: .*mm/vmalloc\\.c.*__vmalloc_node" }, {}, "WARNING: zero-size vmalloc in %F", NULL, R_WARN, {}, {}, 0 },
-        { { "WARNING: .* usb_submit_urb" }, {}, "WARNING in %F/usb_submit_urb", NULL, R_WARN, {},
-          { "usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg" }, 0 },
-        { { "WARNING: " SRC " at 0x[0-9a-f]+, CPU#[0-9]+" }, {}, "WARNING in %F", NULL, R_WARN, {}, {}, 0 },
-        { { "WARNING: .* at " SRC " [A-Za-z0-9_]+" }, {}, "WARNING in %F", NULL, R_WARN, {}, {}, 0 },
-        { { "WARNING: (\\[.*\\] )?" SRC " at [A-Za-z0-9_]+" }, {}, "WARNING in %F", NULL, R_WARN, {}, {}, 0 },
-        { { "WARNING: possible circular locking dependency detected" }, { { "circular locking" }, { "is trying to acquire lock" } },
-          "possible deadlock in %F", NULL, R_AT2, {}, { "process_one_work|flush_workqueue|drain_workqueue|destroy_workqueue" },
+static const Format warning_formats[] = {
+        { "WARNING: .*lib/debugobjects\\.c.* (debug_print|debug_check|at)", {}, "WARNING: ODEBUG bug in %F", NULL,
+          R_WARN, NULL,
+          "debug_|rcu|hrtimer_|timer_|work_|percpu_|vunmap|vfree|__free_|debug_check|kobject_", 0 },
+        { "WARNING: .*mm/usercopy\\.c.* (usercopy_warn|at)", {}, "WARNING: bad usercopy in %F", NULL, R_WARN, NULL,
+          "usercopy|__check", 0 },
+        { "WARNING: .*lib/kobject\\.c.* (kobject_|at)", {}, "WARNING: kobject bug in %F", NULL, R_WARN, NULL,
+          "kobject_", 0 },
+        { "WARNING: .*fs/proc/generic\\.c.* (proc_register|at)", {}, "WARNING: proc registration bug in %F", NULL,
+          R_WARN, NULL, "proc_", 0 },
+        { "WARNING: .*lib/refcount\\.c.* (refcount_|at)", {}, "WARNING: refcount bug in %F", NULL, R_WARN, NULL,
+          "refcount|kobject_", 0 },
+        { "WARNING: .*kernel/locking/lockdep\\.c.*lock_", {}, "WARNING: locking bug in %F", NULL, R_WARN, NULL,
+          "lock_sock|release_sock", 0 },
+        { "WARNING: .*still has locks held!", { "still has locks held", "at: ([A-Za-z0-9_]+)" },
+          "WARNING: still has locks held in %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "WARNING: Nested lock was not taken", {}, "WARNING: nested lock was not taken in %F", NULL, R_WARN, NULL, NULL, 0 },
+        { "WARNING: lock held when returning to user space",
+          { "lock held when returning", "leaving the kernel with locks still held", AT_IDENT },
+          "WARNING: lock held when returning to user space in %2", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "WARNING: .*mm/[a-z_]+\\.c.* k?.?malloc|WARNING: .*mm/[a-z_]+\\.c.* kvmalloc", {},
+          "WARNING: kmalloc bug in %F", NULL, R_WARN, NULL, "kmalloc|krealloc|slab|kmem", 0 },
+        { "WARNING: .*mm/vmalloc\\.c.*__vmalloc_node", {}, "WARNING: zero-size vmalloc in %F", NULL, R_WARN, NULL, NULL, 0 },
+        { "WARNING: .* usb_submit_urb", {}, "WARNING in %F/usb_submit_urb", NULL, R_WARN, NULL,
+          "usb_submit_urb|usb_start_wait_urb|usb_bulk_msg|usb_interrupt_msg|usb_control_msg", 0 },
+        { "WARNING: " SRC " at 0x[0-9a-f]+, CPU#[0-9]+", {}, "WARNING in %F", NULL, R_WARN, NULL, NULL, 0 },
+        { "WARNING: .* at " SRC " [A-Za-z0-9_]+", {}, "WARNING in %F", NULL, R_WARN, NULL, NULL, 0 },
+        { "WARNING: (\\[.*\\] )?" SRC " at [A-Za-z0-9_]+", {}, "WARNING in %F", NULL, R_WARN, NULL, NULL, 0 },
+        { "WARNING: possible circular locking dependency detected", { "circular locking", "is trying to acquire lock" },
+          "possible deadlock in %F", NULL, R_AT2, NULL, "process_one_work|flush_workqueue|drain_workqueue|destroy_workqueue",
           0 },
-        { { "WARNING: possible irq lock inversion dependency detected" },
-          { { "irq lock inversion" }, { "just changed the state of lock" }, { AT_IDENT } }, "possible deadlock in %2", NULL,
-          R_NONE, {}, {}, F_NOSTACK },
-        { { "WARNING: [A-Z_]+-safe -> [A-Z_]+-unsafe lock order detected" }, {}, "possible deadlock in %F", NULL, R_MARKER,
-          { "which became .* at:" }, {}, 0 },
-        { { "WARNING: possible recursive locking detected" },
-          { { "recursive locking" }, { "is trying to acquire lock" }, { AT_IDENT } }, "possible deadlock in %2", NULL,
-          R_NONE, {}, {}, F_NOSTACK },
-        { { "WARNING: inconsistent lock state" }, { { "inconsistent lock state" }, { "takes" }, { AT_IDENT } },
-          "inconsistent lock state in %F", NULL, R_CT, {}, {}, 0 },
-        { { "WARNING: suspicious RCU usage" }, { { "suspicious RCU usage" }, { SRC } }, "WARNING: suspicious RCU usage in %F",
-          NULL, R_CT, {}, { "rcu|kmem|slab" }, 0 },
-        { { "WARNING: kernel stack regs at [0-9a-f]+ in [^ ]+ has bad '([^']+)' value" }, {},
-          "WARNING: kernel stack regs has bad '%1' value", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "WARNING: kernel stack frame pointer at [0-9a-f]+ in [^ ]+ has bad value" }, {},
-          "WARNING: kernel stack frame pointer has bad value", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "WARNING: bad unlock balance detected!" }, {}, "WARNING: bad unlock balance in %F", NULL, R_MARKER,
-          { "\\] ([A-Za-z0-9_]+)[+.]|at: ([A-Za-z0-9_]+)[+.]" }, {}, 0 },
-        { { "WARNING: held lock freed!" }, { { "held lock freed" }, { "at:( \\[<[0-9a-fx]+>\\])? +([A-Za-z0-9_]+)" } },
-          "WARNING: held lock freed in %2", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "WARNING: kernel stack regs .* has bad 'bp' value" }, {}, "WARNING: kernel stack regs has bad value", NULL,
-          R_NONE, {}, {}, F_NOSTACK },
-        { { "WARNING: kernel stack frame pointer .* has bad value" }, {}, "WARNING: kernel stack regs has bad value", NULL,
-          R_NONE, {}, {}, F_NOSTACK },
-        { { "WARNING:[ \t]*$" }, {}, "WARNING: corrupted", NULL, R_NONE, {}, {}, F_CORRUPTED | F_NOSTACK },
+        { "WARNING: possible irq lock inversion dependency detected",
+          { "irq lock inversion", "just changed the state of lock", AT_IDENT }, "possible deadlock in %2", NULL,
+          R_NONE, NULL, NULL, F_NOSTACK },
+        { "WARNING: [A-Z_]+-safe -> [A-Z_]+-unsafe lock order detected", {}, "possible deadlock in %F", NULL, R_MARKER,
+          "which became .* at:", NULL, 0 },
+        { "WARNING: possible recursive locking detected",
+          { "recursive locking", "is trying to acquire lock", AT_IDENT }, "possible deadlock in %2", NULL,
+          R_NONE, NULL, NULL, F_NOSTACK },
+        { "WARNING: inconsistent lock state", { "inconsistent lock state", "takes", AT_IDENT },
+          "inconsistent lock state in %F", NULL, R_CT, NULL, NULL, 0 },
+        { "WARNING: suspicious RCU usage", { "suspicious RCU usage", SRC }, "WARNING: suspicious RCU usage in %F",
+          NULL, R_CT, NULL, "rcu|kmem|slab", 0 },
+        { "WARNING: kernel stack regs at [0-9a-f]+ in [^ ]+ has bad '([^']+)' value", {},
+          "WARNING: kernel stack regs has bad '%1' value", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "WARNING: kernel stack frame pointer at [0-9a-f]+ in [^ ]+ has bad value", {},
+          "WARNING: kernel stack frame pointer has bad value", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "WARNING: bad unlock balance detected!", {}, "WARNING: bad unlock balance in %F", NULL, R_MARKER,
+          "\\] ([A-Za-z0-9_]+)[+.]|at: ([A-Za-z0-9_]+)[+.]", NULL, 0 },
+        { "WARNING: held lock freed!", { "held lock freed", "at:( \\[<[0-9a-fx]+>\\])? +([A-Za-z0-9_]+)" },
+          "WARNING: held lock freed in %2", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "WARNING: kernel stack regs .* has bad 'bp' value", {}, "WARNING: kernel stack regs has bad value", NULL,
+          R_NONE, NULL, NULL, F_NOSTACK },
+        { "WARNING: kernel stack frame pointer .* has bad value", {}, "WARNING: kernel stack regs has bad value", NULL,
+          R_NONE, NULL, NULL, F_NOSTACK },
+        { "WARNING:[ \t]*$", {}, "WARNING: corrupted", NULL, R_NONE, NULL, NULL, F_CORRUPTED | F_NOSTACK },
 };
 
-static Format info_formats[] = {
-        { { "INFO: possible circular locking dependency detected \\]" },
-          { { "circular locking" }, { "is trying to acquire lock" }, { "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" } },
-          "possible deadlock in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "INFO: possible irq lock inversion dependency detected \\]" },
-          { { "irq lock inversion" }, { "just changed the state of lock" }, { "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" } },
-          "possible deadlock in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "INFO: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected \\]" },
-          { { "lock order detected" }, { "is trying to acquire" }, { "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" } },
-          "possible deadlock in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "INFO: possible recursive locking detected \\]" },
-          { { "recursive locking" }, { "is trying to acquire lock" }, { "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" } },
-          "possible deadlock in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "INFO: inconsistent lock state \\]" },
-          { { "inconsistent lock state" }, { "takes" }, { "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" } },
-          "inconsistent lock state in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "INFO: rcu_(preempt|sched|bh|tasks) (self-)?detected (expedited )?stall" }, {}, "INFO: rcu detected stall in %F",
-          "stall in %F", R_RCU, {}, { "apic_timer_interrupt|rcu" }, F_STALL },
-        { { "INFO: trying to register non-static key" }, {}, "INFO: trying to register non-static key in %F", NULL, R_CT,
-          {}, { "stack|lock|IRQ" }, 0 },
-        { { "INFO: suspicious RCU usage" }, { { "suspicious RCU usage" }, { SRC } }, "INFO: suspicious RCU usage in %F", NULL,
-          R_CT, {}, { "rcu|kmem|slab" }, 0 },
-        { { "INFO: task .* blocked (in I/O wait )?for more than [0-9]+ seconds" }, {}, "INFO: task hung in %F",
-          "hang in %F", R_CT, {}, {}, F_HANG },
-        { { "INFO: task .* can't die for more than .* seconds" }, {}, "INFO: task can't die in %F", "hang in %F", R_CT, {},
-          { "schedule" }, 0 },
-        { { "INFO: (Freed|Allocated) in (.*)" }, {}, "INFO: %1 in %2", NULL, R_NONE, {}, {}, F_CORRUPTED | F_NOSTACK },
-        { { "INFO:[ \t]*$" }, {}, "INFO: corrupted", NULL, R_NONE, {}, {}, F_CORRUPTED | F_NOSTACK },
+static const Format info_formats[] = {
+        { "INFO: possible circular locking dependency detected \\]",
+          { "circular locking", "is trying to acquire lock", "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" },
+          "possible deadlock in %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "INFO: possible irq lock inversion dependency detected \\]",
+          { "irq lock inversion", "just changed the state of lock", "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" },
+          "possible deadlock in %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "INFO: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected \\]",
+          { "lock order detected", "is trying to acquire", "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" },
+          "possible deadlock in %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "INFO: possible recursive locking detected \\]",
+          { "recursive locking", "is trying to acquire lock", "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" },
+          "possible deadlock in %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "INFO: inconsistent lock state \\]",
+          { "inconsistent lock state", "takes", "at: \\[<[0-9a-fx]+>\\] +([A-Za-z0-9_]+)" },
+          "inconsistent lock state in %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "INFO: rcu_(preempt|sched|bh|tasks) (self-)?detected (expedited )?stall", {}, "INFO: rcu detected stall in %F",
+          "stall in %F", R_RCU, NULL, "apic_timer_interrupt|rcu", F_STALL },
+        { "INFO: trying to register non-static key", {}, "INFO: trying to register non-static key in %F", NULL, R_CT,
+          NULL, "stack|lock|IRQ", 0 },
+        { "INFO: suspicious RCU usage", { "suspicious RCU usage", SRC }, "INFO: suspicious RCU usage in %F", NULL,
+          R_CT, NULL, "rcu|kmem|slab", 0 },
+        { "INFO: task .* blocked (in I/O wait )?for more than [0-9]+ seconds", {}, "INFO: task hung in %F",
+          "hang in %F", R_CT, NULL, NULL, F_HANG },
+        { "INFO: task .* can't die for more than .* seconds", {}, "INFO: task can't die in %F", "hang in %F", R_CT, NULL,
+          "schedule", 0 },
+        { "INFO: (Freed|Allocated) in (.*)", {}, "INFO: %1 in %2", NULL, R_NONE, NULL, NULL, F_CORRUPTED | F_NOSTACK },
+        { "INFO:[ \t]*$", {}, "INFO: corrupted", NULL, R_NONE, NULL, NULL, F_CORRUPTED | F_NOSTACK },
 };
 
-static Format unable_formats[] = {
-        { { "Unable to handle kernel (paging request|NULL pointer dereference|access to user memory)" }, {},
-          "BUG: unable to handle kernel %1 in %F", "bad-access in %F", R_RIP_CT, {}, {}, 0 },
+static const Format unable_formats[] = {
+        { "Unable to handle kernel (paging request|NULL pointer dereference|access to user memory)", {},
+          "BUG: unable to handle kernel %1 in %F", "bad-access in %F", R_RIP_CT, NULL, NULL, 0 },
 };
-static Format gpf_formats[] = {
-        { { "general protection fault.*:" }, {}, "general protection fault in %F", "bad-access in %F", R_RIP_CT, {}, {}, 0 },
+static const Format gpf_formats[] = {
+        { "general protection fault.*:", {}, "general protection fault in %F", "bad-access in %F", R_RIP_CT, NULL, NULL, 0 },
 };
-static Format stackseg_formats[] = {
-        { { "stack segment: " }, {}, "stack segment fault in %F", NULL, R_RIP_CT, {}, {}, 0 },
+static const Format stackseg_formats[] = {
+        { "stack segment: ", {}, "stack segment fault in %F", NULL, R_RIP_CT, NULL, NULL, 0 },
 };
-static Format panic_formats[] = {
-        { { "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ([A-Za-z_][A-Za-z0-9_]*)\\+" }, {},
-          "kernel panic: stack is corrupted in %1", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: [0-9a-fx]+" }, {},
-          "kernel panic: stack is corrupted in %F", NULL, R_CT, {}, { "stack_chk" }, 0 },
-        { { "Kernel panic - not syncing: corrupted stack end detected inside scheduler" }, {},
-          "kernel panic: corrupted stack end in %F", "stack-overflow in %F", R_CT, {}, { "schedule|retint_kernel" },
+static const Format panic_formats[] = {
+        { "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: ([A-Za-z_][A-Za-z0-9_]*)\\+", {},
+          "kernel panic: stack is corrupted in %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: [0-9a-fx]+", {},
+          "kernel panic: stack is corrupted in %F", NULL, R_CT, NULL, "stack_chk", 0 },
+        { "Kernel panic - not syncing: corrupted stack end detected inside scheduler", {},
+          "kernel panic: corrupted stack end in %F", "stack-overflow in %F", R_CT, NULL, "schedule|retint_kernel",
           F_STALL },
-        { { "Kernel panic - not syncing: kernel stack overflow" }, {}, "kernel stack overflow in %F", "stack-overflow in %F",
-          R_CT, {}, { "bad_stack" }, F_STALL },
-        { { "Kernel panic - not syncing: Attempted to kill init!" }, {}, "kernel panic: Attempted to kill init!", NULL,
-          R_NONE, {}, {}, F_NOSTACK },
-        { { "Kernel panic - not syncing: Couldn't open N_TTY ldisc for [^ ]+ --- error -[0-9]+" }, {},
-          "kernel panic: Couldn't open N_TTY ldisc", NULL, R_NONE, {}, {}, F_NOSTACK },
-        { { "Kernel panic - not syncing: Fatal exception" }, {}, "kernel panic: Fatal exception", NULL, R_NONE, {}, {},
+        { "Kernel panic - not syncing: kernel stack overflow", {}, "kernel stack overflow in %F", "stack-overflow in %F",
+          R_CT, NULL, "bad_stack", F_STALL },
+        { "Kernel panic - not syncing: Attempted to kill init!", {}, "kernel panic: Attempted to kill init!", NULL,
+          R_NONE, NULL, NULL, F_NOSTACK },
+        { "Kernel panic - not syncing: Couldn't open N_TTY ldisc for [^ ]+ --- error -[0-9]+", {},
+          "kernel panic: Couldn't open N_TTY ldisc", NULL, R_NONE, NULL, NULL, F_NOSTACK },
+        { "Kernel panic - not syncing: Fatal exception", {}, "kernel panic: Fatal exception", NULL, R_NONE, NULL, NULL,
           F_CORRUPTED | F_NOSTACK },
-        { { "Kernel panic - not syncing: panic_on_warn set" }, {}, "kernel panic: panic_on_warn set", NULL, R_NONE, {}, {},
+        { "Kernel panic - not syncing: panic_on_warn set", {}, "kernel panic: panic_on_warn set", NULL, R_NONE, NULL, NULL,
           F_CORRUPTED | F_NOSTACK },
-        { { "Kernel panic - not syncing: hung_task: blocked tasks" }, {}, "kernel panic: hung_task: blocked tasks", NULL,
-          R_NONE, {}, {}, F_CORRUPTED | F_NOSTACK },
-        { { "Kernel panic - not syncing: (.*)" }, {}, "kernel panic: %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { "Kernel panic - not syncing: hung_task: blocked tasks", {}, "kernel panic: hung_task: blocked tasks", NULL,
+          R_NONE, NULL, NULL, F_CORRUPTED | F_NOSTACK },
+        { "Kernel panic - not syncing: (.*)", {}, "kernel panic: %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
 };
-static Format doublefault_formats[] = {
-        { { "PANIC: double fault" }, {}, "PANIC: double fault in %F", NULL, R_RIP, {}, {}, 0 },
+static const Format doublefault_formats[] = {
+        { "PANIC: double fault", {}, "PANIC: double fault in %F", NULL, R_RIP, NULL, NULL, 0 },
 };
-static Format kbug_formats[] = {
-        { { "kernel BUG at mm/usercopy\\.c" }, {}, "BUG: bad usercopy in %F", NULL, R_CT, {}, { "usercopy|__check" }, 0 },
-        { { "kernel BUG at lib/list_debug\\.c" }, {}, "BUG: corrupted list in %F", "bad-access in %F", R_CT, {}, {}, 0 },
-        { { "kernel BUG at " }, {}, "kernel BUG in %F", NULL, R_RIP_CT, {}, { "^skb_" }, 0 },
+static const Format kbug_formats[] = {
+        { "kernel BUG at mm/usercopy\\.c", {}, "BUG: bad usercopy in %F", NULL, R_CT, NULL, "usercopy|__check", 0 },
+        { "kernel BUG at lib/list_debug\\.c", {}, "BUG: corrupted list in %F", "bad-access in %F", R_CT, NULL, NULL, 0 },
+        { "kernel BUG at ", {}, "kernel BUG in %F", NULL, R_RIP_CT, NULL, "^skb_", 0 },
 };
-static Format kbug2_formats[] = {
-        { { "Kernel BUG (.*)" }, {}, "kernel BUG %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+static const Format kbug2_formats[] = {
+        { "Kernel BUG (.*)", {}, "kernel BUG %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
 };
-static Format kmalloc_formats[] = {
-        { { "BUG kmalloc-.*: Object already free" }, {}, "BUG: Object already free", NULL, R_NONE, {}, {}, F_NOSTACK },
+static const Format kmalloc_formats[] = {
+        { "BUG kmalloc-.*: Object already free", {}, "BUG: Object already free", NULL, R_NONE, NULL, NULL, F_NOSTACK },
 };
-static Format divide_formats[] = {
-        { { "divide(_| )error: " }, {}, "divide error in %F", NULL, R_RIP, {}, {}, 0 },
+static const Format divide_formats[] = {
+        { "divide(_| )error: ", {}, "divide error in %F", NULL, R_RIP, NULL, NULL, 0 },
 };
-static Format invop_formats[] = {
-        { { "invalid opcode: " }, {}, "invalid opcode in %F", NULL, R_RIP, {}, {}, 0 },
+static const Format invop_formats[] = {
+        { "invalid opcode: ", {}, "invalid opcode in %F", NULL, R_RIP, NULL, NULL, 0 },
 };
-static Format int3_formats[] = {
-        { { "int3: " }, {}, "int3 in %F", NULL, R_RIP_CT, {}, {}, 0 },
+static const Format int3_formats[] = {
+        { "int3: ", {}, "int3 in %F", NULL, R_RIP_CT, NULL, NULL, 0 },
 };
-static Format ubsan_formats[] = {
-        { { "UBSAN: Undefined behaviour in" }, {}, "UBSAN: undefined-behaviour in %F", NULL, R_CT, {}, { "ubsan|overflow" }, 0 },
-        { { "UBSAN: array-index-out-of-bounds in" }, {}, "UBSAN: array-index-out-of-bounds in %F", "bad-access in %F", R_CT,
-          {}, { "ubsan|overflow" }, 0 },
-        { { "UBSAN: ([a-z0-9\\-]+) in" }, {}, "UBSAN: %1 in %F", NULL, R_CT, {}, { "ubsan|overflow" }, 0 },
+static const Format ubsan_formats[] = {
+        { "UBSAN: Undefined behaviour in", {}, "UBSAN: undefined-behaviour in %F", NULL, R_CT, NULL, "ubsan|overflow", 0 },
+        { "UBSAN: array-index-out-of-bounds in", {}, "UBSAN: array-index-out-of-bounds in %F", "bad-access in %F", R_CT,
+          NULL, "ubsan|overflow", 0 },
+        { "UBSAN: ([a-z0-9\\-]+) in", {}, "UBSAN: %1 in %F", NULL, R_CT, NULL, "ubsan|overflow", 0 },
 };
-static Format boot_formats[] = {
-        { { "^Booting the kernel" }, {}, "unexpected kernel reboot", NULL, R_NONE, {}, {}, F_NOSTACK },
+static const Format boot_formats[] = {
+        { "^Booting the kernel", {}, "unexpected kernel reboot", NULL, R_NONE, NULL, NULL, F_NOSTACK },
 };
-static Format netdev_formats[] = {
-        { { "unregister_netdevice: waiting for .* to become free" }, {},
-          "unregister_netdevice: waiting for DEV to become free", NULL, R_NONE, {}, {}, F_NOSTACK },
+static const Format netdev_formats[] = {
+        { "unregister_netdevice: waiting for .* to become free", {},
+          "unregister_netdevice: waiting for DEV to become free", NULL, R_NONE, NULL, NULL, F_NOSTACK },
 };
-static Format vfsclose_formats[] = {
-        { { "VFS: Close: file count is 0" }, {}, "VFS: Close: file count is zero (use-after-free)", NULL, R_NONE, {}, {},
+static const Format vfsclose_formats[] = {
+        { "VFS: Close: file count is 0", {}, "VFS: Close: file count is zero (use-after-free)", NULL, R_NONE, NULL, NULL,
           F_NOSTACK },
 };
-static Format vfsbusy_formats[] = {
-        { { "VFS: Busy inodes after unmount" }, {}, "VFS: Busy inodes after unmount (use-after-free)", NULL, R_NONE, {}, {},
+static const Format vfsbusy_formats[] = {
+        { "VFS: Busy inodes after unmount", {}, "VFS: Busy inodes after unmount (use-after-free)", NULL, R_NONE, NULL, NULL,
           F_NOSTACK },
 };
-static Format internal_formats[] = {
-        { { "Internal error:" }, {}, "Internal error in %F", "bad-access in %F", R_RIP_CT, {}, {}, 0 },
+static const Format internal_formats[] = {
+        { "Internal error:", {}, "Internal error in %F", "bad-access in %F", R_RIP_CT, NULL, NULL, 0 },
 };
-static Format unhandled_formats[] = {
-        { { "Unhandled fault:" }, {}, "Unhandled fault in %F", "bad-access in %F", R_RIP_CT, {}, {}, 0 },
+static const Format unhandled_formats[] = {
+        { "Unhandled fault:", {}, "Unhandled fault in %F", "bad-access in %F", R_RIP_CT, NULL, NULL, 0 },
 };
-static Format align_formats[] = {
-        { { "Alignment trap:" }, {}, "Alignment trap in %F", NULL, R_RIP_CT, {}, {}, 0 },
+static const Format align_formats[] = {
+        { "Alignment trap:", {}, "Alignment trap in %F", NULL, R_RIP_CT, NULL, NULL, 0 },
 };
-static Format trusty_formats[] = {
-        { { "trusty: panic \\(.*\\):( DEBUG)? ASSERT FAILED at \\(.*\\): (.*)" }, {}, "trusty: ASSERT FAILED: %2", NULL,
-          R_NONE, {}, {}, F_NOSTACK },
-        { { "trusty: panic.*ASSERT FAILED.*: (.*)" }, {}, "trusty: ASSERT FAILED: %1", NULL, R_NONE, {}, {},
+static const Format trusty_formats[] = {
+        { "trusty: panic \\(.*\\):( DEBUG)? ASSERT FAILED at \\(.*\\): (.*)", {}, "trusty: ASSERT FAILED: %2", NULL,
+          R_NONE, NULL, NULL, F_NOSTACK },
+        { "trusty: panic.*ASSERT FAILED.*: (.*)", {}, "trusty: ASSERT FAILED: %1", NULL, R_NONE, NULL, NULL,
           F_NOSTACK | F_CORRUPTED },
-        { { "trusty: panic \\([^)]*\\): (.*)" }, {}, "trusty: panic: %1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { "trusty: panic \\([^)]*\\): (.*)", {}, "trusty: panic: %1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
 };
-static Format gofatal_formats[] = {
-        { { "fatal error:" }, {}, "go runtime error", NULL, R_NONE, {}, {}, F_NOSTACK },
+static const Format gofatal_formats[] = {
+        { "fatal error:", {}, "go runtime error", NULL, R_NONE, NULL, NULL, F_NOSTACK },
 };
-static Format syzfail_formats[] = {
-        { { "SYZFAIL:(.*)" }, {}, "SYZFAIL:%1", NULL, R_NONE, {}, {}, F_NOSTACK },
+static const Format syzfail_formats[] = {
+        { "SYZFAIL:(.*)", {}, "SYZFAIL:%1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
 };
-static Format syzfatal_formats[] = {
-        { { "SYZFATAL:(.*)" }, {}, "SYZFATAL:%1", "SYZFATAL", R_NONE, {}, {}, F_NOSTACK },
+static const Format syzfatal_formats[] = {
+        { "SYZFATAL:(.*)", {}, "SYZFATAL:%1", "SYZFATAL", R_NONE, NULL, NULL, F_NOSTACK },
 };
-static Format gopanic_formats[] = {
-        { { "panic: Sentry detected .* stuck task" }, {}, "panic: Sentry detected stuck tasks", NULL, R_NONE, {}, {},
+static const Format gopanic_formats[] = {
+        { "panic: Sentry detected .* stuck task", {}, "panic: Sentry detected stuck tasks", NULL, R_NONE, NULL, NULL,
           F_NOSTACK },
-        { { "panic:(.*)" }, {}, "panic:%1", NULL, R_NONE, {}, {}, F_NOSTACK },
+        { "panic:(.*)", {}, "panic:%1", NULL, R_NONE, NULL, NULL, F_NOSTACK },
 };
-static Format rust_formats[] = {
-        { { "rust_kernel: panicked" }, {}, "%N in %F", NULL, R_CT, {}, { "__rustc::rust_begin_unwind" }, 0 },
+static const Format rust_formats[] = {
+        { "rust_kernel: panicked", {}, "%N in %F", NULL, R_CT, NULL, "__rustc::rust_begin_unwind", 0 },
 };
 
 static const struct {
-        Format *formats;
+        const Format *formats;
         size_t n;
 } groups[_G_MAX] = {
 #define G(g, f) [g] = { f, ELEMENTSOF(f) }
@@ -968,7 +968,7 @@ bool is_second_crash(const char *raw, size_t raw_len, uint64_t may) {
 
 /* Checks req[1..] on lines after `at` in order; appends their captures
  * to caps unless it is NULL. */
-bool check_later(Format *f, const Report *rep, size_t at, Caps *caps) {
+bool check_later(const FormatRe *f, const Report *rep, size_t at, Caps *caps) {
         size_t pos = at + 1;
         for (size_t k = 1; k < ELEMENTSOF(f->req) && f->req[k].pattern; k++) {
                 bool found = false;
@@ -991,19 +991,41 @@ bool check_later(Format *f, const Report *rep, size_t at, Caps *caps) {
 /* A group's patterns are compiled at its first use: a log needs the
  * formats of the few kinds of crash it holds, and compiling all 29 groups'
  * patterns in analyze_init() was a third of the collector's instructions
- * on one real panic record (6.8 M of 21.8 M, callgrind). Compiled under one
- * lock (G_DIVIDE and G_DIVIDE2 share their formats); read without it once
- * a group's state says compiled. A failure is not remembered: a later call
- * compiles what is left (re_compile() skips what is done). */
+ * on one real panic record (6.8 M of 21.8 M, callgrind). The compiled
+ * formats (FormatRe) are allocated then, not kept in the tables (see
+ * Format), and live as long as the process, like the patterns in them.
+ * Compiled under one lock; read without it once a group's state says
+ * compiled. A failure is not remembered: a later call compiles what is left
+ * (the allocation is kept, re_compile() skips what is done). G_DIVIDE and
+ * G_DIVIDE2 share their table, each compiles its own. */
 static pthread_mutex_t compile_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool group_compiled[_G_MAX];
+/* written under compile_lock; read after group_compiled[g] says compiled */
+static FormatRe *group_formats[_G_MAX];
 
 static int group_compile(Group g) {
+        FormatRe *compiled = group_formats[g];
+        if (!compiled) {
+                compiled = calloc(groups[g].n, sizeof *compiled);
+                if (!compiled)
+                        return -ENOMEM;
+                for (size_t k = 0; k < groups[g].n; k++) {
+                        const Format *f = &groups[g].formats[k];
+                        FormatRe *c = &compiled[k];
+                        c->def = f;
+                        c->title.pattern = f->title;
+                        for (size_t i = 0; i < ELEMENTSOF(c->req); i++)
+                                c->req[i].pattern = f->req[i];
+                        c->marker.pattern = f->marker;
+                        c->skip.pattern = f->skip;
+                }
+                group_formats[g] = compiled;
+        }
         for (size_t k = 0; k < groups[g].n; k++) {
-                Format *f = &groups[g].formats[k];
-                Re *all[] = { &f->title, &f->req[0], &f->req[1], &f->req[2], &f->marker, &f->skip };
+                FormatRe *c = &compiled[k];
+                Re *all[] = { &c->title, &c->req[0], &c->req[1], &c->req[2], &c->marker, &c->skip };
                 for (size_t i = 0; i < ELEMENTSOF(all); i++) {
-                        int r = re_compile(all[i], /* nosub= */ all[i] == &f->skip);
+                        int r = re_compile(all[i], /* nosub= */ all[i] == &c->skip);
                         if (r < 0)
                                 return r;
                 }
@@ -1011,7 +1033,7 @@ static int group_compile(Group g) {
         return 0;
 }
 
-int formats_of_group(Group g, Format **ret_formats, size_t *ret_n) {
+int formats_of_group(Group g, const FormatRe **ret_formats, size_t *ret_n) {
         if ((unsigned) g >= _G_MAX)
                 return -EINVAL;
         if (!atomic_load_explicit(&group_compiled[g], memory_order_acquire)) {
@@ -1023,7 +1045,7 @@ int formats_of_group(Group g, Format **ret_formats, size_t *ret_n) {
                 if (r < 0)
                         return r;
         }
-        *ret_formats = groups[g].formats;
+        *ret_formats = group_formats[g];
         *ret_n = groups[g].n;
         return 0;
 }

@@ -526,17 +526,18 @@ static Re at_re = { AT_IDENT };
 
 /* Runs a recipe from line `at` (the title line); returns the chosen frame in
  * ret and true, or false for "corrupted". */
-bool run_recipe(Ctx *cx, const Format *fmt, size_t at, const Caps *caps, Frame *ret) {
+bool run_recipe(Ctx *cx, const FormatRe *fmt, size_t at, const Caps *caps, Frame *ret) {
         const Report *rep = cx->rep;
         Frame *cands = cx->cands; /* written before read */
         size_t n = 0;
         bool ok = false;
         const char *literal = NULL;
-        Picker picker = fmt->flags & F_STALL ? PICK_STALL : fmt->flags & F_HANG ? PICK_HANG : PICK_DEFAULT;
+        const Format *def = fmt->def;
+        Picker picker = def->flags & F_STALL ? PICK_STALL : def->flags & F_HANG ? PICK_HANG : PICK_DEFAULT;
         const Re *extra = fmt->skip.pattern ? &fmt->skip : NULL;
 
         cx->n_frames = 0;
-        switch (fmt->recipe) {
+        switch (def->recipe) {
         case R_RIP_CT:
         case R_RIP:
         case R_WARN: {
@@ -548,9 +549,9 @@ bool run_recipe(Ctx *cx, const Format *fmt, size_t at, const Caps *caps, Frame *
                         /* The faulting function heads the stack we report. */
                         cx->frames[cx->n_frames++] = f;
                 }
-                if (fmt->recipe == R_RIP)
+                if (def->recipe == R_RIP)
                         break;
-                if (fmt->recipe == R_WARN) {
+                if (def->recipe == R_WARN) {
                         size_t pos = ip + 1;
                         if (ip < rep->n)
                                 read_frames(cx, &pos, cands, &n, NULL, true);
@@ -562,8 +563,8 @@ bool run_recipe(Ctx *cx, const Format *fmt, size_t at, const Caps *caps, Frame *
                         }
                         n = 0;
                 }
-                size_t pos = find_stack_start(rep, fmt->recipe == R_WARN ? at : (ip < rep->n ? ip : at));
-                if (pos >= rep->n && fmt->recipe == R_RIP_CT)
+                size_t pos = find_stack_start(rep, def->recipe == R_WARN ? at : (ip < rep->n ? ip : at));
+                if (pos >= rep->n && def->recipe == R_RIP_CT)
                         pos = find_stack_start(rep, at);
                 if (pos < rep->n) {
                         pos++;
@@ -582,11 +583,11 @@ bool run_recipe(Ctx *cx, const Format *fmt, size_t at, const Caps *caps, Frame *
         case R_HDR_CT:
         case R_HDR_NEXT: {
                 /* KASAN: "<type> in IDENT" is capture 2; KFENCE: IDENT is the last capture. */
-                if (fmt->recipe == R_HDR_CT && caps->n >= 2 && caps->v[1])
+                if (def->recipe == R_HDR_CT && caps->n >= 2 && caps->v[1])
                         add_candidate(cands, &n, caps->v[1], NULL);
-                else if (fmt->recipe == R_HDR_NEXT && caps->n >= 1 && caps->v[caps->n - 1])
+                else if (def->recipe == R_HDR_NEXT && caps->n >= 1 && caps->v[caps->n - 1])
                         add_candidate(cands, &n, caps->v[caps->n - 1], NULL);
-                size_t pos = fmt->recipe == R_HDR_CT ? find_stack_start(rep, at) : at;
+                size_t pos = def->recipe == R_HDR_CT ? find_stack_start(rep, at) : at;
                 if (pos < rep->n) {
                         pos++;
                         read_frames(cx, &pos, cands, &n, NULL, true);
@@ -615,7 +616,7 @@ bool run_recipe(Ctx *cx, const Format *fmt, size_t at, const Caps *caps, Frame *
                         read_frames(cx, &pos, cands, &n, NULL, true);
                         break;
                 }
-                if (n == 0 && strstr(fmt->tmpl, "bad unlock balance")) {
+                if (n == 0 && strstr(def->tmpl, "bad unlock balance")) {
                         size_t pos = find_stack_start(rep, at);
                         if (pos < rep->n) {
                                 pos++;

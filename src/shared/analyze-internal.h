@@ -113,16 +113,33 @@ enum {
         F_HANG = 1 << 3,
 };
 
+/* A format of the tables (§5): only what is constant, so that the tables
+ * are small and read-only. The collector is a PIE: every page of a table
+ * that holds pointers is written by the dynamic loader (relocations) at
+ * start-up, a page fault in every run, even one that analyses nothing; with
+ * the compiled state inside (six Re of 144 bytes each) the tables were 26
+ * such pages. The compiled patterns are a FormatRe, made at the first use of
+ * the format's group (formats_of_group()). */
 typedef struct Format {
-        Re title;
-        Re req[3];      /* requirement: req[0] on the title line, req[1..] on later lines, in order */
-        const char *tmpl; /* %1..%9 captures, %F the chosen function */
+        const char *title;
+        const char *req[3]; /* requirement: req[0] on the title line, req[1..] on later lines, in order */
+        const char *tmpl;   /* %1..%9 captures, %F the chosen function */
         const char *alt;
         Recipe recipe;
-        Re marker;
-        Re skip;
+        const char *marker;
+        const char *skip;
         unsigned flags;
 } Format;
+
+/* A format with its patterns compiled: each Re is compiled from the
+ * pattern of the same name in def (a NULL pattern stays NULL: no Re). */
+typedef struct FormatRe {
+        const Format *def;
+        Re title;
+        Re req[3];
+        Re marker;
+        Re skip;
+} FormatRe;
 
 /* The report text of one crash: NUL-terminated lines, prefixes removed. */
 typedef struct Report {
@@ -196,8 +213,8 @@ extern const Header headers[_G_MAX];
 bool header_is_followup(const char *raw, size_t raw_len, uint64_t may);
 bool is_second_crash(const char *raw, size_t raw_len, uint64_t may);
 /* The formats of group g, compiled at its first use. */
-int formats_of_group(Group g, Format **ret_formats, size_t *ret_n);
-bool check_later(Format *f, const Report *rep, size_t at, Caps *caps);
+int formats_of_group(Group g, const FormatRe **ret_formats, size_t *ret_n);
+bool check_later(const FormatRe *f, const Report *rep, size_t at, Caps *caps);
 void caps_done(Caps *c);
 void caps_add_match(Caps *c, const char *s, const regmatch_t *m, size_t nm, const Re *r);
 
@@ -211,7 +228,7 @@ bool culprit_skipped(const char *name);
 const char *strip_syscall_prefix(const char *name, char buf[128]);
 void read_frames(Ctx *cx, size_t *pos, Frame *cands, size_t *n, Re *stop, bool record);
 size_t find_stack_start(const Report *rep, size_t start);
-bool run_recipe(Ctx *cx, const Format *fmt, size_t at, const Caps *caps, Frame *ret);
+bool run_recipe(Ctx *cx, const FormatRe *fmt, size_t at, const Caps *caps, Frame *ret);
 bool stack_check_fails(const Report *rep);
 
 /* analyze-titles.c */

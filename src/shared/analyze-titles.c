@@ -452,7 +452,7 @@ static bool format_uses_captures(const Format *f) {
 char *choose_title(Ctx *cx, Group g, const char *header, bool *corrupted, Frame *culprit, bool *has_culprit,
                           unsigned *flags_out) {
         const Report *rep = cx->rep;
-        Format *formats;
+        const FormatRe *formats;
         size_t nf;
         if (formats_of_group(g, &formats, &nf) < 0)
                 return NULL;
@@ -474,11 +474,12 @@ char *choose_title(Ctx *cx, Group g, const char *header, bool *corrupted, Frame 
                 if (best < 0)
                         continue;
                 for (size_t k = 0; k < nf; k++) {
-                        Format *fmt = &formats[k];
+                        const FormatRe *fmt = &formats[k];
+                        const Format *def = fmt->def;
                         regmatch_t m[10];
                         /* The formats that start there; their captures
                          * (glibc's costliest work) only when they are used. */
-                        bool need = format_uses_captures(fmt);
+                        bool need = format_uses_captures(def);
                         if (at[k] != best || (!fmt->req[0].pattern && need && !line_match(&fmt->title, t, m, 10)))
                                 continue;
                         Caps caps = {};
@@ -509,25 +510,25 @@ char *choose_title(Ctx *cx, Group g, const char *header, bool *corrupted, Frame 
                         Frame fn;
                         bool ok = true;
                         char *extra = NULL;
-                        if (strstr(fmt->tmpl, "%F")) {
+                        if (strstr(def->tmpl, "%F")) {
                                 ok = run_recipe(cx, fmt, i, &caps, &fn);
                                 if (!ok)
                                         *corrupted = true;
                         }
-                        if (strstr(fmt->tmpl, "%N") && i + 1 < rep->n)
+                        if (strstr(def->tmpl, "%N") && i + 1 < rep->n)
                                 extra = strdup(rep->lines[i + 1]);
                         char stripped[128];
-                        const char *name = ok && strstr(fmt->tmpl, "%F") ? strip_syscall_prefix(fn.name, stripped) : NULL;
-                        char *title = expand(fmt->tmpl, &caps, name, extra);
+                        const char *name = ok && strstr(def->tmpl, "%F") ? strip_syscall_prefix(fn.name, stripped) : NULL;
+                        char *title = expand(def->tmpl, &caps, name, extra);
                         free(extra);
-                        if (ok && strstr(fmt->tmpl, "%F")) {
+                        if (ok && strstr(def->tmpl, "%F")) {
                                 *culprit = fn;
                                 copy_truncated(culprit->name, sizeof culprit->name, name);
                                 *has_culprit = true;
                         }
-                        if (fmt->flags & F_CORRUPTED)
+                        if (def->flags & F_CORRUPTED)
                                 *corrupted = true;
-                        *flags_out = fmt->flags;
+                        *flags_out = def->flags;
                         caps_done(&caps);
                         return title;
                 }

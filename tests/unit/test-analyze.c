@@ -823,14 +823,21 @@ TEST(every_group_of_formats_compiles) {
         ASSERT_OK(analyze_init());
         for (int round = 0; round < 2; round++)
                 for (Group g = 0; g < _G_MAX; g++) {
-                        Format *formats = NULL;
+                        const FormatRe *formats = NULL;
                         size_t n = 0;
                         ASSERT_OK(formats_of_group(g, &formats, &n));
                         ASSERT_TRUE(formats && n > 0 && n <= MAX_GROUP_FORMATS);
-                        for (size_t k = 0; k < n; k++)
-                                ASSERT_TRUE(formats[k].title.compiled);
+                        for (size_t k = 0; k < n; k++) {
+                                /* compiled from its constant format */
+                                const FormatRe *f = &formats[k];
+                                ASSERT_TRUE(f->def && f->title.compiled && f->title.pattern == f->def->title);
+                                for (size_t i = 0; i < ELEMENTSOF(f->req); i++)
+                                        ASSERT_TRUE(f->req[i].pattern == f->def->req[i] &&
+                                                    f->req[i].compiled == !!f->def->req[i]);
+                                ASSERT_TRUE(f->marker.pattern == f->def->marker && f->skip.pattern == f->def->skip);
+                        }
                 }
-        Format *none = NULL;
+        const FormatRe *none = NULL;
         size_t n = 0;
         ASSERT_ERR(formats_of_group(_G_MAX, &none, &n), -EINVAL);
         ASSERT_TRUE(!none);
