@@ -529,13 +529,13 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
                 note_problem(&c, r, "Cannot read pstore directory \"%s\"", c.pstore_dir);
                 goto finish;
         }
-        /* Every boot is recorded, so that the crash that ends it is later
-         * attributed to its kernel and build. Best effort: a read-only
-         * offload folder is reported by the collection itself. */
         /* Read once for this boot, the one before it and every crash. */
         r = boot_records_load(c.state_dir, &c.boots);
         if (r < 0)
                 note_problem(&c, r, "Cannot read the boot records in \"%s/boots\"", c.state_dir);
+        /* Every boot is recorded, so that the crash that ends it is later
+         * attributed to its kernel and build. Best effort: a read-only
+         * offload folder is reported by the collection itself. */
         int saved = boot_record_save(o->root, c.state_dir, &c.boots);
         if (saved < 0 && saved != -ENOENT)
                 note_problem(&c, saved, "Cannot record this boot in \"%s/boots\"", c.state_dir);

@@ -391,7 +391,17 @@ int passwd_find(FILE *f, const char *name, uid_t *ret_uid, gid_t *ret_gid) {
  * with libcap and libm when the name is not in the file: a third of the
  * collector's memory and time with nothing to collect). */
 int uploader_account(uid_t *ret_uid, gid_t *ret_gid) {
-        _cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+        /* Read at once and parsed from memory: on a file stream,
+         * fgetpwent_r() asks the kernel for its position before every line
+         * (an lseek() a line, at every boot). */
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        int r = read_full_file("/etc/passwd", 64 << 20, &text, &size);
+        if (r < 0)
+                return r;
+        if (size == 0)
+                return -ENOENT;
+        _cleanup_fclose_ FILE *f = fmemopen(text, size, "r");
         if (!f)
                 return negative_errno();
         return passwd_find(f, UPLOADER_USER, ret_uid, ret_gid);
@@ -407,9 +417,14 @@ int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t 
                 _cleanup_free_ char *p = d->name[0] ? path_join(folder_in_root, d->name) : strdup(folder_in_root);
                 if (!p)
                         return -ENOMEM;
-                if (mkdir(p, d->mode & 0777) < 0 && errno != EEXIST)
-                        return negative_errno();
+                /* Made only when missing: the folders are there at every
+                 * boot but the first. */
                 _cleanup_close_ int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 && errno == ENOENT) {
+                        if (mkdir(p, d->mode & 0777) < 0 && errno != EEXIST)
+                                return negative_errno();
+                        fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                }
                 if (fd < 0 && (errno == ELOOP || errno == ENOTDIR) && d->name[0]) {
                         /* Something else where one of our folders belongs (an
                          * older layout let the uploader's group write here):
