@@ -6,7 +6,9 @@ network step stubbed), both run on the same fake tree in the same run, each
 case interleaved run by run (the machines are shared and noisy):
 
 1. boot, nothing to collect: kcrash-collect (what kcrash-collect.service
-   runs) vs the script with an empty pstore and no capture;
+   runs) vs the script with an empty pstore and no capture; then the same
+   after 40 untimed boots (a device past its first month: kcrash keeps the
+   records of the newest 32 boots and prunes one at each boot);
 2. one real ramoops panic record (tests/fixtures/pstore-ramoops-sysrq-panic)
    to a durable ZIP in not_sent_logs/;
 3. a 2 MiB panic record to a durable ZIP.
@@ -169,7 +171,7 @@ def peak_rss(cmd, env, before):
     return rss
 
 
-def case(tmp, title, record, runs, goal_time, goal_rss):
+def case(tmp, title, record, runs, goal_time, goal_rss, boots_before=0):
     kroot, broot = make_root(tmp), make_root(tmp)
     dmi = {kroot: dmidecode_text(kroot), broot: dmidecode_text(broot)}
     kenv = dict(os.environ, KCRASH_DMIDECODE=f"{kroot}/bin/dmidecode")
@@ -177,6 +179,10 @@ def case(tmp, title, record, runs, goal_time, goal_rss):
     kcmd = [COLLECT, "--root", kroot]
     bcmd = ["sh", BASELINE]
     sides = [("kcrash", kroot, kcmd, kenv, False), ("baseline", broot, bcmd, benv, True)]
+    # Earlier boots, untimed: kcrash keeps a record of each (the newest 32).
+    for _ in range(boots_before):
+        prepare(kroot, None)
+        run(kcmd, kenv)
     times = {"kcrash": [], "baseline": []}
     for i in range(runs + 1):
         for name, root, cmd, env, is_base in (sides if i % 2 else sides[::-1]):
@@ -228,6 +234,10 @@ def main():
     try:
         mib = 1 << 20
         case(tmp, "boot, nothing to collect", None, args.runs, 0.10, lambda size: 3 * mib // 1024)
+        # A device past its first month: 32 boots recorded, the oldest
+        # pruned at each boot.
+        case(tmp, "boot, nothing to collect, 40 boots before", None, args.runs, 0.10,
+             lambda size: 3 * mib // 1024, boots_before=40)
         case(tmp, "one real ramoops panic record -> durable ZIP", RECORD, args.runs, 0.10,
              lambda size: (2 * size + 4 * mib) // 1024)
         big = f"{tmp}/dmesg-ramoops-0"

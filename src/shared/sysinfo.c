@@ -262,29 +262,84 @@ static int boot_record_format(const BootRecord *b, char **ret) {
                         strempty(b->os_release_text)) < 0 ? -ENOMEM : 0;
 }
 
-static int records_add(BootRecords *l, BootRecord *b, char **path) {
-        BootRecord *items = realloc(l->items, (l->n + 1) * sizeof *items);
+/* A record's name: its boot's time, zero-padded so that names sort as the
+ * boots did, and its boot id. The set is ordered from the names alone, so a
+ * boot reads the one or two records it needs, not all 32 (names of an older
+ * kcrash, the boot id alone, are read when listed). */
+#define RECORD_TIME_DIGITS 12
+
+static int record_name(const BootRecord *b, char **ret) {
+        return asprintf(ret, "%0*lld-%s", RECORD_TIME_DIGITS, (long long) b->boot_time, b->boot_id) < 0 ? -ENOMEM : 0;
+}
+
+/* The boot time and boot id a record's name says; false for any other name. */
+static bool record_name_parse(const char *name, time_t *ret_time, const char **ret_boot_id) {
+        uint64_t t = 0;
+        for (size_t i = 0; i < RECORD_TIME_DIGITS; i++) {
+                if (name[i] < '0' || name[i] > '9')
+                        return false;
+                t = t * 10 + (uint64_t) (name[i] - '0');
+        }
+        if (name[RECORD_TIME_DIGITS] != '-' || !boot_id_valid(name + RECORD_TIME_DIGITS + 1) || t == 0)
+                return false;
+        *ret_time = (time_t) t;
+        *ret_boot_id = name + RECORD_TIME_DIGITS + 1;
+        return true;
+}
+
+static int records_add(BootRecords *l, BootRecord *b, char **path, bool loaded) {
+        BootRecordEntry *items = realloc(l->items, (l->n + 1) * sizeof *items);
         if (!items)
                 return -ENOMEM;
         l->items = items;
-        char **paths = realloc(l->paths, (l->n + 1) * sizeof *paths);
-        if (!paths)
-                return -ENOMEM;
-        l->paths = paths;
-        l->items[l->n] = *b;
-        l->paths[l->n] = *path;
+        l->items[l->n++] = (BootRecordEntry) { .record = *b, .path = *path, .loaded = loaded };
         *b = (BootRecord) {};
         *path = NULL;
-        l->n++;
         return 0;
 }
 
 static void records_remove(BootRecords *l, size_t i) {
-        boot_record_done(&l->items[i]);
-        free(l->paths[i]);
-        l->items[i] = l->items[l->n - 1];
-        l->paths[i] = l->paths[l->n - 1];
-        l->n--;
+        boot_record_done(&l->items[i].record);
+        free(l->items[i].path);
+        l->items[i] = l->items[--l->n];
+}
+
+/* Only root writes here (a 0700 folder of root's); a file that is not
+ * root's was planted under an older layout: removed, never read. */
+static bool record_file_trusted(int dir_fd, const char *name) {
+        struct stat st;
+        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return false;
+        bool trusted = S_ISREG(st.st_mode) && (st.st_uid == 0 || st.st_uid == geteuid()) && st.st_nlink == 1 &&
+                       !(st.st_mode & 0022);
+        if (!trusted)
+                (void) unlinkat(dir_fd, name, 0);
+        return trusted;
+}
+
+/* Reads entry i's record. One that cannot be read, or does not say what
+ * its name says, is dropped (left in the set, never found again: a caller
+ * may hold a record of the set). */
+static int entry_load(BootRecordEntry *e) {
+        _cleanup_free_ char *text = NULL;
+        _cleanup_(boot_record_done) BootRecord b = {};
+        int r = read_full_file_trusted(e->path, 256 * 1024, &text, NULL);
+        if (r == -EPERM || r == -EBADFD)
+                (void) unlink(e->path);
+        if (r >= 0)
+                r = boot_record_parse(text, &b);
+        if (r >= 0 && (!streq(b.boot_id, e->record.boot_id) || b.boot_time != e->record.boot_time))
+                r = -EBADMSG;
+        if (r < 0) {
+                if (r != -ENOMEM)
+                        e->dropped = true;
+                return r;
+        }
+        boot_record_done(&e->record);
+        e->record = b;
+        b = (BootRecord) {};
+        e->loaded = true;
+        return 0;
 }
 
 int boot_records_load(const char *state_dir, BootRecords *ret) {
@@ -303,24 +358,50 @@ int boot_records_load(const char *state_dir, BootRecords *ret) {
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;
-                _cleanup_free_ char *p = path_join(dir, de->d_name), *text = NULL;
+                _cleanup_free_ char *p = path_join(dir, de->d_name);
                 if (!p)
                         return -ENOMEM;
-                int k = read_full_file_trusted(p, 256 * 1024, &text, NULL);
-                if (k == -EPERM || k == -EBADFD) {
-                        (void) unlink(p); /* not root's: planted, never read */
-                        continue;
-                }
                 _cleanup_(boot_record_done) BootRecord b = {};
-                if (k < 0 || boot_record_parse(text, &b) < 0)
-                        continue;
-                k = records_add(&l, &b, &p);
+                const char *boot_id;
+                bool loaded = false;
+                if (record_name_parse(de->d_name, &b.boot_time, &boot_id)) {
+                        if (!record_file_trusted(dirfd(d), de->d_name))
+                                continue;
+                        if (!(b.boot_id = strdup(boot_id)))
+                                return -ENOMEM;
+                } else {
+                        /* named by an older kcrash: read now */
+                        _cleanup_free_ char *text = NULL;
+                        int k = read_full_file_trusted(p, 256 * 1024, &text, NULL);
+                        if (k == -EPERM || k == -EBADFD) {
+                                (void) unlink(p); /* not root's: planted, never read */
+                                continue;
+                        }
+                        if (k == -ENOMEM)
+                                return k;
+                        if (k < 0 || boot_record_parse(text, &b) < 0)
+                                continue;
+                        loaded = true;
+                }
+                int k = records_add(&l, &b, &p, loaded);
                 if (k < 0)
                         return k;
         }
         *ret = l;
         l = (BootRecords) {};
         return 0;
+}
+
+/* The entry of the boot that was running at crash_time, by the names. */
+static BootRecordEntry *entry_find(BootRecords *b, time_t crash_time) {
+        BootRecordEntry *best = NULL;
+        for (size_t i = 0; i < b->n; i++) {
+                BootRecordEntry *e = &b->items[i];
+                if (!e->dropped && e->record.boot_time <= crash_time &&
+                    (!best || e->record.boot_time > best->record.boot_time))
+                        best = e;
+        }
+        return best;
 }
 
 int boot_record_save(const char *root, const char *state_dir, BootRecords *records) {
@@ -330,7 +411,7 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
                 .kernel_release = root_line(root, "/proc/sys/kernel/osrelease"),
                 .kernel_version = root_line(root, "/proc/sys/kernel/version"),
         };
-        _cleanup_free_ char *dir = path_join(state_dir, "boots"), *path = NULL, *text = NULL, *old = NULL;
+        _cleanup_free_ char *dir = path_join(state_dir, "boots"), *name = NULL, *path = NULL, *text = NULL;
         _cleanup_(os_release_done) OsRelease os = {};
         _cleanup_(build_ids_done) BuildIds ids = {};
         int r;
@@ -338,6 +419,9 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
         if (!dir)
                 return -ENOMEM;
         if (!boot_id_valid(cur.boot_id))
+                return -ENOENT;
+        /* A boot without a boot time has no record that could be found. */
+        if (cur.boot_time <= 0)
                 return -ENOENT;
         (void) os_release_read(root, &os);
         cur.build_id = TAKE_PTR(os.build_id);
@@ -351,7 +435,7 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
                 return r;
         if (ids.vmlinux && !(cur.vmlinux_build_id = strdup(ids.vmlinux)))
                 return -ENOMEM;
-        if (boot_record_format(&cur, &text) < 0 || !(path = path_join(dir, cur.boot_id)))
+        if (boot_record_format(&cur, &text) < 0 || record_name(&cur, &name) < 0 || !(path = path_join(dir, name)))
                 return -ENOMEM;
 
         /* A later run in the same boot (kcrash-collect.path, kcrashctl
@@ -359,12 +443,12 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
          * fsync of a new file. Synced all the same, which costs nothing when
          * the run that wrote it finished: a run killed before its syncs left
          * it in the page cache only. */
-        size_t known = records->n;
-        for (size_t i = 0; i < records->n; i++)
-                if (streq(records->paths[i], path))
-                        known = i;
-        if (known < records->n) {
-                if (boot_record_format(&records->items[known], &old) < 0)
+        for (size_t i = 0; i < records->n; i++) {
+                BootRecordEntry *e = &records->items[i];
+                if (e->dropped || !streq(e->path, path) || (!e->loaded && entry_load(e) < 0))
+                        continue;
+                _cleanup_free_ char *old = NULL;
+                if (boot_record_format(&e->record, &old) < 0)
                         return -ENOMEM;
                 if (streq(old, text)) {
                         r = fsync_path(path);
@@ -384,45 +468,61 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
         if (r < 0)
                 return r;
 
+        /* This boot's other records go: the one replaced, one named by an
+         * older kcrash, one of a boot time that moved (btime is the clock
+         * minus the uptime). */
+        for (size_t i = records->n; i-- > 0;)
+                if (streq(records->items[i].record.boot_id, cur.boot_id)) {
+                        if (!streq(records->items[i].path, path))
+                                (void) unlink(records->items[i].path);
+                        records_remove(records, i);
+                }
         /* The set holds the record as a later load reads it back (empty
-         * values as NULL; none for a boot without a boot time). */
-        if (known < records->n)
-                records_remove(records, known);
+         * values as NULL). */
         _cleanup_(boot_record_done) BootRecord written = {};
         r = boot_record_parse(text, &written);
-        if (r == -ENOMEM)
+        if (r >= 0)
+                r = records_add(records, &written, &path, true);
+        if (r < 0)
                 return r;
-        if (r >= 0) {
-                r = records_add(records, &written, &path);
-                if (r < 0)
-                        return r;
-        }
-        /* Keep the newest records only. */
-        while (records->n > BOOT_RECORDS_KEEP) {
-                size_t oldest = 0;
-                for (size_t i = 1; i < records->n; i++)
-                        if (records->items[i].boot_time < records->items[oldest].boot_time)
+        /* Keep the newest records only: by the names, none read. */
+        size_t live = 0;
+        for (size_t i = 0; i < records->n; i++)
+                live += !records->items[i].dropped;
+        while (live > BOOT_RECORDS_KEEP) {
+                size_t oldest = SIZE_MAX;
+                for (size_t i = 0; i < records->n; i++)
+                        if (!records->items[i].dropped &&
+                            (oldest == SIZE_MAX || records->items[i].record.boot_time < records->items[oldest].record.boot_time))
                                 oldest = i;
-                (void) unlink(records->paths[oldest]);
+                (void) unlink(records->items[oldest].path);
                 records_remove(records, oldest);
+                live--;
         }
         return 0;
 }
 
-const BootRecord *boot_records_find(const BootRecords *b, time_t crash_time) {
-        const BootRecord *best = NULL;
-        for (size_t i = 0; i < b->n; i++)
-                if (b->items[i].boot_time <= crash_time && (!best || b->items[i].boot_time > best->boot_time))
-                        best = &b->items[i];
-        return best;
+const BootRecord *boot_records_find(BootRecords *b, time_t crash_time) {
+        for (;;) {
+                BootRecordEntry *e = entry_find(b, crash_time);
+                if (!e)
+                        return NULL;
+                if (e->loaded)
+                        return &e->record;
+                int r = entry_load(e);
+                if (r >= 0)
+                        return &e->record;
+                if (r == -ENOMEM)
+                        return NULL;
+                /* dropped: the next best */
+        }
 }
 
 void boot_records_done(BootRecords *b) {
         for (size_t i = 0; i < b->n; i++) {
-                boot_record_done(&b->items[i]);
-                free(b->paths[i]);
+                boot_record_done(&b->items[i].record);
+                free(b->items[i].path);
         }
         free(b->items);
-        free(b->paths);
         *b = (BootRecords) {};
 }

@@ -48,19 +48,27 @@ void boot_record_done(BootRecord *b);
 /* A deep copy. */
 int boot_record_copy(const BootRecord *b, BootRecord *ret);
 
-/* The records of <state_dir>/boots, read once (a collection asks for this
- * boot, the one before it and each crash's). */
+/* The records of <state_dir>/boots. Listed once (a collection asks for
+ * this boot, the one before it and each crash's), each read when first
+ * found. */
+typedef struct BootRecordEntry {
+        BootRecord record; /* boot_id and boot_time always (from the file's name); the rest once loaded */
+        char *path;
+        bool loaded;
+        bool dropped;      /* could not be read, or says another boot than its name: never found */
+} BootRecordEntry;
 typedef struct BootRecords {
-        BootRecord *items;
-        char **paths; /* the file each was read from */
+        BootRecordEntry *items;
         size_t n;
 } BootRecords;
 int boot_records_load(const char *state_dir, BootRecords *ret);
-/* Writes <state_dir>/boots/<boot_id> for the running boot unless records
- * (loaded from there) hold it as it would be written; records then hold it
- * too, and the oldest beyond BOOT_RECORDS_KEEP are removed from both. */
+/* Writes <state_dir>/boots/<boot time>-<boot id> for the running boot
+ * unless records (loaded from there) hold it as it would be written;
+ * records then hold it (and no other of this boot), and the oldest beyond
+ * BOOT_RECORDS_KEEP are removed from both. -ENOENT: no boot id or boot time. */
 int boot_record_save(const char *root, const char *state_dir, BootRecords *records);
 /* The boot that was running at crash_time: the newest record whose boot
- * time is not after it; NULL when none. */
-const BootRecord *boot_records_find(const BootRecords *b, time_t crash_time);
+ * time is not after it, read now if it was not; NULL when none. Records
+ * returned stay valid until boot_records_done() or the next save. */
+const BootRecord *boot_records_find(BootRecords *b, time_t crash_time);
 void boot_records_done(BootRecords *b);

@@ -96,7 +96,7 @@ TEST(boot_records_attribute_a_crash_to_its_boot) {
         ASSERT_OK(save(root, state, NULL));
         /* twice in one boot: one record, left as it was (the same inode: not
          * written again) */
-        _cleanup_free_ char *rec = path_join(state, "boots/aaaaaaaa-0000-0000-0000-000000000002");
+        _cleanup_free_ char *rec = path_join(state, "boots/000000002000-aaaaaaaa-0000-0000-0000-000000000002");
         struct stat st1, st2;
         ASSERT_OK(stat(rec, &st1));
         ASSERT_EQ(st1.st_mode & 07777, 0600);
@@ -132,7 +132,7 @@ TEST(boot_records_attribute_a_crash_to_its_boot) {
         BootRecord copy;
         ASSERT_OK(boot_record_copy(boot_records_find(&all, 1500), &copy));
         boot_records_done(&all);
-        ASSERT_TRUE(!all.items && !all.paths && all.n == 0);
+        ASSERT_TRUE(!all.items && all.n == 0);
         ASSERT_STREQ(copy.boot_id, "aaaaaaaa-0000-0000-0000-000000000001"); /* outlives the set */
         ASSERT_EQ(copy.boot_time, 1000);
         ASSERT_TRUE(strstr(copy.os_release_text, "BUILD_ID=b1"));
@@ -148,19 +148,102 @@ TEST(boot_record_cut_short_is_written_again) {
          * bytes: not a record, and the next run of the same boot writes it. */
         _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
         boot(root, "aaaaaaaa-0000-0000-0000-000000000001\n", 1000, "6.1.0-55-amd64\n", "b1");
-        fake_root_put(root, "/state/boots/aaaaaaaa-0000-0000-0000-000000000001", "");
-        _cleanup_free_ char *rec = path_join(state, "boots/aaaaaaaa-0000-0000-0000-000000000001");
+        const char *name = "/state/boots/000000001000-aaaaaaaa-0000-0000-0000-000000000001";
+        fake_root_put(root, name, "");
+        _cleanup_free_ char *rec = path_join(root, name);
         ASSERT_OK(chmod(rec, 0600));
         BootRecords all = {};
         ASSERT_OK(boot_records_load(state, &all));
-        ASSERT_EQ(all.n, 0);
+        ASSERT_EQ(all.n, 1); /* listed, not read */
+        ASSERT_TRUE(!all.items[0].loaded);
         ASSERT_OK(boot_record_save(root, state, &all));
         ASSERT_EQ(all.n, 1);
-        ASSERT_STREQ(all.items[0].build_id, "b1");
-        ASSERT_STREQ(all.paths[0], rec);
+        ASSERT_STREQ(all.items[0].record.build_id, "b1");
+        ASSERT_STREQ(all.items[0].path, rec);
         boot_records_done(&all);
         _cleanup_free_ char *b1 = build_at(state, 1000);
         ASSERT_STREQ(b1, "b1");
+}
+
+static void put_record(const char *root, const char *name, const char *boot_id, long btime, const char *build) {
+        char text[512], path[256];
+        snprintf(text, sizeof text, "BOOT_ID=%s\nBOOT_TIME=%ld\nKERNEL_RELEASE=6.1\nBUILD_ID=%s\n\nID=test\n", boot_id, btime,
+                 build);
+        snprintf(path, sizeof path, "/state/boots/%s", name);
+        fake_root_put(root, path, text);
+        _cleanup_free_ char *p = path_join(root, path);
+        ASSERT_OK(chmod(p, 0600));
+}
+
+TEST(boot_records_read_when_found) {
+        /* Listed by name; a record is read when a search finds it, and one
+         * that says another boot than its name (or cannot be read) is passed
+         * over for the next best. */
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
+        put_record(root, "000000001000-aaaaaaaa-0000-0000-0000-000000000001", "aaaaaaaa-0000-0000-0000-000000000001",
+                   1000, "one");
+        put_record(root, "000000002000-aaaaaaaa-0000-0000-0000-000000000002", "aaaaaaaa-0000-0000-0000-000000000009",
+                   2000, "lies");
+        fake_root_put(root, "/state/boots/000000003000-aaaaaaaa-0000-0000-0000-000000000003", "BOOT_ID=");
+        _cleanup_free_ char *cut = path_join(root, "/state/boots/000000003000-aaaaaaaa-0000-0000-0000-000000000003");
+        ASSERT_OK(chmod(cut, 0600));
+        _cleanup_(boot_records_done) BootRecords all = {};
+        ASSERT_OK(boot_records_load(state, &all));
+        ASSERT_EQ(all.n, 3);
+        for (size_t i = 0; i < all.n; i++)
+                ASSERT_TRUE(!all.items[i].loaded && all.items[i].record.boot_id && !all.items[i].record.build_id);
+        const BootRecord *b = boot_records_find(&all, 5000);
+        ASSERT_TRUE(b);
+        ASSERT_STREQ(b->build_id, "one");
+        ASSERT_EQ(b->boot_time, 1000);
+        size_t loaded = 0, dropped = 0;
+        for (size_t i = 0; i < all.n; i++) {
+                loaded += all.items[i].loaded;
+                dropped += all.items[i].dropped;
+        }
+        ASSERT_EQ(loaded, 1);
+        ASSERT_EQ(dropped, 2);
+        ASSERT_TRUE(!boot_records_find(&all, 999));
+}
+
+TEST(boot_records_older_names_and_planted_files) {
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
+        /* a record named by an older kcrash (the boot id alone): read when
+         * listed, and replaced by this boot's run under the new name */
+        put_record(root, "aaaaaaaa-0000-0000-0000-000000000001", "aaaaaaaa-0000-0000-0000-000000000001", 1000, "old");
+        put_record(root, "aaaaaaaa-0000-0000-0000-000000000002", "aaaaaaaa-0000-0000-0000-000000000002", 2000, "older-name");
+        /* a file that is not root's, under the new name: removed unread */
+        put_record(root, "000000009000-aaaaaaaa-0000-0000-0000-000000000009", "aaaaaaaa-0000-0000-0000-000000000009",
+                   9000, "planted");
+        _cleanup_free_ char *planted = path_join(root, "/state/boots/000000009000-aaaaaaaa-0000-0000-0000-000000000009");
+        if (geteuid() == 0)
+                ASSERT_OK(chown(planted, 65534, 65534));
+        else
+                ASSERT_OK(chmod(planted, 0666));
+        BootRecords all = {};
+        ASSERT_OK(boot_records_load(state, &all));
+        ASSERT_EQ(all.n, 2);
+        ASSERT_TRUE(all.items[0].loaded && all.items[1].loaded);
+        ASSERT_TRUE(access(planted, F_OK) < 0 && errno == ENOENT);
+        boot(root, "aaaaaaaa-0000-0000-0000-000000000002\n", 2000, "6.1\n", "new");
+        ASSERT_OK(boot_record_save(root, state, &all));
+        ASSERT_EQ(all.n, 2);
+        boot_records_done(&all);
+        _cleanup_free_ char *old_name = path_join(root, "/state/boots/aaaaaaaa-0000-0000-0000-000000000002");
+        _cleanup_free_ char *new_name = path_join(root, "/state/boots/000000002000-aaaaaaaa-0000-0000-0000-000000000002");
+        ASSERT_TRUE(access(old_name, F_OK) < 0 && access(new_name, F_OK) == 0);
+        _cleanup_free_ char *b = build_at(state, 2000), *a = build_at(state, 1999);
+        ASSERT_STREQ(b, "new");
+        ASSERT_STREQ(a, "old");
+        /* the boot time moved (btime is the clock minus the uptime): one
+         * record of the boot, under the new time */
+        boot(root, "aaaaaaaa-0000-0000-0000-000000000002\n", 2001, "6.1\n", "new");
+        ASSERT_OK(save(root, state, NULL));
+        _cleanup_free_ char *moved = path_join(root, "/state/boots/000000002001-aaaaaaaa-0000-0000-0000-000000000002");
+        ASSERT_TRUE(access(new_name, F_OK) < 0 && access(moved, F_OK) == 0);
+        ASSERT_OK(boot_records_load(state, &all));
+        ASSERT_EQ(all.n, 2);
+        boot_records_done(&all);
 }
 
 TEST(boot_records_are_bounded) {
