@@ -99,7 +99,7 @@ typedef struct Collector {
         StrList messages;
         char *watch_dir;        /* kcrash-watch's spool (KCRASH_WATCH_EVENTS_DIR) */
         WatchSpool spool;
-        BootRecords boots;       /* <state_dir>/boots, read once, after this boot's is saved */
+        BootRecords boots;       /* <state_dir>/boots, listed once; this boot's saved into it */
         BootRecord unclean_boot; /* the previous boot, when it ended unexplained */
 } Collector;
 

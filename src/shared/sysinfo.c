@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -235,6 +236,13 @@ static int boot_record_parse(const char *text, BootRecord *ret) {
         b.module_build_ids = os_release_value(head, "MODULE_BUILD_IDS");
         if (sep && sep[2])
                 b.os_release_text = strdup(sep + 2);
+        /* The length of what follows the empty line, written first: a record
+         * cut short (a run killed in its write(), a power loss before the
+         * fsync, both at a page boundary) is no record. Records of an older
+         * kcrash have none. */
+        _cleanup_free_ char *tail_size = os_release_value(head, "OS_RELEASE_SIZE");
+        uint64_t expected;
+        bool cut = tail_size && (parse_uint64(tail_size, &expected) < 0 || !sep || strlen(sep + 2) != expected);
         char **fields[] = { &b.kernel_release, &b.kernel_version, &b.build_id, &b.pretty_name, &b.vmlinux_build_id,
                             &b.module_build_ids };
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
@@ -242,7 +250,7 @@ static int boot_record_parse(const char *text, BootRecord *ret) {
                         free(*fields[i]);
                         *fields[i] = NULL;
                 }
-        if (!b.boot_id || b.boot_time == 0) {
+        if (!b.boot_id || b.boot_time == 0 || cut) {
                 boot_record_done(&b);
                 return -EBADMSG;
         }
@@ -251,12 +259,13 @@ static int boot_record_parse(const char *text, BootRecord *ret) {
 }
 
 /* The text boot_record_parse() reads back: "KEY=value" lines (a value the
- * boot did not have written empty), an empty line, the os-release text. */
+ * boot did not have written empty), the first the length of the rest after
+ * the empty line, then the os-release text. */
 static int boot_record_format(const BootRecord *b, char **ret) {
         return asprintf(ret,
-                        "BOOT_ID=%s\nBOOT_TIME=%lld\nKERNEL_RELEASE=%s\nKERNEL_VERSION=%s\nBUILD_ID=%s\nPRETTY_NAME=%s\n"
-                        "VMLINUX_BUILD_ID=%s\nMODULE_BUILD_IDS=%s\n\n%s",
-                        strempty(b->boot_id), (long long) b->boot_time, strempty(b->kernel_release),
+                        "OS_RELEASE_SIZE=%zu\nBOOT_ID=%s\nBOOT_TIME=%lld\nKERNEL_RELEASE=%s\nKERNEL_VERSION=%s\nBUILD_ID=%s\n"
+                        "PRETTY_NAME=%s\nVMLINUX_BUILD_ID=%s\nMODULE_BUILD_IDS=%s\n\n%s",
+                        strlen(strempty(b->os_release_text)), strempty(b->boot_id), (long long) b->boot_time, strempty(b->kernel_release),
                         strempty(b->kernel_version), strempty(b->build_id), strempty(b->pretty_name),
                         strempty(b->vmlinux_build_id), strempty(b->module_build_ids),
                         strempty(b->os_release_text)) < 0 ? -ENOMEM : 0;
@@ -287,14 +296,31 @@ static bool record_name_parse(const char *name, time_t *ret_time, const char **r
         return true;
 }
 
-static int records_add(BootRecords *l, BootRecord *b, char **path, bool loaded) {
-        BootRecordEntry *items = realloc(l->items, (l->n + 1) * sizeof *items);
+/* Room for one more entry, so that adding it cannot fail. */
+static int records_reserve(BootRecords *l) {
+        if (l->n < l->allocated)
+                return 0;
+        size_t n = l->allocated ? l->allocated * 2 : 8;
+        BootRecordEntry *items = reallocarray(l->items, n, sizeof *items);
         if (!items)
                 return -ENOMEM;
         l->items = items;
+        l->allocated = n;
+        return 0;
+}
+
+/* Takes b and path (left empty); room reserved before. */
+static void records_append(BootRecords *l, BootRecord *b, char **path, bool loaded) {
         l->items[l->n++] = (BootRecordEntry) { .record = *b, .path = *path, .loaded = loaded };
         *b = (BootRecord) {};
         *path = NULL;
+}
+
+static int records_add(BootRecords *l, BootRecord *b, char **path, bool loaded) {
+        int r = records_reserve(l);
+        if (r < 0)
+                return r;
+        records_append(l, b, path, loaded);
         return 0;
 }
 
@@ -330,6 +356,8 @@ static int entry_load(BootRecordEntry *e) {
                 r = boot_record_parse(text, &b);
         if (r >= 0 && (!streq(b.boot_id, e->record.boot_id) || b.boot_time != e->record.boot_time))
                 r = -EBADMSG;
+        /* (Left in the folder: it may be this boot's, half written by
+         * another collection; a record is pruned by its name's time.) */
         if (r < 0) {
                 if (r != -ENOMEM)
                         e->dropped = true;
@@ -379,8 +407,17 @@ int boot_records_load(const char *state_dir, BootRecords *ret) {
                         }
                         if (k == -ENOMEM)
                                 return k;
-                        if (k < 0 || boot_record_parse(text, &b) < 0)
+                        if (k < 0)
                                 continue;
+                        k = boot_record_parse(text, &b);
+                        if (k == -ENOMEM)
+                                return k;
+                        if (k < 0) {
+                                /* root's, and no record: only an older kcrash
+                                 * wrote this name, never to be pruned */
+                                (void) unlink(p);
+                                continue;
+                        }
                         loaded = true;
                 }
                 int k = records_add(&l, &b, &p, loaded);
@@ -438,35 +475,57 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
         if (boot_record_format(&cur, &text) < 0 || record_name(&cur, &name) < 0 || !(path = path_join(dir, name)))
                 return -ENOMEM;
 
-        /* A later run in the same boot (kcrash-collect.path, kcrashctl
-         * collect) finds the record it would write: no new write, no
-         * fsync of a new file. Synced all the same, which costs nothing when
-         * the run that wrote it finished: a run killed before its syncs left
-         * it in the page cache only. */
-        for (size_t i = 0; i < records->n; i++) {
-                BootRecordEntry *e = &records->items[i];
-                if (e->dropped || !streq(e->path, path) || (!e->loaded && entry_load(e) < 0))
-                        continue;
-                _cleanup_free_ char *old = NULL;
-                if (boot_record_format(&e->record, &old) < 0)
-                        return -ENOMEM;
-                if (streq(old, text)) {
-                        r = fsync_path(path);
-                        return r < 0 ? r : fsync_directory_of(path);
-                }
-        }
-        r = write_file_new(path, text, strlen(text), 0600);
-        if (r == -ENOENT) {
-                r = mkdir_p(dir, 0700);
-                if (r >= 0)
-                        r = write_file_new(path, text, strlen(text), 0600);
-        }
-        /* What this boot said before (a build id read later), or a record
-         * cut short: replaced whole. */
-        if (r == -EEXIST)
-                r = write_file_atomic(path, text, strlen(text), 0600);
+        /* Parsed and room made first: once the record is on disk, the set
+         * holds it (as a later load reads it back: empty values as NULL). */
+        _cleanup_(boot_record_done) BootRecord written = {};
+        r = boot_record_parse(text, &written);
+        if (r >= 0)
+                r = records_reserve(records);
         if (r < 0)
                 return r;
+
+        /* One collection at a time writes a boot's record: of two at once
+         * (kcrashctl collect beside the boot's), one could read the other's
+         * half-written file, or remove the other's record on a failed
+         * write. */
+        _cleanup_close_ int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir_fd < 0 && errno == ENOENT) {
+                r = mkdir_p(dir, 0700);
+                if (r < 0)
+                        return r;
+                dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (dir_fd < 0)
+                return negative_errno();
+        if (flock(dir_fd, LOCK_EX) < 0)
+                return negative_errno();
+
+        /* A later run in the same boot (kcrash-collect.path, kcrashctl
+         * collect) finds the record it would write, byte for byte: no new
+         * write, no fsync of a new file. Synced all the same, which costs
+         * nothing when the run that wrote it finished: a run killed before
+         * its syncs left it in the page cache only. */
+        bool listed = false;
+        for (size_t i = 0; i < records->n && !listed; i++)
+                listed = streq(records->items[i].path, path);
+        _cleanup_free_ char *old = NULL;
+        size_t old_size = 0;
+        if (listed && read_full_file_trusted(path, 256 * 1024, &old, &old_size) >= 0 && old_size == strlen(text) &&
+            memcmp(old, text, old_size) == 0) {
+                r = fsync_path(path);
+                if (r >= 0 && fsync(dir_fd) < 0)
+                        r = negative_errno();
+                if (r < 0)
+                        return r;
+        } else {
+                r = write_file_new(path, text, strlen(text), 0600);
+                /* What this boot said before (a build id read later), or a
+                 * record cut short: replaced whole. */
+                if (r == -EEXIST)
+                        r = write_file_atomic(path, text, strlen(text), 0600);
+                if (r < 0)
+                        return r;
+        }
 
         /* This boot's other records go: the one replaced, one named by an
          * older kcrash, one of a boot time that moved (btime is the clock
@@ -477,14 +536,7 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
                                 (void) unlink(records->items[i].path);
                         records_remove(records, i);
                 }
-        /* The set holds the record as a later load reads it back (empty
-         * values as NULL). */
-        _cleanup_(boot_record_done) BootRecord written = {};
-        r = boot_record_parse(text, &written);
-        if (r >= 0)
-                r = records_add(records, &written, &path, true);
-        if (r < 0)
-                return r;
+        records_append(records, &written, &path, true);
         /* Keep the newest records only: by the names, none read. */
         size_t live = 0;
         for (size_t i = 0; i < records->n; i++)

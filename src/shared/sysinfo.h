@@ -59,7 +59,7 @@ typedef struct BootRecordEntry {
 } BootRecordEntry;
 typedef struct BootRecords {
         BootRecordEntry *items;
-        size_t n;
+        size_t n, allocated;
 } BootRecords;
 int boot_records_load(const char *state_dir, BootRecords *ret);
 /* Writes <state_dir>/boots/<boot time>-<boot id> for the running boot

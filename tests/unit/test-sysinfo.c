@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "build-config.h"
 #include "fake-root.h"
 #include "fileio.h"
 #include "sysinfo.h"
@@ -220,11 +222,16 @@ TEST(boot_records_older_names_and_planted_files) {
                 ASSERT_OK(chown(planted, 65534, 65534));
         else
                 ASSERT_OK(chmod(planted, 0666));
+        /* root's, under an older name, and no record: removed */
+        fake_root_put(root, "/state/boots/aaaaaaaa-0000-0000-0000-000000000003", "");
+        _cleanup_free_ char *garbage = path_join(root, "/state/boots/aaaaaaaa-0000-0000-0000-000000000003");
+        ASSERT_OK(chmod(garbage, 0600));
         BootRecords all = {};
         ASSERT_OK(boot_records_load(state, &all));
         ASSERT_EQ(all.n, 2);
         ASSERT_TRUE(all.items[0].loaded && all.items[1].loaded);
         ASSERT_TRUE(access(planted, F_OK) < 0 && errno == ENOENT);
+        ASSERT_TRUE(access(garbage, F_OK) < 0 && errno == ENOENT);
         boot(root, "aaaaaaaa-0000-0000-0000-000000000002\n", 2000, "6.1\n", "new");
         ASSERT_OK(boot_record_save(root, state, &all));
         ASSERT_EQ(all.n, 2);
@@ -245,6 +252,62 @@ TEST(boot_records_older_names_and_planted_files) {
         ASSERT_EQ(all.n, 2);
         boot_records_done(&all);
 }
+
+TEST(boot_record_cut_at_a_page_is_no_record) {
+        /* A run killed in its write(), or a power loss that wrote back only
+         * the first page, leaves the start of a record that still has
+         * BOOT_ID and BOOT_TIME: its size line tells it is short. */
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
+        boot(root, "aaaaaaaa-0000-0000-0000-000000000001\n", 1000, "6.1\n", "b1");
+        ASSERT_OK(save(root, state, NULL));
+        _cleanup_free_ char *rec = path_join(state, "boots/000000001000-aaaaaaaa-0000-0000-0000-000000000001");
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        ASSERT_OK(read_full_file(rec, 65536, &text, &size));
+        ASSERT_TRUE(strneq(text, "OS_RELEASE_SIZE=", 16));
+        _cleanup_free_ char *b1 = build_at(state, 1000);
+        ASSERT_STREQ(b1, "b1");
+        ASSERT_OK(truncate(rec, (off_t) size - 3));
+        _cleanup_free_ char *none = build_at(state, 1000);
+        ASSERT_TRUE(!none);
+        /* and the next run of that boot writes it whole */
+        ASSERT_OK(save(root, state, NULL));
+        _cleanup_free_ char *again = build_at(state, 1000);
+        ASSERT_STREQ(again, "b1");
+}
+
+TEST(boot_record_with_quotes_is_not_written_again) {
+        /* The run that finds its record compares bytes: a value whose quotes
+         * the parser takes off still counts as the same. */
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
+        boot(root, "aaaaaaaa-0000-0000-0000-000000000001\n", 1000, "6.1\n", "b1");
+        fake_root_put(root, "/etc/os-release", "ID=test\nPRETTY_NAME=\"'Quoted' OS\"\n");
+        ASSERT_OK(save(root, state, NULL));
+        _cleanup_free_ char *rec = path_join(state, "boots/000000001000-aaaaaaaa-0000-0000-0000-000000000001");
+        struct stat st1, st2;
+        ASSERT_OK(stat(rec, &st1));
+        ASSERT_OK(save(root, state, NULL));
+        ASSERT_OK(stat(rec, &st2));
+        ASSERT_EQ(st1.st_ino, st2.st_ino);
+}
+
+#if KCRASH_TEST_HOOKS
+TEST(boot_record_save_failing_leaves_the_set) {
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
+        boot(root, "aaaaaaaa-0000-0000-0000-000000000001\n", 1000, "6.1\n", "b1");
+        ASSERT_OK(save(root, state, NULL));
+        boot(root, "aaaaaaaa-0000-0000-0000-000000000002\n", 2000, "6.1\n", "b2");
+        _cleanup_(boot_records_done) BootRecords all = {};
+        ASSERT_OK(boot_records_load(state, &all));
+        setenv("KCRASH_FAILPOINT", "write-new:ENOSPC", 1);
+        ASSERT_ERR(boot_record_save(root, state, &all), -ENOSPC);
+        unsetenv("KCRASH_FAILPOINT");
+        ASSERT_EQ(all.n, 1);
+        ASSERT_STREQ(boot_records_find(&all, 5000)->build_id, "b1");
+        _cleanup_free_ char *none = path_join(state, "boots/000000002000-aaaaaaaa-0000-0000-0000-000000000002");
+        ASSERT_TRUE(access(none, F_OK) < 0 && errno == ENOENT);
+}
+#endif
 
 TEST(boot_records_are_bounded) {
         _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state"), *dir = path_join(state, "boots");
