@@ -73,9 +73,8 @@ int unclean_check(Collector *c, bool crash_found) {
         if (read_one_line_file(boot_id_path, &current) < 0)
                 return 0;
         /* This boot's record (saved just before), then the one before it. */
-        const BootRecord *cur = boot_records_find(&c->boots, time(NULL) + 86400);
-        const BootRecord *prev = cur && streq_ptr(cur->boot_id, current) ?
-                boot_records_find(&c->boots, cur->boot_time - 1) : NULL;
+        const BootRecord *cur = boot_records_find_boot(&c->boots, current);
+        const BootRecord *prev = cur ? boot_records_find(&c->boots, cur->boot_time - 1) : NULL;
         if (!prev || !prev->boot_id)
                 return 0;
         checked = mark_boot_id(checked_path);

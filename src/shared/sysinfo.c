@@ -343,31 +343,49 @@ static bool record_file_trusted(int dir_fd, const char *name) {
         return trusted;
 }
 
-/* Reads entry i's record. One that cannot be read, or does not say what
- * its name says, is dropped (left in the set, never found again: a caller
- * may hold a record of the set). */
+/* Reads an entry's record. One that says another boot than its name, or
+ * is not root's, is dropped (left in the set, never found again: a caller
+ * may hold a record of the set). One that cannot be read or is cut short
+ * (a power loss before its fsync) is still its boot: known by its name,
+ * its other fields NULL, so that a crash is never put on the boot before. */
 static int entry_load(BootRecordEntry *e) {
         _cleanup_free_ char *text = NULL;
         _cleanup_(boot_record_done) BootRecord b = {};
         int r = read_full_file_trusted(e->path, 256 * 1024, &text, NULL);
-        if (r == -EPERM || r == -EBADFD)
-                (void) unlink(e->path);
-        if (r >= 0)
-                r = boot_record_parse(text, &b);
-        if (r >= 0 && (!streq(b.boot_id, e->record.boot_id) || b.boot_time != e->record.boot_time))
-                r = -EBADMSG;
-        /* (Left in the folder: it may be this boot's, half written by
-         * another collection; a record is pruned by its name's time.) */
-        if (r < 0) {
-                if (r != -ENOMEM)
-                        e->dropped = true;
+        if (r == -ENOMEM)
+                return r;
+        if (r == -EPERM || r == -EBADFD) {
+                (void) unlink(e->path); /* not root's: planted, never read */
+                e->dropped = true;
                 return r;
         }
+        if (r >= 0)
+                r = boot_record_parse(text, &b);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0 && (!streq(b.boot_id, e->record.boot_id) || b.boot_time != e->record.boot_time)) {
+                e->dropped = true;
+                return -EBADMSG;
+        }
+        e->loaded = true;
+        if (r < 0)
+                return 0; /* the name alone */
         boot_record_done(&e->record);
         e->record = b;
         b = (BootRecord) {};
-        e->loaded = true;
         return 0;
+}
+
+/* A record file of an older kcrash's name, read through the folder's fd:
+ * -EPERM when it is not root's (see record_file_trusted()). */
+static int read_record_at(int dir_fd, const char *name, char **ret) {
+        struct stat st;
+        _cleanup_close_ int fd = open_regular_at(dir_fd, name, O_NOFOLLOW, &st);
+        if (fd < 0)
+                return fd;
+        if ((st.st_uid != 0 && st.st_uid != geteuid()) || st.st_nlink != 1 || (st.st_mode & 0022))
+                return -EPERM;
+        return read_full_fd(fd, 256 * 1024, ret, NULL);
 }
 
 int boot_records_load(const char *state_dir, BootRecords *ret) {
@@ -375,12 +393,21 @@ int boot_records_load(const char *state_dir, BootRecords *ret) {
         if (!dir)
                 return -ENOMEM;
         _cleanup_(boot_records_done) BootRecords l = {};
-        _cleanup_(closedirp) DIR *d = opendir(dir);
-        if (!d) {
+        /* Never through a symlink: what is removed below is removed there. */
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ELOOP)
+                        return -ENOTDIR;
                 if (errno != ENOENT)
                         return negative_errno();
                 *ret = (BootRecords) {};
                 return 0;
+        }
+        _cleanup_(closedirp) DIR *d = fdopendir(fd);
+        if (!d) {
+                int r = negative_errno();
+                close(fd);
+                return r;
         }
         struct dirent *de;
         while ((de = readdir(d))) {
@@ -400,9 +427,9 @@ int boot_records_load(const char *state_dir, BootRecords *ret) {
                 } else {
                         /* named by an older kcrash: read now */
                         _cleanup_free_ char *text = NULL;
-                        int k = read_full_file_trusted(p, 256 * 1024, &text, NULL);
+                        int k = read_record_at(dirfd(d), de->d_name, &text);
                         if (k == -EPERM || k == -EBADFD) {
-                                (void) unlink(p); /* not root's: planted, never read */
+                                (void) unlinkat(dirfd(d), de->d_name, 0); /* not root's: planted, never read */
                                 continue;
                         }
                         if (k == -ENOMEM)
@@ -415,7 +442,7 @@ int boot_records_load(const char *state_dir, BootRecords *ret) {
                         if (k < 0) {
                                 /* root's, and no record: only an older kcrash
                                  * wrote this name, never to be pruned */
-                                (void) unlink(p);
+                                (void) unlinkat(dirfd(d), de->d_name, 0);
                                 continue;
                         }
                         loaded = true;
@@ -439,6 +466,44 @@ static BootRecordEntry *entry_find(BootRecords *b, time_t crash_time) {
                         best = e;
         }
         return best;
+}
+
+/* The folder's lock, waited for a while: a collection holds it for one
+ * write. Without it (a filesystem without flock(), a holder stopped for
+ * seconds), the boot's record is still written. */
+static bool folder_lock(int dir_fd) {
+        for (unsigned i = 0; i < 50; i++) {
+                if (flock(dir_fd, LOCK_EX | LOCK_NB) == 0)
+                        return true;
+                if (errno != EWOULDBLOCK && errno != EINTR)
+                        return false;
+                (void) usleep(100 * 1000);
+        }
+        return false;
+}
+
+/* Removes the folder's other names of boot_id, and, under the lock, temp
+ * files a killed write_file_atomic() left (no write is under way then). */
+static void remove_other_names(int dir_fd, const char *keep, const char *boot_id, bool locked) {
+        int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return;
+        _cleanup_(closedirp) DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return;
+        }
+        rewinddir(d);
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                time_t t;
+                const char *id;
+                bool stale = locked && strneq(de->d_name, ".#", 2);
+                bool same_boot = streq(de->d_name, boot_id) ||
+                                 (record_name_parse(de->d_name, &t, &id) && streq(id, boot_id));
+                if (stale || (same_boot && !streq(de->d_name, keep)))
+                        (void) unlinkat(dir_fd, de->d_name, 0);
+        }
 }
 
 int boot_record_save(const char *root, const char *state_dir, BootRecords *records) {
@@ -496,9 +561,8 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
                 dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         }
         if (dir_fd < 0)
-                return negative_errno();
-        if (flock(dir_fd, LOCK_EX) < 0)
-                return negative_errno();
+                return errno == ELOOP ? -ENOTDIR : negative_errno();
+        bool locked = folder_lock(dir_fd);
 
         /* A later run in the same boot (kcrash-collect.path, kcrashctl
          * collect) finds the record it would write, byte for byte: no new
@@ -529,7 +593,9 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
 
         /* This boot's other records go: the one replaced, one named by an
          * older kcrash, one of a boot time that moved (btime is the clock
-         * minus the uptime). */
+         * minus the uptime), also one another collection wrote after this
+         * one listed the folder. */
+        remove_other_names(dir_fd, name, cur.boot_id, locked);
         for (size_t i = records->n; i-- > 0;)
                 if (streq(records->items[i].record.boot_id, cur.boot_id)) {
                         if (!streq(records->items[i].path, path))
@@ -537,21 +603,41 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
                         records_remove(records, i);
                 }
         records_append(records, &written, &path, true);
-        /* Keep the newest records only: by the names, none read. */
+        /* Keep the newest records only: by the names, none read, and never
+         * this boot's own (its clock may be behind every earlier boot's:
+         * a device without a battery-backed clock). Equal times go by name. */
         size_t live = 0;
         for (size_t i = 0; i < records->n; i++)
                 live += !records->items[i].dropped;
         while (live > BOOT_RECORDS_KEEP) {
                 size_t oldest = SIZE_MAX;
-                for (size_t i = 0; i < records->n; i++)
-                        if (!records->items[i].dropped &&
-                            (oldest == SIZE_MAX || records->items[i].record.boot_time < records->items[oldest].record.boot_time))
+                for (size_t i = 0; i < records->n; i++) {
+                        const BootRecordEntry *e = &records->items[i], *o;
+                        if (e->dropped || streq(e->record.boot_id, cur.boot_id))
+                                continue;
+                        o = oldest == SIZE_MAX ? NULL : &records->items[oldest];
+                        if (!o || e->record.boot_time < o->record.boot_time ||
+                            (e->record.boot_time == o->record.boot_time && strcmp(e->path, o->path) < 0))
                                 oldest = i;
+                }
+                if (oldest == SIZE_MAX)
+                        break;
                 (void) unlink(records->items[oldest].path);
                 records_remove(records, oldest);
                 live--;
         }
         return 0;
+}
+
+const BootRecord *boot_records_find_boot(BootRecords *b, const char *boot_id) {
+        for (size_t i = 0; i < b->n; i++) {
+                BootRecordEntry *e = &b->items[i];
+                if (e->dropped || !streq(e->record.boot_id, boot_id))
+                        continue;
+                if (e->loaded || entry_load(e) >= 0)
+                        return &e->record;
+        }
+        return NULL;
 }
 
 const BootRecord *boot_records_find(BootRecords *b, time_t crash_time) {

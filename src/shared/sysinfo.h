@@ -71,4 +71,6 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
  * time is not after it, read now if it was not; NULL when none. Records
  * returned stay valid until boot_records_done() or the next save. */
 const BootRecord *boot_records_find(BootRecords *b, time_t crash_time);
+/* The record of one boot, read now if it was not; NULL when none. */
+const BootRecord *boot_records_find_boot(BootRecords *b, const char *boot_id);
 void boot_records_done(BootRecords *b);

@@ -178,9 +178,7 @@ static void put_record(const char *root, const char *name, const char *boot_id, 
 }
 
 TEST(boot_records_read_when_found) {
-        /* Listed by name; a record is read when a search finds it, and one
-         * that says another boot than its name (or cannot be read) is passed
-         * over for the next best. */
+        /* Listed by name; a record is read when a search finds it. */
         _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
         put_record(root, "000000001000-aaaaaaaa-0000-0000-0000-000000000001", "aaaaaaaa-0000-0000-0000-000000000001",
                    1000, "one");
@@ -194,17 +192,28 @@ TEST(boot_records_read_when_found) {
         ASSERT_EQ(all.n, 3);
         for (size_t i = 0; i < all.n; i++)
                 ASSERT_TRUE(!all.items[i].loaded && all.items[i].record.boot_id && !all.items[i].record.build_id);
+        /* cut short: still its boot, known by its name alone (a crash of it
+         * is not put on the boot before) */
         const BootRecord *b = boot_records_find(&all, 5000);
         ASSERT_TRUE(b);
-        ASSERT_STREQ(b->build_id, "one");
-        ASSERT_EQ(b->boot_time, 1000);
+        ASSERT_EQ(b->boot_time, 3000);
+        ASSERT_STREQ(b->boot_id, "aaaaaaaa-0000-0000-0000-000000000003");
+        ASSERT_TRUE(!b->build_id && !b->kernel_release);
+        /* says another boot than its name: passed over for the next best */
+        const BootRecord *one = boot_records_find(&all, 2500);
+        ASSERT_TRUE(one);
+        ASSERT_STREQ(one->build_id, "one");
+        ASSERT_EQ(one->boot_time, 1000);
+        ASSERT_TRUE(boot_records_find(&all, 5000) == b); /* still valid, still found */
         size_t loaded = 0, dropped = 0;
         for (size_t i = 0; i < all.n; i++) {
                 loaded += all.items[i].loaded;
                 dropped += all.items[i].dropped;
         }
-        ASSERT_EQ(loaded, 1);
-        ASSERT_EQ(dropped, 2);
+        ASSERT_EQ(loaded, 2);
+        ASSERT_EQ(dropped, 1);
+        ASSERT_TRUE(boot_records_find_boot(&all, "aaaaaaaa-0000-0000-0000-000000000001") == one);
+        ASSERT_TRUE(!boot_records_find_boot(&all, "aaaaaaaa-0000-0000-0000-000000000002"));
         ASSERT_TRUE(!boot_records_find(&all, 999));
 }
 
@@ -308,6 +317,65 @@ TEST(boot_record_save_failing_leaves_the_set) {
         ASSERT_TRUE(access(none, F_OK) < 0 && errno == ENOENT);
 }
 #endif
+
+TEST(boot_record_of_a_boot_with_its_clock_behind_is_kept) {
+        /* No battery-backed clock: this boot's time is before every kept
+         * record's. Its record is written and kept; the oldest other goes. */
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
+        for (int i = 0; i < BOOT_RECORDS_KEEP; i++) {
+                char id[64];
+                snprintf(id, sizeof id, "%08x-0000-0000-0000-000000000000\n", i);
+                boot(root, id, 1000000 + i, "6.1\n", "earlier");
+                ASSERT_OK(save(root, state, NULL));
+        }
+        boot(root, "ffffffff-0000-0000-0000-000000000000\n", 999000, "6.1\n", "behind");
+        ASSERT_OK(save(root, state, NULL));
+        _cleanup_(boot_records_done) BootRecords all = {};
+        ASSERT_OK(boot_records_load(state, &all));
+        ASSERT_EQ(all.n, BOOT_RECORDS_KEEP);
+        const BootRecord *b = boot_records_find_boot(&all, "ffffffff-0000-0000-0000-000000000000");
+        ASSERT_TRUE(b);
+        ASSERT_STREQ(b->build_id, "behind");
+        ASSERT_TRUE(!boot_records_find_boot(&all, "00000000-0000-0000-0000-000000000000"));
+}
+
+TEST(boot_records_folder_a_symlink) {
+        /* listed only as a folder of its own: what load removes, it would
+         * remove wherever the link points */
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
+        fake_root_put(root, "/victim/config", "");
+        _cleanup_free_ char *victim = path_join(root, "victim"), *config = path_join(victim, "config");
+        _cleanup_free_ char *boots = path_join(state, "boots");
+        ASSERT_OK(chmod(config, 0600));
+        ASSERT_OK(mkdir_p(state, 0755));
+        ASSERT_OK(symlink(victim, boots));
+        _cleanup_(boot_records_done) BootRecords all = {};
+        ASSERT_ERR(boot_records_load(state, &all), -ENOTDIR);
+        ASSERT_OK(access(config, F_OK));
+        boot(root, "aaaaaaaa-0000-0000-0000-000000000001\n", 1000, "6.1\n", "b1");
+        ASSERT_ERR(boot_record_save(root, state, &all), -ENOTDIR);
+        ASSERT_EQ(all.n, 0);
+}
+
+TEST(boot_record_save_removes_what_the_listing_missed) {
+        /* Another collection of this boot wrote under an earlier boot time
+         * after this one listed the folder; a killed write left a temp file. */
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
+        boot(root, "aaaaaaaa-0000-0000-0000-000000000001\n", 1000, "6.1\n", "b1");
+        ASSERT_OK(save(root, state, NULL));
+        _cleanup_(boot_records_done) BootRecords all = {};
+        ASSERT_OK(boot_records_load(state, &all));
+        boot(root, "aaaaaaaa-0000-0000-0000-000000000002\n", 2000, "6.1\n", "b2");
+        ASSERT_OK(save(root, state, NULL));
+        fake_root_put(root, "/state/boots/.#000000002005-aaaaaaaa-0000-0000-0000-000000000002XXXXXX", "x");
+        boot(root, "aaaaaaaa-0000-0000-0000-000000000002\n", 2005, "6.1\n", "b2");
+        ASSERT_OK(boot_record_save(root, state, &all));
+        _cleanup_free_ char *other = path_join(state, "boots/000000002000-aaaaaaaa-0000-0000-0000-000000000002");
+        _cleanup_free_ char *temp = path_join(state, "boots/.#000000002005-aaaaaaaa-0000-0000-0000-000000000002XXXXXX");
+        _cleanup_free_ char *mine = path_join(state, "boots/000000002005-aaaaaaaa-0000-0000-0000-000000000002");
+        ASSERT_TRUE(access(other, F_OK) < 0 && access(temp, F_OK) < 0 && access(mine, F_OK) == 0);
+        ASSERT_EQ(all.n, 2);
+}
 
 TEST(boot_records_are_bounded) {
         _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state"), *dir = path_join(state, "boots");
