@@ -261,14 +261,22 @@ int read_full_file_nofollow(const char *path, size_t max_size, char **ret_data, 
         return read_regular_file(path, O_NOFOLLOW, max_size, ret_data, ret_size);
 }
 
-int read_full_file_trusted(const char *path, size_t max_size, char **ret_data, size_t *ret_size) {
+bool stat_is_trusted(const struct stat *st) {
+        return (st->st_uid == 0 || st->st_uid == geteuid()) && st->st_nlink == 1 && !(st->st_mode & 0022);
+}
+
+int read_full_file_trusted_at(int dir_fd, const char *path, size_t max_size, char **ret_data, size_t *ret_size) {
         struct stat st;
-        _cleanup_close_ int fd = open_regular_at(AT_FDCWD, path, O_NOFOLLOW, &st);
+        _cleanup_close_ int fd = open_regular_at(dir_fd, path, O_NOFOLLOW, &st);
         if (fd < 0)
                 return fd;
-        if ((st.st_uid != 0 && st.st_uid != geteuid()) || st.st_nlink != 1 || (st.st_mode & 0022))
+        if (!stat_is_trusted(&st))
                 return -EPERM;
         return read_full_fd_stat(fd, &st, max_size, ret_data, ret_size);
+}
+
+int read_full_file_trusted(const char *path, size_t max_size, char **ret_data, size_t *ret_size) {
+        return read_full_file_trusted_at(AT_FDCWD, path, max_size, ret_data, ret_size);
 }
 
 int read_one_line_file(const char *path, char **ret_line) {

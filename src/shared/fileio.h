@@ -37,6 +37,10 @@ int read_full_file_nofollow(const char *path, size_t max_size, char **ret_data, 
  * -EPERM. An older layout let the uploader's group write .kcrash/, so what
  * it planted there before an upgrade is still around and must not count. */
 int read_full_file_trusted(const char *path, size_t max_size, char **ret_data, size_t *ret_size);
+/* The same, path relative to dir_fd (AT_FDCWD: as above). */
+int read_full_file_trusted_at(int dir_fd, const char *path, size_t max_size, char **ret_data, size_t *ret_size);
+/* What read_full_file_trusted() asks of a file's owner, links and mode. */
+bool stat_is_trusted(const struct stat *st);
 /* Reads a file in a user's folder (loginusers.vdf in the desktop user's home)
  * the way that user could, from a root process: walking the path one
  * component at a time from root (NULL = /) with O_NOFOLLOW, following a

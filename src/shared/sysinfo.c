@@ -336,8 +336,7 @@ static bool record_file_trusted(int dir_fd, const char *name) {
         struct stat st;
         if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return false;
-        bool trusted = S_ISREG(st.st_mode) && (st.st_uid == 0 || st.st_uid == geteuid()) && st.st_nlink == 1 &&
-                       !(st.st_mode & 0022);
+        bool trusted = S_ISREG(st.st_mode) && stat_is_trusted(&st);
         if (!trusted)
                 (void) unlinkat(dir_fd, name, 0);
         return trusted;
@@ -374,18 +373,6 @@ static int entry_load(BootRecordEntry *e) {
         e->record = b;
         b = (BootRecord) {};
         return 0;
-}
-
-/* A record file of an older kcrash's name, read through the folder's fd:
- * -EPERM when it is not root's (see record_file_trusted()). */
-static int read_record_at(int dir_fd, const char *name, char **ret) {
-        struct stat st;
-        _cleanup_close_ int fd = open_regular_at(dir_fd, name, O_NOFOLLOW, &st);
-        if (fd < 0)
-                return fd;
-        if ((st.st_uid != 0 && st.st_uid != geteuid()) || st.st_nlink != 1 || (st.st_mode & 0022))
-                return -EPERM;
-        return read_full_fd(fd, 256 * 1024, ret, NULL);
 }
 
 int boot_records_load(const char *state_dir, BootRecords *ret) {
@@ -427,7 +414,7 @@ int boot_records_load(const char *state_dir, BootRecords *ret) {
                 } else {
                         /* named by an older kcrash: read now */
                         _cleanup_free_ char *text = NULL;
-                        int k = read_record_at(dirfd(d), de->d_name, &text);
+                        int k = read_full_file_trusted_at(dirfd(d), de->d_name, 256 * 1024, &text, NULL);
                         if (k == -EPERM || k == -EBADFD) {
                                 (void) unlinkat(dirfd(d), de->d_name, 0); /* not root's: planted, never read */
                                 continue;
