@@ -493,6 +493,36 @@ static void remove_other_names(int dir_fd, const char *keep, const char *boot_id
         }
 }
 
+/* Keeps the newest records of other boots, room left for this boot's
+ * (boot_id): by the names, none read, and never this boot's own (its clock
+ * may be behind every earlier boot's: a device without a battery-backed
+ * clock). Equal times go by name. Called before this boot's record is
+ * written: the directory fsync that makes the record durable makes these
+ * removals durable too (a removal after it could come back at a power
+ * loss), and an unlink just after a journal commit waits for it. */
+static void prune_for(BootRecords *records, const char *boot_id) {
+        size_t live = 1;
+        for (size_t i = 0; i < records->n; i++)
+                live += !records->items[i].dropped && !streq(records->items[i].record.boot_id, boot_id);
+        while (live > BOOT_RECORDS_KEEP) {
+                size_t oldest = SIZE_MAX;
+                for (size_t i = 0; i < records->n; i++) {
+                        const BootRecordEntry *e = &records->items[i], *o;
+                        if (e->dropped || streq(e->record.boot_id, boot_id))
+                                continue;
+                        o = oldest == SIZE_MAX ? NULL : &records->items[oldest];
+                        if (!o || e->record.boot_time < o->record.boot_time ||
+                            (e->record.boot_time == o->record.boot_time && strcmp(e->path, o->path) < 0))
+                                oldest = i;
+                }
+                if (oldest == SIZE_MAX)
+                        break;
+                (void) unlink(records->items[oldest].path);
+                records_remove(records, oldest);
+                live--;
+        }
+}
+
 int boot_record_save(const char *root, const char *state_dir, BootRecords *records) {
         _cleanup_(boot_record_done) BootRecord cur = {
                 .boot_id = root_line(root, "/proc/sys/kernel/random/boot_id"),
@@ -550,6 +580,7 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
         if (dir_fd < 0)
                 return errno == ELOOP ? -ENOTDIR : negative_errno();
         bool locked = folder_lock(dir_fd);
+        prune_for(records, cur.boot_id);
 
         /* A later run in the same boot (kcrash-collect.path, kcrashctl
          * collect) finds the record it would write, byte for byte: no new
@@ -590,29 +621,6 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
                         records_remove(records, i);
                 }
         records_append(records, &written, &path, true);
-        /* Keep the newest records only: by the names, none read, and never
-         * this boot's own (its clock may be behind every earlier boot's:
-         * a device without a battery-backed clock). Equal times go by name. */
-        size_t live = 0;
-        for (size_t i = 0; i < records->n; i++)
-                live += !records->items[i].dropped;
-        while (live > BOOT_RECORDS_KEEP) {
-                size_t oldest = SIZE_MAX;
-                for (size_t i = 0; i < records->n; i++) {
-                        const BootRecordEntry *e = &records->items[i], *o;
-                        if (e->dropped || streq(e->record.boot_id, cur.boot_id))
-                                continue;
-                        o = oldest == SIZE_MAX ? NULL : &records->items[oldest];
-                        if (!o || e->record.boot_time < o->record.boot_time ||
-                            (e->record.boot_time == o->record.boot_time && strcmp(e->path, o->path) < 0))
-                                oldest = i;
-                }
-                if (oldest == SIZE_MAX)
-                        break;
-                (void) unlink(records->items[oldest].path);
-                records_remove(records, oldest);
-                live--;
-        }
         return 0;
 }
 

@@ -403,6 +403,34 @@ TEST(boot_records_are_bounded) {
         boot_records_done(&all);
 }
 
+/* The oldest record goes before this boot's is written, so that the one
+ * directory fsync of the write makes the removal durable too (a removal
+ * after it could come back at a power loss): when the write fails, the
+ * folder and the set agree, the room made and the oldest gone. */
+TEST(boot_records_pruned_before_the_write) {
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
+        for (int i = 0; i < BOOT_RECORDS_KEEP; i++) {
+                char id[64];
+                snprintf(id, sizeof id, "%08x-0000-0000-0000-000000000000\n", i);
+                boot(root, id, 1000 + i, "6.1\n", "b");
+                ASSERT_OK(save(root, state, NULL));
+        }
+        boot(root, "ffffffff-0000-0000-0000-000000000000\n", 2000, "6.1\n", "b");
+        BootRecords all = {};
+        ASSERT_OK(boot_records_load(state, &all));
+        setenv("KCRASH_FAILPOINT", "write-new:ENOSPC", 1);
+        int r = boot_record_save(root, state, &all);
+        unsetenv("KCRASH_FAILPOINT");
+        ASSERT_ERR(r, -ENOSPC);
+        ASSERT_EQ(all.n, BOOT_RECORDS_KEEP - 1);
+        boot_records_done(&all);
+        ASSERT_OK(boot_records_load(state, &all));
+        ASSERT_EQ(all.n, BOOT_RECORDS_KEEP - 1);
+        ASSERT_TRUE(!boot_records_find(&all, 1000));
+        ASSERT_TRUE(boot_records_find(&all, 1001));
+        boot_records_done(&all);
+}
+
 TEST(no_boot_id_no_record) {
         _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
         ASSERT_ERR(save(root, state, NULL), -ENOENT);
