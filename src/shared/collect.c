@@ -15,6 +15,7 @@
 #include "failpoint.h"
 #include "fileio.h"
 #include "hash.h"
+#include "json-dlopen.h"
 #include "parse-util.h"
 #include "sysinfo.h"
 
@@ -629,6 +630,8 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
          * without it no report can be made, and the records stay. */
         const char *why = NULL;
         r = archive_dlopen(&why);
+        if (r >= 0)
+                r = json_dlopen(&why);
         if (r < 0) {
                 (void) strlist_add(&c.messages, "%s", why);
                 goto finish;
