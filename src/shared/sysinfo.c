@@ -470,15 +470,17 @@ static bool folder_lock(int dir_fd) {
 }
 
 /* Removes the folder's other names of boot_id, and, under the lock, temp
- * files a killed write_file_atomic() left (no write is under way then). */
-static void remove_other_names(int dir_fd, const char *keep, const char *boot_id, bool locked) {
+ * files a killed write_file_atomic() left (no write is under way then).
+ * Returns whether it removed one. */
+static bool remove_other_names(int dir_fd, const char *keep, const char *boot_id, bool locked) {
+        bool removed = false;
         int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
-                return;
+                return false;
         _cleanup_(closedirp) DIR *d = fdopendir(fd);
         if (!d) {
                 close(fd);
-                return;
+                return false;
         }
         rewinddir(d);
         struct dirent *de;
@@ -488,9 +490,10 @@ static void remove_other_names(int dir_fd, const char *keep, const char *boot_id
                 bool stale = locked && strneq(de->d_name, ".#", 2);
                 bool same_boot = streq(de->d_name, boot_id) ||
                                  (record_name_parse(de->d_name, &t, &id) && streq(id, boot_id));
-                if (stale || (same_boot && !streq(de->d_name, keep)))
-                        (void) unlinkat(dir_fd, de->d_name, 0);
+                if ((stale || (same_boot && !streq(de->d_name, keep))) && unlinkat(dir_fd, de->d_name, 0) >= 0)
+                        removed = true;
         }
+        return removed;
 }
 
 /* Keeps the newest records of other boots, room left for this boot's
@@ -613,14 +616,19 @@ int boot_record_save(const char *root, const char *state_dir, BootRecords *recor
          * older kcrash, one of a boot time that moved (btime is the clock
          * minus the uptime), also one another collection wrote after this
          * one listed the folder. */
-        remove_other_names(dir_fd, name, cur.boot_id, locked);
+        bool removed = remove_other_names(dir_fd, name, cur.boot_id, locked);
         for (size_t i = records->n; i-- > 0;)
                 if (streq(records->items[i].record.boot_id, cur.boot_id)) {
-                        if (!streq(records->items[i].path, path))
-                                (void) unlink(records->items[i].path);
+                        if (!streq(records->items[i].path, path) && unlink(records->items[i].path) >= 0)
+                                removed = true;
                         records_remove(records, i);
                 }
         records_append(records, &written, &path, true);
+        /* Those removals made durable too (rare: a boot named twice), or
+         * a power loss could bring one back as a second record of this boot.
+         * This boot's record is on disk already: a failure is not its. */
+        if (removed)
+                (void) fsync(dir_fd);
         return 0;
 }
 
