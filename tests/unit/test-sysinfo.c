@@ -318,16 +318,21 @@ TEST(boot_record_save_failing_leaves_the_set) {
 }
 #endif
 
+/* Boots 0..n-1 recorded, boot i at btime first_btime + i, their build "build". */
+static void earlier_boots(const char *root, const char *state, int n, long first_btime, const char *build) {
+        for (int i = 0; i < n; i++) {
+                char id[64];
+                snprintf(id, sizeof id, "%08x-0000-0000-0000-000000000000\n", i);
+                boot(root, id, first_btime + i, "6.1\n", build);
+                ASSERT_OK(save(root, state, NULL));
+        }
+}
+
 TEST(boot_record_of_a_boot_with_its_clock_behind_is_kept) {
         /* No battery-backed clock: this boot's time is before every kept
          * record's. Its record is written and kept; the oldest other goes. */
         _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
-        for (int i = 0; i < BOOT_RECORDS_KEEP; i++) {
-                char id[64];
-                snprintf(id, sizeof id, "%08x-0000-0000-0000-000000000000\n", i);
-                boot(root, id, 1000000 + i, "6.1\n", "earlier");
-                ASSERT_OK(save(root, state, NULL));
-        }
+        earlier_boots(root, state, BOOT_RECORDS_KEEP, 1000000, "earlier");
         boot(root, "ffffffff-0000-0000-0000-000000000000\n", 999000, "6.1\n", "behind");
         ASSERT_OK(save(root, state, NULL));
         _cleanup_(boot_records_done) BootRecords all = {};
@@ -409,12 +414,7 @@ TEST(boot_records_are_bounded) {
  * folder and the set agree, the room made and the oldest gone. */
 TEST(boot_records_pruned_before_the_write) {
         _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
-        for (int i = 0; i < BOOT_RECORDS_KEEP; i++) {
-                char id[64];
-                snprintf(id, sizeof id, "%08x-0000-0000-0000-000000000000\n", i);
-                boot(root, id, 1000 + i, "6.1\n", "b");
-                ASSERT_OK(save(root, state, NULL));
-        }
+        earlier_boots(root, state, BOOT_RECORDS_KEEP, 1000, "b");
         boot(root, "ffffffff-0000-0000-0000-000000000000\n", 2000, "6.1\n", "b");
         BootRecords all = {};
         ASSERT_OK(boot_records_load(state, &all));
