@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "build-ids.h"
+#include "failpoint.h"
 #include "fileio.h"
 #include "parse-util.h"
 #include "sysinfo.h"
@@ -520,7 +521,13 @@ static void prune_for(BootRecords *records, const char *boot_id) {
                 }
                 if (oldest == SIZE_MAX)
                         break;
-                (void) unlink(records->items[oldest].path);
+                /* The set stays what the folder holds: a record that cannot
+                 * be removed (a read-only folder) is still there to be found. */
+                int r = failpoint_check("prune-record");
+                if (r >= 0 && unlink(records->items[oldest].path) < 0 && errno != ENOENT)
+                        r = negative_errno();
+                if (r < 0)
+                        break;
                 records_remove(records, oldest);
                 live--;
         }

@@ -431,6 +431,33 @@ TEST(boot_records_pruned_before_the_write) {
         boot_records_done(&all);
 }
 
+/* A record that cannot be removed (a read-only folder) stays in the set
+ * too: the set is what the folder holds, and a crash of that boot is still
+ * found. */
+TEST(boot_records_kept_in_the_set_when_not_removed) {
+        _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
+        earlier_boots(root, state, BOOT_RECORDS_KEEP, 1000, "b");
+        boot(root, "ffffffff-0000-0000-0000-000000000000\n", 2000, "6.1\n", "b");
+        BootRecords all = {};
+        ASSERT_OK(boot_records_load(state, &all));
+        setenv("KCRASH_FAILPOINT", "prune-record:EROFS", 1);
+        int r = boot_record_save(root, state, &all);
+        unsetenv("KCRASH_FAILPOINT");
+        ASSERT_OK(r);
+        ASSERT_TRUE(boot_records_find(&all, 1000));
+        ASSERT_EQ(all.n, BOOT_RECORDS_KEEP + 1);
+        boot_records_done(&all);
+        ASSERT_OK(boot_records_load(state, &all));
+        ASSERT_EQ(all.n, BOOT_RECORDS_KEEP + 1);
+        boot_records_done(&all);
+        /* the next boot prunes both */
+        boot(root, "fffffffe-0000-0000-0000-000000000000\n", 3000, "6.1\n", "b");
+        ASSERT_OK(save(root, state, &all));
+        ASSERT_EQ(all.n, BOOT_RECORDS_KEEP);
+        ASSERT_TRUE(!boot_records_find(&all, 1001));
+        boot_records_done(&all);
+}
+
 TEST(no_boot_id_no_record) {
         _cleanup_free_ char *root = test_tmpdir(), *state = path_join(root, "state");
         ASSERT_ERR(save(root, state, NULL), -ENOENT);
