@@ -503,7 +503,7 @@ static bool remove_other_names(int dir_fd, const char *keep, const char *boot_id
  * clock). Equal times go by name. Called before this boot's record is
  * written: the directory fsync that makes the record durable makes these
  * removals durable too (a removal after it could come back at a power
- * loss), and an unlink just after a journal commit waits for it. */
+ * loss). */
 static void prune_for(BootRecords *records, const char *boot_id) {
         size_t live = 1;
         for (size_t i = 0; i < records->n; i++)
