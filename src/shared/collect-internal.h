@@ -10,6 +10,7 @@
 
 #include "analyze.h"
 #include "archive.h"
+#include "boot-records.h"
 #include "collect-context.h"
 #include "collect.h"
 #include "kdump.h"

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "boot-records.h"
 #include "build-ids.h"
 #include "elf-note.h"
 #include "fake-root.h"
