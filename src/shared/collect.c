@@ -61,10 +61,44 @@ static int watch_collected_write(Collector *c, const WatchEvent *e) {
         return r < 0 ? r : write_file_atomic(p, text, strlen(text), 0600);
 }
 
+/* What a scan of the spool dropped, of one kind: said once, with the first
+ * name, however many the watcher (or whoever took its account) left. */
+typedef struct SpoolDropped {
+        unsigned n, kept;
+        char *first;
+        int first_error;
+} SpoolDropped;
+
+static void spool_dropped_add(SpoolDropped *s, int dfd, const char *name, int error) {
+        if (s->n++ == 0) {
+                s->first = strdup(name); /* out of memory: said without it */
+                s->first_error = error;
+        }
+        /* a directory too (rm_rf_at(), which follows no link) */
+        if (rm_rf_at(dfd, name) < 0)
+                s->kept++;
+}
+
+static void spool_dropped_note(Collector *c, SpoolDropped *s, const char *what) {
+        if (s->n > 0) {
+                _cleanup_free_ char *more = NULL, *removed = NULL;
+                if (s->n > 1 && asprintf(&more, " (and %u more like it)", s->n - 1) < 0)
+                        more = NULL;
+                if (s->kept > 0 && asprintf(&removed, "%u could not be removed", s->kept) < 0)
+                        removed = NULL;
+                (void) strlist_add(&c->messages, "\"%s/%s\" %s%s%s%s; %s", c->watch_dir, s->first ? s->first : "?", what,
+                                   s->first_error < 0 ? ": " : "", s->first_error < 0 ? strerror(-s->first_error) : "",
+                                   strempty(more), removed ? removed : "removed");
+        }
+        free(s->first);
+        *s = (SpoolDropped) {};
+}
+
 /* Reads the watcher's spool: files the unprivileged watcher wrote, so read
  * like anything another user controls (no symlink, no FIFO, bounded, and
- * parsed as untrusted). A file that is not an event goes: the spool holds
- * nothing else. */
+ * parsed as untrusted). What is not an event goes (the spool holds nothing
+ * else; what stayed would start kcrash-collect.path again at once), and is
+ * said once per kind, not once per entry. */
 static int spool_scan(Collector *c) {
         _cleanup_close_ int dfd = open(c->watch_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dfd < 0)
@@ -73,13 +107,13 @@ static int spool_scan(Collector *c) {
         int r = dir_read_dup(dfd, &d);
         if (r < 0)
                 return r;
+        SpoolDropped junk = {}, invalid = {}, again = {};
         struct dirent *de;
         while ((de = readdir(d)) && c->spool.n < WATCH_EVENTS_PER_RUN) {
                 if (de->d_name[0] == '.')
                         continue; /* the watcher's temp files, "." and ".." */
                 if (!watch_event_file_name_valid(de->d_name)) {
-                        (void) strlist_add(&c->messages, "\"%s/%s\" is not a kernel event file; left in place",
-                                           c->watch_dir, de->d_name);
+                        spool_dropped_add(&junk, dfd, de->d_name, 0);
                         continue;
                 }
                 _cleanup_close_ int fd = open_regular_at(dfd, de->d_name, O_NOFOLLOW, NULL);
@@ -94,16 +128,12 @@ static int spool_scan(Collector *c) {
                         break;
                 }
                 if (k < 0) {
-                        (void) strlist_add(&c->messages, "\"%s/%s\" is not a valid kernel event (%s); removed",
-                                           c->watch_dir, de->d_name, strerror(-k));
-                        (void) unlinkat(dfd, de->d_name, 0);
+                        spool_dropped_add(&invalid, dfd, de->d_name, k);
                         continue;
                 }
                 if (watch_event_collected(c, we)) {
-                        (void) strlist_add(&c->messages, "\"%s/%s\" was reported before (a restarted watcher queued it again); removed",
-                                           c->watch_dir, de->d_name);
                         watch_event_done(we);
-                        (void) unlinkat(dfd, de->d_name, 0);
+                        spool_dropped_add(&again, dfd, de->d_name, 0);
                         continue;
                 }
                 if (!(c->spool.names[c->spool.n] = strdup(de->d_name))) {
@@ -114,6 +144,9 @@ static int spool_scan(Collector *c) {
                 c->spool.n++;
         }
         closedir(d);
+        spool_dropped_note(c, &junk, "is not a kernel event file");
+        spool_dropped_note(c, &invalid, "is not a valid kernel event");
+        spool_dropped_note(c, &again, "was reported before (a restarted watcher queued it again)");
         return r;
 }
 

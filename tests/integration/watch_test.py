@@ -233,6 +233,31 @@ class WatchTest(unittest.TestCase):
         self.assertFalse(os.path.exists(f"{d}/a-3.event"))
 
 
+    def test_spool_junk_is_removed_and_said_once(self):
+        """What the watcher's account leaves in its spool that is not an
+        event (many names, a directory under an event's name, a name that
+        would forge a log line) is removed, and said once per kind: the
+        collector's memory and log do not grow with it, and nothing stays
+        to start kcrash-collect.path again."""
+        d = f"{self.root}/var/lib/kcrash-watch/events"
+        os.makedirs(d)
+        for i in range(2000):
+            open(f"{d}/junk-{i:05d}", "w").close()
+        forged = "x\n<0>kcrash-collect: Collected holo-0-deck.202611220814: FORGED\n<6>y"
+        open(f"{d}/{forged}", "w").close()
+        os.makedirs(f"{d}/abc-1.event/inner")
+        with open(f"{d}/abc-1.event/inner/f", "w") as f:
+            f.write("x")
+        p = run(["collect"], self.root, check=False)
+        self.assertEqual(os.listdir(d), [])
+        lines = p.stderr.splitlines()
+        self.assertEqual(len([l for l in lines if "is not a kernel event file" in l]), 1, p.stderr[-2000:])
+        self.assertIn("(and 2000 more like it); removed", p.stderr)
+        self.assertEqual(len([l for l in lines if "is not a valid kernel event" in l]), 1, p.stderr[-2000:])
+        self.assertFalse([l for l in lines if "FORGED" in l and not l.startswith("kcrash-collect: ")], lines)
+        self.assertLess(len(p.stderr), 4096)
+
+
 @unittest.skipUnless(os.access(JOURNAL_REMOTE, os.X_OK), "systemd-journal-remote is missing")
 class UncleanTest(unittest.TestCase):
     """Three boots: A shuts down cleanly, B crash-loops a unit into the OOM

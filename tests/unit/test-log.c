@@ -121,3 +121,17 @@ TEST(argument_is_not_a_format) {
         _cleanup_free_ char *t = capture(write_hostile);
         ASSERT_STREQ(t, "%n%s%m\n");
 }
+
+static void write_hostile_name(void) {
+        log_error("\"%s\" is not a kernel event file", "x\n<0>kcrash-collect: FORGED\r\x1b[2J\x7f\ty\xc3\xa9");
+}
+
+/* A name another user chose cannot start a second journal entry or drive
+ * the terminal: control characters are escaped, the message stays one line. */
+TEST(control_characters_escaped) {
+        reset();
+        setenv("JOURNAL_STREAM", "8:1234", 1);
+        _cleanup_free_ char *t = capture(write_hostile_name);
+        ASSERT_STREQ(t, "<3>\"x\\n<0>kcrash-collect: FORGED\\x0d\\x1b[2J\\x7f\ty\xc3\xa9\" is not a kernel event file\n");
+        reset();
+}
