@@ -10,6 +10,7 @@
 typedef struct Parser {
         const char *p, *end;
         unsigned line;
+        unsigned nodes;
 } Parser;
 
 VdfNode *vdf_free(VdfNode *n) {
@@ -151,6 +152,13 @@ static int parse_members(Parser *ps, unsigned depth, VdfNode **ret) {
                         r = -EBADMSG; /* an object needs a key */
                         goto fail;
                 }
+                /* ~130 bytes of heap a node for as little as 3 bytes of
+                 * input ("a" ""): the count bounds the memory, not the size */
+                if (++ps->nodes > VDF_MAX_NODES) {
+                        free(key);
+                        r = -E2BIG;
+                        goto fail;
+                }
                 VdfNode *n = calloc(1, sizeof *n);
                 if (!n) {
                         free(key);
@@ -228,8 +236,11 @@ int steam_most_recent_account(const char *data, size_t size, char **ret_account_
         for (const VdfNode *u = users ? users->child : NULL; u; u = u->next) {
                 const VdfNode *recent = vdf_find(u->child, "MostRecent");
                 const VdfNode *name = vdf_find(u->child, "AccountName");
+                /* Steam's account names are at most 64 characters: a longer
+                 * one is no account Steam made (and would land in report.json
+                 * whole). */
                 if (!recent || !recent->value || !streq(recent->value, "1") || !name || !name->value ||
-                    !is_steamid64(u->key))
+                    strlen(name->value) > STEAM_ACCOUNT_NAME_MAX || !is_steamid64(u->key))
                         continue;
                 char *a = strdup(name->value), *id = strdup(u->key);
                 if (!a || !id) {

@@ -75,14 +75,39 @@ TEST(depth_and_size_are_bounded) {
         VdfNode *root = NULL;
         ASSERT_ERR(vdf_parse(deep, (size_t) (p - deep), &root, NULL), -E2BIG);
         free(deep);
-        /* many small tokens: memory stays proportional to the input */
-        size_t m = 2 << 20;
-        char *wide = malloc(m);
+        /* many small tokens: the node count bounds the memory (a user's
+         * loginusers.vdf of "a" "" made root allocate 630 MB) */
+        size_t m = VDF_MAX_NODES * 4;
+        char *wide = malloc(m + 8);
         for (size_t i = 0; i < m; i += 2) {
                 wide[i] = 'x';
                 wide[i + 1] = ' ';
         }
-        ASSERT_OK(vdf_parse(wide, m, &root, NULL));
+        ASSERT_OK(vdf_parse(wide, m, &root, NULL)); /* VDF_MAX_NODES pairs */
         vdf_free(root);
+        memcpy(wide + m, "x x ", 4);
+        ASSERT_ERR(vdf_parse(wide, m + 4, &root, NULL), -E2BIG);
         free(wide);
+        char *big = calloc(1, VDF_MAX_SIZE + 1);
+        memset(big, ' ', VDF_MAX_SIZE + 1);
+        ASSERT_ERR(vdf_parse(big, VDF_MAX_SIZE + 1, &root, NULL), -E2BIG);
+        free(big);
+}
+
+TEST(account_name_longer_than_steam_allows) {
+        char vdf[512];
+        char name[STEAM_ACCOUNT_NAME_MAX + 2];
+        memset(name, 'a', sizeof name - 1);
+        name[sizeof name - 1] = 0;
+        snprintf(vdf, sizeof vdf, "\"users\" { \"76561198000000001\" { \"AccountName\" \"%s\" \"MostRecent\" \"1\" } }",
+                 name);
+        char *a = NULL, *id = NULL;
+        ASSERT_ERR(steam_most_recent_account(vdf, strlen(vdf), &a, &id), -ENOENT);
+        name[STEAM_ACCOUNT_NAME_MAX] = 0; /* 64: Steam's longest */
+        snprintf(vdf, sizeof vdf, "\"users\" { \"76561198000000001\" { \"AccountName\" \"%s\" \"MostRecent\" \"1\" } }",
+                 name);
+        ASSERT_OK(steam_most_recent_account(vdf, strlen(vdf), &a, &id));
+        ASSERT_EQ(strlen(a), (size_t) STEAM_ACCOUNT_NAME_MAX);
+        free(a);
+        free(id);
 }
