@@ -604,7 +604,10 @@ int pstore_scan_dir(const char *dir, size_t max_record_size, PstoreScan **ret) {
         while ((de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;
-                _cleanup_close_ int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+                /* O_NONBLOCK: a FIFO (PSTORE_DIR is not always pstorefs)
+                 * would block the boot's collection in open() */
+                _cleanup_close_ int fd = openat(dirfd(d), de->d_name,
+                                                O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
                 if (fd < 0) {
                         r = negative_errno();
                         break;

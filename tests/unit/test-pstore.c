@@ -359,3 +359,14 @@ TEST(part_numbers_repeat_only_across_dumps) {
         assert_records_accounted(s);
         pstore_scan_free(s);
 }
+
+/* A FIFO in the folder (PSTORE_DIR need not be pstorefs) is not a record,
+ * and opening it does not block the scan. */
+TEST(fifo_does_not_block) {
+        _cleanup_free_ char *dir = test_tmpdir(), *fifo = path_join(dir, "dmesg-ramoops-0");
+        ASSERT_TRUE(mkfifo(fifo, 0600) == 0);
+        PstoreScan *s = NULL;
+        ASSERT_OK(pstore_scan_dir(dir, 64 << 20, &s));
+        ASSERT_EQ(s->n_events, 0);
+        pstore_scan_free(s);
+}
