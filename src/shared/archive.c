@@ -279,7 +279,11 @@ static int pread_full(int fd, void *buf, size_t n, off_t off) {
 
 /* The number of entries and the size of the central directory, from the end
  * of central directory record (and its ZIP64 form when there is one): what
- * libzip would load into memory in zip_open(), known before it does. */
+ * libzip would load into memory in zip_open(), known before it does.
+ * libzip reads the directory of every end record in the file's last 64 KiB
+ * that points inside the file (and keeps the most consistent), so the
+ * largest of them counts: a huge directory behind a small end record
+ * appended after it (in the first one's comment) is still seen. */
 static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_size) {
         /* EOCD (22 bytes) + comment (< 64 KiB), preceded by the ZIP64 locator (20 bytes). */
         enum { EOCD = 22, LOCATOR = 20, ZIP64_EOCD = 56, TAIL = EOCD + 0xffff + LOCATOR };
@@ -295,10 +299,12 @@ static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_s
         int r = pread_full(fd, tail, n, st.st_size - (off_t) n);
         if (r < 0)
                 return r;
+        uint64_t base = (uint64_t) st.st_size - n, max_entries = 0, max_size = 0;
+        bool found = false;
         for (size_t i = n - EOCD + 1; i-- > 0;) {
                 if (memcmp(tail + i, "PK\5\6", 4) != 0 || i + EOCD + le16(tail + i + 20) > n)
                         continue;
-                uint64_t entries = le16(tail + i + 10), size = le32(tail + i + 12);
+                uint64_t entries = le16(tail + i + 10), size = le32(tail + i + 12), offset = le32(tail + i + 16);
                 if (i >= LOCATOR && memcmp(tail + i - LOCATOR, "PK\6\7", 4) == 0) {
                         uint8_t z64[ZIP64_EOCD];
                         uint64_t off = le64(tail + i - LOCATOR + 8);
@@ -311,12 +317,22 @@ static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_s
                                 return -EBADMSG;
                         entries = MAX(entries, le64(z64 + 32));
                         size = MAX(size, le64(z64 + 40));
+                        offset = le64(z64 + 48);
                 }
-                *ret_entries = entries;
-                *ret_size = size;
-                return 0;
+                /* a directory that would end past its record: libzip refuses
+                 * it before reading it (and bytes of a member's data that
+                 * happen to read "PK\5\6" mostly say so) */
+                if (offset > base + i || size > base + i - offset)
+                        continue;
+                max_entries = MAX(max_entries, entries);
+                max_size = MAX(max_size, size);
+                found = true;
         }
-        return -EBADMSG;
+        if (!found)
+                return -EBADMSG;
+        *ret_entries = max_entries;
+        *ret_size = max_size;
+        return 0;
 }
 
 /* Opens a ZIP for reading, refusing (-E2BIG) one whose central directory is

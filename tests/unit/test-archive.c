@@ -81,6 +81,25 @@ TEST(too_many_members_refused_before_reading) {
         ASSERT_ERR(archive_list_members(zip, &list), -E2BIG);
         ASSERT_TRUE(!data && !list);
 
+        /* the same ZIP with a small end record appended in the real one's
+         * comment (an empty archive's): libzip reads both directories, so
+         * it is refused all the same (the receiver took a million members
+         * past the check this way) */
+        _cleanup_free_ char *zip2 = path_join(dir, "many-appended.zip"), *bytes = NULL;
+        size_t size;
+        ASSERT_OK(read_full_file(zip, 64 << 20, &bytes, &size));
+        ASSERT_TRUE(size > 22 && memcmp(bytes + size - 22, "PK\5\6", 4) == 0); /* no comment */
+        bytes[size - 2] = 22; /* comment length: the record appended */
+        static const char empty_eocd[22] = "PK\5\6";
+        char *grown = malloc(size + 22);
+        ASSERT_TRUE(grown);
+        memcpy(grown, bytes, size);
+        memcpy(grown + size, empty_eocd, 22);
+        ASSERT_OK(write_file_atomic(zip2, grown, size + 22, 0600));
+        free(grown);
+        ASSERT_ERR(archive_list_members(zip2, &list), -E2BIG);
+        ASSERT_ERR(archive_read_member(zip2, "report.json", 1024, &data, NULL), -E2BIG);
+
         /* at the limit: read */
         _cleanup_free_ char *ok = path_join(dir, "ok.zip");
         ASSERT_OK(archive_write(ok, m, ARCHIVE_MAX_MEMBERS));
