@@ -129,6 +129,13 @@ enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req
         return o ? respond_json(c, 200, o) : MHD_NO;
 }
 
+
+/* A string member of a device's report.json as stored: valid UTF-8 of at
+ * most max bytes; NULL when it is not a string (or out of memory). */
+static char *device_text(const json_t *j, size_t max) {
+        return json_is_string(j) ? utf8_make_valid(json_string_value(j), max) : NULL;
+}
+
 enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *req) {
         _cleanup_free_ char *gid = form_get(req->body, req->body_size, "gid");
         if (!gid || !valid_gid(gid))
@@ -145,7 +152,7 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
          * the receiver's own analysis of the ZIP's crash text. */
         ReportRow row;
         _cleanup_free_ char *zip = NULL, *json = NULL, *analysis_json = NULL, *stack = NULL, *title = NULL,
-                            *frame = NULL, *module = NULL, *kernel = NULL;
+                            *frame = NULL, *module = NULL, *kernel = NULL, *type = NULL, *signature = NULL;
         bool unencoded = false;
         json_t *rep = NULL;
         ZipTriage t = {};
@@ -170,15 +177,17 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
                                                       MAX_FIELD);
         json_t *an = json_object_get(rep, "analysis");
         if (json_is_object(an) && json_is_string(json_object_get(an, "title"))) {
-                f.title = json_string_value(json_object_get(an, "title"));
-                f.type = json_string_value(json_object_get(an, "type"));
-                f.frame = json_string_value(json_object_get(an, "frame"));
-                f.module = json_string_value(json_object_get(an, "module"));
-                f.signature = json_string_value(json_object_get(an, "signature"));
+                /* Device text, bounded as the receiver's own analysis is:
+                 * a 1 KB upload could carry a 1 MB title into every list. */
+                f.title = title = device_text(json_object_get(an, "title"), MAX_TITLE_FIELD);
+                f.type = type = device_text(json_object_get(an, "type"), MAX_FIELD);
+                f.frame = frame = device_text(json_object_get(an, "frame"), MAX_FIELD);
+                f.module = module = device_text(json_object_get(an, "module"), MAX_FIELD);
+                f.signature = signature = device_text(json_object_get(an, "signature"), MAX_FIELD);
                 f.analysis_state = "kcrash report.json";
                 /* An unencoded client's version is not trusted over the ZIP. */
                 if (unencoded)
-                        f.kernel = json_string_value(json_object_get(an, "kernel"));
+                        f.kernel = kernel = device_text(json_object_get(an, "kernel"), MAX_FIELD);
         } else if (zip) {
                 /* One analysis at a time: the analyzer compiles its regular
                  * expressions on first use, unlocked, and this also bounds
@@ -196,7 +205,7 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
                 const CrashAnalysis *a = t.analysis;
                 if (a) {
                         /* Device text: kept valid UTF-8, like every field. */
-                        f.title = title = utf8_make_valid(a->title, MAX_TEXT_FIELD);
+                        f.title = title = utf8_make_valid(a->title, MAX_TITLE_FIELD);
                         f.type = a->type;
                         f.frame = frame = a->frame ? utf8_make_valid(a->frame, MAX_FIELD) : NULL;
                         f.module = module = a->module ? utf8_make_valid(a->module, MAX_FIELD) : NULL;

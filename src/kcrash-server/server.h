@@ -27,6 +27,9 @@
 /* Start fields as stored: a stack and a note of kcrash are a few KiB. */
 #define MAX_FIELD 256u
 #define MAX_TEXT_FIELD (64u << 10)
+/* A crash title (the analyser's are a line of a kernel log): every console
+ * list and bucket page carries one per row. */
+#define MAX_TITLE_FIELD 1024u
 /* report.json as kcrash writes it is a few KiB; its parse is bounded by this. */
 #define MAX_REPORT_JSON (1u << 20)
 /* All connections (libmicrohttpd polls them with epoll; the file limit is

@@ -346,6 +346,28 @@ class Server(unittest.TestCase):
                                     {"Content-Type": "application/x-www-form-urlencoded"})
         self.assertEqual(status, 413)
 
+    def test_report_json_fields_are_bounded(self):
+        """A device's report.json is device text like the Start fields: a 1 KB
+        upload with a 1 MB title (all of it in every list and bucket page)
+        is stored cut to 1 KiB, and valid UTF-8; the other analysis fields
+        to 256 bytes."""
+        self.start_server("--rate", "0")
+        rep = {"schema": 1, "id": "big", "analysis": {"title": "\U0001f4a5" * 250000, "type": "T" * 5000,
+                                                       "frame": "f" * 5000, "module": "m" * 5000,
+                                                       "signature": "v1:" + "0" * 5000}}
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("report.json", json.dumps(rep, ensure_ascii=False))
+            z.writestr("dmesg.txt", "x")
+        self.assertLess(len(buf.getvalue()), 16 << 10)
+        gid = self.upload(buf.getvalue())
+        (row,) = json.loads(self.api("/api/reports")[1])
+        self.assertLessEqual(len(row["title"].encode()), 1024)
+        self.assertEqual(row["title"], "\U0001f4a5" * 256, "cut at a character")
+        detail = json.loads(self.api(f"/api/reports/{gid}")[1])
+        for key in ("type", "frame", "module", "signature"):
+            self.assertLessEqual(len(detail[key].encode()), 256, key)
+
     def test_concurrent_put_of_one_slot(self):
         self.start_server("--rate", "0")
         data = report_zip("slot")
