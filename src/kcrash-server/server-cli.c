@@ -180,7 +180,10 @@ int server_cli(Store *store, int argc, char **argv, bool json) {
                         json_t *a = json_array();
                         for (size_t i = 0; i < n; i++)
                                 json_array_append_new(a, row_json(&rows[i]));
-                        char *s = json_dumps(a, JSON_INDENT(2));
+                        /* ASCII, like every JSON the server prints: device text
+                         * reaches a terminal as escapes, not as C1 controls or
+                         * bidi overrides */
+                        char *s = json_dumps(a, JSON_INDENT(2) | JSON_ENSURE_ASCII);
                         puts(s ? s : "[]");
                         free(s);
                         json_decref(a);

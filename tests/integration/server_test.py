@@ -314,7 +314,7 @@ class Server(unittest.TestCase):
 
     def test_device_text_is_escaped_on_the_terminal(self):
         self.start_server("--rate", "0")
-        evil = "\x1b]0;pwned\x07\x1b[2J\r\nGID: 1\u202e"
+        evil = "\x1b]0;pwned\x07\x1b[2J\r\nGID: 1\u202e\u009b"
         data = report_zip("evil", title="panic " + evil, extra=[("m\x1b[31m", b"")])
         gid = self.upload(data, product="holo" + evil, note="n" + evil, steamid="7656" + "\x1b[1m")
         for args in (["list"], ["show", gid]):
@@ -324,6 +324,11 @@ class Server(unittest.TestCase):
             self.assertNotIn(b"\r", out.stdout, args)
             self.assertNotIn("\u202e".encode(), out.stdout, args)
             self.assertIn(b"panic \\x1b]0;pwned\\x07", out.stdout, args)
+        out = subprocess.run([SERVER, "--data", self.data, "list", "--json"], capture_output=True)
+        self.assertEqual(out.returncode, 0)
+        for raw in (b"\x1b", b"\r", "\u202e".encode(), "\u009b".encode()):
+            self.assertNotIn(raw, out.stdout, "list --json")
+        self.assertEqual(json.loads(out.stdout)[0]["title"], "panic " + evil)
         detail = json.loads(self.api(f"/api/reports/{gid}")[1])
         self.assertEqual(detail["title"], "panic " + evil, "the JSON API keeps the text, escaped as JSON")
 
