@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -21,17 +23,24 @@ void log_set_program(const char *name) {
 /* One message is one line: a control character in it (a name another user
  * chose: "x\n<0>forged" would be a second entry, at another priority, in
  * the journal; an escape sequence would drive the terminal) is written as
- * \n or \xNN. */
-static void put_escaped(const char *s) {
+ * \n or \xNN. Returns the end of what it wrote to out, which has room for
+ * four bytes a byte of s. */
+static char *escape_into(char *out, const char *s) {
+        static const char hex[] = "0123456789abcdef";
         for (; *s; s++) {
                 unsigned char c = (unsigned char) *s;
-                if (c == '\n')
-                        fputs("\\n", stderr);
-                else if ((c < 0x20 && c != '\t') || c == 0x7f)
-                        fprintf(stderr, "\\x%02x", c);
-                else
-                        fputc(c, stderr);
+                if (c == '\n') {
+                        *out++ = '\\';
+                        *out++ = 'n';
+                } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                        *out++ = '\\';
+                        *out++ = 'x';
+                        *out++ = hex[c >> 4];
+                        *out++ = hex[c & 15];
+                } else
+                        *out++ = (char) c;
         }
+        return out;
 }
 
 int log_internal(int level, int error, const char *fmt, ...) {
@@ -39,24 +48,31 @@ int log_internal(int level, int error, const char *fmt, ...) {
         if (error < 0)
                 error = -error;
         if (level <= max_level) {
-                va_list ap;
                 /* When stderr goes to the journal (systemd sets JOURNAL_STREAM),
                  * a <N> prefix carries the level; on a terminal, name the program. */
+                char prefix[64] = "";
                 if (getenv("JOURNAL_STREAM"))
-                        fprintf(stderr, "<%d>", level);
+                        (void) snprintf(prefix, sizeof prefix, "<%d>", level);
                 else if (program)
-                        fprintf(stderr, "%s: ", program);
+                        (void) snprintf(prefix, sizeof prefix, "%s: ", program);
+                va_list ap;
                 errno = error;
                 va_start(ap, fmt);
                 char *text = NULL;
                 int n = vasprintf(&text, fmt, ap);
                 va_end(ap);
-                if (n < 0)
-                        fputs("(out of memory formatting a message)", stderr);
-                else
-                        put_escaped(text);
+                /* the line whole, in one write (stderr is unbuffered) */
+                size_t lp = strlen(prefix);
+                char *line = n >= 0 && (size_t) n < (SIZE_MAX - lp - 2) / 4 ? malloc(lp + 4 * (size_t) n + 2) : NULL;
+                if (line) {
+                        memcpy(line, prefix, lp);
+                        char *end = escape_into(line + lp, text);
+                        *end++ = '\n';
+                        (void) fwrite(line, 1, (size_t) (end - line), stderr);
+                } else
+                        fprintf(stderr, "%s(out of memory formatting a message)\n", prefix);
+                free(line);
                 free(text);
-                fputc('\n', stderr);
         }
         errno = saved;
         return error ? -error : 0;
