@@ -88,6 +88,9 @@ def main():
             k_rss = max(k_rss, r)
         grep, grep_cpu = statistics.median(g_walls), statistics.median(g_cpus)
         kc, kc_cpu = statistics.median(k_walls), statistics.median(k_cpus)
+        # The same without the JSON (one text line a crash): what jansson's
+        # output costs of the whole.
+        text, text_cpu, _ = timed([KCRASHCTL, "analyze", "--all", f.name], runs)
         # The first crash only, as the collector analyses a record.
         first, first_cpu, first_rss = timed([KCRASHCTL, "analyze", "--json", f.name], runs)
         # And every log analysed in a process of its own, as the collector does.
@@ -105,6 +108,8 @@ def main():
           f"{mb / kc:.1f} MB/s wall, {mb / kc_cpu:.1f} MB/s CPU")
     print(f"grep -c 'Call Trace': {mb / grep:.1f} MB/s wall, {mb / grep_cpu:.1f} MB/s CPU")
     print(f"ratio analyze/grep throughput = {grep / kc:.3f} wall, {grep_cpu / kc_cpu:.3f} CPU")
+    print(f"without --json (text lines): {mb / text_cpu:.1f} MB/s CPU, ratio to grep {grep_cpu / text_cpu:.3f} CPU "
+          f"(the JSON output is {(kc_cpu - text_cpu) / kc_cpu * 100:.0f} % of the CPU time)")
     print(f"peak RSS of analyze --all: {k_rss / 1024:.1f} MiB = {k_rss * 1024 / len(blob):.2f} x the input")
     print(f"first crash only (kcrashctl analyze --json): {mb / first:.1f} MB/s wall, ratio to grep "
           f"{grep / first:.3f}, peak RSS {first_rss / 1024:.1f} MiB")
