@@ -20,6 +20,14 @@ done
 out=$(systemd-analyze verify --man=no "$T"/*.service "$T"/*.path 2>&1) || { echo "$out"; exit 1; }
 [ -z "$out" ] || { echo "verify is not clean:"; echo "$out"; exit 1; }
 echo "systemd-analyze verify: clean"
+# Root's units make writable only paths that root's folders hold: systemd
+# follows a symlink in ReadWritePaths=, so a path under a folder another
+# account owns (a StateDirectory= of another User=) could be pointed anywhere.
+for u in "$T"/kcrash-collect.service "$T"/kcrash-shutdown.service; do
+        if grep -E '^ReadWritePaths=.*/var/lib/kcrash-watch/' "$u"; then
+                echo "$(basename "$u"): a ReadWritePaths= inside the watcher's own directory"; exit 1
+        fi
+done
 check() { # unit max
         local score
         score=$(systemd-analyze security --offline=true "$T/$1" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
