@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -340,6 +342,22 @@ int choose_id(Collector *c, time_t crash_time, char **ret) {
                         if (asprintf(&id, "%s-%s-%s.%s", product, serial, account, stamp) < 0)
                                 return -ENOMEM;
                 } else if (asprintf(&id, "%s-%s-%s.%s-%u", product, serial, account, stamp, n) < 0)
+                        return -ENOMEM;
+                if (!id_taken(c, id)) {
+                        *ret = id;
+                        return 0;
+                }
+                free(id);
+        }
+        /* All taken: names the uploader's account can plant (the queue is its
+         * folder), for every minute a crash may have had, to keep crashes
+         * from being reported. A random suffix it cannot guess. */
+        for (unsigned tries = 0; tries < 8; tries++) {
+                uint64_t rnd;
+                if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
+                        return -EIO;
+                char *id;
+                if (asprintf(&id, "%s-%s-%s.%s-r%016" PRIx64, product, serial, account, stamp, rnd) < 0)
                         return -ENOMEM;
                 if (!id_taken(c, id)) {
                         *ret = id;

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import pwd
 import shutil
 import stat
@@ -172,6 +173,29 @@ class PrivsepTest(unittest.TestCase):
             p = subprocess.run([KCRASHCTL, "--root", root, *verb], capture_output=True, text=True, timeout=60)
             self.assertEqual(p.returncode, 3 if verb[0] == "status" else 0, p.stderr)  # status: nothing armed
             self.assertNotIn("precious", p.stdout)
+
+    def test_planted_report_names_cannot_stop_collection(self):
+        """The queue is the uploader's folder: its account can plant every
+        name a crash minute has (<name>, <name>-2 ... <name>-999), for any
+        minute; the collector then takes a random suffix it cannot guess,
+        and the crash is reported."""
+        probe = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
+        p = subprocess.run([KCRASHCTL, "--root", probe, "collect"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        (z,) = zips(probe)
+        base = os.path.basename(z)[:-len(".zip")]
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
+        q = f"{root}/{OFFLOAD}/not_sent_logs"
+        os.makedirs(q, exist_ok=True)
+        for n in range(1, 1000):
+            os.symlink(self.victim, f"{q}/{base}.zip" if n == 1 else f"{q}/{base}-{n}.zip")
+        p = subprocess.run([KCRASHCTL, "--root", root, "collect"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        made = [n for n in os.listdir(q) if not os.path.islink(f"{q}/{n}")]
+        self.assertEqual(len(made), 1, made)
+        self.assertRegex(made[0], re.escape(base) + r"-r[0-9a-f]{16}\.zip$")
+        self.assertEqual(os.listdir(f"{root}/sys/fs/pstore"), [], "the record became a report")
+        self.assert_victim_untouched()
 
     def test_long_steam_account_name_cannot_stop_collection(self):
         """The desktop user writes loginusers.vdf: an AccountName longer than
