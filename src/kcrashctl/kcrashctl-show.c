@@ -38,6 +38,14 @@ int find_report(const char *offload, const char *id, char **ret_path, const char
         return -ENOENT;
 }
 
+/* Text the uploader's account wrote (its state files: a server's receipt, a
+ * failure's reason), printed on a terminal that is often root's: a control
+ * character in it is shown as '?'. */
+static void print_untrusted(const char *s) {
+        for (; *s; s++)
+                putchar((unsigned char) *s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
 int verb_show(Context *ctx, int argc, char **argv) {
         _cleanup_free_ char *path = NULL, *summary = NULL, *json = NULL;
         const char *state = NULL;
@@ -75,8 +83,10 @@ int verb_show(Context *ctx, int argc, char **argv) {
                 printf("Target:  %s: %s", t->target, t->state);
                 if (t->attempts)
                         printf(", %u attempt(s)", t->attempts);
-                if (t->receipt)
-                        printf(", %s %s", streq(t->target, "sentry") ? "event id" : "gid", t->receipt);
+                if (t->receipt) {
+                        printf(", %s ", streq(t->target, "sentry") ? "event id" : "gid");
+                        print_untrusted(t->receipt);
+                }
                 if (streq(t->state, "pending") && t->next_try > 0) {
                         char when[32] = "?";
                         time_t nt = (time_t) t->next_try;
@@ -85,8 +95,10 @@ int verb_show(Context *ctx, int argc, char **argv) {
                                 strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
                         printf(", next try %s", when);
                 }
-                if (t->last_error)
-                        printf("\n         %s", t->last_error);
+                if (t->last_error) {
+                        printf("\n         ");
+                        print_untrusted(t->last_error);
+                }
                 putchar('\n');
                 free(t->last_error);
                 free(t->receipt);

@@ -85,8 +85,13 @@ int start_answer_parse(const char *body, size_t size, bool allow_http, StartAnsw
         _cleanup_free_ char *rewritten = quote_numeric_gid(body, size);
         json_auto_t *root = json_loadb(rewritten ? rewritten : body, rewritten ? size + 2 : size,
                                        JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
-        if (!root)
-                FAIL("answer is not valid JSON");
+        if (!root) {
+                /* not the server's answer at all (a captive portal's page):
+                 * the caller retries later */
+                *reterr_reason = "answer is not valid JSON";
+                start_answer_done(&a);
+                return -EPROTO;
+        }
         json_t *resp = json_object_get(root, "response");
         if (!json_is_object(resp))
                 FAIL("answer has no \"response\" object");

@@ -27,8 +27,10 @@ typedef struct StartAnswer {
         size_t n_pairs;
 } StartAnswer;
 
-/* Validates the body of a Start answer. On failure returns -EBADMSG and a
- * static reason in *reterr_reason ("url scheme not allowed", ...). */
+/* Validates the body of a Start answer. On failure returns -EPROTO when the
+ * body is not JSON at all (not the server's answer: a captive portal's
+ * page), -EBADMSG when it is JSON but not a valid answer, and a static
+ * reason in *reterr_reason ("url scheme not allowed", ...). */
 int start_answer_parse(const char *body, size_t size, bool allow_http, StartAnswer *ret, const char **reterr_reason);
 void start_answer_done(StartAnswer *a);
 

@@ -28,6 +28,11 @@ static void set_reason(UploadResult *r, UploadOutcome o, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(r->reason, sizeof r->reason, fmt, ap);
         va_end(ap);
+        /* It may quote the server (curl's message names the certificate's
+         * subject), and `kcrashctl show` prints it on root's terminal. */
+        for (char *p = r->reason; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        *p = '?';
 }
 
 /* A bounded response body: more than START_ANSWER_MAX_SIZE aborts the transfer. */
@@ -77,10 +82,18 @@ static bool transient_curl(CURLcode c) {
         case CURLE_HTTP2_STREAM:
         case CURLE_SSL_CONNECT_ERROR:
         case CURLE_AGAIN:
+        /* What a network that is not the server's answers (a captive
+         * portal's certificate or its redirect to http or in a loop, a
+         * middlebox's reply), and a certificate "not yet valid" on a clock
+         * not set yet after the reboot: retried later, parked only after
+         * SUBMIT_MAX_ATTEMPTS. */
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_TOO_MANY_REDIRECTS:
+        case CURLE_UNSUPPORTED_PROTOCOL:
+        case CURLE_WEIRD_SERVER_REPLY:
                 return true;
         default:
-                /* TLS verification failures, refused redirects, bad URLs:
-                 * retrying does not fix them. */
+                /* bad URLs, refused options: retrying does not fix them */
                 return false;
         }
 }
@@ -98,7 +111,9 @@ static int progress_cb(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t
 static int easy_setup(CURL *c, const UploadOptions *o, const char *url, Body *body, char *errbuf) {
         bool https = strncasecmp(url, "https://", 8) == 0;
         const char *protos = https ? "https" : "http";
-        if (!https && !o->allow_http)
+        /* any other scheme here, before curl refuses it: a refusal from curl
+         * then means a redirect, which is retried */
+        if (!https && (!o->allow_http || strncasecmp(url, "http://", 7) != 0))
                 return -EPROTONOSUPPORT;
         if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
             curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protos) != CURLE_OK ||
@@ -128,8 +143,8 @@ static bool perform(CURL *c, const char *step, Body *body, const char *errbuf, U
         long status = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         if (cc != CURLE_OK) {
-                if (body->overflow)
-                        set_reason(r, UPLOAD_PERMANENT, "%s: answer larger than %u bytes", step, START_ANSWER_MAX_SIZE);
+                if (body->overflow) /* a portal's page, or a server's: retried later */
+                        set_reason(r, UPLOAD_TRANSIENT, "%s: answer larger than %u bytes", step, START_ANSWER_MAX_SIZE);
                 else
                         set_reason(r, transient_curl(cc) ? UPLOAD_TRANSIENT : UPLOAD_PERMANENT, "%s: %s", step,
                                    errbuf[0] ? errbuf : curl_easy_strerror(cc));
@@ -271,8 +286,9 @@ int upload_report(const UploadOptions *o, const UploadFields *fields, const char
         const char *why = NULL;
         if (!post_form(o, o->start_url, "Start", form, &body, &r))
                 return upload_outcome(&r, ret);
-        if (start_answer_parse(body.data ? body.data : "", body.size, o->allow_http, &a, &why) < 0) {
-                set_reason(&r, UPLOAD_PERMANENT, "Start: invalid answer: %s", why);
+        int parsed = start_answer_parse(body.data ? body.data : "", body.size, o->allow_http, &a, &why);
+        if (parsed < 0) {
+                set_reason(&r, parsed == -EPROTO ? UPLOAD_TRANSIENT : UPLOAD_PERMANENT, "Start: invalid answer: %s", why);
                 return upload_outcome(&r, ret);
         }
         snprintf(r.gid, sizeof r.gid, "%s", a.gid);

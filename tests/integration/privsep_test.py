@@ -174,6 +174,26 @@ class PrivsepTest(unittest.TestCase):
             self.assertEqual(p.returncode, 3 if verb[0] == "status" else 0, p.stderr)  # status: nothing armed
             self.assertNotIn("precious", p.stdout)
 
+    def test_uploader_state_cannot_drive_roots_terminal(self):
+        """The uploader's account writes the upload states (a server's gid,
+        a failure's reason that may quote the server): `kcrashctl show`,
+        often run as root, prints their control characters as '?'."""
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"])
+        p = subprocess.run([KCRASHCTL, "--root", root, "collect"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        (z,) = zips(root)
+        rid = os.path.basename(z)[:-len(".zip")]
+        d = f"{root}/{OFFLOAD}/.kcrash-upload/upload"
+        os.makedirs(d, exist_ok=True)
+        with open(f"{d}/{rid}.json", "w") as f:
+            json.dump({"state": "pending", "attempts": 1, "next_try": 0, "last_try": 0,
+                       "last_error": "Start: \x1b]0;pwned\x07\x1b[2J\nFORGED", "gid": "g\x1b[31m"}, f)
+        p = subprocess.run([KCRASHCTL, "--root", root, "show", rid], capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn(b"\x1b", p.stdout)
+        self.assertNotIn(b"\x07", p.stdout)
+        self.assertIn(b"Start: ?]0;pwned??[2J?FORGED", p.stdout)
+
     def test_planted_report_names_cannot_stop_collection(self):
         """The queue is the uploader's folder: its account can plant every
         name a crash minute has (<name>, <name>-2 ... <name>-999), for any
