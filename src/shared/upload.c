@@ -40,6 +40,7 @@ typedef struct Body {
         char *data;
         size_t size;
         bool overflow;
+        bool progress;  /* draw a progress bar of the upload on stderr */
 } Body;
 
 static void body_done(Body *b) {
@@ -98,8 +99,16 @@ static bool transient_curl(CURLcode c) {
         }
 }
 
-static int progress_cb(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
-        if (ultotal > 0) {
+/* Every transfer's: what the server sends is bounded as a whole, the bodies
+ * of the redirects curl follows too, which never reach body_write() (a
+ * redirect with an endless body downloaded 40 GB in 15 s). */
+static int transfer_cb(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+        Body *b = p;
+        if (dlnow > (curl_off_t) START_ANSWER_MAX_SIZE) {
+                b->overflow = true;
+                return 1; /* CURLE_ABORTED_BY_CALLBACK */
+        }
+        if (b->progress && ultotal > 0) {
                 int pct = (int) (ulnow * 100 / ultotal);
                 fprintf(stderr, "\rUploading %3d%% [%-40.*s] %lld/%lld bytes", pct, pct * 40 / 100,
                         "########################################", (long long) ulnow, (long long) ultotal);
@@ -127,6 +136,9 @@ static int easy_setup(CURL *c, const UploadOptions *o, const char *url, Body *bo
             curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
             curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write) != CURLE_OK ||
             curl_easy_setopt(c, CURLOPT_WRITEDATA, body) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, transfer_cb) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_XFERINFODATA, body) != CURLE_OK ||
             curl_easy_setopt(c, CURLOPT_USERAGENT, "kcrash/" "0.1") != CURLE_OK)
                 return -EIO;
         /* The tests' own CA, so that an https receiver on 127.0.0.1 can be
@@ -231,10 +243,7 @@ static int put_zip(const UploadOptions *o, const StartAnswer *a, FILE *zip, off_
         curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(c, CURLOPT_READDATA, zip);
         curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t) size);
-        if (o->progress) {
-                curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-                curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
-        }
+        body.progress = o->progress;
         bool ok = perform(c, "PUT", &body, errbuf, r);
         if (o->progress)
                 fputc('\n', stderr);
@@ -340,10 +349,7 @@ int upload_sentry_envelope(const UploadOptions *o, const char *url, const char *
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, envelope);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) size);
         curl_easy_setopt(c, CURLOPT_POSTREDIR, (long) CURL_REDIR_POST_ALL);
-        if (o->progress) {
-                curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-                curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
-        }
+        body.progress = o->progress;
         bool ok = perform(c, "envelope", &body, errbuf, &r.base);
         if (o->progress)
                 fputc('\n', stderr);

@@ -504,6 +504,23 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def endless_redirect(self):
+        """A redirect whose chunked body goes on (32 MiB here): curl drops a
+        redirect's body without handing it to the uploader's bounded
+        writer."""
+        self.send_response(302)
+        self.send_header("Location", "/good/start")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"x" * 65536
+        try:
+            for _ in range(512):
+                self.wfile.write(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
     def answer(self, resp):
         self.send(200, json.dumps({"response": resp}).encode(), [("Content-Type", "application/json")])
 
@@ -546,6 +563,7 @@ class Hostile(http.server.BaseHTTPRequestHandler):
                                                % (self.server.server_port, mode)).encode()),
             "redirscheme": lambda: self.send(302, b"", [("Location", "ftp://127.0.0.1/x")]),
             "redirloop": lambda: self.send(302, b"", [("Location", self.path)]),
+            "redirendless": self.endless_redirect,
             "r429": lambda: self.send(429, b"", [("Retry-After", "3600")]),
             "r503": lambda: self.send(503, b"", [("Retry-After", "120")]),
             "start500": lambda: self.send(500),
@@ -624,7 +642,8 @@ class HostileServerTest(unittest.TestCase):
         a loop) says nothing about the report: retried with backoff, not
         parked for good on the first try."""
         for mode, why in [("nonjson", "not valid JSON"), ("truncated", "not valid JSON"),
-                          ("oversized", "larger than"), ("redirscheme", "Start"), ("redirloop", "Start")]:
+                          ("oversized", "larger than"), ("redirscheme", "Start"), ("redirloop", "Start"),
+                          ("redirendless", "larger than")]:
             with self.subTest(mode=mode):
                 self.check_pending(mode, why)
 
