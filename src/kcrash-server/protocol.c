@@ -170,11 +170,8 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
         /* The device's identity, for search and for counting devices. */
         json_t *id = json_object_get(rep, "identity");
         _cleanup_free_ char *serial = NULL, *account = NULL;
-        if (json_is_string(json_object_get(id, "serial")))
-                f.serial = serial = utf8_make_valid(json_string_value(json_object_get(id, "serial")), MAX_FIELD);
-        if (json_is_string(json_object_get(id, "account_name")))
-                f.account = account = utf8_make_valid(json_string_value(json_object_get(id, "account_name")),
-                                                      MAX_FIELD);
+        f.serial = serial = device_text(json_object_get(id, "serial"), MAX_FIELD);
+        f.account = account = device_text(json_object_get(id, "account_name"), MAX_FIELD);
         json_t *an = json_object_get(rep, "analysis");
         if (json_is_object(an) && json_is_string(json_object_get(an, "title"))) {
                 /* Device text, bounded as the receiver's own analysis is:
