@@ -10,6 +10,7 @@
 #include "log.h"
 #include "report-json.h"
 #include "report-list.h"
+#include "utf8.h"
 
 /* The report's ZIP in the queue or among the sent ones. */
 int find_report(const char *offload, const char *id, char **ret_path, const char **ret_state) {
@@ -36,14 +37,6 @@ int find_report(const char *offload, const char *id, char **ret_path, const char
                 free(p);
         }
         return -ENOENT;
-}
-
-/* Text the uploader's account wrote (its state files: a server's receipt, a
- * failure's reason), printed on a terminal that is often root's: a control
- * character in it is shown as '?'. */
-static void print_untrusted(const char *s) {
-        for (; *s; s++)
-                putchar((unsigned char) *s < 0x20 || *s == 0x7f ? '?' : *s);
 }
 
 int verb_show(Context *ctx, int argc, char **argv) {
@@ -83,9 +76,11 @@ int verb_show(Context *ctx, int argc, char **argv) {
                 printf("Target:  %s: %s", t->target, t->state);
                 if (t->attempts)
                         printf(", %u attempt(s)", t->attempts);
+                /* Text the uploader's account wrote (a server's receipt, a
+                 * failure's reason), on a terminal that is often root's. */
                 if (t->receipt) {
-                        printf(", %s ", streq(t->target, "sentry") ? "event id" : "gid");
-                        print_untrusted(t->receipt);
+                        utf8_replace_controls(t->receipt);
+                        printf(", %s %s", streq(t->target, "sentry") ? "event id" : "gid", t->receipt);
                 }
                 if (streq(t->state, "pending") && t->next_try > 0) {
                         char when[32] = "?";
@@ -96,8 +91,8 @@ int verb_show(Context *ctx, int argc, char **argv) {
                         printf(", next try %s", when);
                 }
                 if (t->last_error) {
-                        printf("\n         ");
-                        print_untrusted(t->last_error);
+                        utf8_replace_controls(t->last_error);
+                        printf("\n         %s", t->last_error);
                 }
                 putchar('\n');
                 free(t->last_error);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "run.h"
 #include "stop-signals.h"
+#include "utf8.h"
 #include "watch-event.h"
 #include "watch-state.h"
 
@@ -113,9 +114,7 @@ static int emit(Watcher *w, KmsgEvent *e) {
         if (!title || !signature)
                 return log_oom();
         /* Titles are one printable line in the event file. */
-        for (char *p = title; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7f)
-                        *p = '?';
+        utf8_replace_controls(title);
 
         /* Storm control counts titles, not signatures: when the ring
          * buffer overruns during a storm, the same WARN arrives with its

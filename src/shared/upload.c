@@ -14,6 +14,7 @@
 #include "macro.h"
 #include "test-hooks.h"
 #include "upload.h"
+#include "utf8.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(CURL *, curl_easy_cleanup)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct curl_slist *, curl_slist_free_all)
@@ -30,9 +31,7 @@ static void set_reason(UploadResult *r, UploadOutcome o, const char *fmt, ...) {
         va_end(ap);
         /* It may quote the server (curl's message names the certificate's
          * subject), and `kcrashctl show` prints it on root's terminal. */
-        for (char *p = r->reason; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7f)
-                        *p = '?';
+        utf8_replace_controls(r->reason);
 }
 
 /* A bounded response body: more than START_ANSWER_MAX_SIZE aborts the transfer. */

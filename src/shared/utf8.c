@@ -71,3 +71,9 @@ char *utf8_make_valid(const char *s, size_t max) {
         *o = 0;
         return out;
 }
+
+void utf8_replace_controls(char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                        *s = '?';
+}

@@ -19,3 +19,9 @@ bool utf8_is_valid(const char *s);
  * well-formed sequence becomes U+FFFD) and at most max bytes long, cut at a
  * character boundary; NULL on OOM. */
 char *utf8_make_valid(const char *s, size_t max);
+
+/* Makes s one printable line in place: each C0 control character (newline
+ * and tab too) and DEL becomes '?'. ASCII bytes only change, so valid UTF-8
+ * stays valid. For text another party chose that a terminal or a line-based
+ * file will show. */
+void utf8_replace_controls(char *s);

@@ -143,3 +143,13 @@ TEST(make_valid_exhaustive_pairs) {
                                 ASSERT_TRUE(strstr(out, FFFD));
                 }
 }
+
+TEST(replace_controls) {
+        char s[] = "a\x1b]0;x\x07\nb\tc\x7f\xc3\xa9" "d";
+        utf8_replace_controls(s);
+        ASSERT_STREQ(s, "a?]0;x??b?c?\xc3\xa9" "d");
+        ASSERT_TRUE(utf8_is_valid(s));
+        char e[] = "";
+        utf8_replace_controls(e);
+        ASSERT_STREQ(e, "");
+}
