@@ -172,9 +172,11 @@ static void *sweeper(void *arg) {
                         (void) retain(srv);
                         next_retain = (int64_t) time(NULL) + RETAIN_INTERVAL;
                 }
-                /* Twice the slot lifetime: a PUT that began just before the
-                 * URL expired may still be running. */
-                store_sweep(srv->store, 2 * srv->slot_ttl, &removed);
+                /* A Start goes when its URL has expired (a minute later,
+                 * for clocks read a moment apart); anything else at twice
+                 * the slot lifetime: a PUT that began just before the URL
+                 * expired may still be running. */
+                store_sweep(srv->store, srv->slot_ttl + START_SWEEP_GRACE, 2 * srv->slot_ttl, &removed);
                 if (removed)
                         log_info("Swept %u stale upload slot(s).", removed);
                 /* At least as often as slots expire. */

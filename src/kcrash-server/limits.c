@@ -161,7 +161,7 @@ void rate_key(const char *addr, char buf[INET6_ADDRSTRLEN]) {
 bool quota_reserve(Server *srv, uint64_t size) {
         if (srv->max_store == 0)
                 return true;
-        uint64_t stored = store_zip_bytes(srv->store);
+        uint64_t stored = store_used_bytes(srv->store);
         pthread_mutex_lock(&srv->quota_lock);
         bool ok = stored <= srv->max_store && srv->put_reserved <= srv->max_store - stored &&
                   size <= srv->max_store - stored - srv->put_reserved;

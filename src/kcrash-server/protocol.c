@@ -102,20 +102,24 @@ enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req
                 crash_time_v = 0;
         if (size > srv->max_size)
                 return reject(srv, c, 413, "start_dump_too_large", 0);
-        /* A Start reserves nothing (a client cannot fill the store with
-         * announcements); its PUT takes the space (quota_reserve). */
-        if (srv->max_store > 0 && store_zip_bytes(srv->store) + size > srv->max_store)
-                return reject(srv, c, 507, "store_full", STORE_FULL_RETRY);
+        StartFields f = { .steamid = steamid, .product = product, .build = build, .version = version,
+                          .platform = platform, .stack = stack, .note = note, .size = size, .remote = addr,
+                          .crash_time = crash_time_v,
+                          .unencoded = req->unencoded, .form_raw = req->body, .form_raw_size = req->body_size };
+        /* A Start reserves no room for its ZIP (a client cannot fill the
+         * store with announcements; its PUT takes the space,
+         * quota_reserve), but its long fields are stored now: they count. */
+        if (srv->max_store > 0) {
+                uint64_t used = store_used_bytes(srv->store), text = store_start_text_bytes(&f);
+                if (used > srv->max_store || text > srv->max_store - used || size > srv->max_store - used - text)
+                        return reject(srv, c, 507, "store_full", STORE_FULL_RETRY);
+        }
 
         char gid[32];
         uint64_t rnd;
         if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
                 return reject(srv, c, 503, "no_randomness", 5);
         snprintf(gid, sizeof gid, "%llu", (unsigned long long) (rnd >> 1) | 1ULL);
-        StartFields f = { .steamid = steamid, .product = product, .build = build, .version = version,
-                          .platform = platform, .stack = stack, .note = note, .size = size, .remote = addr,
-                          .crash_time = crash_time_v,
-                          .unencoded = req->unencoded, .form_raw = req->body, .form_raw_size = req->body_size };
         if (store_start(srv->store, gid, &f) < 0)
                 return reject(srv, c, 503, "store_error", 5);
 

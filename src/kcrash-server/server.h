@@ -78,6 +78,9 @@ typedef struct Caller {
 #define MAX_STEAMID 64
 /* Retry-After of a full store: space comes back when an operator makes it. */
 #define STORE_FULL_RETRY 3600u
+/* Seconds past --slot-ttl before a Start never PUT is swept: its URL's
+ * expiry was taken a moment after the row's time. */
+#define START_SWEEP_GRACE 2
 
 typedef enum { REQ_FORM, REQ_PUT, REQ_GET, REQ_API, REQ_BAD } ReqKind; /* REQ_API: a POST to /api/ */
 

@@ -53,7 +53,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
  * lock: each must find its rows through an index of the rows in flight
  * (reports_started, reports_uploaded, reports_expired), never by reading
  * the whole table (tests/unit/test-store.c checks their plans). */
-#define SWEEP_STARTED_SQL "SELECT gid, size FROM reports WHERE state = 'started' AND updated < ?"
+#define SWEEP_STARTED_SQL "SELECT gid, size, updated FROM reports WHERE state = 'started' AND updated < ?"
 #define SWEEP_UPLOADED_DUPLICATES_SQL \
         "DELETE FROM reports WHERE state = 'uploaded' AND dup_of IS NOT NULL AND updated < ?"
 #define SWEEP_UPLOADED_OWNERS_SQL \

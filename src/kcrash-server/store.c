@@ -117,7 +117,57 @@ static const char *const added_columns[] = {
         "unencoded INTEGER", "form_raw BLOB",    "sent_version TEXT", "frame TEXT",
         "module TEXT",       "analysis_state TEXT", "crash_member TEXT", "analysis TEXT",
         "account TEXT",      "device TEXT",         "bucket_id INTEGER", "zip_expired INTEGER",
+        "text_bytes INTEGER",
 };
+
+/* The bytes of a row's long fields, as its text_bytes column holds them
+ * (set by store_start() and store_finish(); filled in on open for the rows
+ * of a store made before the column). */
+#define ROW_TEXT_BYTES_SQL                                                                   \
+        "coalesce(length(CAST(stack AS BLOB)), 0) + coalesce(length(CAST(note AS BLOB)), 0)" \
+        " + coalesce(length(form_raw), 0)"
+
+/* The sum of text_bytes over all rows, in one row of store_text, kept in
+ * the same transaction as every change by triggers: read at every Start and
+ * PUT without a scan, and never adrift after a crash. */
+static const char text_bytes_schema[] =
+        "CREATE TABLE IF NOT EXISTS store_text (id INTEGER PRIMARY KEY CHECK (id = 1), bytes INTEGER NOT NULL);"
+        "CREATE TRIGGER IF NOT EXISTS store_text_insert AFTER INSERT ON reports WHEN NEW.text_bytes IS NOT NULL"
+        " BEGIN UPDATE store_text SET bytes = bytes + NEW.text_bytes; END;"
+        "CREATE TRIGGER IF NOT EXISTS store_text_delete AFTER DELETE ON reports WHEN OLD.text_bytes IS NOT NULL"
+        " BEGIN UPDATE store_text SET bytes = bytes - OLD.text_bytes; END;"
+        "CREATE TRIGGER IF NOT EXISTS store_text_update AFTER UPDATE OF text_bytes ON reports"
+        " BEGIN UPDATE store_text SET bytes = bytes - coalesce(OLD.text_bytes, 0) + coalesce(NEW.text_bytes, 0); END;";
+
+static bool table_exists(Store *s, const char *name) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        return sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &st,
+                                  NULL) == SQLITE_OK &&
+               sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
+}
+
+/* Once per store, under the write lock (another process may open it at
+ * the same time): the table, its triggers, and the text_bytes of the rows
+ * written before them (the one scan of the whole table). */
+static int text_bytes_ensure(Store *s) {
+        if (table_exists(s, "store_text"))
+                return 0;
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+                return -EIO;
+        int r = 0;
+        if (!table_exists(s, "store_text") &&
+            (sqlite3_exec(s->db, text_bytes_schema, NULL, NULL, NULL) != SQLITE_OK ||
+             sqlite3_exec(s->db,
+                          "INSERT INTO store_text (id, bytes) VALUES (1, 0);"
+                          "UPDATE reports SET text_bytes = " ROW_TEXT_BYTES_SQL " WHERE text_bytes IS NULL;",
+                          NULL, NULL, NULL) != SQLITE_OK))
+                r = -EIO;
+        if (r >= 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+                r = -EIO;
+        if (r < 0)
+                (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+}
 
 /* Durability. The index runs in WAL mode with synchronous=NORMAL: a commit
  * writes its pages to the WAL and returns without waiting for the disk
@@ -240,9 +290,15 @@ static int zip_bytes_load(Store *s) {
         return 0;
 }
 
-uint64_t store_zip_bytes(Store *s) {
+uint64_t store_used_bytes(Store *s) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         pthread_mutex_lock(&s->lock);
         uint64_t b = s->zip_bytes;
+        /* on a failed read the ZIPs alone: the quota errs on the side of
+         * taking the crash */
+        if (sqlite3_prepare_v2(s->db, "SELECT bytes FROM store_text", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                b += (uint64_t) MAX(sqlite3_column_int64(st, 0), 0);
         pthread_mutex_unlock(&s->lock);
         return b;
 }
@@ -287,6 +343,8 @@ int store_open(const char *data_dir, Store **ret) {
                 r = partial_indexes_ensure(s);
         if (r >= 0)
                 r = wal_open(s, db);
+        if (r >= 0)
+                r = text_bytes_ensure(s);
         if (r >= 0)
                 r = zip_bytes_load(s);
         if (r >= 0)
@@ -441,16 +499,22 @@ int exec_bind(Store *s, const char *sql, const char *fmt, ...) {
         return r;
 }
 
+uint64_t store_start_text_bytes(const StartFields *f) {
+        return (f->stack ? strlen(f->stack) : 0) + (f->note ? strlen(f->note) : 0) +
+               (f->unencoded ? f->form_raw_size : 0);
+}
+
 int store_start(Store *s, const char *gid, const StartFields *f) {
         time_t now = time(NULL);
         pthread_mutex_lock(&s->lock);
         int r = exec_bind(s,
                           "INSERT INTO reports (gid, state, created, updated, size, steamid, product, build, version,"
-                          " platform, crash_time, stack, note, remote, unencoded, form_raw)"
-                          " VALUES (?, 'started', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                          "siiisssssisssib", gid, (int64_t) now, (int64_t) now, (int64_t) f->size, f->steamid, f->product,
-                          f->build, f->version, f->platform, f->crash_time, f->stack, f->note, f->remote,
-                          (int64_t) f->unencoded, f->unencoded ? f->form_raw : NULL, f->form_raw_size);
+                          " platform, crash_time, stack, note, remote, unencoded, form_raw, text_bytes)"
+                          " VALUES (?, 'started', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          "siiisssssisssibi", gid, (int64_t) now, (int64_t) now, (int64_t) f->size, f->steamid,
+                          f->product, f->build, f->version, f->platform, f->crash_time, f->stack, f->note, f->remote,
+                          (int64_t) f->unencoded, f->unencoded ? f->form_raw : NULL, f->form_raw_size,
+                          (int64_t) store_start_text_bytes(f));
         pthread_mutex_unlock(&s->lock);
         return r < 0 ? r : 0;
 }
@@ -620,6 +684,8 @@ static int finish_locked(Store *s, const char *gid, const FinishFields *f) {
                           " analysis_state=?6, crash_member=?7, analysis=?8,"
                           " sent_version = CASE WHEN ?9 IS NULL THEN sent_version ELSE coalesce(sent_version, version) END,"
                           " version = coalesce(?9, version), stack = coalesce(?10, stack), updated=?11,"
+                          " text_bytes = CASE WHEN ?10 IS NULL THEN text_bytes ELSE coalesce(text_bytes, 0)"
+                          " - coalesce(length(CAST(stack AS BLOB)), 0) + length(CAST(?10 AS BLOB)) END,"
                           " serial = coalesce(?13, serial), account = coalesce(?14, account)"
                           " WHERE gid=?12 AND state IN ('uploaded', 'finished')",
                           "ssssssssssisss", f->title, f->type, f->frame, f->module, f->signature, f->analysis_state,
@@ -956,9 +1022,10 @@ static void unlink_in(Store *s, const char *sub, const char *gid, const char *su
 typedef struct GidSize {
         char gid[32];
         uint64_t size;
+        int64_t updated; /* when the query selects it, third */
 } GidSize;
 
-/* The rows a query selects, as (gid, size) pairs. */
+/* The rows a query selects, as (gid, size[, updated]) triples. */
 static int select_gids(Store *s, const char *sql, int64_t arg, GidSize **ret, size_t *ret_n) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         _cleanup_free_ GidSize *v = NULL;
@@ -973,7 +1040,8 @@ static int select_gids(Store *s, const char *sql, int64_t arg, GidSize **ret, si
                         return -ENOMEM;
                 v = g;
                 snprintf(v[n].gid, sizeof v[n].gid, "%s", (const char *) sqlite3_column_text(st, 0));
-                v[n++].size = (uint64_t) sqlite3_column_int64(st, 1);
+                v[n].size = (uint64_t) sqlite3_column_int64(st, 1);
+                v[n++].updated = sqlite3_column_count(st) > 2 ? sqlite3_column_int64(st, 2) : 0;
         }
         if (rc != SQLITE_DONE)
                 return -EIO;
@@ -982,18 +1050,31 @@ static int select_gids(Store *s, const char *sql, int64_t arg, GidSize **ret, si
         return 0;
 }
 
-static int sweep_locked(Store *s, int64_t cutoff, unsigned *removed) {
+/* Whether <dir>/<gid><suffix> exists. */
+static bool exists_in(Store *s, const char *dir, const char *gid, const char *suffix) {
+        _cleanup_free_ char *p = NULL;
+        if (asprintf(&p, "%s/%s/%s%s", s->dir, dir, gid, suffix) < 0)
+                return true; /* out of memory: keep the row this time */
+        return access(p, F_OK) >= 0;
+}
+
+static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned *removed) {
         _cleanup_free_ GidSize *v = NULL;
         size_t n = 0;
         int r;
 
-        /* Starts never PUT: the row, and a partial upload if one was left. */
-        r = select_gids(s, SWEEP_STARTED_SQL, cutoff, &v, &n);
+        /* Starts never PUT: the row, and a partial upload if one was left.
+         * Once its URL has expired no PUT can begin, so a Start goes at
+         * start_cutoff unless its PUT is under way (its .part is there;
+         * one left by a server killed mid-PUT keeps it until cutoff). */
+        r = select_gids(s, SWEEP_STARTED_SQL, start_cutoff, &v, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
                 if (storing_locked(s, v[i].gid))
                         continue; /* its PUT is recording it */
+                if (v[i].updated >= cutoff && exists_in(s, "incoming", v[i].gid, ".part"))
+                        continue;
                 if (exec_bind(s, "DELETE FROM reports WHERE gid = ? AND state = 'started'", "s", v[i].gid) > 0) {
                         unlink_in(s, "incoming", v[i].gid, ".part");
                         /* A ZIP whose row a power cut took back to
@@ -1034,11 +1115,11 @@ static int sweep_locked(Store *s, int64_t cutoff, unsigned *removed) {
         return 0;
 }
 
-int store_sweep(Store *s, int64_t max_age, unsigned *ret_removed) {
-        int64_t cutoff = (int64_t) time(NULL) - max_age;
+int store_sweep(Store *s, int64_t start_max_age, int64_t max_age, unsigned *ret_removed) {
+        int64_t now = (int64_t) time(NULL);
         unsigned removed = 0;
         pthread_mutex_lock(&s->lock);
-        int r = sweep_locked(s, cutoff, &removed);
+        int r = sweep_locked(s, now - MIN(start_max_age, max_age), now - max_age, &removed);
         pthread_mutex_unlock(&s->lock);
         if (r < 0)
                 return r;

@@ -67,8 +67,12 @@ int store_slot(Store *s, const char *gid, char state[16], uint64_t *ret_size);
  * longer 'started' (a second PUT). The row need not survive a power cut (the
  * device starts again); the ZIP it names does. */
 int store_uploaded(Store *s, const char *gid, const char *sha256);
-/* Bytes of the ZIPs under <data>/reports/ the index accounts for. */
-uint64_t store_zip_bytes(Store *s);
+/* What --max-store-size counts: the bytes of the ZIPs under
+ * <data>/reports/ the index accounts for, and of every row's long fields
+ * (stack, note, an old shell client's raw form). */
+uint64_t store_used_bytes(Store *s);
+/* The long fields' bytes a Start will add to store_used_bytes(). */
+uint64_t store_start_text_bytes(const StartFields *f);
 /* Returns once the finished report and its bucket's counters are durable;
  * the Finishes that commit while the WAL is synced share the next sync
  * (group commit). */
@@ -95,10 +99,11 @@ void report_rows_free(ReportRow *rows, size_t n);
 void store_count_reject(Store *s, const char *reason);
 /* JSON-ready counts: states and rejects as "name count" pairs. */
 int store_stats(Store *s, char ***ret_names, int64_t **ret_counts, size_t *ret_n);
-/* Removes Starts never PUT and PUTs never finished, older than max_age. A
+/* Removes Starts never PUT older than start_max_age (with a PUT under way:
+ * max_age) and PUTs never finished older than max_age. A
  * stored ZIP is deleted only when no report refers to it: an unfinished
  * upload whose ZIP finished duplicates share becomes 'expired' and stays. */
-int store_sweep(Store *s, int64_t max_age, unsigned *ret_removed);
+int store_sweep(Store *s, int64_t start_max_age, int64_t max_age, unsigned *ret_removed);
 
 /* Retention: of the finished reports received before cutoff, the ZIPs
  * beyond the newest keep_per_bucket of each bucket are dropped; their rows

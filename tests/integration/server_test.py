@@ -394,6 +394,39 @@ class Server(unittest.TestCase):
         self.assertEqual(self.finish(ans["gid"]), 200)
         self.assertEqual(self.api(f"/api/reports/{ans['gid']}/zip")[1], data)
 
+    def test_starts_count_toward_the_store_and_go_when_their_url_expires(self):
+        """A Start's long fields are stored at once, so they count toward
+        --max-store-size (attack review: Starts never PUT, each with up to
+        384 KiB of fields, held ~1.9 GB of index per address, uncounted), and
+        a Start never PUT is swept once its URL has expired, not at twice
+        --slot-ttl; one whose PUT is under way then is kept."""
+        self.start_server("--rate", "0", "--max-store-size", "100K", "--slot-ttl", "5")
+        begun = time.monotonic()
+        stack = "x" * 60000
+        s1, a1 = self.start(10, steamid="1", stack=stack)
+        self.assertEqual(s1, 200, a1)
+        s2, a2 = self.start(10, steamid="2", stack=stack)
+        self.assertEqual((s2, a2.get("error")), (507, "store_full"), "the first Start's fields leave no room")
+        # a slow PUT, under way when its URL expires
+        data = report_zip("slow")
+        s3, a3 = self.start(len(data), steamid="3")
+        self.assertEqual(s3, 200, a3)
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.putrequest("PUT", "/" + a3["url"].split("/", 3)[3])
+        c.putheader("Content-Length", str(len(data)))
+        c.putheader("Content-Type", "application/zip")
+        c.endheaders()
+        c.send(data[:len(data) // 2])
+        # the sweeper runs every 5 s: the first Start goes at the sweep after
+        # 5 + 2 s (twice --slot-ttl would keep it until the sweep after 10 s)
+        self.wait_for(lambda: self.stats().get("reports.started") == 1, 12.5 - (time.monotonic() - begun),
+                      "the sweep of the Start whose URL expired")
+        c.send(data[len(data) // 2:])
+        self.assertEqual(c.getresponse().status, 200, "the PUT under way kept its slot")
+        c.close()
+        self.assertEqual(self.finish(a3["gid"]), 200)
+        self.assertEqual(self.start(10, steamid="4", stack=stack)[0], 200, "room again")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -92,3 +92,69 @@ TEST(whole_indexes_become_partial) {
         assert_no_table_scans(s, lookups, ELEMENTSOF(lookups));
         store_close(s);
 }
+
+/* What --max-store-size counts besides the ZIPs: every row's long fields
+ * (a Start never PUT held up to 384 KiB of index for two hours uncounted:
+ * attack review), kept exact through Start, Finish, the sweep, and the
+ * first open of a store made before the count. */
+TEST(long_fields_count_toward_the_store) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        char stack[1001], note[501], form[2001];
+        memset(stack, 's', sizeof stack - 1), stack[sizeof stack - 1] = 0;
+        memset(note, 'n', sizeof note - 1), note[sizeof note - 1] = 0;
+        memset(form, 'f', sizeof form - 1), form[sizeof form - 1] = 0;
+        Store *s = NULL;
+        ASSERT_OK(store_open(dir, &s));
+        ASSERT_EQ(store_used_bytes(s), 0u);
+        /* an old shell client: its raw form is kept too */
+        StartFields old_client = { .stack = stack, .note = note, .size = 10, .unencoded = true, .form_raw = form,
+                                   .form_raw_size = 2000 };
+        ASSERT_EQ(store_start_text_bytes(&old_client), 3500u);
+        ASSERT_OK(store_start(s, "11", &old_client));
+        StartFields encoded = { .stack = "é", .size = 10, .form_raw = form, .form_raw_size = 2000 };
+        ASSERT_OK(store_start(s, "13", &encoded));
+        ASSERT_EQ(store_used_bytes(s), 3502u);
+        /* the receiver's stack replaces an old client's at Finish */
+        ASSERT_EQ(sqlite3_exec(s->db, "UPDATE reports SET state = 'uploaded' WHERE gid = '11'", NULL, NULL,
+                               NULL), SQLITE_OK);
+        FinishFields fin = { .title = "t", .stack = "0123456789" };
+        ASSERT_OK(store_finish(s, "11", &fin));
+        ASSERT_EQ(store_used_bytes(s), 3502u - 1000u + 10u);
+        /* a store from before the count gets it on open */
+        ASSERT_EQ(sqlite3_exec(s->db,
+                               "DROP TRIGGER store_text_insert; DROP TRIGGER store_text_delete;"
+                               " DROP TRIGGER store_text_update; DROP TABLE store_text;"
+                               " UPDATE reports SET text_bytes = NULL;",
+                               NULL, NULL, NULL), SQLITE_OK);
+        store_close(s);
+        ASSERT_OK(store_open(dir, &s));
+        ASSERT_EQ(store_used_bytes(s), 2512u);
+        /* a Start with its URL expired goes at the first age, the rest stays */
+        unsigned removed = 0;
+        ASSERT_OK(store_sweep(s, -10, 3600, &removed));
+        ASSERT_EQ(removed, 1u);
+        ASSERT_EQ(store_used_bytes(s), 2510u);
+        store_close(s);
+}
+
+/* A Start whose PUT is under way (its .part in incoming/) is not swept
+ * when its URL expires, only at the second age. */
+TEST(start_with_put_under_way_waits) {
+        _cleanup_free_ char *dir = test_tmpdir(), *part = NULL;
+        Store *s = NULL;
+        ASSERT_OK(store_open(dir, &s));
+        ASSERT_OK(store_start(s, "15", &(StartFields) { .size = 10 }));
+        ASSERT_TRUE(asprintf(&part, "%s/incoming/15.part", dir) > 0);
+        ASSERT_OK(write_file_new(part, "zip", 3, 0640));
+        unsigned removed = 0;
+        ASSERT_OK(store_sweep(s, -10, 3600, &removed));
+        ASSERT_EQ(removed, 0u);
+        char state[16];
+        uint64_t size;
+        ASSERT_OK(store_slot(s, "15", state, &size));
+        ASSERT_OK(store_sweep(s, -10, -10, &removed));
+        ASSERT_EQ(removed, 1u);
+        ASSERT_EQ(store_slot(s, "15", state, &size), -ENOENT);
+        ASSERT_EQ(access(part, F_OK), -1);
+        store_close(s);
+}
