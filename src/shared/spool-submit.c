@@ -102,6 +102,10 @@ typedef struct TargetRun {
         char *budget_path;
         SentryTarget sentry;
         char *limits_path;
+        /* Set when an upload of this pass could not reach the target: the
+         * retry time it got, which the pass gives the target's other due
+         * reports instead of trying each (a connect timeout apiece). */
+        int64_t unreachable_until;
 } TargetRun;
 
 static void target_run_done(TargetRun *t) {
@@ -173,6 +177,17 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
                 spool_state_done(&s);
                 return false;
         }
+        if (t->unreachable_until > 0) {
+                /* Not an attempt: nothing was tried. */
+                if (s.next_try < t->unreachable_until) {
+                        s.next_try = t->unreachable_until;
+                        (void) spool_state_save_target(offload, e->id, t->target, &s);
+                }
+                res->waiting++;
+                res->remaining++;
+                spool_state_done(&s);
+                return false;
+        }
         uint64_t bytes = 0;
         for (size_t k = 0; k < t->budget.n; k++)
                 bytes += t->budget.bytes[k];
@@ -236,11 +251,19 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
         } else {
                 s.attempts++;
                 s.last_error = strdup(ur.reason);
-                if (ur.outcome == UPLOAD_PERMANENT || s.attempts >= c->submit_max_attempts) {
+                /* A device offline for a week must not give up its reports:
+                 * only the attempts that reached the server count. */
+                bool reached = !(ur.outcome == UPLOAD_TRANSIENT && ur.unreachable);
+                if (!reached)
+                        s.unreachable++;
+                if (ur.outcome == UPLOAD_PERMANENT ||
+                    (reached && s.attempts - MIN(s.unreachable, s.attempts) >= c->submit_max_attempts)) {
                         s.state = SPOOL_PARKED;
                         res->parked++;
                 } else {
                         s.next_try = now + spool_backoff(c, s.attempts, ur.retry_after, random01());
+                        if (!reached)
+                                t->unreachable_until = s.next_try;
                         res->remaining++;
                 }
                 res->failed++;

@@ -20,6 +20,9 @@ typedef enum SpoolStateKind {
 typedef struct SpoolState {
         SpoolStateKind state;
         unsigned attempts;
+        /* Of the attempts, those that never reached the server (offline):
+         * they back off like the others but do not count toward parking. */
+        unsigned unreachable;
         int64_t next_try;   /* unix time; 0 = now */
         int64_t last_try;
         char *last_error;

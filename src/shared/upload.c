@@ -153,6 +153,11 @@ static bool perform(CURL *c, const char *step, Body *body, const char *errbuf, U
         CURLcode cc = curl_easy_perform(c);
         long status = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_off_t connected = 0;
+        if (cc == CURLE_OPERATION_TIMEDOUT && curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected) != CURLE_OK)
+                connected = 1; /* unknown: not known unreachable */
+        r->unreachable = cc == CURLE_COULDNT_RESOLVE_PROXY || cc == CURLE_COULDNT_RESOLVE_HOST ||
+                         cc == CURLE_COULDNT_CONNECT || (cc == CURLE_OPERATION_TIMEDOUT && connected == 0);
         if (cc != CURLE_OK) {
                 if (body->overflow) /* a portal's page, or a server's: retried later */
                         set_reason(r, UPLOAD_TRANSIENT, "%s: answer larger than %u bytes", step, START_ANSWER_MAX_SIZE);

@@ -28,6 +28,9 @@ typedef struct UploadResult {
         char reason[256];      /* what failed, at which step */
         long retry_after;      /* seconds the server asked us to wait, 0 if none */
         char gid[START_MAX_GID + 1];
+        /* No connection was made (the name did not resolve, the connection
+         * was refused or timed out): the network's fault, not the report's. */
+        bool unreachable;
 } UploadResult;
 
 /* Must be called once before uploading (curl_global_init). */

@@ -206,6 +206,76 @@ TEST(transient_failures_back_off) {
         fixture_done(&f);
 }
 
+/* A device offline for a week kept its reports: before, every attempt that
+ * could not even connect counted toward SUBMIT_MAX_ATTEMPTS, and all were
+ * parked for good. Now such attempts back off but do not park, and one
+ * pass tries one report, not each (a connect timeout apiece). */
+TEST(offline_neither_parks_nor_tries_each) {
+        HttpStubReply busy[] = { { 503, NULL, NULL } };
+        Fixture f;
+        if (!fixture_init(&f, busy, 1, "SUBMIT_MAX_ATTEMPTS=2\n")) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        report_zip(&f, "a", NOW - 30);
+        report_zip(&f, "b", NOW - 20);
+        report_zip(&f, "c", NOW - 10);
+        int closed_fd = -1, port = http_closed_port(&closed_fd);
+        char text[256];
+        snprintf(text, sizeof text,
+                 "SUBMIT_START_URL=http://127.0.0.1:%d/start\nSUBMIT_FINISH_URL=http://127.0.0.1:%d/finish\n"
+                 "SUBMIT_ALLOW_INSECURE_HTTP=1\nSUBMIT_MAX_ATTEMPTS=2\n",
+                 port, port);
+        KcrashConfig offline;
+        ConfigError e = {};
+        ASSERT_OK(config_init_defaults(&offline));
+        ASSERT_OK(config_parse(&offline, text, strlen(text), NULL, NULL, &e));
+        SubmitOptions o = { .offload_dir = f.offload, .config = &offline, .ignore_backoff = true };
+        SpoolState s;
+        for (int pass = 0; pass < 4; pass++) {
+                SubmitResult r;
+                o.now = NOW + pass * 100000;
+                ASSERT_OK(spool_submit(&o, &r));
+                ASSERT_EQ(r.failed, 1); /* the oldest, tried; the others wait */
+                ASSERT_EQ(r.waiting, 2);
+                ASSERT_EQ(r.parked, 0);
+                ASSERT_EQ(r.remaining, 3);
+                ASSERT_STREQ(r.outcomes[0].id, "a");
+                ASSERT_EQ(r.outcomes[0].state, SPOOL_PENDING);
+                submit_result_done(&r);
+                ASSERT_OK(spool_state_load(f.offload, "a", &s));
+                int64_t next = s.next_try;
+                spool_state_done(&s);
+                /* the others take its retry time, and no attempt */
+                ASSERT_OK(spool_state_load(f.offload, "c", &s));
+                ASSERT_EQ(s.next_try, next);
+                ASSERT_EQ(s.attempts, 0u);
+                spool_state_done(&s);
+        }
+        ASSERT_OK(spool_state_load(f.offload, "a", &s));
+        ASSERT_EQ(s.state, SPOOL_PENDING);
+        ASSERT_EQ(s.attempts, 4u);
+        ASSERT_EQ(s.unreachable, 4u);
+        ASSERT_TRUE(strstr(s.last_error, "Start: "));
+        spool_state_done(&s);
+        config_done(&offline);
+        close(closed_fd);
+
+        /* back online: the server's own failures count, two of them park */
+        for (int pass = 0; pass < 2; pass++) {
+                SubmitResult r;
+                ASSERT_OK(submit(&f, true, NOW + 500000 + pass, &r));
+                ASSERT_EQ(r.failed, 3);
+                ASSERT_EQ(r.parked, pass == 1 ? 3 : 0);
+                submit_result_done(&r);
+        }
+        ASSERT_OK(spool_state_load(f.offload, "a", &s));
+        ASSERT_EQ(s.state, SPOOL_PARKED);
+        ASSERT_EQ(s.attempts, 6u);
+        spool_state_done(&s);
+        fixture_done(&f);
+}
+
 TEST(daily_budget) {
         Fixture f;
         if (!fixture_init(&f, UPLOAD_OK_REPLIES, 3, "SUBMIT_DAILY_REPORTS=1\n")) {
