@@ -19,7 +19,7 @@ static const struct {
         { "status", verb_status, "would a crash be caught? armed mechanisms, queue, last test crash" },
         { "test-crash", verb_test_crash, "crash the kernel now (sysrq-c) to test the whole chain" },
         { "collect", verb_collect, "turn pstore records and kdump captures into report ZIPs" },
-        { "submit", verb_submit, "upload the queued reports once (--now ignores the retry backoff)" },
+        { "submit", verb_submit, "upload the queued reports once (--now ignores the retry backoff, --parked retries parked reports)" },
         { "list", verb_list, "list the reports and their state at each upload target (--json)" },
         { "show", verb_show, "show one report: state per target, summary, members (--json: its report.json)" },
         { "analyze", verb_analyze, "analyze a kernel log (FILE or stdin): title, type, culprit (--json, --all)" },
@@ -42,6 +42,7 @@ static void help(void) {
                "     --json          machine-readable output\n"
                "  -y --yes           do not ask for confirmation\n"
                "     --now           ignore the retry backoff (submit)\n"
+               "     --parked        try the parked reports again, attempts from 0 (submit)\n"
                "     --all           every crash of the log, not only the first (analyze)\n"
                "     --debuginfo DIR debug files laid out by build id (symbolize; repeatable)\n"
                "     --debuginfod-urls URLS  debuginfod servers (symbolize; default $DEBUGINFOD_URLS)\n"
@@ -53,7 +54,7 @@ static void help(void) {
 }
 
 int main(int argc, char **argv) {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_NOW, ARG_ALL, ARG_DEBUGINFO, ARG_DEBUGINFOD_URLS, ARG_BUILD_ID };
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_NOW, ARG_PARKED, ARG_ALL, ARG_DEBUGINFO, ARG_DEBUGINFOD_URLS, ARG_BUILD_ID };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -62,6 +63,7 @@ int main(int argc, char **argv) {
                 { "json", no_argument, NULL, ARG_JSON },
                 { "yes", no_argument, NULL, 'y' },
                 { "now", no_argument, NULL, ARG_NOW },
+                { "parked", no_argument, NULL, ARG_PARKED },
                 { "all", no_argument, NULL, ARG_ALL },
                 { "verbose", no_argument, NULL, 'v' },
                 { "debuginfo", required_argument, NULL, ARG_DEBUGINFO },
@@ -103,6 +105,9 @@ int main(int argc, char **argv) {
                         break;
                 case ARG_NOW:
                         ctx.now = true;
+                        break;
+                case ARG_PARKED:
+                        ctx.retry_parked = true;
                         break;
                 case ARG_ALL:
                         ctx.all = true;

@@ -21,6 +21,7 @@ static void help(void) {
                "     --once          drain the queue once and exit (exit 0: nothing left,\n"
                "                     75: reports wait for a retry, 78: bad configuration)\n"
                "     --now           with --once: ignore the retry backoff\n"
+               "     --parked        with --once: try the parked reports again, attempts from 0\n"
                "  -v --verbose       log debug messages\n");
 }
 

@@ -8,7 +8,7 @@
 #include "unclean.h"
 
 int service_parse_options(const char *program, void (*help)(void), int argc, char **argv, ServiceOptions *ret) {
-        enum { ARG_VERSION = 0x100, ARG_PRINT, ARG_ONCE, ARG_NOW, ARG_MARK_BOOT, ARG_MARK_SHUTDOWN };
+        enum { ARG_VERSION = 0x100, ARG_PRINT, ARG_ONCE, ARG_NOW, ARG_PARKED, ARG_MARK_BOOT, ARG_MARK_SHUTDOWN };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -18,6 +18,7 @@ int service_parse_options(const char *program, void (*help)(void), int argc, cha
                 { "print", no_argument, NULL, ARG_PRINT },
                 { "once", no_argument, NULL, ARG_ONCE },
                 { "now", no_argument, NULL, ARG_NOW },
+                { "parked", no_argument, NULL, ARG_PARKED },
                 { "mark-boot", no_argument, NULL, ARG_MARK_BOOT },
                 { "mark-shutdown", no_argument, NULL, ARG_MARK_SHUTDOWN },
                 {}
@@ -55,6 +56,9 @@ int service_parse_options(const char *program, void (*help)(void), int argc, cha
                         break;
                 case ARG_NOW:
                         ret->ctx.now = true;
+                        break;
+                case ARG_PARKED:
+                        ret->ctx.retry_parked = true;
                         break;
                 default:
                         return EXIT_USAGE;

@@ -36,6 +36,7 @@ typedef struct Context {
         bool json;
         bool yes;
         bool now;
+        bool retry_parked; /* submit --parked: parked reports are tried again, attempts from 0 */
         bool all;        /* analyze: every crash of the log */
         bool verbose;
         bool config_loaded;

@@ -41,6 +41,8 @@ int service_argv(const Context *ctx, bool print, bool once, char **argv, size_t 
                 argv[n++] = (char *) "--once";
         if (ctx->now)
                 argv[n++] = (char *) "--now";
+        if (ctx->retry_parked)
+                argv[n++] = (char *) "--parked";
         argv[n] = NULL;
         return (int) n;
 }

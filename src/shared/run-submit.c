@@ -117,6 +117,14 @@ int submit_load_libraries(void) {
         return EXIT_OK;
 }
 
+/* The outcomes of this pass that parked their report. */
+static unsigned parked_now(const SubmitResult *res) {
+        unsigned n = 0;
+        for (size_t i = 0; i < res->n_outcomes; i++)
+                n += !res->outcomes[i].ok && res->outcomes[i].state == SPOOL_PARKED;
+        return n;
+}
+
 int run_submit_once(Context *ctx, bool quiet_when_idle) {
         const char *offload;
         int r = context_offload(ctx, &offload);
@@ -133,7 +141,7 @@ int run_submit_once(Context *ctx, bool quiet_when_idle) {
                 return r;
 
         SubmitOptions o = { .root = ctx->root, .offload_dir = offload, .config = &ctx->config, .ignore_backoff = ctx->now,
-                            .progress = isatty(STDERR_FILENO) };
+                            .retry_parked = ctx->retry_parked, .progress = isatty(STDERR_FILENO) };
         SubmitResult res = {};
         r = spool_submit(&o, &res);
         if (r == -EBUSY) {
@@ -168,6 +176,11 @@ int run_submit_once(Context *ctx, bool quiet_when_idle) {
                 log_notice("%u report(s) wait for the 24-hour upload budget.", res.over_budget);
         if (res.waiting && !quiet_when_idle)
                 log_info("%u report(s) wait for their retry time (use --now to try them now).", res.waiting);
+        /* Parked before this pass: said once, with the way out. */
+        unsigned parked_before = res.parked - MIN(res.parked, parked_now(&res));
+        if (parked_before && !quiet_when_idle)
+                log_info("%u report(s) parked earlier are kept, not retried (kcrashctl submit --parked tries them again).",
+                         parked_before);
         int status = res.remaining > 0 ? EXIT_TEMPFAIL : EXIT_OK;
         submit_result_done(&res);
         return status;

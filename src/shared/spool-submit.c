@@ -162,6 +162,13 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
                 spool_state_done(&s);
                 return true;
         }
+        if (s.state == SPOOL_PARKED && o->retry_parked) {
+                /* The operator's call (the server was fixed): a fresh start,
+                 * the reason it was parked kept until this attempt's. */
+                s.state = SPOOL_PENDING;
+                s.attempts = s.unreachable = 0;
+                s.next_try = 0;
+        }
         if (s.state == SPOOL_PARKED) {
                 res->parked++;
                 spool_state_done(&s);

@@ -72,6 +72,7 @@ typedef struct SubmitOptions {
         const char *offload_dir; /* the offload folder, root prefix included (offload_get()) */
         const KcrashConfig *config;
         bool ignore_backoff;    /* --now */
+        bool retry_parked;      /* --parked: a parked report is pending again, its attempts from 0 */
         bool progress;
         time_t now;             /* 0 = time(NULL) */
 } SubmitOptions;

@@ -618,9 +618,19 @@ class HostileServerTest(unittest.TestCase):
         self.assertEqual(st["state"], "parked", mode)
         self.assertIn(why, st["last_error"], mode)
         self.assertTrue(os.path.exists(f"{root}/var/kdump/not_sent_logs/r.zip"), "the ZIP stays")
-        # parked: no retry, even with --now
-        submit(root, "--now")
+        # parked: no retry, even with --now; the log names the way out
+        p = submit(root, "--now")
         self.assertEqual(listing(root)[0]["attempts"], 1, f"{mode}: no retry storm")
+        self.assertIn("1 report(s) parked earlier are kept, not retried (kcrashctl submit --parked", p.stderr)
+        # --parked: tried again from 0 attempts (and parked again here)
+        with open(f"{root}/var/kdump/.kcrash-upload/upload/r.json") as f:
+            before = json.load(f)["last_try"]
+        p = submit(root, "--parked")
+        with open(f"{root}/var/kdump/.kcrash-upload/upload/r.json") as f:
+            after = json.load(f)
+        self.assertEqual((after["state"], after["attempts"]), ("parked", 1), f"{mode}: {p.stderr}")
+        self.assertIn("Could not send r to kcrash", p.stderr, f"{mode}: tried again")
+        self.assertGreaterEqual(after["last_try"], before)
 
     def check_pending(self, mode, why, extra="", min_delay=30):
         root, p, st = self.run_mode(mode, extra)

@@ -276,6 +276,41 @@ TEST(offline_neither_parks_nor_tries_each) {
         fixture_done(&f);
 }
 
+/* A parked report stays parked until the operator says otherwise (the
+ * server was fixed): --parked tries it again with its attempts from 0. */
+TEST(parked_retried_on_request) {
+        static const HttpStubReply replies[] = {
+                { 503, NULL, NULL }, { 200, NULL, START_OK }, { 200, NULL, NULL }, { 200, NULL, "{}" },
+        };
+        Fixture f;
+        if (!fixture_init(&f, replies, ELEMENTSOF(replies), "SUBMIT_MAX_ATTEMPTS=1\n")) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        report_zip(&f, "r1", NOW - 10);
+        SubmitResult r;
+        ASSERT_OK(submit(&f, true, NOW, &r));
+        ASSERT_EQ(r.parked, 1);
+        submit_result_done(&r);
+        ASSERT_OK(submit(&f, true, NOW + 10, &r));
+        ASSERT_EQ(r.parked, 1);
+        ASSERT_EQ(r.n_outcomes, 0);
+        submit_result_done(&r);
+        ASSERT_EQ(http_stub_count(&f.stub), 1);
+        SubmitOptions o = { .offload_dir = f.offload, .config = &f.config, .retry_parked = true, .now = NOW + 20 };
+        ASSERT_OK(spool_submit(&o, &r));
+        ASSERT_EQ(r.sent, 1);
+        ASSERT_EQ(r.parked, 0);
+        submit_result_done(&r);
+        ASSERT_EQ(http_stub_count(&f.stub), 4);
+        SpoolState s;
+        ASSERT_OK(spool_state_load(f.offload, "r1", &s));
+        ASSERT_EQ(s.state, SPOOL_SENT);
+        ASSERT_EQ(s.attempts, 0u);
+        spool_state_done(&s);
+        fixture_done(&f);
+}
+
 TEST(daily_budget) {
         Fixture f;
         if (!fixture_init(&f, UPLOAD_OK_REPLIES, 3, "SUBMIT_DAILY_REPORTS=1\n")) {
