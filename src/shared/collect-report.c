@@ -166,8 +166,16 @@ static int add_kdump(ReportParts *p, Collector *c, const CrashEvent *e, const ch
         }
         if (r >= 0 && k->meta_json)
                 r = members_add(&p->members, strdup("kdump-meta.json"), k->meta_json, strlen(k->meta_json), NULL);
+        if (r >= 0 && k->meta_json_error)
+                r = strlist_add(&p->notes, "crash/%s/meta.json is left out: %s", k->name, strerror(-k->meta_json_error));
         if (r >= 0 && k->save_log)
                 r = members_add(&p->members, strdup("kcrash-save.log"), k->save_log, strlen(k->save_log), NULL);
+        if (r >= 0 && k->save_log_cut_bytes)
+                r = strlist_add(&p->notes, "crash/%s/kcrash-save.log is larger than 1 MiB: %llu bytes were cut before its end",
+                                k->name, (unsigned long long) k->save_log_cut_bytes);
+        if (r >= 0 && k->save_log_error)
+                r = strlist_add(&p->notes, "crash/%s/kcrash-save.log is left out: %s", k->name,
+                                strerror(-k->save_log_error));
         if (r >= 0 && k->vmcore_path && asprintf(ret_vmcore_path, "%s/%s.vmcore", c->vmcore_dir, id) < 0)
                 r = -ENOMEM;
         return r;

@@ -82,6 +82,9 @@ static int read_optional(int dir_fd, const char *name, size_t max, char **ret, s
         return read_full_fd(fd, max, ret, ret_size);
 }
 
+/* meta.json and kcrash-save.log, written by kcrash-save in the crash kernel */
+#define KDUMP_SIDE_FILE_MAX (1u << 20)
+
 static int capture_load(int crash_fd, const char *crash_dir, const char *name, size_t max, KdumpCapture **ret,
                         const char **ret_bad_file) {
         KdumpCapture *c = calloc(1, sizeof *c);
@@ -115,12 +118,15 @@ static int capture_load(int crash_fd, const char *crash_dir, const char *name, s
         *ret_bad_file = "dmesg.txt";
         r = read_optional(fd, "dmesg.txt", max, &c->dmesg, &c->dmesg_size, &c->dmesg_cut_bytes, &newest);
         if (r >= 0) {
-                *ret_bad_file = "meta.json";
-                r = read_optional(fd, "meta.json", 1 << 20, &c->meta_json, NULL, NULL, &newest);
-        }
-        if (r >= 0) {
-                *ret_bad_file = "kcrash-save.log";
-                r = read_optional(fd, "kcrash-save.log", 1 << 20, &c->save_log, NULL, NULL, &newest);
+                int k = read_optional(fd, "meta.json", KDUMP_SIDE_FILE_MAX, &c->meta_json, NULL, NULL, &newest);
+                c->meta_json_error = MIN(k, 0);
+                /* the log's end is where the capture failed, if it did */
+                size_t save_log_size;
+                k = read_optional(fd, "kcrash-save.log", KDUMP_SIDE_FILE_MAX, &c->save_log, &save_log_size,
+                                  &c->save_log_cut_bytes, &newest);
+                c->save_log_error = MIN(k, 0);
+                if (c->meta_json_error == -ENOMEM || c->save_log_error == -ENOMEM)
+                        r = -ENOMEM;
         }
         if (r < 0) {
                 capture_free(c);

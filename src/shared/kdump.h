@@ -19,8 +19,13 @@ typedef struct KdumpCapture {
         uint64_t dmesg_cut_bytes; /* larger than the read limit: this many bytes were cut */
         char *vmcore_path; /* NULL when there is no vmcore */
         uint64_t vmcore_size;
-        char *meta_json;   /* meta.json text, NULL when missing */
-        char *save_log;    /* kcrash-save.log text, NULL when missing */
+        char *meta_json;   /* meta.json text, NULL when missing or unreadable */
+        char *save_log;    /* kcrash-save.log text, NULL when missing or unreadable */
+        uint64_t save_log_cut_bytes; /* larger than 1 MiB: this many bytes of its start were cut */
+        /* The crash kernel's side files are not the crash: one that cannot
+         * be read (not a regular file, meta.json over 1 MiB) is left out
+         * with a note, the capture still collected. Negative errno, or 0. */
+        int meta_json_error, save_log_error;
         time_t crash_time; /* from the stamp, else the newest file mtime */
 } KdumpCapture;
 

@@ -75,8 +75,9 @@ TEST(complete_and_incomplete_captures) {
 }
 
 /* Issue 10 #7: one capture that cannot be read (dmesg.txt a directory, a
- * FIFO, a symlink) is reported and left; the others are still scanned, and
- * nothing blocks. */
+ * FIFO) is reported and left; the others are still scanned, and nothing
+ * blocks. A side file that cannot be read (meta.json a symlink) is left
+ * out of a capture that is still collected. */
 TEST(bad_capture_does_not_hold_back_the_others) {
         _cleanup_free_ char *root = test_tmpdir();
         _cleanup_free_ char *crash = path_join(root, "crash");
@@ -93,20 +94,52 @@ TEST(bad_capture_does_not_hold_back_the_others) {
 
         KdumpScan *s = NULL;
         ASSERT_OK(kdump_scan(crash, 1 << 20, &s));
-        ASSERT_EQ(s->n_captures, 1);
+        ASSERT_EQ(s->n_captures, 2);
         ASSERT_STREQ(s->captures[0]->name, "20261122153045");
-        ASSERT_EQ(s->n_bad, 3);
+        ASSERT_STREQ(s->captures[1]->name, "20261122180000");
+        ASSERT_TRUE(s->captures[1]->dmesg != NULL);
+        ASSERT_TRUE(s->captures[1]->meta_json == NULL);
+        ASSERT_EQ(s->captures[1]->meta_json_error, -EPERM);
+        ASSERT_EQ(s->n_bad, 2);
         for (size_t i = 0; i < s->n_bad; i++) {
                 if (streq(s->bad[i].name, "20261122160000"))
                         ASSERT_EQ(s->bad[i].error, -EISDIR);
-                else if (streq(s->bad[i].name, "20261122170000"))
-                        ASSERT_EQ(s->bad[i].error, -EBADFD);
                 else {
-                        ASSERT_STREQ(s->bad[i].name, "20261122180000");
-                        ASSERT_STREQ(s->bad[i].file, "meta.json");
-                        ASSERT_EQ(s->bad[i].error, -EPERM);
+                        ASSERT_STREQ(s->bad[i].name, "20261122170000");
+                        ASSERT_EQ(s->bad[i].error, -EBADFD);
                 }
         }
+        kdump_scan_free(s);
+}
+
+/* A crash kernel's side files over 1 MiB made the capture "unreadable":
+ * reported at every boot, never collected (attack review). The save log
+ * is kept cut (its end: where a capture failed), a meta.json left out. */
+TEST(large_side_files_do_not_hold_back_the_capture) {
+        _cleanup_free_ char *root = test_tmpdir();
+        _cleanup_free_ char *crash = path_join(root, "crash"), *cap = path_join(crash, "20261122153045");
+        _cleanup_free_ char *meta = path_join(cap, "meta.json"), *log = path_join(cap, "kcrash-save.log");
+        copy_fixture("kdump-module-oops", cap);
+        size_t big = (1u << 20) + 4096;
+        _cleanup_free_ char *text = malloc(big);
+        ASSERT_TRUE(text != NULL);
+        memset(text, 'x', big);
+        memcpy(text + big - 8, "the end\n", 8);
+        ASSERT_OK(write_file_atomic(meta, text, big, 0644));
+        ASSERT_OK(write_file_atomic(log, text, big, 0644));
+        KdumpScan *s = NULL;
+        ASSERT_OK(kdump_scan(crash, 1 << 20, &s));
+        ASSERT_EQ(s->n_bad, 0);
+        ASSERT_EQ(s->n_captures, 1);
+        const KdumpCapture *c = s->captures[0];
+        ASSERT_TRUE(c->dmesg != NULL);
+        ASSERT_TRUE(c->meta_json == NULL);
+        ASSERT_EQ(c->meta_json_error, -EFBIG);
+        ASSERT_EQ(c->save_log_error, 0);
+        ASSERT_TRUE(c->save_log_cut_bytes > 4096);
+        ASSERT_TRUE(strlen(c->save_log) <= 1u << 20);
+        size_t n = strlen(c->save_log);
+        ASSERT_TRUE(n >= 8 && streq(c->save_log + n - 8, "the end\n"));
         kdump_scan_free(s);
 }
 
