@@ -39,7 +39,7 @@ int main(int argc, char **argv) {
         r = submit_drop_privileges();
         if (r != 0)
                 return exit_status(r);
-        r = o.once ? run_submit_once(&o.ctx, false) : run_submit_daemon(&o.ctx);
+        r = o.once ? run_submit_once(&o.ctx, false, NULL) : run_submit_daemon(&o.ctx);
         context_done(&o.ctx);
         return exit_status(r);
 }

@@ -22,6 +22,16 @@ static void on_term(int sig) {
         stop = 1;
 }
 
+/* A pass runs with SIGTERM and SIGINT blocked (run_submit_daemon()): one
+ * that came is pending. Polled by the transfers, so that a stop at
+ * shutdown ends the upload under way within a second or so instead of
+ * after its stall timeout (or systemd's SIGKILL). */
+static bool stop_pending(void) {
+        sigset_t pending;
+        return sigpending(&pending) == 0 &&
+               (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1);
+}
+
 static void sigprocmask_restorep(const sigset_t *old) {
         (void) sigprocmask(SIG_SETMASK, old, NULL);
 }
@@ -94,7 +104,7 @@ int run_submit_daemon(Context *ctx) {
 
         bool announced_off = false;
         while (!stop) {
-                int status = run_submit_once(ctx, announced_off);
+                int status = run_submit_once(ctx, announced_off, stop_pending);
                 announced_off = true;
                 if (status == EXIT_CONFIG)
                         return status;

@@ -125,7 +125,7 @@ static unsigned parked_now(const SubmitResult *res) {
         return n;
 }
 
-int run_submit_once(Context *ctx, bool quiet_when_idle) {
+int run_submit_once(Context *ctx, bool quiet_when_idle, bool (*stop_requested)(void)) {
         const char *offload;
         int r = context_offload(ctx, &offload);
         if (r != 0)
@@ -141,7 +141,8 @@ int run_submit_once(Context *ctx, bool quiet_when_idle) {
                 return r;
 
         SubmitOptions o = { .root = ctx->root, .offload_dir = offload, .config = &ctx->config, .ignore_backoff = ctx->now,
-                            .retry_parked = ctx->retry_parked, .progress = isatty(STDERR_FILENO) };
+                            .retry_parked = ctx->retry_parked, .progress = isatty(STDERR_FILENO),
+                            .stop_requested = stop_requested };
         SubmitResult res = {};
         r = spool_submit(&o, &res);
         if (r == -EBUSY) {
@@ -172,6 +173,8 @@ int run_submit_once(Context *ctx, bool quiet_when_idle) {
                         (void) journal_log_upload(out->id, out->title, out->signature, out->gid,
                                                   out->ok ? NULL : out->error);
         }
+        if (res.stopped)
+                log_info("Stopped; the reports not sent stay queued, no attempt counted for the one under way.");
         if (res.over_budget)
                 log_notice("%u report(s) wait for the 24-hour upload budget.", res.over_budget);
         if (res.waiting && !quiet_when_idle)

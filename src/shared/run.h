@@ -24,7 +24,8 @@ int run_mark(Context *ctx, const char *state);
  * account, or refuses when it does not exist. */
 int submit_drop_privileges(void);
 /* Drains the upload queue once: 0, 75 (retry later), 78 (configuration), 1. */
-int run_submit_once(Context *ctx, bool quiet_when_idle);
+/* stop_requested: see SubmitOptions (NULL: the pass runs to its end). */
+int run_submit_once(Context *ctx, bool quiet_when_idle, bool (*stop_requested)(void));
 /* Loads the library the uploader opens with dlopen(3) (libzip);
  * logs which one is missing. Returns an exit status. */
 int submit_load_libraries(void);

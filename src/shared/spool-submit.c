@@ -233,6 +233,14 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
                 }
         }
 
+        if (ur.stopped) {
+                /* Asked to stop: not an attempt, the report as it was. */
+                res->stopped = true;
+                res->remaining++;
+                upload_fields_done(&f);
+                spool_state_done(&s);
+                return false;
+        }
         s.last_try = now;
         free(s.last_error);
         s.last_error = NULL;
@@ -373,9 +381,15 @@ int spool_submit(const SubmitOptions *o, SubmitResult *ret) {
                 .connect_timeout = (long) c->submit_connect_timeout,
                 .stall_timeout = (long) c->submit_stall_timeout,
                 .progress = o->progress,
+                .stop_requested = o->stop_requested,
         };
 
         for (size_t i = 0; i < nq; i++) {
+                if (res.stopped || (o->stop_requested && o->stop_requested())) {
+                        res.stopped = true;
+                        res.remaining += (unsigned) (nq - i); /* not tried: still queued */
+                        break;
+                }
                 bool all_sent = true;
                 for (size_t k = 0; k < n_runs; k++)
                         if (!submit_to_target(o, &runs[k], &uo, &q[i], now, &res))

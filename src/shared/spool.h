@@ -65,6 +65,7 @@ typedef struct SubmitResult {
         SubmitOutcome *outcomes;
         size_t n_outcomes;
         unsigned removed_by_retention;
+        bool stopped;           /* stop_requested() ended the pass */
 } SubmitResult;
 
 typedef struct SubmitOptions {
@@ -73,6 +74,9 @@ typedef struct SubmitOptions {
         const KcrashConfig *config;
         bool ignore_backoff;    /* --now */
         bool retry_parked;      /* --parked: a parked report is pending again, its attempts from 0 */
+        /* Polled during transfers and between reports: true ends the pass
+         * (the transfer under way is aborted, counted as no attempt). */
+        bool (*stop_requested)(void);
         bool progress;
         time_t now;             /* 0 = time(NULL) */
 } SubmitOptions;

@@ -40,6 +40,8 @@ typedef struct Body {
         size_t size;
         bool overflow;
         bool progress;  /* draw a progress bar of the upload on stderr */
+        bool (*stop_requested)(void);
+        bool stopped;
 } Body;
 
 static void body_done(Body *b) {
@@ -107,6 +109,10 @@ static int transfer_cb(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t
                 b->overflow = true;
                 return 1; /* CURLE_ABORTED_BY_CALLBACK */
         }
+        if (b->stop_requested && b->stop_requested()) {
+                b->stopped = true;
+                return 1;
+        }
         if (b->progress && ultotal > 0) {
                 int pct = (int) (ulnow * 100 / ultotal);
                 fprintf(stderr, "\rUploading %3d%% [%-40.*s] %lld/%lld bytes", pct, pct * 40 / 100,
@@ -145,6 +151,7 @@ static int easy_setup(CURL *c, const UploadOptions *o, const char *url, Body *bo
         const char *ca = test_hook_getenv("KCRASH_TEST_CA_FILE");
         if (ca && curl_easy_setopt(c, CURLOPT_CAINFO, ca) != CURLE_OK)
                 return -EIO;
+        body->stop_requested = o->stop_requested;
         return 0;
 }
 
@@ -159,7 +166,10 @@ static bool perform(CURL *c, const char *step, Body *body, const char *errbuf, U
         r->unreachable = cc == CURLE_COULDNT_RESOLVE_PROXY || cc == CURLE_COULDNT_RESOLVE_HOST ||
                          cc == CURLE_COULDNT_CONNECT || (cc == CURLE_OPERATION_TIMEDOUT && connected == 0);
         if (cc != CURLE_OK) {
-                if (body->overflow) /* a portal's page, or a server's: retried later */
+                r->stopped = body->stopped;
+                if (body->stopped)
+                        set_reason(r, UPLOAD_TRANSIENT, "%s: stopped", step);
+                else if (body->overflow) /* a portal's page, or a server's: retried later */
                         set_reason(r, UPLOAD_TRANSIENT, "%s: answer larger than %u bytes", step, START_ANSWER_MAX_SIZE);
                 else
                         set_reason(r, transient_curl(cc) ? UPLOAD_TRANSIENT : UPLOAD_PERMANENT, "%s: %s", step,

@@ -21,6 +21,9 @@ typedef struct UploadOptions {
         long connect_timeout;  /* seconds */
         long stall_timeout;    /* seconds a transfer may make no progress */
         bool progress;         /* a progress bar on stderr (a terminal) */
+        /* Polled during every transfer (about once a second, also while it
+         * stalls or connects): true aborts it, as a stop request does. */
+        bool (*stop_requested)(void);
 } UploadOptions;
 
 typedef struct UploadResult {
@@ -31,6 +34,8 @@ typedef struct UploadResult {
         /* No connection was made (the name did not resolve, the connection
          * was refused or timed out): the network's fault, not the report's. */
         bool unreachable;
+        /* Aborted by stop_requested(): not the report's failure. */
+        bool stopped;
 } UploadResult;
 
 /* Must be called once before uploading (curl_global_init). */

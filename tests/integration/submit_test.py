@@ -491,6 +491,7 @@ class Hostile(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     finished_gids = []
     puts = []          # the path of every PUT that reached any Hostile server
+    posts = []         # the path of every POST
     plain_port = None  # a plain-http Hostile server, for the downgrade case
 
     def log_message(self, *args):
@@ -534,6 +535,7 @@ class Hostile(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         mode, step = self.path.strip("/").split("/")
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        Hostile.posts.append(self.path)
         if step == "finish":
             Hostile.finished_gids.append(body.decode())
             if mode == "finish500":
@@ -568,6 +570,7 @@ class Hostile(http.server.BaseHTTPRequestHandler):
             "r503": lambda: self.send(503, b"", [("Retry-After", "120")]),
             "start500": lambda: self.send(500),
             "stall": lambda: time.sleep(6),
+            "hang": lambda: time.sleep(300),
         }
         if mode in answers:
             return answers[mode]()
@@ -611,6 +614,40 @@ class HostileServerTest(unittest.TestCase):
         make_zip(f"{root}/var/kdump/not_sent_logs/r.zip", "r")
         p = submit(root)
         return root, p, listing(root)[0]
+
+    def test_stop_ends_the_transfer_under_way(self):
+        """kcrashd submit, asked to stop (systemd at shutdown) while a
+        transfer waits on a server that does not answer: it ended only at
+        SUBMIT_STALL_TIMEOUT (by default 60 s, after which systemd's SIGKILL
+        at 90 s comes close) and counted that as a failed attempt, then tried
+        the next report. Now the transfer ends at once, as the pass does, and
+        no attempt is counted: we ended it ourselves."""
+        kcrashd = os.environ.get("KCRASHD", "build/src/kcrashd/kcrashd")
+        base = f"http://127.0.0.1:{self.port}/hang"
+        root = make_root(self.tmp, base + "/start", base + "/finish", "SUBMIT_STALL_TIMEOUT=20\n")
+        for rid in ("r", "s"):
+            make_zip(f"{root}/var/kdump/not_sent_logs/{rid}.zip", rid)
+        Hostile.posts.clear()
+        env = dict(os.environ, KCRASHD_ALLOW_ROOT="1")
+        d = subprocess.Popen([kcrashd, "--root", root, "submit"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            for _ in range(300):
+                if Hostile.posts:
+                    break
+                time.sleep(0.1)
+            self.assertEqual(Hostile.posts, ["/hang/start"], "the first Start is under way")
+            d.send_signal(signal.SIGTERM)
+            err = d.communicate(timeout=120)[1]
+        finally:
+            if d.poll() is None:
+                d.kill()
+                d.wait()
+        self.assertEqual(d.returncode, 0, err)
+        self.assertIn("Stopped; the reports not sent stay queued", err)
+        self.assertEqual(Hostile.posts, ["/hang/start"], "the pass ended: the next report was not tried")
+        for row in listing(root):
+            self.assertEqual((row["state"], row["attempts"]), ("pending", 0), row["id"])
 
     def check_parked(self, mode, why, extra=""):
         root, p, st = self.run_mode(mode, extra)

@@ -338,7 +338,7 @@ TEST(load_libraries) {
 
 static int submit_once(const char *root) {
         Context ctx = { .root = root, .now = true };
-        int r = run_submit_once(&ctx, true);
+        int r = run_submit_once(&ctx, true, NULL);
         context_done(&ctx);
         return r;
 }
