@@ -129,6 +129,8 @@ def build_store(data, n_reports, n_devices=50_000, n_buckets=2_000, days=90):
 
 def start_server(data, port, token):
     p = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{port}", "--data", data, "--rate", "0",
+                          # 50 clients from one address, each with a Start in flight
+                          "--max-pending-starts", "1000",
                           "--admin-token-file", token], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):
         try:

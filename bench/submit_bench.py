@@ -47,6 +47,8 @@ def start_server(tmp, port):
     with open(f"{tmp}/token", "w") as f:
         f.write(TOKEN + "\n")
     p = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{port}", "--data", f"{tmp}/store", "--rate", "0",
+                          # 50 clients from one address, each with a Start in flight
+                          "--max-pending-starts", "1000",
                           "--max-size", str(1 << 30), "--admin-token-file", f"{tmp}/token"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):

@@ -172,11 +172,12 @@ static void *sweeper(void *arg) {
                         (void) retain(srv);
                         next_retain = (int64_t) time(NULL) + RETAIN_INTERVAL;
                 }
-                /* A Start goes when its URL has expired (a minute later,
-                 * for clocks read a moment apart); anything else at twice
-                 * the slot lifetime: a PUT that began just before the URL
-                 * expired may still be running. */
-                store_sweep(srv->store, srv->slot_ttl + START_SWEEP_GRACE, 2 * srv->slot_ttl, &removed);
+                /* A Start goes when its URL has expired (and the grace
+                 * after); anything else at twice the slot lifetime: a PUT
+                 * that began just before the URL expired may still be
+                 * running. */
+                int64_t grace = MIN((int64_t) START_SWEEP_GRACE_MAX, MAX((int64_t) srv->slot_ttl / 2, (int64_t) 2));
+                store_sweep(srv->store, srv->slot_ttl + grace, 2 * srv->slot_ttl, &removed);
                 if (removed)
                         log_info("Swept %u stale upload slot(s).", removed);
                 /* At least as often as slots expire. */
@@ -246,8 +247,10 @@ static void help(void) {
                "     --slot-ttl SECONDS     lifetime of an upload URL (default 3600)\n"
                "     --rate N               Starts per minute per address and per device (default 30; 0: off)\n"
                "     --max-conns-per-addr N connections one address may hold open (default 256; 0: no limit)\n"
+               "     --max-pending-starts N Starts not yet PUT one address may hold (default 32; 0: no limit)\n"
                "     --idle-timeout SECONDS close a connection idle this long (default 15)\n"
-               "     --max-store-size SIZE  refuse uploads (507) once the stored ZIPs would exceed SIZE\n"
+               "     --max-store-size SIZE  refuse uploads (507) once the stored ZIPs and the fields of the\n"
+               "                            Starts not yet PUT would exceed SIZE\n"
                "                            (bytes, or with K, M, G, T; default: no limit)\n"
                "     --trusted-proxy ADDR   a reverse proxy whose X-Forwarded-For names the client\n"
                "                            (repeatable or comma-separated; default: none)\n"
@@ -275,6 +278,7 @@ int main(int argc, char **argv) {
                 ARG_RATE,
                 ARG_JSON,
                 ARG_CONNS,
+                ARG_PENDING,
                 ARG_IDLE,
                 ARG_STORE,
                 ARG_PROXY,
@@ -301,6 +305,7 @@ int main(int argc, char **argv) {
                 { "rate", required_argument, NULL, ARG_RATE },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "max-conns-per-addr", required_argument, NULL, ARG_CONNS },
+                { "max-pending-starts", required_argument, NULL, ARG_PENDING },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE },
                 { "max-store-size", required_argument, NULL, ARG_STORE },
                 { "trusted-proxy", required_argument, NULL, ARG_PROXY },
@@ -317,6 +322,7 @@ int main(int argc, char **argv) {
                 {}
         };
         static Server srv = { .max_size = 512ULL << 20, .slot_ttl = 3600, .rate_per_min = 30, .conns_per_addr = 256,
+                              .max_pending_starts = DEFAULT_MAX_PENDING_STARTS,
                               .idle_timeout = 15, .session_ttl = 8 * 3600, .keep_days = 90 };
         const char *listen_on = NULL, *data = NULL, *token_file = NULL, *viewer_file = NULL, *admin_file = NULL,
                    *tls_cert = NULL, *tls_key = NULL, *console_dir = KCRASH_CONSOLE_DIR;
@@ -385,6 +391,12 @@ int main(int argc, char **argv) {
                                 return 2;
                         }
                         srv.conns_per_addr_set = true;
+                        break;
+                case ARG_PENDING:
+                        if (option_uint(optarg, 0, 1000000, &srv.max_pending_starts) < 0) {
+                                log_error("--max-pending-starts \"%s\": expected 0 to 1000000.", optarg);
+                                return 2;
+                        }
                         break;
                 case ARG_STORE:
                         if (option_size(optarg, &srv.max_store) < 0) {

@@ -105,7 +105,8 @@ enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req
         StartFields f = { .steamid = steamid, .product = product, .build = build, .version = version,
                           .platform = platform, .stack = stack, .note = note, .size = size, .remote = addr,
                           .crash_time = crash_time_v,
-                          .unencoded = req->unencoded, .form_raw = req->body, .form_raw_size = req->body_size };
+                          .unencoded = req->unencoded, .form_raw = req->body, .form_raw_size = req->body_size,
+                          .created = (int64_t) time(NULL), .rate_key = key, .max_pending = srv->max_pending_starts };
         /* A Start reserves no room for its ZIP (a client cannot fill the
          * store with announcements; its PUT takes the space,
          * quota_reserve), but its long fields are stored now: they count. */
@@ -120,10 +121,14 @@ enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req
         if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
                 return reject(srv, c, 503, "no_randomness", 5);
         snprintf(gid, sizeof gid, "%llu", (unsigned long long) (rnd >> 1) | 1ULL);
-        if (store_start(srv->store, gid, &f) < 0)
+        int r = store_start(srv->store, gid, &f);
+        if (r == -EDQUOT)
+                return reject(srv, c, 429, "too_many_pending_starts", PENDING_STARTS_RETRY);
+        if (r < 0)
                 return reject(srv, c, 503, "store_error", 5);
 
-        int64_t expires = (int64_t) time(NULL) + srv->slot_ttl;
+        /* From the row's own time: the sweeper counts from it too. */
+        int64_t expires = f.created + srv->slot_ttl;
         char sig[SHA256_HEX_SIZE], url[1024];
         sign(srv, gid, size, expires, sig);
         snprintf(url, sizeof url, "%s/upload/%s?size=%llu&expires=%lld&sig=%s", srv->public_url, gid,

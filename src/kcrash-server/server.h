@@ -45,6 +45,7 @@ typedef struct Server {
         int64_t slot_ttl;
         double rate_per_min; /* Starts per minute per address and per device */
         unsigned conns_per_addr, idle_timeout;
+        unsigned max_pending_starts; /* per rate key; 0: no limit */
         bool conns_per_addr_set;
         uint64_t max_store;       /* bytes of ZIPs, stored and being PUT; 0: no limit */
         pthread_mutex_t quota_lock;
@@ -78,9 +79,18 @@ typedef struct Caller {
 #define MAX_STEAMID 64
 /* Retry-After of a full store: space comes back when an operator makes it. */
 #define STORE_FULL_RETRY 3600u
-/* Seconds past --slot-ttl before a Start never PUT is swept: its URL's
- * expiry was taken a moment after the row's time. */
-#define START_SWEEP_GRACE 2
+/* Seconds past --slot-ttl before a Start never PUT is swept: a PUT that
+ * passed the expiry check may still be about to create its .part (a
+ * minute, or half the slot lifetime when that is shorter, at least 2 s). */
+#define START_SWEEP_GRACE_MAX 60
+/* The default of --max-pending-starts: the Starts not yet PUT one address
+ * (IPv6: its /64) may hold. Each keeps up to 384 KiB of fields that count
+ * toward --max-store-size, so without a bound one address could fill the
+ * quota for everyone for --slot-ttl. A device retries a report once per
+ * backoff; 32 is many devices behind one NAT. Beyond: 429
+ * (too_many_pending_starts) with this Retry-After. */
+#define DEFAULT_MAX_PENDING_STARTS 32
+#define PENDING_STARTS_RETRY 300u
 
 typedef enum { REQ_FORM, REQ_PUT, REQ_GET, REQ_API, REQ_BAD } ReqKind; /* REQ_API: a POST to /api/ */
 

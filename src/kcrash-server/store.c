@@ -40,6 +40,9 @@ static const char indexes[] =
         "CREATE INDEX IF NOT EXISTS reports_started ON reports(updated) WHERE state = 'started';"
         "CREATE INDEX IF NOT EXISTS reports_uploaded ON reports(updated) WHERE state = 'uploaded';"
         "CREATE INDEX IF NOT EXISTS reports_expired ON reports(gid) WHERE state = 'expired';"
+        /* A device's Starts not yet PUT, counted at each Start (built with
+         * one read of the table when a store gets it). */
+        "CREATE INDEX IF NOT EXISTS reports_started_key ON reports(rate_key) WHERE state = 'started';"
         /* Finished reports not yet in a bucket (BACKFILL_SQL, on every open):
          * none once a store is backfilled, so the open reads nothing. */
         "CREATE INDEX IF NOT EXISTS reports_unbucketed ON reports(created) WHERE state = 'finished' AND bucket_id IS NULL;";
@@ -117,27 +120,26 @@ static const char *const added_columns[] = {
         "unencoded INTEGER", "form_raw BLOB",    "sent_version TEXT", "frame TEXT",
         "module TEXT",       "analysis_state TEXT", "crash_member TEXT", "analysis TEXT",
         "account TEXT",      "device TEXT",         "bucket_id INTEGER", "zip_expired INTEGER",
-        "text_bytes INTEGER",
+        "rate_key TEXT",
 };
 
-/* The bytes of a row's long fields, as its text_bytes column holds them
- * (set by store_start() and store_finish(); filled in on open for the rows
- * of a store made before the column). */
-#define ROW_TEXT_BYTES_SQL                                                                   \
-        "coalesce(length(CAST(stack AS BLOB)), 0) + coalesce(length(CAST(note AS BLOB)), 0)" \
-        " + coalesce(length(form_raw), 0)"
-
-/* The sum of text_bytes over all rows, in one row of store_text, kept in
- * the same transaction as every change by triggers: read at every Start and
- * PUT without a scan, and never adrift after a crash. */
-static const char text_bytes_schema[] =
-        "CREATE TABLE IF NOT EXISTS store_text (id INTEGER PRIMARY KEY CHECK (id = 1), bytes INTEGER NOT NULL);"
-        "CREATE TRIGGER IF NOT EXISTS store_text_insert AFTER INSERT ON reports WHEN NEW.text_bytes IS NOT NULL"
-        " BEGIN UPDATE store_text SET bytes = bytes + NEW.text_bytes; END;"
-        "CREATE TRIGGER IF NOT EXISTS store_text_delete AFTER DELETE ON reports WHEN OLD.text_bytes IS NOT NULL"
-        " BEGIN UPDATE store_text SET bytes = bytes - OLD.text_bytes; END;"
-        "CREATE TRIGGER IF NOT EXISTS store_text_update AFTER UPDATE OF text_bytes ON reports"
-        " BEGIN UPDATE store_text SET bytes = bytes - coalesce(OLD.text_bytes, 0) + coalesce(NEW.text_bytes, 0); END;";
+/* The long fields of the Starts not yet PUT, summed in the one row of
+ * store_pending by triggers, in the same transaction as every change
+ * (whatever program of whichever version writes the row): read at every
+ * Start and PUT without a scan, never adrift after a crash. A report's
+ * fields stop counting at its PUT (its ZIP counts from then on) or when
+ * the sweeper removes the Start. */
+static const char pending_schema[] =
+        "CREATE TABLE IF NOT EXISTS store_pending (id INTEGER PRIMARY KEY CHECK (id = 1), bytes INTEGER NOT NULL);"
+        "CREATE TRIGGER IF NOT EXISTS store_pending_insert AFTER INSERT ON reports WHEN NEW.state = 'started'"
+        " BEGIN UPDATE store_pending SET bytes = bytes + " LONG_FIELDS_BYTES("NEW") "; END;"
+        "CREATE TRIGGER IF NOT EXISTS store_pending_delete AFTER DELETE ON reports WHEN OLD.state = 'started'"
+        " BEGIN UPDATE store_pending SET bytes = bytes - " LONG_FIELDS_BYTES("OLD") "; END;"
+        "CREATE TRIGGER IF NOT EXISTS store_pending_update AFTER UPDATE OF state, stack, note, form_raw ON reports"
+        " WHEN OLD.state = 'started' OR NEW.state = 'started'"
+        " BEGIN UPDATE store_pending SET bytes = bytes"
+        " - CASE WHEN OLD.state = 'started' THEN " LONG_FIELDS_BYTES("OLD") " ELSE 0 END"
+        " + CASE WHEN NEW.state = 'started' THEN " LONG_FIELDS_BYTES("NEW") " ELSE 0 END; END;";
 
 static bool table_exists(Store *s, const char *name) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
@@ -147,20 +149,17 @@ static bool table_exists(Store *s, const char *name) {
 }
 
 /* Once per store, under the write lock (another process may open it at
- * the same time): the table, its triggers, and the text_bytes of the rows
- * written before them (the one scan of the whole table). */
-static int text_bytes_ensure(Store *s) {
-        if (table_exists(s, "store_text"))
+ * the same time): the table, its triggers, and the sum of the Starts
+ * already there (read through reports_started: no scan of the table). */
+static int pending_ensure(Store *s) {
+        if (table_exists(s, "store_pending"))
                 return 0;
         if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
                 return -EIO;
         int r = 0;
-        if (!table_exists(s, "store_text") &&
-            (sqlite3_exec(s->db, text_bytes_schema, NULL, NULL, NULL) != SQLITE_OK ||
-             sqlite3_exec(s->db,
-                          "INSERT INTO store_text (id, bytes) VALUES (1, 0);"
-                          "UPDATE reports SET text_bytes = " ROW_TEXT_BYTES_SQL " WHERE text_bytes IS NULL;",
-                          NULL, NULL, NULL) != SQLITE_OK))
+        if (!table_exists(s, "store_pending") &&
+            (sqlite3_exec(s->db, pending_schema, NULL, NULL, NULL) != SQLITE_OK ||
+             sqlite3_exec(s->db, PENDING_FILL_SQL, NULL, NULL, NULL) != SQLITE_OK))
                 r = -EIO;
         if (r >= 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
                 r = -EIO;
@@ -296,7 +295,7 @@ uint64_t store_used_bytes(Store *s) {
         uint64_t b = s->zip_bytes;
         /* on a failed read the ZIPs alone: the quota errs on the side of
          * taking the crash */
-        if (sqlite3_prepare_v2(s->db, "SELECT bytes FROM store_text", -1, &st, NULL) == SQLITE_OK &&
+        if (sqlite3_prepare_v2(s->db, "SELECT bytes FROM store_pending", -1, &st, NULL) == SQLITE_OK &&
             sqlite3_step(st) == SQLITE_ROW)
                 b += (uint64_t) MAX(sqlite3_column_int64(st, 0), 0);
         pthread_mutex_unlock(&s->lock);
@@ -344,7 +343,7 @@ int store_open(const char *data_dir, Store **ret) {
         if (r >= 0)
                 r = wal_open(s, db);
         if (r >= 0)
-                r = text_bytes_ensure(s);
+                r = pending_ensure(s);
         if (r >= 0)
                 r = zip_bytes_load(s);
         if (r >= 0)
@@ -504,17 +503,33 @@ uint64_t store_start_text_bytes(const StartFields *f) {
                (f->unencoded ? f->form_raw_size : 0);
 }
 
+/* The Starts not yet PUT of one rate key (through reports_started_key). */
+static int pending_starts_locked(Store *s, const char *rate_key, int64_t *ret) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int r = prepare_bind(s, &st, PENDING_STARTS_OF_KEY_SQL, "s", rate_key);
+        if (r < 0)
+                return r;
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return -EIO;
+        *ret = sqlite3_column_int64(st, 0);
+        return 0;
+}
+
 int store_start(Store *s, const char *gid, const StartFields *f) {
-        time_t now = time(NULL);
+        int64_t now = f->created > 0 ? f->created : (int64_t) time(NULL), pending = 0;
         pthread_mutex_lock(&s->lock);
-        int r = exec_bind(s,
-                          "INSERT INTO reports (gid, state, created, updated, size, steamid, product, build, version,"
-                          " platform, crash_time, stack, note, remote, unencoded, form_raw, text_bytes)"
-                          " VALUES (?, 'started', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                          "siiisssssisssibi", gid, (int64_t) now, (int64_t) now, (int64_t) f->size, f->steamid,
-                          f->product, f->build, f->version, f->platform, f->crash_time, f->stack, f->note, f->remote,
-                          (int64_t) f->unencoded, f->unencoded ? f->form_raw : NULL, f->form_raw_size,
-                          (int64_t) store_start_text_bytes(f));
+        int r = f->rate_key && f->max_pending > 0 ? pending_starts_locked(s, f->rate_key, &pending) : 0;
+        if (r >= 0 && f->rate_key && f->max_pending > 0 && pending >= (int64_t) f->max_pending)
+                r = -EDQUOT;
+        if (r >= 0)
+                r = exec_bind(s,
+                              "INSERT INTO reports (gid, state, created, updated, size, steamid, product, build, version,"
+                              " platform, crash_time, stack, note, remote, unencoded, form_raw, rate_key)"
+                              " VALUES (?, 'started', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              "siiisssssisssibs", gid, now, now, (int64_t) f->size, f->steamid, f->product, f->build,
+                              f->version, f->platform, f->crash_time, f->stack, f->note, f->remote,
+                              (int64_t) f->unencoded, f->unencoded ? f->form_raw : NULL, f->form_raw_size,
+                              f->rate_key);
         pthread_mutex_unlock(&s->lock);
         return r < 0 ? r : 0;
 }
@@ -684,8 +699,6 @@ static int finish_locked(Store *s, const char *gid, const FinishFields *f) {
                           " analysis_state=?6, crash_member=?7, analysis=?8,"
                           " sent_version = CASE WHEN ?9 IS NULL THEN sent_version ELSE coalesce(sent_version, version) END,"
                           " version = coalesce(?9, version), stack = coalesce(?10, stack), updated=?11,"
-                          " text_bytes = CASE WHEN ?10 IS NULL THEN text_bytes ELSE coalesce(text_bytes, 0)"
-                          " - coalesce(length(CAST(stack AS BLOB)), 0) + length(CAST(?10 AS BLOB)) END,"
                           " serial = coalesce(?13, serial), account = coalesce(?14, account)"
                           " WHERE gid=?12 AND state IN ('uploaded', 'finished')",
                           "ssssssssssisss", f->title, f->type, f->frame, f->module, f->signature, f->analysis_state,

@@ -21,6 +21,12 @@ typedef struct StartFields {
         bool unencoded;
         const char *form_raw;
         size_t form_raw_size;
+        /* The time the Start's URL expiry is counted from (0: now); its
+         * rate-limit key and the most Starts not yet PUT it may have (0: no
+         * limit; store_start() returns -EDQUOT past it). */
+        int64_t created;
+        const char *rate_key;
+        unsigned max_pending;
 } StartFields;
 
 /* The analysis of a finished upload: from kcrash's report.json, or the
@@ -68,8 +74,8 @@ int store_slot(Store *s, const char *gid, char state[16], uint64_t *ret_size);
  * device starts again); the ZIP it names does. */
 int store_uploaded(Store *s, const char *gid, const char *sha256);
 /* What --max-store-size counts: the bytes of the ZIPs under
- * <data>/reports/ the index accounts for, and of every row's long fields
- * (stack, note, an old shell client's raw form). */
+ * <data>/reports/ the index accounts for, and the long fields (stack, note,
+ * an old shell client's raw form) of the Starts not yet PUT. */
 uint64_t store_used_bytes(Store *s);
 /* The long fields' bytes a Start will add to store_used_bytes(). */
 uint64_t store_start_text_bytes(const StartFields *f);

@@ -425,7 +425,27 @@ class Server(unittest.TestCase):
         self.assertEqual(c.getresponse().status, 200, "the PUT under way kept its slot")
         c.close()
         self.assertEqual(self.finish(a3["gid"]), 200)
-        self.assertEqual(self.start(10, steamid="4", stack=stack)[0], 200, "room again")
+        # room again; once PUT, a report's fields no longer count (finished
+        # reports stay: text that counted for good would lock the store)
+        self.upload(report_zip("long"), steamid="4", stack=stack)
+        self.assertEqual(self.start(10, steamid="5", stack=stack)[0], 200)
+
+    def test_pending_starts_per_address_are_bounded(self):
+        """One address holds at most 32 Starts not yet PUT (each keeps up to
+        384 KiB of fields that count toward --max-store-size): the next is
+        answered 429 for that address alone."""
+        self.start_server("--rate", "0")
+        answers = [self.start(10, steamid=str(i)) for i in range(32)]
+        self.assertEqual([status for status, _ in answers], [200] * 32)
+        status, hdrs, body = self.request("POST", START, urllib.parse.urlencode(
+            {"steamid": "99", "have_dump_file": "1", "dump_file_size": "10"}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual((status, json.loads(body)["error"], hdrs.get("Retry-After")),
+                         (429, "too_many_pending_starts", "300"))
+        self.assertEqual(self.start(10, steamid="100", source="127.0.0.2")[0], 200, "another address")
+        # a PUT frees a place
+        self.assertEqual(self.put(answers[0][1], b"0123456789"), 200)
+        self.assertEqual(self.start(10, steamid="101")[0], 200)
 
 
 if __name__ == "__main__":
