@@ -35,6 +35,11 @@ int main(int argc, char **argv) {
                 log_error("kcrash-submit takes no arguments; see kcrash-submit --help.");
                 return EXIT_USAGE;
         }
+        /* In the daemon they would hold for every pass: a retry storm. */
+        if ((o.ctx.now || o.ctx.retry_parked) && !o.once) {
+                log_error("--now and --parked need --once; see kcrash-submit --help.");
+                return EXIT_USAGE;
+        }
         /* Before anything is read: the configuration names URLs and paths. */
         r = submit_drop_privileges();
         if (r != 0)

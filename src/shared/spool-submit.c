@@ -164,10 +164,13 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
         }
         if (s.state == SPOOL_PARKED && o->retry_parked) {
                 /* The operator's call (the server was fixed): a fresh start,
-                 * the reason it was parked kept until this attempt's. */
+                 * the reason it was parked kept until this attempt's; saved
+                 * at once, as the budget or a rate limit may hold the
+                 * report back in this pass. */
                 s.state = SPOOL_PENDING;
                 s.attempts = s.unreachable = 0;
                 s.next_try = 0;
+                (void) spool_state_save_target(offload, e->id, t->target, &s);
         }
         if (s.state == SPOOL_PARKED) {
                 res->parked++;
@@ -185,9 +188,12 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
                 return false;
         }
         if (t->unreachable_until > 0) {
-                /* Not an attempt: nothing was tried. */
-                if (s.next_try < t->unreachable_until) {
-                        s.next_try = t->unreachable_until;
+                /* Not an attempt: nothing was tried. The other report's
+                 * retry time, but no later than this one's own backoff (a
+                 * new crash behind an old report would wait six hours). */
+                int64_t next = MIN(t->unreachable_until, now + spool_backoff(c, s.attempts + 1, 0, random01()));
+                if (s.next_try < next) {
+                        s.next_try = next;
                         (void) spool_state_save_target(offload, e->id, t->target, &s);
                 }
                 res->waiting++;

@@ -156,15 +156,22 @@ static int easy_setup(CURL *c, const UploadOptions *o, const char *url, Body *bo
 }
 
 /* Runs a prepared handle and classifies the result. Returns true on 2xx. */
-static bool perform(CURL *c, const char *step, Body *body, const char *errbuf, UploadResult *r) {
+static bool perform(CURL *c, const char *step, bool first_step, Body *body, const char *errbuf, UploadResult *r) {
         CURLcode cc = curl_easy_perform(c);
         long status = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        curl_off_t connected = 0;
-        if (cc == CURLE_OPERATION_TIMEDOUT && curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected) != CURLE_OK)
+        /* The server not reached at all: only the first step can say so
+         * (once the Start was answered, the network works and a PUT URL
+         * nobody answers is the server's fault), and only when no hop
+         * answered (a redirect to a closed port is a server's answer).
+         * Through a proxy, an unreachable server is the proxy's error or
+         * 502: counted, as curl cannot tell them from others. */
+        curl_off_t connected = 1;
+        if (curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected) != CURLE_OK)
                 connected = 1; /* unknown: not known unreachable */
-        r->unreachable = cc == CURLE_COULDNT_RESOLVE_PROXY || cc == CURLE_COULDNT_RESOLVE_HOST ||
-                         cc == CURLE_COULDNT_CONNECT || (cc == CURLE_OPERATION_TIMEDOUT && connected == 0);
+        r->unreachable = first_step && status == 0 && connected == 0 &&
+                         (cc == CURLE_COULDNT_RESOLVE_PROXY || cc == CURLE_COULDNT_RESOLVE_HOST ||
+                          cc == CURLE_COULDNT_CONNECT || cc == CURLE_OPERATION_TIMEDOUT);
         if (cc != CURLE_OK) {
                 r->stopped = body->stopped;
                 if (body->stopped)
@@ -223,7 +230,7 @@ static bool post_form(const UploadOptions *o, const char *url, const char *step,
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
         /* A redirected POST stays a POST. */
         curl_easy_setopt(c, CURLOPT_POSTREDIR, (long) CURL_REDIR_POST_ALL);
-        return perform(c, step, body, errbuf, r);
+        return perform(c, step, streq(step, "Start"), body, errbuf, r);
 }
 
 /* Step 2: PUT the ZIP, streamed from disk, with the headers the Start
@@ -258,7 +265,7 @@ static int put_zip(const UploadOptions *o, const StartAnswer *a, FILE *zip, off_
         curl_easy_setopt(c, CURLOPT_READDATA, zip);
         curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t) size);
         body.progress = o->progress;
-        bool ok = perform(c, "PUT", &body, errbuf, r);
+        bool ok = perform(c, "PUT", false, &body, errbuf, r);
         if (o->progress)
                 fputc('\n', stderr);
         return ok;
@@ -364,7 +371,7 @@ int upload_sentry_envelope(const UploadOptions *o, const char *url, const char *
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) size);
         curl_easy_setopt(c, CURLOPT_POSTREDIR, (long) CURL_REDIR_POST_ALL);
         body.progress = o->progress;
-        bool ok = perform(c, "envelope", &body, errbuf, &r.base);
+        bool ok = perform(c, "envelope", true, &body, errbuf, &r.base);
         if (o->progress)
                 fputc('\n', stderr);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);

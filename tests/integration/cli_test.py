@@ -100,6 +100,13 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.run_ctl("show", "nope").returncode, 1)
         self.assertEqual(self.run_ctl("analyze", "/nonexistent").returncode, 1)
         self.assertEqual(self.run_ctl("test-crash").returncode, 2, "test-crash without --yes and no terminal")
+        # the daemon would apply them to every pass: a retry storm
+        submit = os.path.join(os.path.dirname(KCRASHCTL), "..", "kcrashd", "kcrash-submit")
+        for opt in ["--now", "--parked"]:
+            p = subprocess.run([submit, "--root", self.root, opt], capture_output=True, text=True,
+                               env=dict(os.environ, KCRASHD_ALLOW_ROOT="1"), timeout=30)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("--now and --parked need --once", p.stderr)
         for verb in ["--help", "--version"]:
             self.assertEqual(self.run_ctl(verb).returncode, 0)
         with open(f"{self.root}/etc/default/kdump", "a") as f:

@@ -246,9 +246,11 @@ TEST(offline_neither_parks_nor_tries_each) {
                 ASSERT_OK(spool_state_load(f.offload, "a", &s));
                 int64_t next = s.next_try;
                 spool_state_done(&s);
-                /* the others take its retry time, and no attempt */
+                /* the others take its retry time, but no later than their
+                 * own first backoff (60 s +-25 %), and no attempt */
                 ASSERT_OK(spool_state_load(f.offload, "c", &s));
-                ASSERT_EQ(s.next_try, next);
+                ASSERT_TRUE(s.next_try <= next);
+                ASSERT_TRUE(s.next_try > o.now && s.next_try <= o.now + 75);
                 ASSERT_EQ(s.attempts, 0u);
                 spool_state_done(&s);
         }
@@ -272,6 +274,66 @@ TEST(offline_neither_parks_nor_tries_each) {
         ASSERT_OK(spool_state_load(f.offload, "a", &s));
         ASSERT_EQ(s.state, SPOOL_PARKED);
         ASSERT_EQ(s.attempts, 6u);
+        spool_state_done(&s);
+        fixture_done(&f);
+}
+
+/* Once the Start was answered the network works: a PUT URL nobody answers
+ * is the server's failure and counts (else a wrong --public-url kept every
+ * report pending for good, each attempt a new slot: attack review). */
+TEST(unreachable_put_counts) {
+        int closed_fd = -1, port = http_closed_port(&closed_fd);
+        char start[512];
+        snprintf(start, sizeof start,
+                 "{\"response\":{\"url\":\"http://127.0.0.1:%d/put\",\"gid\":\"g-1\",\"headers\":{\"pairs\":["
+                 "{\"name\":\"Content-Type\",\"value\":\"application/zip\"}]}}}",
+                 port);
+        HttpStubReply replies[] = { { 200, NULL, start } };
+        Fixture f;
+        if (!fixture_init(&f, replies, 1, "SUBMIT_MAX_ATTEMPTS=2\n")) {
+                test_skip("libzip cannot be loaded");
+                close(closed_fd);
+                return;
+        }
+        report_zip(&f, "r1", NOW - 10);
+        SubmitResult r;
+        for (int pass = 0; pass < 2; pass++) {
+                ASSERT_OK(submit(&f, true, NOW + pass, &r));
+                ASSERT_EQ(r.failed, 1);
+                ASSERT_EQ(r.parked, pass == 1 ? 1 : 0);
+                submit_result_done(&r);
+        }
+        SpoolState s;
+        ASSERT_OK(spool_state_load(f.offload, "r1", &s));
+        ASSERT_EQ(s.state, SPOOL_PARKED);
+        ASSERT_EQ(s.unreachable, 0u);
+        ASSERT_TRUE(strstr(s.last_error, "PUT: "));
+        spool_state_done(&s);
+        close(closed_fd);
+        fixture_done(&f);
+}
+
+/* --parked saves the fresh start at once: a report the daily budget then
+ * holds back is pending, not parked still (attack review). */
+TEST(parked_retry_held_by_the_budget_is_pending) {
+        Fixture f;
+        if (!fixture_init(&f, UPLOAD_OK_REPLIES, 3, "SUBMIT_DAILY_REPORTS=1\n")) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        report_zip(&f, "a", NOW - 30);
+        report_zip(&f, "p", NOW - 10);
+        ASSERT_OK(spool_state_save(f.offload, "p", &(SpoolState) { .state = SPOOL_PARKED, .attempts = 30 }));
+        SubmitOptions o = { .offload_dir = f.offload, .config = &f.config, .retry_parked = true, .now = NOW };
+        SubmitResult r;
+        ASSERT_OK(spool_submit(&o, &r));
+        ASSERT_EQ(r.sent, 1);
+        ASSERT_EQ(r.over_budget, 1);
+        submit_result_done(&r);
+        SpoolState s;
+        ASSERT_OK(spool_state_load(f.offload, "p", &s));
+        ASSERT_EQ(s.state, SPOOL_PENDING);
+        ASSERT_EQ(s.attempts, 0u);
         spool_state_done(&s);
         fixture_done(&f);
 }
