@@ -121,6 +121,12 @@ static int transfer_cb(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t
         return 0;
 }
 
+/* Bytes a second a transfer must average over SUBMIT_STALL_TIMEOUT, both
+ * ways together: at 1 byte/s a server trickling its answer (or reading the
+ * PUT as slowly) held the uploader for hours, a 64 KiB answer for 18. A
+ * link slower than 8 kbit/s for a whole minute cannot upload a report. */
+#define UPLOAD_MIN_SPEED 1024L
+
 /* Common options: timeouts, protocol allow-list, redirects within the same scheme. */
 static int easy_setup(CURL *c, const UploadOptions *o, const char *url, Body *body, char *errbuf) {
         bool https = strncasecmp(url, "https://", 8) == 0;
@@ -135,7 +141,7 @@ static int easy_setup(CURL *c, const UploadOptions *o, const char *url, Body *bo
             curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
             curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L) != CURLE_OK ||
             curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
+            curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, UPLOAD_MIN_SPEED) != CURLE_OK ||
             curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->stall_timeout) != CURLE_OK ||
             curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
             curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||

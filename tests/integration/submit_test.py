@@ -532,6 +532,20 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         r.update(over)
         return r
 
+    def trickle(self):
+        """A valid Start answer, four bytes a second."""
+        body = json.dumps({"response": self.good("trickle")}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            for i in range(0, len(body), 1):
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+                time.sleep(0.25)
+        except OSError:
+            pass  # the client gave up
+
     def do_POST(self):
         mode, step = self.path.strip("/").split("/")
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -571,6 +585,7 @@ class Hostile(http.server.BaseHTTPRequestHandler):
             "start500": lambda: self.send(500),
             "stall": lambda: time.sleep(6),
             "hang": lambda: time.sleep(300),
+            "trickle": self.trickle,
         }
         if mode in answers:
             return answers[mode]()
@@ -693,6 +708,14 @@ class HostileServerTest(unittest.TestCase):
                           ("redirendless", "larger than")]:
             with self.subTest(mode=mode):
                 self.check_pending(mode, why)
+
+    def test_trickled_answer_is_a_stall(self):
+        """A server (or a middlebox) that trickles its answer held the
+        uploader as long as it sent one byte a second: a 64 KiB answer for
+        18 hours, a PUT read as slowly for as long. A transfer now runs at
+        1 KiB/s on average over SUBMIT_STALL_TIMEOUT or is aborted."""
+        self.check_pending("trickle", "too slow", extra="SUBMIT_STALL_TIMEOUT=3\n")
+        self.assertNotIn("/trickle/put", Hostile.puts)
 
     def test_invalid_answers_park(self):
         for mode, why in [("nourl", "no \"url\""), ("nogid", "gid"),
