@@ -228,11 +228,12 @@ int read_cut_fd(int fd, uint64_t file_size, size_t max_size, char **ret_data, si
         char marker[128];
         /* The cut is known once the tail's size is: assume the widest number. */
         size_t marker_room = (size_t) snprintf(marker, sizeof marker,
-                                               "[kcrash: %020llu bytes cut here: the file is larger than MAX_RECORD_SIZE]\n", 0ULL);
+                                               "[kcrash: %020llu bytes cut here: the file is larger than %020llu bytes]\n",
+                                               0ULL, 0ULL);
         size_t tail = max_size - head_len - marker_room;
         uint64_t cut = file_size - head_len - tail;
-        int m = snprintf(marker, sizeof marker, "[kcrash: %llu bytes cut here: the file is larger than MAX_RECORD_SIZE]\n",
-                         (unsigned long long) cut);
+        int m = snprintf(marker, sizeof marker, "[kcrash: %llu bytes cut here: the file is larger than %llu bytes]\n",
+                         (unsigned long long) cut, (unsigned long long) max_size);
         memcpy(buf + head_len, marker, (size_t) m);
         size_t size = head_len + (size_t) m, got = 0;
         while (got < tail) {

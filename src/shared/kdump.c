@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "failpoint.h"
 #include "fileio.h"
 #include "kdump.h"
 
@@ -85,6 +86,15 @@ static int read_optional(int dir_fd, const char *name, size_t max, char **ret, s
 /* meta.json and kcrash-save.log, written by kcrash-save in the crash kernel */
 #define KDUMP_SIDE_FILE_MAX (1u << 20)
 
+/* What a side file will be at the next boot too (too large, not a regular
+ * file, a symlink): it is left out and the capture collected. Any other
+ * error (EIO, EMFILE, ENOMEM) may pass: the capture stays for the next run,
+ * as the collection removes the folder with the file in it. */
+static bool side_file_error_lasts(int error) {
+        return error == -EFBIG || error == -EBADFD || error == -EISDIR || error == -EPERM || error == -ELOOP ||
+               error == -ENOTDIR;
+}
+
 static int capture_load(int crash_fd, const char *crash_dir, const char *name, size_t max, KdumpCapture **ret,
                         const char **ret_bad_file) {
         KdumpCapture *c = calloc(1, sizeof *c);
@@ -118,15 +128,23 @@ static int capture_load(int crash_fd, const char *crash_dir, const char *name, s
         *ret_bad_file = "dmesg.txt";
         r = read_optional(fd, "dmesg.txt", max, &c->dmesg, &c->dmesg_size, &c->dmesg_cut_bytes, &newest);
         if (r >= 0) {
-                int k = read_optional(fd, "meta.json", KDUMP_SIDE_FILE_MAX, &c->meta_json, NULL, NULL, &newest);
+                *ret_bad_file = "meta.json";
+                int k = failpoint_check("kdump-side-file");
+                if (k >= 0)
+                        k = read_optional(fd, "meta.json", KDUMP_SIDE_FILE_MAX, &c->meta_json, NULL, NULL, &newest);
                 c->meta_json_error = MIN(k, 0);
+                if (k < 0 && !side_file_error_lasts(k))
+                        r = k;
+        }
+        if (r >= 0) {
                 /* the log's end is where the capture failed, if it did */
+                *ret_bad_file = "kcrash-save.log";
                 size_t save_log_size;
-                k = read_optional(fd, "kcrash-save.log", KDUMP_SIDE_FILE_MAX, &c->save_log, &save_log_size,
-                                  &c->save_log_cut_bytes, &newest);
+                int k = read_optional(fd, "kcrash-save.log", KDUMP_SIDE_FILE_MAX, &c->save_log, &save_log_size,
+                                      &c->save_log_cut_bytes, &newest);
                 c->save_log_error = MIN(k, 0);
-                if (c->meta_json_error == -ENOMEM || c->save_log_error == -ENOMEM)
-                        r = -ENOMEM;
+                if (k < 0 && !side_file_error_lasts(k))
+                        r = k;
         }
         if (r < 0) {
                 capture_free(c);

@@ -140,6 +140,18 @@ TEST(large_side_files_do_not_hold_back_the_capture) {
         ASSERT_TRUE(strlen(c->save_log) <= 1u << 20);
         size_t n = strlen(c->save_log);
         ASSERT_TRUE(n >= 8 && streq(c->save_log + n - 8, "the end\n"));
+        ASSERT_TRUE(strstr(c->save_log, "the file is larger than 1048576 bytes]"));
+        kdump_scan_free(s);
+
+        /* an error that may pass (EIO) leaves the capture for the next run:
+         * collecting it would remove the folder with the file */
+        setenv("KCRASH_FAILPOINT", "kdump-side-file:EIO", 1);
+        ASSERT_OK(kdump_scan(crash, 1 << 20, &s));
+        unsetenv("KCRASH_FAILPOINT");
+        ASSERT_EQ(s->n_captures, 0);
+        ASSERT_EQ(s->n_bad, 1);
+        ASSERT_STREQ(s->bad[0].file, "meta.json");
+        ASSERT_EQ(s->bad[0].error, -EIO);
         kdump_scan_free(s);
 }
 
