@@ -459,6 +459,11 @@ enum MHD_Result handle_api(Server *srv, struct MHD_Connection *c, const char *ur
                 }
                 free(names);
                 free(counts);
+                /* what --max-store-size counts, and the limit (0: none) */
+                if (o) {
+                        json_object_set_new(o, "store.used_bytes", json_integer((json_int_t) store_used_bytes(srv->store)));
+                        json_object_set_new(o, "store.max_bytes", json_integer((json_int_t) srv->max_store));
+                }
                 return o ? respond_json(c, 200, o) : MHD_NO;
         }
         rest = startswith(url, "/api/reports/");

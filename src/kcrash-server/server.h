@@ -47,7 +47,7 @@ typedef struct Server {
         unsigned conns_per_addr, idle_timeout;
         unsigned max_pending_starts; /* per rate key; 0: no limit */
         bool conns_per_addr_set;
-        uint64_t max_store;       /* bytes of ZIPs, stored and being PUT; 0: no limit */
+        uint64_t max_store;       /* bytes of ZIPs (stored and being PUT) and index; 0: no limit */
         pthread_mutex_t quota_lock;
         uint64_t put_reserved;    /* announced sizes of the PUTs under way */
         struct in6_addr *proxies; /* trusted proxies (IPv4 as v4-mapped) */

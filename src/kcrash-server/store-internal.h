@@ -49,18 +49,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
         "SELECT gid, title, type, frame, module, signature FROM reports" \
         " WHERE state = 'finished' AND bucket_id IS NULL ORDER BY created"
 
-/* A row's long fields (stack, note, an old shell client's raw form), in
- * bytes: row is NEW or OLD in a trigger, else the table. */
-#define LONG_FIELDS_BYTES(row)                                                                           \
-        "(coalesce(length(CAST(" row ".stack AS BLOB)), 0) + coalesce(length(CAST(" row ".note AS BLOB)), 0)" \
-        " + coalesce(length(" row ".form_raw), 0))"
-/* The first sum of store_pending, when a store gets it; and the Starts of
- * one device (rate key) at each Start. Neither may read the whole table
- * (tests/unit/test-store.c checks their plans). */
-#define PENDING_FILL_SQL                                                                         \
-        "INSERT INTO store_pending (id, bytes) SELECT 1, coalesce(sum(" LONG_FIELDS_BYTES("reports") \
-        "), 0) FROM reports WHERE state = 'started'"
+/* The Starts not yet PUT of one device (rate key), at each Start: through
+ * reports_started_key, never a read of the whole table
+ * (tests/unit/test-store.c checks the plan). */
 #define PENDING_STARTS_OF_KEY_SQL "SELECT count(*) FROM reports WHERE state = 'started' AND rate_key = ?"
+/* The bytes of the index's pages in use (O(1): read from its header). */
+#define INDEX_BYTES_SQL                                                                                    \
+        "SELECT ((SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()))" \
+        " * (SELECT page_size FROM pragma_page_size())"
 
 /* The sweeper's statements (sweep_locked), run every 30 s under the store's
  * lock: each must find its rows through an index of the rows in flight

@@ -123,51 +123,6 @@ static const char *const added_columns[] = {
         "rate_key TEXT",
 };
 
-/* The long fields of the Starts not yet PUT, summed in the one row of
- * store_pending by triggers, in the same transaction as every change
- * (whatever program of whichever version writes the row): read at every
- * Start and PUT without a scan, never adrift after a crash. A report's
- * fields stop counting at its PUT (its ZIP counts from then on) or when
- * the sweeper removes the Start. */
-static const char pending_schema[] =
-        "CREATE TABLE IF NOT EXISTS store_pending (id INTEGER PRIMARY KEY CHECK (id = 1), bytes INTEGER NOT NULL);"
-        "CREATE TRIGGER IF NOT EXISTS store_pending_insert AFTER INSERT ON reports WHEN NEW.state = 'started'"
-        " BEGIN UPDATE store_pending SET bytes = bytes + " LONG_FIELDS_BYTES("NEW") "; END;"
-        "CREATE TRIGGER IF NOT EXISTS store_pending_delete AFTER DELETE ON reports WHEN OLD.state = 'started'"
-        " BEGIN UPDATE store_pending SET bytes = bytes - " LONG_FIELDS_BYTES("OLD") "; END;"
-        "CREATE TRIGGER IF NOT EXISTS store_pending_update AFTER UPDATE OF state, stack, note, form_raw ON reports"
-        " WHEN OLD.state = 'started' OR NEW.state = 'started'"
-        " BEGIN UPDATE store_pending SET bytes = bytes"
-        " - CASE WHEN OLD.state = 'started' THEN " LONG_FIELDS_BYTES("OLD") " ELSE 0 END"
-        " + CASE WHEN NEW.state = 'started' THEN " LONG_FIELDS_BYTES("NEW") " ELSE 0 END; END;";
-
-static bool table_exists(Store *s, const char *name) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        return sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &st,
-                                  NULL) == SQLITE_OK &&
-               sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
-}
-
-/* Once per store, under the write lock (another process may open it at
- * the same time): the table, its triggers, and the sum of the Starts
- * already there (read through reports_started: no scan of the table). */
-static int pending_ensure(Store *s) {
-        if (table_exists(s, "store_pending"))
-                return 0;
-        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-                return -EIO;
-        int r = 0;
-        if (!table_exists(s, "store_pending") &&
-            (sqlite3_exec(s->db, pending_schema, NULL, NULL, NULL) != SQLITE_OK ||
-             sqlite3_exec(s->db, PENDING_FILL_SQL, NULL, NULL, NULL) != SQLITE_OK))
-                r = -EIO;
-        if (r >= 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-                r = -EIO;
-        if (r < 0)
-                (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        return r;
-}
-
 /* Durability. The index runs in WAL mode with synchronous=NORMAL: a commit
  * writes its pages to the WAL and returns without waiting for the disk
  * (SQLite syncs the WAL before each checkpoint, so the index is never
@@ -293,10 +248,10 @@ uint64_t store_used_bytes(Store *s) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         pthread_mutex_lock(&s->lock);
         uint64_t b = s->zip_bytes;
-        /* on a failed read the ZIPs alone: the quota errs on the side of
-         * taking the crash */
-        if (sqlite3_prepare_v2(s->db, "SELECT bytes FROM store_pending", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
+        /* The index's pages in use (free pages are reused, so a swept Start
+         * gives its room back); on a failed read the ZIPs alone: the quota
+         * errs on the side of taking the crash. */
+        if (sqlite3_prepare_v2(s->db, INDEX_BYTES_SQL, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
                 b += (uint64_t) MAX(sqlite3_column_int64(st, 0), 0);
         pthread_mutex_unlock(&s->lock);
         return b;
@@ -342,8 +297,6 @@ int store_open(const char *data_dir, Store **ret) {
                 r = partial_indexes_ensure(s);
         if (r >= 0)
                 r = wal_open(s, db);
-        if (r >= 0)
-                r = pending_ensure(s);
         if (r >= 0)
                 r = zip_bytes_load(s);
         if (r >= 0)

@@ -74,10 +74,12 @@ int store_slot(Store *s, const char *gid, char state[16], uint64_t *ret_size);
  * device starts again); the ZIP it names does. */
 int store_uploaded(Store *s, const char *gid, const char *sha256);
 /* What --max-store-size counts: the bytes of the ZIPs under
- * <data>/reports/ the index accounts for, and the long fields (stack, note,
- * an old shell client's raw form) of the Starts not yet PUT. */
+ * <data>/reports/ the index accounts for, and of the index's pages in use
+ * (each report's fields live there: a duplicate costs no ZIP bytes but up
+ * to 384 KiB of fields). */
 uint64_t store_used_bytes(Store *s);
-/* The long fields' bytes a Start will add to store_used_bytes(). */
+/* The long fields' bytes (stack, note, an old shell client's raw form) a
+ * Start will add to the index. */
 uint64_t store_start_text_bytes(const StartFields *f);
 /* Returns once the finished report and its bucket's counters are durable;
  * the Finishes that commit while the WAL is synced share the next sync

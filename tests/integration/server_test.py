@@ -273,16 +273,27 @@ class Server(unittest.TestCase):
         gid = self.upload(report_zip("few"))
         self.assertEqual(json.loads(self.api(f"/api/reports/{gid}")[1])["members"], ["report.json", "dmesg.txt"])
 
+    def start_with_quota(self, room, *extra):
+        """The receiver with --max-store-size set to what its empty store
+        takes (the index's own pages) plus room bytes."""
+        self.start_server()
+        empty = self.stats()["store.used_bytes"]
+        stop_receiver(self.server)
+        self.start_server("--max-store-size", str(empty + room), *extra)
+        self.assertEqual(self.stats()["store.max_bytes"], empty + room)
+        return empty
+
     def test_store_quota(self):
-        self.start_server("--rate", "0", "--max-store-size", "3K")
-        one = report_zip("one", extra=[("pad", os.urandom(600))])
+        # room for 300 KiB of ZIPs, give or take the index's pages
+        empty = self.start_with_quota(300 << 10, "--rate", "0")
+        one = report_zip("one", extra=[("pad", os.urandom(100 << 10))])
         self.upload(one)
         # a Start that cannot fit
-        status, ans = self.start(3000)
+        status, ans = self.start(300 << 10)
         self.assertEqual(status, 507, ans)
         self.assertEqual(ans["error"], "store_full")
         # two that fit alone, not together: the second PUT is refused
-        size = 3072 - len(one) - 100
+        size = (300 << 10) - len(one) - (40 << 10)
         s1, a1 = self.start(size, steamid="1")
         s2, a2 = self.start(size, steamid="2")
         self.assertEqual((s1, s2), (200, 200))
@@ -290,7 +301,8 @@ class Server(unittest.TestCase):
         self.assertEqual(self.put(a2, os.urandom(size)), 507)
         self.assertEqual(self.stats()["rejects.store_full"], 2)
         total = sum(os.path.getsize(f"{self.data}/reports/{f}") for f in os.listdir(f"{self.data}/reports"))
-        self.assertLessEqual(total, 3072)
+        self.assertLessEqual(total, 300 << 10)
+        self.assertLessEqual(self.stats()["store.used_bytes"], empty + (300 << 10))
         self.assertEqual(os.listdir(f"{self.data}/incoming"), [])
 
     def test_forwarded_for_only_from_trusted_proxy(self):
@@ -400,7 +412,7 @@ class Server(unittest.TestCase):
         384 KiB of fields, held ~1.9 GB of index per address, uncounted), and
         a Start never PUT is swept once its URL has expired, not at twice
         --slot-ttl; one whose PUT is under way then is kept."""
-        self.start_server("--rate", "0", "--max-store-size", "100K", "--slot-ttl", "5")
+        self.start_with_quota(100 << 10, "--rate", "0", "--slot-ttl", "5")
         begun = time.monotonic()
         stack = "x" * 60000
         s1, a1 = self.start(10, steamid="1", stack=stack)
@@ -425,10 +437,10 @@ class Server(unittest.TestCase):
         self.assertEqual(c.getresponse().status, 200, "the PUT under way kept its slot")
         c.close()
         self.assertEqual(self.finish(a3["gid"]), 200)
-        # room again; once PUT, a report's fields no longer count (finished
-        # reports stay: text that counted for good would lock the store)
+        # room again; a report PUT keeps its fields in the index for good
         self.upload(report_zip("long"), steamid="4", stack=stack)
-        self.assertEqual(self.start(10, steamid="5", stack=stack)[0], 200)
+        status, ans = self.start(10, steamid="5", stack=stack)
+        self.assertEqual((status, ans.get("error")), (507, "store_full"), "a finished report's fields count")
 
     def test_pending_starts_per_address_are_bounded(self):
         """One address holds at most 32 Starts not yet PUT (each keeps up to
