@@ -26,7 +26,7 @@ void report_fill_targets(const char *offload, const KcrashConfig *c, ReportListE
                 if (spool_state_load_target(offload, e->id, t, &st) >= 0) {
                         ts->state = spool_state_to_string(st.state);
                         ts->attempts = st.attempts;
-                        ts->unreachable = st.unreachable;
+                        ts->deferred = st.deferred;
                         ts->next_try = st.next_try;
                         ts->last_error = TAKE_PTR(st.last_error);
                         ts->receipt = TAKE_PTR(st.gid);

@@ -76,8 +76,8 @@ int verb_show(Context *ctx, int argc, char **argv) {
                 printf("Target:  %s: %s", t->target, t->state);
                 if (t->attempts)
                         printf(", %u attempt(s)", t->attempts);
-                if (t->unreachable)
-                        printf(" (%u without reaching the server)", t->unreachable);
+                if (t->deferred)
+                        printf(" (%u deferred: no connection, or the server's Retry-After)", t->deferred);
                 /* Text the uploader's account wrote (a server's receipt, a
                  * failure's reason), on a terminal that is often root's. */
                 if (t->receipt) {

@@ -124,7 +124,7 @@ int report_list_to_json(const ReportListEntry *list, size_t n, char **ret_json) 
                                 break;
                         r |= json_set(to, "state", json_string_lossy(t->state));
                         r |= json_set(to, "attempts", json_integer(t->attempts));
-                        r |= json_set(to, "unreachable", json_integer(t->unreachable));
+                        r |= json_set(to, "deferred", json_integer(t->deferred));
                         r |= json_set(to, "next_try", json_integer(t->next_try));
                         r |= json_set(to, "last_error", json_string_or_null(t->last_error));
                         r |= json_set(to, "receipt", json_string_or_null(t->receipt));

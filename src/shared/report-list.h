@@ -12,7 +12,7 @@ typedef struct ReportTargetState {
         const char *target;  /* "kcrash", "sentry" */
         const char *state;   /* pending, sent, parked */
         unsigned attempts;
-        unsigned unreachable; /* of the attempts, those that never reached the server */
+        unsigned deferred; /* of the attempts, those not counted toward parking (SpoolState) */
         int64_t next_try;
         char *last_error;
         char *receipt;       /* the kcrash gid or the Sentry event id */

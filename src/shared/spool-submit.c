@@ -168,7 +168,7 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
                  * at once, as the budget or a rate limit may hold the
                  * report back in this pass. */
                 s.state = SPOOL_PENDING;
-                s.attempts = s.unreachable = 0;
+                s.attempts = s.deferred = 0;
                 s.next_try = 0;
                 (void) spool_state_save_target(offload, e->id, t->target, &s);
         }
@@ -272,13 +272,15 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
         } else {
                 s.attempts++;
                 s.last_error = strdup(ur.reason);
-                /* A device offline for a week must not give up its reports:
-                 * only the attempts that reached the server count. */
+                /* A device offline for a week, or a server that asks to wait
+                 * for a week (its store full), must not make the device
+                 * give up its reports: only the other failures count. */
                 bool reached = !(ur.outcome == UPLOAD_TRANSIENT && ur.unreachable);
-                if (!reached)
-                        s.unreachable++;
+                bool deferred = ur.outcome == UPLOAD_TRANSIENT && (ur.unreachable || ur.retry_after > 0);
+                if (deferred)
+                        s.deferred++;
                 if (ur.outcome == UPLOAD_PERMANENT ||
-                    (reached && s.attempts - MIN(s.unreachable, s.attempts) >= c->submit_max_attempts)) {
+                    (!deferred && s.attempts - MIN(s.deferred, s.attempts) >= c->submit_max_attempts)) {
                         s.state = SPOOL_PARKED;
                         res->parked++;
                 } else {

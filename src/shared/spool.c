@@ -87,7 +87,7 @@ int spool_state_load_target(const char *offload_dir, const char *id, SubmitTarge
         SpoolState s = {
                 .state = st && streq(st, "sent") ? SPOOL_SENT : st && streq(st, "parked") ? SPOOL_PARKED : SPOOL_PENDING,
                 .attempts = (unsigned) json_integer_value(json_object_get(o, "attempts")),
-                .unreachable = (unsigned) json_integer_value(json_object_get(o, "unreachable")),
+                .deferred = (unsigned) json_integer_value(json_object_get(o, "deferred")),
                 .next_try = json_integer_value(json_object_get(o, "next_try")),
                 .last_try = json_integer_value(json_object_get(o, "last_try")),
         };
@@ -111,7 +111,7 @@ int spool_state_save_target(const char *offload_dir, const char *id, SubmitTarge
         if (r < 0)
                 return r;
         json_auto_t *o = json_pack("{s:s, s:i, s:i, s:I, s:I, s:o, s:o}", "state", spool_state_to_string(s->state),
-                                   "attempts", (int) s->attempts, "unreachable", (int) s->unreachable, "next_try",
+                                   "attempts", (int) s->attempts, "deferred", (int) s->deferred, "next_try",
                                    (json_int_t) s->next_try, "last_try",
                                    (json_int_t) s->last_try, "last_error",
                                    json_string_or_null(s->last_error), "gid",

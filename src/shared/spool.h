@@ -20,9 +20,11 @@ typedef enum SpoolStateKind {
 typedef struct SpoolState {
         SpoolStateKind state;
         unsigned attempts;
-        /* Of the attempts, those that never reached the server (offline):
-         * they back off like the others but do not count toward parking. */
-        unsigned unreachable;
+        /* Of the attempts, those the network or the server deferred (the
+         * first request reached no one: offline; or the answer came with a
+         * Retry-After: 429, 503, a full store's 507): they back off like the
+         * others but do not count toward parking. */
+        unsigned deferred;
         int64_t next_try;   /* unix time; 0 = now */
         int64_t last_try;
         char *last_error;

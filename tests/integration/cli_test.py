@@ -16,7 +16,7 @@ S, I, B, N, O, A = str, int, bool, type(None), dict, list
 
 LIST_SCHEMA = {"id": S, "state": S, "path": S, "crash_time": I, "source": (S, N), "title": (S, N), "type": (S, N),
                "signature": (S, N), "size": I, "attempts": I, "last_error": (S, N), "vmcore": (S, N), "targets": O}
-TARGET_SCHEMA = {"state": S, "attempts": I, "unreachable": I, "next_try": I, "last_error": (S, N), "receipt": (S, N)}
+TARGET_SCHEMA = {"state": S, "attempts": I, "deferred": I, "next_try": I, "last_error": (S, N), "receipt": (S, N)}
 STATUS_SCHEMA = {"armed": B, "pstore": O, "kdump": O, "watchdog": O, "load": (O, N), "reports": O,
                  "test_crash": (O, N)}
 WATCHDOG_SCHEMA = {"hang_panics": B, "state": (S, N), "identity": (S, N), "timeout": I, "pretimeout": I,
