@@ -191,7 +191,8 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
                 /* Not an attempt: nothing was tried. The other report's
                  * retry time, but no later than this one's own backoff (a
                  * new crash behind an old report would wait six hours). */
-                int64_t next = MIN(t->unreachable_until, now + spool_backoff(c, s.attempts + 1, 0, random01()));
+                int64_t own = now + spool_backoff(c, s.attempts + 1, 0, random01()); /* once: MIN() evaluates twice */
+                int64_t next = MIN(t->unreachable_until, own);
                 if (s.next_try < next) {
                         s.next_try = next;
                         (void) spool_state_save_target(offload, e->id, t->target, &s);
