@@ -1113,7 +1113,13 @@ static int retain_bucket_locked(Store *s, int64_t bucket, unsigned keep, int64_t
                         continue;
                 const char *gid = (const char *) sqlite3_column_text(st, 0);
                 const char *owner = (const char *) sqlite3_column_text(st, 1);
-                r = exec_bind(s, "UPDATE reports SET zip_expired = 1 WHERE gid = ?", "s", gid);
+                /* The device's long fields go with the ZIP: they are what
+                 * the index holds most of, and --max-store-size counts the
+                 * index (title, signature and the rest stay). */
+                r = exec_bind(s,
+                              "UPDATE reports SET zip_expired = 1, stack = NULL, note = NULL, form_raw = NULL"
+                              " WHERE gid = ?",
+                              "s", gid);
                 if (r < 0)
                         return r;
                 GidSize *g = realloc(v, (n + 1) * sizeof *g);

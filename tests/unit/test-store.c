@@ -131,6 +131,41 @@ TEST(the_index_counts_toward_the_store) {
         store_close(s);
 }
 
+/* Retention drops a report's long fields with its ZIP, so a store whose
+ * index filled --max-store-size gets room back (attack review: nothing
+ * shipped could free it). */
+TEST(retention_frees_the_index) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        static char stack[60001];
+        memset(stack, 's', sizeof stack - 1);
+        Store *s = NULL;
+        ASSERT_OK(store_open(dir, &s));
+        int64_t now = (int64_t) time(NULL);
+        const char *gids[] = { "31", "33" };
+        for (size_t i = 0; i < 2; i++) {
+                ASSERT_OK(store_start(s, gids[i], &(StartFields) { .stack = stack, .note = "n", .size = 10,
+                                                                   .created = now - 100 + (int64_t) i }));
+                ASSERT_OK(exec_bind(s, "UPDATE reports SET state = 'uploaded', sha256 = ? WHERE gid = ?", "ss",
+                                    gids[i], gids[i]) == 1 ? 0 : -EIO);
+                ASSERT_OK(store_finish(s, gids[i], &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }));
+        }
+        uint64_t before = store_used_bytes(s);
+        unsigned dropped = 0;
+        ASSERT_OK(store_retain(s, 1, now, &dropped));
+        ASSERT_TRUE(store_used_bytes(s) + 56000 <= before);
+        ReportRow row;
+        ASSERT_OK(store_get(s, "31", &row));
+        ASSERT_TRUE(row.zip_expired);
+        ASSERT_TRUE(row.stack == NULL);
+        ASSERT_STREQ(row.title, "BUG: t");
+        report_row_done(&row);
+        ASSERT_OK(store_get(s, "33", &row));
+        ASSERT_TRUE(!row.zip_expired);
+        ASSERT_TRUE(row.stack != NULL);
+        report_row_done(&row);
+        store_close(s);
+}
+
 /* One address (rate key) holds at most max_pending Starts not yet PUT. */
 TEST(pending_starts_per_key_are_bounded) {
         _cleanup_free_ char *dir = test_tmpdir();
