@@ -77,7 +77,7 @@ int verb_show(Context *ctx, int argc, char **argv) {
                 if (t->attempts)
                         printf(", %u attempt(s)", t->attempts);
                 if (t->deferred)
-                        printf(" (%u deferred: no connection, or the server's Retry-After)", t->deferred);
+                        printf(" (%u deferred: no connection, or the server busy or full)", t->deferred);
                 /* Text the uploader's account wrote (a server's receipt, a
                  * failure's reason), on a terminal that is often root's. */
                 if (t->receipt) {

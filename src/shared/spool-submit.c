@@ -273,11 +273,14 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
         } else {
                 s.attempts++;
                 s.last_error = strdup(ur.reason);
-                /* A device offline for a week, or a server that asks to wait
-                 * for a week (its store full), must not make the device
-                 * give up its reports: only the other failures count. */
+                /* A device offline for a week, or a server that says it is
+                 * fine but full or busy for a week (429, 507), must not make
+                 * the device give up its reports: only the other failures
+                 * count (a 500 or 503 may last: those park in the end, even
+                 * with a Retry-After). */
                 bool reached = !(ur.outcome == UPLOAD_TRANSIENT && ur.unreachable);
-                bool deferred = ur.outcome == UPLOAD_TRANSIENT && (ur.unreachable || ur.retry_after > 0);
+                bool deferred = ur.outcome == UPLOAD_TRANSIENT &&
+                                (ur.unreachable || ur.http_status == 429 || ur.http_status == 507);
                 if (deferred)
                         s.deferred++;
                 if (ur.outcome == UPLOAD_PERMANENT ||

@@ -191,6 +191,7 @@ static bool perform(CURL *c, const char *step, bool first_step, Body *body, cons
         }
         if (status >= 200 && status < 300)
                 return true;
+        r->http_status = status;
         curl_off_t ra = 0;
         if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
                 r->retry_after = (long) MIN(ra, (curl_off_t) 7 * 24 * 3600);

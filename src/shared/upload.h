@@ -36,6 +36,7 @@ typedef struct UploadResult {
         bool unreachable;
         /* Aborted by stop_requested(): not the report's failure. */
         bool stopped;
+        long http_status;      /* of the step that failed; 0: no answer */
 } UploadResult;
 
 /* Must be called once before uploading (curl_global_init). */

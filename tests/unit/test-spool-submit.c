@@ -164,12 +164,13 @@ TEST(sends_oldest_first_and_moves_to_sent) {
         fixture_done(&f);
 }
 
-/* The server asks to wait (503 with Retry-After: its store full, an
- * outage): the report waits as long, and such answers do not count toward
- * parking (a week of them parked every report for good); a 503 without
- * Retry-After counts. */
+/* The server says it is busy or full (429, 507, with Retry-After): the
+ * report waits as long, and such answers do not count toward parking (a
+ * week of a full store parked every report for good); a 503 counts, even
+ * with Retry-After (kcrash's receiver sends one on a lasting store error,
+ * which must park in the end). */
 TEST(transient_failures_back_off) {
-        HttpStubReply busy[] = { { 503, "Retry-After: 600\r\n", NULL }, { 503, NULL, NULL } };
+        HttpStubReply busy[] = { { 507, "Retry-After: 600\r\n", NULL }, { 503, "Retry-After: 5\r\n", NULL } };
         Fixture f;
         if (!fixture_init(&f, busy, 2, "SUBMIT_MAX_ATTEMPTS=1\n")) {
                 test_skip("libzip cannot be loaded");
@@ -188,7 +189,7 @@ TEST(transient_failures_back_off) {
         ASSERT_EQ(s.attempts, 1);
         ASSERT_EQ(s.deferred, 1u); /* not parked at SUBMIT_MAX_ATTEMPTS=1 */
         ASSERT_TRUE(s.next_try >= NOW + 600); /* never before the server's Retry-After */
-        ASSERT_STREQ(s.last_error, "Start: HTTP 503");
+        ASSERT_STREQ(s.last_error, "Start: HTTP 507");
         spool_state_done(&s);
         int64_t next;
         ASSERT_OK(spool_next_try(f.offload, 1u << SUBMIT_TARGET_KCRASH, &next));
@@ -200,7 +201,7 @@ TEST(transient_failures_back_off) {
         ASSERT_EQ(r.remaining, 1);
         submit_result_done(&r);
         ASSERT_EQ(http_stub_count(&f.stub), 1);
-        /* --now: tried again; a 503 without Retry-After counts, the last allowed */
+        /* --now: tried again; a 503 counts, the last allowed */
         ASSERT_OK(submit(&f, true, NOW + 60, &r));
         ASSERT_EQ(r.failed, 1);
         ASSERT_EQ(r.parked, 1);
