@@ -257,7 +257,7 @@ powercut_run() {
         for f in "$WORK"/pc-[0-9]*.log; do strip_cr "$f"; done
         cp "$WORK/pc-final.log" "$WORK/powercut.log"
         python3 - "$WORK" "$BUILD/src/kcrash-server/kcrash-server" "$cuts" <<'PY'
-import json, os, re, subprocess, sys, zipfile
+import glob, json, os, re, subprocess, sys, zipfile
 work, server, cuts = sys.argv[1], sys.argv[2], int(sys.argv[3])
 ID = r"[0-9a-zA-Z-]+"
 problems = []
@@ -278,7 +278,11 @@ for r in json.loads(subprocess.check_output([server, "--data", f"{work}/store", 
         on_server.setdefault(i, set()).add(r.get("sha256") or r["gid"])
 
 created = []
-logs = [f"{work}/pc-{i}.log" for i in range(cuts)] + [f"{work}/pc-final.log"]
+# Every run of the loop above: it makes more than `cuts` when it waits for
+# the third test crash (reading only the first `cuts` logs lost the crashes
+# of the others, and the run failed as "too few crashes").
+runs = sorted(glob.glob(f"{work}/pc-[0-9]*.log"), key=lambda p: int(re.search(r"pc-([0-9]+)[.]log$", p).group(1)))
+logs = runs + [f"{work}/pc-final.log"]
 boots = 0
 for path in logs:
     name = os.path.basename(path)
