@@ -156,6 +156,11 @@ void rate_key(const char *addr, char buf[INET6_ADDRSTRLEN]) {
         inet_ntop(AF_INET6, &a, buf, INET6_ADDRSTRLEN);
 }
 
+bool quota_fits(const Server *srv, uint64_t used, uint64_t a, uint64_t b) {
+        /* each step below max_store, so no sum overflows */
+        return used <= srv->max_store && a <= srv->max_store - used && b <= srv->max_store - used - a;
+}
+
 /* Takes size bytes of the store quota for a PUT; false when they do not fit
  * next to the stored ZIPs and the PUTs under way. */
 bool quota_reserve(Server *srv, uint64_t size) {
@@ -163,8 +168,7 @@ bool quota_reserve(Server *srv, uint64_t size) {
                 return true;
         uint64_t stored = store_used_bytes(srv->store);
         pthread_mutex_lock(&srv->quota_lock);
-        bool ok = stored <= srv->max_store && srv->put_reserved <= srv->max_store - stored &&
-                  size <= srv->max_store - stored - srv->put_reserved;
+        bool ok = quota_fits(srv, stored, srv->put_reserved, size);
         if (ok)
                 srv->put_reserved += size;
         pthread_mutex_unlock(&srv->quota_lock);

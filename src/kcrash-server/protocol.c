@@ -110,11 +110,8 @@ enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req
         /* A Start reserves no room for its ZIP (a client cannot fill the
          * store with announcements; its PUT takes the space,
          * quota_reserve), but its long fields are stored now: they count. */
-        if (srv->max_store > 0) {
-                uint64_t used = store_used_bytes(srv->store), text = store_start_text_bytes(&f);
-                if (used > srv->max_store || text > srv->max_store - used || size > srv->max_store - used - text)
-                        return reject(srv, c, 507, "store_full", STORE_FULL_RETRY);
-        }
+        if (srv->max_store > 0 && !quota_fits(srv, store_used_bytes(srv->store), store_start_text_bytes(&f), size))
+                return reject(srv, c, 507, "store_full", STORE_FULL_RETRY);
 
         char gid[32];
         uint64_t rnd;

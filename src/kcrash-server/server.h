@@ -142,6 +142,8 @@ int add_proxies(Server *srv, const char *s);
  * forwarded. */
 const char *remote_addr(const Server *srv, struct MHD_Connection *c, char buf[INET6_ADDRSTRLEN]);
 /* Takes size bytes of the store quota for a PUT; false when they do not fit. */
+/* Whether used + a + b stays within --max-store-size (set: not 0). */
+bool quota_fits(const Server *srv, uint64_t used, uint64_t a, uint64_t b);
 bool quota_reserve(Server *srv, uint64_t size);
 
 /* ---- protocol.c ---- */

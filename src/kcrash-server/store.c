@@ -470,9 +470,10 @@ static int pending_starts_locked(Store *s, const char *rate_key, int64_t *ret) {
 
 int store_start(Store *s, const char *gid, const StartFields *f) {
         int64_t now = f->created > 0 ? f->created : (int64_t) time(NULL), pending = 0;
+        bool capped = f->rate_key && f->max_pending > 0;
         pthread_mutex_lock(&s->lock);
-        int r = f->rate_key && f->max_pending > 0 ? pending_starts_locked(s, f->rate_key, &pending) : 0;
-        if (r >= 0 && f->rate_key && f->max_pending > 0 && pending >= (int64_t) f->max_pending)
+        int r = capped ? pending_starts_locked(s, f->rate_key, &pending) : 0;
+        if (r >= 0 && capped && pending >= (int64_t) f->max_pending)
                 r = -EDQUOT;
         if (r >= 0)
                 r = exec_bind(s,
@@ -979,9 +980,15 @@ int store_stats(Store *s, char ***ret_names, int64_t **ret_counts, size_t *ret_n
         return 0;
 }
 
+/* <data>/<sub>/<gid><suffix>; NULL when out of memory. */
+static char *path_in(Store *s, const char *sub, const char *gid, const char *suffix) {
+        char *p = NULL;
+        return asprintf(&p, "%s/%s/%s%s", s->dir, sub, gid, suffix) < 0 ? NULL : p;
+}
+
 static void unlink_in(Store *s, const char *sub, const char *gid, const char *suffix) {
-        _cleanup_free_ char *p = NULL;
-        if (asprintf(&p, "%s/%s/%s%s", s->dir, sub, gid, suffix) >= 0)
+        _cleanup_free_ char *p = path_in(s, sub, gid, suffix);
+        if (p)
                 (void) unlink(p);
 }
 
@@ -1016,12 +1023,11 @@ static int select_gids(Store *s, const char *sql, int64_t arg, GidSize **ret, si
         return 0;
 }
 
-/* Whether <dir>/<gid><suffix> exists. */
-static bool exists_in(Store *s, const char *dir, const char *gid, const char *suffix) {
-        _cleanup_free_ char *p = NULL;
-        if (asprintf(&p, "%s/%s/%s%s", s->dir, dir, gid, suffix) < 0)
-                return true; /* out of memory: keep the row this time */
-        return access(p, F_OK) >= 0;
+/* Whether <data>/<sub>/<gid><suffix> exists; out of memory: yes (the
+ * sweeper keeps the row this time). */
+static bool exists_in(Store *s, const char *sub, const char *gid, const char *suffix) {
+        _cleanup_free_ char *p = path_in(s, sub, gid, suffix);
+        return !p || access(p, F_OK) >= 0;
 }
 
 static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned *removed) {
