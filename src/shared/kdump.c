@@ -95,6 +95,19 @@ static bool side_file_error_lasts(int error) {
                error == -ENOTDIR;
 }
 
+/* One side file: read into *ret (cut before its end when ret_cut, else an
+ * error when larger), missing is fine. An error that lasts is kept in
+ * *ret_error and the file left out; one that may pass is returned. */
+static int read_side_file(int dir_fd, const char *name, char **ret, uint64_t *ret_cut, int *ret_error,
+                          time_t *newest) {
+        size_t size;
+        int k = failpoint_check("kdump-side-file");
+        if (k >= 0)
+                k = read_optional(dir_fd, name, KDUMP_SIDE_FILE_MAX, ret, &size, ret_cut, newest);
+        *ret_error = MIN(k, 0);
+        return k < 0 && !side_file_error_lasts(k) ? k : 0;
+}
+
 static int capture_load(int crash_fd, const char *crash_dir, const char *name, size_t max, KdumpCapture **ret,
                         const char **ret_bad_file) {
         KdumpCapture *c = calloc(1, sizeof *c);
@@ -129,22 +142,13 @@ static int capture_load(int crash_fd, const char *crash_dir, const char *name, s
         r = read_optional(fd, "dmesg.txt", max, &c->dmesg, &c->dmesg_size, &c->dmesg_cut_bytes, &newest);
         if (r >= 0) {
                 *ret_bad_file = "meta.json";
-                int k = failpoint_check("kdump-side-file");
-                if (k >= 0)
-                        k = read_optional(fd, "meta.json", KDUMP_SIDE_FILE_MAX, &c->meta_json, NULL, NULL, &newest);
-                c->meta_json_error = MIN(k, 0);
-                if (k < 0 && !side_file_error_lasts(k))
-                        r = k;
+                r = read_side_file(fd, "meta.json", &c->meta_json, NULL, &c->meta_json_error, &newest);
         }
         if (r >= 0) {
                 /* the log's end is where the capture failed, if it did */
                 *ret_bad_file = "kcrash-save.log";
-                size_t save_log_size;
-                int k = read_optional(fd, "kcrash-save.log", KDUMP_SIDE_FILE_MAX, &c->save_log, &save_log_size,
-                                      &c->save_log_cut_bytes, &newest);
-                c->save_log_error = MIN(k, 0);
-                if (k < 0 && !side_file_error_lasts(k))
-                        r = k;
+                r = read_side_file(fd, "kcrash-save.log", &c->save_log, &c->save_log_cut_bytes, &c->save_log_error,
+                                   &newest);
         }
         if (r < 0) {
                 capture_free(c);
