@@ -145,8 +145,8 @@ static enum MHD_Result report_detail(Server *srv, struct MHD_Connection *c, cons
         int r;
         if (!valid_gid(gid) || store_get(srv->store, gid, &row) < 0)
                 return reject(srv, c, 404, "admin_not_found", 0);
-        _cleanup_free_ char *zip = NULL;
-        if (asprintf(&zip, "%s/reports/%s.zip", store_dir(srv->store), row.dup_of ? row.dup_of : gid) < 0) {
+        _cleanup_free_ char *zip = store_zip_path(srv->store, report_zip_gid(&row));
+        if (!zip) {
                 report_row_done(&row);
                 return MHD_NO;
         }
@@ -161,7 +161,7 @@ static enum MHD_Result report_detail(Server *srv, struct MHD_Connection *c, cons
         if (streq(rest + gl, "/symbolized")) {
                 size_t n = 0;
                 _cleanup_free_ char *text = crash_text_read(zip, &row, &n), *sym = NULL;
-                r = symbolized_get(&symbolize_config, store_dir(srv->store), row.dup_of ? row.dup_of : gid, zip,
+                r = symbolized_get(&symbolize_config, store_dir(srv->store), report_zip_gid(&row), zip,
                                    text, &sym, NULL);
                 report_row_done(&row);
                 json_error_t e;
@@ -227,7 +227,7 @@ static enum MHD_Result report_detail(Server *srv, struct MHD_Connection *c, cons
          * has debug info (null when it has none). */
         _cleanup_free_ char *sym = NULL;
         json_error_t sym_e;
-        json_t *sym_o = o && symbolized_get(&symbolize_config, store_dir(srv->store), row.dup_of ? row.dup_of : gid, zip,
+        json_t *sym_o = o && symbolized_get(&symbolize_config, store_dir(srv->store), report_zip_gid(&row), zip,
                                             crash_text, &sym, NULL) >= 0
                                 ? json_loads(sym, 0, &sym_e)
                                 : NULL;

@@ -43,11 +43,7 @@ void request_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum
          * usable for a retry). */
         if (r->kind == REQ_PUT && r->created && !r->stored) {
                 Server *srv = cls;
-                char *p = NULL;
-                if (asprintf(&p, "%s/incoming/%s.part", store_dir(srv->store), r->gid) >= 0) {
-                        unlink(p);
-                        free(p);
-                }
+                store_put_abandon(srv->store, r->gid);
         }
         free(r->body);
         free(r);
@@ -165,8 +161,7 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
         FinishFields f = {};
         if (store_get(srv->store, gid, &row) >= 0) {
                 unencoded = row.unencoded;
-                if (asprintf(&zip, "%s/reports/%s.zip", store_dir(srv->store), row.dup_of ? row.dup_of : gid) < 0)
-                        zip = NULL;
+                zip = store_zip_path(srv->store, report_zip_gid(&row));
                 report_row_done(&row);
         }
         if (zip && archive_read_member(zip, "report.json", MAX_REPORT_JSON, &json, NULL) >= 0) {
@@ -285,23 +280,22 @@ void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *
                 return;
         }
         req->reserved = size;
-        _cleanup_free_ char *p = NULL;
-        if (asprintf(&p, "%s/incoming/%s.part", store_dir(srv->store), gid) < 0) {
-                req->error = "oom", req->error_status = 503;
-                return;
-        }
         if (sha256_stream_new(&req->hash) < 0) {
                 req->error = "store_error", req->error_status = 503;
                 return;
         }
-        /* One PUT per slot at a time: a second one must not write into the
-         * same file (nor, after the rename, into the stored ZIP). */
-        req->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-        if (req->fd >= 0)
+        /* The slot again, with its .part made in the same step: the
+         * sweeper may have taken it since the check above. */
+        int r = store_put_open(srv->store, gid, size, &req->fd);
+        if (r >= 0)
                 req->created = true;
-        else if (errno == EEXIST)
+        else if (r == -ENOENT)
+                req->error = "put_unknown_slot", req->error_status = 404;
+        else if (r == -EALREADY)
+                req->error = "put_slot_used", req->error_status = 409;
+        else if (r == -EEXIST)
                 req->error = "put_in_progress", req->error_status = 409;
-        else if (req->fd < 0)
+        else
                 req->error = "store_error", req->error_status = 503;
 }
 

@@ -209,9 +209,9 @@ int server_cli(Store *store, int argc, char **argv, bool json) {
                 ReportRow row;
                 if (!valid_gid(argv[1]) || store_get(store, argv[1], &row) < 0)
                         return log_error("No report with gid \"%s\".", argv[1]), 1;
-                _cleanup_free_ char *zip = NULL;
-                if (asprintf(&zip, "%s/reports/%s.zip", store_dir(store), row.dup_of ? row.dup_of : row.gid) < 0)
-                        return 1;
+                _cleanup_free_ char *zip = store_zip_path(store, report_zip_gid(&row));
+                if (!zip)
+                        return log_oom(), 1;
                 if (streq(verb, "fetch")) {
                         const char *out = argc >= 3 ? argv[2] : NULL;
                         _cleanup_free_ char *data = NULL, *def = NULL;
@@ -273,7 +273,7 @@ int server_cli(Store *store, int argc, char **argv, bool json) {
                                 putchar('\n');
                 }
                 _cleanup_free_ char *sym = NULL;
-                if (symbolized_get(&symbolize_config, store_dir(store), row.dup_of ? row.dup_of : row.gid, zip, text,
+                if (symbolized_get(&symbolize_config, store_dir(store), report_zip_gid(&row), zip, text,
                                    NULL, &sym) >= 0) {
                         _cleanup_free_ char *sym_shown = text_escape_lines(sym);
                         printf("Symbolized stack:\n%s", sym_shown ? sym_shown : "?\n");

@@ -205,6 +205,32 @@ const char *store_dir(const Store *s) {
         return s->dir;
 }
 
+/* <data>/<sub>/<gid><suffix>; NULL when out of memory. */
+static char *path_in(const Store *s, const char *sub, const char *gid, const char *suffix) {
+        char *p = NULL;
+        return asprintf(&p, "%s/%s/%s%s", s->dir, sub, gid, suffix) < 0 ? NULL : p;
+}
+
+char *store_zip_path(const Store *s, const char *gid) {
+        return path_in(s, "reports", gid, ".zip");
+}
+
+static char *part_path(const Store *s, const char *gid) {
+        return path_in(s, "incoming", gid, ".part");
+}
+
+/* Removes the file at p (a path the store built, NULL when it was out of
+ * memory) and frees p. */
+static void unlink_path(char *p) {
+        if (p)
+                (void) unlink(p);
+        free(p);
+}
+
+const char *report_zip_gid(const ReportRow *row) {
+        return row->dup_of ? row->dup_of : row->gid;
+}
+
 static bool column_exists(Store *s, const char *name) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         return sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info('reports') WHERE name = ?", -1, &st, NULL) ==
@@ -574,8 +600,8 @@ static int claim_locked(Store *s, const char *gid, const char *sha256, const cha
         if (r < 0 && r != -ENOENT)
                 return r;
         if (r >= 0) {
-                _cleanup_free_ char *owner_zip = NULL;
-                if (asprintf(&owner_zip, "%s/reports/%s.zip", s->dir, dup) < 0)
+                _cleanup_free_ char *owner_zip = store_zip_path(s, dup);
+                if (!owner_zip)
                         return -ENOMEM;
                 if (access(owner_zip, F_OK) < 0)
                         r = -ENOENT; /* not where the index says: keep this copy */
@@ -604,9 +630,37 @@ static int record_locked(Store *s, const char *gid, const char *sha256) {
         return r == 0 ? -ENOENT : r;
 }
 
+int store_put_open(Store *s, const char *gid, uint64_t size, int *ret_fd) {
+        _cleanup_free_ char *part = part_path(s, gid);
+        if (!part)
+                return -ENOMEM;
+        char state[16];
+        uint64_t announced;
+        pthread_mutex_lock(&s->lock);
+        int r = slot_locked(s, gid, state, &announced);
+        if (r >= 0 && announced != size)
+                r = -ENOENT;
+        if (r >= 0 && (!streq(state, "started") || storing_locked(s, gid)))
+                r = -EALREADY;
+        int fd = -1;
+        /* One PUT per slot at a time: a second one must not write into the
+         * same file (nor, after the rename, into the stored ZIP). */
+        if (r >= 0 && (fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0)
+                r = errno == ENOENT ? -EIO : negative_errno(); /* incoming/ gone: not the slot's fault */
+        pthread_mutex_unlock(&s->lock);
+        if (r < 0)
+                return r;
+        *ret_fd = fd;
+        return 0;
+}
+
+void store_put_abandon(Store *s, const char *gid) {
+        unlink_path(part_path(s, gid));
+}
+
 int store_uploaded(Store *s, const char *gid, const char *sha256) {
-        _cleanup_free_ char *part = NULL, *zip = NULL;
-        if (asprintf(&part, "%s/incoming/%s.part", s->dir, gid) < 0 || asprintf(&zip, "%s/reports/%s.zip", s->dir, gid) < 0)
+        _cleanup_free_ char *part = part_path(s, gid), *zip = store_zip_path(s, gid);
+        if (!part || !zip)
                 return -ENOMEM;
         Storing self = { .gid = gid };
         uint64_t size = 0;
@@ -980,18 +1034,6 @@ int store_stats(Store *s, char ***ret_names, int64_t **ret_counts, size_t *ret_n
         return 0;
 }
 
-/* <data>/<sub>/<gid><suffix>; NULL when out of memory. */
-static char *path_in(Store *s, const char *sub, const char *gid, const char *suffix) {
-        char *p = NULL;
-        return asprintf(&p, "%s/%s/%s%s", s->dir, sub, gid, suffix) < 0 ? NULL : p;
-}
-
-static void unlink_in(Store *s, const char *sub, const char *gid, const char *suffix) {
-        _cleanup_free_ char *p = path_in(s, sub, gid, suffix);
-        if (p)
-                (void) unlink(p);
-}
-
 typedef struct GidSize {
         char gid[32];
         uint64_t size;
@@ -1023,10 +1065,10 @@ static int select_gids(Store *s, const char *sql, int64_t arg, GidSize **ret, si
         return 0;
 }
 
-/* Whether <data>/<sub>/<gid><suffix> exists; out of memory: yes (the
- * sweeper keeps the row this time). */
-static bool exists_in(Store *s, const char *sub, const char *gid, const char *suffix) {
-        _cleanup_free_ char *p = path_in(s, sub, gid, suffix);
+/* Whether a PUT of gid is under way (its .part exists); out of memory:
+ * yes (the sweeper keeps the row this time). */
+static bool part_exists(Store *s, const char *gid) {
+        _cleanup_free_ char *p = part_path(s, gid);
         return !p || access(p, F_OK) >= 0;
 }
 
@@ -1045,13 +1087,13 @@ static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned
         for (size_t i = 0; i < n; i++) {
                 if (storing_locked(s, v[i].gid))
                         continue; /* its PUT is recording it */
-                if (v[i].updated >= cutoff && exists_in(s, "incoming", v[i].gid, ".part"))
+                if (v[i].updated >= cutoff && part_exists(s, v[i].gid))
                         continue;
                 if (exec_bind(s, "DELETE FROM reports WHERE gid = ? AND state = 'started'", "s", v[i].gid) > 0) {
-                        unlink_in(s, "incoming", v[i].gid, ".part");
+                        unlink_path(part_path(s, v[i].gid));
                         /* A ZIP whose row a power cut took back to
                          * 'started' (store_uploaded): nothing refers to it. */
-                        unlink_in(s, "reports", v[i].gid, ".zip");
+                        unlink_path(store_zip_path(s, v[i].gid));
                         (*removed)++;
                 }
         }
@@ -1080,7 +1122,7 @@ static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned
                               "DELETE FROM reports WHERE gid = ?1 AND state = 'expired'"
                               " AND NOT EXISTS (SELECT 1 FROM reports AS d WHERE d.dup_of = ?1)",
                               "s", v[i].gid) > 0) {
-                        unlink_in(s, "reports", v[i].gid, ".zip");
+                        unlink_path(store_zip_path(s, v[i].gid));
                         s->zip_bytes -= MIN(s->zip_bytes, v[i].size);
                         (*removed)++;
                 }
@@ -1148,8 +1190,8 @@ static int retain_bucket_locked(Store *s, int64_t bucket, unsigned keep, int64_t
                         return r;
                 if (sqlite3_step(o) != SQLITE_ROW)
                         continue; /* still kept by another report */
-                _cleanup_free_ char *p = NULL;
-                if (asprintf(&p, "%s/reports/%s.zip", s->dir, v[i].gid) < 0)
+                _cleanup_free_ char *p = store_zip_path(s, v[i].gid);
+                if (!p)
                         return -ENOMEM;
                 if (unlink(p) >= 0) {
                         s->zip_bytes -= MIN(s->zip_bytes, (uint64_t) sqlite3_column_int64(o, 0));

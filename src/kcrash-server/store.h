@@ -65,11 +65,27 @@ int store_open(const char *data_dir, Store **ret);
 Store *store_close(Store *s);
 const char *store_dir(const Store *s);
 
+/* Where the store keeps a report's ZIP: <data>/reports/<gid>.zip; NULL
+ * when out of memory. */
+char *store_zip_path(const Store *s, const char *gid);
+/* The report whose ZIP a row's report uses: its own, or for a duplicate
+ * the one it shares (dup_of). */
+const char *report_zip_gid(const ReportRow *row);
+
 int store_start(Store *s, const char *gid, const StartFields *f);
 /* The slot of gid: its state and announced size; -ENOENT if unknown. */
 int store_slot(Store *s, const char *gid, char state[16], uint64_t *ret_size);
-/* PUT done: the ZIP is at <data>/incoming/<gid>.part, its data synced by
- * the caller; store it (dedup by sha256). -EALREADY when the slot is no
+/* Begins the PUT of gid's announced size: creates <data>/incoming/<gid>.part
+ * for it to write into, checking the slot in the same step, so that the
+ * sweeper (which keeps a slot whose .part exists) never removes a slot a
+ * PUT has begun. -ENOENT: no such slot, or another size; -EALREADY: the
+ * slot is used (a PUT stored it); -EEXIST: another PUT of it is under way. */
+int store_put_open(Store *s, const char *gid, uint64_t size, int *ret_fd);
+/* A PUT that did not store: its .part goes (the slot stays usable for a
+ * retry). */
+void store_put_abandon(Store *s, const char *gid);
+/* PUT done: the ZIP is in the .part store_put_open() made, its data synced
+ * by the caller; store it (dedup by sha256). -EALREADY when the slot is no
  * longer 'started' (a second PUT). The row need not survive a power cut (the
  * device starts again); the ZIP it names does. */
 int store_uploaded(Store *s, const char *gid, const char *sha256);

@@ -194,7 +194,10 @@ TEST(start_with_put_under_way_waits) {
         ASSERT_OK(store_open(dir, &s));
         ASSERT_OK(store_start(s, "15", &(StartFields) { .size = 10 }));
         ASSERT_TRUE(asprintf(&part, "%s/incoming/15.part", dir) > 0);
-        ASSERT_OK(write_file_new(part, "zip", 3, 0640));
+        int fd = -1;
+        ASSERT_OK(store_put_open(s, "15", 10, &fd));
+        close(fd);
+        ASSERT_OK(access(part, F_OK));
         unsigned removed = 0;
         ASSERT_OK(store_sweep(s, -10, 3600, &removed));
         ASSERT_EQ(removed, 0u);
@@ -205,5 +208,52 @@ TEST(start_with_put_under_way_waits) {
         ASSERT_EQ(removed, 1u);
         ASSERT_EQ(store_slot(s, "15", state, &size), -ENOENT);
         ASSERT_EQ(access(part, F_OK), -1);
+        store_close(s);
+}
+
+/* A PUT begins with the slot checked and its .part made in one step: one
+ * that comes after the sweeper took the slot makes none (the sweeper keeps
+ * only a slot whose .part exists, so a .part made after its check would be
+ * a PUT into a slot that is gone), a second PUT of a slot is refused while
+ * the first is under way and once it stored. */
+TEST(put_open_checks_the_slot_and_makes_its_part) {
+        _cleanup_free_ char *dir = test_tmpdir(), *part = NULL, *zip = NULL;
+        Store *s = NULL;
+        ASSERT_OK(store_open(dir, &s));
+        ASSERT_TRUE(asprintf(&part, "%s/incoming/31.part", dir) > 0);
+        int fd = -1;
+        ASSERT_ERR(store_put_open(s, "31", 10, &fd), -ENOENT);
+        ASSERT_OK(store_start(s, "31", &(StartFields) { .size = 10 }));
+        ASSERT_ERR(store_put_open(s, "31", 11, &fd), -ENOENT);
+        ASSERT_EQ(fd, -1);
+
+        /* the sweeper took the slot (its URL expired, no .part): no PUT begins */
+        unsigned removed = 0;
+        ASSERT_OK(store_sweep(s, -10, 3600, &removed));
+        ASSERT_EQ(removed, 1u);
+        ASSERT_ERR(store_put_open(s, "31", 10, &fd), -ENOENT);
+        ASSERT_EQ(access(part, F_OK), -1);
+
+        ASSERT_OK(store_start(s, "33", &(StartFields) { .size = 10 }));
+        ASSERT_OK(store_put_open(s, "33", 10, &fd));
+        ASSERT_TRUE(fd >= 0);
+        int second = -1;
+        ASSERT_ERR(store_put_open(s, "33", 10, &second), -EEXIST);
+        ASSERT_EQ((int) write(fd, "0123456789", 10), 10);
+        close(fd);
+        ASSERT_OK(store_uploaded(s, "33", "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"));
+        zip = store_zip_path(s, "33");
+        ASSERT_TRUE(zip && strstr(zip, "/reports/33.zip"));
+        ASSERT_OK(access(zip, F_OK));
+        ASSERT_ERR(store_put_open(s, "33", 10, &second), -EALREADY);
+        ASSERT_EQ(second, -1);
+
+        /* a PUT that did not store leaves no .part; the slot stays usable */
+        ASSERT_OK(store_start(s, "35", &(StartFields) { .size = 10 }));
+        ASSERT_OK(store_put_open(s, "35", 10, &fd));
+        close(fd);
+        store_put_abandon(s, "35");
+        ASSERT_OK(store_put_open(s, "35", 10, &fd));
+        close(fd);
         store_close(s);
 }
