@@ -110,8 +110,17 @@ int readlinkat_malloc(int dir_fd, const char *path, char **ret) {
 
 int open_regular_at(int dir_fd, const char *path, int flags, struct stat *ret_st) {
         int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
-        if (fd < 0)
-                return errno == ELOOP && (flags & O_NOFOLLOW) ? -EPERM : negative_errno();
+        if (fd < 0) {
+                if (errno == ELOOP && (flags & O_NOFOLLOW))
+                        return -EPERM;
+                /* A socket (or a device node without its device) cannot be
+                 * opened at all: not a regular file either, and no error that
+                 * passes (a kdump side file that is one held its capture
+                 * back at every boot: attack review). */
+                if (errno == ENXIO)
+                        return -EBADFD;
+                return negative_errno();
+        }
         struct stat st;
         int r = fstat(fd, &st) < 0 ? negative_errno() : S_ISDIR(st.st_mode) ? -EISDIR : !S_ISREG(st.st_mode) ? -EBADFD : 0;
         if (r < 0) {

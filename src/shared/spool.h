@@ -21,9 +21,9 @@ typedef struct SpoolState {
         SpoolStateKind state;
         unsigned attempts;
         /* Of the attempts, those the network or the server deferred (the
-         * first request reached no one: offline; or the answer came with a
-         * Retry-After: 429, 503, a full store's 507): they back off like the
-         * others but do not count toward parking. */
+         * first request reached no one: offline; or the server answered 429
+         * or 507, busy or full): they back off like the others but do not
+         * count toward parking. */
         unsigned deferred;
         int64_t next_try;   /* unix time; 0 = now */
         int64_t last_try;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "fileio.h"
 #include "kdump.h"
@@ -159,5 +161,30 @@ TEST(missing_folder_is_empty) {
         KdumpScan *s = NULL;
         ASSERT_OK(kdump_scan("/nonexistent/kcrash/crash", 1 << 20, &s));
         ASSERT_EQ(s->n_captures, 0);
+        kdump_scan_free(s);
+}
+
+/* A side file that is a socket cannot be opened (ENXIO): it is not a
+ * regular file, left out like a FIFO, and the capture is collected; it
+ * was taken for an error that may pass, and the capture was reported at
+ * every boot, never collected (attack review). */
+TEST(socket_side_file_does_not_hold_back_the_capture) {
+        _cleanup_free_ char *root = test_tmpdir();
+        _cleanup_free_ char *crash = path_join(root, "crash"), *cap = path_join(crash, "20261122153045");
+        _cleanup_free_ char *meta = path_join(cap, "meta.json");
+        copy_fixture("kdump-module-oops", cap);
+        (void) unlink(meta); /* (the fixture may have none) */
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un a = { .sun_family = AF_UNIX };
+        ASSERT_TRUE(fd >= 0 && strlen(meta) < sizeof a.sun_path);
+        strcpy(a.sun_path, meta);
+        ASSERT_OK(bind(fd, (struct sockaddr *) &a, sizeof a));
+        close(fd);
+        KdumpScan *s = NULL;
+        ASSERT_OK(kdump_scan(crash, 1 << 20, &s));
+        ASSERT_EQ(s->n_bad, 0);
+        ASSERT_EQ(s->n_captures, 1);
+        ASSERT_TRUE(s->captures[0]->meta_json == NULL);
+        ASSERT_EQ(s->captures[0]->meta_json_error, -EBADFD);
         kdump_scan_free(s);
 }
