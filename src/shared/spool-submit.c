@@ -277,9 +277,14 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
                  * fine but full or busy for a week (429, 507), must not make
                  * the device give up its reports: only the other failures
                  * count (a 500 or 503 may last: those park in the end, even
-                 * with a Retry-After). */
+                 * with a Retry-After). Only at the first request, before
+                 * the report is sent: a server that takes the whole ZIP at
+                 * every attempt and then says 507 or 429 (at the PUT, at
+                 * the Finish) would have it uploaded forever, outside
+                 * SUBMIT_DAILY_BYTES, which counts reports sent (attack
+                 * review). */
                 bool reached = !(ur.outcome == UPLOAD_TRANSIENT && ur.unreachable);
-                bool deferred = ur.outcome == UPLOAD_TRANSIENT &&
+                bool deferred = ur.outcome == UPLOAD_TRANSIENT && ur.at_first_step &&
                                 (ur.unreachable || ur.http_status == 429 || ur.http_status == 507);
                 if (deferred)
                         s.deferred++;

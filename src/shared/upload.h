@@ -37,6 +37,9 @@ typedef struct UploadResult {
         /* Aborted by stop_requested(): not the report's failure. */
         bool stopped;
         long http_status;      /* of the step that failed; 0: no answer */
+        /* The step that failed was the first request (Start, Sentry's
+         * envelope): no report data was sent before it. */
+        bool at_first_step;
 } UploadResult;
 
 /* Must be called once before uploading (curl_global_init). */

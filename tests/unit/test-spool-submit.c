@@ -212,6 +212,46 @@ TEST(transient_failures_back_off) {
         fixture_done(&f);
 }
 
+/* Busy or full after the ZIP was sent (a 507 at the PUT, a 429 at the
+ * Finish) counts toward parking: deferred, a server that takes the whole
+ * ZIP and then says so had every report uploaded again at every backoff,
+ * for ever, outside SUBMIT_DAILY_BYTES (attack review). */
+TEST(busy_after_the_zip_was_sent_counts) {
+        HttpStubReply replies[] = { { 200, NULL, START_OK }, { 507, "Retry-After: 600\r\n", NULL },
+                                    { 200, NULL, START_OK }, { 200, NULL, NULL },
+                                    { 429, "Retry-After: 600\r\n", NULL } };
+        Fixture f;
+        if (!fixture_init(&f, replies, ELEMENTSOF(replies), "SUBMIT_MAX_ATTEMPTS=2\n")) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        report_zip(&f, "r1", NOW - 10);
+        SubmitResult r;
+        ASSERT_OK(submit(&f, false, NOW, &r));
+        ASSERT_EQ(r.failed, 1);
+        ASSERT_EQ(r.outcomes[0].state, SPOOL_PENDING);
+        submit_result_done(&r);
+        SpoolState s;
+        ASSERT_OK(spool_state_load(f.offload, "r1", &s));
+        ASSERT_EQ(s.attempts, 1);
+        ASSERT_EQ(s.deferred, 0u);
+        ASSERT_TRUE(s.next_try >= NOW + 600); /* the server's Retry-After still holds */
+        ASSERT_STREQ(s.last_error, "PUT: HTTP 507");
+        spool_state_done(&s);
+        ASSERT_OK(submit(&f, true, NOW + 60, &r));
+        ASSERT_EQ(r.failed, 1);
+        ASSERT_EQ(r.parked, 1);
+        submit_result_done(&r);
+        ASSERT_OK(spool_state_load(f.offload, "r1", &s));
+        ASSERT_EQ(s.state, SPOOL_PARKED);
+        ASSERT_EQ(s.attempts, 2);
+        ASSERT_EQ(s.deferred, 0u);
+        ASSERT_STREQ(s.last_error, "Finish: HTTP 429");
+        spool_state_done(&s);
+        ASSERT_EQ(http_stub_count(&f.stub), 5);
+        fixture_done(&f);
+}
+
 /* A device offline for a week kept its reports: before, every attempt that
  * could not even connect counted toward SUBMIT_MAX_ATTEMPTS, and all were
  * parked for good. Now such attempts back off but do not park, and one
