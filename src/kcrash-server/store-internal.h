@@ -27,6 +27,9 @@ struct Store {
         char *dir;
         pthread_mutex_t lock;
         uint64_t zip_bytes; /* the stored ZIPs, kept in step with the index */
+        /* PRAGMA data_version when zip_bytes was loaded: another process's
+         * commit (kcrash-server retain) changes it (store_sweep reloads). */
+        int64_t data_version;
         /* exec_bind()'s statements, prepared once: a Finish runs about ten
          * under the lock, and compiling them each time held it longer. */
         sqlite3_stmt *cache[STORE_STMT_CACHE];
@@ -62,14 +65,25 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
  * lock: each must find its rows through an index of the rows in flight
  * (reports_started, reports_uploaded, reports_expired), never by reading
  * the whole table (tests/unit/test-store.c checks their plans). */
+/* Whether the report of row alias keeps the ZIP it uses (its own, or for a
+ * duplicate its owner's): it is being uploaded or finished, and the
+ * retention has not expired its ZIP. A report the sweeper expired (never
+ * finished) keeps none: its ZIP stays only while a keeper refers to it. */
+#define KEEPS_ZIP(alias) "(" alias ".state IN ('uploaded', 'finished') AND coalesce(" alias ".zip_expired, 0) = 0)"
+/* No duplicate of the owner gid (the statement's ?1) keeps its ZIP. */
+#define NO_DUPLICATE_KEEPS_ZIP "NOT EXISTS (SELECT 1 FROM reports AS d WHERE d.dup_of = ?1 AND " KEEPS_ZIP("d") ")"
+
 #define SWEEP_STARTED_SQL "SELECT gid, size, updated FROM reports WHERE state = 'started' AND updated < ?"
+/* (the owners of the ZIPs they used: one may have lost its last keeper) */
 #define SWEEP_UPLOADED_DUPLICATES_SQL \
-        "DELETE FROM reports WHERE state = 'uploaded' AND dup_of IS NOT NULL AND updated < ?"
-#define SWEEP_UPLOADED_OWNERS_SQL \
-        "UPDATE reports SET state = 'expired' WHERE state = 'uploaded' AND dup_of IS NULL AND updated < ?"
+        "DELETE FROM reports WHERE state = 'uploaded' AND dup_of IS NOT NULL AND updated < ? RETURNING dup_of"
+/* (their long fields go: an expired report is never shown) */
+#define SWEEP_UPLOADED_OWNERS_SQL                                                     \
+        "UPDATE reports SET state = 'expired', stack = NULL, note = NULL, form_raw = NULL" \
+        " WHERE state = 'uploaded' AND dup_of IS NULL AND updated < ?"
 #define SWEEP_EXPIRED_SQL                                         \
         "SELECT gid, size FROM reports AS o WHERE state = 'expired'" \
-        " AND NOT EXISTS (SELECT 1 FROM reports AS d WHERE d.dup_of = o.gid)"
+        " AND NOT EXISTS (SELECT 1 FROM reports AS d WHERE d.dup_of = o.gid AND " KEEPS_ZIP("d") ")"
 
 /* What the store's commits so far wrote is durable: for the rare writes
  * that promise it (a bucket fixed, merged, noted) after they unlock. */

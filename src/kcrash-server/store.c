@@ -258,15 +258,30 @@ static int account_locked(Store *s, const char *gid, const FinishFields *f);
 static int backfill_buckets(Store *s);
 static int wal_open(Store *s, const char *db);
 
+static int64_t data_version(Store *s) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_ROW)
+                return -1;
+        return sqlite3_column_int64(st, 0);
+}
+
+/* The ZIPs in reports/ by the index: each owner's while a report keeps it,
+ * and an expired owner's until the sweeper removes it with its row (the
+ * ZIPs the retention or the sweeper removed are those no report keeps). */
 static int zip_bytes_load(Store *s) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(s->db,
-                               "SELECT coalesce(sum(size), 0) FROM reports WHERE dup_of IS NULL AND sha256 IS NOT NULL"
-                               " AND state IN " OWNER_STATES " AND coalesce(zip_expired, 0) = 0",
+        int64_t version = data_version(s);
+        if (version < 0 ||
+            sqlite3_prepare_v2(s->db,
+                               "SELECT coalesce(sum(size), 0) FROM reports AS o WHERE dup_of IS NULL AND sha256 IS NOT NULL"
+                               " AND (state = 'expired' OR " KEEPS_ZIP("o") " OR EXISTS (SELECT 1 FROM reports AS d"
+                               " WHERE d.dup_of = o.gid AND " KEEPS_ZIP("d") "))",
                                -1, &st, NULL) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW)
                 return -EIO;
         s->zip_bytes = (uint64_t) sqlite3_column_int64(st, 0);
+        s->data_version = version;
         return 0;
 }
 
@@ -1034,6 +1049,33 @@ int store_stats(Store *s, char ***ret_names, int64_t **ret_counts, size_t *ret_n
         return 0;
 }
 
+/* Removes the ZIP of owner once no report keeps it (the retention expired
+ * the last, or the sweeper removed it), counting it out of
+ * --max-store-size; *dropped: files removed. An owner the sweeper expired
+ * is the sweeper's, which removes its row with its ZIP. */
+static int release_zip_locked(Store *s, const char *owner, unsigned *dropped) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *o = NULL;
+        int r = prepare_bind(s, &o,
+                             "SELECT size FROM reports AS w WHERE gid = ?1 AND dup_of IS NULL AND sha256 IS NOT NULL"
+                             " AND state IN ('uploaded', 'finished') AND NOT " KEEPS_ZIP("w") " AND " NO_DUPLICATE_KEEPS_ZIP,
+                             "s", owner);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(o);
+        if (rc == SQLITE_DONE)
+                return 0; /* still kept, or none of its own */
+        if (rc != SQLITE_ROW)
+                return -EIO;
+        _cleanup_free_ char *p = store_zip_path(s, owner);
+        if (!p)
+                return -ENOMEM;
+        if (unlink(p) >= 0) {
+                s->zip_bytes -= MIN(s->zip_bytes, (uint64_t) sqlite3_column_int64(o, 0));
+                (*dropped)++;
+        }
+        return 0;
+}
+
 typedef struct GidSize {
         char gid[32];
         uint64_t size;
@@ -1072,6 +1114,31 @@ static bool part_exists(Store *s, const char *gid) {
         return !p || access(p, F_OK) >= 0;
 }
 
+/* Deletes the duplicates never finished older than cutoff; *ret_owners:
+ * the owner of each one's ZIP. */
+static int sweep_uploaded_duplicates_locked(Store *s, int64_t cutoff, GidSize **ret_owners, size_t *ret_n) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        _cleanup_free_ GidSize *v = NULL;
+        size_t n = 0;
+        int r = prepare_bind(s, &st, SWEEP_UPLOADED_DUPLICATES_SQL, "i", cutoff);
+        if (r < 0)
+                return r;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                GidSize *g = realloc(v, (n + 1) * sizeof *g);
+                if (!g)
+                        return -ENOMEM;
+                v = g;
+                v[n++] = (GidSize) {};
+                snprintf(v[n - 1].gid, sizeof v[n - 1].gid, "%s", (const char *) sqlite3_column_text(st, 0));
+        }
+        if (rc != SQLITE_DONE)
+                return -EIO;
+        *ret_owners = TAKE_PTR(v);
+        *ret_n = n;
+        return 0;
+}
+
 static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned *removed) {
         _cleanup_free_ GidSize *v = NULL;
         size_t n = 0;
@@ -1100,11 +1167,21 @@ static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned
         free(v);
         v = NULL;
 
-        /* PUTs never finished that own no ZIP (duplicates): the row only. */
-        r = exec_bind(s, SWEEP_UPLOADED_DUPLICATES_SQL, "i", cutoff);
+        /* PUTs never finished that own no ZIP (duplicates): the row; and
+         * the ZIP they used if they were its last keepers (its owner's ZIP
+         * expired while they were under way). */
+        r = sweep_uploaded_duplicates_locked(s, cutoff, &v, &n);
         if (r < 0)
                 return r;
-        *removed += (unsigned) r;
+        *removed += (unsigned) n;
+        for (size_t i = 0; i < n; i++) {
+                unsigned dropped = 0;
+                r = release_zip_locked(s, v[i].gid, &dropped);
+                if (r < 0)
+                        return r;
+        }
+        free(v);
+        v = NULL;
 
         /* PUTs never finished that own their ZIP: other reports may share it. */
         r = exec_bind(s, SWEEP_UPLOADED_OWNERS_SQL, "i", cutoff);
@@ -1118,9 +1195,7 @@ static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)
-                if (exec_bind(s,
-                              "DELETE FROM reports WHERE gid = ?1 AND state = 'expired'"
-                              " AND NOT EXISTS (SELECT 1 FROM reports AS d WHERE d.dup_of = ?1)",
+                if (exec_bind(s, "DELETE FROM reports WHERE gid = ?1 AND state = 'expired' AND " NO_DUPLICATE_KEEPS_ZIP,
                               "s", v[i].gid) > 0) {
                         unlink_path(store_zip_path(s, v[i].gid));
                         s->zip_bytes -= MIN(s->zip_bytes, v[i].size);
@@ -1133,7 +1208,12 @@ int store_sweep(Store *s, int64_t start_max_age, int64_t max_age, unsigned *ret_
         int64_t now = (int64_t) time(NULL);
         unsigned removed = 0;
         pthread_mutex_lock(&s->lock);
-        int r = sweep_locked(s, now - MIN(start_max_age, max_age), now - max_age, &removed);
+        /* What another process freed (kcrash-server retain) counts from
+         * here, not from the next start: its commits change data_version
+         * (this connection's own do not). */
+        int r = data_version(s) != s->data_version ? zip_bytes_load(s) : 0;
+        if (r >= 0)
+                r = sweep_locked(s, now - MIN(start_max_age, max_age), now - max_age, &removed);
         pthread_mutex_unlock(&s->lock);
         if (r < 0)
                 return r;
@@ -1180,23 +1260,9 @@ static int retain_bucket_locked(Store *s, int64_t bucket, unsigned keep, int64_t
         if (rc != SQLITE_DONE)
                 return -EIO;
         for (size_t i = 0; i < n; i++) {
-                _cleanup_(sqlite3_finalizep) sqlite3_stmt *o = NULL;
-                r = prepare_bind(s, &o,
-                                 "SELECT size FROM reports AS w WHERE gid = ?1 AND dup_of IS NULL"
-                                 " AND NOT EXISTS (SELECT 1 FROM reports WHERE (gid = ?1 OR dup_of = ?1)"
-                                 " AND state != 'started' AND coalesce(zip_expired, 0) = 0)",
-                                 "s", v[i].gid);
+                r = release_zip_locked(s, v[i].gid, dropped);
                 if (r < 0)
                         return r;
-                if (sqlite3_step(o) != SQLITE_ROW)
-                        continue; /* still kept by another report */
-                _cleanup_free_ char *p = store_zip_path(s, v[i].gid);
-                if (!p)
-                        return -ENOMEM;
-                if (unlink(p) >= 0) {
-                        s->zip_bytes -= MIN(s->zip_bytes, (uint64_t) sqlite3_column_int64(o, 0));
-                        (*dropped)++;
-                }
         }
         return 0;
 }

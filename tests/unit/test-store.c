@@ -257,3 +257,142 @@ TEST(put_open_checks_the_slot_and_makes_its_part) {
         close(fd);
         store_close(s);
 }
+
+/* Stores data as gid's ZIP the way a PUT does. */
+static void put_zip(Store *s, const char *gid, const char *data, const char *sha256) {
+        int fd = -1;
+        ASSERT_OK(store_put_open(s, gid, strlen(data), &fd));
+        ASSERT_EQ((int) write(fd, data, strlen(data)), (int) strlen(data));
+        close(fd);
+        ASSERT_OK(store_uploaded(s, gid, sha256));
+}
+
+static bool zip_exists(Store *s, const char *gid) {
+        _cleanup_free_ char *p = store_zip_path(s, gid);
+        return p && access(p, F_OK) >= 0;
+}
+
+/* An upload never finished (41) whose ZIP a finished duplicate (43) uses:
+ * the sweeper expires 41 and keeps the ZIP for 43; once the retention
+ * expired 43's ZIP too, the ZIP goes with 41's row. Before, 41 was kept
+ * for as long as any row named it, 43 expired or not: the ZIP and its
+ * bytes stayed for good (attack review: a device that retries after a
+ * lost Finish pins its ZIP out of the retention's reach). */
+TEST(expired_upload_goes_with_its_last_keeper) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        Store *s = NULL;
+        ASSERT_OK(store_open(dir, &s));
+        int64_t now = (int64_t) time(NULL);
+        ASSERT_OK(store_start(s, "41", &(StartFields) { .size = 10, .created = now - 100, .stack = "a stack" }));
+        put_zip(s, "41", "0123456789", "aa");
+        /* its Finish was lost; the device sends the same ZIP again */
+        ASSERT_OK(store_start(s, "43", &(StartFields) { .size = 10, .created = now - 90 }));
+        put_zip(s, "43", "0123456789", "aa");
+        ASSERT_OK(store_finish(s, "43", &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }));
+        ASSERT_OK(store_start(s, "45", &(StartFields) { .size = 10, .created = now - 80 }));
+        put_zip(s, "45", "abcdefghij", "cc");
+        ASSERT_OK(store_finish(s, "45", &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }));
+        ASSERT_EQ(s->zip_bytes, 20u);
+
+        unsigned removed = 0, dropped = 0;
+        ASSERT_OK(store_sweep(s, -10, -10, &removed)); /* 41 expired, its ZIP kept for 43 */
+        ASSERT_TRUE(zip_exists(s, "41"));
+        ReportRow row;
+        ASSERT_OK(store_get(s, "41", &row));
+        ASSERT_STREQ(row.state, "expired");
+        ASSERT_TRUE(row.stack == NULL); /* never shown: its long fields go at once */
+        report_row_done(&row);
+        ASSERT_OK(store_retain(s, 1, now + 10, &dropped)); /* 43's ZIP expires */
+        ASSERT_OK(store_sweep(s, -10, -10, &removed));
+        ASSERT_TRUE(!zip_exists(s, "41"));
+        ASSERT_ERR(store_get(s, "41", &row), -ENOENT);
+        ASSERT_TRUE(zip_exists(s, "45"));
+        ASSERT_EQ(s->zip_bytes, 10u);
+        store_close(s);
+        /* what a reopen counts is what the files are */
+        ASSERT_OK(store_open(dir, &s));
+        ASSERT_EQ(s->zip_bytes, 10u);
+        store_close(s);
+}
+
+/* A finished owner (51) whose ZIP the retention expired while a duplicate
+ * (53) still keeps it: the file stays and counts, after a reopen too;
+ * when 53 expires, the file goes and is counted out once. Before, a
+ * reopen counted it out while it was on disk (attack review: 10 bytes
+ * counted for 20 on disk). */
+TEST(zip_kept_for_a_duplicate_counts_after_a_reopen) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        Store *s = NULL;
+        ASSERT_OK(store_open(dir, &s));
+        int64_t now = (int64_t) time(NULL);
+        const char *gids[] = { "51", "53", "55" }, *data[] = { "AAAAAAAAAA", "AAAAAAAAAA", "CCCCCCCCCC" },
+                   *sha[] = { "aa", "aa", "cc" };
+        for (size_t i = 0; i < 3; i++) {
+                ASSERT_OK(store_start(s, gids[i], &(StartFields) { .size = 10, .created = now - 100 + (int64_t) i }));
+                put_zip(s, gids[i], data[i], sha[i]);
+                ASSERT_OK(store_finish(s, gids[i], &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }));
+        }
+        unsigned dropped = 0;
+        ASSERT_OK(store_retain(s, 2, now + 10, &dropped)); /* 51 expired; its ZIP kept for 53 */
+        ASSERT_EQ(dropped, 0u);
+        ASSERT_TRUE(zip_exists(s, "51"));
+        ASSERT_EQ(s->zip_bytes, 20u);
+        store_close(s);
+        ASSERT_OK(store_open(dir, &s));
+        ASSERT_EQ(s->zip_bytes, 20u);
+        ASSERT_OK(store_retain(s, 1, now + 10, &dropped));
+        ASSERT_EQ(dropped, 1u);
+        ASSERT_TRUE(!zip_exists(s, "51"));
+        ASSERT_EQ(s->zip_bytes, 10u);
+        store_close(s);
+        ASSERT_OK(store_open(dir, &s));
+        ASSERT_EQ(s->zip_bytes, 10u);
+        store_close(s);
+}
+
+/* A duplicate under way (63, never finished) was the last keeper of a ZIP
+ * whose owner (61) the retention expired: when the sweeper removes it, the
+ * ZIP goes too (before, the file stayed, counted by no one). */
+TEST(sweeper_frees_a_zip_whose_last_keeper_never_finished) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        Store *s = NULL;
+        ASSERT_OK(store_open(dir, &s));
+        int64_t now = (int64_t) time(NULL);
+        ASSERT_OK(store_start(s, "61", &(StartFields) { .size = 10, .created = now - 100 }));
+        put_zip(s, "61", "0123456789", "aa");
+        ASSERT_OK(store_finish(s, "61", &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }));
+        ASSERT_OK(store_start(s, "63", &(StartFields) { .size = 10, .created = now - 90 }));
+        put_zip(s, "63", "0123456789", "aa");
+        unsigned dropped = 0, removed = 0;
+        ASSERT_OK(store_retain(s, 0, now + 10, &dropped));
+        ASSERT_EQ(dropped, 0u); /* 63 keeps it */
+        ASSERT_TRUE(zip_exists(s, "61"));
+        ASSERT_OK(store_sweep(s, -10, -10, &removed));
+        ASSERT_EQ(removed, 1u);
+        ASSERT_TRUE(!zip_exists(s, "61"));
+        ASSERT_EQ(s->zip_bytes, 0u);
+        store_close(s);
+}
+
+/* The retention of another process (kcrash-server retain, beside the
+ * running server) frees room for the server at its next sweep: before,
+ * the server's count stayed until it restarted and it answered 507 to
+ * every device meanwhile (attack review). */
+TEST(another_process_frees_room_at_the_next_sweep) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        Store *server = NULL, *cli = NULL;
+        ASSERT_OK(store_open(dir, &server));
+        int64_t now = (int64_t) time(NULL);
+        ASSERT_OK(store_start(server, "71", &(StartFields) { .size = 10, .created = now - 100 }));
+        put_zip(server, "71", "0123456789", "aa");
+        ASSERT_OK(store_finish(server, "71", &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }));
+        ASSERT_OK(store_open(dir, &cli));
+        unsigned dropped = 0, removed = 0;
+        ASSERT_OK(store_retain(cli, 0, now + 10, &dropped));
+        ASSERT_EQ(dropped, 1u);
+        store_close(cli);
+        ASSERT_EQ(server->zip_bytes, 10u);
+        ASSERT_OK(store_sweep(server, 3600, 3600, &removed));
+        ASSERT_EQ(server->zip_bytes, 0u);
+        store_close(server);
+}
