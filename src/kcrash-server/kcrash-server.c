@@ -77,9 +77,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                         req->kind = REQ_FORM;
                 else if (streq(method, "POST") && startswith(url, "/api/"))
                         req->kind = REQ_API;
-                else if (streq(method, "PUT") && startswith(url, "/upload/"))
+                else if (streq(method, "PUT") && startswith(url, "/upload/")) {
                         put_begin(srv, c, url, req);
-                else if (streq(method, "GET") || streq(method, "HEAD"))
+                        /* Refused (a bad or expired URL, a used slot, a
+                         * full store): answered now, before the body, which
+                         * libmicrohttpd then does not read (no "100
+                         * Continue"; the connection closes after the
+                         * answer). Before, a device sent its whole ZIP to
+                         * hear it was refused. */
+                        if (req->error)
+                                return put_end(srv, c, req);
+                } else if (streq(method, "GET") || streq(method, "HEAD"))
                         req->kind = REQ_GET;
                 else
                         req->kind = REQ_BAD;

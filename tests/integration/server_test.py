@@ -406,6 +406,33 @@ class Server(unittest.TestCase):
         self.assertEqual(self.finish(ans["gid"]), 200)
         self.assertEqual(self.api(f"/api/reports/{ans['gid']}/zip")[1], data)
 
+    def test_refused_put_is_answered_before_its_body(self):
+        """A PUT the receiver refuses (here: a bad signature, a used slot) is
+        answered at its headers: a client that asks "Expect: 100-continue"
+        (curl does, for a large body) gets the refusal instead of the go-ahead
+        and sends nothing. Before, it got "100 Continue" and sent its whole
+        ZIP to hear it was refused (attack review: 5 MB sent for a 403)."""
+        self.start_server("--rate", "0")
+        size = 8 << 20
+        status, ans = self.start(size)
+        self.assertEqual(status, 200)
+        path = "/" + ans["url"].split("/", 3)[3]
+        bad = path[:-1] + ("0" if path[-1] != "0" else "1")
+
+        def first_line(p):
+            with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+                sock.sendall(f"PUT {p} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {size}\r\n"
+                             "Content-Type: application/zip\r\nExpect: 100-continue\r\n\r\n".encode())
+                return sock.makefile("rb").readline().decode().strip()
+
+        self.assertEqual(first_line(bad), "HTTP/1.1 403 Forbidden")
+        # the right URL still gets the go-ahead (and the slot stays usable)
+        self.assertEqual(first_line(path), "HTTP/1.1 100 Continue")
+        data = os.urandom(size)
+        self.assertEqual(self.put(ans, data), 200)
+        self.assertEqual(first_line(path), "HTTP/1.1 409 Conflict")
+        self.assertEqual(self.stats().get("rejects.put_bad_signature"), 1)
+
     def test_starts_count_toward_the_store_and_go_when_their_url_expires(self):
         """A Start's long fields are stored at once, so they count toward
         --max-store-size (attack review: Starts never PUT, each with up to
