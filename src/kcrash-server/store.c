@@ -1082,7 +1082,8 @@ typedef struct GidSize {
         int64_t updated; /* when the query selects it, third */
 } GidSize;
 
-/* The rows a query selects, as (gid, size[, updated]) triples. */
+/* The rows a query selects (or a DELETE returns), as (gid[, size[,
+ * updated]]) triples; the columns it has not are 0. */
 static int select_gids(Store *s, const char *sql, int64_t arg, GidSize **ret, size_t *ret_n) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         _cleanup_free_ GidSize *v = NULL;
@@ -1097,7 +1098,7 @@ static int select_gids(Store *s, const char *sql, int64_t arg, GidSize **ret, si
                         return -ENOMEM;
                 v = g;
                 snprintf(v[n].gid, sizeof v[n].gid, "%s", (const char *) sqlite3_column_text(st, 0));
-                v[n].size = (uint64_t) sqlite3_column_int64(st, 1);
+                v[n].size = sqlite3_column_count(st) > 1 ? (uint64_t) sqlite3_column_int64(st, 1) : 0;
                 v[n++].updated = sqlite3_column_count(st) > 2 ? sqlite3_column_int64(st, 2) : 0;
         }
         if (rc != SQLITE_DONE)
@@ -1112,31 +1113,6 @@ static int select_gids(Store *s, const char *sql, int64_t arg, GidSize **ret, si
 static bool part_exists(Store *s, const char *gid) {
         _cleanup_free_ char *p = part_path(s, gid);
         return !p || access(p, F_OK) >= 0;
-}
-
-/* Deletes the duplicates never finished older than cutoff; *ret_owners:
- * the owner of each one's ZIP. */
-static int sweep_uploaded_duplicates_locked(Store *s, int64_t cutoff, GidSize **ret_owners, size_t *ret_n) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        _cleanup_free_ GidSize *v = NULL;
-        size_t n = 0;
-        int r = prepare_bind(s, &st, SWEEP_UPLOADED_DUPLICATES_SQL, "i", cutoff);
-        if (r < 0)
-                return r;
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                GidSize *g = realloc(v, (n + 1) * sizeof *g);
-                if (!g)
-                        return -ENOMEM;
-                v = g;
-                v[n++] = (GidSize) {};
-                snprintf(v[n - 1].gid, sizeof v[n - 1].gid, "%s", (const char *) sqlite3_column_text(st, 0));
-        }
-        if (rc != SQLITE_DONE)
-                return -EIO;
-        *ret_owners = TAKE_PTR(v);
-        *ret_n = n;
-        return 0;
 }
 
 static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned *removed) {
@@ -1170,7 +1146,7 @@ static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned
         /* PUTs never finished that own no ZIP (duplicates): the row; and
          * the ZIP they used if they were its last keepers (its owner's ZIP
          * expired while they were under way). */
-        r = sweep_uploaded_duplicates_locked(s, cutoff, &v, &n);
+        r = select_gids(s, SWEEP_UPLOADED_DUPLICATES_SQL, cutoff, &v, &n);
         if (r < 0)
                 return r;
         *removed += (unsigned) n;

@@ -2,9 +2,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "build-config.h"
@@ -72,12 +70,7 @@ TEST(read_full_file_refuses_fifos_and_nofollow_refuses_links) {
         ASSERT_ERR(read_full_file(fifo, 100, &data, &size), -EBADFD);
         /* a socket cannot even be opened (ENXIO): not a regular file either */
         _cleanup_free_ char *sock = path_join(dir, "sock");
-        int sfd = socket(AF_UNIX, SOCK_STREAM, 0);
-        struct sockaddr_un a = { .sun_family = AF_UNIX };
-        ASSERT_TRUE(sfd >= 0 && strlen(sock) < sizeof a.sun_path);
-        strcpy(a.sun_path, sock);
-        ASSERT_OK(bind(sfd, (struct sockaddr *) &a, sizeof a));
-        close(sfd);
+        test_make_socket(sock);
         ASSERT_ERR(read_full_file(sock, 100, &data, &size), -EBADFD);
         ASSERT_ERR(read_full_file(dir, 100, &data, &size), -EISDIR);
         ASSERT_OK(write_file_atomic(file, "x", 1, 0644));

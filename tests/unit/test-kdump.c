@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 
 #include "fileio.h"
 #include "kdump.h"
@@ -174,12 +172,7 @@ TEST(socket_side_file_does_not_hold_back_the_capture) {
         _cleanup_free_ char *meta = path_join(cap, "meta.json");
         copy_fixture("kdump-module-oops", cap);
         (void) unlink(meta); /* (the fixture may have none) */
-        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-        struct sockaddr_un a = { .sun_family = AF_UNIX };
-        ASSERT_TRUE(fd >= 0 && strlen(meta) < sizeof a.sun_path);
-        strcpy(a.sun_path, meta);
-        ASSERT_OK(bind(fd, (struct sockaddr *) &a, sizeof a));
-        close(fd);
+        test_make_socket(meta);
         KdumpScan *s = NULL;
         ASSERT_OK(kdump_scan(crash, 1 << 20, &s));
         ASSERT_EQ(s->n_bad, 0);

@@ -267,6 +267,16 @@ static void put_zip(Store *s, const char *gid, const char *data, const char *sha
         ASSERT_OK(store_uploaded(s, gid, sha256));
 }
 
+/* A report of the bucket "BUG: t" uploaded (and finished, when finish)
+ * the way a device does it, its Start made `age` seconds ago. */
+static void upload(Store *s, const char *gid, const char *data, const char *sha256, int64_t age, bool finish) {
+        ASSERT_OK(store_start(s, gid, &(StartFields) { .size = strlen(data), .created = (int64_t) time(NULL) - age,
+                                                       .stack = "a stack" }));
+        put_zip(s, gid, data, sha256);
+        if (finish)
+                ASSERT_OK(store_finish(s, gid, &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }));
+}
+
 static bool zip_exists(Store *s, const char *gid) {
         _cleanup_free_ char *p = store_zip_path(s, gid);
         return p && access(p, F_OK) >= 0;
@@ -283,15 +293,10 @@ TEST(expired_upload_goes_with_its_last_keeper) {
         Store *s = NULL;
         ASSERT_OK(store_open(dir, &s));
         int64_t now = (int64_t) time(NULL);
-        ASSERT_OK(store_start(s, "41", &(StartFields) { .size = 10, .created = now - 100, .stack = "a stack" }));
-        put_zip(s, "41", "0123456789", "aa");
+        upload(s, "41", "0123456789", "aa", 100, false);
         /* its Finish was lost; the device sends the same ZIP again */
-        ASSERT_OK(store_start(s, "43", &(StartFields) { .size = 10, .created = now - 90 }));
-        put_zip(s, "43", "0123456789", "aa");
-        ASSERT_OK(store_finish(s, "43", &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }));
-        ASSERT_OK(store_start(s, "45", &(StartFields) { .size = 10, .created = now - 80 }));
-        put_zip(s, "45", "abcdefghij", "cc");
-        ASSERT_OK(store_finish(s, "45", &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }));
+        upload(s, "43", "0123456789", "aa", 90, true);
+        upload(s, "45", "abcdefghij", "cc", 80, true);
         ASSERT_EQ(s->zip_bytes, 20u);
 
         unsigned removed = 0, dropped = 0;
@@ -325,13 +330,9 @@ TEST(zip_kept_for_a_duplicate_counts_after_a_reopen) {
         Store *s = NULL;
         ASSERT_OK(store_open(dir, &s));
         int64_t now = (int64_t) time(NULL);
-        const char *gids[] = { "51", "53", "55" }, *data[] = { "AAAAAAAAAA", "AAAAAAAAAA", "CCCCCCCCCC" },
-                   *sha[] = { "aa", "aa", "cc" };
-        for (size_t i = 0; i < 3; i++) {
-                ASSERT_OK(store_start(s, gids[i], &(StartFields) { .size = 10, .created = now - 100 + (int64_t) i }));
-                put_zip(s, gids[i], data[i], sha[i]);
-                ASSERT_OK(store_finish(s, gids[i], &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }));
-        }
+        upload(s, "51", "AAAAAAAAAA", "aa", 100, true);
+        upload(s, "53", "AAAAAAAAAA", "aa", 99, true);
+        upload(s, "55", "CCCCCCCCCC", "cc", 98, true);
         unsigned dropped = 0;
         ASSERT_OK(store_retain(s, 2, now + 10, &dropped)); /* 51 expired; its ZIP kept for 53 */
         ASSERT_EQ(dropped, 0u);
@@ -358,11 +359,8 @@ TEST(sweeper_frees_a_zip_whose_last_keeper_never_finished) {
         Store *s = NULL;
         ASSERT_OK(store_open(dir, &s));
         int64_t now = (int64_t) time(NULL);
-        ASSERT_OK(store_start(s, "61", &(StartFields) { .size = 10, .created = now - 100 }));
-        put_zip(s, "61", "0123456789", "aa");
-        ASSERT_OK(store_finish(s, "61", &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }));
-        ASSERT_OK(store_start(s, "63", &(StartFields) { .size = 10, .created = now - 90 }));
-        put_zip(s, "63", "0123456789", "aa");
+        upload(s, "61", "0123456789", "aa", 100, true);
+        upload(s, "63", "0123456789", "aa", 90, false);
         unsigned dropped = 0, removed = 0;
         ASSERT_OK(store_retain(s, 0, now + 10, &dropped));
         ASSERT_EQ(dropped, 0u); /* 63 keeps it */
@@ -383,9 +381,7 @@ TEST(another_process_frees_room_at_the_next_sweep) {
         Store *server = NULL, *cli = NULL;
         ASSERT_OK(store_open(dir, &server));
         int64_t now = (int64_t) time(NULL);
-        ASSERT_OK(store_start(server, "71", &(StartFields) { .size = 10, .created = now - 100 }));
-        put_zip(server, "71", "0123456789", "aa");
-        ASSERT_OK(store_finish(server, "71", &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }));
+        upload(server, "71", "0123456789", "aa", 100, true);
         ASSERT_OK(store_open(dir, &cli));
         unsigned dropped = 0, removed = 0;
         ASSERT_OK(store_retain(cli, 0, now + 10, &dropped));

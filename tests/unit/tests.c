@@ -3,6 +3,9 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -61,6 +64,17 @@ char *test_tmpdir(void) {
         if (n_tmpdirs < sizeof tmpdirs / sizeof tmpdirs[0])
                 tmpdirs[n_tmpdirs++] = strdup(p);
         return p;
+}
+
+void test_make_socket(const char *path) {
+        struct sockaddr_un a = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd < 0 || strlen(path) >= sizeof a.sun_path)
+                test_fail(__FILE__, __LINE__, "socket %s: %s", path, strerror(errno));
+        memcpy(a.sun_path, path, strlen(path) + 1);
+        if (bind(fd, (struct sockaddr *) &a, sizeof a) < 0)
+                test_fail(__FILE__, __LINE__, "bind %s: %s", path, strerror(errno));
+        close(fd);
 }
 
 int main(int argc, char **argv) {

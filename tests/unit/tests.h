@@ -18,6 +18,8 @@ void test_skip(const char *why);
 const char *test_fixtures_dir(void);
 /* A fresh temporary directory, removed at exit. */
 char *test_tmpdir(void);
+/* Makes path a listening-less Unix socket (a file no open() can open). */
+void test_make_socket(const char *path);
 
 #define TEST(name)                                                              \
         static void test_##name(void);                                          \
