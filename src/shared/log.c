@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "text.h"
 
 static int max_level = LOG_INFO;
 static const char *program;
@@ -18,29 +19,6 @@ void log_set_max_level(int level) {
 
 void log_set_program(const char *name) {
         program = name;
-}
-
-/* One message is one line: a control character in it (a name another user
- * chose: "x\n<0>forged" would be a second entry, at another priority, in
- * the journal; an escape sequence would drive the terminal) is written as
- * \n or \xNN. Returns the end of what it wrote to out, which has room for
- * four bytes a byte of s. */
-static char *escape_into(char *out, const char *s) {
-        static const char hex[] = "0123456789abcdef";
-        for (; *s; s++) {
-                unsigned char c = (unsigned char) *s;
-                if (c == '\n') {
-                        *out++ = '\\';
-                        *out++ = 'n';
-                } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                        *out++ = '\\';
-                        *out++ = 'x';
-                        *out++ = hex[c >> 4];
-                        *out++ = hex[c & 15];
-                } else
-                        *out++ = (char) c;
-        }
-        return out;
 }
 
 int log_internal(int level, int error, const char *fmt, ...) {
@@ -66,7 +44,12 @@ int log_internal(int level, int error, const char *fmt, ...) {
                 char *line = n >= 0 && (size_t) n < (SIZE_MAX - lp - 2) / 4 ? malloc(lp + 4 * (size_t) n + 2) : NULL;
                 if (line) {
                         memcpy(line, prefix, lp);
-                        char *end = escape_into(line + lp, text);
+                        /* One message is one line: a control character in it (a
+                         * name another user chose: "x\n<0>forged" would be a
+                         * second entry, at another priority, in the journal; an
+                         * escape sequence, a C1 control or a bidirectional
+                         * override would drive the terminal) is escaped. */
+                        char *end = text_escape_into(line + lp, text, TEXT_KEEP_TABS);
                         *end++ = '\n';
                         (void) fwrite(line, 1, (size_t) (end - line), stderr);
                 } else

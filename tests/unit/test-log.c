@@ -135,3 +135,19 @@ TEST(control_characters_escaped) {
         ASSERT_STREQ(t, "<3>\"x\\n<0>kcrash-collect: FORGED\\x0d\\x1b[2J\\x7f\ty\xc3\xa9\" is not a kernel event file\n");
         reset();
 }
+
+static void write_hostile_unicode(void) {
+        log_error("\"%s\" is not a kernel event file", "a\xc2\x9b" "2Jb\xe2\x80\xae" "fdp.exe\\x1b");
+}
+
+/* Nor can it with what a terminal takes from UTF-8: a C1 control (U+009B
+ * is CSI to many terminals), a bidirectional override (U+202E shows
+ * "exe.pdf" for "fdp.exe"); a backslash is escaped too, so that the text
+ * "\x1b" cannot pass for an escaped byte. Before, log lines escaped C0
+ * controls only. */
+TEST(terminal_controls_from_utf8_escaped) {
+        reset();
+        _cleanup_free_ char *t = capture(write_hostile_unicode);
+        ASSERT_STREQ(t, "\"a\\xc2\\x9b2Jb\\xe2\\x80\\xaefdp.exe\\\\x1b\" is not a kernel event file\n");
+        reset();
+}

@@ -13,12 +13,11 @@ static bool is_format_control(uint32_t cp) {
         return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-static char *escape(const char *s, bool keep_lines) {
+char *text_escape_into(char *out, const char *s, TextEscapeFlags flags) {
+        bool keep_lines = flags & TEXT_KEEP_LINES, keep_tabs = keep_lines || (flags & TEXT_KEEP_TABS);
         const unsigned char *p = (const unsigned char *) s;
         size_t n = strlen(s);
-        char *out = malloc(n * 4 + 1), *o = out; /* at worst \xNN per byte */
-        if (!out)
-                return NULL;
+        char *o = out;
         size_t i = 0;
         while (i < n) {
                 uint32_t cp = 0;
@@ -29,7 +28,8 @@ static char *escape(const char *s, bool keep_lines) {
                         i += l;
                         continue;
                 }
-                if (l == 1 && ((cp >= 0x20 && cp != 0x7f && cp != '\\') || (keep_lines && (cp == '\n' || cp == '\t' || cp == '\\')))) {
+                if (l == 1 && ((cp >= 0x20 && cp != 0x7f && cp != '\\') || (keep_lines && (cp == '\n' || cp == '\\')) ||
+                               (keep_tabs && cp == '\t'))) {
                         *o++ = (char) cp;
                         i++;
                         continue;
@@ -55,13 +55,21 @@ static char *escape(const char *s, bool keep_lines) {
                 }
         }
         *o = 0;
+        return o;
+}
+
+static char *escape(const char *s, TextEscapeFlags flags) {
+        size_t n = strlen(s);
+        char *out = n < SIZE_MAX / 4 ? malloc(n * 4 + 1) : NULL; /* at worst \xNN per byte */
+        if (out)
+                text_escape_into(out, s, flags);
         return out;
 }
 
 char *text_escape(const char *s) {
-        return escape(s, false);
+        return escape(s, 0);
 }
 
 char *text_escape_lines(const char *s) {
-        return escape(s, true);
+        return escape(s, TEXT_KEEP_LINES);
 }
