@@ -174,7 +174,7 @@ static void help(void) {
                "     --no-mount        the offload folder is already reachable at KDUMP_FOLDER\n"
                "     --mounted-at DIR  MOUNT_DEVNODE is already mounted at DIR (do not mount it)\n"
                "     --no-reboot       exit instead of rebooting (tests)\n"
-               "     --timeout SECONDS reboot when a step hangs (default 300; at least 1;\n"
+               "     --timeout SECONDS reboot when the run takes longer (default 300; at least 1;\n"
                "                       \"90s\", \"5min\" also accepted)\n");
 }
 
@@ -237,9 +237,13 @@ int main(int argc, char **argv) {
         alarm(timeout);
 
         _cleanup_free_ char *cfg_default = path_in_root(root, "/etc/default/kdump");
+        const char *cfg_path = config_path ? config_path : cfg_default;
         ConfigError e = {};
-        if (config_load(&cfg, config_path ? config_path : cfg_default, NULL, NULL, &e) < 0) {
-                say("configuration error at line %u (%s): %s; using the defaults", e.line, e.key, e.message);
+        if (config_load(&cfg, cfg_path, NULL, NULL, &e) < 0) {
+                if (e.line > 0)
+                        say("%s:%u: %s: %s; using the defaults", strempty(cfg_path), e.line, e.key, e.message);
+                else
+                        say("%s: %s; using the defaults", strempty(cfg_path), e.message);
                 config_init_defaults(&cfg);
         }
         _cleanup_free_ char *vmcore = path_in_root(root, "/proc/vmcore");

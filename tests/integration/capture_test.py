@@ -245,6 +245,17 @@ class CaptureTest(unittest.TestCase):
         p = self.save({"SLOW": "1"}, "--timeout", "1s")
         self.assertEqual(p.returncode, 124, "the watchdog fired: \"1s\" is one second")
 
+    def test_save_with_a_bad_configuration_names_it_and_saves(self):
+        """A configuration with an error is reported by file, line and key, and
+        the capture is saved with the defaults (it named only the line)."""
+        put(self.root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nFULL_COREDUMP=maybe\n")
+        p = self.save()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(f"{self.root}/etc/default/kdump:2: FULL_COREDUMP:", p.stderr)
+        self.assertIn("using the defaults", p.stderr)
+        # the defaults' folder, under the root
+        self.assertTrue(os.path.isdir(f"{self.root}/home/.steamos/offload/var/kdump/crash"), p.stderr)
+
     def test_not_a_crash_kernel(self):
         p = subprocess.run([SAVE, "--root", self.root, "--no-reboot"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0)

@@ -33,6 +33,7 @@ for f in /usr/bin/kcrashctl /usr/sbin/kcrashd /usr/libexec/kcrash/kcrash-save /u
         "$presetdir/80-kcrash.preset" "$sysusersdir/kcrash.conf" "$tmpfilesdir/kcrash.conf" /usr/lib/sysctl.d/50-kcrash.conf \
         "$dracutdir/99kcrash/module-setup.sh" "$dracutdir/99kcrash/kcrash-capture.sh" \
         /usr/share/man/man5/kdump.5.gz /usr/share/man/man8/kcrashctl.8.gz /usr/share/man/man8/kcrash-server.8.gz \
+        /usr/share/man/man8/kcrash-save.8.gz \
         /usr/share/kcrash/console/index.html /usr/share/kcrash/console/console.js /usr/share/kcrash/console/console.css; do
         if [ -e "$R$f" ]; then echo "ok $f"; else echo "MISSING $f"; fail=1; fi
 done
