@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -62,6 +63,13 @@ static int option_size(const char *s, uint64_t *ret) {
 
 /* ---- dispatch ---- */
 
+/* Whether the client asked "Expect: 100-continue" (RFC 9110 10.1.1): it
+ * sends no body before an answer. */
+static bool expects_continue(struct MHD_Connection *c) {
+        const char *e = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+        return e && strcasecmp(e, "100-continue") == 0;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls) {
         Server *srv = cls;
@@ -80,12 +88,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 else if (streq(method, "PUT") && startswith(url, "/upload/")) {
                         put_begin(srv, c, url, req);
                         /* Refused (a bad or expired URL, a used slot, a
-                         * full store): answered now, before the body, which
-                         * libmicrohttpd then does not read (no "100
-                         * Continue"; the connection closes after the
-                         * answer). Before, a device sent its whole ZIP to
-                         * hear it was refused. */
-                        if (req->error)
+                         * full store) and the client waits for "100
+                         * Continue" before its body: answered now, and it
+                         * sends none (libmicrohttpd then closes the
+                         * connection). A client that sends its body at once
+                         * (kcrash's own uploader) has it read and dropped,
+                         * and the answer after: closing under a body still
+                         * coming made its send fail instead (reset, broken
+                         * pipe) and hid the refusal (attack review). */
+                        if (req->error && expects_continue(c))
                                 return put_end(srv, c, req);
                 } else if (streq(method, "GET") || streq(method, "HEAD"))
                         req->kind = REQ_GET;

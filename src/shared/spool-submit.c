@@ -277,15 +277,17 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
                  * fine but full or busy for a week (429, 507), must not make
                  * the device give up its reports: only the other failures
                  * count (a 500 or 503 may last: those park in the end, even
-                 * with a Retry-After). Only at the first request, before
-                 * the report is sent: a server that takes the whole ZIP at
-                 * every attempt and then says 507 or 429 (at the PUT, at
-                 * the Finish) would have it uploaded forever, outside
+                 * with a Retry-After). A 429 or 507 only before the report
+                 * is sent (at the Start): a server that takes the whole
+                 * report at every attempt and then says so (at the PUT or
+                 * the Finish, or Sentry at its envelope, which is the
+                 * report) would have it uploaded forever, outside
                  * SUBMIT_DAILY_BYTES, which counts reports sent (attack
-                 * review). */
+                 * reviews). */
                 bool reached = !(ur.outcome == UPLOAD_TRANSIENT && ur.unreachable);
-                bool deferred = ur.outcome == UPLOAD_TRANSIENT && ur.at_first_step &&
-                                (ur.unreachable || ur.http_status == 429 || ur.http_status == 507);
+                bool deferred = ur.outcome == UPLOAD_TRANSIENT &&
+                                (ur.unreachable ||
+                                 (ur.before_report_sent && (ur.http_status == 429 || ur.http_status == 507)));
                 if (deferred)
                         s.deferred++;
                 if (ur.outcome == UPLOAD_PERMANENT ||

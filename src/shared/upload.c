@@ -172,7 +172,7 @@ static bool perform(CURL *c, const char *step, bool first_step, Body *body, cons
          * answered (a redirect to a closed port is a server's answer).
          * Through a proxy, an unreachable server is the proxy's error or
          * 502: counted, as curl cannot tell them from others. */
-        r->at_first_step = first_step;
+        r->before_report_sent = first_step && streq(step, "Start");
         curl_off_t connected = 1;
         if (curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected) != CURLE_OK)
                 connected = 1; /* unknown: not known unreachable */

@@ -37,9 +37,9 @@ typedef struct UploadResult {
         /* Aborted by stop_requested(): not the report's failure. */
         bool stopped;
         long http_status;      /* of the step that failed; 0: no answer */
-        /* The step that failed was the first request (Start, Sentry's
-         * envelope): no report data was sent before it. */
-        bool at_first_step;
+        /* The step that failed came before any of the report was sent (the
+         * Start; never Sentry's envelope, which is the report). */
+        bool before_report_sent;
 } UploadResult;
 
 /* Must be called once before uploading (curl_global_init). */

@@ -513,3 +513,38 @@ TEST(empty_or_missing_queue) {
         submit_result_done(&r);
         fixture_done(&f);
 }
+
+/* Sentry's envelope is the report: a 429 to it (or a 507) counts like one
+ * to a PUT. Deferred, an endpoint that read every envelope and answered
+ * 429 had the report sent at every backoff, for ever, outside
+ * SUBMIT_DAILY_BYTES (attack review). */
+TEST(sentry_busy_after_the_envelope_counts) {
+        HttpStubReply replies[] = { { 429, "Retry-After: 60\r\n", "{}" } };
+        Fixture f;
+        if (!fixture_init(&f, replies, 1, "SUBMIT_MAX_ATTEMPTS=2\n")) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        char cfg[256];
+        snprintf(cfg, sizeof cfg, "SUBMIT_TARGET=sentry\nSENTRY_DSN=http://pub@127.0.0.1:%d/7\nSUBMIT_MAX_ATTEMPTS=2\n"
+                 "SUBMIT_ALLOW_INSECURE_HTTP=1\n", f.stub.port);
+        ConfigError e = {};
+        config_done(&f.config);
+        ASSERT_OK(config_init_defaults(&f.config));
+        ASSERT_OK(config_parse(&f.config, cfg, strlen(cfg), NULL, NULL, &e));
+        report_zip(&f, "r1", NOW - 10);
+        for (int i = 0; i < 3; i++) {
+                SubmitResult r;
+                ASSERT_OK(submit(&f, true, NOW + i * 86400, &r));
+                submit_result_done(&r);
+        }
+        ASSERT_EQ(http_stub_count(&f.stub), 2); /* parked after SUBMIT_MAX_ATTEMPTS */
+        SpoolState s;
+        ASSERT_OK(spool_state_load_target(f.offload, "r1", SUBMIT_TARGET_SENTRY, &s));
+        ASSERT_EQ(s.state, SPOOL_PARKED);
+        ASSERT_EQ(s.attempts, 2);
+        ASSERT_EQ(s.deferred, 0u);
+        ASSERT_STREQ(s.last_error, "envelope: HTTP 429");
+        spool_state_done(&s);
+        fixture_done(&f);
+}
