@@ -72,6 +72,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
 #define KEEPS_ZIP(alias) "(" alias ".state IN ('uploaded', 'finished') AND coalesce(" alias ".zip_expired, 0) = 0)"
 /* No duplicate of the owner gid (the statement's ?1) keeps its ZIP. */
 #define NO_DUPLICATE_KEEPS_ZIP "NOT EXISTS (SELECT 1 FROM reports AS d WHERE d.dup_of = ?1 AND " KEEPS_ZIP("d") ")"
+/* Whether the ZIP of the owner row alias (dup_of IS NULL, sha256 set) is in
+ * reports/ by the index: a report keeps it, or the sweeper expired the
+ * owner and has not removed it yet (it removes row and ZIP together). A
+ * ZIP no report keeps is being removed, or was: nothing may take it up. */
+#define ZIP_IN_STORE(alias)                                                                              \
+        "(" alias ".state = 'expired' OR " KEEPS_ZIP(alias) " OR EXISTS (SELECT 1 FROM reports AS d WHERE" \
+        " d.dup_of = " alias ".gid AND " KEEPS_ZIP("d") "))"
 
 #define SWEEP_STARTED_SQL "SELECT gid, size, updated FROM reports WHERE state = 'started' AND updated < ?"
 /* (the owners of the ZIPs they used: one may have lost its last keeper) */

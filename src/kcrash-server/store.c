@@ -16,7 +16,6 @@
  * NULL, in one of these states. 'expired' is an upload never finished whose
  * ZIP finished duplicates still share: the sweeper keeps such a row (and its
  * ZIP) until no report refers to it. */
-#define OWNER_STATES "('uploaded', 'finished', 'expired')"
 
 static const char schema[] =
         "PRAGMA journal_mode=WAL;"
@@ -197,6 +196,21 @@ static int group_sync(GroupSync *g) {
         return r;
 }
 
+/* Runs f in a write transaction, committed when it returns >= 0, else
+ * rolled back. BEGIN IMMEDIATE also waits for another process's
+ * transaction (the CLI's retention): what f reads stays true until its
+ * writes commit. */
+static int transaction_locked(Store *s, int (*f)(Store *s, void *userdata), void *userdata) {
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+                return -EIO;
+        int r = f(s, userdata);
+        if (r >= 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+                r = -EIO;
+        if (r < 0)
+                (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+}
+
 int store_sync(Store *s) {
         return group_sync(&s->wal_sync);
 }
@@ -275,8 +289,7 @@ static int zip_bytes_load(Store *s) {
         if (version < 0 ||
             sqlite3_prepare_v2(s->db,
                                "SELECT coalesce(sum(size), 0) FROM reports AS o WHERE dup_of IS NULL AND sha256 IS NOT NULL"
-                               " AND (state = 'expired' OR " KEEPS_ZIP("o") " OR EXISTS (SELECT 1 FROM reports AS d"
-                               " WHERE d.dup_of = o.gid AND " KEEPS_ZIP("d") "))",
+                               " AND " ZIP_IN_STORE("o"),
                                -1, &st, NULL) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW)
                 return -EIO;
@@ -554,8 +567,8 @@ int store_slot(Store *s, const char *gid, char state[16], uint64_t *ret_size) {
 static int find_owner(Store *s, const char *sha256, const char *gid, char ret[32]) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(s->db,
-                               "SELECT gid FROM reports WHERE sha256 = ? AND gid != ? AND dup_of IS NULL"
-                               " AND state IN " OWNER_STATES " LIMIT 1",
+                               "SELECT gid FROM reports AS o WHERE sha256 = ? AND gid != ? AND dup_of IS NULL"
+                               " AND " ZIP_IN_STORE("o") " LIMIT 1",
                                -1, &st, NULL) != SQLITE_OK ||
             sqlite3_bind_text(st, 1, sha256, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
             sqlite3_bind_text(st, 2, gid, -1, SQLITE_TRANSIENT) != SQLITE_OK)
@@ -591,6 +604,39 @@ static void storing_remove_locked(Store *s, Storing *self) {
                 }
 }
 
+typedef struct Claim {
+        const char *gid, *sha256;
+        bool duplicate; /* recorded as a duplicate */
+} Claim;
+
+/* Records c->gid as a duplicate of the owner of the same ZIP, if one is in
+ * the store. The owner may be an upload never finished: the sweeper keeps
+ * its ZIP while this report refers to it (store_sweep). Its row was written
+ * after its ZIP was durable. A ZIP no report keeps any more is not taken
+ * up: the retention or the sweeper removes it (ZIP_IN_STORE); in one
+ * transaction with the update, so that another process's retention cannot
+ * decide to remove it in between. */
+static int claim_duplicate_tx(Store *s, void *userdata) {
+        Claim *c = userdata;
+        char owner[32];
+        int r = find_owner(s, c->sha256, c->gid, owner);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *owner_zip = store_zip_path(s, owner);
+        if (!owner_zip)
+                return -ENOMEM;
+        if (access(owner_zip, F_OK) < 0)
+                return 0; /* not where the index says: keep this copy */
+        r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, dup_of=?, updated=? WHERE gid=?", "ssis",
+                      c->sha256, owner, (int64_t) time(NULL), c->gid);
+        if (r < 0)
+                return r;
+        c->duplicate = true;
+        return 0;
+}
+
 /* Takes the slot of gid for this PUT. A copy of a ZIP stored before is done
  * here (1: recorded); else the ZIP is renamed into reports/ and self holds
  * the slot (0), with *ret_size the size the slot announced. */
@@ -606,26 +652,12 @@ static int claim_locked(Store *s, const char *gid, const char *sha256, const cha
                 return -EALREADY;
 
         /* The same ZIP uploaded before (a device that retried after a lost
-         * answer): keep one copy, point the new report at the old one. The
-         * owner may be an upload never finished: the sweeper keeps its ZIP
-         * while this report refers to it (store_sweep). Its row was written
-         * after its ZIP was durable. */
-        char dup[32];
-        r = find_owner(s, sha256, gid, dup);
-        if (r < 0 && r != -ENOENT)
+         * answer): keep one copy, point the new report at the old one. */
+        Claim claim = { .gid = gid, .sha256 = sha256 };
+        r = transaction_locked(s, claim_duplicate_tx, &claim);
+        if (r < 0)
                 return r;
-        if (r >= 0) {
-                _cleanup_free_ char *owner_zip = store_zip_path(s, dup);
-                if (!owner_zip)
-                        return -ENOMEM;
-                if (access(owner_zip, F_OK) < 0)
-                        r = -ENOENT; /* not where the index says: keep this copy */
-        }
-        if (r >= 0) {
-                r = exec_bind(s, "UPDATE reports SET state='uploaded', sha256=?, dup_of=?, updated=? WHERE gid=?", "ssis",
-                              sha256, dup, (int64_t) time(NULL), gid);
-                if (r < 0)
-                        return r;
+        if (claim.duplicate) {
                 (void) unlink(part);
                 return 1;
         }
@@ -1049,11 +1081,43 @@ int store_stats(Store *s, char ***ret_names, int64_t **ret_counts, size_t *ret_n
         return 0;
 }
 
-/* Removes the ZIP of owner once no report keeps it (the retention expired
- * the last, or the sweeper removed it), counting it out of
- * --max-store-size; *dropped: files removed. An owner the sweeper expired
- * is the sweeper's, which removes its row with its ZIP. */
-static int release_zip_locked(Store *s, const char *owner, unsigned *dropped) {
+typedef struct GidSize {
+        char gid[32];
+        uint64_t size;
+        int64_t updated; /* when the query selects it, third */
+} GidSize;
+
+/* ZIPs the index no longer has: their rows say so (committed), and the
+ * files go once those rows are durable (remove_released()), so that a power
+ * cut can never bring back a row that keeps a ZIP already removed. A crash
+ * in between leaves a stray file, which nothing reads or counts. */
+typedef struct Released {
+        GidSize *items;
+        size_t n;
+} Released;
+
+static void released_done(Released *l) {
+        free(l->items);
+        *l = (Released) {};
+}
+
+static int released_add(Released *l, const char *gid, uint64_t size) {
+        for (size_t i = 0; i < l->n; i++)
+                if (streq(l->items[i].gid, gid))
+                        return 0; /* (two of its keepers went at once) */
+        GidSize *g = realloc(l->items, (l->n + 1) * sizeof *g);
+        if (!g)
+                return -ENOMEM;
+        l->items = g;
+        g[l->n] = (GidSize) { .size = size };
+        snprintf(g[l->n++].gid, sizeof g->gid, "%s", gid);
+        return 0;
+}
+
+/* Adds the ZIP of owner to l once no report keeps it (the retention expired
+ * the last, or the sweeper removed it). An owner the sweeper expired is the
+ * sweeper's, which removes its row with its ZIP. */
+static int release_zip_locked(Store *s, const char *owner, Released *l) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *o = NULL;
         int r = prepare_bind(s, &o,
                              "SELECT size FROM reports AS w WHERE gid = ?1 AND dup_of IS NULL AND sha256 IS NOT NULL"
@@ -1066,21 +1130,36 @@ static int release_zip_locked(Store *s, const char *owner, unsigned *dropped) {
                 return 0; /* still kept, or none of its own */
         if (rc != SQLITE_ROW)
                 return -EIO;
-        _cleanup_free_ char *p = store_zip_path(s, owner);
-        if (!p)
-                return -ENOMEM;
-        if (unlink(p) >= 0) {
-                s->zip_bytes -= MIN(s->zip_bytes, (uint64_t) sqlite3_column_int64(o, 0));
-                (*dropped)++;
+        return released_add(l, owner, (uint64_t) sqlite3_column_int64(o, 0));
+}
+
+/* The released ZIPs' files, once the index that no longer has them is on
+ * disk; called unlocked (a new report cannot take one up: ZIP_IN_STORE).
+ * *ret_removed: files removed. On a failed sync the files stay (strays). */
+static int remove_released(Store *s, const Released *l, unsigned *ret_removed) {
+        unsigned removed = 0;
+        if (l->n == 0) {
+                *ret_removed = 0;
+                return 0;
         }
+        int r = group_sync(&s->wal_sync);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < l->n; i++) {
+                _cleanup_free_ char *p = store_zip_path(s, l->items[i].gid);
+                if (p && unlink(p) >= 0)
+                        removed++;
+        }
+        *ret_removed = removed;
         return 0;
 }
 
-typedef struct GidSize {
-        char gid[32];
-        uint64_t size;
-        int64_t updated; /* when the query selects it, third */
-} GidSize;
+/* What the count of --max-store-size no longer holds: the released ZIPs
+ * from the index from,n on (committed). */
+static void released_count_out_locked(Store *s, const Released *l, size_t from) {
+        for (size_t i = from; i < l->n; i++)
+                s->zip_bytes -= MIN(s->zip_bytes, l->items[i].size);
+}
 
 /* The rows a query selects (or a DELETE returns), as (gid[, size[,
  * updated]]) triples; the columns it has not are 0. */
@@ -1115,7 +1194,7 @@ static bool part_exists(Store *s, const char *gid) {
         return !p || access(p, F_OK) >= 0;
 }
 
-static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned *removed) {
+static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned *removed, Released *released) {
         _cleanup_free_ GidSize *v = NULL;
         size_t n = 0;
         int r;
@@ -1150,12 +1229,13 @@ static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned
         if (r < 0)
                 return r;
         *removed += (unsigned) n;
+        size_t from = released->n;
         for (size_t i = 0; i < n; i++) {
-                unsigned dropped = 0;
-                r = release_zip_locked(s, v[i].gid, &dropped);
+                r = release_zip_locked(s, v[i].gid, released);
                 if (r < 0)
                         return r;
         }
+        released_count_out_locked(s, released, from);
         free(v);
         v = NULL;
 
@@ -1164,18 +1244,19 @@ static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned
         if (r < 0)
                 return r;
 
-        /* A ZIP goes only when no report refers to it any more. The row goes
-         * first: a crash in between leaves a stray file, never a report
-         * without its ZIP. */
+        /* An expired upload goes with its ZIP once no report keeps it: the
+         * row first, the file once the row's removal is durable. */
         r = select_gids(s, SWEEP_EXPIRED_SQL, 0, &v, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)
                 if (exec_bind(s, "DELETE FROM reports WHERE gid = ?1 AND state = 'expired' AND " NO_DUPLICATE_KEEPS_ZIP,
                               "s", v[i].gid) > 0) {
-                        unlink_path(store_zip_path(s, v[i].gid));
                         s->zip_bytes -= MIN(s->zip_bytes, v[i].size);
                         (*removed)++;
+                        r = released_add(released, v[i].gid, v[i].size);
+                        if (r < 0)
+                                return r;
                 }
         return 0;
 }
@@ -1188,9 +1269,15 @@ int store_sweep(Store *s, int64_t start_max_age, int64_t max_age, unsigned *ret_
          * here, not from the next start: its commits change data_version
          * (this connection's own do not). */
         int r = data_version(s) != s->data_version ? zip_bytes_load(s) : 0;
+        _cleanup_(released_done) Released released = {};
         if (r >= 0)
-                r = sweep_locked(s, now - MIN(start_max_age, max_age), now - max_age, &removed);
+                r = sweep_locked(s, now - MIN(start_max_age, max_age), now - max_age, &removed, &released);
         pthread_mutex_unlock(&s->lock);
+        /* (the rows that went before a failure are gone: their files too) */
+        unsigned files = 0;
+        int k = remove_released(s, &released, &files);
+        if (r >= 0)
+                r = k;
         if (r < 0)
                 return r;
         *ret_removed = removed;
@@ -1200,7 +1287,7 @@ int store_sweep(Store *s, int64_t start_max_age, int64_t max_age, unsigned *ret_
 /* Expires the ZIPs of one bucket beyond the newest keep, older than
  * cutoff. A row is marked first; its ZIP file goes when no report that
  * refers to it (the owner or a duplicate, finished or not) keeps it. */
-static int retain_bucket_locked(Store *s, int64_t bucket, unsigned keep, int64_t cutoff, unsigned *dropped) {
+static int retain_bucket_locked(Store *s, int64_t bucket, unsigned keep, int64_t cutoff, Released *released) {
         _cleanup_free_ GidSize *v = NULL;
         size_t n = 0;
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
@@ -1236,15 +1323,27 @@ static int retain_bucket_locked(Store *s, int64_t bucket, unsigned keep, int64_t
         if (rc != SQLITE_DONE)
                 return -EIO;
         for (size_t i = 0; i < n; i++) {
-                r = release_zip_locked(s, v[i].gid, dropped);
+                r = release_zip_locked(s, v[i].gid, released);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
+typedef struct RetainBucket {
+        int64_t bucket, cutoff;
+        unsigned keep;
+        Released *released;
+} RetainBucket;
+
+static int retain_bucket_tx(Store *s, void *userdata) {
+        RetainBucket *b = userdata;
+        return retain_bucket_locked(s, b->bucket, b->keep, b->cutoff, b->released);
+}
+
 int store_retain(Store *s, unsigned keep_per_bucket, int64_t cutoff, unsigned *ret_dropped) {
         _cleanup_free_ GidSize *buckets = NULL;
+        _cleanup_(released_done) Released released = {};
         size_t n = 0;
         unsigned dropped = 0;
         pthread_mutex_lock(&s->lock);
@@ -1259,16 +1358,21 @@ int store_retain(Store *s, unsigned keep_per_bucket, int64_t cutoff, unsigned *r
                 if (parse_int64(buckets[i].gid, &bucket) < 0)
                         continue;
                 pthread_mutex_lock(&s->lock);
-                r = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
-                if (r >= 0) {
-                        r = retain_bucket_locked(s, bucket, keep_per_bucket, cutoff, &dropped);
-                        if (sqlite3_exec(s->db, r >= 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
-                                r = -EIO;
-                }
+                size_t from = released.n;
+                r = transaction_locked(s, retain_bucket_tx,
+                                       &(RetainBucket) { .bucket = bucket, .keep = keep_per_bucket, .cutoff = cutoff,
+                                                         .released = &released });
+                if (r >= 0)
+                        released_count_out_locked(s, &released, from);
+                else
+                        released.n = from; /* rolled back: still kept */
                 pthread_mutex_unlock(&s->lock);
         }
-        if (r >= 0 && n > 0)
-                r = store_sync(s);
+        /* The expired rows durable, then the files they no longer keep
+         * (those of the buckets done before a failure too). */
+        int k = released.n > 0 ? remove_released(s, &released, &dropped) : r >= 0 && n > 0 ? store_sync(s) : 0;
+        if (r >= 0)
+                r = k;
         if (r < 0)
                 return r;
         *ret_dropped = dropped;

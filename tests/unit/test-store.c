@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* kcrash-server's store: what the query plans of its periodic work are. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "store-internal.h"
@@ -391,4 +397,193 @@ TEST(another_process_frees_room_at_the_next_sweep) {
         ASSERT_OK(store_sweep(server, 3600, 3600, &removed));
         ASSERT_EQ(server->zip_bytes, 0u);
         store_close(server);
+}
+
+/* ---- interleavings and crashes, forced through interposed libc calls ---- */
+
+/* When set, access() of a path ending so runs this store's retention
+ * (another process's, kcrash-server retain) right after it. */
+static Store *hook_other;
+static const char *hook_path_end;
+/* When set, the process dies right after removing a stored ZIP. */
+static bool die_after_zip_unlink;
+
+int access(const char *path, int mode) {
+        int r = (int) syscall(SYS_faccessat, AT_FDCWD, path, mode);
+        size_t l = strlen(path), e = hook_path_end ? strlen(hook_path_end) : 0;
+        if (hook_other && hook_path_end && l >= e && streq(path + l - e, hook_path_end)) {
+                Store *other = hook_other;
+                unsigned dropped = 0;
+                hook_other = NULL;
+                (void) store_retain(other, 0, (int64_t) time(NULL) + 10, &dropped);
+        }
+        return r;
+}
+
+int unlink(const char *path) {
+        int r = (int) syscall(SYS_unlinkat, AT_FDCWD, path, 0);
+        if (die_after_zip_unlink && strstr(path, "/reports/") && strstr(path, ".zip"))
+                _exit(0); /* as a SIGKILL, an OOM kill or a power cut would */
+        return r;
+}
+
+static uint64_t bytes_on_disk(const char *dir) {
+        _cleanup_free_ char *reports = path_join(dir, "reports");
+        DIR *d = opendir(reports);
+        ASSERT_TRUE(d != NULL);
+        uint64_t sum = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                struct stat st;
+                if (de->d_name[0] != '.' && fstatat(dirfd(d), de->d_name, &st, 0) >= 0)
+                        sum += (uint64_t) st.st_size;
+        }
+        closedir(d);
+        return sum;
+}
+
+/* Every report that shows its ZIP (being uploaded or finished, not
+ * expired) has it in reports/. */
+static void assert_no_report_lost_its_zip(Store *s, const char *what) {
+        sqlite3_stmt *st = NULL;
+        ASSERT_EQ(sqlite3_prepare_v2(s->db,
+                                     "SELECT gid, coalesce(dup_of, gid) FROM reports WHERE " KEEPS_ZIP("reports"),
+                                     -1, &st, NULL),
+                  SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW)
+                if (!zip_exists(s, (const char *) sqlite3_column_text(st, 1)))
+                        test_fail(__FILE__, __LINE__, "%s: report %s lost its ZIP (%s)", what,
+                                  sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
+        sqlite3_finalize(st);
+}
+
+/* Another process's retention (kcrash-server retain) between a new
+ * duplicate's check of its owner's ZIP and the row that makes it a
+ * duplicate: before, the retention removed the ZIP in between and the new
+ * report was finished without one (attack review). The check and the row
+ * are now one transaction, which the other process's waits for (here: in
+ * vain, as both run in this thread, and its retention fails). */
+TEST(other_process_retention_cannot_remove_a_zip_being_taken_up) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        Store *s = NULL, *other = NULL;
+        ASSERT_OK(store_open(dir, &s));
+        ASSERT_OK(store_open(dir, &other));
+        upload(s, "81", "0123456789", "aa", 100, true);
+        ASSERT_OK(store_start(s, "83", &(StartFields) { .size = 10 }));
+        hook_other = other, hook_path_end = "/reports/81.zip";
+        put_zip(s, "83", "0123456789", "aa");
+        hook_other = NULL;
+        ASSERT_OK(store_finish(s, "83", &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }));
+        assert_no_report_lost_its_zip(s, "after the interleaving");
+        store_close(other);
+        store_close(s);
+}
+
+/* The retention killed once it removed a ZIP: before, it removed the file
+ * inside its transaction, and the killed transaction rolled back to a
+ * report that keeps a ZIP no longer there (attack review). Now the rows are
+ * committed and durable first: a kill leaves at worst a stray file, which
+ * nothing counts. */
+TEST(retention_killed_after_removing_a_zip_loses_no_report) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        Store *s = NULL;
+        ASSERT_OK(store_open(dir, &s));
+        upload(s, "91", "0123456789", "aa", 100, true);
+        upload(s, "93", "abcdefghij", "bb", 90, true);
+        store_close(s);
+        pid_t pid = fork();
+        ASSERT_TRUE(pid >= 0);
+        if (pid == 0) {
+                Store *c = NULL;
+                unsigned dropped = 0;
+                if (store_open(dir, &c) < 0)
+                        _exit(2);
+                die_after_zip_unlink = true;
+                (void) store_retain(c, 0, (int64_t) time(NULL) + 10, &dropped);
+                _exit(3); /* not reached: it removes a ZIP */
+        }
+        int status = 0;
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        ASSERT_OK(store_open(dir, &s));
+        assert_no_report_lost_its_zip(s, "after the kill");
+        ASSERT_TRUE(s->zip_bytes <= bytes_on_disk(dir));
+        store_close(s);
+}
+
+/* Random sequences of uploads (of four contents: many duplicates),
+ * Finishes early and late, aging, sweeps, retentions in this process and
+ * another, reopens and Starts never PUT: after each settled step no report
+ * lost its ZIP, and the store's count, a reload's and the files in reports/
+ * agree (from an attack review's test, which found today's rules sound). */
+TEST(random_sequences_keep_zips_and_count_them) {
+        static const char *const contents[] = { "AAAAAAAAAA", "BBBBBBBBBBBBBBBBB", "CCCCCCCCCCCCCCCCCCCCCCCC",
+                                                "DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD" };
+        static const char *const shas[] = { "aa", "bb", "cc", "dd" };
+        for (unsigned seed = 1; seed <= 8; seed++) {
+                _cleanup_free_ char *dir = test_tmpdir();
+                Store *s = NULL;
+                ASSERT_OK(store_open(dir, &s));
+                srand(seed);
+                int64_t now = (int64_t) time(NULL);
+                unsigned next = 1;
+                bool other_retained = false;
+                for (unsigned step = 0; step < 120; step++) {
+                        int op = rand() % 10;
+                        char gid[32], what[64];
+                        unsigned removed = 0, dropped = 0;
+                        if (op <= 2) { /* an upload, finished or not */
+                                snprintf(gid, sizeof gid, "%u", next++);
+                                int k = rand() % 4;
+                                ASSERT_OK(store_start(s, gid, &(StartFields) { .size = strlen(contents[k]),
+                                                                               .created = now - 1000 + step }));
+                                put_zip(s, gid, contents[k], shas[k]);
+                                if (rand() % 3)
+                                        ASSERT_OK(store_finish(s, gid, &(FinishFields) {
+                                                .title = "t", .signature = rand() % 2 ? "v1:a" : "v1:b" }));
+                        } else if (op == 3) { /* a late Finish */
+                                snprintf(gid, sizeof gid, "%u", 1 + (unsigned) rand() % next);
+                                (void) store_finish(s, gid, &(FinishFields) { .title = "t", .signature = "v1:a" });
+                        } else if (op == 4) { /* a row grows old */
+                                snprintf(gid, sizeof gid, "%u", 1 + (unsigned) rand() % next);
+                                ASSERT_TRUE(exec_bind(s, "UPDATE reports SET updated = updated - 100000 WHERE gid = ?",
+                                                      "s", gid) >= 0);
+                        } else if (op == 5)
+                                ASSERT_OK(store_sweep(s, 50000, 50000, &removed));
+                        else if (op == 6)
+                                ASSERT_OK(store_retain(s, (unsigned) rand() % 3, now - 1000 + step, &dropped));
+                        else if (op == 7) { /* another process's retention: counted at the next sweep */
+                                Store *other = NULL;
+                                ASSERT_OK(store_open(dir, &other));
+                                ASSERT_OK(store_retain(other, (unsigned) rand() % 3, now - 1000 + step, &dropped));
+                                store_close(other);
+                                other_retained = true;
+                        } else if (op == 8) {
+                                store_close(s);
+                                ASSERT_OK(store_open(dir, &s));
+                                other_retained = false;
+                        } else if (rand() % 4 == 0) {
+                                ASSERT_OK(store_sweep(s, -10, -10, &removed));
+                                op = 5; /* a sweep too */
+                        } else {
+                                snprintf(gid, sizeof gid, "%u", next++);
+                                ASSERT_OK(store_start(s, gid, &(StartFields) { .size = 10 }));
+                        }
+                        if (op == 5)
+                                other_retained = false;
+                        snprintf(what, sizeof what, "seed %u step %u (op %d)", seed, step, op);
+                        assert_no_report_lost_its_zip(s, what);
+                        if (other_retained)
+                                continue; /* this process counts it at its next sweep */
+                        Store *fresh = NULL;
+                        ASSERT_OK(store_open(dir, &fresh));
+                        uint64_t reloaded = fresh->zip_bytes, disk = bytes_on_disk(dir);
+                        store_close(fresh);
+                        if (s->zip_bytes != disk || reloaded != disk)
+                                test_fail(__FILE__, __LINE__, "%s: counted %llu, reloaded %llu, on disk %llu", what,
+                                          (unsigned long long) s->zip_bytes, (unsigned long long) reloaded,
+                                          (unsigned long long) disk);
+                }
+                store_close(s);
+        }
 }
