@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "cli.h"
 #include "build-config.h"
 #include "dlopen-dw.h"
 #include "fileio.h"
@@ -287,7 +288,17 @@ static void help(void) {
                "     --json                 list, buckets and bucket print JSON\n");
 }
 
-int main(int argc, char **argv) {
+/* What the command line names, beside the server's limits (Server). */
+typedef struct ServerOptions {
+        const char *listen_on, *data, *token_file, *viewer_file, *admin_file, *tls_cert, *tls_key, *console_dir;
+        bool json;
+        bool exit_now; /* --help or --version printed */
+} ServerOptions;
+
+/* Parses the options into srv's limits and o; symbolize_config.dirs must
+ * have room for argc directories. Returns 0 (o->exit_now after --help and
+ * --version), EXIT_USAGE for a bad option, or a negative errno (logged). */
+static int parse_options(int argc, char **argv, Server *srv, ServerOptions *o) {
         enum {
                 ARG_VERSION = 0x100,
                 ARG_PUBLIC,
@@ -340,55 +351,43 @@ int main(int argc, char **argv) {
                 { "keep-days", required_argument, NULL, ARG_KEEP_DAYS },
                 {}
         };
-        static Server srv = { .max_size = 512ULL << 20, .slot_ttl = 3600, .rate_per_min = 30, .conns_per_addr = 256,
-                              .max_pending_starts = DEFAULT_MAX_PENDING_STARTS,
-                              .idle_timeout = 15, .session_ttl = 8 * 3600, .keep_days = 90 };
-        const char *listen_on = NULL, *data = NULL, *token_file = NULL, *viewer_file = NULL, *admin_file = NULL,
-                   *tls_cert = NULL, *tls_key = NULL, *console_dir = KCRASH_CONSOLE_DIR;
         unsigned u;
-        bool json = false;
         int c;
-
-        /* at most argc directories */
-        _cleanup_free_ char **debuginfo_dirs = calloc((size_t) argc, sizeof(char *));
-        if (!debuginfo_dirs)
-                return log_oom(), 1;
-        symbolize_config.dirs = debuginfo_dirs;
-
-        log_set_program("kcrash-server");
         while ((c = getopt_long(argc, argv, "hl:d:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
+                        o->exit_now = true;
                         return 0;
                 case ARG_VERSION:
                         printf("kcrash-server %s\n", PACKAGE_VERSION);
+                        o->exit_now = true;
                         return 0;
                 case 'l':
-                        listen_on = optarg;
+                        o->listen_on = optarg;
                         break;
                 case 'd':
-                        data = optarg;
+                        o->data = optarg;
                         break;
                 case ARG_PUBLIC:
-                        srv.public_url = strdup(optarg);
+                        srv->public_url = strdup(optarg);
                         break;
                 case ARG_TOKEN:
-                        token_file = optarg;
+                        o->token_file = optarg;
                         break;
                 case ARG_MAX:
-                        if (option_size(optarg, &srv.max_size) < 0 || srv.max_size == 0) {
+                        if (option_size(optarg, &srv->max_size) < 0 || srv->max_size == 0) {
                                 log_error("--max-size \"%s\": expected bytes, or a number with K, M, G or T.", optarg);
-                                return 2;
+                                return EXIT_USAGE;
                         }
                         break;
                 case ARG_TTL: {
                         unsigned ttl;
                         if (option_uint(optarg, 1, 7 * 24 * 3600, &ttl) < 0) {
                                 log_error("--slot-ttl \"%s\": expected 1 to 604800 seconds.", optarg);
-                                return 2;
+                                return EXIT_USAGE;
                         }
-                        srv.slot_ttl = ttl;
+                        srv->slot_ttl = ttl;
                         break;
                 }
                 case ARG_RATE: {
@@ -396,229 +395,238 @@ int main(int argc, char **argv) {
                         if (option_uint(optarg, 0, 1000000, &rate) < 0) {
                                 log_error("--rate \"%s\": expected Starts per minute, 0 to 1000000 (0: no limit).",
                                           optarg);
-                                return 2;
+                                return EXIT_USAGE;
                         }
-                        srv.rate_per_min = rate;
+                        srv->rate_per_min = rate;
                         break;
                 }
                 case ARG_JSON:
-                        json = true;
+                        o->json = true;
                         break;
                 case ARG_CONNS:
-                        if (option_uint(optarg, 0, MAX_CONNECTIONS, &srv.conns_per_addr) < 0) {
+                        if (option_uint(optarg, 0, MAX_CONNECTIONS, &srv->conns_per_addr) < 0) {
                                 log_error("--max-conns-per-addr \"%s\": expected 0 to %u.", optarg, MAX_CONNECTIONS);
-                                return 2;
+                                return EXIT_USAGE;
                         }
-                        srv.conns_per_addr_set = true;
+                        srv->conns_per_addr_set = true;
                         break;
                 case ARG_PENDING:
-                        if (option_uint(optarg, 0, 1000000, &srv.max_pending_starts) < 0) {
+                        if (option_uint(optarg, 0, 1000000, &srv->max_pending_starts) < 0) {
                                 log_error("--max-pending-starts \"%s\": expected 0 to 1000000.", optarg);
-                                return 2;
+                                return EXIT_USAGE;
                         }
                         break;
                 case ARG_STORE:
-                        if (option_size(optarg, &srv.max_store) < 0) {
+                        if (option_size(optarg, &srv->max_store) < 0) {
                                 log_error("--max-store-size \"%s\": expected bytes, or a number with K, M, G or T.",
                                           optarg);
-                                return 2;
+                                return EXIT_USAGE;
                         }
                         break;
                 case ARG_DEBUGINFO:
-                        debuginfo_dirs[symbolize_config.n_dirs++] = optarg;
+                        symbolize_config.dirs[symbolize_config.n_dirs++] = optarg;
                         break;
                 case ARG_DEBUGINFOD_URLS:
                         /* libdebuginfod takes its servers from the environment only */
                         if (setenv("DEBUGINFOD_URLS", optarg, 1) < 0)
-                                return log_oom(), 1;
+                                return log_oom();
                         break;
                 case ARG_PROXY:
-                        if (add_proxies(&srv, optarg) < 0) {
+                        if (add_proxies(srv, optarg) < 0) {
                                 log_error("--trusted-proxy \"%s\": expected IPv4 or IPv6 addresses, comma-separated.",
                                           optarg);
-                                return 2;
+                                return EXIT_USAGE;
                         }
                         break;
                 case ARG_CONSOLE:
-                        console_dir = optarg;
+                        o->console_dir = optarg;
                         break;
                 case ARG_VIEWER:
-                        viewer_file = optarg;
+                        o->viewer_file = optarg;
                         break;
                 case ARG_ADMIN:
-                        admin_file = optarg;
+                        o->admin_file = optarg;
                         break;
                 case ARG_SESSION_TTL:
                         if (option_uint(optarg, 60, 30 * 86400, &u) < 0) {
                                 log_error("--session-ttl \"%s\": expected 60 to 2592000 seconds.", optarg);
-                                return 2;
+                                return EXIT_USAGE;
                         }
-                        srv.session_ttl = u;
+                        srv->session_ttl = u;
                         break;
                 case ARG_TLS_CERT:
-                        tls_cert = optarg;
+                        o->tls_cert = optarg;
                         break;
                 case ARG_TLS_KEY:
-                        tls_key = optarg;
+                        o->tls_key = optarg;
                         break;
                 case ARG_KEEP_ZIPS:
-                        if (option_uint(optarg, 0, 1000000, &srv.keep_per_bucket) < 0) {
+                        if (option_uint(optarg, 0, 1000000, &srv->keep_per_bucket) < 0) {
                                 log_error("--keep-zips \"%s\": expected 0 to 1000000.", optarg);
-                                return 2;
+                                return EXIT_USAGE;
                         }
                         break;
                 case ARG_KEEP_DAYS:
-                        if (option_uint(optarg, 0, 100000, &srv.keep_days) < 0) {
+                        if (option_uint(optarg, 0, 100000, &srv->keep_days) < 0) {
                                 log_error("--keep-days \"%s\": expected 0 to 100000 days.", optarg);
-                                return 2;
+                                return EXIT_USAGE;
                         }
                         break;
                 case ARG_IDLE:
-                        if (option_uint(optarg, 1, 3600, &srv.idle_timeout) < 0) {
+                        if (option_uint(optarg, 1, 3600, &srv->idle_timeout) < 0) {
                                 log_error("--idle-timeout \"%s\": expected 1 to 3600 seconds.", optarg);
-                                return 2;
+                                return EXIT_USAGE;
                         }
                         break;
                 default:
-                        return 2;
+                        return EXIT_USAGE;
                 }
         /* Behind a proxy every connection comes from the proxy: limiting
          * them per address would limit everyone together. */
         symbolize_config.debuginfod = !isempty(getenv("DEBUGINFOD_URLS"));
-        if (srv.n_proxies > 0 && !srv.conns_per_addr_set)
-                srv.conns_per_addr = 0;
-        if (!data) {
+        if (srv->n_proxies > 0 && !srv->conns_per_addr_set)
+                srv->conns_per_addr = 0;
+        if (!o->data) {
                 log_error("--data DIR is required; see --help.");
-                return 2;
+                return EXIT_USAGE;
         }
-        /* Symbolization asked for: say at start when libdw is missing, not
-         * at the first crash. */
-        if (symbolize_config_enabled(&symbolize_config) && dlopen_dw() < 0) {
-                log_error("--debuginfo/DEBUGINFOD_URLS: cannot symbolize: %s (install libdw1).", dw_load_error());
-                return 1;
-        }
-        int r = store_open(data, &srv.store);
-        if (r < 0) {
-                log_error_errno(r, "Cannot open the store in \"%s\": %m", data);
-                return 1;
-        }
-        if (optind < argc && streq(argv[optind], "retain")) {
-                /* The sweeper's retention, now (keep-zips 0: keep all). */
-                r = srv.keep_per_bucket > 0 ? retain(&srv) : 0;
-                store_close(srv.store);
-                return r < 0 ? 1 : 0;
-        }
-        if (optind < argc) {
-                r = server_cli(srv.store, argc - optind, argv + optind, json);
-                store_close(srv.store);
-                return r;
-        }
-        if (!listen_on) {
-                log_error("--listen ADDR:PORT is required to serve; see --help.");
-                return 2;
-        }
-        if (token_file) {
-                if (read_one_line_file(token_file, &srv.admin_token) < 0 || isempty(srv.admin_token)) {
-                        log_error("Cannot read a token from \"%s\".", token_file);
-                        return 1;
-                }
-        }
+        return 0;
+}
+
+/* The console's logins (USER:PASSWORD files) and their sessions. */
+static int load_logins(Server *srv, const ServerOptions *o) {
         const struct {
                 const char *file;
                 char **user, **password;
         } logins[] = {
-                { viewer_file, &srv.viewer_user, &srv.viewer_password },
-                { admin_file, &srv.admin_user, &srv.admin_password },
+                { o->viewer_file, &srv->viewer_user, &srv->viewer_password },
+                { o->admin_file, &srv->admin_user, &srv->admin_password },
         };
         for (size_t i = 0; i < ELEMENTSOF(logins); i++) {
                 _cleanup_free_ char *line = NULL;
                 if (!logins[i].file)
                         continue;
                 if (read_one_line_file(logins[i].file, &line) < 0 ||
-                    login_parse(line, logins[i].user, logins[i].password) < 0) {
-                        log_error("Cannot read USER:PASSWORD from \"%s\".", logins[i].file);
-                        return 1;
-                }
+                    login_parse(line, logins[i].user, logins[i].password) < 0)
+                        return log_error_errno(-EIO, "Cannot read USER:PASSWORD from \"%s\".", logins[i].file);
         }
-        if (srv.viewer_user && srv.admin_user && streq(srv.viewer_user, srv.admin_user)) {
+        if (srv->viewer_user && srv->admin_user && streq(srv->viewer_user, srv->admin_user)) {
                 log_error("The viewer and the admin login must have different user names.");
-                return 2;
+                return EXIT_USAGE;
         }
-        if ((viewer_file || admin_file) &&
-            (sessions_new(srv.session_ttl, &srv.sessions) < 0 ||
-             ratelimit_new(RATE_TABLE_SIZE, LOGINS_PER_MINUTE, &srv.rate_login) < 0))
-                return log_oom(), 1;
-        if (console_dir && access(console_dir, F_OK) >= 0)
-                srv.console_dir = strdup(console_dir);
-        else if (console_dir && console_dir != (const char *) KCRASH_CONSOLE_DIR) {
-                log_error("--console-dir \"%s\": not found.", console_dir);
-                return 1;
+        if ((o->viewer_file || o->admin_file) &&
+            (sessions_new(srv->session_ttl, &srv->sessions) < 0 ||
+             ratelimit_new(RATE_TABLE_SIZE, LOGINS_PER_MINUTE, &srv->rate_login) < 0))
+                return log_oom();
+        return 0;
+}
+
+/* The console's files: the default folder may be missing (no console), a
+ * folder named with --console-dir not. */
+static int find_console(Server *srv, const ServerOptions *o) {
+        if (o->console_dir && access(o->console_dir, F_OK) >= 0) {
+                srv->console_dir = strdup(o->console_dir);
+                return srv->console_dir ? 0 : log_oom();
         }
-        /* TLS for the devices and the console alike (libmicrohttpd with
-         * GnuTLS); the files are read once, before serving. */
+        if (o->console_dir && o->console_dir != (const char *) KCRASH_CONSOLE_DIR)
+                return log_error_errno(-ENOENT, "--console-dir \"%s\": not found.", o->console_dir);
+        return 0;
+}
+
+/* TLS for the devices and the console alike (libmicrohttpd with GnuTLS):
+ * the files are read once, before serving. Without --tls-cert, *ret_cert
+ * and *ret_key stay NULL. */
+static int load_tls(Server *srv, const ServerOptions *o, char **ret_cert, char **ret_key) {
         _cleanup_free_ char *cert = NULL, *key = NULL;
-        if (!!tls_cert != !!tls_key) {
+        size_t n;
+        if (!!o->tls_cert != !!o->tls_key) {
                 log_error("--tls-cert and --tls-key go together.");
-                return 2;
+                return EXIT_USAGE;
         }
-        if (tls_cert) {
-                size_t n;
-                if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-                        log_error("This libmicrohttpd has no TLS support.");
-                        return 1;
-                }
-                if (read_full_file(tls_cert, 1u << 20, &cert, &n) < 0 || read_full_file(tls_key, 1u << 20, &key, &n) < 0) {
-                        log_error("Cannot read \"%s\" or \"%s\".", tls_cert, tls_key);
-                        return 1;
-                }
-                srv.tls = true;
+        if (!o->tls_cert)
+                return 0;
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+                return log_error_errno(-EOPNOTSUPP, "This libmicrohttpd has no TLS support.");
+        if (read_full_file(o->tls_cert, 1u << 20, &cert, &n) < 0 || read_full_file(o->tls_key, 1u << 20, &key, &n) < 0)
+                return log_error_errno(-EIO, "Cannot read \"%s\" or \"%s\".", o->tls_cert, o->tls_key);
+        srv->tls = true;
+        *ret_cert = TAKE_PTR(cert);
+        *ret_key = TAKE_PTR(key);
+        return 0;
+}
+
+/* --listen IPv4ADDR:PORT */
+static int parse_listen(const char *listen_on, struct sockaddr_in *ret) {
+        const char *colon = strrchr(listen_on, ':');
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        if (!colon || inet_pton(AF_INET, strndupa(listen_on, (size_t) (colon - listen_on)), &sa.sin_addr) != 1) {
+                log_error("--listen \"%s\": expected IPv4ADDR:PORT.", listen_on);
+                return EXIT_USAGE;
         }
-        struct MHD_OptionItem tls_options[] = {
-                { MHD_OPTION_HTTPS_MEM_KEY, 0, key },
-                { MHD_OPTION_HTTPS_MEM_CERT, 0, cert },
-                { MHD_OPTION_END, 0, NULL },
-        };
-        if (!srv.tls)
-                tls_options[0] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
+        unsigned port;
+        if (option_uint(colon + 1, 1, 65535, &port) < 0) {
+                log_error("--listen \"%s\": the port is not a number from 1 to 65535.", listen_on);
+                return EXIT_USAGE;
+        }
+        sa.sin_port = htons((uint16_t) port);
+        *ret = sa;
+        return 0;
+}
+
+/* Everything serving needs before the first connection: the admin token,
+ * the console's logins and files, TLS, libzip, the URL signing secret,
+ * the listening address, the rate limiters. */
+static int prepare(Server *srv, const ServerOptions *o, struct sockaddr_in *ret_sa, char **ret_cert, char **ret_key) {
+        int r;
+        if (!o->listen_on) {
+                log_error("--listen ADDR:PORT is required to serve; see --help.");
+                return EXIT_USAGE;
+        }
+        if (o->token_file && (read_one_line_file(o->token_file, &srv->admin_token) < 0 || isempty(srv->admin_token)))
+                return log_error_errno(-EIO, "Cannot read a token from \"%s\".", o->token_file);
+        r = load_logins(srv, o);
+        if (r == 0)
+                r = find_console(srv, o);
+        if (r == 0)
+                r = load_tls(srv, o, ret_cert, ret_key);
+        if (r != 0)
+                return r;
         /* Loaded with dlopen(3) (dlopen-util.h): the receiver reads every
          * upload, so a missing library is an error at start, not at the
          * first request. */
         const char *why = NULL;
         r = archive_dlopen(&why);
-        if (r < 0) {
-                log_error("%s", why);
-                return 1;
-        }
-        r = load_secret(data, srv.secret);
-        if (r < 0) {
-                log_error_errno(r, "Cannot read or create \"%s/secret\": %m", data);
-                return 1;
-        }
-        const char *colon = strrchr(listen_on, ':');
-        struct sockaddr_in sa = { .sin_family = AF_INET };
-        if (!colon || inet_pton(AF_INET, strndupa(listen_on, (size_t) (colon - listen_on)), &sa.sin_addr) != 1) {
-                log_error("--listen \"%s\": expected IPv4ADDR:PORT.", listen_on);
-                return 2;
-        }
-        unsigned port;
-        if (option_uint(colon + 1, 1, 65535, &port) < 0) {
-                log_error("--listen \"%s\": the port is not a number from 1 to 65535.", listen_on);
-                return 2;
-        }
-        sa.sin_port = htons((uint16_t) port);
-        if (!srv.public_url && asprintf(&srv.public_url, "%s://%s", srv.tls ? "https" : "http", listen_on) < 0)
-                return 1;
-        pthread_mutex_init(&srv.quota_lock, NULL);
-        if (srv.rate_per_min > 0) {
-                r = ratelimit_new(RATE_TABLE_SIZE, srv.rate_per_min, &srv.rate_addr);
+        if (r < 0)
+                return log_error_errno(r, "%s", why);
+        r = load_secret(o->data, srv->secret);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read or create \"%s/secret\": %m", o->data);
+        r = parse_listen(o->listen_on, ret_sa);
+        if (r != 0)
+                return r;
+        if (!srv->public_url &&
+            asprintf(&srv->public_url, "%s://%s", srv->tls ? "https" : "http", o->listen_on) < 0)
+                return log_oom();
+        pthread_mutex_init(&srv->quota_lock, NULL);
+        if (srv->rate_per_min > 0) {
+                r = ratelimit_new(RATE_TABLE_SIZE, srv->rate_per_min, &srv->rate_addr);
                 if (r >= 0)
-                        r = ratelimit_new(RATE_TABLE_SIZE, srv.rate_per_min, &srv.rate_device);
-                if (r < 0) {
-                        log_error_errno(r, "Cannot set up the rate limiter: %m");
-                        return 1;
-                }
+                        r = ratelimit_new(RATE_TABLE_SIZE, srv->rate_per_min, &srv->rate_device);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot set up the rate limiter: %m");
         }
+        return 0;
+}
 
+/* Serves until SIGTERM or SIGINT. */
+static int serve(Server *srv, const ServerOptions *o, const struct sockaddr_in *sa, char *cert, char *key) {
+        struct MHD_OptionItem tls_options[] = {
+                { MHD_OPTION_HTTPS_MEM_KEY, 0, key },
+                { MHD_OPTION_HTTPS_MEM_CERT, 0, cert },
+                { MHD_OPTION_END, 0, NULL },
+        };
+        if (!srv->tls)
+                tls_options[0] = (struct MHD_OptionItem) { MHD_OPTION_END, 0, NULL };
         /* One address holds at most conns_per_addr of the MAX_CONNECTIONS
          * (libmicrohttpd closes the rest at once), and an idle connection
          * goes after idle_timeout: one client cannot starve the others. */
@@ -638,26 +646,23 @@ int main(int argc, char **argv) {
         pthread_cond_init(&stop_cond, &cond_clock);
         pthread_condattr_destroy(&cond_clock);
         struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-                                                        (srv.tls ? MHD_USE_TLS : 0),
-                                                (uint16_t) port, NULL,
-                                                NULL, handler, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sa,
+                                                        (srv->tls ? MHD_USE_TLS : 0),
+                                                ntohs(sa->sin_port), NULL,
+                                                NULL, handler, srv, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *) sa,
                                                 MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
-                                                srv.idle_timeout, MHD_OPTION_CONNECTION_LIMIT, max_conns,
-                                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv.conns_per_addr,
-                                                MHD_OPTION_NOTIFY_COMPLETED, request_completed, &srv,
+                                                srv->idle_timeout, MHD_OPTION_CONNECTION_LIMIT, max_conns,
+                                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->conns_per_addr,
+                                                MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv,
                                                 MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
-        if (!d) {
-                log_error("Cannot listen on %s.", listen_on);
-                return 1;
-        }
+        if (!d)
+                return log_error_errno(-EADDRNOTAVAIL, "Cannot listen on %s.", o->listen_on);
         pthread_t sweep_thread;
-        r = -pthread_create(&sweep_thread, NULL, sweeper, &srv);
+        int r = -pthread_create(&sweep_thread, NULL, sweeper, srv);
         if (r < 0) {
-                log_error_errno(r, "Cannot start the sweeper thread: %m");
                 MHD_stop_daemon(d);
-                return 1;
+                return log_error_errno(r, "Cannot start the sweeper thread: %m");
         }
-        log_info("Listening on %s, store \"%s\".", listen_on, data);
+        log_info("Listening on %s, store \"%s\".", o->listen_on, o->data);
         int sig;
         while (sigwait(&stop_signals, &sig) != 0)
                 ;
@@ -668,9 +673,51 @@ int main(int argc, char **argv) {
         pthread_mutex_unlock(&stop_lock);
         MHD_stop_daemon(d);
         pthread_join(sweep_thread, NULL);
-        store_close(srv.store);
+        return 0;
+}
+
+/* Serves, or runs a command on the store (list, show, retain, ...). */
+static int run(int argc, char **argv, Server *srv) {
+        ServerOptions o = { .console_dir = KCRASH_CONSOLE_DIR };
+        int r = parse_options(argc, argv, srv, &o);
+        if (r != 0 || o.exit_now)
+                return r;
+        /* Symbolization asked for: say at start when libdw is missing, not
+         * at the first crash. */
+        if (symbolize_config_enabled(&symbolize_config) && dlopen_dw() < 0)
+                return log_error_errno(-ENOENT, "--debuginfo/DEBUGINFOD_URLS: cannot symbolize: %s (install libdw1).",
+                                       dw_load_error());
+        r = store_open(o.data, &srv->store);
+        if (r < 0)
+                return log_error_errno(r, "Cannot open the store in \"%s\": %m", o.data);
+        if (optind < argc && streq(argv[optind], "retain"))
+                /* The sweeper's retention, now (keep-zips 0: keep all). */
+                return srv->keep_per_bucket > 0 ? retain(srv) : 0;
+        if (optind < argc)
+                return server_cli(srv->store, argc - optind, argv + optind, o.json);
+        _cleanup_free_ char *cert = NULL, *key = NULL;
+        struct sockaddr_in sa;
+        r = prepare(srv, &o, &sa, &cert, &key);
+        if (r != 0)
+                return r;
+        return serve(srv, &o, &sa, cert, key);
+}
+
+int main(int argc, char **argv) {
+        static Server srv = { .max_size = 512ULL << 20, .slot_ttl = 3600, .rate_per_min = 30, .conns_per_addr = 256,
+                              .max_pending_starts = DEFAULT_MAX_PENDING_STARTS,
+                              .idle_timeout = 15, .session_ttl = 8 * 3600, .keep_days = 90 };
+        log_set_program("kcrash-server");
+        /* --debuginfo: at most argc directories */
+        _cleanup_free_ char **debuginfo_dirs = calloc((size_t) argc, sizeof(char *));
+        if (!debuginfo_dirs)
+                return exit_status(log_oom());
+        symbolize_config.dirs = debuginfo_dirs;
+        int r = run(argc, argv, &srv);
+        if (srv.store)
+                store_close(srv.store);
         ratelimit_free(srv.rate_addr);
         ratelimit_free(srv.rate_device);
         free(srv.proxies);
-        return 0;
+        return exit_status(r);
 }
