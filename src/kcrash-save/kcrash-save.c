@@ -178,7 +178,145 @@ static void help(void) {
                "                       \"90s\", \"5min\" also accepted)\n");
 }
 
-int main(int argc, char **argv) {
+/* Where the capture goes: the offload folder, reached through the device
+ * mounted at a scratch point unless --no-mount/--mounted-at or a fake
+ * root (tests) say it is reachable already. NULL when it cannot be
+ * reached (said). */
+static char *offload_folder(bool do_mount, const char *mounted_at, char **ret_mounted) {
+        /* A fake root (tests) has no device to mount: as --no-mount. */
+        if (!do_mount || (root && !mounted_at))
+                return path_in_root(root, cfg.kdump_folder);
+        _cleanup_free_ char *scratch = mounted_at ? strdup(mounted_at) : strdup(SCRATCH_MOUNT);
+        if (!scratch) {
+                say("out of memory");
+                return NULL;
+        }
+        if (!mounted_at) {
+                /* The device at a scratch point, never on the folder itself:
+                 * the folder is a path inside the device. */
+                bool mounted = false;
+                (void) mkdir_p(scratch, 0700);
+                const char *types[] = { "ext4", "btrfs", "xfs", "vfat" };
+                for (size_t i = 0; i < ELEMENTSOF(types) && !mounted; i++)
+                        mounted = mount(cfg.mount_devnode, scratch, types[i], 0, NULL) >= 0;
+                if (!mounted) {
+                        say("cannot mount %s on %s: %m; saving into the initramfs is pointless, rebooting",
+                            cfg.mount_devnode, scratch);
+                        return NULL;
+                }
+                *ret_mounted = strdup(scratch);
+        }
+        _cleanup_free_ char *cmdline_path = path_in_root(root, "/proc/cmdline"), *cmdline = NULL, *rel = NULL;
+        (void) read_one_line_file(cmdline_path, &cmdline);
+        if (!cmdline || offload_cmdline_find(cmdline, &rel) < 0) {
+                rel = folder_on_device(scratch, cfg.kdump_folder);
+                say("no " OFFLOAD_CMDLINE_KEY " on the command line; using %s on the device", strempty(rel));
+        }
+        char *offload = rel ? path_join(scratch, rel) : NULL;
+        if (!offload)
+                say("out of memory");
+        return offload;
+}
+
+/* Step 1, the log: small, always first. Whatever a failed makedumpfile
+ * wrote stays as dmesg.txt.incomplete. */
+static void save_dmesg(const char *dir, const char *vmcore, json_t *meta) {
+        _cleanup_free_ char *tmp = path_join(dir, "dmesg.txt.incomplete"), *final = path_join(dir, "dmesg.txt");
+        double secs = 0;
+        int rc = makedumpfile(cfg.makedumpfile_dmesg_cmd, vmcore, tmp, &secs);
+        say("makedumpfile %s: exit %d in %.2f s", cfg.makedumpfile_dmesg_cmd, rc, secs);
+        json_object_set_new(meta, "dmesg_exit", json_integer(rc));
+        json_object_set_new(meta, "dmesg_seconds", json_real(secs));
+        if (rc != 0 || !tmp || !final || fsync_path(tmp) < 0 || rename(tmp, final) < 0)
+                say("the dmesg extraction failed; whatever it wrote stays as dmesg.txt.incomplete");
+}
+
+/* Step 2, the vmcore (FULL_COREDUMP=1), when it fits: -d 31 keeps a few
+ * percent of memory (50 MB of a 2 GB guest, measured): a tenth is asked
+ * for, and 64 MB kept free, so that a capture never fills the disk. */
+static void save_vmcore(const char *dir, const char *vmcore, json_t *meta) {
+        struct statvfs sv;
+        uint64_t vmsize = 0, free_bytes = 0;
+        struct stat st;
+        if (stat(vmcore, &st) >= 0)
+                vmsize = (uint64_t) st.st_size;
+        if (statvfs(dir, &sv) >= 0)
+                free_bytes = (uint64_t) sv.f_bavail * sv.f_frsize;
+        uint64_t need = vmsize / 10 + (64ULL << 20);
+        json_object_set_new(meta, "free_bytes", json_integer((json_int_t) free_bytes));
+        if (free_bytes < need) {
+                say("only %llu bytes free, %llu wanted: vmcore skipped so the disk does not fill up",
+                    (unsigned long long) free_bytes, (unsigned long long) need);
+                json_object_set_new(meta, "vmcore", json_string_lossy("skipped: not enough free space"));
+                return;
+        }
+        _cleanup_free_ char *opts = adapt_options(cfg.makedumpfile_coredump_cmd);
+        _cleanup_free_ char *tmp = path_join(dir, "vmcore.incomplete"), *final = path_join(dir, "vmcore");
+        double secs = 0;
+        int rc = opts ? makedumpfile(opts, vmcore, tmp, &secs) : 127;
+        say("makedumpfile %s: exit %d in %.2f s", strempty(opts), rc, secs);
+        json_object_set_new(meta, "vmcore_exit", json_integer(rc));
+        json_object_set_new(meta, "vmcore_seconds", json_real(secs));
+        bool saved = rc == 0 && tmp && final && fsync_path(tmp) >= 0 && rename(tmp, final) >= 0;
+        json_object_set_new(meta, "vmcore", json_string_lossy(saved ? "vmcore" : "failed"));
+}
+
+/* Step 3: meta.json, the log, then "done" last, each durable. */
+static void end_capture(const char *dir, json_t *meta) {
+        _cleanup_free_ char *meta_path = path_join(dir, "meta.json"), *text = json_dumps(meta, JSON_INDENT(2));
+        if (meta_path && text)
+                (void) write_file_atomic(meta_path, text, strlen(text), 0644);
+        say("done");
+        if (save_log) {
+                fflush(save_log);
+                fsync(fileno(save_log));
+                fclose(save_log);
+                save_log = NULL;
+        }
+        _cleanup_free_ char *done = path_join(dir, "done");
+        if (done)
+                (void) write_file_atomic(done, "", 0, 0644);
+        (void) fsync_directory_of(dir);
+}
+
+/* The capture, once the configuration is read: crash/<UTC stamp>/ in the
+ * offload folder. */
+static void capture(const char *vmcore, bool do_mount, const char *mounted_at) {
+        _cleanup_free_ char *mounted = NULL, *offload = offload_folder(do_mount, mounted_at, &mounted);
+        if (!offload)
+                return;
+        char stamp[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+        _cleanup_free_ char *dir = NULL;
+        if (asprintf(&dir, "%s/crash/%s", offload, stamp) < 0 || mkdir_p(dir, 0700) < 0) {
+                say("cannot create %s/crash/%s: %m", offload, stamp);
+                return;
+        }
+        _cleanup_free_ char *log_path = path_join(dir, "kcrash-save.log");
+        save_log = log_path ? fopen(log_path, "we") : NULL;
+        say("kcrash-save %s: saving to %s", PACKAGE_VERSION, dir);
+
+        json_t *meta = json_object();
+        json_object_set_new(meta, "crash_time", json_integer((json_int_t) now));
+        _cleanup_free_ char *rel_path = path_in_root(root, "/proc/sys/kernel/osrelease"), *release = NULL;
+        (void) read_one_line_file(rel_path, &release);
+        json_object_set_new(meta, "capture_kernel", release ? json_string_lossy(release) : json_null());
+        save_dmesg(dir, vmcore, meta);
+        if (cfg.full_coredump)
+                save_vmcore(dir, vmcore, meta);
+        end_capture(dir, meta);
+        json_decref(meta);
+        if (mounted)
+                (void) umount(mounted);
+}
+
+/* Returns 0 to go on, 1 when done (--help, --version), -EINVAL for a bad
+ * option (logged). */
+static int parse_options(int argc, char **argv, const char **ret_config, bool *ret_mount, const char **ret_mounted_at,
+                         unsigned *ret_timeout) {
         enum { ARG_VERSION = 0x100, ARG_NO_MOUNT, ARG_MOUNTED_AT, ARG_NO_REBOOT, ARG_TIMEOUT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -191,30 +329,26 @@ int main(int argc, char **argv) {
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 {}
         };
-        const char *config_path = NULL, *mounted_at = NULL;
-        bool do_mount = true;
-        unsigned timeout = 300;
         int c;
-        log_set_program("kcrash-save");
         while ((c = getopt_long(argc, argv, "hr:c:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
-                        return 0;
+                        return 1;
                 case ARG_VERSION:
                         printf("kcrash-save %s\n", PACKAGE_VERSION);
-                        return 0;
+                        return 1;
                 case 'r':
                         root = optarg;
                         break;
                 case 'c':
-                        config_path = optarg;
+                        *ret_config = optarg;
                         break;
                 case ARG_NO_MOUNT:
-                        do_mount = false;
+                        *ret_mount = false;
                         break;
                 case ARG_MOUNTED_AT:
-                        mounted_at = optarg;
+                        *ret_mounted_at = optarg;
                         break;
                 case ARG_NO_REBOOT:
                         no_reboot = true;
@@ -223,15 +357,26 @@ int main(int argc, char **argv) {
                         /* 0 or a typo must not turn the watchdog off (alarm(0)):
                          * a hung step would then keep the machine in the crash
                          * kernel for good. */
-                        if (parse_seconds(optarg, &timeout) < 0 || timeout == 0) {
+                        if (parse_seconds(optarg, ret_timeout) < 0 || *ret_timeout == 0) {
                                 log_error("--timeout \"%s\": expected a number of seconds, at least 1 "
                                           "(\"300\", \"90s\", \"5min\").", optarg);
-                                return 2;
+                                return -EINVAL;
                         }
                         break;
                 default:
-                        return 2;
+                        return -EINVAL;
                 }
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        const char *config_path = NULL, *mounted_at = NULL;
+        bool do_mount = true;
+        unsigned timeout = 300;
+        log_set_program("kcrash-save");
+        int r = parse_options(argc, argv, &config_path, &do_mount, &mounted_at, &timeout);
+        if (r != 0)
+                return r > 0 ? 0 : 2;
 
         signal(SIGALRM, watchdog);
         alarm(timeout);
@@ -252,120 +397,7 @@ int main(int argc, char **argv) {
                 config_done(&cfg);
                 return 0;
         }
-        _cleanup_free_ char *offload = NULL, *scratch = NULL;
-        bool we_mounted = false;
-        /* A fake root (tests) has no device to mount: as --no-mount. */
-        if (!do_mount || (root && !mounted_at))
-                offload = path_in_root(root, cfg.kdump_folder);
-        else {
-                if (mounted_at)
-                        scratch = strdup(mounted_at);
-                else {
-                        /* The device at a scratch point, never on the folder
-                         * itself: the folder is a path inside the device. */
-                        scratch = strdup(SCRATCH_MOUNT);
-                        (void) mkdir_p(scratch, 0700);
-                        const char *types[] = { "ext4", "btrfs", "xfs", "vfat" };
-                        for (size_t i = 0; i < ELEMENTSOF(types) && !we_mounted; i++)
-                                we_mounted = mount(cfg.mount_devnode, scratch, types[i], 0, NULL) >= 0;
-                        if (!we_mounted) {
-                                say("cannot mount %s on %s: %m; saving into the initramfs is pointless, rebooting",
-                                    cfg.mount_devnode, scratch);
-                                return finish();
-                        }
-                }
-                _cleanup_free_ char *cmdline_path = path_in_root(root, "/proc/cmdline"), *cmdline = NULL, *rel = NULL;
-                (void) read_one_line_file(cmdline_path, &cmdline);
-                if (!cmdline || offload_cmdline_find(cmdline, &rel) < 0) {
-                        rel = folder_on_device(scratch, cfg.kdump_folder);
-                        say("no " OFFLOAD_CMDLINE_KEY " on the command line; using %s on the device", strempty(rel));
-                }
-                offload = rel ? path_join(scratch, rel) : NULL;
-        }
-        if (!offload) {
-                say("out of memory");
-                return finish();
-        }
-
-        char stamp[32];
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-        _cleanup_free_ char *dir = NULL, *p = NULL;
-        if (asprintf(&dir, "%s/crash/%s", offload, stamp) < 0 || mkdir_p(dir, 0700) < 0) {
-                say("cannot create %s/crash/%s: %m", offload, stamp);
-                return finish();
-        }
-        _cleanup_free_ char *log_path = path_join(dir, "kcrash-save.log");
-        save_log = fopen(log_path, "we");
-        say("kcrash-save %s: saving to %s", PACKAGE_VERSION, dir);
-
-        json_t *meta = json_object();
-        json_object_set_new(meta, "crash_time", json_integer((json_int_t) now));
-        _cleanup_free_ char *rel_path = path_in_root(root, "/proc/sys/kernel/osrelease"), *release = NULL;
-        (void) read_one_line_file(rel_path, &release);
-        json_object_set_new(meta, "capture_kernel", release ? json_string_lossy(release) : json_null());
-
-        /* 1. the log: small, always first */
-        _cleanup_free_ char *dmesg_tmp = path_join(dir, "dmesg.txt.incomplete"), *dmesg = path_join(dir, "dmesg.txt");
-        double secs = 0;
-        int rc = makedumpfile(cfg.makedumpfile_dmesg_cmd, vmcore, dmesg_tmp, &secs);
-        say("makedumpfile %s: exit %d in %.2f s", cfg.makedumpfile_dmesg_cmd, rc, secs);
-        json_object_set_new(meta, "dmesg_exit", json_integer(rc));
-        json_object_set_new(meta, "dmesg_seconds", json_real(secs));
-        if (rc == 0 && fsync_path(dmesg_tmp) >= 0 && rename(dmesg_tmp, dmesg) >= 0)
-                ;
-        else
-                say("the dmesg extraction failed; whatever it wrote stays as dmesg.txt.incomplete");
-
-        /* 2. the vmcore, when asked and when it fits */
-        if (cfg.full_coredump) {
-                struct statvfs sv;
-                uint64_t vmsize = 0, free_bytes = 0;
-                struct stat st;
-                if (stat(vmcore, &st) >= 0)
-                        vmsize = (uint64_t) st.st_size;
-                if (statvfs(dir, &sv) >= 0)
-                        free_bytes = (uint64_t) sv.f_bavail * sv.f_frsize;
-                /* -d 31 keeps a few percent of memory (50 MB of a 2 GB
-                 * guest, measured): ask for a tenth, and keep 64 MB free. */
-                uint64_t need = vmsize / 10 + (64ULL << 20);
-                json_object_set_new(meta, "free_bytes", json_integer((json_int_t) free_bytes));
-                if (free_bytes < need) {
-                        say("only %llu bytes free, %llu wanted: vmcore skipped so the disk does not fill up",
-                            (unsigned long long) free_bytes, (unsigned long long) need);
-                        json_object_set_new(meta, "vmcore", json_string_lossy("skipped: not enough free space"));
-                } else {
-                        _cleanup_free_ char *opts = adapt_options(cfg.makedumpfile_coredump_cmd);
-                        _cleanup_free_ char *tmp = path_join(dir, "vmcore.incomplete"), *final = path_join(dir, "vmcore");
-                        rc = makedumpfile(opts, vmcore, tmp, &secs);
-                        say("makedumpfile %s: exit %d in %.2f s", opts, rc, secs);
-                        json_object_set_new(meta, "vmcore_exit", json_integer(rc));
-                        json_object_set_new(meta, "vmcore_seconds", json_real(secs));
-                        if (rc == 0 && fsync_path(tmp) >= 0 && rename(tmp, final) >= 0)
-                                json_object_set_new(meta, "vmcore", json_string_lossy("vmcore"));
-                        else
-                                json_object_set_new(meta, "vmcore", json_string_lossy("failed"));
-                }
-        }
-
-        /* 3. meta.json, the log, then "done" last */
-        _cleanup_free_ char *meta_path = path_join(dir, "meta.json"), *text = json_dumps(meta, JSON_INDENT(2));
-        json_decref(meta);
-        if (text)
-                (void) write_file_atomic(meta_path, text, strlen(text), 0644);
-        say("done");
-        if (save_log) {
-                fflush(save_log);
-                fsync(fileno(save_log));
-                fclose(save_log);
-                save_log = NULL;
-        }
-        _cleanup_free_ char *done = path_join(dir, "done");
-        (void) write_file_atomic(done, "", 0, 0644);
-        (void) fsync_directory_of(dir);
-        if (we_mounted)
-                (void) umount(scratch);
+        /* Whatever could be saved, the machine goes back to its own kernel. */
+        capture(vmcore, do_mount, mounted_at);
         return finish();
 }
