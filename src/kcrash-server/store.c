@@ -13,9 +13,11 @@
 #include "store-internal.h"
 
 /* Who owns a file under reports/: the row whose gid names it, with dup_of
- * NULL, in one of these states. 'expired' is an upload never finished whose
- * ZIP finished duplicates still share: the sweeper keeps such a row (and its
- * ZIP) until no report refers to it. */
+ * NULL and a sha256 (uploaded, finished or expired). Whether the file is
+ * there by the index is ZIP_IN_STORE (store-internal.h): a report keeps it
+ * (KEEPS_ZIP), or the owner is 'expired', an upload never finished whose
+ * ZIP duplicates still kept when the sweeper expired it: the sweeper
+ * removes that row with its ZIP once none keeps it. */
 
 static const char schema[] =
         "PRAGMA journal_mode=WAL;"
@@ -1229,13 +1231,14 @@ static int sweep_locked(Store *s, int64_t start_cutoff, int64_t cutoff, unsigned
         if (r < 0)
                 return r;
         *removed += (unsigned) n;
-        size_t from = released->n;
         for (size_t i = 0; i < n; i++) {
+                /* (the deletions are committed: so is each release) */
+                size_t from = released->n;
                 r = release_zip_locked(s, v[i].gid, released);
                 if (r < 0)
                         return r;
+                released_count_out_locked(s, released, from);
         }
-        released_count_out_locked(s, released, from);
         free(v);
         v = NULL;
 
