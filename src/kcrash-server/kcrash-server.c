@@ -64,11 +64,14 @@ static int option_size(const char *s, uint64_t *ret) {
 
 /* ---- dispatch ---- */
 
-/* Whether the client asked "Expect: 100-continue" (RFC 9110 10.1.1): it
- * sends no body before an answer. */
-static bool expects_continue(struct MHD_Connection *c) {
+/* Whether a refused PUT is answered before its body: the client waits for
+ * "100 Continue" (RFC 9110 10.1.1: HTTP/1.1 only), or it sends a body of no
+ * announced length (chunked), which no device does and which would
+ * otherwise be read, and dropped, for as long as it is sent. */
+static bool answer_before_body(struct MHD_Connection *c, const char *version) {
         const char *e = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
-        return e && strcasecmp(e, "100-continue") == 0;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        return (e && strcasecmp(e, "100-continue") == 0 && streq(version, MHD_HTTP_VERSION_1_1)) || !cl;
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -97,7 +100,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                          * and the answer after: closing under a body still
                          * coming made its send fail instead (reset, broken
                          * pipe) and hid the refusal (attack review). */
-                        if (req->error && expects_continue(c))
+                        if (req->error && answer_before_body(c, version))
                                 return put_end(srv, c, req);
                 } else if (streq(method, "GET") || streq(method, "HEAD"))
                         req->kind = REQ_GET;

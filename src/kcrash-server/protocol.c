@@ -220,8 +220,12 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
         int r = store_finish(srv->store, gid, &f);
         json_decref(rep);
         zip_triage_done(&t);
-        if (r < 0)
+        /* No such upload: the device's mistake, for good (409). Anything
+         * else is the store's (busy, a failed write): retried, not parked. */
+        if (r == -ENOENT)
                 return reject(srv, c, 409, "finish_not_uploaded", 0);
+        if (r < 0)
+                return reject(srv, c, 503, "store_error", 5);
         json_t *o = json_pack("{s:{}}", "response");
         return o ? respond_json(c, 200, o) : MHD_NO;
 }

@@ -86,9 +86,9 @@ class Server(unittest.TestCase):
         return self.request("PUT", ans["url"], data, {p["name"]: p["value"] for p in ans["headers"]["pairs"]},
                             source)[0]
 
-    def finish(self, gid, source="127.0.0.1"):
+    def finish(self, gid, source="127.0.0.1", timeout=10):
         return self.request("POST", FINISH, f"gid={gid}".encode(),
-                            {"Content-Type": "application/x-www-form-urlencoded"}, source)[0]
+                            {"Content-Type": "application/x-www-form-urlencoded"}, source, timeout)[0]
 
     def upload(self, data, finish=True, **kw):
         status, ans = self.start(len(data), **kw)
@@ -438,7 +438,44 @@ class Server(unittest.TestCase):
         data = os.urandom(size)
         self.assertEqual(self.put(ans, data), 200)
         self.assertEqual(first_line(path), "HTTP/1.1 409 Conflict")
-        self.assertEqual(self.stats().get("rejects.put_bad_signature"), 4)
+        # HTTP/1.0 has no "100 Continue" (RFC 9110 10.1.1): its Expect is
+        # ignored, and its body, sent at once, read before the answer (it
+        # got a broken pipe instead)
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            sock.sendall(f"PUT {bad} HTTP/1.0\r\nContent-Length: {size}\r\nExpect: 100-continue\r\n\r\n".encode())
+            sock.sendall(os.urandom(size))
+            self.assertEqual(sock.makefile("rb").readline().decode().strip(), "HTTP/1.1 403 Forbidden")
+        # a body of no announced length (chunked) is not read for as long as
+        # it comes: the refusal comes first
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            sock.sendall(f"PUT {bad} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".encode())
+            sock.sendall(b"10000\r\n" + b"x" * 0x10000 + b"\r\n")
+            self.assertTrue(sock.makefile("rb").readline().decode().startswith("HTTP/1.1 4"))
+        self.assertEqual(self.stats().get("rejects.put_bad_signature"), 6)
+
+    def test_finish_while_another_process_holds_the_store_is_retried(self):
+        """A Finish the store cannot take now (another process, the CLI's
+        retention, holds its write lock past the busy timeout) is answered 503
+        with Retry-After, which devices retry; it was 409, which they take as
+        final and park the report for good (attack review)."""
+        import sqlite3
+        import threading
+        self.start_server("--rate", "0")
+        data = report_zip("busy")
+        status, ans = self.start(len(data))
+        self.assertEqual(status, 200)
+        self.assertEqual(self.put(ans, data), 200)
+        db = sqlite3.connect(f"{self.data}/index.sqlite", timeout=30, isolation_level=None, check_same_thread=False)
+        db.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(7, lambda: db.execute("COMMIT"))
+        release.start()
+        try:
+            status = self.finish(ans["gid"], timeout=30)
+        finally:
+            release.join()
+            db.close()
+        self.assertEqual(status, 503)
+        self.assertEqual(self.finish(ans["gid"]), 200)
 
     def test_starts_count_toward_the_store_and_go_when_their_url_expires(self):
         """A Start's long fields are stored at once, so they count toward
