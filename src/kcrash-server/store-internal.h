@@ -20,6 +20,8 @@ typedef struct GroupSync {
         pthread_cond_t synced;
         uint64_t requested, done, failed; /* tickets */
         bool syncing;
+        bool broken; /* an fsync failed: Linux may report a later one good
+                      * although the failed one's pages never reached the disk */
 } GroupSync;
 
 struct Store {
