@@ -1172,6 +1172,8 @@ static int gid_cmp(const void *a, const void *b) {
 /* release_zip_locked() for each owner of v, once each (sorted: many of
  * one bucket's reports may share a ZIP). */
 static int release_owners_locked(Store *s, GidSize *v, size_t n, uint64_t *bytes) {
+        if (n == 0)
+                return 0; /* (v may be NULL: qsort() wants an array) */
         qsort(v, n, sizeof *v, gid_cmp);
         for (size_t i = 0; i < n; i++) {
                 if (i > 0 && streq(v[i].gid, v[i - 1].gid))
