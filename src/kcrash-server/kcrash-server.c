@@ -295,7 +295,8 @@ static void help(void) {
 typedef struct ServerOptions {
         const char *listen_on, *data, *token_file, *viewer_file, *admin_file, *tls_cert, *tls_key, *console_dir;
         bool json;
-        bool exit_now; /* --help or --version printed */
+        bool console_dir_named; /* --console-dir given (else the default, which may be missing) */
+        bool exit_now;          /* --help or --version printed */
 } ServerOptions;
 
 /* Parses the options into srv's limits and o; symbolize_config.dirs must
@@ -443,6 +444,7 @@ static int parse_options(int argc, char **argv, Server *srv, ServerOptions *o) {
                         break;
                 case ARG_CONSOLE:
                         o->console_dir = optarg;
+                        o->console_dir_named = true;
                         break;
                 case ARG_VIEWER:
                         o->viewer_file = optarg;
@@ -531,7 +533,7 @@ static int find_console(Server *srv, const ServerOptions *o) {
                 srv->console_dir = strdup(o->console_dir);
                 return srv->console_dir ? 0 : log_oom();
         }
-        if (o->console_dir && o->console_dir != (const char *) KCRASH_CONSOLE_DIR)
+        if (o->console_dir_named)
                 return log_error_errno(-ENOENT, "--console-dir \"%s\": not found.", o->console_dir);
         return 0;
 }
