@@ -189,6 +189,8 @@ static bool wait_for_stop(int64_t seconds) {
 static void *sweeper(void *arg) {
         Server *srv = arg;
         int64_t next_retain = 0;
+        int last_error = 0;
+        bool said_sync_failed = false;
         for (;;) {
                 unsigned removed = 0;
                 if (srv->keep_per_bucket > 0 && (int64_t) time(NULL) >= next_retain) {
@@ -200,9 +202,21 @@ static void *sweeper(void *arg) {
                  * that began just before the URL expired may still be
                  * running. */
                 int64_t grace = MIN((int64_t) START_SWEEP_GRACE_MAX, MAX((int64_t) srv->slot_ttl / 2, (int64_t) 2));
-                store_sweep(srv->store, srv->slot_ttl + grace, 2 * srv->slot_ttl, &removed);
+                int r = store_sweep(srv->store, srv->slot_ttl + grace, 2 * srv->slot_ttl, &removed);
                 if (removed)
                         log_info("Swept %u stale upload slot(s).", removed);
+                /* Said when it starts failing, and when it works again. */
+                if (r < 0 && r != last_error)
+                        log_warning_errno(r, "The sweep failed: %m");
+                else if (r >= 0 && last_error < 0)
+                        log_info("The sweep works again.");
+                last_error = MIN(r, 0);
+                if (!said_sync_failed && store_sync_failed(srv->store)) {
+                        log_error("A sync of the store's files failed (a failing disk?): no Finish or PUT is "
+                                  "acknowledged and no ZIP removed until the disk is checked, \"%s/sync-failed\" "
+                                  "removed and the receiver restarted.", store_dir(srv->store));
+                        said_sync_failed = true;
+                }
                 /* At least as often as slots expire. */
                 if (wait_for_stop(MIN(30, MAX(srv->slot_ttl, 1))))
                         break;

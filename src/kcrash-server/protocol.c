@@ -144,8 +144,11 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
                 return reject(srv, c, 400, "finish_bad_gid", 0);
         char state[16];
         uint64_t size;
-        if (store_slot(srv->store, gid, state, &size) < 0)
+        int k = store_slot(srv->store, gid, state, &size);
+        if (k == -ENOENT)
                 return reject(srv, c, 404, "finish_unknown_gid", 0);
+        if (k < 0) /* the store's problem, not the device's: retried */
+                return reject(srv, c, 503, "store_error", 5);
         if (streq(state, "started"))
                 return reject(srv, c, 409, "finish_before_put", 0);
 
@@ -264,7 +267,12 @@ void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *
         }
         char state[16];
         uint64_t announced;
-        if (store_slot(srv->store, gid, state, &announced) < 0 || announced != size) {
+        int k = store_slot(srv->store, gid, state, &announced);
+        if (k < 0 && k != -ENOENT) { /* the store's problem, not the device's: retried */
+                req->error = "store_error", req->error_status = 503;
+                return;
+        }
+        if (k < 0 || announced != size) {
                 req->error = "put_unknown_slot", req->error_status = 404;
                 return;
         }

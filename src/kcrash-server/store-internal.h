@@ -22,11 +22,15 @@ typedef struct GroupSync {
         bool syncing;
         bool broken; /* an fsync failed: Linux may report a later one good
                       * although the failed one's pages never reached the disk */
+        const char *failed_marker; /* made when one fails (Store.sync_failed_path) */
 } GroupSync;
 
 struct Store {
         sqlite3 *db;
         char *dir;
+        /* <data>/sync-failed: made at a failed sync of the store's files,
+         * by any process, and removed by the operator only (store_sync_failed()). */
+        char *sync_failed_path;
         pthread_mutex_t lock;
         uint64_t zip_bytes; /* the stored ZIPs, kept in step with the index */
         /* PRAGMA data_version when zip_bytes was loaded: another process's
@@ -81,6 +85,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
 #define ZIP_IN_STORE(alias)                                                                              \
         "(" alias ".state = 'expired' OR " KEEPS_ZIP(alias) " OR EXISTS (SELECT 1 FROM reports AS d WHERE" \
         " d.dup_of = " alias ".gid AND " KEEPS_ZIP("d") "))"
+
+/* The retention's work in a transaction: at most RETAIN_BATCH reports, so
+ * that uploads (which wait for the store's lock) and another process
+ * (which waits for the write lock, at most its busy timeout) are never held
+ * long, even when --keep-zips is first set on a large store. A batch: the
+ * next of one bucket's (?1) finished reports that still have their ZIP,
+ * beyond its newest ?2, received before ?3, at most ?4; through
+ * reports_keeping, which holds only those. */
+#define RETAIN_BATCH 500
+#define RETAIN_BATCH_SQL                                                                                     \
+        "SELECT gid, coalesce(dup_of, gid) FROM (SELECT gid, dup_of, created FROM reports"                   \
+        " WHERE bucket_id = ?1 AND state = 'finished' AND coalesce(zip_expired, 0) = 0"                        \
+        " ORDER BY created DESC, gid DESC LIMIT -1 OFFSET ?2) WHERE created < ?3 LIMIT ?4"
 
 #define SWEEP_STARTED_SQL "SELECT gid, size, updated FROM reports WHERE state = 'started' AND updated < ?"
 /* (the owners of the ZIPs they used: one may have lost its last keeper) */

@@ -69,6 +69,12 @@ static const struct {
         { "reports_bucket", "CREATE INDEX reports_bucket ON reports(bucket_id, created) WHERE bucket_id IS NOT NULL" },
         { "reports_serial", "CREATE INDEX reports_serial ON reports(serial, created) WHERE serial IS NOT NULL" },
         { "reports_account", "CREATE INDEX reports_account ON reports(account, created) WHERE account IS NOT NULL" },
+        /* The finished reports that still have their ZIP, for the
+         * retention's batches (RETAIN_BATCH_SQL): through reports_bucket a
+         * batch read the bucket's whole history, the rows already expired
+         * included (a review: 200,000 to expire took 17 s). */
+        { "reports_keeping", "CREATE INDEX reports_keeping ON reports(bucket_id, created, gid)"
+                             " WHERE state = 'finished' AND coalesce(zip_expired, 0) = 0" },
 };
 
 /* The SQL sqlite keeps for index name (*ret NULL when there is none). */
@@ -172,6 +178,15 @@ static bool group_sync_broken(GroupSync *g) {
         return broken;
 }
 
+/* Whether a sync of the store's files ever failed, in this process or
+ * another: nothing may then be taken as on disk (no Finish acknowledged, no
+ * released ZIP removed) until the operator has checked the disk and removed
+ * <data>/sync-failed. */
+bool store_sync_failed(Store *s) {
+        return group_sync_broken(&s->wal_sync) || group_sync_broken(&s->reports_sync) ||
+               access(s->sync_failed_path, F_OK) >= 0;
+}
+
 static int group_sync(GroupSync *g) {
         int r = 0;
         pthread_mutex_lock(&g->lock);
@@ -201,6 +216,11 @@ static int group_sync(GroupSync *g) {
                 else {
                         g->failed = MAX(g->failed, target);
                         g->broken = true;
+                        /* For every process on the store, and after a restart:
+                         * nothing here may be taken as on disk any more. */
+                        int fd = g->failed_marker ? open(g->failed_marker, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644) : -1;
+                        if (fd >= 0)
+                                close(fd);
                 }
                 pthread_cond_broadcast(&g->synced);
                 if (r < 0)
@@ -333,9 +353,11 @@ int store_open(const char *data_dir, Store **ret) {
         group_sync_init(&s->reports_sync);
         group_sync_init(&s->wal_sync);
         s->dir = strdup(data_dir);
+        s->sync_failed_path = path_join(data_dir, "sync-failed");
+        s->reports_sync.failed_marker = s->wal_sync.failed_marker = s->sync_failed_path;
         _cleanup_free_ char *db = path_join(data_dir, "index.sqlite"), *reports = path_join(data_dir, "reports"),
                             *incoming = path_join(data_dir, "incoming");
-        if (!s->dir || !db || !reports || !incoming) {
+        if (!s->dir || !s->sync_failed_path || !db || !reports || !incoming) {
                 store_close(s);
                 return -ENOMEM;
         }
@@ -426,6 +448,7 @@ Store *store_close(Store *s) {
         group_sync_done(&s->reports_sync);
         group_sync_done(&s->wal_sync);
         pthread_mutex_destroy(&s->lock);
+        free(s->sync_failed_path);
         free(s->dir);
         free(s);
         return NULL;
@@ -738,6 +761,8 @@ int store_uploaded(Store *s, const char *gid, const char *sha256) {
          * incoming/ is not synced away: after a power cut it may come back
          * as a stray .part, which nothing reads. */
         r = group_sync(&s->reports_sync);
+        if (r >= 0 && store_sync_failed(s))
+                r = -EIO;
         pthread_mutex_lock(&s->lock);
         storing_remove_locked(s, &self);
         if (r >= 0)
@@ -828,6 +853,8 @@ int store_finish(Store *s, const char *gid, const FinishFields *f) {
          * meanwhile (group_sync). */
         if (r >= 0)
                 r = group_sync(&s->wal_sync);
+        if (r >= 0 && store_sync_failed(s))
+                r = -EIO; /* a later sync may report good what an earlier one lost */
         return r < 0 ? r : 0;
 }
 
@@ -1137,7 +1164,7 @@ static bool part_exists(Store *s, const char *gid) {
 /* Released ZIPs: no report keeps them any more. Each is listed in
  * released_zips in the transaction that says so, and its file goes once
  * that is durable (remove_released_zips(): after the retention, the sweep,
- * and at open for those a crash or a failed sync left), so that a power cut
+ * and at the next sweep for those a crash or a failed sync left), so that a power cut
  * can never bring back a row that keeps a ZIP already removed, and no file
  * is left behind for good. */
 
@@ -1233,7 +1260,6 @@ static int unlist_released_tx(Store *s, void *userdata) {
 static int remove_released_zips(Store *s, unsigned *ret_removed) {
         char after[32] = ""; /* a page at a time, in gid order */
         unsigned removed = 0;
-        bool synced = false;
         for (;;) {
                 _cleanup_free_ GidSize *v = NULL;
                 size_t n = 0;
@@ -1245,12 +1271,11 @@ static int remove_released_zips(Store *s, unsigned *ret_removed) {
                 if (n == 0)
                         break;
                 snprintf(after, sizeof after, "%s", v[n - 1].gid);
-                if (!synced) {
-                        r = group_sync_broken(&s->wal_sync) ? -EIO : group_sync(&s->wal_sync);
-                        if (r < 0)
-                                return r;
-                        synced = true;
-                }
+                /* Each page's listing durable before its files go: another
+                 * process may have listed some since the last sync. */
+                r = store_sync_failed(s) ? -EIO : group_sync(&s->wal_sync);
+                if (r < 0)
+                        return r;
                 for (size_t k = 0; k < n; k++) {
                         _cleanup_free_ char *p = store_zip_path(s, v[k].gid);
                         if (!p)
@@ -1370,11 +1395,6 @@ int store_sweep(Store *s, int64_t start_max_age, int64_t max_age, unsigned *ret_
         return 0;
 }
 
-/* The retention's work in a transaction: at most RETAIN_BATCH reports, so
- * that uploads (which wait for the store's lock) and another process
- * (which waits for the write lock, at most its busy timeout) are never held
- * long, even when --keep-zips is first set on a large store. */
-#define RETAIN_BATCH 500
 
 typedef struct RetainBatch {
         int64_t bucket, cutoff;
@@ -1392,10 +1412,7 @@ static int retain_batch_tx(Store *s, void *userdata) {
         size_t n = 0;
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         int r = prepare_bind(s, &st,
-                             "SELECT gid, coalesce(dup_of, gid) FROM (SELECT gid, dup_of, created FROM reports"
-                             " WHERE bucket_id = ?1 AND state = 'finished' AND coalesce(zip_expired, 0) = 0"
-                             " ORDER BY created DESC, gid DESC LIMIT -1 OFFSET ?2) WHERE created < ?3 LIMIT ?4",
-                             "iiii", b->bucket, (int64_t) b->keep, b->cutoff, (int64_t) RETAIN_BATCH);
+                             RETAIN_BATCH_SQL, "iiii", b->bucket, (int64_t) b->keep, b->cutoff, (int64_t) RETAIN_BATCH);
         if (r < 0)
                 return r;
         int rc;

@@ -135,6 +135,12 @@ int store_sweep(Store *s, int64_t start_max_age, int64_t max_age, unsigned *ret_
  * it keeps it. *ret_dropped: files removed. */
 int store_retain(Store *s, unsigned keep_per_bucket, int64_t cutoff, unsigned *ret_dropped);
 
+/* Whether a sync of the store's files ever failed (here or in another
+ * process; <data>/sync-failed says so until the operator removes it): no
+ * Finish or PUT is then acknowledged and no ZIP removed, as a later sync may
+ * report good what an earlier one lost. */
+bool store_sync_failed(Store *s);
+
 /* ---- buckets (store-buckets.c) ----
  * One bucket per signature (a report without one: per title, and one bucket
  * for the reports without a crash). Counters are kept at Finish; a day is a
