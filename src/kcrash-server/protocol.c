@@ -65,6 +65,12 @@ static char *form_field(const Request *req, const char *name, size_t max) {
 
 
 enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req) {
+        /* A failed sync of the store: nothing it stores now could be taken
+         * as on disk. 507 to the Start, which devices defer without
+         * counting it (a 503 at every attempt would park their reports after
+         * days), and no body sent. */
+        if (store_sync_failed(srv->store))
+                return reject(srv, c, 507, "store_sync_failed", STORE_FULL_RETRY);
         char addr[INET6_ADDRSTRLEN], key[INET6_ADDRSTRLEN];
         remote_addr(srv, c, addr);
         rate_key(addr, key);
@@ -287,6 +293,10 @@ void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *
                 return;
         }
         req->expected = size;
+        if (store_sync_failed(srv->store)) {
+                req->error = "store_sync_failed", req->error_status = 507;
+                return;
+        }
         if (!quota_reserve(srv, size)) {
                 req->error = "store_full", req->error_status = 507;
                 return;

@@ -208,7 +208,9 @@ static int group_sync(GroupSync *g) {
                 uint64_t target = g->requested;
                 g->syncing = true;
                 pthread_mutex_unlock(&g->lock);
-                r = fsync(g->fd) < 0 ? negative_errno() : 0;
+                do
+                        r = fsync(g->fd) < 0 ? negative_errno() : 0;
+                while (r == -EINTR); /* interrupted (FUSE, NFS): not a failure */
                 pthread_mutex_lock(&g->lock);
                 g->syncing = false;
                 if (r >= 0)
@@ -219,8 +221,11 @@ static int group_sync(GroupSync *g) {
                         /* For every process on the store, and after a restart:
                          * nothing here may be taken as on disk any more. */
                         int fd = g->failed_marker ? open(g->failed_marker, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644) : -1;
-                        if (fd >= 0)
+                        if (fd >= 0) {
+                                (void) fsync(fd); /* best effort, on a disk that fails */
                                 close(fd);
+                                (void) fsync_directory_of(g->failed_marker);
+                        }
                 }
                 pthread_cond_broadcast(&g->synced);
                 if (r < 0)
@@ -748,6 +753,9 @@ int store_uploaded(Store *s, const char *gid, const char *sha256) {
                 return -ENOMEM;
         Storing self = { .gid = gid };
         uint64_t size = 0;
+        /* Not even a duplicate is acknowledged: its row would not be on disk. */
+        if (store_sync_failed(s))
+                return -EIO;
         pthread_mutex_lock(&s->lock);
         int r = claim_locked(s, gid, sha256, part, zip, &self, &size);
         pthread_mutex_unlock(&s->lock);
@@ -838,6 +846,9 @@ static int account_locked(Store *s, const char *gid, const FinishFields *f) {
 }
 
 int store_finish(Store *s, const char *gid, const FinishFields *f) {
+        /* Refused before it commits: each retry would count the report again. */
+        if (store_sync_failed(s))
+                return -EIO;
         pthread_mutex_lock(&s->lock);
         /* The report and its bucket's counters change together or not at all. */
         int r = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;

@@ -453,6 +453,19 @@ class Server(unittest.TestCase):
             self.assertTrue(sock.makefile("rb").readline().decode().startswith("HTTP/1.1 4"))
         self.assertEqual(self.stats().get("rejects.put_bad_signature"), 6)
 
+    def test_a_failed_sync_refuses_uploads_as_deferrable(self):
+        """After a failed sync of the store (DIR/sync-failed), a Start is
+        answered 507, which devices defer without counting toward parking,
+        before any ZIP is sent; once the operator removed the file (and
+        restarted), uploads go on."""
+        self.start_server("--rate", "0")
+        open(f"{self.data}/sync-failed", "w").close()
+        status, ans = self.start(1000)
+        self.assertEqual(status, 507)
+        self.assertEqual(ans.get("error"), "store_sync_failed")
+        os.unlink(f"{self.data}/sync-failed")
+        self.upload(report_zip("after"))
+
     def test_finish_while_another_process_holds_the_store_is_retried(self):
         """A Finish the store cannot take now (another process, the CLI's
         retention, holds its write lock past the busy timeout) is answered 503

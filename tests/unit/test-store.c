@@ -600,6 +600,20 @@ TEST(failed_sync_keeps_released_zips_listed) {
         ASSERT_OK(access(marker, F_OK));
         ASSERT_ERR(store_sweep(s, 3600, 3600, &removed), -EIO);
         ASSERT_ERR(store_finish(s, "97", &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }), -EIO);
+        /* refused before it commits: a device's retries would each count
+         * the report again (review: one crash made 4 finished reports) */
+        ReportRow row;
+        ASSERT_OK(store_get(s, "97", &row));
+        ASSERT_STREQ(row.state, "uploaded");
+        report_row_done(&row);
+        /* nor is a PUT acknowledged, a duplicate's either */
+        ASSERT_OK(store_start(s, "99", &(StartFields) { .size = 10 }));
+        int fd = -1;
+        ASSERT_OK(store_put_open(s, "99", 10, &fd));
+        ASSERT_EQ((int) write(fd, "abcdefghij", 10), 10);
+        close(fd);
+        ASSERT_ERR(store_uploaded(s, "99", "bb"), -EIO);
+        store_put_abandon(s, "99");
         store_close(s);
         /* another process (or this one restarted) does not either */
         ASSERT_OK(store_open(dir, &s));
