@@ -1174,10 +1174,10 @@ static bool part_exists(Store *s, const char *gid) {
 
 /* Released ZIPs: no report keeps them any more. Each is listed in
  * released_zips in the transaction that says so, and its file goes once
- * that is durable (remove_released_zips(): after the retention, the sweep,
- * and at the next sweep for those a crash or a failed sync left), so that a power cut
- * can never bring back a row that keeps a ZIP already removed, and no file
- * is left behind for good. */
+ * that is durable (remove_released_zips(), after the retention and each
+ * sweep: those a crash or a failed sync left go at a later one), so that a
+ * power cut can never bring back a row that keeps a ZIP already removed,
+ * and no file is left behind for good. */
 
 /* Lists the ZIP of owner as released once no report keeps it (the
  * retention expired the last, or the sweeper removed it); *bytes grows by
@@ -1265,9 +1265,8 @@ static int unlist_released_tx(Store *s, void *userdata) {
 
 /* The released ZIPs' files, once the index that released them is on disk;
  * called unlocked (a new report cannot take one up: ZIP_IN_STORE). After a
- * failed sync of the index none is removed until the receiver restarts:
- * Linux may report a later sync good although the pages of the failed one
- * never reached the disk. *ret_removed: files removed. */
+ * failed sync none is removed (store_sync_failed()). *ret_removed: files
+ * removed. */
 static int remove_released_zips(Store *s, unsigned *ret_removed) {
         char after[32] = ""; /* a page at a time, in gid order */
         unsigned removed = 0;
@@ -1405,7 +1404,6 @@ int store_sweep(Store *s, int64_t start_max_age, int64_t max_age, unsigned *ret_
         *ret_removed = w.removed;
         return 0;
 }
-
 
 typedef struct RetainBatch {
         int64_t bucket, cutoff;
