@@ -232,6 +232,17 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
                                 snprintf(ur.reason, sizeof ur.reason, "cannot build the envelope: %s", strerror(-r));
                                 r = 0;
                         }
+                } else if (s.finish_pending && s.gid) {
+                        /* Its ZIP is stored: finish it, not upload it again as
+                         * a new report (a lost answer to a Finish the server
+                         * had committed made the crash count twice). Swept
+                         * meanwhile (404, 409): uploaded again after all. */
+                        r = upload_finish(uo, s.gid, &ur);
+                        if (r >= 0 && ur.outcome != UPLOAD_OK && !ur.stopped &&
+                            (ur.http_status == 404 || ur.http_status == 409)) {
+                                ur = (UploadResult) {};
+                                r = upload_report(uo, &f, e->path, &ur);
+                        }
                 } else
                         r = upload_report(uo, &f, e->path, &ur);
                 if (r < 0) {
@@ -251,6 +262,7 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
         s.last_try = now;
         free(s.last_error);
         s.last_error = NULL;
+        s.finish_pending = ur.outcome != UPLOAD_OK && ur.finish_failed && ur.gid[0];
         if (ur.gid[0]) {
                 free(s.gid);
                 s.gid = strdup(ur.gid);

@@ -88,6 +88,7 @@ int spool_state_load_target(const char *offload_dir, const char *id, SubmitTarge
                 .state = st && streq(st, "sent") ? SPOOL_SENT : st && streq(st, "parked") ? SPOOL_PARKED : SPOOL_PENDING,
                 .attempts = (unsigned) json_integer_value(json_object_get(o, "attempts")),
                 .deferred = (unsigned) json_integer_value(json_object_get(o, "deferred")),
+                .finish_pending = json_is_true(json_object_get(o, "finish_pending")),
                 .next_try = json_integer_value(json_object_get(o, "next_try")),
                 .last_try = json_integer_value(json_object_get(o, "last_try")),
         };
@@ -110,9 +111,9 @@ int spool_state_save_target(const char *offload_dir, const char *id, SubmitTarge
         int r = mkdir_p(dir, 0755);
         if (r < 0)
                 return r;
-        json_auto_t *o = json_pack("{s:s, s:i, s:i, s:I, s:I, s:o, s:o}", "state", spool_state_to_string(s->state),
-                                   "attempts", (int) s->attempts, "deferred", (int) s->deferred, "next_try",
-                                   (json_int_t) s->next_try, "last_try",
+        json_auto_t *o = json_pack("{s:s, s:i, s:i, s:b, s:I, s:I, s:o, s:o}", "state", spool_state_to_string(s->state),
+                                   "attempts", (int) s->attempts, "deferred", (int) s->deferred, "finish_pending",
+                                   (int) s->finish_pending, "next_try", (json_int_t) s->next_try, "last_try",
                                    (json_int_t) s->last_try, "last_error",
                                    json_string_or_null(s->last_error), "gid",
                                    json_string_or_null(s->gid));

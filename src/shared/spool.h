@@ -25,6 +25,10 @@ typedef struct SpoolState {
          * or 507, busy or full): they back off like the others but do not
          * count toward parking. */
         unsigned deferred;
+        /* The last attempt's ZIP was stored and only its Finish failed (an
+         * answer lost, a busy store): the next attempt finishes gid first,
+         * instead of uploading the report again as a new one. */
+        bool finish_pending;
         int64_t next_try;   /* unix time; 0 = now */
         int64_t last_try;
         char *last_error;

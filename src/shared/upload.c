@@ -285,6 +285,33 @@ static int upload_outcome(const UploadResult *r, UploadResult *ret) {
         return 0;
 }
 
+/* A refusal of a URL or a gid the server handed out moments ago (the URL
+ * expired while the device slept, the slot was swept or taken, the upload
+ * swept before its Finish) is cured by a new Start: transient, not a reason
+ * to park the report for good; counted, so that a server that refuses for
+ * ever still parks it in the end (SUBMIT_MAX_ATTEMPTS). */
+static void new_start_cures(UploadResult *r, bool at_finish) {
+        long st = r->http_status;
+        if (r->outcome == UPLOAD_PERMANENT && (st == 404 || st == 409 || (!at_finish && st == 403)))
+                r->outcome = UPLOAD_TRANSIENT;
+}
+
+/* Step 3: the Finish of gid, whose ZIP a PUT stored. */
+static int finish_step(const UploadOptions *o, CURL *enc, const char *gid, UploadResult *r, UploadResult *ret) {
+        const char *fn[] = { "gid" }, *fv[] = { gid };
+        _cleanup_free_ char *finish = form_encode(enc, fn, fv, 1);
+        if (!finish)
+                return -ENOMEM;
+        _cleanup_(body_done) Body fb = {};
+        if (post_form(o, o->finish_url, "Finish", finish, &fb, r))
+                r->outcome = UPLOAD_OK;
+        else {
+                r->finish_failed = true;
+                new_start_cures(r, true);
+        }
+        return upload_outcome(r, ret);
+}
+
 int upload_report(const UploadOptions *o, const UploadFields *fields, const char *zip_path, UploadResult *ret) {
         UploadResult r = {};
         _cleanup_(curl_easy_cleanupp) CURL *enc = curl_easy_init();
@@ -333,18 +360,22 @@ int upload_report(const UploadOptions *o, const UploadFields *fields, const char
 
         /* Step 2 */
         int k = put_zip(o, &a, zip, st.st_size, &r);
+        if (k == 0)
+                new_start_cures(&r, false);
         if (k <= 0)
                 return k < 0 ? k : upload_outcome(&r, ret);
 
         /* Step 3: Finish */
-        const char *fn[] = { "gid" }, *fv[] = { a.gid };
-        _cleanup_free_ char *finish = form_encode(enc, fn, fv, 1);
-        if (!finish)
+        return finish_step(o, enc, a.gid, &r, ret);
+}
+
+int upload_finish(const UploadOptions *o, const char *gid, UploadResult *ret) {
+        UploadResult r = {};
+        _cleanup_(curl_easy_cleanupp) CURL *enc = curl_easy_init();
+        if (!enc)
                 return -ENOMEM;
-        _cleanup_(body_done) Body fb = {};
-        if (post_form(o, o->finish_url, "Finish", finish, &fb, &r))
-                r.outcome = UPLOAD_OK;
-        return upload_outcome(&r, ret);
+        snprintf(r.gid, sizeof r.gid, "%s", gid);
+        return finish_step(o, enc, gid, &r, ret);
 }
 
 /* ---- the Sentry target ---- */

@@ -40,6 +40,8 @@ typedef struct UploadResult {
         /* The step that failed came before any of the report was sent (the
          * Start; never Sentry's envelope, which is the report). */
         bool before_report_sent;
+        /* The PUT stored the ZIP, and the Finish of gid failed. */
+        bool finish_failed;
 } UploadResult;
 
 /* Must be called once before uploading (curl_global_init). */
@@ -49,6 +51,10 @@ int upload_global_init(void);
  * outcome; a negative errno only when it could not try at all (ENOMEM, the ZIP
  * is unreadable). */
 int upload_report(const UploadOptions *o, const UploadFields *fields, const char *zip_path, UploadResult *ret);
+/* The Finish of gid alone, for a report whose ZIP a PUT stored and whose
+ * Finish failed: ret as upload_report()'s. A 404 or 409 (the upload was
+ * swept meanwhile) is the caller's cue to upload the report again. */
+int upload_finish(const UploadOptions *o, const char *gid, UploadResult *ret);
 
 /* The Sentry target: one POST of an envelope to url with
  * "X-Sentry-Auth: Sentry sentry_version=7, sentry_key=<public_key>, ...".

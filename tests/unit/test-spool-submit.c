@@ -548,3 +548,70 @@ TEST(sentry_busy_after_the_envelope_counts) {
         spool_state_done(&s);
         fixture_done(&f);
 }
+
+/* The ZIP stored and only the Finish failed (here a 503; an answer lost
+ * after the server committed is the same to the device): the next attempt
+ * sends the Finish of the same gid alone. Before, it uploaded the report
+ * again as a new one, and a Finish the server had committed made the crash
+ * count twice (attack review: bucket count 2 for one crash). */
+TEST(a_failed_finish_is_finished_not_uploaded_again) {
+        HttpStubReply replies[] = { { 200, NULL, START_OK }, { 200, NULL, NULL }, { 503, NULL, NULL },
+                                    { 200, NULL, "{}" } };
+        Fixture f;
+        if (!fixture_init(&f, replies, ELEMENTSOF(replies), NULL)) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        report_zip(&f, "r1", NOW - 10);
+        SubmitResult r;
+        ASSERT_OK(submit(&f, false, NOW, &r));
+        ASSERT_EQ(r.failed, 1);
+        submit_result_done(&r);
+        SpoolState s;
+        ASSERT_OK(spool_state_load(f.offload, "r1", &s));
+        ASSERT_TRUE(s.finish_pending);
+        ASSERT_STREQ(s.gid, "g-1");
+        spool_state_done(&s);
+        ASSERT_OK(submit(&f, true, NOW + 60, &r));
+        ASSERT_EQ(r.sent, 1);
+        submit_result_done(&r);
+        ASSERT_EQ(http_stub_count(&f.stub), 4); /* the Finish alone */
+        /* the fourth request (the log holds the ZIP's bytes: memmem) */
+        size_t size = 0;
+        _cleanup_free_ char *log = http_stub_log(&f.stub, &size);
+        const char *fourth = log;
+        for (int i = 0; i < 3; i++) {
+                fourth = memmem(fourth, size - (size_t) (fourth - log), "\n=====\n", 7);
+                ASSERT_TRUE(fourth != NULL);
+                fourth += 7;
+        }
+        size_t left = size - (size_t) (fourth - log);
+        ASSERT_TRUE(startswith(fourth, "POST ") && memmem(fourth, left, "gid=g-1", 7) != NULL);
+        ASSERT_OK(spool_state_load(f.offload, "r1", &s));
+        ASSERT_EQ(s.state, SPOOL_SENT);
+        ASSERT_TRUE(!s.finish_pending);
+        spool_state_done(&s);
+        fixture_done(&f);
+}
+
+/* Its upload swept before the Finish came (404): uploaded again after all,
+ * in the same attempt. */
+TEST(a_finish_of_a_swept_upload_uploads_again) {
+        HttpStubReply replies[] = { { 200, NULL, START_OK }, { 200, NULL, NULL }, { 503, NULL, NULL },
+                                    { 404, NULL, NULL },     { 200, NULL, START_OK }, { 200, NULL, NULL },
+                                    { 200, NULL, "{}" } };
+        Fixture f;
+        if (!fixture_init(&f, replies, ELEMENTSOF(replies), NULL)) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        report_zip(&f, "r1", NOW - 10);
+        SubmitResult r;
+        ASSERT_OK(submit(&f, false, NOW, &r));
+        submit_result_done(&r);
+        ASSERT_OK(submit(&f, true, NOW + 60, &r));
+        ASSERT_EQ(r.sent, 1);
+        submit_result_done(&r);
+        ASSERT_EQ(http_stub_count(&f.stub), 7);
+        fixture_done(&f);
+}

@@ -143,12 +143,32 @@ TEST(outcomes_by_status) {
         ASSERT_STREQ(r.gid, "g-42");
         ASSERT_EQ(n, 2);
 
-        /* the Finish fails */
+        /* the Finish fails: the ZIP stored, its gid known; a 404 (the upload
+         * swept before its Finish) is cured by a new Start: transient (it
+         * parked the report for good, a review showed) */
         HttpStubReply finish_fails[] = { { 200, NULL, START_OK }, { 200, NULL, NULL }, { 404, NULL, NULL } };
         r = run_with(finish_fails, 3, &n);
-        ASSERT_EQ(r.outcome, UPLOAD_PERMANENT);
+        ASSERT_EQ(r.outcome, UPLOAD_TRANSIENT);
         ASSERT_STREQ(r.reason, "Finish: HTTP 404");
+        ASSERT_TRUE(r.finish_failed);
         ASSERT_EQ(n, 3);
+        HttpStubReply finish_bad[] = { { 200, NULL, START_OK }, { 200, NULL, NULL }, { 400, NULL, NULL } };
+        r = run_with(finish_bad, 3, &n);
+        ASSERT_EQ(r.outcome, UPLOAD_PERMANENT);
+
+        /* a URL the server handed out refused at the PUT (expired while the
+         * device slept, the slot swept or taken): transient too */
+        for (int status = 403; status <= 409; status++) {
+                if (status != 403 && status != 404 && status != 409)
+                        continue;
+                HttpStubReply put_refused[] = { { 200, NULL, START_OK }, { status, NULL, NULL } };
+                r = run_with(put_refused, 2, &n);
+                ASSERT_EQ(r.outcome, UPLOAD_TRANSIENT);
+                ASSERT_TRUE(!r.finish_failed);
+        }
+        HttpStubReply put_too_large[] = { { 200, NULL, START_OK }, { 413, NULL, NULL } };
+        r = run_with(put_too_large, 2, &n);
+        ASSERT_EQ(r.outcome, UPLOAD_PERMANENT);
 }
 
 TEST(oversized_answer) {
