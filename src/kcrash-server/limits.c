@@ -161,6 +161,13 @@ bool quota_fits(const Server *srv, uint64_t used, uint64_t a, uint64_t b) {
         return used <= srv->max_store && a <= srv->max_store - used && b <= srv->max_store - used - a;
 }
 
+uint64_t quota_reserved(Server *srv) {
+        pthread_mutex_lock(&srv->quota_lock);
+        uint64_t r = srv->put_reserved;
+        pthread_mutex_unlock(&srv->quota_lock);
+        return r;
+}
+
 /* Takes size bytes of the store quota for a PUT; false when they do not fit
  * next to the stored ZIPs and the PUTs under way. */
 bool quota_reserve(Server *srv, uint64_t size) {

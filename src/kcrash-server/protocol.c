@@ -111,8 +111,12 @@ enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req
                           .created = (int64_t) time(NULL), .rate_key = key, .max_pending = srv->max_pending_starts };
         /* A Start reserves no room for its ZIP (a client cannot fill the
          * store with announcements; its PUT takes the space,
-         * quota_reserve), but its long fields are stored now: they count. */
-        if (srv->max_store > 0 && !quota_fits(srv, store_used_bytes(srv->store), store_start_text_bytes(&f), size))
+         * quota_reserve), but its long fields are stored now: they count.
+         * Next to the PUTs under way too: a Start whose PUT cannot fit has
+         * it refused (507 at the PUT, which the device counts), where a 507
+         * now is deferred. */
+        if (srv->max_store > 0 && !quota_fits(srv, store_used_bytes(srv->store), quota_reserved(srv),
+                                              store_start_text_bytes(&f) + size))
                 return reject(srv, c, 507, "store_full", STORE_FULL_RETRY);
 
         char gid[32];

@@ -141,10 +141,12 @@ int add_proxies(Server *srv, const char *s);
 /* The client's address: the socket's, or behind a trusted proxy the one it
  * forwarded. */
 const char *remote_addr(const Server *srv, struct MHD_Connection *c, char buf[INET6_ADDRSTRLEN]);
-/* Takes size bytes of the store quota for a PUT; false when they do not fit. */
 /* Whether used + a + b stays within --max-store-size (set: not 0). */
 bool quota_fits(const Server *srv, uint64_t used, uint64_t a, uint64_t b);
+/* Takes size bytes of the store quota for a PUT; false when they do not fit. */
 bool quota_reserve(Server *srv, uint64_t size);
+/* The bytes the PUTs under way hold (quota_reserve()). */
+uint64_t quota_reserved(Server *srv);
 
 /* ---- protocol.c ---- */
 void request_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe);

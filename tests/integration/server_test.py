@@ -305,6 +305,29 @@ class Server(unittest.TestCase):
         self.assertLessEqual(self.stats()["store.used_bytes"], empty + (300 << 10))
         self.assertEqual(os.listdir(f"{self.data}/incoming"), [])
 
+    def test_start_counts_the_puts_under_way(self):
+        """A Start whose ZIP cannot fit next to the PUTs under way is answered
+        507 (devices defer it) rather than accepted and its PUT refused (a 507
+        at the PUT counts toward parking, a review showed)."""
+        self.start_with_quota(300 << 10, "--rate", "0")
+        size = 200 << 10
+        status, ans = self.start(size, steamid="1")
+        self.assertEqual(status, 200)
+        path = "/" + ans["url"].split("/", 3)[3]
+        # a PUT under way: half its body sent
+        c1 = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c1.putrequest("PUT", path)
+        c1.putheader("Content-Length", str(size))
+        c1.endheaders()
+        body = os.urandom(size)
+        c1.send(body[:size // 2])
+        time.sleep(0.5)
+        status, ans2 = self.start(size, steamid="2")
+        self.assertEqual(status, 507, ans2)
+        c1.send(body[size // 2:])
+        self.assertEqual(c1.getresponse().status, 200)
+        c1.close()
+
     def test_forwarded_for_only_from_trusted_proxy(self):
         self.start_server("--rate", "2", "--trusted-proxy", "127.0.0.2")
         # not a trusted proxy: X-Forwarded-For is ignored, the socket address counts
