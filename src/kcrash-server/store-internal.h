@@ -111,6 +111,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
         "SELECT gid, size FROM reports AS o WHERE state = 'expired'" \
         " AND NOT EXISTS (SELECT 1 FROM reports AS d WHERE d.dup_of = o.gid AND " KEEPS_ZIP("d") ")"
 
+/* Shared by store.c and store-upkeep.c. */
+/* Runs f in a write transaction, committed when it returns >= 0, else rolled back. */
+int transaction_locked(Store *s, int (*f)(Store *s, void *userdata), void *userdata);
+/* <data>/incoming/<gid>.part; NULL when out of memory. */
+char *part_path(const Store *s, const char *gid);
+/* Removes the file at p (NULL: nothing) and frees p. */
+void unlink_path(char *p);
+int64_t data_version(Store *s);
+/* The --max-store-size count of ZIPs, from the index (ZIP_IN_STORE). */
+int zip_bytes_load(Store *s);
+/* Whether a PUT of gid is renaming its ZIP into reports/ (store_uploaded). */
+bool storing_locked(Store *s, const char *gid);
+
 /* What the store's commits so far wrote is durable: for the rare writes
  * that promise it (a bucket fixed, merged, noted) after they unlock. */
 int store_sync(Store *s);
