@@ -153,7 +153,9 @@ class Console(unittest.TestCase):
 
     def login(self, user, password):
         self.driver.get(self.base + "/")
-        self.wait("#login-user").send_keys(user)
+        # the first page of a session: under ASan with the VM suite and the
+        # fuzzers on the same two cores it once took over 20 s (CI of 036cfa4)
+        self.wait("#login-user", timeout=90).send_keys(user)
         self.driver.find_element(By.CSS_SELECTOR, "#login-password").send_keys(password)
         self.driver.find_element(By.CSS_SELECTOR, "#login-submit").click()
         self.wait("#buckets")
