@@ -845,20 +845,23 @@ static int account_locked(Store *s, const char *gid, const FinishFields *f) {
         return bucket_account_locked(s, gid, key, f, created, product, build, kernel, device);
 }
 
+typedef struct Finish {
+        const char *gid;
+        const FinishFields *f;
+} Finish;
+
+static int finish_tx(Store *s, void *userdata) {
+        const Finish *fin = userdata;
+        return finish_locked(s, fin->gid, fin->f);
+}
+
 int store_finish(Store *s, const char *gid, const FinishFields *f) {
         /* Refused before it commits: each retry would count the report again. */
         if (store_sync_failed(s))
                 return -EIO;
         pthread_mutex_lock(&s->lock);
         /* The report and its bucket's counters change together or not at all. */
-        int r = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
-        if (r >= 0) {
-                r = finish_locked(s, gid, f);
-                if (r >= 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-                        r = -EIO;
-                if (r < 0)
-                        (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        }
+        int r = transaction_locked(s, finish_tx, &(Finish) { gid, f });
         pthread_mutex_unlock(&s->lock);
         /* Answered once it is on disk, with the Finishes that commit
          * meanwhile (group_sync). */
