@@ -60,6 +60,12 @@ static bool part_exists(Store *s, const char *gid) {
  * power cut can never bring back a row that keeps a ZIP already removed,
  * and no file is left behind for good. */
 
+/* Lists gid's ZIP as released, in the caller's transaction: 1 when it
+ * was not listed yet, 0 when it was, or a negative errno. */
+static int list_released_locked(Store *s, const char *gid) {
+        return exec_bind(s, "INSERT OR IGNORE INTO released_zips (gid) VALUES (?)", "s", gid);
+}
+
 /* Lists the ZIP of owner as released once no report keeps it (the
  * retention expired the last, or the sweeper removed it); *bytes grows by
  * its size, which the count of --max-store-size gives up once the
@@ -78,7 +84,7 @@ static int release_zip_locked(Store *s, const char *owner, uint64_t *bytes) {
                 return 0; /* still kept, or none of its own */
         if (rc != SQLITE_ROW)
                 return -EIO;
-        r = exec_bind(s, "INSERT OR IGNORE INTO released_zips (gid) VALUES (?)", "s", owner);
+        r = list_released_locked(s, owner);
         if (r > 0)
                 *bytes += (uint64_t) sqlite3_column_int64(o, 0);
         return r < 0 ? r : 0;
@@ -250,7 +256,7 @@ static int sweep_uploaded_tx(Store *s, void *userdata) {
                 r = exec_bind(s, "DELETE FROM reports WHERE gid = ?1 AND state = 'expired' AND " NO_DUPLICATE_KEEPS_ZIP,
                               "s", v[i].gid);
                 if (r > 0)
-                        r = exec_bind(s, "INSERT OR IGNORE INTO released_zips (gid) VALUES (?)", "s", v[i].gid);
+                        r = list_released_locked(s, v[i].gid);
                 if (r < 0)
                         return r;
                 if (r > 0) {
