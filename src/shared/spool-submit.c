@@ -27,11 +27,19 @@ static double random01(void) {
         return (double) x / 4294967296.0;
 }
 
-/* ---- 24-hour budget: "<time> <bytes>" lines of successful uploads ---- */
+/* ---- 24-hour budget ----
+ * One line an upload: "<time> <bytes>" for a report sent, "<time> <bytes>
+ * <reports>" in general: the bytes of a report that went out in an attempt
+ * that then failed count too (reports 0), or a server that takes every
+ * report and then refuses its Finish would have it uploaded again at every
+ * attempt, past SUBMIT_DAILY_BYTES (attack review). */
+
+#define BUDGET_ENTRIES 512
 
 typedef struct Budget {
-        int64_t t[512];
-        uint64_t bytes[512];
+        int64_t t[BUDGET_ENTRIES];
+        uint64_t bytes[BUDGET_ENTRIES];
+        unsigned reports[BUDGET_ENTRIES];
         size_t n;
 } Budget;
 
@@ -41,15 +49,21 @@ static void budget_load(const char *path, time_t now, Budget *b) {
         if (read_full_file(path, 1 << 20, &text, NULL) < 0)
                 return;
         size_t len;
-        for (const char *p = text, *l; b->n < ELEMENTSOF(b->t) && (l = word_next(&p, "\n", &len)); ) {
-                /* "<time> <bytes>"; a line that is not is skipped. */
-                const char *sp = memchr(l, ' ', len);
+        for (const char *p = text, *l; b->n < BUDGET_ENTRIES && (l = word_next(&p, "\n", &len)); ) {
+                /* A line that is not one of ours is skipped. */
+                const char *end = l + len, *sp = memchr(l, ' ', len);
+                if (!sp)
+                        continue;
+                const char *sp2 = memchr(sp + 1, ' ', (size_t) (end - sp - 1));
                 int64_t t;
-                uint64_t s;
-                if (sp && parse_int64_n(l, (size_t) (sp - l), &t) >= 0 &&
-                    parse_uint64_n(sp + 1, len - (size_t) (sp + 1 - l), &s) >= 0 && t > now - 86400 && t <= now + 60) {
+                uint64_t bytes, reports = 1;
+                if (parse_int64_n(l, (size_t) (sp - l), &t) >= 0 &&
+                    parse_uint64_n(sp + 1, (size_t) ((sp2 ? sp2 : end) - sp - 1), &bytes) >= 0 &&
+                    (!sp2 || parse_uint64_n(sp2 + 1, (size_t) (end - sp2 - 1), &reports) >= 0) &&
+                    reports <= BUDGET_ENTRIES && t > now - 86400 && t <= now + 60) {
                         b->t[b->n] = t;
-                        b->bytes[b->n++] = s;
+                        b->bytes[b->n] = bytes;
+                        b->reports[b->n++] = (unsigned) reports;
                 }
         }
 }
@@ -60,12 +74,31 @@ static int budget_save(const char *path, const Budget *b) {
         FILE *f = open_memstream(&text, &size);
         if (!f)
                 return -ENOMEM;
-        for (size_t i = 0; i < b->n; i++)
-                fprintf(f, "%lld %llu\n", (long long) b->t[i], (unsigned long long) b->bytes[i]);
+        for (size_t i = 0; i < b->n; i++) {
+                if (b->reports[i] == 1)
+                        fprintf(f, "%lld %llu\n", (long long) b->t[i], (unsigned long long) b->bytes[i]);
+                else
+                        fprintf(f, "%lld %llu %u\n", (long long) b->t[i], (unsigned long long) b->bytes[i],
+                                b->reports[i]);
+        }
         fclose(f);
         int r = write_file_atomic(path, text, size, 0600);
         free(text);
         return r;
+}
+
+/* Counts an upload into the budget; when it is full, into its newest entry
+ * (a count must never be dropped). */
+static void budget_add(Budget *b, int64_t now, uint64_t bytes, unsigned reports) {
+        if (b->n < BUDGET_ENTRIES) {
+                b->t[b->n] = now;
+                b->bytes[b->n] = bytes;
+                b->reports[b->n++] = reports;
+                return;
+        }
+        b->t[b->n - 1] = MAX(b->t[b->n - 1], now);
+        b->bytes[b->n - 1] += bytes;
+        b->reports[b->n - 1] += reports;
 }
 
 void submit_result_done(SubmitResult *r) {
@@ -146,6 +179,44 @@ static void save_limits(const TargetRun *t) {
                 (void) write_file_atomic(t->limits_path, text, strlen(text), 0600);
 }
 
+/* What upload_report()'s stored() saves: the report's state with the gid
+ * whose Finish alone is left. */
+typedef struct StoredSave {
+        const char *offload;
+        const char *id;
+        SubmitTarget target;
+        SpoolState *state;
+} StoredSave;
+
+static void save_stored(const char *gid, void *userdata) {
+        StoredSave *x = userdata;
+        char *copy = strdup(gid);
+        if (!copy)
+                return; /* then a stop in the Finish uploads it again: no loss */
+        free(x->state->gid);
+        x->state->gid = copy;
+        x->state->finish_pending = true;
+        (void) spool_state_save_target(x->offload, x->id, x->target, x->state);
+}
+
+/* The kcrash target: the three steps, or the Finish alone when a PUT
+ * stored the report's ZIP before (s->finish_pending). */
+static int upload_kcrash(const UploadOptions *uo, const UploadFields *f, const char *path, const SpoolState *s,
+                         UploadResult *ur) {
+        if (!s->finish_pending || !s->gid)
+                return upload_report(uo, f, path, ur);
+        /* Its ZIP is stored: finish it, not upload it again as a new report
+         * (a lost answer to a Finish the server had committed made the
+         * crash count twice). Swept meanwhile (404, 409): uploaded again
+         * after all. */
+        int r = upload_finish(uo, s->gid, ur);
+        if (r >= 0 && ur->outcome != UPLOAD_OK && !ur->stopped && (ur->http_status == 404 || ur->http_status == 409)) {
+                *ur = (UploadResult) {};
+                r = upload_report(uo, f, path, ur);
+        }
+        return r;
+}
+
 /* One report to one target, when its state, its retry time, the budget and
  * the server's rate limits let it go. Returns true when the target holds
  * the report (sent now or before). */
@@ -202,10 +273,12 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
                 spool_state_done(&s);
                 return false;
         }
-        uint64_t bytes = 0;
-        for (size_t k = 0; k < t->budget.n; k++)
+        uint64_t bytes = 0, reports = 0;
+        for (size_t k = 0; k < t->budget.n; k++) {
                 bytes += t->budget.bytes[k];
-        if (t->budget.n >= c->submit_daily_reports || bytes + e->size > c->submit_daily_bytes) {
+                reports += t->budget.reports[k];
+        }
+        if (reports >= c->submit_daily_reports || bytes + e->size > c->submit_daily_bytes) {
                 res->over_budget++;
                 res->remaining++;
                 spool_state_done(&s);
@@ -232,27 +305,27 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
                                 snprintf(ur.reason, sizeof ur.reason, "cannot build the envelope: %s", strerror(-r));
                                 r = 0;
                         }
-                } else if (s.finish_pending && s.gid) {
-                        /* Its ZIP is stored: finish it, not upload it again as
-                         * a new report (a lost answer to a Finish the server
-                         * had committed made the crash count twice). Swept
-                         * meanwhile (404, 409): uploaded again after all. */
-                        r = upload_finish(uo, s.gid, &ur);
-                        if (r >= 0 && ur.outcome != UPLOAD_OK && !ur.stopped &&
-                            (ur.http_status == 404 || ur.http_status == 409)) {
-                                ur = (UploadResult) {};
-                                r = upload_report(uo, &f, e->path, &ur);
-                        }
-                } else
-                        r = upload_report(uo, &f, e->path, &ur);
+                } else {
+                        StoredSave x = { offload, e->id, t->target, &s };
+                        UploadOptions with_save = *uo;
+                        with_save.stored = save_stored;
+                        with_save.stored_userdata = &x;
+                        r = upload_kcrash(&with_save, &f, e->path, &s, &ur);
+                }
                 if (r < 0) {
                         ur.outcome = UPLOAD_TRANSIENT;
                         snprintf(ur.reason, sizeof ur.reason, "cannot upload: %s", strerror(-r));
                 }
         }
 
+        if (ur.bytes_sent > 0 && ur.outcome != UPLOAD_OK) {
+                /* What went out counts, whatever came back. */
+                budget_add(&t->budget, now, ur.bytes_sent, 0);
+                (void) budget_save(t->budget_path, &t->budget);
+        }
         if (ur.stopped) {
-                /* Asked to stop: not an attempt, the report as it was. */
+                /* Asked to stop: not an attempt, the report as it was (with
+                 * its gid, if a PUT stored it: save_stored()). */
                 res->stopped = true;
                 res->remaining++;
                 upload_fields_done(&f);
@@ -273,10 +346,7 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
                 /* A note of what was left out of an envelope stays visible. */
                 if (ur.reason[0])
                         s.last_error = strdup(ur.reason);
-                if (t->budget.n < ELEMENTSOF(t->budget.t)) {
-                        t->budget.t[t->budget.n] = now;
-                        t->budget.bytes[t->budget.n++] = e->size;
-                }
+                budget_add(&t->budget, now, e->size, 1);
                 (void) budget_save(t->budget_path, &t->budget);
                 (void) spool_state_save_target(offload, e->id, t->target, &s);
                 res->sent++;

@@ -244,6 +244,13 @@ static bool post_form(const UploadOptions *o, const char *url, const char *step,
 /* Step 2: PUT the ZIP, streamed from disk, with the headers the Start
  * answer asked for. Returns 1 when it was stored, 0 when not (the reason is
  * in r), or -errno. */
+/* The bytes of the request's body that curl sent in c's last transfer. */
+static void count_body_sent(CURL *c, UploadResult *r) {
+        curl_off_t up = 0;
+        if (curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &up) == CURLE_OK && up > 0)
+                r->bytes_sent += (uint64_t) up;
+}
+
 static int put_zip(const UploadOptions *o, const StartAnswer *a, FILE *zip, off_t size, UploadResult *r) {
         _cleanup_(curl_easy_cleanupp) CURL *c = curl_easy_init();
         _cleanup_(curl_slist_free_allp) struct curl_slist *h = NULL;
@@ -274,6 +281,7 @@ static int put_zip(const UploadOptions *o, const StartAnswer *a, FILE *zip, off_
         curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t) size);
         body.progress = o->progress;
         bool ok = perform(c, "PUT", false, &body, errbuf, r);
+        count_body_sent(c, r);
         if (o->progress)
                 fputc('\n', stderr);
         return ok;
@@ -365,7 +373,9 @@ int upload_report(const UploadOptions *o, const UploadFields *fields, const char
         if (k <= 0)
                 return k < 0 ? k : upload_outcome(&r, ret);
 
-        /* Step 3: Finish */
+        /* Step 3: Finish, once the caller knows the ZIP is stored. */
+        if (o->stored)
+                o->stored(a.gid, o->stored_userdata);
         return finish_step(o, enc, a.gid, &r, ret);
 }
 
@@ -411,6 +421,7 @@ int upload_sentry_envelope(const UploadOptions *o, const char *url, const char *
         curl_easy_setopt(c, CURLOPT_POSTREDIR, (long) CURL_REDIR_POST_ALL);
         body.progress = o->progress;
         bool ok = perform(c, "envelope", true, &body, errbuf, &r.base);
+        count_body_sent(c, &r.base);
         if (o->progress)
                 fputc('\n', stderr);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);

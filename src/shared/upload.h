@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "upload-json.h"
 
@@ -24,6 +25,12 @@ typedef struct UploadOptions {
         /* Polled during every transfer (about once a second, also while it
          * stalls or connects): true aborts it, as a stop request does. */
         bool (*stop_requested)(void);
+        /* Called once a PUT has stored the ZIP under gid, before its Finish
+         * (may be NULL): the caller saves that only the Finish is left, so
+         * that a stop, a kill or a lost answer during the Finish does not
+         * make it upload the report again as a second one. */
+        void (*stored)(const char *gid, void *userdata);
+        void *stored_userdata;
 } UploadOptions;
 
 typedef struct UploadResult {
@@ -42,6 +49,9 @@ typedef struct UploadResult {
         bool before_report_sent;
         /* The PUT stored the ZIP, and the Finish of gid failed. */
         bool finish_failed;
+        /* Bytes of the report that went out (the PUT's body, Sentry's
+         * envelope), whatever the outcome: what a failed attempt cost. */
+        uint64_t bytes_sent;
 } UploadResult;
 
 /* Must be called once before uploading (curl_global_init). */

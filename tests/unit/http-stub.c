@@ -91,6 +91,8 @@ static void serve_one(int c, int log_fd, const HttpStubReply *r, const char *url
                 ;
         (void) write_all(log_fd, buf, size);
         (void) write_all(log_fd, "\n=====\n", 7);
+        if (r->delay_ms > 0)
+                (void) usleep(r->delay_ms * 1000u);
         /* "@URL@" in a body is the stub's own URL (a Start answer's PUT URL) */
         char *body = NULL, *reply = NULL;
         size_t body_size = 0;
@@ -138,6 +140,8 @@ void http_stub_start(const HttpStubReply *replies, size_t n, HttpStub *ret) {
         if (s.pid == 0) {
                 /* never outlive the test (a failed test exits at once) */
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                /* a client that gave up (a stop) must not end the stub */
+                (void) signal(SIGPIPE, SIG_IGN);
                 for (size_t i = 0;; i++) {
                         int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
                         if (c < 0) {

@@ -14,6 +14,7 @@ typedef struct HttpStubReply {
         int status;
         const char *headers; /* extra header lines, each ending in "\r\n"; NULL for none */
         const char *body;    /* NULL for none; "@URL@" in it is replaced by the stub's URL */
+        unsigned delay_ms;   /* waited after the request is logged, before the answer */
 } HttpStubReply;
 
 typedef struct HttpStub {

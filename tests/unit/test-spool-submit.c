@@ -615,3 +615,98 @@ TEST(a_finish_of_a_swept_upload_uploads_again) {
         ASSERT_EQ(http_stub_count(&f.stub), 7);
         fixture_done(&f);
 }
+
+/* Stopped (a shutdown's SIGTERM) while the Finish was under way: the server
+ * may have committed it, so the next pass sends the Finish of the same gid
+ * alone. Before, the gid was saved only once the Finish was answered, and
+ * the next pass uploaded the report again as a second one (attack review:
+ * two reports, bucket count 2, for one crash). */
+static HttpStub *stop_stub;
+static bool stop_once_finish_is_sent(void) {
+        return http_stub_count(stop_stub) >= 3;
+}
+
+TEST(a_stop_during_the_finish_finishes_the_same_upload) {
+        HttpStubReply replies[] = { { 200, NULL, START_OK },
+                                    { 200, NULL, NULL },
+                                    { 200, NULL, "{}", .delay_ms = 5000 },
+                                    { 200, NULL, "{}" } };
+        Fixture f;
+        if (!fixture_init(&f, replies, ELEMENTSOF(replies), NULL)) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        report_zip(&f, "r1", NOW - 10);
+        stop_stub = &f.stub;
+        SubmitOptions o = { .offload_dir = f.offload, .config = &f.config, .now = NOW,
+                            .stop_requested = stop_once_finish_is_sent };
+        SubmitResult r;
+        ASSERT_OK(spool_submit(&o, &r));
+        ASSERT_TRUE(r.stopped);
+        ASSERT_EQ(r.sent, 0);
+        submit_result_done(&r);
+        SpoolState s;
+        ASSERT_OK(spool_state_load(f.offload, "r1", &s));
+        ASSERT_TRUE(s.finish_pending);
+        ASSERT_STREQ(s.gid, "g-1");
+        ASSERT_EQ(s.attempts, 0u);
+        spool_state_done(&s);
+        ASSERT_OK(submit(&f, false, NOW + 1, &r));
+        ASSERT_EQ(r.sent, 1);
+        submit_result_done(&r);
+        /* Start, PUT, the stopped Finish, and the Finish alone */
+        ASSERT_EQ(http_stub_count(&f.stub), 4);
+        size_t size = 0;
+        _cleanup_free_ char *log = http_stub_log(&f.stub, &size);
+        const char *fourth = log;
+        for (int i = 0; i < 3; i++) {
+                fourth = memmem(fourth, size - (size_t) (fourth - log), "\n=====\n", 7);
+                ASSERT_TRUE(fourth != NULL);
+                fourth += 7;
+        }
+        ASSERT_TRUE(startswith(fourth, "POST /finish "));
+        fixture_done(&f);
+}
+
+/* A server that takes every ZIP and then refuses its Finish (404: "upload
+ * it again") has it uploaded at every attempt: the bytes that went out count
+ * toward SUBMIT_DAILY_BYTES, so the budget holds it after the first day's
+ * worth (attack review: 6 x 90 KB under a 100 KB budget). */
+TEST(bytes_of_failed_attempts_count_toward_the_budget) {
+        HttpStubReply replies[] = { { 200, NULL, START_OK }, { 200, NULL, NULL },     { 404, NULL, NULL },
+                                    { 404, NULL, NULL },     { 200, NULL, START_OK }, { 200, NULL, NULL },
+                                    { 404, NULL, NULL } };
+        Fixture f;
+        if (!fixture_init(&f, replies, ELEMENTSOF(replies), NULL)) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        report_zip(&f, "r1", NOW - 10);
+        _cleanup_free_ char *zip = path_join(f.queue, "r1.zip");
+        struct stat st;
+        ASSERT_TRUE(stat(zip, &st) == 0);
+        /* room for the report once, not twice */
+        f.config.submit_daily_bytes = (uint64_t) st.st_size * 3 / 2;
+        SubmitResult r;
+        ASSERT_OK(submit(&f, true, NOW, &r));
+        ASSERT_EQ(r.failed, 1);
+        submit_result_done(&r);
+        ASSERT_EQ(http_stub_count(&f.stub), 3);
+        _cleanup_free_ char *budget = NULL, *budget_path = NULL, *expected = NULL;
+        ASSERT_TRUE(asprintf(&budget_path, "%s/%s/budget", f.offload, OFFLOAD_UPLOAD_STATE_DIR) > 0);
+        ASSERT_OK(read_full_file(budget_path, 4096, &budget, NULL));
+        ASSERT_TRUE(asprintf(&expected, "%d %lld 0\n", NOW, (long long) st.st_size) > 0);
+        ASSERT_STREQ(budget, expected);
+        ASSERT_OK(submit(&f, true, NOW + 3600, &r));
+        ASSERT_EQ(r.over_budget, 1);
+        ASSERT_EQ(r.failed, 0);
+        submit_result_done(&r);
+        ASSERT_EQ(http_stub_count(&f.stub), 3);
+        /* a day later it is tried again: the Finish of its gid, 404, and
+         * the whole upload again */
+        ASSERT_OK(submit(&f, true, NOW + 86400 + 1, &r));
+        ASSERT_EQ(r.failed, 1);
+        submit_result_done(&r);
+        ASSERT_EQ(http_stub_count(&f.stub), 7);
+        fixture_done(&f);
+}
