@@ -10,6 +10,7 @@
 #include "log.h"
 #include "report-list.h"
 #include "spool.h"
+#include "text.h"
 
 void report_fill_targets(const char *offload, const KcrashConfig *c, ReportListEntry *e) {
         unsigned targets = config_submit_targets(c);
@@ -102,10 +103,16 @@ int verb_list(Context *ctx, int argc, char **argv) {
                         for (size_t k = 0, o = 0; several && k < list[i].n_targets && o < sizeof targets; k++)
                                 o += (size_t) snprintf(targets + o, sizeof targets - o, "%s=%s ",
                                                        list[i].targets[k].target, list[i].targets[k].state);
-                        printf("%-40s %-8s %-20s %-8s %s%*s%s\n", list[i].id, list[i].state, when,
-                               list[i].source ? list[i].source : "?", targets,
+                        /* The name, source and title are the uploader's
+                         * account's to choose (it may put a ZIP in the
+                         * queue), on a terminal that is often root's. */
+                        _cleanup_free_ char *id = text_escape(list[i].id),
+                                            *source = list[i].source ? text_escape(list[i].source) : NULL,
+                                            *title = list[i].title ? text_escape(list[i].title) : NULL;
+                        printf("%-40s %-8s %-20s %-8s %s%*s%s\n", id ? id : "?", list[i].state, when,
+                               source ? source : "?", targets,
                                several ? (int) (29 - MIN(strlen(targets), (size_t) 29)) : 0, "",
-                               list[i].title && list[i].title[0] ? list[i].title : "(no title)");
+                               title && title[0] ? title : "(no title)");
                 }
         }
         report_list_free(list, n);

@@ -10,7 +10,7 @@
 #include "log.h"
 #include "report-json.h"
 #include "report-list.h"
-#include "utf8.h"
+#include "text.h"
 
 /* The report's ZIP in the queue or among the sent ones. */
 int find_report(const char *offload, const char *id, char **ret_path, const char **ret_state) {
@@ -70,7 +70,11 @@ int verb_show(Context *ctx, int argc, char **argv) {
         /* The state at each target, as kcrashctl list computes it. */
         ReportListEntry e = { .id = (char *) argv[1], .state = state };
         report_fill_targets(offload, &ctx->config, &e);
-        printf("Report:  %s\nState:   %s\nPath:    %s\n", argv[1], e.state, path);
+        /* Everything below but the states is text the uploader's account
+         * may have chosen (a ZIP it put in the queue, its state files), on
+         * a terminal that is often root's: escaped. */
+        _cleanup_free_ char *id = text_escape(argv[1]), *shown_path = text_escape(path);
+        printf("Report:  %s\nState:   %s\nPath:    %s\n", id ? id : "?", e.state, shown_path ? shown_path : "?");
         for (size_t k = 0; k < e.n_targets; k++) {
                 const ReportTargetState *t = &e.targets[k];
                 printf("Target:  %s: %s", t->target, t->state);
@@ -78,11 +82,9 @@ int verb_show(Context *ctx, int argc, char **argv) {
                         printf(", %u attempt(s)", t->attempts);
                 if (t->deferred)
                         printf(" (%u deferred: no connection, or the server busy or full)", t->deferred);
-                /* Text the uploader's account wrote (a server's receipt, a
-                 * failure's reason), on a terminal that is often root's. */
                 if (t->receipt) {
-                        utf8_replace_controls(t->receipt);
-                        printf(", %s %s", streq(t->target, "sentry") ? "event id" : "gid", t->receipt);
+                        _cleanup_free_ char *receipt = text_escape(t->receipt);
+                        printf(", %s %s", streq(t->target, "sentry") ? "event id" : "gid", receipt ? receipt : "?");
                 }
                 if (streq(t->state, "pending") && t->next_try > 0) {
                         char when[32] = "?";
@@ -93,8 +95,8 @@ int verb_show(Context *ctx, int argc, char **argv) {
                         printf(", next try %s", when);
                 }
                 if (t->last_error) {
-                        utf8_replace_controls(t->last_error);
-                        printf("\n         %s", t->last_error);
+                        _cleanup_free_ char *why = text_escape(t->last_error);
+                        printf("\n         %s", why ? why : "?");
                 }
                 putchar('\n');
                 free(t->last_error);
@@ -111,11 +113,15 @@ int verb_show(Context *ctx, int argc, char **argv) {
                 if (strneq(*n, "crash_summary.", 14) &&
                     archive_read_member(path, *n, 16 << 20, &summary, NULL) >= 0)
                         break;
-        if (summary)
-                fputs(summary, stdout);
+        if (summary) {
+                _cleanup_free_ char *shown = text_escape_lines(summary);
+                fputs(shown ? shown : "(out of memory)\n", stdout);
+        }
         printf("\nMembers:\n");
-        for (char **n = names; *n; n++)
-                printf("  %s\n", *n);
+        for (char **n = names; *n; n++) {
+                _cleanup_free_ char *name = text_escape(*n);
+                printf("  %s\n", name ? name : "?");
+        }
         strv_free(names);
         return EXIT_OK;
 }

@@ -192,7 +192,32 @@ class PrivsepTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertNotIn(b"\x1b", p.stdout)
         self.assertNotIn(b"\x07", p.stdout)
-        self.assertIn(b"Start: ?]0;pwned??[2J?FORGED", p.stdout)
+        self.assertIn(b"Start: \\x1b]0;pwned\\x07\\x1b[2J\\nFORGED", p.stdout)
+
+    def test_planted_zip_cannot_drive_roots_terminal(self):
+        """The uploader's account may put any ZIP in the queue: its name, its
+        report.json's title and source and its crash summary reach `kcrashctl list` and `show`, often run as root, with
+        their control characters escaped (they were printed raw: a review
+        set root's window title and clipboard, OSC 52)."""
+        root = make_root(self.tmp, [])
+        q = f"{root}/{OFFLOAD}/not_sent_logs"
+        os.makedirs(q, exist_ok=True)
+        rid = "evil\x1b]0;pwned\x07\x1b[2Jx"
+        report = {"schema": 1, "id": rid, "collected_time": 1, "crash_time": 1, "source": "pstore\x1b[5m",
+                  "analysis": {"title": "T\x1b[31mRED\x1b]52;c;ZWNobyBoaQ==\x07\u009b2J"}}
+        with zipfile.ZipFile(f"{q}/{rid}.zip", "w") as z:
+            z.writestr("report.json", json.dumps(report))
+            z.writestr("crash_summary.txt", "line one\n\x1b]0;pwned\x07 two\n")
+        out = b""
+        for verb in (["list"], ["show", rid]):
+            p = subprocess.run([KCRASHCTL, "--root", root, *verb], capture_output=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            out += p.stdout
+        for bad in (b"\x1b", b"\x07", "\u009b".encode()):
+            self.assertNotIn(bad, out)
+        self.assertIn(b"T\\x1b[31mRED", out)         # list's title
+        self.assertIn(b"evil\\x1b]0;pwned", out)     # the name, in both
+        self.assertIn(b"\\x1b]0;pwned\\x07 two\n", out)  # the summary, its lines kept
 
     def test_planted_report_names_cannot_stop_collection(self):
         """The queue is the uploader's folder: its account can plant every
