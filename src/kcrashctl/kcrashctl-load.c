@@ -320,7 +320,7 @@ static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, js
         _cleanup_free_ char *dir = offload_path_in_root(ctx->root, folder);
         if (!dir)
                 return log_oom();
-        r = context_setup_offload_layout(dir);
+        r = context_setup_offload_layout(dir, NULL);
         if (r < 0)
                 log_warning_errno(r, "Cannot set up the offload folder \"%s\": %m", dir);
         r = offload_record_write(ctx->root, folder->path);

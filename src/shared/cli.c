@@ -72,13 +72,13 @@ int context_offload(Context *ctx, const char **ret) {
         return 0;
 }
 
-int context_setup_offload_layout(const char *dir) {
+int context_setup_offload_layout(const char *dir, int *ret_fd) {
         uid_t uid = (uid_t) -1;
         gid_t gid = (gid_t) -1;
         if (geteuid() == 0 && uploader_account(&uid, &gid) < 0)
                 log_warning("The uploader's account \"%s\" does not exist (sysusers.d/kcrash.conf): reports stay "
                             "root's and are not uploaded.", UPLOADER_USER);
-        return offload_layout_ensure(dir, uid, gid);
+        return offload_layout_open(dir, uid, gid, ret_fd);
 }
 
 void context_done(Context *ctx) {

@@ -62,6 +62,7 @@ int context_offload(Context *ctx, const char **ret);
 /* Creates or repairs the offload folder's layout at dir (offload_dirs[]),
  * giving the uploader's folders to its account when running as root; warns
  * when that account does not exist. Returns 0 or a negative errno (the
- * caller logs it: a failure for the collector, a warning at boot). */
-int context_setup_offload_layout(const char *dir);
+ * caller logs it: a failure for the collector, a warning at boot). With
+ * ret_fd, the folder stays open there (offload_layout_open()). */
+int context_setup_offload_layout(const char *dir, int *ret_fd);
 void context_done(Context *ctx);

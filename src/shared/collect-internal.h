@@ -85,7 +85,11 @@ typedef struct WatchSpool {
 typedef struct Collector {
         const CollectOptions *opts;
         const KcrashConfig *config;
+        /* The offload folder as the collection reaches it (through
+         * CollectOptions.offload_fd when there is one), and as messages and
+         * reports name it (CollectOptions.offload_dir). */
         char *offload;
+        const char *offload_shown;
         char *queue_dir;
         char *sent_dir;
         char *vmcore_dir;
@@ -106,6 +110,9 @@ typedef struct Collector {
 
 /* Adds "<what>: <strerror(error)>" to the run's messages; returns error. */
 int note_problem(Collector *c, int error, const char *fmt, ...) _printf_(3, 4);
+/* A copy of text with the folder as reached (Collector.offload) named as
+ * shown (Collector.offload_shown); NULL on OOM. */
+char *collector_shown(const Collector *c, const char *text);
 
 /* collect-markers.c: one crash in pstore and kdump, the markers that make a
  * re-run resume, and report ids. */

@@ -176,7 +176,7 @@ static int add_kdump(ReportParts *p, Collector *c, const CrashEvent *e, const ch
         if (r >= 0 && k->save_log_error)
                 r = strlist_add(&p->notes, "crash/%s/kcrash-save.log is left out: %s", k->name,
                                 strerror(-k->save_log_error));
-        if (r >= 0 && k->vmcore_path && asprintf(ret_vmcore_path, "%s/%s.vmcore", c->vmcore_dir, id) < 0)
+        if (r >= 0 && k->vmcore_path && asprintf(ret_vmcore_path, "%s/" OFFLOAD_VMCORE_DIR "/%s.vmcore", c->offload_shown, id) < 0)
                 r = -ENOMEM;
         return r;
 }

@@ -231,6 +231,33 @@ static int remove_sources(Collector *c, const CrashEvent *e, const char *id) {
         return 0;
 }
 
+char *collector_shown(const Collector *c, const char *text) {
+        size_t n = strlen(c->offload);
+        if (streq(c->offload, c->offload_shown))
+                return strdup(text);
+        char *out = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&out, &size);
+        if (!f)
+                return NULL;
+        for (const char *p = text, *at;; p = at + n) {
+                at = strstr(p, c->offload);
+                /* the folder itself, or a path in it */
+                while (at && at[n] != '\0' && at[n] != '/' && at[n] != '"')
+                        at = strstr(at + 1, c->offload);
+                if (!at) {
+                        fputs(p, f);
+                        break;
+                }
+                fprintf(f, "%.*s%s", (int) (at - p), p, c->offload_shown);
+        }
+        if (fclose(f) != 0) {
+                free(out);
+                return NULL;
+        }
+        return out;
+}
+
 static int add_result(Collector *c, const char *id, const char *path, char *headline, bool resumed,
                       const char *source, const char *signature) {
         CollectResult *res = c->result;
@@ -242,7 +269,7 @@ static int add_result(Collector *c, const char *id, const char *path, char *head
         res->reports = p;
         p[res->n_reports] = (CollectedReport) {
                 .id = strdup(id),
-                .path = strdup(path),
+                .path = collector_shown(c, path),
                 .headline = headline ? headline : strdup("crash"),
                 .resumed = resumed,
                 .source = strdup(strempty(source)),
@@ -532,7 +559,17 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         c.result = calloc(1, sizeof *c.result);
         if (!c.result)
                 return -ENOMEM;
-        c.offload = strdup(o->offload_dir);
+        /* Through the folder checked and left open by the caller, when
+         * /proc lets us (it does on every system the collector runs on; a
+         * chroot without it reaches the folder by its path). */
+        c.offload_shown = o->offload_dir;
+        if (o->offload_fd >= 0 && asprintf(&c.offload, "/proc/self/fd/%d", o->offload_fd) >= 0 &&
+            access(c.offload, F_OK) < 0) {
+                free(c.offload);
+                c.offload = NULL;
+        }
+        if (!c.offload)
+                c.offload = strdup(o->offload_dir);
         c.pstore_dir = path_in_root(o->root, o->config->pstore_dir);
         if (!c.offload || !c.pstore_dir) {
                 r = -ENOMEM;
@@ -553,6 +590,7 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
                 goto finish;
         }
 
+        (void) failpoint_check("collect-start");
         /* Only in root's own folders: the queue is the uploader's to write. */
         remove_stale_temp_files(c.marker_dir);
         remove_stale_builds(&c);
@@ -688,6 +726,13 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         r = first_error;
 
 finish:
+        for (size_t i = 0; i < c.messages.n; i++) {
+                char *shown = collector_shown(&c, c.messages.items[i]);
+                if (shown) {
+                        free(c.messages.items[i]);
+                        c.messages.items[i] = shown;
+                }
+        }
         c.result->messages = c.messages.items;
         c.result->n_messages = c.messages.n;
         c.messages = (StrList) {};

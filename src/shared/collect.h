@@ -24,6 +24,12 @@
 typedef struct CollectOptions {
         const char *root;             /* prefix of every path; NULL = / */
         const char *offload_dir;      /* the offload folder, root prefix included (offload_get()) */
+        /* The same folder open (offload_layout_open()), or -1: every file of
+         * the collection is then reached through it, as
+         * /proc/self/fd/<fd>/..., not through the folders above it, which
+         * may be a user's to rename; offload_dir is what messages and the
+         * reports say. */
+        int offload_fd;
         const KcrashConfig *config;
         time_t now;                   /* collection time (0 = time(NULL)) */
 } CollectOptions;

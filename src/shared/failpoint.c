@@ -32,6 +32,11 @@ int failpoint_check(const char *name) {
                 raise(SIGKILL);
                 return -EINTR;
         }
+        if (streq(action, "stop")) {
+                /* the test does something meanwhile, then sends SIGCONT */
+                raise(SIGSTOP);
+                return 0;
+        }
         if (streq(action, "ENOSPC"))
                 return -ENOSPC;
         if (streq(action, "EROFS"))

@@ -407,52 +407,76 @@ int uploader_account(uid_t *ret_uid, gid_t *ret_gid) {
         return passwd_find(f, UPLOADER_USER, ret_uid, ret_gid);
 }
 
-int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid) {
-        bool privileged = geteuid() == 0;
+/* Sets the owner and mode of offload_dirs[i], open as fd. */
+static int fix_owner_and_mode(int fd, const OffloadDir *d, uid_t uploader_uid, gid_t uploader_gid) {
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (geteuid() == 0) {
+                uid_t uid = 0;
+                gid_t gid = 0;
+                if (d->owner == OWNER_UPLOADER && uploader_uid != (uid_t) -1)
+                        uid = uploader_uid;
+                if (d->owner != OWNER_ROOT && uploader_gid != (gid_t) -1)
+                        gid = uploader_gid;
+                if (st.st_uid != uid || st.st_gid != gid) {
+                        if (fchown(fd, uid, gid) < 0 || fstat(fd, &st) < 0)
+                                return negative_errno();
+                }
+        }
+        if ((st.st_mode & 07777) != d->mode && fchmod(fd, d->mode) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int offload_layout_open(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid, int *ret_fd) {
         int r = mkdir_p(folder_in_root, 0755);
         if (r < 0)
                 return r;
+        /* The folder is resolved once, here; its folders are opened,
+         * made and repaired relative to it: the folders above it may be a
+         * user's (KDUMP_FOLDER=/home/<user>/kdump), who can rename or swap
+         * them at any moment. */
+        _cleanup_close_ int top = open(folder_in_root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (top < 0)
+                return errno == ELOOP ? -ENOTDIR : negative_errno();
         for (size_t i = 0; i < offload_dirs_count; i++) {
                 const OffloadDir *d = &offload_dirs[i];
-                _cleanup_free_ char *p = d->name[0] ? path_join(folder_in_root, d->name) : strdup(folder_in_root);
-                if (!p)
-                        return -ENOMEM;
-                /* Made only when missing: the folders are there at every
-                 * boot but the first. */
-                _cleanup_close_ int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0 && errno == ENOENT) {
-                        if (mkdir(p, d->mode & 0777) < 0 && errno != EEXIST)
-                                return negative_errno();
-                        fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (!d->name[0]) {
+                        r = fix_owner_and_mode(top, d, uploader_uid, uploader_gid);
+                        if (r < 0)
+                                return r;
+                        continue;
                 }
-                if (fd < 0 && (errno == ELOOP || errno == ENOTDIR) && d->name[0]) {
+                /* Made only when missing: the folders are there at every
+                 * boot but the first. (A name with a '/' goes through its
+                 * parent, which comes before it in offload_dirs[] and is
+                 * root's by then.) */
+                _cleanup_close_ int fd = openat(top, d->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 && errno == ENOENT) {
+                        if (mkdirat(top, d->name, d->mode & 0777) < 0 && errno != EEXIST)
+                                return negative_errno();
+                        fd = openat(top, d->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                }
+                if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
                         /* Something else where one of our folders belongs (an
                          * older layout let the uploader's group write here):
-                         * removed, never followed, and made anew. The
-                         * folder itself is the admin's: refused below. */
-                        if (unlink(p) < 0 || mkdir(p, d->mode & 0777) < 0)
+                         * removed, never followed, and made anew. */
+                        if (unlinkat(top, d->name, 0) < 0 || mkdirat(top, d->name, d->mode & 0777) < 0)
                                 return negative_errno();
-                        fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        fd = openat(top, d->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 }
                 if (fd < 0)
                         return errno == ELOOP ? -ENOTDIR : negative_errno();
-                struct stat st;
-                if (fstat(fd, &st) < 0)
-                        return negative_errno();
-                if (privileged) {
-                        uid_t uid = 0;
-                        gid_t gid = 0;
-                        if (d->owner == OWNER_UPLOADER && uploader_uid != (uid_t) -1)
-                                uid = uploader_uid;
-                        if (d->owner != OWNER_ROOT && uploader_gid != (gid_t) -1)
-                                gid = uploader_gid;
-                        if (st.st_uid != uid || st.st_gid != gid) {
-                                if (fchown(fd, uid, gid) < 0 || fstat(fd, &st) < 0)
-                                        return negative_errno();
-                        }
-                }
-                if ((st.st_mode & 07777) != d->mode && fchmod(fd, d->mode) < 0)
-                        return negative_errno();
+                r = fix_owner_and_mode(fd, d, uploader_uid, uploader_gid);
+                if (r < 0)
+                        return r;
         }
+        if (ret_fd)
+                *ret_fd = TAKE_FD(top);
         return 0;
+}
+
+int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid) {
+        return offload_layout_open(folder_in_root, uploader_uid, uploader_gid, NULL);
 }

@@ -113,6 +113,10 @@ extern const size_t offload_dirs_count;
  * when running as root; uid/gid of the uploader come from uploader_uid/gid
  * ((uid_t) -1: leave as root). */
 int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid);
+/* The same, and the folder open in *ret_fd (if not NULL): the folder that
+ * was checked, whatever becomes of the path to it (a folder above it may be
+ * a user's to rename). */
+int offload_layout_open(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid, int *ret_fd);
 /* Looks the uploader's account up in /etc/passwd; -ENOENT when it is not there. */
 int uploader_account(uid_t *ret_uid, gid_t *ret_gid);
 /* The UID and GID of name in the passwd(5) lines of f, read with glibc's

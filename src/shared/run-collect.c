@@ -26,13 +26,14 @@ int run_collect(Context *ctx, bool print_reports) {
 
         /* The folders and their owners (offload_dirs[]); the uploader may be
          * missing on a system where it is not installed. */
-        r = context_setup_offload_layout(offload);
+        _cleanup_close_ int offload_fd = -1;
+        r = context_setup_offload_layout(offload, &offload_fd);
         if (r < 0) {
                 log_error_errno(r, "Cannot set up the offload folder \"%s\": %m", offload);
                 return EXIT_FAILURE_;
         }
 
-        CollectOptions o = { .root = ctx->root, .offload_dir = offload, .config = &ctx->config };
+        CollectOptions o = { .root = ctx->root, .offload_dir = offload, .offload_fd = offload_fd, .config = &ctx->config };
         CollectResult *res = NULL;
         r = collect_run(&o, &res);
         for (size_t i = 0; res && i < res->n_messages; i++)

@@ -112,7 +112,7 @@ TEST(offload_folder_resolved_once) {
 TEST(offload_layout) {
         log_set_max_level(LOG_EMERG);
         _cleanup_free_ char *root = test_tmpdir(), *folder = path_join(root, "offload");
-        ASSERT_OK(context_setup_offload_layout(folder));
+        ASSERT_OK(context_setup_offload_layout(folder, NULL));
         for (size_t i = 0; i < offload_dirs_count; i++) {
                 _cleanup_free_ char *p = offload_dirs[i].name[0] ? path_join(folder, offload_dirs[i].name)
                                                                  : strdup(folder);
@@ -122,10 +122,10 @@ TEST(offload_layout) {
                 ASSERT_EQ(st.st_mode & 07777, offload_dirs[i].mode);
         }
         /* again: nothing to do, still fine */
-        ASSERT_OK(context_setup_offload_layout(folder));
+        ASSERT_OK(context_setup_offload_layout(folder, NULL));
         /* a file where the folder should be */
         _cleanup_free_ char *file = path_join(root, "file");
         ASSERT_OK(write_file_atomic(file, "x", 1, 0644));
-        ASSERT_TRUE(context_setup_offload_layout(file) < 0);
+        ASSERT_TRUE(context_setup_offload_layout(file, NULL) < 0);
         log_set_max_level(LOG_INFO);
 }
