@@ -290,10 +290,29 @@ static void capture(const char *vmcore, bool do_mount, const char *mounted_at) {
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-        _cleanup_free_ char *dir = NULL;
-        if (asprintf(&dir, "%s/crash/%s", offload, stamp) < 0 || mkdir_p(dir, 0700) < 0) {
-                say("cannot create %s/crash/%s: %m", offload, stamp);
+        _cleanup_free_ char *crash = NULL, *dir = NULL;
+        if (asprintf(&crash, "%s/crash", offload) < 0 || mkdir_p(crash, 0700) < 0) {
+                say("cannot create %s/crash: %m", offload);
                 return;
+        }
+        /* A folder of its own, never one that is there: a capture not yet
+         * collected from a crash in the same second (a crash loop, a crash
+         * kernel whose clock is stuck) must not be overwritten, and the
+         * collector's markers take a folder's name for one capture. */
+        for (unsigned n = 1;; n++) {
+                free(dir);
+                dir = NULL;
+                if ((n == 1 ? asprintf(&dir, "%s/%s", crash, stamp) : asprintf(&dir, "%s/%s-%u", crash, stamp, n)) < 0) {
+                        dir = NULL;
+                        say("cannot create a folder in %s: out of memory", crash);
+                        return;
+                }
+                if (mkdir(dir, 0700) == 0)
+                        break;
+                if (errno != EEXIST || n >= 1000) {
+                        say("cannot create %s: %m", dir);
+                        return;
+                }
         }
         _cleanup_free_ char *log_path = path_join(dir, "kcrash-save.log");
         save_log = log_path ? fopen(log_path, "we") : NULL;

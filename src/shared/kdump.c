@@ -12,7 +12,11 @@
 #include "kdump.h"
 
 int kdump_parse_stamp(const char *s, time_t *ret) {
-        size_t len = strlen(s);
+        /* kcrash-save's "<stamp>-<n>": the n-th capture of that second */
+        const char *dash = strchr(s, '-');
+        size_t len = dash ? (size_t) (dash - s) : strlen(s);
+        if (dash && (!dash[1] || strspn(dash + 1, "0123456789") != strlen(dash + 1)))
+                return -EINVAL;
         if (len != 12 && len != 14)
                 return -EINVAL;
         for (size_t i = 0; i < len; i++)

@@ -43,7 +43,8 @@ typedef struct KdumpScan {
         size_t n_bad;
 } KdumpScan;
 
-/* Parses "YYYYmmddHHMM[SS]" (UTC) as written by kcrash-save and SteamOS. */
+/* Parses "YYYYmmddHHMM[SS]" (UTC) as written by kcrash-save and SteamOS,
+ * with kcrash-save's "-<n>" of a second capture in the same second. */
 int kdump_parse_stamp(const char *s, time_t *ret);
 /* Scans <crash_dir>/<stamp>/ folders; a missing crash_dir is an empty scan.
  * Only regular files are read (a FIFO, device or symlink in a capture makes

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 KCRASHCTL = os.environ.get("KCRASHCTL", "build/src/kcrashctl/kcrashctl")
@@ -200,6 +201,30 @@ class CaptureTest(unittest.TestCase):
         self.assertIn("BUG: unable to handle kernel NULL pointer dereference in crashme_do_null", out)
         self.assertEqual(os.listdir(f"{self.root}/var/kdump/crash"), [])
         self.assertEqual(len(os.listdir(f"{self.root}/var/kdump/vmcores")), 1)
+
+    def test_save_never_writes_into_an_existing_capture(self):
+        """A capture not yet collected whose folder has this second's name
+        (a crash loop, a crash kernel whose clock is stuck) is left as it is:
+        kcrash-save wrote into it, truncating its log and replacing its
+        dmesg and vmcore (attack review). The folders of the next seconds
+        are made here first, so the run meets one whatever its clock."""
+        put(self.root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nJOURNAL_TAIL_LINES=0\n")
+        crash = f"{self.root}/var/kdump/crash"
+        now = int(time.time())
+        earlier = [time.strftime("%Y%m%d%H%M%S", time.gmtime(now + i)) for i in range(0, 30)]
+        for stamp in earlier:
+            put(self.root, f"/var/kdump/crash/{stamp}/dmesg.txt", "FIRST CRASH\n")
+            put(self.root, f"/var/kdump/crash/{stamp}/done", "")
+        p = self.save()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for stamp in earlier:
+            self.assertEqual(sorted(os.listdir(f"{crash}/{stamp}")), ["dmesg.txt", "done"])
+            with open(f"{crash}/{stamp}/dmesg.txt") as f:
+                self.assertEqual(f.read(), "FIRST CRASH\n")
+        (new,) = set(os.listdir(crash)) - set(earlier)
+        self.assertRegex(new, r"^[0-9]{14}-2$")
+        self.assertIn(new[:14], earlier)
+        self.assertIn("dmesg.txt", os.listdir(f"{crash}/{new}"))
 
     def test_save_skips_a_vmcore_the_disk_cannot_hold(self):
         put(self.root, "/etc/default/kdump", "KDUMP_FOLDER=/var/kdump\nFULL_COREDUMP=1\nJOURNAL_TAIL_LINES=0\n")

@@ -15,6 +15,14 @@ TEST(stamps) {
         ASSERT_ERR(kdump_parse_stamp("20261322153045", &t), -EINVAL);
         ASSERT_ERR(kdump_parse_stamp("2026112215304x", &t), -EINVAL);
         ASSERT_ERR(kdump_parse_stamp("", &t), -EINVAL);
+        /* kcrash-save's second capture of a second */
+        time_t t2;
+        ASSERT_OK(kdump_parse_stamp("20261122153045", &t));
+        ASSERT_OK(kdump_parse_stamp("20261122153045-2", &t2));
+        ASSERT_EQ(t, t2);
+        ASSERT_ERR(kdump_parse_stamp("20261122153045-", &t), -EINVAL);
+        ASSERT_ERR(kdump_parse_stamp("20261122153045-2x", &t), -EINVAL);
+        ASSERT_ERR(kdump_parse_stamp("2026112215-2", &t), -EINVAL);
 }
 
 static void copy_fixture(const char *scenario, const char *dir) {
