@@ -608,6 +608,12 @@ int pstore_scan_dir(const char *dir, size_t max_record_size, PstoreScan **ret) {
                  * would block the boot's collection in open() */
                 _cleanup_close_ int fd = openat(dirfd(d), de->d_name,
                                                 O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+                /* Not a record either: a symlink (ELOOP), a socket (ENXIO),
+                 * an entry gone meanwhile. Skipped, as other files that are
+                 * not regular are: one of them must not hold back every
+                 * crash at every boot. */
+                if (fd < 0 && (errno == ELOOP || errno == ENXIO || errno == ENOENT))
+                        continue;
                 if (fd < 0) {
                         r = negative_errno();
                         break;

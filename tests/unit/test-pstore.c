@@ -370,3 +370,20 @@ TEST(fifo_does_not_block) {
         ASSERT_EQ(s->n_events, 0);
         pstore_scan_free(s);
 }
+
+/* A symlink (ELOOP under O_NOFOLLOW) or a socket (ENXIO) in the folder is
+ * not a record either: the scan skips it. It failed the whole scan, and the
+ * collector then left every crash, kdump captures too, at every boot
+ * (attack review). */
+TEST(symlink_or_socket_does_not_stop_the_scan) {
+        _cleanup_free_ char *dir = test_tmpdir(), *link = path_join(dir, "stray"),
+                            *sock = path_join(dir, "dmesg-ramoops-1"), *rec = path_join(dir, "dmesg-ramoops-0");
+        ASSERT_TRUE(symlink("/etc/hostname", link) == 0);
+        test_make_socket(sock);
+        const char *text = "Panic#1 Part1\n<0>[   12.000000] Kernel panic - not syncing: sysrq triggered crash\n";
+        ASSERT_OK(write_file_atomic(rec, text, strlen(text), 0600));
+        PstoreScan *s = NULL;
+        ASSERT_OK(pstore_scan_dir(dir, 64 << 20, &s));
+        ASSERT_EQ(s->n_events, 1);
+        pstore_scan_free(s);
+}
