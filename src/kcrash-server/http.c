@@ -30,8 +30,8 @@ enum MHD_Result queue_response_csp(struct MHD_Connection *c, unsigned status, st
         return ret;
 }
 
-enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *content_type, char *body,
-                        unsigned retry_after) {
+static enum MHD_Result respond_full(struct MHD_Connection *c, unsigned status, const char *content_type, char *body,
+                                    unsigned retry_after, bool close) {
         struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
         if (!r) {
                 free(body);
@@ -43,7 +43,14 @@ enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *c
                 snprintf(buf, sizeof buf, "%u", retry_after);
                 MHD_add_response_header(r, "Retry-After", buf);
         }
+        if (close)
+                MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
         return queue_response(c, status, r);
+}
+
+enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *content_type, char *body,
+                        unsigned retry_after) {
+        return respond_full(c, status, content_type, body, retry_after, false);
 }
 
 enum MHD_Result queue_response(struct MHD_Connection *c, unsigned status, struct MHD_Response *r) {
@@ -61,13 +68,22 @@ enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, json_t *
 }
 
 /* A 4xx or 5xx with a reason, counted by reason. */
-enum MHD_Result reject(Server *srv, struct MHD_Connection *c, unsigned status, const char *reason,
-                       unsigned retry_after) {
+static enum MHD_Result reject_full(Server *srv, struct MHD_Connection *c, unsigned status, const char *reason,
+                                   unsigned retry_after, bool close) {
         store_count_reject(srv->store, reason);
         json_t *o = json_pack("{s:s}", "error", reason);
         char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
         json_decref(o);
-        return respond(c, status, "application/json", s ? s : strdup("{}"), retry_after);
+        return respond_full(c, status, "application/json", s ? s : strdup("{}"), retry_after, close);
+}
+
+enum MHD_Result reject(Server *srv, struct MHD_Connection *c, unsigned status, const char *reason,
+                       unsigned retry_after) {
+        return reject_full(srv, c, status, reason, retry_after, false);
+}
+
+enum MHD_Result reject_and_close(Server *srv, struct MHD_Connection *c, unsigned status, const char *reason) {
+        return reject_full(srv, c, status, reason, 0, true);
 }
 
 bool valid_gid(const char *g) {

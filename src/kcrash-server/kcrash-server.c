@@ -74,6 +74,28 @@ static bool answer_before_body(struct MHD_Connection *c, const char *version) {
         return (e && strcasecmp(e, "100-continue") == 0 && streq(version, MHD_HTTP_VERSION_1_1)) || !cl;
 }
 
+static enum MHD_Result count_framing_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+        unsigned *n = cls;
+        (void) kind;
+        (void) value;
+        if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+                n[0]++;
+        else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+                n[1]++;
+        return MHD_YES;
+}
+
+/* A request whose end two readers may see in two places (RFC 9112 6.3):
+ * Content-Length twice, or with Transfer-Encoding. libmicrohttpd takes the
+ * first length, or the chunks; a proxy in front may take the other, and
+ * the rest of one client's bytes would be read as a request of its own
+ * (attack review). Answered 400 and the connection closed. */
+static bool framing_ambiguous(struct MHD_Connection *c) {
+        unsigned n[2] = {};
+        (void) MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing_header, n);
+        return n[0] > 1 || n[1] > 1 || (n[0] > 0 && n[1] > 0);
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls) {
         Server *srv = cls;
@@ -84,12 +106,29 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 if (!req)
                         return MHD_NO;
                 req->fd = -1;
+                req->max_body = MAX_FORM;
                 *con_cls = req;
+                if (framing_ambiguous(c)) {
+                        req->kind = REQ_BAD;
+                        return reject_and_close(srv, c, 400, "ambiguous_framing");
+                }
                 if (streq(method, "POST") && (streq(url, START_PATH) || streq(url, FINISH_PATH)))
                         req->kind = REQ_FORM;
-                else if (streq(method, "POST") && startswith(url, "/api/"))
+                else if (streq(method, "POST") && startswith(url, "/api/")) {
                         req->kind = REQ_API;
-                else if (streq(method, "PUT") && startswith(url, "/upload/")) {
+                        /* Only a caller the API knows has a body read: anyone
+                         * else held 256 KiB a connection, before the login
+                         * was checked (attack review: 170 MB from 512
+                         * connections without credentials). */
+                        if (streq(url, "/api/login"))
+                                req->max_body = MAX_LOGIN_FORM;
+                        else {
+                                Caller who;
+                                caller_get(srv, c, &who);
+                                if (who.role == ROLE_NONE)
+                                        return reject_and_close(srv, c, 401, "admin_unauthorized");
+                        }
+                } else if (streq(method, "PUT") && startswith(url, "/upload/")) {
                         put_begin(srv, c, url, req);
                         /* Refused (a bad or expired URL, a used slot, a
                          * full store) and the client waits for "100
@@ -112,7 +151,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 if (req->kind == REQ_PUT)
                         put_data(req, upload_data, *upload_data_size);
                 else if ((req->kind == REQ_FORM || req->kind == REQ_API) && !req->too_big) {
-                        if (req->body_size + *upload_data_size > MAX_FORM)
+                        if (req->body_size + *upload_data_size > req->max_body)
                                 req->too_big = true;
                         else {
                                 char *p = realloc(req->body, req->body_size + *upload_data_size + 1);

@@ -24,6 +24,8 @@
 #define START_PATH "/ICrashReportService/StartCrashUpload/v1"
 #define FINISH_PATH "/ICrashReportService/FinishCrashUpload/v1"
 #define MAX_FORM (256u << 10)
+/* The body of a login: a user name and a password. */
+#define MAX_LOGIN_FORM (4u << 10)
 /* Start fields as stored: a stack and a note of kcrash are a few KiB. */
 #define MAX_FIELD 256u
 #define MAX_TEXT_FIELD (64u << 10)
@@ -98,6 +100,7 @@ typedef struct Request {
         ReqKind kind;
         char *body;
         size_t body_size;
+        size_t max_body; /* of a Form or API request */
         bool too_big;
         bool unencoded; /* a Start whose body no percent-encoding client sends */
         /* PUT */
@@ -127,6 +130,9 @@ enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, json_t *
 /* A 4xx or 5xx with a reason, counted by reason. */
 enum MHD_Result reject(Server *srv, struct MHD_Connection *c, unsigned status, const char *reason,
                        unsigned retry_after);
+/* The same before the request's body is read, and the connection closed
+ * after the answer: what follows on it is not read as another request. */
+enum MHD_Result reject_and_close(Server *srv, struct MHD_Connection *c, unsigned status, const char *reason);
 bool valid_gid(const char *g);
 /* A JSON string of device text (invalid UTF-8 shown as U+FFFD). */
 json_t *json_text(const char *s);

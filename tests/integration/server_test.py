@@ -476,6 +476,59 @@ class Server(unittest.TestCase):
             self.assertTrue(sock.makefile("rb").readline().decode().startswith("HTTP/1.1 4"))
         self.assertEqual(self.stats().get("rejects.put_bad_signature"), 6)
 
+    def test_ambiguous_framing_and_unauthenticated_bodies_are_refused_unread(self):
+        """A request whose end two readers may see in two places (two
+        Content-Lengths, or one with Transfer-Encoding) is answered 400 and
+        its connection closed: the rest was read as a second request (a
+        smuggled GET answered 200, a smuggled API call 401). A POST to the API
+        from no one it knows is answered 401 before its body, which was held
+        in memory up to 256 KiB a connection; a login's body is small."""
+        self.start_server("--rate", "0")
+
+        def exchange(raw, body_follows=b""):
+            with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+                sock.sendall(raw)
+                if body_follows:
+                    try:
+                        sock.sendall(body_follows)
+                    except OSError:
+                        pass
+                out = b""
+                while True:
+                    try:
+                        chunk = sock.recv(65536)
+                    except ConnectionResetError:
+                        break
+                    if not chunk:
+                        break
+                    out += chunk
+                return out
+
+        smuggled = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        two_lengths = (b"POST /finish HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: %d\r\n"
+                       b"Content-Type: application/x-www-form-urlencoded\r\n\r\ngid=1" % (5 + len(smuggled)))
+        out = exchange(two_lengths + smuggled)
+        self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out)
+        self.assertIn(b"ambiguous_framing", out)
+        self.assertEqual(out.count(b"HTTP/1.1 "), 1, out)
+        with_chunks = (b"POST /finish HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n"
+                       b"Content-Type: application/x-www-form-urlencoded\r\n\r\n0\r\n\r\n")
+        out = exchange(with_chunks + b"GET /api/stats HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out)
+        self.assertEqual(out.count(b"HTTP/1.1 "), 1, out)
+        # the answer comes without the body: none of it is sent here
+        head = b"POST /api/buckets/1/note HTTP/1.1\r\nHost: x\r\nContent-Length: 262144\r\n\r\n"
+        out = exchange(head)
+        self.assertTrue(out.startswith(b"HTTP/1.1 401 "), out)
+        self.assertIn(b"admin_unauthorized", out)
+        # a login of more than a user name and a password
+        status, _, body = self.request("POST", "/api/login", b"user=a&password=" + b"x" * 8192,
+                                       {"Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": "1"})
+        self.assertEqual(status, 413, body)
+        # one request framed once still works, on a connection kept open
+        self.assertEqual(self.request("GET", "/")[0], 200)
+        self.assertEqual(self.stats().get("rejects.ambiguous_framing"), 2)
+
     def test_a_failed_sync_refuses_uploads_as_deferrable(self):
         """After a failed sync of the store (DIR/sync-failed), a Start is
         answered 507, which devices defer without counting toward parking,
