@@ -134,6 +134,32 @@ static enum MHD_Result respond_text(struct MHD_Connection *c, char *text, size_t
         return queue_response_csp(c, 200, resp, "default-src 'none'; sandbox");
 }
 
+/* The analysis a device wrote in its report.json, as the console can show
+ * it: an object, its "frames" only the strings of an array, its "frame"
+ * only a string. A device chose every byte of it: frames that were not an
+ * array, or objects, made the console's report page throw and show only an
+ * error (attack review). NULL when there is none. */
+static json_t *device_analysis(json_t *an) {
+        if (!json_is_object(an))
+                return NULL;
+        json_t *o = json_deep_copy(an);
+        if (!o)
+                return NULL;
+        json_t *frames = json_object_get(an, "frames"), *kept = json_array();
+        size_t i;
+        json_t *f;
+        json_array_foreach(frames, i, f)
+                if (json_is_string(f) && kept)
+                        json_array_append(kept, f);
+        if (kept)
+                json_object_set_new(o, "frames", kept);
+        else
+                json_object_del(o, "frames");
+        if (!json_is_string(json_object_get(an, "frame")))
+                json_object_del(o, "frame");
+        return o;
+}
+
 static enum MHD_Result report_detail(Server *srv, struct MHD_Connection *c, const char *rest) {
         char gid[32];
         size_t gl = strcspn(rest, "/");
@@ -201,9 +227,9 @@ static enum MHD_Result report_detail(Server *srv, struct MHD_Connection *c, cons
         if (o && archive_read_member(zip, "report.json", MAX_REPORT_JSON, &json, NULL) >= 0) {
                 json_error_t e;
                 json_t *rep = json_loads(json, 0, &e);
-                json_t *an = json_object_get(rep, "analysis");
+                json_t *an = device_analysis(json_object_get(rep, "analysis"));
                 if (an)
-                        json_object_set(o, "analysis", an);
+                        json_object_set_new(o, "analysis", an);
                 json_t *id = json_object_get(rep, "identity");
                 if (id)
                         json_object_set(o, "identity", id);

@@ -97,10 +97,12 @@ enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req
         uint64_t size;
         if (parse_uint64(size_s, &size) < 0 || size == 0)
                 return reject(srv, c, 400, "start_bad_dump_file_size", 0);
-        /* A crash time that is no number is unknown (0), not a reason to
-         * refuse the crash. */
+        /* A crash time that is no number, or no time (before 1970, after
+         * the year 36812: a date no browser shows), is unknown (0), not a
+         * reason to refuse the crash. */
         int64_t crash_time_v = 0;
-        if (crash_time && parse_int64(crash_time, &crash_time_v) < 0)
+        if (crash_time && (parse_int64(crash_time, &crash_time_v) < 0 || crash_time_v < 0 ||
+                           crash_time_v >= (INT64_C(1) << 40)))
                 crash_time_v = 0;
         if (size > srv->max_size)
                 return reject(srv, c, 413, "start_dump_too_large", 0);

@@ -476,6 +476,35 @@ class Server(unittest.TestCase):
             self.assertTrue(sock.makefile("rb").readline().decode().startswith("HTTP/1.1 4"))
         self.assertEqual(self.stats().get("rejects.put_bad_signature"), 6)
 
+    def test_a_device_cannot_break_its_report_page(self):
+        """A crash time no browser can show (toISOString() threw) is stored as
+        unknown, and the device's analysis reaches the console with only the
+        strings of an array as its frames and a string as its frame: the
+        report page threw on frames that were not an array, or objects, and
+        showed only an error, hiding the report from staff (attack review)."""
+        self.start_server("--rate", "0")
+        rep = {"schema": 1, "id": "hostile", "analysis": {"title": "BUG: x", "frames": "not-an-array",
+                                                         "frame": {"toString": 0}}}
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("report.json", json.dumps(rep))
+        gid = self.upload(buf.getvalue(), crash_time="9999999999999")
+        status, body = self.api(f"/api/reports/{gid}")
+        self.assertEqual(status, 200)
+        detail = json.loads(body)
+        self.assertEqual(detail["crash_time"], 0)
+        self.assertEqual(detail["analysis"]["frames"], [])
+        self.assertNotIn("frame", detail["analysis"])
+        self.assertEqual(detail["analysis"]["title"], "BUG: x")
+        rep["analysis"]["frames"] = ["ok_frame+0x1/0x2", {"toString": 0}, 7]
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("report.json", json.dumps(rep))
+        gid = self.upload(buf.getvalue(), crash_time="-5")
+        detail = json.loads(self.api(f"/api/reports/{gid}")[1])
+        self.assertEqual(detail["crash_time"], 0)
+        self.assertEqual(detail["analysis"]["frames"], ["ok_frame+0x1/0x2"])
+
     def test_ambiguous_framing_and_unauthenticated_bodies_are_refused_unread(self):
         """A request whose end two readers may see in two places (two
         Content-Lengths, or one with Transfer-Encoding) is answered 400 and

@@ -34,8 +34,9 @@ function svg(tag, attrs, ...children) {
 }
 
 function when(t) {
-  if (!t) return "-";
-  return new Date(t * 1000).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+  const d = new Date(Number(t) * 1000);
+  if (!t || isNaN(d.getTime())) return "-";
+  return d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
 
 function text(v) { return v === null || v === undefined || v === "" ? "-" : String(v); }
@@ -261,13 +262,15 @@ async function viewBucket(id) {
 // ---- report page ----
 
 function stackList(analysis) {
-  const frames = (analysis && analysis.frames) || [];
+  // The device's own analysis: frames are shown only as the strings of an array.
+  const frames = (analysis && Array.isArray(analysis.frames) ? analysis.frames : []).filter((f) => typeof f === "string");
   if (!frames.length) return el("p", { class: "muted" }, "No stack.");
   return el("ol", { class: "stack", id: "stack" }, frames.map((f) => {
     const s = String(f);
     const m = s.match(/^(.*?)(\s*\[[^\]]*\])?$/);
     const name = m ? m[1] : s;
-    const culprit = analysis.frame && (name === analysis.frame || name.split("+")[0] === String(analysis.frame).split("+")[0]);
+    const frame = typeof analysis.frame === "string" ? analysis.frame : "";
+    const culprit = frame && (name === frame || name.split("+")[0] === frame.split("+")[0]);
     return el("li", { class: culprit ? "culprit" : null }, name, m && m[2] ? el("span", { class: "module" }, m[2]) : null,
       culprit ? el("span", { class: "muted" }, "  ← culprit") : null);
   }));
