@@ -71,16 +71,30 @@ int sessions_create(Sessions *s, Role role, const char *user, int64_t now, char 
         if (r < 0)
                 return r;
         pthread_mutex_lock(&s->lock);
-        /* A free or expired slot, else the one that expires first. */
-        Session *slot = &s->slots[0];
+        /* A free or expired slot, while the role holds fewer than its share;
+         * else the role's own session that expires first, never another
+         * role's: a viewer's logins (from many addresses, each under the
+         * login rate) pushed every admin out (attack review). */
+        Session *free_slot = NULL, *oldest_own = NULL;
+        size_t own = 0;
         for (size_t i = 0; i < SESSION_MAX; i++) {
                 Session *x = &s->slots[i];
                 if (!x->id_hash[0] || x->expires <= now) {
-                        slot = x;
-                        break;
+                        if (!free_slot)
+                                free_slot = x;
+                        continue;
                 }
-                if (x->expires < slot->expires)
-                        slot = x;
+                if (x->role != role)
+                        continue;
+                own++;
+                if (!oldest_own || x->expires < oldest_own->expires)
+                        oldest_own = x;
+        }
+        Session *slot = own >= SESSION_PER_ROLE || !free_slot ? oldest_own : free_slot;
+        if (!slot) {
+                /* (two roles of at most half the table each: not reached) */
+                pthread_mutex_unlock(&s->lock);
+                return -ENOSPC;
         }
         *slot = (Session) { .role = role, .expires = now + s->ttl };
         memcpy(slot->id_hash, h, sizeof h);

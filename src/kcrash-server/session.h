@@ -12,7 +12,10 @@
  * Thread-safe. Does not log. */
 
 #define SESSION_ID_SIZE 65 /* 64 hex digits and the NUL */
-#define SESSION_MAX 4096u  /* the oldest session goes when a login needs room */
+#define SESSION_MAX 4096u
+/* The sessions of one role: at that many, a login of the role replaces the
+ * role's session that expires first. */
+#define SESSION_PER_ROLE (SESSION_MAX / 2)
 
 typedef enum Role {
         ROLE_NONE,
@@ -27,7 +30,8 @@ typedef struct Sessions Sessions;
 int sessions_new(int64_t ttl, Sessions **ret);
 Sessions *sessions_free(Sessions *s);
 
-/* A new session for user with role at time now: its id and CSRF token. */
+/* A new session for user with role at time now: its id and CSRF token
+ * (-EIO: no randomness). */
 int sessions_create(Sessions *s, Role role, const char *user, int64_t now, char ret_id[SESSION_ID_SIZE],
                     char ret_csrf[SESSION_ID_SIZE]);
 /* The role of session id at time now (ROLE_NONE: unknown or expired), and

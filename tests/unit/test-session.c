@@ -48,12 +48,32 @@ TEST(session_table_full_drops_the_oldest) {
         char first[SESSION_ID_SIZE], id[SESSION_ID_SIZE], csrf[SESSION_ID_SIZE];
         ASSERT_OK(sessions_new(1000000, &s));
         ASSERT_OK(sessions_create(s, ROLE_VIEWER, "u", 1, first, csrf));
-        for (unsigned i = 0; i < SESSION_MAX - 1; i++)
+        for (unsigned i = 0; i < SESSION_PER_ROLE - 1; i++)
                 ASSERT_OK(sessions_create(s, ROLE_VIEWER, "u", 2 + i, id, csrf));
         ASSERT_EQ(sessions_check(s, first, 5000, NULL, NULL), ROLE_VIEWER);
         ASSERT_OK(sessions_create(s, ROLE_VIEWER, "u", 6000, id, csrf));
         ASSERT_EQ(sessions_check(s, first, 6000, NULL, NULL), ROLE_NONE);
         ASSERT_EQ(sessions_check(s, id, 6000, NULL, NULL), ROLE_VIEWER);
+        sessions_free(s);
+}
+
+/* The viewer's logins replace the viewer's own sessions, never the
+ * admin's: 4150 viewer logins from 415 addresses logged the admin out
+ * (attack review). */
+TEST(one_roles_logins_never_push_out_the_others) {
+        Sessions *s = NULL;
+        char admin[SESSION_ID_SIZE], id[SESSION_ID_SIZE], csrf[SESSION_ID_SIZE];
+        ASSERT_OK(sessions_new(1000000, &s));
+        ASSERT_OK(sessions_create(s, ROLE_ADMIN, "root", 1, admin, csrf));
+        for (unsigned i = 0; i < SESSION_MAX + 100; i++)
+                ASSERT_OK(sessions_create(s, ROLE_VIEWER, "support", 2 + i, id, csrf));
+        ASSERT_EQ(sessions_check(s, admin, 10000, NULL, NULL), ROLE_ADMIN);
+        ASSERT_EQ(sessions_check(s, id, 10000, NULL, NULL), ROLE_VIEWER);
+        /* and the admin still logs in, as often as the viewer did */
+        for (unsigned i = 0; i < SESSION_MAX; i++)
+                ASSERT_OK(sessions_create(s, ROLE_ADMIN, "root", 20000 + i, admin, csrf));
+        ASSERT_EQ(sessions_check(s, admin, 30000, NULL, NULL), ROLE_ADMIN);
+        ASSERT_EQ(sessions_check(s, id, 30000, NULL, NULL), ROLE_VIEWER);
         sessions_free(s);
 }
 
