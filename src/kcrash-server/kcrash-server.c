@@ -139,6 +139,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                          * and the answer after: closing under a body still
                          * coming made its send fail instead (reset, broken
                          * pipe) and hid the refusal (attack review). */
+                        deadline_request_arrived(srv, c);
                         if (req->error && answer_before_body(c, version))
                                 return put_end(srv, c, req);
                 } else if (streq(method, "GET") || streq(method, "HEAD"))
@@ -166,6 +167,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 *upload_data_size = 0;
                 return MHD_YES;
         }
+        deadline_request_arrived(srv, c);
         switch (req->kind) {
         case REQ_FORM:
                 if (req->too_big)
@@ -322,9 +324,12 @@ static void help(void) {
                "     --max-size BYTES       largest ZIP accepted (default 512 MiB)\n"
                "     --slot-ttl SECONDS     lifetime of an upload URL (default 3600)\n"
                "     --rate N               Starts per minute per address and per device (default 30; 0: off)\n"
-               "     --max-conns-per-addr N connections one address may hold open (default 256; 0: no limit)\n"
+               "     --max-conns-per-addr N connections one address may hold open (default 32; 0: no limit)\n"
                "     --max-pending-starts N Starts not yet PUT one address may hold (default 32; 0: no limit)\n"
                "     --idle-timeout SECONDS close a connection idle this long (default 15)\n"
+               "     --request-timeout SECONDS\n"
+               "                            a request's head (and a Start's, Finish's or API call's\n"
+               "                            body) must arrive within this long (default 60)\n"
                "     --max-store-size SIZE  refuse uploads (507) once the stored ZIPs and the index\n"
                "                            would exceed SIZE\n"
                "                            (bytes, or with K, M, G, T; default: no limit)\n"
@@ -367,6 +372,7 @@ static int parse_options(int argc, char **argv, Server *srv, ServerOptions *o) {
                 ARG_CONNS,
                 ARG_PENDING,
                 ARG_IDLE,
+                ARG_REQUEST_TIMEOUT,
                 ARG_STORE,
                 ARG_PROXY,
                 ARG_CONSOLE,
@@ -394,6 +400,7 @@ static int parse_options(int argc, char **argv, Server *srv, ServerOptions *o) {
                 { "max-conns-per-addr", required_argument, NULL, ARG_CONNS },
                 { "max-pending-starts", required_argument, NULL, ARG_PENDING },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE },
+                { "request-timeout", required_argument, NULL, ARG_REQUEST_TIMEOUT },
                 { "max-store-size", required_argument, NULL, ARG_STORE },
                 { "trusted-proxy", required_argument, NULL, ARG_PROXY },
                 { "debuginfo", required_argument, NULL, ARG_DEBUGINFO },
@@ -533,6 +540,12 @@ static int parse_options(int argc, char **argv, Server *srv, ServerOptions *o) {
                 case ARG_IDLE:
                         if (option_uint(optarg, 1, 3600, &srv->idle_timeout) < 0) {
                                 log_error("--idle-timeout \"%s\": expected 1 to 3600 seconds.", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case ARG_REQUEST_TIMEOUT:
+                        if (option_uint(optarg, 1, 3600, &srv->request_timeout) < 0) {
+                                log_error("--request-timeout \"%s\": expected 1 to 3600 seconds.", optarg);
                                 return EXIT_USAGE;
                         }
                         break;
@@ -676,6 +689,16 @@ static int prepare(Server *srv, const ServerOptions *o, struct sockaddr_in *ret_
         return 0;
 }
 
+/* Every second: the connections whose request is late are cut
+ * (deadline.c), each counted as a rejection (request_timeout). */
+static void *deadline_watcher(void *arg) {
+        Server *srv = arg;
+        while (!wait_for_stop(1))
+                for (unsigned n = deadline_cut_late(srv); n > 0; n--)
+                        store_count_reject(srv->store, "request_timeout");
+        return NULL;
+}
+
 /* Serves until SIGTERM or SIGINT. */
 static int serve(Server *srv, const ServerOptions *o, const struct sockaddr_in *sa, char *cert, char *key) {
         struct MHD_OptionItem tls_options[] = {
@@ -711,14 +734,26 @@ static int serve(Server *srv, const ServerOptions *o, const struct sockaddr_in *
                                                 srv->idle_timeout, MHD_OPTION_CONNECTION_LIMIT, max_conns,
                                                 MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->conns_per_addr,
                                                 MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv,
+                                                MHD_OPTION_NOTIFY_CONNECTION, deadline_notify, srv,
                                                 MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
         if (!d)
                 return log_error_errno(-EADDRNOTAVAIL, "Cannot listen on %s.", o->listen_on);
-        pthread_t sweep_thread;
+        pthread_t sweep_thread, deadline_thread;
         int r = -pthread_create(&sweep_thread, NULL, sweeper, srv);
         if (r < 0) {
                 MHD_stop_daemon(d);
                 return log_error_errno(r, "Cannot start the sweeper thread: %m");
+        }
+        r = -pthread_create(&deadline_thread, NULL, deadline_watcher, srv);
+        if (r < 0) {
+                log_error_errno(r, "Cannot start the request deadline's thread: %m");
+                pthread_mutex_lock(&stop_lock);
+                stopping = true;
+                pthread_cond_broadcast(&stop_cond);
+                pthread_mutex_unlock(&stop_lock);
+                MHD_stop_daemon(d);
+                pthread_join(sweep_thread, NULL);
+                return r;
         }
         log_info("Listening on %s, store \"%s\".", o->listen_on, o->data);
         int sig;
@@ -727,10 +762,11 @@ static int serve(Server *srv, const ServerOptions *o, const struct sockaddr_in *
         log_info("Stopping (%s).", strsignal(sig));
         pthread_mutex_lock(&stop_lock);
         stopping = true;
-        pthread_cond_signal(&stop_cond);
+        pthread_cond_broadcast(&stop_cond); /* the sweeper and the deadline's thread */
         pthread_mutex_unlock(&stop_lock);
         MHD_stop_daemon(d);
         pthread_join(sweep_thread, NULL);
+        pthread_join(deadline_thread, NULL);
         return 0;
 }
 
@@ -762,9 +798,10 @@ static int run(int argc, char **argv, Server *srv) {
 }
 
 int main(int argc, char **argv) {
-        static Server srv = { .max_size = 512ULL << 20, .slot_ttl = 3600, .rate_per_min = 30, .conns_per_addr = 256,
+        static Server srv = { .max_size = 512ULL << 20, .slot_ttl = 3600, .rate_per_min = 30, .conns_per_addr = DEFAULT_CONNS_PER_ADDR,
                               .max_pending_starts = DEFAULT_MAX_PENDING_STARTS,
-                              .idle_timeout = 15, .session_ttl = 8 * 3600, .keep_days = 90 };
+                              .idle_timeout = 15, .request_timeout = 60, .session_ttl = 8 * 3600, .keep_days = 90,
+                              .watch_lock = PTHREAD_MUTEX_INITIALIZER };
         log_set_program("kcrash-server");
         /* --debuginfo: at most argc directories */
         _cleanup_free_ char **debuginfo_dirs = calloc((size_t) argc, sizeof(char *));

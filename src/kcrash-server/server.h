@@ -37,6 +37,12 @@
 /* All connections (libmicrohttpd polls them with epoll; the file limit is
  * raised to fit). */
 #define MAX_CONNECTIONS 2048u
+/* The default of --max-conns-per-addr: a device holds one connection; a
+ * client trickling requests in (cut at --request-timeout) needs 64
+ * addresses to hold every connection. */
+#define DEFAULT_CONNS_PER_ADDR 32u
+
+typedef struct ConnWatch ConnWatch;
 
 typedef struct Server {
         Store *store;
@@ -47,6 +53,9 @@ typedef struct Server {
         int64_t slot_ttl;
         double rate_per_min; /* Starts per minute per address and per device */
         unsigned conns_per_addr, idle_timeout;
+        unsigned request_timeout; /* seconds for a request to arrive (deadline.c) */
+        pthread_mutex_t watch_lock;
+        ConnWatch *watching;      /* every open connection */
         unsigned max_pending_starts; /* per rate key; 0: no limit */
         bool conns_per_addr_set;
         uint64_t max_store;       /* bytes of ZIPs (stored and being PUT) and index; 0: no limit */
@@ -112,6 +121,19 @@ typedef struct Request {
         const char *error;
         unsigned error_status;
 } Request;
+
+/* ---- deadline.c ---- */
+/* libmicrohttpd's MHD_OPTION_NOTIFY_CONNECTION (cls: the Server). */
+void deadline_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                     enum MHD_ConnectionNotificationCode toe);
+/* The request on c is in (the handler's last call), or is a PUT: its
+ * body is not timed. */
+void deadline_request_arrived(Server *srv, struct MHD_Connection *c);
+/* The request on c ended: the next one's time starts. */
+void deadline_request_done(Server *srv, struct MHD_Connection *c);
+/* Shuts down the connections whose request has not arrived within
+ * request_timeout; returns how many. */
+unsigned deadline_cut_late(Server *srv);
 
 /* ---- http.c ---- */
 /* Queues r with the security headers (the console's Content-Security-Policy:

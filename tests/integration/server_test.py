@@ -242,6 +242,48 @@ class Server(unittest.TestCase):
         self.assertLess(time.monotonic() - t, 6)
         s.close()
 
+    def test_a_request_trickled_in_is_cut_at_its_deadline(self):
+        """A client that sends a request's head a byte at a time, each
+        within the idle timeout, is cut --request-timeout after it began:
+        8 addresses held all 2048 connections that way, and every device and
+        the console waited (attack review). A PUT's body is not timed."""
+        self.start_server("--idle-timeout", "10", "--request-timeout", "2", "--rate", "0")
+        s = socket.create_connection(("127.0.0.1", self.port), source_address=("127.0.0.3", 0))
+        s.settimeout(0.5)
+        t = time.monotonic()
+        cut = None
+        try:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            while time.monotonic() - t < 9:
+                s.sendall(b"X-Slow: y\r\n")
+                try:
+                    if s.recv(1) == b"":
+                        cut = time.monotonic() - t
+                        break
+                except socket.timeout:
+                    pass
+        except (BrokenPipeError, ConnectionResetError):
+            cut = time.monotonic() - t
+        finally:
+            s.close()
+        self.assertIsNotNone(cut, "the trickled request was not cut")
+        self.assertLess(cut, 6)
+        self.assertEqual(self.stats().get("rejects.request_timeout"), 1)
+        # a PUT's body may take longer than the deadline
+        data = report_zip("slow-put")
+        status, ans = self.start(len(data))
+        self.assertEqual(status, 200)
+        path = "/" + ans["url"].split("/", 3)[3]
+        head = "".join(f"{p['name']}: {p['value']}\r\n" for p in ans["headers"]["pairs"])
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            sock.sendall(f"PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(data)}\r\n{head}\r\n".encode())
+            half = len(data) // 2
+            sock.sendall(data[:half])
+            time.sleep(3.5)
+            sock.sendall(data[half:])
+            self.assertEqual(sock.makefile("rb").readline().decode().strip(), "HTTP/1.1 200 OK")
+        self.assertEqual(self.finish(ans["gid"]), 200)
+
     # ---- 12: ZIP directories, disk quota, forwarded addresses ----
 
     def vm_hwm_kib(self):
