@@ -126,7 +126,9 @@ int markers_claim(Collector *c, const StrList *keys, const char *id);
 /* The ids the markers name (with_hash_only: only those that vouch for a
  * build by its hash); an empty list when there is no marker folder. */
 int marker_ids(Collector *c, bool with_hash_only, StrList *ret);
-void markers_remove(Collector *c, const StrList *keys);
+/* The report id is complete: removes the markers of keys, and any other
+ * that names id. */
+void markers_remove(Collector *c, const StrList *keys, const char *id);
 void utc_stamp(time_t t, char buf[16]);
 int choose_id(Collector *c, time_t crash_time, char **ret);
 

@@ -121,9 +121,12 @@ int event_keys(const CrashEvent *e, const char *c_unclean_boot_id, StrList *keys
                         return r;
         }
         if (e->kdump) {
-                /* The folder name alone: its files disappear one by one while
-                 * it is being removed, and kcrash-save never reuses a stamp. */
-                r = record_key("kdump", e->kdump->name, NULL, 0, h);
+                /* The folder's name and its dmesg.txt, which stays until the
+                 * folder is renamed away (the vmcore is moved out first). The
+                 * name alone matched a new capture of a crash kernel whose
+                 * clock is stuck with a marker a killed run left: the new
+                 * crash was removed as already reported (attack review). */
+                r = record_key("kdump", e->kdump->name, e->kdump->dmesg, e->kdump->dmesg ? e->kdump->dmesg_size : 0, h);
                 if (r < 0 || (r = strlist_add(keys, "%s", h)) < 0)
                         return r;
         }
@@ -222,10 +225,23 @@ int markers_claim(Collector *c, const StrList *keys, const char *id) {
         return markers_put(c, keys, id, NULL, false);
 }
 
-void markers_remove(Collector *c, const StrList *keys) {
+void markers_remove(Collector *c, const StrList *keys, const char *id) {
         for (size_t i = 0; i < keys->n; i++) {
                 _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]);
                 if (p)
+                        (void) unlink(p);
+        }
+        /* And every other marker of the report: a run killed while it
+         * removed the records left the markers of those it had removed,
+         * which are no key of the event the next run sees (attack review:
+         * they stayed for good, each claiming its report's name). */
+        _cleanup_(closedirp) DIR *d = opendir(c->marker_dir);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *p = path_join(c->marker_dir, de->d_name), *other = NULL, *hash = NULL;
+                if (p && marker_read(p, &other, &hash) >= 0 && streq(other, id))
                         (void) unlink(p);
         }
 }

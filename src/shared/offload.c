@@ -477,6 +477,14 @@ int offload_layout_open(const char *folder_in_root, uid_t uploader_uid, gid_t up
         return 0;
 }
 
+char *offload_fd_path(int fd, const char *fallback) {
+        char *p = NULL;
+        if (fd >= 0 && asprintf(&p, "/proc/self/fd/%d", fd) >= 0 && access(p, F_OK) >= 0)
+                return p;
+        free(p);
+        return strdup(fallback);
+}
+
 int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid) {
         return offload_layout_open(folder_in_root, uploader_uid, uploader_gid, NULL);
 }

@@ -117,6 +117,10 @@ int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t 
  * was checked, whatever becomes of the path to it (a folder above it may be
  * a user's to rename). */
 int offload_layout_open(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid, int *ret_fd);
+/* A path that reaches the folder open as fd through the descriptor
+ * (/proc/self/fd/<fd>), whatever becomes of the folders above it; fallback
+ * (a copy) when fd is -1 or /proc is not there. NULL on OOM. */
+char *offload_fd_path(int fd, const char *fallback);
 /* Looks the uploader's account up in /etc/passwd; -ENOENT when it is not there. */
 int uploader_account(uid_t *ret_uid, gid_t *ret_gid);
 /* The UID and GID of name in the passwd(5) lines of f, read with glibc's

@@ -687,6 +687,9 @@ class CrashConsistencyTest(unittest.TestCase):
         self.assertEqual(len(vmcores), 1, label)
         partial = [n for n in os.listdir(f"{root}/{OFFLOAD}/not_sent_logs") if n.startswith(".")]
         self.assertEqual(partial, [], f"{label}: temp files left behind")
+        # every report is complete: no marker is left (a kill while the
+        # records were removed left those of the records already gone)
+        self.assertEqual(os.listdir(f"{root}/{OFFLOAD}/.kcrash/collected"), [], f"{label}: markers left")
 
     def test_event_of_the_same_minute_does_not_take_an_interrupted_name(self):
         """Found by a review: report names are minute-precise. A kdump capture
@@ -713,6 +716,33 @@ class CrashConsistencyTest(unittest.TestCase):
         self.assertEqual(len({os.path.basename(z) for z in zips(root)}), 2)
         self.assertEqual(os.listdir(f"{root}/{OFFLOAD}/crash"), [])
         self.assertEqual(pstore_files(root), [])
+
+    def test_new_capture_of_a_reused_stamp_is_not_taken_for_one_reported(self):
+        """A run killed after it committed a capture's report and removed the
+        capture, before it removed the capture's marker, left a marker keyed
+        on the folder's name alone; a crash kernel whose clock is stuck then
+        wrote a new capture of that name, which the next run removed as the
+        interrupted one, unreported (attack review). The key holds the
+        capture's dmesg too."""
+        root = make_root(self.tmp, [], kdump=[("kdump-sysrq-panic", True, False)])
+        p = run(["collect"], root, env={"KCRASH_FAILPOINT": "remove-sources"}, check=False)
+        self.assertEqual(p.returncode, -signal.SIGKILL, p.stderr)
+        self.assertEqual(len(zips(root)), 1)
+        crash = f"{root}/{OFFLOAD}/crash"
+        (stamp,) = os.listdir(crash)
+        self.assertEqual(len(os.listdir(f"{root}/{OFFLOAD}/.kcrash/collected")), 1)
+        # the rest of the removal, as the killed run would have done it
+        shutil.rmtree(f"{crash}/{stamp}")
+        # a second crash, the same stamp
+        os.makedirs(f"{crash}/{stamp}")
+        shutil.copyfile(f"{FIXTURES}/kdump-module-oops/kdump/dmesg.txt", f"{crash}/{stamp}/dmesg.txt")
+        open(f"{crash}/{stamp}/done", "w").close()
+        run(["collect"], root)
+        titles = sorted(report(z)[0]["analysis"]["title"] for z in zips(root))
+        self.assertEqual(len(titles), 2, titles)
+        self.assertIn("crashme_do_null", " ".join(titles))
+        self.assertEqual(os.listdir(crash), [])
+        self.assertEqual(os.listdir(f"{root}/{OFFLOAD}/.kcrash/collected"), [], "the stale marker swept")
 
     def test_kill_at_every_failpoint(self):
         points = 0
