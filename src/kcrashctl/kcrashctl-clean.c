@@ -2,7 +2,9 @@
 #include <stdio.h>
 
 #include "kcrashctl.h"
+#include "fileio.h"
 #include "log.h"
+#include "offload.h"
 #include "spool.h"
 
 /* kcrashctl clean: applies the retention now (OFFLOAD_MAX_SIZE): the oldest
@@ -17,8 +19,20 @@ int verb_clean(Context *ctx, int argc, char **argv) {
         int r = context_offload(ctx, &offload);
         if (r != 0)
                 return r;
+        /* Through the folder as set up, not through the folders above it,
+         * which may be a user's to swap (attack review: a sent_logs of
+         * theirs led root to remove ZIPs anywhere). */
+        _cleanup_close_ int fd = -1;
+        r = context_setup_offload_layout(offload, &fd);
+        if (r < 0) {
+                log_error_errno(r, "Cannot set up the offload folder \"%s\": %m", offload);
+                return EXIT_FAILURE_;
+        }
+        _cleanup_free_ char *pinned = offload_fd_path(fd, offload);
+        if (!pinned)
+                return log_oom();
         unsigned removed = 0;
-        r = spool_retention(offload, ctx->config.offload_max_size, &removed);
+        r = spool_retention(pinned, ctx->config.offload_max_size, &removed);
         if (r < 0) {
                 log_error_errno(r, "Cannot apply the retention in \"%s\": %m", offload);
                 return EXIT_FAILURE_;

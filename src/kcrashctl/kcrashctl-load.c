@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "failpoint.h"
 #include "offload.h"
 #include "fileio.h"
 #include "json-util.h"
@@ -302,7 +303,7 @@ static bool arm_watchdog(Context *ctx, json_t *o) {
 /* The offload folder of this boot (kdump(5), "THE OFFLOAD FOLDER"): resolved
  * from where MOUNT_DEVNODE is mounted now, recorded for the other programs and
  * the units, and set up with its owners. */
-static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, json_t *armed) {
+static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, int *ret_fd, json_t *armed) {
         int r = offload_resolve(ctx->root, &ctx->config, folder);
         if (r < 0)
                 return log_error_errno(r, "Cannot work out the offload folder from KDUMP_FOLDER=\"%s\": %m",
@@ -320,7 +321,7 @@ static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, js
         _cleanup_free_ char *dir = offload_path_in_root(ctx->root, folder);
         if (!dir)
                 return log_oom();
-        r = context_setup_offload_layout(dir, NULL);
+        r = context_setup_offload_layout(dir, ret_fd);
         if (r < 0)
                 log_warning_errno(r, "Cannot set up the offload folder \"%s\": %m", dir);
         r = offload_record_write(ctx->root, folder->path);
@@ -333,11 +334,12 @@ static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, js
 int verb_load(Context *ctx, int argc, char **argv) {
         _cleanup_(offload_folder_done) OffloadFolder folder = {};
         _cleanup_free_ char *offload = NULL;
+        _cleanup_close_ int offload_fd = -1;
         int r = context_load_config(ctx);
         if (r != 0)
                 return r == EXIT_CONFIG ? EXIT_OK : r; /* never fail the boot */
         json_auto_t *armed = json_object();
-        if (setup_offload(ctx, &folder, &offload, armed) < 0)
+        if (setup_offload(ctx, &folder, &offload, &offload_fd, armed) < 0)
                 return EXIT_OK;
         json_t *pstore = json_object(), *kdump = json_object(), *grub = json_object();
         json_object_set_new(armed, "time", json_integer((json_int_t) time(NULL)));
@@ -381,10 +383,15 @@ int verb_load(Context *ctx, int argc, char **argv) {
         } else
                 json_decref(grub);
 
-        _cleanup_free_ char *state = path_join(offload, OFFLOAD_STATE_DIR);
-        _cleanup_free_ char *path = path_join(state, "armed.json");
+        /* Written through the folder as set up (the kexec loads above take
+         * seconds, in which a user could swap a folder above it: attack
+         * review); named as configured. Without the set up, not at all. */
+        (void) failpoint_check("load-record");
+        _cleanup_free_ char *pinned = offload_fd >= 0 ? offload_fd_path(offload_fd, offload) : NULL;
+        _cleanup_free_ char *path = path_join(offload, OFFLOAD_STATE_DIR "/armed.json");
+        _cleanup_free_ char *reached = pinned ? path_join(pinned, OFFLOAD_STATE_DIR "/armed.json") : NULL;
         _cleanup_free_ char *text = json_dumps(armed, JSON_INDENT(2));
-        if (!path || !text || mkdir_p(state, 0755) < 0 || write_file_atomic(path, text, strlen(text), 0644) < 0)
+        if (!reached || !text || write_file_atomic(reached, text, strlen(text), 0644) < 0)
                 log_warning("Cannot record the armed state in %s.", path ? path : "(state dir)");
         if (p || k)
                 log_info("Armed: %s%s%s.", p ? "pstore" : "", p && k ? " and " : "", k ? "kdump" : "");

@@ -233,6 +233,52 @@ class PrivsepTest(unittest.TestCase):
         self.assertEqual(os.listdir(f"{home}/kdump"), [".kcrash"], "nothing made in the user's folder")
         self.assertTrue(os.path.islink(f"{home}/kdump/.kcrash/tmp"))
 
+    def swap_when_stopped(self, proc, home):
+        """Once proc stopped itself at a failpoint: the user's kdump folder
+        renamed away and their evil folder put in its place; then it goes on."""
+        try:
+            for _ in range(600):
+                with open(f"/proc/{proc.pid}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                        break
+                time.sleep(0.05)
+            else:
+                self.fail("it did not stop at the failpoint")
+            os.rename(f"{home}/kdump", f"{home}/checked")
+            os.rename(f"{home}/evil", f"{home}/kdump")
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
+        return proc.communicate(timeout=120)
+
+    def test_load_and_clean_through_a_users_folder(self):
+        """kcrashctl load (root, at every boot) wrote .kcrash/armed.json by
+        path seconds after it set the folder up, and kcrashctl clean removed
+        the sent ZIPs of whatever sent_logs the path led to: a user who owns
+        a folder above KDUMP_FOLDER had root write a file, or remove their
+        victim's ZIPs, anywhere (attack review)."""
+        root = make_root(self.tmp, [], config=CONFIG.replace(f"KDUMP_FOLDER=/{OFFLOAD}", "KDUMP_FOLDER=/home/deck/kdump")
+                         + "USE_PSTORE_RAM=0\nOFFLOAD_MAX_SIZE=1\n")
+        home = f"{root}/home/deck"
+        os.makedirs(f"{home}/kdump")
+        with open(f"{self.victim}/backup.zip", "w") as f:
+            f.write("not ours")
+        os.makedirs(f"{home}/evil")
+        os.symlink(self.victim, f"{home}/evil/.kcrash")
+        p = subprocess.Popen([KCRASHCTL, "--root", root, "load"], env=dict(os.environ, KCRASH_FAILPOINT="load-record:stop"),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = self.swap_when_stopped(p, home)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(sorted(os.listdir(self.victim)), ["backup.zip", "precious"], "nothing written there")
+        self.assertTrue(os.path.exists(f"{home}/checked/.kcrash/armed.json"), "recorded in the folder set up")
+        # clean: the user's own folder, its sent_logs a link to the victim
+        shutil.rmtree(f"{home}/kdump")
+        os.makedirs(f"{home}/kdump")
+        os.symlink(self.victim, f"{home}/kdump/sent_logs")
+        p = subprocess.run([KCRASHCTL, "--root", root, "clean"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Removed 0 sent report(s)", p.stdout)
+        self.assertEqual(sorted(os.listdir(self.victim)), ["backup.zip", "precious"])
+
     def test_planted_zip_cannot_drive_roots_terminal(self):
         """The uploader's account may put any ZIP in the queue: its name, its
         report.json's title and source and its crash summary reach `kcrashctl list` and `show`, often run as root, with
