@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -64,7 +65,20 @@ int verb_show(Context *ctx, int argc, char **argv) {
                 return EXIT_FAILURE_;
         }
         if (ctx->json) {
-                puts(json);
+                /* Parsed and written anew, every control and non-ASCII
+                 * character as \uXXXX: the report.json of a ZIP the uploader's
+                 * account put in the queue, printed raw, drove root's
+                 * terminal (attack review). */
+                json_error_t e;
+                json_auto_t *o = json_loads(json, JSON_REJECT_DUPLICATES, &e);
+                if (!o) {
+                        log_error("report.json of \"%s\" is not JSON: line %d: %s", path, e.line, e.text);
+                        return EXIT_FAILURE_;
+                }
+                _cleanup_free_ char *shown = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+                if (!shown)
+                        return log_oom();
+                puts(shown);
                 return EXIT_OK;
         }
         /* The state at each target, as kcrashctl list computes it. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,10 +61,12 @@ static void budget_load(const char *path, time_t now, Budget *b) {
                 if (parse_int64_n(l, (size_t) (sp - l), &t) >= 0 &&
                     parse_uint64_n(sp + 1, (size_t) ((sp2 ? sp2 : end) - sp - 1), &bytes) >= 0 &&
                     (!sp2 || parse_uint64_n(sp2 + 1, (size_t) (end - sp2 - 1), &reports) >= 0) &&
-                    reports <= BUDGET_ENTRIES && t > now - 86400 && t <= now + 60) {
+                    t > now - 86400 && t <= now + 60) {
                         b->t[b->n] = t;
                         b->bytes[b->n] = bytes;
-                        b->reports[b->n++] = (unsigned) reports;
+                        /* a full budget's newest line adds up any number
+                         * (budget_add()): kept, never dropped */
+                        b->reports[b->n++] = (unsigned) MIN(reports, (uint64_t) UINT_MAX / 2);
                 }
         }
 }

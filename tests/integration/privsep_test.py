@@ -294,7 +294,7 @@ class PrivsepTest(unittest.TestCase):
             z.writestr("report.json", json.dumps(report))
             z.writestr("crash_summary.txt", "line one\n\x1b]0;pwned\x07 two\n")
         out = b""
-        for verb in (["list"], ["show", rid]):
+        for verb in (["list"], ["show", rid], ["show", "--json", rid]):
             p = subprocess.run([KCRASHCTL, "--root", root, *verb], capture_output=True, timeout=60)
             self.assertEqual(p.returncode, 0, p.stderr)
             out += p.stdout
@@ -303,6 +303,7 @@ class PrivsepTest(unittest.TestCase):
         self.assertIn(b"T\\x1b[31mRED", out)         # list's title
         self.assertIn(b"evil\\x1b]0;pwned", out)     # the name, in both
         self.assertIn(b"\\x1b]0;pwned\\x07 two\n", out)  # the summary, its lines kept
+        self.assertIn(b'"T\\u001B[31mRED\\u001B]52;', out)  # --json: the JSON, written anew
 
     def test_planted_report_names_cannot_stop_collection(self):
         """The queue is the uploader's folder: its account can plant every

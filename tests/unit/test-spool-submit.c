@@ -710,3 +710,36 @@ TEST(bytes_of_failed_attempts_count_toward_the_budget) {
         ASSERT_EQ(http_stub_count(&f.stub), 7);
         fixture_done(&f);
 }
+
+/* A full budget adds to its newest line, whose report count may then pass
+ * the number of lines: the next pass still counts it (a line of more than
+ * 512 reports was skipped as malformed, and the daily limit stopped holding
+ * above 512: attack review). */
+TEST(a_merged_budget_line_still_counts) {
+        Fixture f;
+        if (!fixture_init(&f, UPLOAD_OK_REPLIES, 3, "SUBMIT_DAILY_REPORTS=1024\n")) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        _cleanup_free_ char *dir = NULL, *budget = NULL;
+        ASSERT_TRUE(asprintf(&dir, "%s/%s", f.offload, OFFLOAD_UPLOAD_STATE_DIR) > 0);
+        ASSERT_OK(mkdir_p(dir, 0755));
+        ASSERT_TRUE(asprintf(&budget, "%s/budget", dir) > 0);
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        FILE *w = open_memstream(&text, &size);
+        ASSERT_TRUE(w != NULL);
+        for (int i = 0; i < 511; i++)
+                fprintf(w, "%d 1\n", NOW - 100);
+        fprintf(w, "%d 1 513\n", NOW - 50);
+        ASSERT_TRUE(fclose(w) == 0);
+        ASSERT_OK(write_file_atomic(budget, text, size, 0600));
+        report_zip(&f, "r1", NOW - 10);
+        SubmitResult r;
+        ASSERT_OK(submit(&f, true, NOW, &r));
+        ASSERT_EQ(r.over_budget, 1); /* 511 + 513 = 1024 reports today */
+        ASSERT_EQ(r.sent, 0);
+        submit_result_done(&r);
+        ASSERT_EQ(http_stub_count(&f.stub), 0);
+        fixture_done(&f);
+}
