@@ -232,6 +232,12 @@ static bool submit_to_target(const SubmitOptions *o, TargetRun *t, const UploadO
         int r;
 
         (void) spool_state_load_target(offload, e->id, t->target, &s);
+        /* A retry time later than any backoff or Retry-After gives was
+         * written while the clock was ahead (a device's clock before NTP
+         * set it): it would hold the report until that date. Tried now. */
+        int64_t longest = MAX((int64_t) (c->submit_backoff_max + c->submit_backoff_max / 4), (int64_t) 7 * 86400) + 60;
+        if (s.next_try > now + longest)
+                s.next_try = 0;
         if (s.state == SPOOL_SENT) {
                 spool_state_done(&s);
                 return true;

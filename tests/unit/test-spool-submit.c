@@ -743,3 +743,29 @@ TEST(a_merged_budget_line_still_counts) {
         ASSERT_EQ(http_stub_count(&f.stub), 0);
         fixture_done(&f);
 }
+
+/* A retry time no backoff gives (saved while the clock was years ahead) does
+ * not hold the report until that date: it is tried at the next pass. */
+TEST(a_retry_time_from_a_clock_ahead_is_not_waited_for) {
+        Fixture f;
+        if (!fixture_init(&f, UPLOAD_OK_REPLIES, 3, NULL)) {
+                test_skip("libzip cannot be loaded");
+                return;
+        }
+        report_zip(&f, "r1", NOW - 10);
+        SpoolState s = { .state = SPOOL_PENDING, .attempts = 1, .next_try = NOW + 10 * 365 * 86400LL };
+        ASSERT_OK(spool_state_save(f.offload, "r1", &s));
+        SubmitResult r;
+        ASSERT_OK(submit(&f, false, NOW, &r));
+        ASSERT_EQ(r.sent, 1);
+        submit_result_done(&r);
+        /* one a backoff may give is waited for */
+        report_zip(&f, "r2", NOW - 5);
+        s = (SpoolState) { .state = SPOOL_PENDING, .attempts = 1, .next_try = NOW + 3600 };
+        ASSERT_OK(spool_state_save(f.offload, "r2", &s));
+        ASSERT_OK(submit(&f, false, NOW, &r));
+        ASSERT_EQ(r.sent, 0);
+        ASSERT_EQ(r.waiting, 1);
+        submit_result_done(&r);
+        fixture_done(&f);
+}
