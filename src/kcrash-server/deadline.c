@@ -5,8 +5,12 @@
  * connection). libmicrohttpd's own timeout is an idle one, which a client
  * sending a byte every few seconds never meets: 8 addresses held all 2048
  * connections that way and kept every device and the console out (attack
- * review). A PUT's body is not timed (a vmcore on a slow link takes what it
- * takes); its URL comes from a Start, which is rate-limited.
+ * review). So must its answer be read, and the requests that follow on
+ * the connection with theirs: one deadline for them all. Not timed: a
+ * request of a caller the API knows (staff downloading a ZIP) and a PUT to
+ * a URL a Start handed out (a vmcore on a slow link takes what it takes;
+ * Starts are rate-limited), whose end starts the next request's time; a
+ * refused PUT's body, read and dropped, is timed.
  *
  * Every connection is listed from libmicrohttpd's "started" notification
  * to its "closed" one, which comes before it closes the socket; a late
@@ -81,13 +85,20 @@ void deadline_request_arrived(Server *srv, struct MHD_Connection *c) {
         pthread_mutex_unlock(&srv->watch_lock);
 }
 
-void deadline_request_done(Server *srv, struct MHD_Connection *c) {
+void deadline_request_ended(Server *srv, struct MHD_Connection *c) {
         ConnWatch *w = watch_of(c);
         if (!w)
                 return;
         pthread_mutex_lock(&srv->watch_lock);
-        w->arrived = false;
-        w->since_ms = now_ms();
+        /* After a request that was not timed, the next one's time starts;
+         * after a timed one it runs on: requests sent one after the other
+         * (pipelined) and answers read slowly share one deadline (a review
+         * held a connection for hours with pipelined GETs read 200 bytes
+         * every 5 s). */
+        if (w->arrived) {
+                w->arrived = false;
+                w->since_ms = now_ms();
+        }
         pthread_mutex_unlock(&srv->watch_lock);
 }
 

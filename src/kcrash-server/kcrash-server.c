@@ -74,11 +74,23 @@ static bool answer_before_body(struct MHD_Connection *c, const char *version) {
         return (e && strcasecmp(e, "100-continue") == 0 && streq(version, MHD_HTTP_VERSION_1_1)) || !cl;
 }
 
+/* RFC 9110 5.1: a field name is a token. */
+static bool is_token(const char *s) {
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (!(isalnum((unsigned char) *s) || strchr("!#$%&'*+-.^_`|~", *s)))
+                        return false;
+        return true;
+}
+
 static enum MHD_Result count_framing_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
         unsigned *n = cls;
         (void) kind;
         (void) value;
-        if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        if (!is_token(key))
+                n[2]++;
+        else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
                 n[0]++;
         else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
                 n[1]++;
@@ -89,11 +101,20 @@ static enum MHD_Result count_framing_header(void *cls, enum MHD_ValueKind kind, 
  * Content-Length twice, or with Transfer-Encoding. libmicrohttpd takes the
  * first length, or the chunks; a proxy in front may take the other, and
  * the rest of one client's bytes would be read as a request of its own
- * (attack review). Answered 400 and the connection closed. */
+ * (attack review). So is a field name that is no token ("Transfer-Encoding
+ * :", with a blank before the colon), which libmicrohttpd keeps as another
+ * name and a proxy may read as the one it resembles. Answered 400 and the
+ * connection closed. */
 static bool framing_ambiguous(struct MHD_Connection *c) {
-        unsigned n[2] = {};
+        unsigned n[3] = {};
         (void) MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing_header, n);
-        return n[0] > 1 || n[1] > 1 || (n[0] > 0 && n[1] > 0);
+        return n[0] > 1 || n[1] > 1 || (n[0] > 0 && n[1] > 0) || n[2] > 0;
+}
+
+static bool caller_known(Server *srv, struct MHD_Connection *c) {
+        Caller who;
+        caller_get(srv, c, &who);
+        return who.role != ROLE_NONE;
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -139,7 +160,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                          * and the answer after: closing under a body still
                          * coming made its send fail instead (reset, broken
                          * pipe) and hid the refusal (attack review). */
-                        deadline_request_arrived(srv, c);
+                        /* A PUT to a URL a Start handed out is not timed
+                         * (its body takes what the link allows); a refused
+                         * one, whose body is read and dropped, is (a review
+                         * held connections for ever with made-up URLs). */
+                        if (!req->error)
+                                deadline_request_arrived(srv, c);
                         if (req->error && answer_before_body(c, version))
                                 return put_end(srv, c, req);
                 } else if (streq(method, "GET") || streq(method, "HEAD"))
@@ -167,7 +193,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 *upload_data_size = 0;
                 return MHD_YES;
         }
-        deadline_request_arrived(srv, c);
+        /* The request is in. A caller the API knows is not timed (a ZIP
+         * download may be large); anyone else's answer must be read within
+         * the deadline the request began under (deadline.c). */
+        if (req->kind != REQ_PUT && caller_known(srv, c))
+                deadline_request_arrived(srv, c);
         switch (req->kind) {
         case REQ_FORM:
                 if (req->too_big)

@@ -28,7 +28,7 @@ static void sign(const Server *srv, const char *gid, uint64_t size, int64_t expi
 
 void request_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
         Request *r = *con_cls;
-        deadline_request_done(cls, c);
+        deadline_request_ended(cls, c);
         if (!r)
                 return;
         if (r->reserved) {

@@ -126,11 +126,12 @@ typedef struct Request {
 /* libmicrohttpd's MHD_OPTION_NOTIFY_CONNECTION (cls: the Server). */
 void deadline_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                      enum MHD_ConnectionNotificationCode toe);
-/* The request on c is in (the handler's last call), or is a PUT: its
- * body is not timed. */
+/* The request on c is a PUT to a URL handed out, or is in from a caller the
+ * API knows: neither its body nor its answer is timed. */
 void deadline_request_arrived(Server *srv, struct MHD_Connection *c);
-/* The request on c ended: the next one's time starts. */
-void deadline_request_done(Server *srv, struct MHD_Connection *c);
+/* The request on c ended (request_completed()): after one not timed, the
+ * next one's time starts. */
+void deadline_request_ended(Server *srv, struct MHD_Connection *c);
 /* Shuts down the connections whose request has not arrived within
  * request_timeout; returns how many. */
 unsigned deadline_cut_late(Server *srv);

@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -269,6 +270,49 @@ class Server(unittest.TestCase):
         self.assertIsNotNone(cut, "the trickled request was not cut")
         self.assertLess(cut, 6)
         self.assertEqual(self.stats().get("rejects.request_timeout"), 1)
+
+        def cut_after(sock, step):
+            """Seconds until the server ends sock while step(sock) runs
+            every 0.5 s; None if it has not after 9 s."""
+            t = time.monotonic()
+            try:
+                while time.monotonic() - t < 9:
+                    step(sock)
+                    time.sleep(0.5)
+            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                pass
+            else:
+                return None
+            return time.monotonic() - t
+
+        # a PUT to a made-up URL: its body is read and dropped, and timed
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+            sock.sendall(b"PUT /upload/123?x=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+            took = cut_after(sock, lambda s: s.sendall(b"x"))
+        self.assertIsNotNone(took, "a refused PUT's body held the connection")
+        self.assertLess(took, 6)
+        self.assertEqual(self.stats().get("rejects.request_timeout"), 2)
+        # answers of pipelined requests read slowly share the first one's
+        # deadline: enough of them that the server's sending blocks
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+            sock.settimeout(5)
+            sock.connect(("127.0.0.1", self.port))
+
+            def send_all():
+                try:
+                    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 20000)
+                except OSError:
+                    pass
+            threading.Thread(target=send_all, daemon=True).start()
+
+            for _ in range(12):  # 6 s, 200 bytes a second
+                sock.recv(100)
+                time.sleep(0.5)
+            # (what the server sent before is still in the sockets' buffers:
+            # the count says it let the connection go)
+            self.assertEqual(self.stats().get("rejects.request_timeout"), 3,
+                             "slow reading of pipelined answers held the connection")
         # a PUT's body may take longer than the deadline
         data = report_zip("slow-put")
         status, ans = self.start(len(data))
@@ -587,6 +631,12 @@ class Server(unittest.TestCase):
         out = exchange(with_chunks + b"GET /api/stats HTTP/1.1\r\nHost: x\r\n\r\n")
         self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out)
         self.assertEqual(out.count(b"HTTP/1.1 "), 1, out)
+        # a field name that is no token ("Transfer-Encoding :"), which a proxy
+        # may read as the one it resembles
+        for name in (b"Transfer-Encoding :chunked", b"Transfer-Encoding\t:chunked", b"Content-Length :40"):
+            out = exchange(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n" + name + b"\r\n\r\nabcde" + smuggled)
+            self.assertTrue(out.startswith(b"HTTP/1.1 400 "), (name, out))
+            self.assertEqual(out.count(b"HTTP/1.1 "), 1, (name, out))
         # the answer comes without the body: none of it is sent here
         head = b"POST /api/buckets/1/note HTTP/1.1\r\nHost: x\r\nContent-Length: 262144\r\n\r\n"
         out = exchange(head)
@@ -598,7 +648,7 @@ class Server(unittest.TestCase):
         self.assertEqual(status, 413, body)
         # one request framed once still works, on a connection kept open
         self.assertEqual(self.request("GET", "/")[0], 200)
-        self.assertEqual(self.stats().get("rejects.ambiguous_framing"), 2)
+        self.assertEqual(self.stats().get("rejects.ambiguous_framing"), 5)
 
     def test_a_failed_sync_refuses_uploads_as_deferrable(self):
         """After a failed sync of the store (DIR/sync-failed), a Start is
