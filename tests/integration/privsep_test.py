@@ -196,43 +196,6 @@ class PrivsepTest(unittest.TestCase):
         self.assertNotIn(b"\x07", p.stdout)
         self.assertIn(b"Start: \\x1b]0;pwned\\x07\\x1b[2J\\nFORGED", p.stdout)
 
-    def test_offload_folder_swapped_under_a_users_folder(self):
-        """KDUMP_FOLDER under a user's folder (/home/deck/kdump): the user
-        can rename their folders at any moment. Swapped after the collector
-        checked the layout, for a folder whose .kcrash/tmp is a symlink, it
-        removed as root everything in the symlink's target (attack review,
-        with gdb; here the collector stops itself at a failpoint). The
-        collection now goes on in the folder it checked."""
-        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"],
-                         config=CONFIG.replace(f"KDUMP_FOLDER=/{OFFLOAD}", "KDUMP_FOLDER=/home/deck/kdump"))
-        home = f"{root}/home/deck"
-        os.makedirs(f"{home}/kdump")
-        os.makedirs(f"{home}/evil/.kcrash")
-        os.symlink(self.victim, f"{home}/evil/.kcrash/tmp")
-        p = subprocess.Popen([COLLECT, "--root", root], env=dict(os.environ, KCRASH_FAILPOINT="collect-start:stop"),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            for _ in range(600):
-                with open(f"/proc/{p.pid}/stat") as f:
-                    if f.read().rsplit(")", 1)[1].split()[0] == "T":
-                        break
-                time.sleep(0.05)
-            else:
-                self.fail("the collector did not stop at the failpoint")
-            os.rename(f"{home}/kdump", f"{home}/checked")
-            os.rename(f"{home}/evil", f"{home}/kdump")
-        finally:
-            os.kill(p.pid, signal.SIGCONT)
-            out, err = p.communicate(timeout=120)
-        self.assertEqual(p.returncode, 0, err)
-        self.assert_victim_untouched()
-        self.assertEqual(len(os.listdir(f"{home}/checked/not_sent_logs")), 1, "collected into the folder checked")
-        # messages name the folder as configured, not as reached
-        self.assertIn(f"({home}/kdump/not_sent_logs/".encode(), out + err)
-        self.assertNotIn(b"/proc/self/fd", out + err)
-        self.assertEqual(os.listdir(f"{home}/kdump"), [".kcrash"], "nothing made in the user's folder")
-        self.assertTrue(os.path.islink(f"{home}/kdump/.kcrash/tmp"))
-
     def swap_when_stopped(self, proc, home):
         """Once proc stopped itself at a failpoint: the user's kdump folder
         renamed away and their evil folder put in its place; then it goes on."""
@@ -249,6 +212,31 @@ class PrivsepTest(unittest.TestCase):
         finally:
             os.kill(proc.pid, signal.SIGCONT)
         return proc.communicate(timeout=120)
+
+    def test_offload_folder_swapped_under_a_users_folder(self):
+        """KDUMP_FOLDER under a user's folder (/home/deck/kdump): the user
+        can rename their folders at any moment. Swapped after the collector
+        checked the layout, for a folder whose .kcrash/tmp is a symlink, it
+        removed as root everything in the symlink's target (attack review,
+        with gdb; here the collector stops itself at a failpoint). The
+        collection now goes on in the folder it checked."""
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"],
+                         config=CONFIG.replace(f"KDUMP_FOLDER=/{OFFLOAD}", "KDUMP_FOLDER=/home/deck/kdump"))
+        home = f"{root}/home/deck"
+        os.makedirs(f"{home}/kdump")
+        os.makedirs(f"{home}/evil/.kcrash")
+        os.symlink(self.victim, f"{home}/evil/.kcrash/tmp")
+        p = subprocess.Popen([COLLECT, "--root", root], env=dict(os.environ, KCRASH_FAILPOINT="collect-start:stop"),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = self.swap_when_stopped(p, home)
+        self.assertEqual(p.returncode, 0, err)
+        self.assert_victim_untouched()
+        self.assertEqual(len(os.listdir(f"{home}/checked/not_sent_logs")), 1, "collected into the folder checked")
+        # messages name the folder as configured, not as reached
+        self.assertIn(f"({home}/kdump/not_sent_logs/".encode(), out + err)
+        self.assertNotIn(b"/proc/self/fd", out + err)
+        self.assertEqual(os.listdir(f"{home}/kdump"), [".kcrash"], "nothing made in the user's folder")
+        self.assertTrue(os.path.islink(f"{home}/kdump/.kcrash/tmp"))
 
     def test_load_and_clean_through_a_users_folder(self):
         """kcrashctl load (root, at every boot) wrote .kcrash/armed.json by
