@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "kcrashctl.h"
 #include "fileio.h"
@@ -23,9 +25,16 @@ int verb_clean(Context *ctx, int argc, char **argv) {
          * which may be a user's to swap (attack review: a sent_logs of
          * theirs led root to remove ZIPs anywhere). */
         _cleanup_close_ int fd = -1;
-        r = context_setup_offload_layout(offload, &fd);
+        if (geteuid() == 0)
+                r = context_setup_offload_layout(offload, &fd);
+        else {
+                /* Not root: the folders are as root set them up, and this
+                 * user's rights are all it can use anyway. */
+                fd = open(offload, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                r = fd < 0 ? negative_errno() : 0;
+        }
         if (r < 0) {
-                log_error_errno(r, "Cannot set up the offload folder \"%s\": %m", offload);
+                log_error_errno(r, "Cannot open the offload folder \"%s\": %m", offload);
                 return EXIT_FAILURE_;
         }
         _cleanup_free_ char *pinned = offload_fd_path(fd, offload);

@@ -120,7 +120,7 @@ bool same_crash(const PstoreEvent *pe, const KdumpCapture *k);
 int crash_anchor(const char *text, size_t size, const char **ret, size_t *ret_len);
 int event_keys(const CrashEvent *e, const char *unclean_boot_id, StrList *keys);
 int marker_read(const char *path, char **ret_id, char **ret_hash);
-int marker_find(Collector *c, const StrList *keys, char **ret_id, char **ret_hash);
+int marker_find(Collector *c, const CrashEvent *e, const StrList *keys, char **ret_id, char **ret_hash);
 int markers_write(Collector *c, const StrList *keys, const char *id, const char *hash);
 int markers_claim(Collector *c, const StrList *keys, const char *id);
 /* The ids the markers name (with_hash_only: only those that vouch for a

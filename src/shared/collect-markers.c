@@ -92,6 +92,36 @@ static int record_key(const char *kind, const char *name, const char *data, size
         return sha256_iov_hex(iov, ELEMENTSOF(iov), ret);
 }
 
+/* A kdump capture's key: its folder's name and the text of its files that
+ * stay until the folder is renamed away (the vmcore is moved out first):
+ * dmesg.txt, meta.json, kcrash-save.log, each with its length, so that a
+ * new capture of the same stamp (a crash kernel whose clock is stuck) has
+ * another key even without a dmesg (attack review: the name alone matched
+ * a marker a killed run left, and the new crash was removed unreported). */
+static int kdump_key(const KdumpCapture *k, char ret[SHA256_HEX_SIZE]) {
+        char lengths[3][24];
+        const char *part[3] = { k->dmesg, k->meta_json, k->save_log };
+        size_t size[3] = { k->dmesg ? k->dmesg_size : 0, k->meta_json ? strlen(k->meta_json) : 0,
+                           k->save_log ? strlen(k->save_log) : 0 };
+        struct iovec iov[3 + 6] = {
+                { (void *) "kdump2:", 7 },
+                { (void *) k->name, strlen(k->name) },
+                { (void *) "\n", 1 },
+        };
+        size_t n = 3;
+        for (size_t i = 0; i < 3; i++) {
+                snprintf(lengths[i], sizeof lengths[i], "%zu\n", size[i]);
+                iov[n++] = (struct iovec) { lengths[i], strlen(lengths[i]) };
+                iov[n++] = (struct iovec) { (void *) (part[i] ? part[i] : ""), size[i] };
+        }
+        return sha256_iov_hex(iov, n, ret);
+}
+
+/* The key an older kcrash gave a kdump capture: its folder's name alone. */
+static int kdump_legacy_key(const KdumpCapture *k, char ret[SHA256_HEX_SIZE]) {
+        return record_key("kdump", k->name, NULL, 0, ret);
+}
+
 int event_keys(const CrashEvent *e, const char *c_unclean_boot_id, StrList *keys) {
         char h[SHA256_HEX_SIZE];
         int r;
@@ -121,12 +151,7 @@ int event_keys(const CrashEvent *e, const char *c_unclean_boot_id, StrList *keys
                         return r;
         }
         if (e->kdump) {
-                /* The folder's name and its dmesg.txt, which stays until the
-                 * folder is renamed away (the vmcore is moved out first). The
-                 * name alone matched a new capture of a crash kernel whose
-                 * clock is stuck with a marker a killed run left: the new
-                 * crash was removed as already reported (attack review). */
-                r = record_key("kdump", e->kdump->name, e->kdump->dmesg, e->kdump->dmesg ? e->kdump->dmesg_size : 0, h);
+                r = kdump_key(e->kdump, h);
                 if (r < 0 || (r = strlist_add(keys, "%s", h)) < 0)
                         return r;
         }
@@ -175,7 +200,41 @@ int marker_read(const char *path, char **ret_id, char **ret_hash) {
         return 0;
 }
 
-int marker_find(Collector *c, const StrList *keys, char **ret_id, char **ret_hash) {
+/* The marker an older kcrash left for capture k, keyed on its name alone,
+ * when it vouches for a report built from it: it has a hash, and the
+ * capture's folder is no newer than it (a new capture of the same stamp,
+ * made after it, is not the one it stands for). An upgrade between a
+ * killed collection and the next then does not report the capture twice. */
+static int marker_find_legacy(Collector *c, const KdumpCapture *k, char **ret_id, char **ret_hash) {
+        char h[SHA256_HEX_SIZE];
+        int r = kdump_legacy_key(k, h);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *p = path_join(c->marker_dir, h);
+        if (!p)
+                return -ENOMEM;
+        _cleanup_free_ char *id = NULL, *hash = NULL;
+        r = marker_read(p, &id, &hash);
+        if (r == -EPERM || r == -EBADFD || r == -EISDIR) {
+                (void) rm_rf(p); /* not root's: see marker_find() */
+                return 0;
+        }
+        struct stat marker, folder;
+        if (r < 0 || !hash || lstat(p, &marker) < 0 || lstat(k->path, &folder) < 0 ||
+            folder.st_mtime > marker.st_mtime)
+                return 0;
+        /* from now on under its new key: removed with the others by id */
+        *ret_id = TAKE_PTR(id);
+        *ret_hash = TAKE_PTR(hash);
+        return 1;
+}
+
+int marker_find(Collector *c, const CrashEvent *e, const StrList *keys, char **ret_id, char **ret_hash) {
+        if (e && e->kdump) {
+                int r = marker_find_legacy(c, e->kdump, ret_id, ret_hash);
+                if (r != 0)
+                        return r;
+        }
         for (size_t i = 0; i < keys->n; i++) {
                 _cleanup_free_ char *p = path_join(c->marker_dir, keys->items[i]);
                 if (!p)

@@ -399,7 +399,7 @@ static int collect_event(Collector *c, const CrashEvent *e) {
         int r = event_keys(e, c->unclean_boot.boot_id, &keys);
         if (r < 0)
                 return r;
-        r = marker_find(c, &keys, &id, &hash);
+        r = marker_find(c, e, &keys, &id, &hash);
         if (r < 0)
                 return note_problem(c, r, "Cannot read markers in \"%s\"", c->marker_dir);
         bool resumed = r > 0, built = false;
@@ -486,31 +486,6 @@ static void remove_stale_temp_files(const char *dir) {
                 if (strneq(de->d_name, ".#", 2))
                         (void) rm_rf_at(dirfd(d), de->d_name);
         closedir(d);
-}
-
-/* Markers that no record seen in this run has: a run killed while it
- * removed a complete report's markers left the others, which no event
- * matches again (their records are gone), each claiming its report's name
- * for good (attack review). Only after a run that saw every record there
- * is (no capture unreadable, no kernel event held for a later run) and
- * failed nowhere: a record this run did not see may be one a marker still
- * guards against being reported twice. */
-static void remove_stale_markers(Collector *c, const CrashEvent *events, size_t n_events) {
-        _cleanup_(strlist_done) StrList keys = {};
-        for (size_t i = 0; i < n_events; i++)
-                if (event_keys(&events[i], c->unclean_boot.boot_id, &keys) < 0)
-                        return;
-        _cleanup_(closedirp) DIR *d = opendir(c->marker_dir);
-        struct dirent *de;
-        while (d && (de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                bool seen = false;
-                for (size_t i = 0; i < keys.n && !seen; i++)
-                        seen = streq(keys.items[i], de->d_name);
-                if (!seen)
-                        (void) unlinkat(dirfd(d), de->d_name, 0);
-        }
 }
 
 /* .kcrash/tmp/ after a killed run: a ZIP a marker vouches for (built, not
@@ -697,11 +672,8 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
                 events[n_events++] = (CrashEvent) { .watch = &c.spool.events[i], .watch_name = c.spool.names[i],
                                                     .crash_time = c.spool.events[i].time };
         r = 0;
-        if (n_events == 0) {
-                if (ks->n_bad == 0 && c.spool.n < WATCH_EVENTS_PER_RUN && c.messages.n == 0)
-                        remove_stale_markers(&c, events, 0);
+        if (n_events == 0)
                 goto finish;
-        }
 
         r = mkdir_p(c.queue_dir, 0755);
         if (r < 0) {
@@ -746,8 +718,6 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
                         first_error = r;
         }
         r = first_error;
-        if (r >= 0 && ks->n_bad == 0 && c.spool.n < WATCH_EVENTS_PER_RUN && c.messages.n == 0)
-                remove_stale_markers(&c, events, n_events);
 
 finish:
         for (size_t i = 0; i < c.messages.n; i++) {

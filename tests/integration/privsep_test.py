@@ -267,6 +267,25 @@ class PrivsepTest(unittest.TestCase):
         self.assertIn("Removed 0 sent report(s)", p.stdout)
         self.assertEqual(sorted(os.listdir(self.victim)), ["backup.zip", "precious"])
 
+    def test_clean_as_a_user_with_the_rights(self):
+        """kcrashctl clean run by a user who may write sent_logs/ (not root)
+        works through the folder as it is, without setting it up (which
+        only root can)."""
+        if os.geteuid() != 0:
+            self.skipTest("needs root to set the folder up and to run as another user")
+        root = make_root(self.tmp, [], config=CONFIG + "OFFLOAD_MAX_SIZE=1\n")
+        os.chmod(root, 0o755)
+        p = subprocess.run([KCRASHCTL, "--root", root, "clean"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)  # as root: sets the folder up
+        sent = f"{root}/{OFFLOAD}/sent_logs"
+        with open(f"{sent}/old.zip", "wb") as f:
+            f.write(b"PK" + bytes(100))
+        os.chmod(sent, 0o777)
+        p = subprocess.run([KCRASHCTL, "--root", root, "clean"], capture_output=True, text=True, timeout=60,
+                           user=65534, group=65534, extra_groups=[])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Removed 1 sent report(s)", p.stdout)
+
     def test_planted_zip_cannot_drive_roots_terminal(self):
         """The uploader's account may put any ZIP in the queue: its name, its
         report.json's title and source and its crash summary reach `kcrashctl list` and `show`, often run as root, with
