@@ -160,12 +160,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                          * and the answer after: closing under a body still
                          * coming made its send fail instead (reset, broken
                          * pipe) and hid the refusal (attack review). */
-                        /* A PUT to a URL a Start handed out is not timed
-                         * (its body takes what the link allows); a refused
-                         * one, whose body is read and dropped, is (a review
-                         * held connections for ever with made-up URLs). */
-                        if (!req->error)
-                                deadline_request_arrived(srv, c);
                         if (req->error && answer_before_body(c, version))
                                 return put_end(srv, c, req);
                 } else if (streq(method, "GET") || streq(method, "HEAD"))
@@ -193,11 +187,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 *upload_data_size = 0;
                 return MHD_YES;
         }
-        /* The request is in. A caller the API knows is not timed (a ZIP
-         * download may be large); anyone else's answer must be read within
-         * the deadline the request began under (deadline.c). */
+        /* The request is in. A caller the API knows is not timed (staff
+         * reading a large ZIP at their pace); anyone else's connection
+         * keeps the transfer-rate floor (deadline.c). */
         if (req->kind != REQ_PUT && caller_known(srv, c))
-                deadline_request_arrived(srv, c);
+                deadline_untimed(srv, c);
         switch (req->kind) {
         case REQ_FORM:
                 if (req->too_big)
@@ -354,12 +348,12 @@ static void help(void) {
                "     --max-size BYTES       largest ZIP accepted (default 512 MiB)\n"
                "     --slot-ttl SECONDS     lifetime of an upload URL (default 3600)\n"
                "     --rate N               Starts per minute per address and per device (default 30; 0: off)\n"
-               "     --max-conns-per-addr N connections one address may hold open (default 32; 0: no limit)\n"
+               "     --max-conns-per-addr N connections one address may hold open (default 64; 0: no limit)\n"
                "     --max-pending-starts N Starts not yet PUT one address may hold (default 32; 0: no limit)\n"
                "     --idle-timeout SECONDS close a connection idle this long (default 15)\n"
                "     --request-timeout SECONDS\n"
-               "                            a request's head (and a Start's, Finish's or API call's\n"
-               "                            body) must arrive within this long (default 60)\n"
+               "                            cut a connection that moved less than 1 KiB/s over\n"
+               "                            this long (default 60)\n"
                "     --max-store-size SIZE  refuse uploads (507) once the stored ZIPs and the index\n"
                "                            would exceed SIZE\n"
                "                            (bytes, or with K, M, G, T; default: no limit)\n"
@@ -719,12 +713,12 @@ static int prepare(Server *srv, const ServerOptions *o, struct sockaddr_in *ret_
         return 0;
 }
 
-/* Every second: the connections whose request is late are cut
+/* Every second: the connections slower than the floor are cut
  * (deadline.c), each counted as a rejection (request_timeout). */
 static void *deadline_watcher(void *arg) {
         Server *srv = arg;
         while (!wait_for_stop(1))
-                for (unsigned n = deadline_cut_late(srv); n > 0; n--)
+                for (unsigned n = deadline_cut_slow(srv); n > 0; n--)
                         store_count_reject(srv->store, "request_timeout");
         return NULL;
 }

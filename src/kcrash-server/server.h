@@ -37,10 +37,11 @@
 /* All connections (libmicrohttpd polls them with epoll; the file limit is
  * raised to fit). */
 #define MAX_CONNECTIONS 2048u
-/* The default of --max-conns-per-addr: a device holds one connection; a
- * client trickling requests in (cut at --request-timeout) needs 64
- * addresses to hold every connection. */
-#define DEFAULT_CONNS_PER_ADDR 32u
+/* The default of --max-conns-per-addr: a device holds one connection, a
+ * NAT in front of many devices a few dozen at once (the bucket test runs 30
+ * uploads at once from one address); holding every connection takes 32
+ * addresses, each moving 1 KiB/s a connection (deadline.c). */
+#define DEFAULT_CONNS_PER_ADDR 64u
 
 typedef struct ConnWatch ConnWatch;
 
@@ -53,7 +54,7 @@ typedef struct Server {
         int64_t slot_ttl;
         double rate_per_min; /* Starts per minute per address and per device */
         unsigned conns_per_addr, idle_timeout;
-        unsigned request_timeout; /* seconds for a request to arrive (deadline.c) */
+        unsigned request_timeout; /* the window of the transfer-rate floor (deadline.c) */
         pthread_mutex_t watch_lock;
         ConnWatch *watching;      /* every open connection */
         unsigned max_pending_starts; /* per rate key; 0: no limit */
@@ -126,15 +127,14 @@ typedef struct Request {
 /* libmicrohttpd's MHD_OPTION_NOTIFY_CONNECTION (cls: the Server). */
 void deadline_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                      enum MHD_ConnectionNotificationCode toe);
-/* The request on c is a PUT to a URL handed out, or is in from a caller the
- * API knows: neither its body nor its answer is timed. */
-void deadline_request_arrived(Server *srv, struct MHD_Connection *c);
-/* The request on c ended (request_completed()): after one not timed, the
- * next one's time starts. */
+/* The request on c is of a caller the API knows: the connection is not
+ * timed until it ends. */
+void deadline_untimed(Server *srv, struct MHD_Connection *c);
+/* The request on c ended (request_completed()). */
 void deadline_request_ended(Server *srv, struct MHD_Connection *c);
-/* Shuts down the connections whose request has not arrived within
- * request_timeout; returns how many. */
-unsigned deadline_cut_late(Server *srv);
+/* Shuts down the connections that moved fewer bytes than the floor over
+ * their last request_timeout seconds; returns how many. */
+unsigned deadline_cut_slow(Server *srv);
 
 /* ---- http.c ---- */
 /* Queues r with the security headers (the console's Content-Security-Policy:
