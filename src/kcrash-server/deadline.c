@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The slowest a connection may be: in every --request-timeout seconds, at
- * least MIN_TRANSFER_RATE bytes a second must move on it, received or sent
- * and acknowledged (the kernel's count, TCP_INFO, so that a request's head,
- * its body and its answer are all measured alike). libmicrohttpd's own
- * timeout is an idle one, which a client moving a byte every few seconds
- * never meets: 8 addresses held all 2048 connections that way, trickling
- * request heads, refused PUT bodies, a Start's PUT, or reading pipelined
- * answers 200 bytes every 5 s, and every device and the console waited
- * (attack reviews). Honest clients move far faster: kcrash's uploader
- * itself gives up below the same rate (UPLOAD_MIN_SPEED). Not timed: a
- * request of a caller the API knows (staff reading or downloading a large
- * ZIP at their own pace), until it ends.
+/* How slow a connection may be. libmicrohttpd's own timeout is an idle
+ * one, which a client moving a byte every few seconds never meets: 8
+ * addresses held all 2048 connections that way, trickling request heads,
+ * refused PUT bodies, a Start's PUT, or reading pipelined answers 200 bytes
+ * every 5 s, and every device and the console waited (attack reviews).
+ * A connection is, as the watcher sees it every second:
+ *   idle     between requests: nothing is timed (the idle timeout is);
+ *   a head   bytes came after the last request: the request's head must be
+ *            in (the handler called) within --request-timeout;
+ *   a request from the handler's first call to its end: at least
+ *            MIN_TRANSFER_RATE bytes a second must move over every
+ *            --request-timeout seconds, received or sent and acknowledged
+ *            (the kernel's counts, TCP_INFO), so that its body and its
+ *            answer are measured alike and an honest slow request takes as
+ *            long as it takes (kcrash's uploader gives up below the same
+ *            rate, UPLOAD_MIN_SPEED). Requests one after the other, without
+ *            an idle second between them (pipelined), share one measure.
+ * Not timed: a request of a caller the API knows (staff reading a large
+ * ZIP at their pace), until it ends.
  *
  * Every connection is listed from libmicrohttpd's "started" notification
  * to its "closed" one, which comes before it closes the socket; a slow
@@ -29,11 +36,21 @@
 /* Bytes a second; the uploader's UPLOAD_MIN_SPEED. */
 #define MIN_TRANSFER_RATE 1024
 
+typedef enum ConnState {
+        CONN_IDLE,
+        CONN_HEAD,
+        CONN_REQUEST,
+} ConnState;
+
 struct ConnWatch {
         int fd;
-        bool untimed;           /* a request of a caller the API knows */
-        int64_t window_ms;      /* when the current window began */
-        uint64_t window_bytes;  /* moved on the connection when it began */
+        ConnState state;
+        bool untimed;             /* a request of a caller the API knows */
+        int64_t head_ms;          /* CONN_HEAD: when its bytes began to come */
+        uint64_t idle_received;   /* CONN_IDLE: received when it began */
+        int64_t ended_ms;         /* when the last request ended; 0: none yet */
+        int64_t window_ms;        /* CONN_REQUEST: the measure began */
+        uint64_t window_bytes;    /* moved on the connection then */
         ConnWatch *prev, *next;
 };
 
@@ -43,19 +60,21 @@ static int64_t now_ms(void) {
         return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Bytes received and bytes sent that the peer acknowledged; 0 when the
- * kernel does not say (not TCP). */
-static uint64_t bytes_moved(int fd) {
+/* Bytes received and bytes sent that the peer acknowledged (TCP_INFO's
+ * counts); both 0 when the kernel does not say (not TCP). */
+static void bytes_of(int fd, uint64_t *ret_received, uint64_t *ret_moved) {
         struct tcp_info ti = {};
         socklen_t len = sizeof ti;
         if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
-                return 0;
-        return (uint64_t) ti.tcpi_bytes_received + (uint64_t) ti.tcpi_bytes_acked;
+                ti = (struct tcp_info) {};
+        *ret_received = ti.tcpi_bytes_received;
+        *ret_moved = (uint64_t) ti.tcpi_bytes_received + (uint64_t) ti.tcpi_bytes_acked;
 }
 
-static void window_start(ConnWatch *w) {
-        w->window_ms = now_ms();
-        w->window_bytes = bytes_moved(w->fd);
+static void become_idle(ConnWatch *w) {
+        uint64_t moved;
+        w->state = CONN_IDLE;
+        bytes_of(w->fd, &w->idle_received, &moved);
 }
 
 void deadline_notify(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -67,7 +86,7 @@ void deadline_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                 if (!w)
                         return; /* not timed: the idle timeout still holds */
                 w->fd = ci->connect_fd;
-                window_start(w);
+                become_idle(w);
                 pthread_mutex_lock(&srv->watch_lock);
                 w->next = srv->watching;
                 if (w->next)
@@ -97,6 +116,23 @@ static ConnWatch *watch_of(struct MHD_Connection *c) {
         return ci ? ci->socket_context : NULL;
 }
 
+void deadline_request_began(Server *srv, struct MHD_Connection *c) {
+        ConnWatch *w = watch_of(c);
+        if (!w)
+                return;
+        int64_t now = now_ms();
+        pthread_mutex_lock(&srv->watch_lock);
+        /* after an idle second, measured anew; right after the request
+         * before it (pipelined), the measure goes on */
+        if (w->state != CONN_REQUEST && w->fd >= 0 && (w->ended_ms == 0 || now - w->ended_ms >= 1000)) {
+                uint64_t received;
+                w->window_ms = now;
+                bytes_of(w->fd, &received, &w->window_bytes);
+        }
+        w->state = CONN_REQUEST;
+        pthread_mutex_unlock(&srv->watch_lock);
+}
+
 void deadline_untimed(Server *srv, struct MHD_Connection *c) {
         ConnWatch *w = watch_of(c);
         if (!w)
@@ -111,32 +147,51 @@ void deadline_request_ended(Server *srv, struct MHD_Connection *c) {
         if (!w)
                 return;
         pthread_mutex_lock(&srv->watch_lock);
-        if (w->untimed) {
-                /* timed again, from now */
-                w->untimed = false;
-                if (w->fd >= 0)
-                        window_start(w);
-        }
+        w->untimed = false;
+        w->ended_ms = now_ms();
+        if (w->fd >= 0)
+                become_idle(w);
         pthread_mutex_unlock(&srv->watch_lock);
+}
+
+/* Whether w is slower than the rules at the top allow, as of now. */
+static bool too_slow(ConnWatch *w, int64_t now, unsigned timeout) {
+        int64_t window = (int64_t) timeout * 1000;
+        uint64_t received, moved;
+        if (w->untimed)
+                return false;
+        bytes_of(w->fd, &received, &moved);
+        switch (w->state) {
+        case CONN_IDLE:
+                if (received > w->idle_received) {
+                        w->state = CONN_HEAD;
+                        w->head_ms = now;
+                }
+                return false;
+        case CONN_HEAD:
+                return now - w->head_ms >= window;
+        case CONN_REQUEST:
+                if (now - w->window_ms < window)
+                        return false;
+                if (moved - w->window_bytes < (uint64_t) MIN_TRANSFER_RATE * timeout)
+                        return true;
+                w->window_ms = now;
+                w->window_bytes = moved;
+                return false;
+        }
+        return false;
 }
 
 unsigned deadline_cut_slow(Server *srv) {
         unsigned cut = 0;
-        int64_t now = now_ms(), window = (int64_t) srv->request_timeout * 1000;
+        int64_t now = now_ms();
         pthread_mutex_lock(&srv->watch_lock);
-        for (ConnWatch *w = srv->watching; w; w = w->next) {
-                if (w->untimed || w->fd < 0 || now - w->window_ms < window)
-                        continue;
-                uint64_t moved = bytes_moved(w->fd);
-                if (moved - w->window_bytes < (uint64_t) MIN_TRANSFER_RATE * srv->request_timeout) {
+        for (ConnWatch *w = srv->watching; w; w = w->next)
+                if (w->fd >= 0 && too_slow(w, now, srv->request_timeout)) {
                         (void) shutdown(w->fd, SHUT_RDWR);
                         w->fd = -1; /* once */
                         cut++;
-                } else {
-                        w->window_ms = now;
-                        w->window_bytes = moved;
                 }
-        }
         pthread_mutex_unlock(&srv->watch_lock);
         return cut;
 }

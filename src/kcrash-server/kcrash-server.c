@@ -129,6 +129,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 req->fd = -1;
                 req->max_body = MAX_FORM;
                 *con_cls = req;
+                deadline_request_began(srv, c);
                 if (framing_ambiguous(c)) {
                         req->kind = REQ_BAD;
                         return reject_and_close(srv, c, 400, "ambiguous_framing");
@@ -352,8 +353,9 @@ static void help(void) {
                "     --max-pending-starts N Starts not yet PUT one address may hold (default 32; 0: no limit)\n"
                "     --idle-timeout SECONDS close a connection idle this long (default 15)\n"
                "     --request-timeout SECONDS\n"
-               "                            cut a connection that moved less than 1 KiB/s over\n"
-               "                            this long (default 60)\n"
+               "                            a request's head must be in within this long, and\n"
+               "                            1 KiB/s move over each such time until it is\n"
+               "                            answered (default 60)\n"
                "     --max-store-size SIZE  refuse uploads (507) once the stored ZIPs and the index\n"
                "                            would exceed SIZE\n"
                "                            (bytes, or with K, M, G, T; default: no limit)\n"

@@ -127,13 +127,15 @@ typedef struct Request {
 /* libmicrohttpd's MHD_OPTION_NOTIFY_CONNECTION (cls: the Server). */
 void deadline_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                      enum MHD_ConnectionNotificationCode toe);
+/* The handler's first call for the request on c: its head is in. */
+void deadline_request_began(Server *srv, struct MHD_Connection *c);
 /* The request on c is of a caller the API knows: the connection is not
  * timed until it ends. */
 void deadline_untimed(Server *srv, struct MHD_Connection *c);
 /* The request on c ended (request_completed()). */
 void deadline_request_ended(Server *srv, struct MHD_Connection *c);
-/* Shuts down the connections that moved fewer bytes than the floor over
- * their last request_timeout seconds; returns how many. */
+/* Shuts down the connections slower than deadline.c allows; returns how
+ * many. */
 unsigned deadline_cut_slow(Server *srv);
 
 /* ---- http.c ---- */
