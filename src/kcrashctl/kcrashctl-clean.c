@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <fcntl.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "kcrashctl.h"
 #include "fileio.h"
 #include "log.h"
-#include "offload.h"
 #include "spool.h"
 
 /* kcrashctl clean: applies the retention now (OFFLOAD_MAX_SIZE): the oldest
@@ -25,21 +22,12 @@ int verb_clean(Context *ctx, int argc, char **argv) {
          * which may be a user's to swap (attack review: a sent_logs of
          * theirs led root to remove ZIPs anywhere). */
         _cleanup_close_ int fd = -1;
-        if (geteuid() == 0)
-                r = context_setup_offload_layout(offload, &fd);
-        else {
-                /* Not root: the folders are as root set them up, and this
-                 * user's rights are all it can use anyway. */
-                fd = open(offload, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                r = fd < 0 ? negative_errno() : 0;
-        }
+        _cleanup_free_ char *pinned = NULL;
+        r = context_offload_pinned(offload, &fd, &pinned);
         if (r < 0) {
                 log_error_errno(r, "Cannot open the offload folder \"%s\": %m", offload);
                 return EXIT_FAILURE_;
         }
-        _cleanup_free_ char *pinned = offload_fd_path(fd, offload);
-        if (!pinned)
-                return log_oom();
         unsigned removed = 0;
         r = spool_retention(pinned, ctx->config.offload_max_size, &removed);
         if (r < 0) {

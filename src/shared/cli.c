@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -79,6 +80,27 @@ int context_setup_offload_layout(const char *dir, int *ret_fd) {
                 log_warning("The uploader's account \"%s\" does not exist (sysusers.d/kcrash.conf): reports stay "
                             "root's and are not uploaded.", UPLOADER_USER);
         return offload_layout_open(dir, uid, gid, ret_fd);
+}
+
+int context_offload_pinned(const char *dir, int *ret_fd, char **ret_path) {
+        _cleanup_close_ int fd = -1;
+        int r;
+        if (geteuid() == 0)
+                r = context_setup_offload_layout(dir, &fd);
+        else {
+                /* Not root: the folders are as root set them up, and this
+                 * user's rights are all it can use anyway. */
+                fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                r = fd < 0 ? negative_errno() : 0;
+        }
+        if (r < 0)
+                return r;
+        char *p = offload_fd_path(fd, dir);
+        if (!p)
+                return -ENOMEM;
+        *ret_fd = TAKE_FD(fd);
+        *ret_path = p;
+        return 0;
 }
 
 void context_done(Context *ctx) {

@@ -267,6 +267,25 @@ class PrivsepTest(unittest.TestCase):
         self.assertIn("Removed 0 sent report(s)", p.stdout)
         self.assertEqual(sorted(os.listdir(self.victim)), ["backup.zip", "precious"])
 
+    def test_test_crash_through_a_users_folder(self):
+        """kcrashctl test-crash (root) recorded its test id in .kcrash/ by
+        path: a user who owns the folder above KDUMP_FOLDER, with a .kcrash
+        link of theirs, had root make and write test-crash in any folder."""
+        root = make_root(self.tmp, [], config=CONFIG.replace(f"KDUMP_FOLDER=/{OFFLOAD}", "KDUMP_FOLDER=/home/deck/kdump"))
+        os.makedirs(f"{root}/dev")
+        os.makedirs(f"{root}/proc/sys/kernel/random")
+        for path, text in [("dev/kmsg", ""), ("proc/sysrq-trigger", ""),
+                           ("proc/sys/kernel/random/boot_id", "11111111-1111-1111-1111-111111111111\n")]:
+            with open(f"{root}/{path}", "w") as f:
+                f.write(text)
+        os.makedirs(f"{root}/home/deck/kdump")
+        os.symlink(self.victim, f"{root}/home/deck/kdump/.kcrash")
+        p = subprocess.run([KCRASHCTL, "--root", root, "test-crash", "--yes"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assert_victim_untouched()
+        self.assertTrue(os.path.isfile(f"{root}/home/deck/kdump/.kcrash/test-crash"))
+
     def test_clean_as_a_user_with_the_rights(self):
         """kcrashctl clean run by a user who may write sent_logs/ (not root)
         works through the folder as it is, without setting it up (which
