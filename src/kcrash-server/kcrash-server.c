@@ -144,12 +144,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                          * connections without credentials). */
                         if (streq(url, "/api/login"))
                                 req->max_body = MAX_LOGIN_FORM;
-                        else {
-                                Caller who;
-                                caller_get(srv, c, &who);
-                                if (who.role == ROLE_NONE)
-                                        return reject_and_close(srv, c, 401, "admin_unauthorized");
-                        }
+                        else if (!caller_known(srv, c))
+                                return reject_and_close(srv, c, 401, "admin_unauthorized");
                 } else if (streq(method, "PUT") && startswith(url, "/upload/")) {
                         put_begin(srv, c, url, req);
                         /* Refused (a bad or expired URL, a used slot, a
