@@ -241,9 +241,6 @@ static bool post_form(const UploadOptions *o, const char *url, const char *step,
         return perform(c, step, streq(step, "Start"), body, errbuf, r);
 }
 
-/* Step 2: PUT the ZIP, streamed from disk, with the headers the Start
- * answer asked for. Returns 1 when it was stored, 0 when not (the reason is
- * in r), or -errno. */
 /* The bytes of the request's body that curl sent in c's last transfer. */
 static void count_body_sent(CURL *c, UploadResult *r) {
         curl_off_t up = 0;
@@ -251,6 +248,9 @@ static void count_body_sent(CURL *c, UploadResult *r) {
                 r->bytes_sent += (uint64_t) up;
 }
 
+/* Step 2: PUT the ZIP, streamed from disk, with the headers the Start
+ * answer asked for. Returns 1 when it was stored, 0 when not (the reason is
+ * in r), or -errno. */
 static int put_zip(const UploadOptions *o, const StartAnswer *a, FILE *zip, off_t size, UploadResult *r) {
         _cleanup_(curl_easy_cleanupp) CURL *c = curl_easy_init();
         _cleanup_(curl_slist_free_allp) struct curl_slist *h = NULL;
