@@ -14,20 +14,15 @@ int verb_clean(Context *ctx, int argc, char **argv) {
                 log_error("clean takes no arguments.");
                 return EXIT_USAGE;
         }
-        const char *offload;
-        int r = context_offload(ctx, &offload);
-        if (r != 0)
-                return r;
         /* Through the folder as set up, not through the folders above it,
          * which may be a user's to swap (attack review: a sent_logs of
          * theirs led root to remove ZIPs anywhere). */
+        const char *offload;
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *pinned = NULL;
-        r = context_offload_pinned(offload, &fd, &pinned);
-        if (r < 0) {
-                log_error_errno(r, "Cannot open the offload folder \"%s\": %m", offload);
-                return EXIT_FAILURE_;
-        }
+        int r = context_offload_pinned(ctx, &offload, &fd, &pinned);
+        if (r != 0)
+                return r;
         unsigned removed = 0;
         r = spool_retention(pinned, ctx->config.offload_max_size, &removed);
         if (r < 0) {

@@ -136,19 +136,14 @@ int verb_test_crash(Context *ctx, int argc, char **argv) {
                 }
         }
 
-        const char *offload;
-        r = context_offload(ctx, &offload);
-        if (r != 0)
-                return r;
         /* Written through the folder as set up (a user may own a folder
          * above it and swap it). */
+        const char *offload;
         _cleanup_close_ int offload_fd = -1;
         _cleanup_free_ char *pinned = NULL;
-        r = context_offload_pinned(offload, &offload_fd, &pinned);
-        if (r < 0) {
-                log_error_errno(r, "Cannot open the offload folder \"%s\": %m", offload);
-                return EXIT_FAILURE_;
-        }
+        r = context_offload_pinned(ctx, &offload, &offload_fd, &pinned);
+        if (r != 0)
+                return r;
         _cleanup_free_ char *state = path_join(pinned, OFFLOAD_STATE_DIR);
         _cleanup_free_ char *boot_id_path = context_path(ctx, "/proc/sys/kernel/random/boot_id");
         _cleanup_free_ char *kmsg = context_path(ctx, "/dev/kmsg");

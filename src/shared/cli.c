@@ -82,9 +82,12 @@ int context_setup_offload_layout(const char *dir, int *ret_fd) {
         return offload_layout_open(dir, uid, gid, ret_fd);
 }
 
-int context_offload_pinned(const char *dir, int *ret_fd, char **ret_path) {
+int context_offload_pinned(Context *ctx, const char **ret_dir, int *ret_fd, char **ret_path) {
+        const char *dir;
+        int r = context_offload(ctx, &dir);
+        if (r != 0)
+                return r;
         _cleanup_close_ int fd = -1;
-        int r;
         if (geteuid() == 0)
                 r = context_setup_offload_layout(dir, &fd);
         else {
@@ -93,11 +96,14 @@ int context_offload_pinned(const char *dir, int *ret_fd, char **ret_path) {
                 fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 r = fd < 0 ? negative_errno() : 0;
         }
-        if (r < 0)
-                return r;
+        if (r < 0) {
+                log_error_errno(r, "Cannot open the offload folder \"%s\": %m", dir);
+                return EXIT_FAILURE_;
+        }
         char *p = offload_fd_path(fd, dir);
         if (!p)
-                return -ENOMEM;
+                return log_oom();
+        *ret_dir = dir;
         *ret_fd = TAKE_FD(fd);
         *ret_path = p;
         return 0;

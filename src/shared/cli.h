@@ -65,8 +65,9 @@ int context_offload(Context *ctx, const char **ret);
  * caller logs it: a failure for the collector, a warning at boot). With
  * ret_fd, the folder stays open there (offload_layout_open()). */
 int context_setup_offload_layout(const char *dir, int *ret_fd);
-/* The offload folder dir open in *ret_fd (set up first when root), and a
- * path that reaches it through the descriptor, not through the folders
- * above it, which may be a user's to swap (offload_fd_path()). */
-int context_offload_pinned(const char *dir, int *ret_fd, char **ret_path);
+/* context_offload() (*ret_dir), and that folder open in *ret_fd (set up
+ * first when root) with a path that reaches it through the descriptor, not
+ * through the folders above it, which may be a user's to swap
+ * (offload_fd_path()). Returns 0, or an exit status after logging. */
+int context_offload_pinned(Context *ctx, const char **ret_dir, int *ret_fd, char **ret_path);
 void context_done(Context *ctx);
