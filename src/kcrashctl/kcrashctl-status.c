@@ -157,7 +157,7 @@ int verb_test_crash(Context *ctx, int argc, char **argv) {
         (void) read_one_line_file(boot_id_path, &t.boot_id);
         r = test_crash_save(state, &t);
         if (r < 0) {
-                log_error_errno(r, "Cannot record the test crash in \"%s\": %m", state);
+                log_error_errno(r, "Cannot record the test crash in \"%s/" OFFLOAD_STATE_DIR "\": %m", offload);
                 test_crash_done(&t);
                 return EXIT_FAILURE_;
         }

@@ -285,6 +285,14 @@ class PrivsepTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assert_victim_untouched()
         self.assertTrue(os.path.isfile(f"{root}/home/deck/kdump/.kcrash/test-crash"))
+        # its error names the folder as configured, not as reached
+        os.unlink(f"{root}/home/deck/kdump/.kcrash/test-crash")
+        os.makedirs(f"{root}/home/deck/kdump/.kcrash/test-crash/x")
+        p = subprocess.run([KCRASHCTL, "--root", root, "test-crash", "--yes"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(f'"{root}/home/deck/kdump/.kcrash"', p.stderr)
+        self.assertNotIn("/proc/self/fd", p.stderr)
 
     def test_clean_as_a_user_with_the_rights(self):
         """kcrashctl clean run by a user who may write sent_logs/ (not root)
