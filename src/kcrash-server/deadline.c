@@ -19,6 +19,18 @@
  * Not timed: a request of a caller the API knows (staff reading a large
  * ZIP at their pace), until it ends.
  *
+ * That alone does not keep a server free: a client sending a whole small
+ * request every few seconds, or trickling heads and reconnecting before its
+ * time is up, holds each of its connections as long as it likes, and 32
+ * addresses held all 2048 (attack review). So when the connections fill
+ * more than 7/8 of the server's, the watcher closes the ones that hold a
+ * place while doing nothing, oldest first, down to 3/4: those idle between
+ * requests, and those whose head has been coming for HEAD_PATIENCE_MS (an
+ * honest head comes in one packet); never a connection of a caller the API
+ * knows, nor a request under way. An HTTP client expects a kept connection
+ * to be closed when idle and opens another. Holding places then takes
+ * requests under way, each moving the bytes above.
+ *
  * Every connection is listed from libmicrohttpd's "started" notification
  * to its "closed" one, which comes before it closes the socket; a slow
  * connection's socket is shut down (shutdown(2)) under the list's lock, so
@@ -31,10 +43,13 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "macro.h"
 #include "server.h"
 
 /* Bytes a second; the uploader's UPLOAD_MIN_SPEED. */
 #define MIN_TRANSFER_RATE 1024
+/* How long a head may take before a full server may close its connection. */
+#define HEAD_PATIENCE_MS 2000
 
 typedef enum ConnState {
         CONN_IDLE,
@@ -46,6 +61,8 @@ struct ConnWatch {
         int fd;
         ConnState state;
         bool untimed;             /* a request of a caller the API knows */
+        bool known;               /* a caller the API knows used it */
+        int64_t idle_ms;          /* CONN_IDLE: since when */
         int64_t head_ms;          /* CONN_HEAD: when its bytes began to come */
         uint64_t idle_received;   /* CONN_IDLE: received when it began */
         int64_t ended_ms;         /* when the last request ended; 0: none yet */
@@ -74,6 +91,7 @@ static void bytes_of(int fd, uint64_t *ret_received, uint64_t *ret_moved) {
 static void become_idle(ConnWatch *w) {
         uint64_t moved;
         w->state = CONN_IDLE;
+        w->idle_ms = now_ms();
         bytes_of(w->fd, &w->idle_received, &moved);
 }
 
@@ -92,6 +110,7 @@ void deadline_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                 if (w->next)
                         w->next->prev = w;
                 srv->watching = w;
+                srv->n_watching++;
                 pthread_mutex_unlock(&srv->watch_lock);
                 *socket_context = w;
                 return;
@@ -106,6 +125,7 @@ void deadline_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                 srv->watching = w->next;
         if (w->next)
                 w->next->prev = w->prev;
+        srv->n_watching--;
         pthread_mutex_unlock(&srv->watch_lock);
         free(w);
         *socket_context = NULL;
@@ -139,6 +159,7 @@ void deadline_untimed(Server *srv, struct MHD_Connection *c) {
                 return;
         pthread_mutex_lock(&srv->watch_lock);
         w->untimed = true;
+        w->known = true;
         pthread_mutex_unlock(&srv->watch_lock);
 }
 
@@ -182,16 +203,67 @@ static bool too_slow(ConnWatch *w, int64_t now, unsigned timeout) {
         return false;
 }
 
-unsigned deadline_cut_slow(Server *srv) {
-        unsigned cut = 0;
+/* Since when w holds a place doing nothing (idle, or a head that has
+ * been coming for HEAD_PATIENCE_MS), as of now; -1: it does not. */
+static int64_t doing_nothing_since(const ConnWatch *w, int64_t now) {
+        if (w->fd < 0 || w->known || w->untimed)
+                return -1;
+        if (w->state == CONN_IDLE)
+                return w->idle_ms;
+        if (w->state == CONN_HEAD && now - w->head_ms >= HEAD_PATIENCE_MS)
+                return w->head_ms;
+        return -1;
+}
+
+typedef struct Candidate {
+        int64_t since;
+        ConnWatch *w;
+} Candidate;
+
+static int candidate_cmp(const void *a, const void *b) {
+        const Candidate *x = a, *y = b;
+        return (x->since > y->since) - (x->since < y->since);
+}
+
+/* With more than 7/8 of the max_conns places taken by connections not
+ * yet shut down, shuts down the ones doing nothing, oldest first, down to
+ * 3/4; returns how many. Called with the list locked, after too_slow()
+ * updated every state. */
+static unsigned make_room(Server *srv, int64_t now, unsigned max_conns) {
+        if (srv->n_watching <= max_conns - max_conns / 8)
+                return 0;
+        _cleanup_free_ Candidate *c = malloc(srv->n_watching * sizeof *c);
+        if (!c)
+                return 0;
+        unsigned open = 0, n = 0;
+        for (ConnWatch *w = srv->watching; w; w = w->next) {
+                open += w->fd >= 0;
+                int64_t since = doing_nothing_since(w, now);
+                if (since >= 0 && n < srv->n_watching)
+                        c[n++] = (Candidate) { since, w };
+        }
+        if (open <= max_conns - max_conns / 8)
+                return 0;
+        qsort(c, n, sizeof *c, candidate_cmp);
+        n = MIN(n, open - (max_conns - max_conns / 4));
+        for (unsigned i = 0; i < n; i++) {
+                (void) shutdown(c[i].w->fd, SHUT_RDWR);
+                c[i].w->fd = -1;
+        }
+        return n;
+}
+
+void deadline_cut(Server *srv, unsigned *ret_slow, unsigned *ret_idle) {
+        unsigned slow = 0;
         int64_t now = now_ms();
         pthread_mutex_lock(&srv->watch_lock);
         for (ConnWatch *w = srv->watching; w; w = w->next)
                 if (w->fd >= 0 && too_slow(w, now, srv->request_timeout)) {
                         (void) shutdown(w->fd, SHUT_RDWR);
                         w->fd = -1; /* once */
-                        cut++;
+                        slow++;
                 }
+        *ret_idle = make_room(srv, now, srv->max_conns);
         pthread_mutex_unlock(&srv->watch_lock);
-        return cut;
+        *ret_slow = slow;
 }

@@ -712,12 +712,18 @@ static int prepare(Server *srv, const ServerOptions *o, struct sockaddr_in *ret_
 }
 
 /* Every second: the connections slower than the floor are cut
- * (deadline.c), each counted as a rejection (request_timeout). */
+ * (deadline.c), each counted as a rejection (request_timeout), and those
+ * doing nothing while the server is nearly full (idle_closed_when_full). */
 static void *deadline_watcher(void *arg) {
         Server *srv = arg;
-        while (!wait_for_stop(1))
-                for (unsigned n = deadline_cut_slow(srv); n > 0; n--)
+        while (!wait_for_stop(1)) {
+                unsigned slow, idle;
+                deadline_cut(srv, &slow, &idle);
+                for (; slow > 0; slow--)
                         store_count_reject(srv->store, "request_timeout");
+                for (; idle > 0; idle--)
+                        store_count_reject(srv->store, "idle_closed_when_full");
+        }
         return NULL;
 }
 
@@ -734,6 +740,7 @@ static int serve(Server *srv, const ServerOptions *o, const struct sockaddr_in *
          * (libmicrohttpd closes the rest at once), and an idle connection
          * goes after idle_timeout: one client cannot starve the others. */
         unsigned max_conns = raise_file_limit();
+        srv->max_conns = max_conns;
         /* SIGTERM and SIGINT are taken by sigwait() in this thread alone:
          * blocked before any thread starts, so every thread inherits the
          * mask and none can take the signal meant to stop the server. */

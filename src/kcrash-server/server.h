@@ -57,6 +57,8 @@ typedef struct Server {
         unsigned request_timeout; /* the window of the transfer-rate floor (deadline.c) */
         pthread_mutex_t watch_lock;
         ConnWatch *watching;      /* every open connection */
+        unsigned n_watching;
+        unsigned max_conns;       /* libmicrohttpd's connection limit */
         unsigned max_pending_starts; /* per rate key; 0: no limit */
         bool conns_per_addr_set;
         uint64_t max_store;       /* bytes of ZIPs (stored and being PUT) and index; 0: no limit */
@@ -134,9 +136,10 @@ void deadline_request_began(Server *srv, struct MHD_Connection *c);
 void deadline_untimed(Server *srv, struct MHD_Connection *c);
 /* The request on c ended (request_completed()). */
 void deadline_request_ended(Server *srv, struct MHD_Connection *c);
-/* Shuts down the connections slower than deadline.c allows; returns how
- * many. */
-unsigned deadline_cut_slow(Server *srv);
+/* Shuts down the connections slower than deadline.c allows, and, when
+ * most of the server's max_conns places are taken, connections doing
+ * nothing; says how many of each. */
+void deadline_cut(Server *srv, unsigned *ret_slow, unsigned *ret_idle);
 
 /* ---- http.c ---- */
 /* Queues r with the security headers (the console's Content-Security-Policy:

@@ -26,6 +26,10 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 from submit_test import FINISH, SERVER, START, free_port, start_receiver, stop_receiver  # noqa: E402
 
+# Seconds after which a full server may close a connection whose head is
+# still coming (deadline.c's HEAD_PATIENCE_MS), and its watcher's second.
+HEAD_PATIENCE = 2 + 1
+
 
 def report_zip(rid, title="kernel panic: test", extra=()):
     rep = {"schema": 1, "id": rid, "analysis": {"title": title, "type": "DoS", "signature": "v1:0123456789abcdef"}}
@@ -60,8 +64,8 @@ class Server(unittest.TestCase):
             stop_receiver(self.server)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def start_server(self, *extra):
-        self.server = start_receiver(self.port, self.data, f"{self.tmp}/token", *extra)
+    def start_server(self, *extra, max_files=None):
+        self.server = start_receiver(self.port, self.data, f"{self.tmp}/token", *extra, max_files=max_files)
 
     def request(self, method, path, body=None, headers=None, source="127.0.0.1", timeout=10):
         """(status, headers, body) of one request from the address source."""
@@ -243,6 +247,48 @@ class Server(unittest.TestCase):
             pass
         self.assertLess(time.monotonic() - t, 6)
         s.close()
+
+    def test_a_full_server_closes_connections_doing_nothing(self):
+        """Connections kept idle between small requests, or trickling a head
+        and starting anew before --request-timeout, were each held as long as
+        their client liked: a few addresses filled every place and devices
+        waited for --idle-timeout (attack review: 7 addresses x 64 kept an
+        honest curl out for 40 s). Once the places are nearly all taken, the
+        ones doing nothing are closed; a console caller's kept connection is
+        not."""
+        # 640 files: 384 connections (the server keeps 256 files for itself)
+        self.start_server("--idle-timeout", "120", "--request-timeout", "120", "--rate", "0", max_files=640)
+        admin = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10, source_address=("127.0.0.4", 0))
+        admin.request("GET", "/api/stats", headers={"Authorization": "Bearer t0ken"})
+        self.assertEqual(admin.getresponse().read()[:1], b"{")
+        held = []
+        try:
+            for i in range(384):
+                s = socket.socket()
+                s.settimeout(0.5)
+                s.bind((f"127.0.0.{10 + i // 64}", 0))
+                try:
+                    s.connect(("127.0.0.1", self.port))
+                    if i % 2:  # a whole request, its answer read: then idle
+                        s.sendall(b"GET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\n")
+                        s.recv(4096)
+                    else:  # a head that does not end
+                        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+                except OSError:
+                    pass
+                held.append(s)
+            time.sleep(HEAD_PATIENCE)
+            status, ans = self.start(10, source="127.0.0.2", timeout=10)
+            self.assertEqual(status, 200, ans)
+            self.assertGreater(self.stats().get("rejects.idle_closed_when_full", 0), 0)
+            # the console caller's connection was kept: the next request on it
+            # needs no new one (http.client does not reconnect on its own)
+            admin.request("GET", "/api/stats", headers={"Authorization": "Bearer t0ken"})
+            self.assertEqual(admin.getresponse().read()[:1], b"{")
+        finally:
+            admin.close()
+            for s in held:
+                s.close()
 
     def test_slow_connections_are_cut_and_slow_honest_ones_are_not(self):
         """A connection must move at least 1 KiB a second, received or read

@@ -9,6 +9,7 @@ import http.server
 import io
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -45,12 +46,18 @@ def make_zip(path, rid, payload=b"", title="kernel panic: test"):
         z.writestr(zipfile.ZipInfo("dmesg-pstore.txt", (2026, 11, 22, 15, 0, 0)), rid.encode() + payload)
 
 
-def start_receiver(port, data, token_file, *extra):
-    """kcrash-server on 127.0.0.1:port, once it accepts connections."""
+def start_receiver(port, data, token_file, *extra, max_files=None):
+    """kcrash-server on 127.0.0.1:port, once it accepts connections; with
+    max_files, its open-file limit (soft and hard), from which it sizes its
+    connection limit."""
     log = tempfile.TemporaryFile()
+
+    def limit_files():
+        if max_files:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (max_files, max_files))
     server = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{port}", "--data", data,
                                "--admin-token-file", token_file, *extra],
-                              stdout=subprocess.DEVNULL, stderr=log)
+                              stdout=subprocess.DEVNULL, stderr=log, preexec_fn=limit_files)
     server.log = log
     for _ in range(100):
         try:
