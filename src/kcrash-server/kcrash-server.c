@@ -167,7 +167,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         }
         if (*upload_data_size > 0) {
                 if (req->kind == REQ_PUT)
-                        put_data(req, upload_data, *upload_data_size);
+                        put_data(srv, req, upload_data, *upload_data_size);
                 else if ((req->kind == REQ_FORM || req->kind == REQ_API) && !req->too_big) {
                         if (req->body_size + *upload_data_size > req->max_body)
                                 req->too_big = true;

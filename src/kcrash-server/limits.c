@@ -168,15 +168,16 @@ uint64_t quota_reserved(Server *srv) {
         return r;
 }
 
-/* Takes size bytes of the store quota for a PUT; false when they do not fit
- * next to the stored ZIPs and the PUTs under way. */
-bool quota_reserve(Server *srv, uint64_t size) {
-        if (srv->max_store == 0)
-                return true;
-        uint64_t stored = store_used_bytes(srv->store);
+/* Takes size bytes of the store quota for a PUT (or, take false, only
+ * checks); false when they do not fit next to the stored ZIPs and the PUTs
+ * under way. */
+bool quota_reserve(Server *srv, uint64_t size, bool take) {
+        /* without a quota, counted all the same (request_completed() gives
+         * back what a PUT took) */
+        uint64_t stored = srv->max_store > 0 ? store_used_bytes(srv->store) : 0;
         pthread_mutex_lock(&srv->quota_lock);
-        bool ok = quota_fits(srv, stored, srv->put_reserved, size);
-        if (ok)
+        bool ok = srv->max_store == 0 || quota_fits(srv, stored, srv->put_reserved, size);
+        if (ok && take)
                 srv->put_reserved += size;
         pthread_mutex_unlock(&srv->quota_lock);
         return ok;

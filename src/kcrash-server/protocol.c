@@ -113,8 +113,8 @@ enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req
                           .unencoded = req->unencoded, .form_raw = req->body, .form_raw_size = req->body_size,
                           .created = (int64_t) time(NULL), .rate_key = key, .max_pending = srv->max_pending_starts };
         /* A Start reserves no room for its ZIP (a client cannot fill the
-         * store with announcements; its PUT takes the space,
-         * quota_reserve), but its long fields are stored now: they count.
+         * store with announcements; its PUT takes the space as it writes,
+         * put_reserve), but its long fields are stored now: they count.
          * Next to the PUTs under way too: a Start whose PUT cannot fit has
          * it refused (507 at the PUT, which the device counts), where a 507
          * now is deferred. */
@@ -249,6 +249,26 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
 /* ---- PUT /upload/<gid>?size=&expires=&sig= ---- */
 
 
+/* A PUT holds the store quota PUT_RESERVE_AHEAD ahead of what it wrote,
+ * not its whole announced size: 30 PUTs of one address trickling 1 KiB/s
+ * each held 30 x --max-size for days, and every other device's Start and
+ * PUT was answered 507 (attack review). Holding room now takes the bytes
+ * that fill it. */
+#define PUT_RESERVE_AHEAD (256u << 10)
+
+/* Takes the room for the body's next n bytes (and PUT_RESERVE_AHEAD more,
+ * up to the announced size) if it does not hold it yet; false when the
+ * store has none. */
+static bool put_reserve(Server *srv, Request *req, size_t n) {
+        if (req->written + n <= req->reserved)
+                return true;
+        uint64_t upto = MIN(req->expected, req->written + n + PUT_RESERVE_AHEAD);
+        if (upto < req->written + n || !quota_reserve(srv, upto - req->reserved, true))
+                return false;
+        req->reserved = upto;
+        return true;
+}
+
 void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *req) {
         req->kind = REQ_PUT;
         const char *gid = url + strlen("/upload/");
@@ -304,11 +324,14 @@ void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *
                 req->error = "store_sync_failed", req->error_status = 507;
                 return;
         }
-        if (!quota_reserve(srv, size)) {
+        /* Refused at once when the whole ZIP cannot fit now; its room is
+         * then taken as the body comes (put_data()). */
+        uint64_t first = MIN(size, (uint64_t) PUT_RESERVE_AHEAD);
+        if (!quota_reserve(srv, size, false) || !quota_reserve(srv, first, true)) {
                 req->error = "store_full", req->error_status = 507;
                 return;
         }
-        req->reserved = size;
+        req->reserved = first;
         if (sha256_stream_new(&req->hash) < 0) {
                 req->error = "store_error", req->error_status = 503;
                 return;
@@ -328,11 +351,15 @@ void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *
                 req->error = "store_error", req->error_status = 503;
 }
 
-void put_data(Request *req, const char *data, size_t n) {
+void put_data(Server *srv, Request *req, const char *data, size_t n) {
         if (req->error || req->fd < 0)
                 return;
         if (req->written + n > req->expected) {
                 req->error = "put_too_long", req->error_status = 400;
+                return;
+        }
+        if (!put_reserve(srv, req, n)) {
+                req->error = "store_full", req->error_status = 507;
                 return;
         }
         if (sha256_stream_update(req->hash, data, n) < 0) {

@@ -63,7 +63,7 @@ typedef struct Server {
         bool conns_per_addr_set;
         uint64_t max_store;       /* bytes of ZIPs (stored and being PUT) and index; 0: no limit */
         pthread_mutex_t quota_lock;
-        uint64_t put_reserved;    /* announced sizes of the PUTs under way */
+        uint64_t put_reserved;    /* the room the PUTs under way hold (put_reserve()) */
         struct in6_addr *proxies; /* trusted proxies (IPv4 as v4-mapped) */
         size_t n_proxies;
         RateLimit *rate_addr, *rate_device;
@@ -177,9 +177,10 @@ int add_proxies(Server *srv, const char *s);
 const char *remote_addr(const Server *srv, struct MHD_Connection *c, char buf[INET6_ADDRSTRLEN]);
 /* Whether used + a + b stays within --max-store-size (set: not 0). */
 bool quota_fits(const Server *srv, uint64_t used, uint64_t a, uint64_t b);
-/* Takes size bytes of the store quota for a PUT; false when they do not fit. */
-bool quota_reserve(Server *srv, uint64_t size);
-/* The bytes the PUTs under way hold (quota_reserve()). */
+/* Takes size bytes of the store quota for a PUT; false when they do not
+ * fit. With take false, only says whether they would. */
+bool quota_reserve(Server *srv, uint64_t size, bool take);
+/* The bytes the PUTs under way hold (quota_reserve(), taken). */
 uint64_t quota_reserved(Server *srv);
 
 /* ---- protocol.c ---- */
@@ -187,7 +188,7 @@ void request_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum
 enum MHD_Result handle_start(Server *srv, struct MHD_Connection *c, Request *req);
 enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *req);
 void put_begin(Server *srv, struct MHD_Connection *c, const char *url, Request *req);
-void put_data(Request *req, const char *data, size_t n);
+void put_data(Server *srv, Request *req, const char *data, size_t n);
 enum MHD_Result put_end(Server *srv, struct MHD_Connection *c, Request *req);
 
 /* ---- admin-api.c ---- */

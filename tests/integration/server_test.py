@@ -525,6 +525,39 @@ class Server(unittest.TestCase):
         self.assertEqual(c1.getresponse().status, 200)
         c1.close()
 
+    def test_a_slow_put_holds_the_room_it_wrote(self):
+        """A PUT holds the store's room as its body comes (and 256 KiB
+        ahead), not its whole announced size: PUTs trickling 1 KiB/s held
+        their announced sizes for days, and every other device was answered
+        507 (attack review). The slow PUT is the one refused when the room is
+        gone."""
+        self.start_with_quota(5 << 20, "--rate", "0")
+        big = 4 << 20
+        status, ans = self.start(big, steamid="1")
+        self.assertEqual(status, 200)
+        path = "/" + ans["url"].split("/", 3)[3]
+        slow = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        slow.putrequest("PUT", path)
+        slow.putheader("Content-Length", str(big))
+        slow.endheaders()
+        body = os.urandom(big)
+        slow.send(body[:64 << 10])
+        time.sleep(0.5)
+        # another device's 2 MiB report fits next to what the slow PUT wrote
+        data = report_zip("honest", extra=[("pad", os.urandom(2 << 20))])
+        self.upload(data, steamid="2")
+        # the slow PUT goes on: its room is gone before its end
+        try:
+            slow.send(body[64 << 10:])
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        r = slow.getresponse()
+        self.assertEqual((r.status, json.loads(r.read()).get("error")), (507, "store_full"))
+        slow.close()
+        # (its .part goes once the request has ended, just after the answer)
+        self.wait_for(lambda: os.listdir(f"{self.data}/incoming") == [], 10, "the refused PUT's .part removed")
+        self.assertEqual(self.stats().get("reports.finished"), 1)
+
     def test_forwarded_for_only_from_trusted_proxy(self):
         self.start_server("--rate", "2", "--trusted-proxy", "127.0.0.2")
         # not a trusted proxy: X-Forwarded-For is ignored, the socket address counts
