@@ -502,23 +502,28 @@ class Server(unittest.TestCase):
         self.assertLessEqual(self.stats()["store.used_bytes"], empty + (300 << 10))
         self.assertEqual(os.listdir(f"{self.data}/incoming"), [])
 
+    def put_under_way(self, size, sent):
+        """(connection, body): a Start of size bytes (device 1) and its PUT,
+        of which the first sent bytes are sent and taken in."""
+        status, ans = self.start(size, steamid="1")
+        self.assertEqual(status, 200)
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.putrequest("PUT", "/" + ans["url"].split("/", 3)[3])
+        c.putheader("Content-Length", str(size))
+        c.endheaders()
+        body = os.urandom(size)
+        c.send(body[:sent])
+        time.sleep(0.5)
+        return c, body
+
     def test_start_counts_the_puts_under_way(self):
         """A Start whose ZIP cannot fit next to the PUTs under way is answered
         507 (devices defer it) rather than accepted and its PUT refused (a 507
         at the PUT counts toward parking, a review showed)."""
         self.start_with_quota(300 << 10, "--rate", "0")
         size = 200 << 10
-        status, ans = self.start(size, steamid="1")
-        self.assertEqual(status, 200)
-        path = "/" + ans["url"].split("/", 3)[3]
         # a PUT under way: half its body sent
-        c1 = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        c1.putrequest("PUT", path)
-        c1.putheader("Content-Length", str(size))
-        c1.endheaders()
-        body = os.urandom(size)
-        c1.send(body[:size // 2])
-        time.sleep(0.5)
+        c1, body = self.put_under_way(size, size // 2)
         status, ans2 = self.start(size, steamid="2")
         self.assertEqual(status, 507, ans2)
         c1.send(body[size // 2:])
@@ -532,17 +537,7 @@ class Server(unittest.TestCase):
         507 (attack review). The slow PUT is the one refused when the room is
         gone."""
         self.start_with_quota(5 << 20, "--rate", "0")
-        big = 4 << 20
-        status, ans = self.start(big, steamid="1")
-        self.assertEqual(status, 200)
-        path = "/" + ans["url"].split("/", 3)[3]
-        slow = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        slow.putrequest("PUT", path)
-        slow.putheader("Content-Length", str(big))
-        slow.endheaders()
-        body = os.urandom(big)
-        slow.send(body[:64 << 10])
-        time.sleep(0.5)
+        slow, body = self.put_under_way(4 << 20, 64 << 10)
         # another device's 2 MiB report fits next to what the slow PUT wrote
         data = report_zip("honest", extra=[("pad", os.urandom(2 << 20))])
         self.upload(data, steamid="2")
