@@ -306,8 +306,8 @@ static bool arm_watchdog(Context *ctx, json_t *o) {
 static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, int *ret_fd, json_t *armed) {
         int r = offload_resolve(ctx->root, &ctx->config, folder);
         if (r < 0)
-                return log_error_errno(r, "Cannot work out the offload folder from KDUMP_FOLDER=\"%s\": %m",
-                                       ctx->config.kdump_folder);
+                return log_error_errno(r, "Cannot work out the offload folder from KDUMP_FOLDER=\"%s\": %m%s",
+                                       ctx->config.kdump_folder, offload_error_hint(r));
         if (offload_how_is_suspect(folder->how))
                 log_warning("MOUNT_DEVNODE=\"%s\" is not mounted: using KDUMP_FOLDER=\"%s\" as a path on this system; "
                             "the crash kernel cannot write there.", ctx->config.mount_devnode, ctx->config.kdump_folder);
@@ -323,7 +323,7 @@ static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, in
                 return log_oom();
         r = context_setup_offload_layout(dir, ret_fd);
         if (r < 0)
-                log_warning_errno(r, "Cannot set up the offload folder \"%s\": %m", dir);
+                log_warning_errno(r, "Cannot set up the offload folder \"%s\": %m%s", dir, offload_error_hint(r));
         r = offload_record_write(ctx->root, folder->path);
         if (r < 0)
                 log_warning_errno(r, "Cannot record the offload folder in %s: %m", OFFLOAD_RECORD);

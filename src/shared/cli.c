@@ -55,8 +55,8 @@ int context_offload(Context *ctx, const char **ret) {
                 return r;
         r = offload_get(ctx->root, &ctx->config, &ctx->offload);
         if (r < 0) {
-                log_error_errno(r, "Cannot work out the offload folder from KDUMP_FOLDER=\"%s\" and MOUNT_DEVNODE=\"%s\": %m",
-                                ctx->config.kdump_folder, ctx->config.mount_devnode);
+                log_error_errno(r, "Cannot work out the offload folder from KDUMP_FOLDER=\"%s\" and MOUNT_DEVNODE=\"%s\": %m%s",
+                                ctx->config.kdump_folder, ctx->config.mount_devnode, offload_error_hint(r));
                 return EXIT_CONFIG;
         }
         if (offload_how_is_suspect(ctx->offload.how))
@@ -97,7 +97,7 @@ int context_offload_pinned(Context *ctx, const char **ret_dir, int *ret_fd, char
                 r = fd < 0 ? negative_errno() : 0;
         }
         if (r < 0) {
-                log_error_errno(r, "Cannot open the offload folder \"%s\": %m", dir);
+                log_error_errno(r, "Cannot open the offload folder \"%s\": %m%s", dir, offload_error_hint(r));
                 return EXIT_FAILURE_;
         }
         char *p = offload_fd_path(fd, dir);

@@ -72,9 +72,20 @@ static const char *path_under(const char *path, const char *dir) {
         return path + l;
 }
 
+/* Whether a symlink on the way to the offload folder may be followed: the
+ * system's own (root's, or ours on a fake root: /home -> var/home, udev's
+ * /dev/disk/by-*), never one a user made. KDUMP_FOLDER may lie under a
+ * user's folder (/home/deck/kdump): a link of theirs there, followed, had
+ * root take over whatever it named as the folder (owner root, mode 0755,
+ * our folders made in it: another user's home; attack review). */
+static bool link_trusted(const struct stat *st) {
+        return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
 /* Resolves the symlinks of the part of path that exists inside root (as
  * chroot would, so a fake root's absolute links stay inside it) and returns
- * the result without the root prefix; the missing tail is appended as is. */
+ * the result without the root prefix; the missing tail is appended as is.
+ * A link not link_trusted() is not followed: -ELOOP. */
 int chase_in_root(const char *root, const char *path, char **ret) {
         _cleanup_free_ char *done = strdup(""), *todo = strdup(path);
         unsigned hops = 0;
@@ -112,7 +123,7 @@ int chase_in_root(const char *root, const char *path, char **ret) {
                         if (lstat(full, &st) < 0)
                                 missing = true;
                         else if (S_ISLNK(st.st_mode)) {
-                                if (++hops > 40)
+                                if (++hops > 40 || !link_trusted(&st))
                                         return -ELOOP;
                                 _cleanup_free_ char *target = NULL, *rest = NULL;
                                 int k = readlinkat_malloc(AT_FDCWD, full, &target);
@@ -429,17 +440,83 @@ static int fix_owner_and_mode(int fd, const OffloadDir *d, uid_t uploader_uid, g
         return 0;
 }
 
+/* Opens the folder at path, making what is missing of it (mode 0755), one
+ * name at a time relative to the folder before: a symlink on the way is
+ * followed only when link_trusted() (-ELOOP otherwise), the last name never
+ * (-ENOTDIR), and a name swapped for a link meanwhile is refused, not
+ * followed. */
+static int folder_walk_open(const char *path, int *ret_fd) {
+        _cleanup_free_ char *todo = strdup(path);
+        _cleanup_close_ int dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        unsigned hops = 0;
+        if (!todo)
+                return -ENOMEM;
+        if (dir < 0)
+                return negative_errno();
+        for (char *p = todo; *p;) {
+                while (*p == '/')
+                        p++;
+                if (!*p)
+                        break;
+                char *slash = strchrnul(p, '/');
+                bool last = !slash[strspn(slash, "/")];
+                _cleanup_free_ char *name = strndup(p, (size_t) (slash - p));
+                if (!name)
+                        return -ENOMEM;
+                p = slash;
+                int fd = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 && errno == ENOENT) {
+                        if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
+                                return negative_errno();
+                        fd = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                }
+                if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+                        struct stat st;
+                        _cleanup_free_ char *target = NULL, *rest = NULL;
+                        if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                return negative_errno();
+                        if (!S_ISLNK(st.st_mode) || last)
+                                return -ENOTDIR;
+                        if (++hops > 40 || !link_trusted(&st))
+                                return -ELOOP;
+                        int r = readlinkat_malloc(dir, name, &target);
+                        if (r < 0)
+                                return r;
+                        if (asprintf(&rest, "%s%s", target, p) < 0)
+                                return -ENOMEM;
+                        if (target[0] == '/') {
+                                int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                                if (root < 0)
+                                        return negative_errno();
+                                close(dir);
+                                dir = root;
+                        }
+                        free(todo);
+                        todo = TAKE_PTR(rest);
+                        p = todo;
+                        continue;
+                }
+                if (fd < 0)
+                        return negative_errno();
+                close(dir);
+                dir = fd;
+        }
+        int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        *ret_fd = fd;
+        return 0;
+}
+
 int offload_layout_open(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid, int *ret_fd) {
-        int r = mkdir_p(folder_in_root, 0755);
-        if (r < 0)
-                return r;
         /* The folder is resolved once, here; its folders are opened,
          * made and repaired relative to it: the folders above it may be a
          * user's (KDUMP_FOLDER=/home/<user>/kdump), who can rename or swap
          * them at any moment. */
-        _cleanup_close_ int top = open(folder_in_root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (top < 0)
-                return errno == ELOOP ? -ENOTDIR : negative_errno();
+        _cleanup_close_ int top = -EBADF;
+        int r = folder_walk_open(folder_in_root, &top);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < offload_dirs_count; i++) {
                 const OffloadDir *d = &offload_dirs[i];
                 if (!d->name[0]) {
@@ -483,6 +560,14 @@ char *offload_fd_path(int fd, const char *fallback) {
                 return p;
         free(p);
         return strdup(fallback);
+}
+
+const char *offload_error_hint(int error) {
+        if (error == -ELOOP)
+                return "; a symlink on the way to it that root does not own is never followed";
+        if (error == -ENOTDIR)
+                return "; it must be a folder, not a symlink or a file";
+        return "";
 }
 
 int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid) {

@@ -121,6 +121,9 @@ int offload_layout_open(const char *folder_in_root, uid_t uploader_uid, gid_t up
  * (/proc/self/fd/<fd>), whatever becomes of the folders above it; fallback
  * (a copy) when fd is -1 or /proc is not there. NULL on OOM. */
 char *offload_fd_path(int fd, const char *fallback);
+/* What an error of offload_resolve() or offload_layout_open() means, for
+ * after strerror's words: "" or a clause that starts with "; ". */
+const char *offload_error_hint(int error);
 /* Looks the uploader's account up in /etc/passwd; -ENOENT when it is not there. */
 int uploader_account(uid_t *ret_uid, gid_t *ret_gid);
 /* The UID and GID of name in the passwd(5) lines of f, read with glibc's

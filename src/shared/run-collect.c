@@ -29,7 +29,7 @@ int run_collect(Context *ctx, bool print_reports) {
         _cleanup_close_ int offload_fd = -1;
         r = context_setup_offload_layout(offload, &offload_fd);
         if (r < 0) {
-                log_error_errno(r, "Cannot set up the offload folder \"%s\": %m", offload);
+                log_error_errno(r, "Cannot set up the offload folder \"%s\": %m%s", offload, offload_error_hint(r));
                 return EXIT_FAILURE_;
         }
 

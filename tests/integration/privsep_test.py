@@ -238,6 +238,49 @@ class PrivsepTest(unittest.TestCase):
         self.assertEqual(os.listdir(f"{home}/kdump"), [".kcrash"], "nothing made in the user's folder")
         self.assertTrue(os.path.islink(f"{home}/kdump/.kcrash/tmp"))
 
+    @unittest.skipUnless(os.geteuid() == 0, "a link a user owns needs root to make")
+    def test_a_users_link_on_the_way_to_the_folder_is_not_followed(self):
+        """KDUMP_FOLDER under a user's folder: a link of theirs at its place
+        (with MOUNT_DEVNODE, the folder's path was resolved following it) or
+        above it (/home/deck/x/kdump, x a link) had root take over what it
+        named as the folder: another user's home made root's, mode 0755,
+        kcrash's folders made in it (attack review). A link of the system's
+        own (root's: /home -> var/home) is still followed."""
+        def victim_untouched():
+            self.assert_victim_untouched()
+            st = os.stat(self.victim)
+            self.assertEqual((st.st_uid, stat.S_IMODE(st.st_mode)), (1234, 0o700))
+        os.chown(self.victim, 1234, 1234)
+        os.chmod(self.victim, 0o700)
+        for devnode, folder, link in (("MOUNT_DEVNODE=/dev/vdb\n", "/home/deck/kdump", "/home/deck/kdump"),
+                                      ("", "/home/deck/x/kdump", "/home/deck/x")):
+            config = (CONFIG.replace(f"KDUMP_FOLDER=/{OFFLOAD}", f"KDUMP_FOLDER={folder}") + devnode
+                      + "USE_PSTORE_RAM=0\n")
+            root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"], config=config)
+            os.makedirs(f"{root}/dev")
+            open(f"{root}/dev/vdb", "w").close()
+            os.makedirs(f"{root}/proc/self")
+            with open(f"{root}/proc/self/mountinfo", "w") as f:
+                f.write("22 1 254:0 / / rw - ext4 /dev/vda rw\n30 22 254:16 / /home rw - ext4 /dev/vdb rw\n")
+            os.makedirs(f"{root}/home/deck")
+            os.chown(f"{root}/home/deck", 65534, 65534)
+            os.symlink(self.victim, f"{root}{link}")
+            os.lchown(f"{root}{link}", 65534, 65534)
+            for cmd in ([KCRASHCTL, "--root", root, "load"], [COLLECT, "--root", root]):
+                p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+                self.assertIn(f'{folder}"', p.stderr, cmd)
+                self.assertIn("a symlink on the way to it that root does not own is never followed", p.stderr, cmd)
+                victim_untouched()
+            self.assertEqual(len(os.listdir(f"{root}/sys/fs/pstore")), 1, "the crash is kept for a later run")
+        # the system's own link on the way: followed
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"],
+                         config=CONFIG.replace(f"KDUMP_FOLDER=/{OFFLOAD}", "KDUMP_FOLDER=/home/deck/kdump"))
+        os.makedirs(f"{root}/var/home/deck")
+        os.symlink("var/home", f"{root}/home")
+        p = subprocess.run([COLLECT, "--root", root], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(os.listdir(f"{root}/var/home/deck/kdump/not_sent_logs")), 1)
+
     def test_load_and_clean_through_a_users_folder(self):
         """kcrashctl load (root, at every boot) wrote .kcrash/armed.json by
         path seconds after it set the folder up, and kcrashctl clean removed
