@@ -615,8 +615,14 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         /* One capture that cannot be read is reported and left; the others
          * (and pstore) are still collected. */
         for (size_t i = 0; i < ks->n_bad; i++)
-                (void) strlist_add(&c.messages, "Cannot read \"%s/%s/%s\": %s; the capture is left in place",
-                                   c.crash_dir, ks->bad[i].name, ks->bad[i].file, strerror(-ks->bad[i].error));
+                if (ks->bad[i].error == -EPERM && streq(ks->bad[i].file, "."))
+                        (void) strlist_add(&c.messages,
+                                           "\"%s/%s\" is not a capture of kcrash-save (which writes as root, in a "
+                                           "folder only root can write): not collected, left in place",
+                                           c.crash_dir, ks->bad[i].name);
+                else
+                        (void) strlist_add(&c.messages, "Cannot read \"%s/%s/%s\": %s; the capture is left in place",
+                                           c.crash_dir, ks->bad[i].name, ks->bad[i].file, strerror(-ks->bad[i].error));
         for (size_t i = 0; i < ps->n_unknown; i++)
                 (void) strlist_add(&c.messages, "\"%s/%s\" is not a pstore record; left in place", c.pstore_dir,
                                    ps->unknown[i]->name);

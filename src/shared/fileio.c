@@ -140,8 +140,7 @@ static int read_regular_file(const char *path, int extra_flags, size_t max_size,
         return read_full_fd_stat(fd, &st, max_size, ret_data, ret_size);
 }
 
-/* Only root (or we) can change what is in this folder. */
-static bool dir_trusted(const struct stat *st) {
+bool dir_stat_trusted(const struct stat *st) {
         return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & 0022);
 }
 
@@ -184,7 +183,7 @@ int read_user_file(const char *root, const char *path, size_t max_size, char **r
                 if (fstatat(dir_fd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         return negative_errno();
                 if (S_ISLNK(st.st_mode)) {
-                        if (!dir_trusted(&dir_st) || ++hops > 32)
+                        if (!dir_stat_trusted(&dir_st) || ++hops > 32)
                                 return -EPERM;
                         _cleanup_free_ char *target = NULL, *rest = NULL;
                         int k = readlinkat_malloc(dir_fd, comp, &target);
@@ -215,7 +214,7 @@ int read_user_file(const char *root, const char *path, size_t max_size, char **r
                 _cleanup_close_ int fd = open_regular_at(dir_fd, comp, O_NOFOLLOW, &st);
                 if (fd < 0)
                         return fd;
-                if (!dir_trusted(&dir_st) && st.st_uid != dir_st.st_uid)
+                if (!dir_stat_trusted(&dir_st) && st.st_uid != dir_st.st_uid)
                         return -EPERM;
                 return read_full_fd(fd, max_size, ret_data, ret_size);
         }

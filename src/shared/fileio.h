@@ -41,6 +41,8 @@ int read_full_file_trusted(const char *path, size_t max_size, char **ret_data, s
 int read_full_file_trusted_at(int dir_fd, const char *path, size_t max_size, char **ret_data, size_t *ret_size);
 /* What read_full_file_trusted() asks of a file's owner, links and mode. */
 bool stat_is_trusted(const struct stat *st);
+/* Only root (or we) can change what is in the folder st describes. */
+bool dir_stat_trusted(const struct stat *st);
 /* Reads a file in a user's folder (loginusers.vdf in the desktop user's home)
  * the way that user could, from a root process: walking the path one
  * component at a time from root (NULL = /) with O_NOFOLLOW, following a

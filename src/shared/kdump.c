@@ -133,13 +133,19 @@ static int capture_load(int crash_fd, const char *crash_dir, const char *name, s
                 return -ENOMEM;
         }
         _cleanup_close_ int fd = openat(crash_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-                r = negative_errno();
+        struct stat st;
+        /* kcrash-save writes as root, in a folder only root can write: a
+         * folder someone else made or can write (the user who owns the
+         * folder above KDUMP_FOLDER made a whole crash/ of their own, which
+         * root adopted: forged crashes, and sparse 64 MiB logs that filled
+         * the collector's memory at every boot; attack review) is not
+         * read. */
+        r = fd < 0 || fstat(fd, &st) < 0 ? negative_errno() : dir_stat_trusted(&st) ? 0 : -EPERM;
+        if (r < 0) {
                 *ret_bad_file = ".";
                 capture_free(c);
                 return r;
         }
-        struct stat st;
         c->complete = fstatat(fd, "done", &st, AT_SYMLINK_NOFOLLOW) >= 0;
 
         *ret_bad_file = "dmesg.txt";

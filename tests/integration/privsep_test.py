@@ -281,6 +281,31 @@ class PrivsepTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(len(os.listdir(f"{root}/var/home/deck/kdump/not_sent_logs")), 1)
 
+    @unittest.skipUnless(os.geteuid() == 0, "a user's folder needs root to make")
+    def test_captures_a_user_made_are_not_read(self):
+        """The user who owns the folder above KDUMP_FOLDER can make a whole
+        folder of their own there, which root adopts at the next boot: its
+        crash/ held the user's capture folders, which root read (forged
+        crashes reported as the kernel's; sparse 64 MiB logs, no disk used,
+        filled the collector's memory at every boot: attack review). A
+        capture folder that is not root's, or that others can write, is not
+        read; kcrash-save's own are."""
+        root = make_root(self.tmp, [], kdump=[("kdump-module-oops", True, False), ("kdump-sysrq-panic", True, False),
+                                              ("kdump-sysrq-panic", True, False)])
+        crash = f"{root}/{OFFLOAD}/crash"
+        real, users, writable = sorted(os.listdir(crash))
+        for name in os.listdir(f"{crash}/{users}"):
+            os.chown(f"{crash}/{users}/{name}", 65534, 65534)
+        os.chown(f"{crash}/{users}", 65534, 65534)
+        with open(f"{crash}/{users}/dmesg.txt", "ab") as f:
+            f.truncate(64 << 20)
+        os.chmod(f"{crash}/{writable}", 0o777)
+        p = subprocess.run([COLLECT, "--root", root], capture_output=True, text=True, timeout=60)
+        self.assertEqual(len(zips(root)), 1, p.stderr)
+        self.assertEqual(sorted(os.listdir(crash)), [users, writable], "the user's folders are left in place")
+        for name in (users, writable):
+            self.assertIn(f'crash/{name}" is not a capture of kcrash-save', p.stderr)
+
     def test_load_and_clean_through_a_users_folder(self):
         """kcrashctl load (root, at every boot) wrote .kcrash/armed.json by
         path seconds after it set the folder up, and kcrashctl clean removed
