@@ -20,16 +20,20 @@
  * ZIP at their pace), until it ends.
  *
  * That alone does not keep a server free: a client sending a whole small
- * request every few seconds, or trickling heads and reconnecting before its
- * time is up, holds each of its connections as long as it likes, and 32
- * addresses held all 2048 (attack review). So when the connections fill
- * more than 7/8 of the server's, the watcher closes the ones that hold a
- * place while doing nothing, oldest first, down to 3/4: those idle between
- * requests, and those whose head has been coming for HEAD_PATIENCE_MS (an
- * honest head comes in one packet); never a connection of a caller the API
- * knows, nor a request under way. An HTTP client expects a kept connection
- * to be closed when idle and opens another. Holding places then takes
- * requests under way, each moving the bytes above.
+ * request every few seconds, trickling heads, or sending a head whose body
+ * never comes, and reconnecting before its time is up, holds each of its
+ * connections as long as it likes: 32 addresses held all 2048 (attack
+ * reviews). So when the connections fill more than 7/8 of the server's,
+ * the watcher closes the ones that hold a place while doing nothing, oldest
+ * first, down to 3/4: those idle between requests, those whose head has
+ * been coming for HEAD_PATIENCE_MS (an honest head comes in one packet),
+ * and requests waiting on their client (for its body, or for it to read
+ * the answer) that have moved less than MIN_TRANSFER_RATE a second since
+ * it was the client's turn, HEAD_PATIENCE_MS ago or more. Never a request
+ * while the server works on it (a Finish waiting for the disk), nor a
+ * connection of a caller the API knows. An HTTP client expects a kept
+ * connection to be closed when idle and opens another. Holding places then
+ * takes requests that move their bytes.
  *
  * Every connection is listed from libmicrohttpd's "started" notification
  * to its "closed" one, which comes before it closes the socket; a slow
@@ -60,8 +64,12 @@ typedef enum ConnState {
 struct ConnWatch {
         int fd;
         ConnState state;
+        Server *srv;
         bool untimed;             /* a request of a caller the API knows */
         bool known;               /* a caller the API knows used it */
+        bool serving;             /* CONN_REQUEST: in, its answer not queued */
+        int64_t turn_ms;          /* CONN_REQUEST: since when the client's turn */
+        uint64_t turn_bytes;      /* moved on the connection then */
         int64_t idle_ms;          /* CONN_IDLE: since when */
         int64_t head_ms;          /* CONN_HEAD: when its bytes began to come */
         uint64_t idle_received;   /* CONN_IDLE: received when it began */
@@ -104,6 +112,7 @@ void deadline_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                 if (!w)
                         return; /* not timed: the idle timeout still holds */
                 w->fd = ci->connect_fd;
+                w->srv = srv;
                 become_idle(w);
                 pthread_mutex_lock(&srv->watch_lock);
                 w->next = srv->watching;
@@ -136,12 +145,22 @@ static ConnWatch *watch_of(struct MHD_Connection *c) {
         return ci ? ci->socket_context : NULL;
 }
 
+/* The client's turn on w begins now. */
+static void client_turn(ConnWatch *w, int64_t now) {
+        uint64_t received;
+        w->serving = false;
+        w->turn_ms = now;
+        bytes_of(w->fd, &received, &w->turn_bytes);
+}
+
 void deadline_request_began(Server *srv, struct MHD_Connection *c) {
         ConnWatch *w = watch_of(c);
         if (!w)
                 return;
         int64_t now = now_ms();
         pthread_mutex_lock(&srv->watch_lock);
+        if (w->fd >= 0)
+                client_turn(w, now);
         /* after an idle second, measured anew; right after the request
          * before it (pipelined), the measure goes on */
         if (w->state != CONN_REQUEST && w->fd >= 0 && (w->ended_ms == 0 || now - w->ended_ms >= 1000)) {
@@ -151,6 +170,26 @@ void deadline_request_began(Server *srv, struct MHD_Connection *c) {
         }
         w->state = CONN_REQUEST;
         pthread_mutex_unlock(&srv->watch_lock);
+}
+
+void deadline_request_in(Server *srv, struct MHD_Connection *c) {
+        ConnWatch *w = watch_of(c);
+        if (!w)
+                return;
+        pthread_mutex_lock(&srv->watch_lock);
+        w->serving = true;
+        pthread_mutex_unlock(&srv->watch_lock);
+}
+
+void deadline_answer_queued(struct MHD_Connection *c) {
+        ConnWatch *w = watch_of(c);
+        if (!w)
+                return;
+        int64_t now = now_ms();
+        pthread_mutex_lock(&w->srv->watch_lock);
+        if (w->fd >= 0 && w->state == CONN_REQUEST)
+                client_turn(w, now);
+        pthread_mutex_unlock(&w->srv->watch_lock);
 }
 
 void deadline_untimed(Server *srv, struct MHD_Connection *c) {
@@ -203,15 +242,26 @@ static bool too_slow(ConnWatch *w, int64_t now, unsigned timeout) {
         return false;
 }
 
-/* Since when w holds a place doing nothing (idle, or a head that has
- * been coming for HEAD_PATIENCE_MS), as of now; -1: it does not. */
+/* Since when w holds a place doing nothing (idle, a head that has been
+ * coming for HEAD_PATIENCE_MS, a request slower than MIN_TRANSFER_RATE
+ * since its client's turn began), as of now; -1: it does not. */
 static int64_t doing_nothing_since(const ConnWatch *w, int64_t now) {
         if (w->fd < 0 || w->known || w->untimed)
                 return -1;
-        if (w->state == CONN_IDLE)
+        switch (w->state) {
+        case CONN_IDLE:
                 return w->idle_ms;
-        if (w->state == CONN_HEAD && now - w->head_ms >= HEAD_PATIENCE_MS)
-                return w->head_ms;
+        case CONN_HEAD:
+                return now - w->head_ms >= HEAD_PATIENCE_MS ? w->head_ms : -1;
+        case CONN_REQUEST: {
+                uint64_t received, moved;
+                int64_t waited = now - w->turn_ms;
+                if (w->serving || waited < HEAD_PATIENCE_MS)
+                        return -1;
+                bytes_of(w->fd, &received, &moved);
+                return (moved - w->turn_bytes) * 1000 < (uint64_t) MIN_TRANSFER_RATE * (uint64_t) waited ? w->turn_ms : -1;
+        }
+        }
         return -1;
 }
 
@@ -253,7 +303,7 @@ static unsigned make_room(Server *srv, int64_t now, unsigned max_conns) {
         return n;
 }
 
-void deadline_cut(Server *srv, unsigned *ret_slow, unsigned *ret_idle) {
+void deadline_cut(Server *srv, unsigned *ret_slow, unsigned *ret_unused) {
         unsigned slow = 0;
         int64_t now = now_ms();
         pthread_mutex_lock(&srv->watch_lock);
@@ -263,7 +313,7 @@ void deadline_cut(Server *srv, unsigned *ret_slow, unsigned *ret_idle) {
                         w->fd = -1; /* once */
                         slow++;
                 }
-        *ret_idle = make_room(srv, now, srv->max_conns);
+        *ret_unused = make_room(srv, now, srv->max_conns);
         pthread_mutex_unlock(&srv->watch_lock);
         *ret_slow = slow;
 }

@@ -27,6 +27,7 @@ enum MHD_Result queue_response_csp(struct MHD_Connection *c, unsigned status, st
         add_security_headers(r, csp);
         enum MHD_Result ret = MHD_queue_response(c, status, r);
         MHD_destroy_response(r);
+        deadline_answer_queued(c);
         return ret;
 }
 

@@ -184,6 +184,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 *upload_data_size = 0;
                 return MHD_YES;
         }
+        deadline_request_in(srv, c);
         /* The request is in. A caller the API knows is not timed (staff
          * reading a large ZIP at their pace); anyone else's connection
          * keeps the transfer-rate floor (deadline.c). */
@@ -713,16 +714,16 @@ static int prepare(Server *srv, const ServerOptions *o, struct sockaddr_in *ret_
 
 /* Every second: the connections slower than the floor are cut
  * (deadline.c), each counted as a rejection (request_timeout), and those
- * doing nothing while the server is nearly full (idle_closed_when_full). */
+ * doing nothing while the server is nearly full (closed_when_full). */
 static void *deadline_watcher(void *arg) {
         Server *srv = arg;
         while (!wait_for_stop(1)) {
-                unsigned slow, idle;
-                deadline_cut(srv, &slow, &idle);
+                unsigned slow, unused;
+                deadline_cut(srv, &slow, &unused);
                 for (; slow > 0; slow--)
                         store_count_reject(srv->store, "request_timeout");
-                for (; idle > 0; idle--)
-                        store_count_reject(srv->store, "idle_closed_when_full");
+                for (; unused > 0; unused--)
+                        store_count_reject(srv->store, "closed_when_full");
         }
         return NULL;
 }

@@ -131,6 +131,10 @@ void deadline_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                      enum MHD_ConnectionNotificationCode toe);
 /* The handler's first call for the request on c: its head is in. */
 void deadline_request_began(Server *srv, struct MHD_Connection *c);
+/* The request on c is in (its body too): the server's turn, until its
+ * answer is queued (deadline_answer_queued(), which queue_response() calls). */
+void deadline_request_in(Server *srv, struct MHD_Connection *c);
+void deadline_answer_queued(struct MHD_Connection *c);
 /* The request on c is of a caller the API knows: the connection is not
  * timed until it ends. */
 void deadline_untimed(Server *srv, struct MHD_Connection *c);
@@ -139,7 +143,7 @@ void deadline_request_ended(Server *srv, struct MHD_Connection *c);
 /* Shuts down the connections slower than deadline.c allows, and, when
  * most of the server's max_conns places are taken, connections doing
  * nothing; says how many of each. */
-void deadline_cut(Server *srv, unsigned *ret_slow, unsigned *ret_idle);
+void deadline_cut(Server *srv, unsigned *ret_slow, unsigned *ret_unused);
 
 /* ---- http.c ---- */
 /* Queues r with the security headers (the console's Content-Security-Policy:
