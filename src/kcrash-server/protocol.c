@@ -359,6 +359,15 @@ void put_data(Server *srv, Request *req, const char *data, size_t n) {
                 return;
         }
         if (!put_reserve(srv, req, n)) {
+                /* The room this PUT held goes at once, and what it wrote:
+                 * another PUT that needs it can end (two PUTs that did not
+                 * both fit held theirs to their ends, and both failed;
+                 * attack review). The rest of the body is read and dropped. */
+                pthread_mutex_lock(&srv->quota_lock);
+                srv->put_reserved -= req->reserved;
+                pthread_mutex_unlock(&srv->quota_lock);
+                req->reserved = 0;
+                (void) ftruncate(req->fd, 0);
                 req->error = "store_full", req->error_status = 507;
                 return;
         }

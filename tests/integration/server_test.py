@@ -564,6 +564,41 @@ class Server(unittest.TestCase):
         self.wait_for(lambda: os.listdir(f"{self.data}/incoming") == [], 10, "the refused PUT's .part removed")
         self.assertEqual(self.stats().get("reports.finished"), 1)
 
+    def test_of_two_puts_that_do_not_both_fit_one_is_stored(self):
+        """Two PUTs whose ZIPs fit alone but not together, sent at once at the
+        same pace: the one that runs out of room gives back what it held at
+        once, and the other is stored (both were refused when the first kept
+        its room while the rest of its body was read: attack review)."""
+        empty = self.start_with_quota(5 << 20, "--rate", "0")
+        zips = [report_zip(f"dev{i}", extra=[("pad", os.urandom(3 << 20))]) for i in range(2)]
+        slots = []
+        for i, z in enumerate(zips):
+            status, ans = self.start(len(z), steamid=str(i + 1))
+            self.assertEqual(status, 200)
+            slots.append(ans)
+        results = {}
+
+        def put(i):
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            try:
+                c.putrequest("PUT", "/" + slots[i]["url"].split("/", 3)[3])
+                c.putheader("Content-Length", str(len(zips[i])))
+                c.endheaders()
+                for at in range(0, len(zips[i]), 64 << 10):
+                    c.send(zips[i][at:at + (64 << 10)])
+                    time.sleep(0.02)
+                results[i] = c.getresponse().status
+            finally:
+                c.close()
+        threads = [threading.Thread(target=put, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(results.values()), [200, 507], results)
+        self.assertEqual(self.stats()["store.used_bytes"] - empty, len(zips[0]), "one ZIP stored")
+        self.wait_for(lambda: os.listdir(f"{self.data}/incoming") == [], 10, "the refused PUT's .part removed")
+
     def test_forwarded_for_only_from_trusted_proxy(self):
         self.start_server("--rate", "2", "--trusted-proxy", "127.0.0.2")
         # not a trusted proxy: X-Forwarded-For is ignored, the socket address counts
