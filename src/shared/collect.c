@@ -615,11 +615,11 @@ int collect_run(const CollectOptions *o, CollectResult **ret) {
         /* One capture that cannot be read is reported and left; the others
          * (and pstore) are still collected. */
         for (size_t i = 0; i < ks->n_bad; i++)
-                if (ks->bad[i].error == -EPERM && streq(ks->bad[i].file, "."))
+                if (ks->bad[i].error == -EPERM)
                         (void) strlist_add(&c.messages,
                                            "\"%s/%s\" is not a capture of kcrash-save (which writes as root, in a "
-                                           "folder only root can write): not collected, left in place",
-                                           c.crash_dir, ks->bad[i].name);
+                                           "folder only root can write; \"%s\" is not so): not collected, left in place",
+                                           c.crash_dir, ks->bad[i].name, ks->bad[i].file);
                 else
                         (void) strlist_add(&c.messages, "Cannot read \"%s/%s/%s\": %s; the capture is left in place",
                                            c.crash_dir, ks->bad[i].name, ks->bad[i].file, strerror(-ks->bad[i].error));

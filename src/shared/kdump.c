@@ -112,6 +112,10 @@ static int read_side_file(int dir_fd, const char *name, char **ret, uint64_t *re
         return k < 0 && !side_file_error_lasts(k) ? k : 0;
 }
 
+/* What capture_load() reads of a capture folder (a file that is no regular
+ * file is refused when it is opened). */
+static const char *const capture_files[] = { "done", "dmesg.txt", "meta.json", "kcrash-save.log", "vmcore" };
+
 static int capture_load(int crash_fd, const char *crash_dir, const char *name, size_t max, KdumpCapture **ret,
                         const char **ret_bad_file) {
         KdumpCapture *c = calloc(1, sizeof *c);
@@ -135,14 +139,21 @@ static int capture_load(int crash_fd, const char *crash_dir, const char *name, s
         _cleanup_close_ int fd = openat(crash_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         struct stat st;
         /* kcrash-save writes as root, in a folder only root can write: a
-         * folder someone else made or can write (the user who owns the
-         * folder above KDUMP_FOLDER made a whole crash/ of their own, which
-         * root adopted: forged crashes, and sparse 64 MiB logs that filled
-         * the collector's memory at every boot; attack review) is not
-         * read. */
+         * folder, or a file in it, that someone else made or can write (the
+         * user who owns the folder above KDUMP_FOLDER made a whole crash/ of
+         * their own, which root adopted, or moved a folder of theirs that
+         * root had made its own into crash/: forged crashes, and sparse 64
+         * MiB logs that filled the collector's memory at every boot; attack
+         * reviews) is not read. */
         r = fd < 0 || fstat(fd, &st) < 0 ? negative_errno() : dir_stat_trusted(&st) ? 0 : -EPERM;
+        *ret_bad_file = ".";
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(capture_files); i++)
+                if (fstatat(fd, capture_files[i], &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode) &&
+                    !stat_is_trusted(&st)) {
+                        r = -EPERM;
+                        *ret_bad_file = capture_files[i];
+                }
         if (r < 0) {
-                *ret_bad_file = ".";
                 capture_free(c);
                 return r;
         }

@@ -84,8 +84,8 @@ static bool link_trusted(const struct stat *st) {
 
 /* Resolves the symlinks of the part of path that exists inside root (as
  * chroot would, so a fake root's absolute links stay inside it) and returns
- * the result without the root prefix; the missing tail is appended as is.
- * A link not link_trusted() is not followed: -ELOOP. */
+ * the result without the root prefix; the missing tail is appended as is,
+ * and so is the part from a link that is not link_trusted(). */
 int chase_in_root(const char *root, const char *path, char **ret) {
         _cleanup_free_ char *done = strdup(""), *todo = strdup(path);
         unsigned hops = 0;
@@ -120,10 +120,13 @@ int chase_in_root(const char *root, const char *path, char **ret) {
                         struct stat st;
                         if (!full)
                                 return -ENOMEM;
-                        if (lstat(full, &st) < 0)
+                        if (lstat(full, &st) < 0 || (S_ISLNK(st.st_mode) && !link_trusted(&st)))
+                                /* missing, or a link not followed: the rest
+                                 * as written (opening it refuses the link,
+                                 * folder_walk_open()) */
                                 missing = true;
                         else if (S_ISLNK(st.st_mode)) {
-                                if (++hops > 40 || !link_trusted(&st))
+                                if (++hops > 40)
                                         return -ELOOP;
                                 _cleanup_free_ char *target = NULL, *rest = NULL;
                                 int k = readlinkat_malloc(AT_FDCWD, full, &target);
@@ -517,6 +520,14 @@ int offload_layout_open(const char *folder_in_root, uid_t uploader_uid, gid_t up
         int r = folder_walk_open(folder_in_root, &top);
         if (r < 0)
                 return r;
+        /* Made root's when it is (a mode repaired), never taken over from
+         * another user: one who can write the folder above could rename
+         * someone else's private folder into its place (attack review). */
+        struct stat st;
+        if (fstat(top, &st) < 0)
+                return negative_errno();
+        if (st.st_uid != 0 && st.st_uid != geteuid())
+                return -EPERM;
         for (size_t i = 0; i < offload_dirs_count; i++) {
                 const OffloadDir *d = &offload_dirs[i];
                 if (!d->name[0]) {
@@ -567,6 +578,9 @@ const char *offload_error_hint(int error) {
                 return "; a symlink on the way to it that root does not own is never followed";
         if (error == -ENOTDIR)
                 return "; it must be a folder, not a symlink or a file";
+        if (error == -EPERM)
+                return "; the folder is not root's, and kcrash does not take over a user's folder "
+                       "(make it root's, or remove it)";
         return "";
 }
 

@@ -244,16 +244,22 @@ class PrivsepTest(unittest.TestCase):
         (with MOUNT_DEVNODE, the folder's path was resolved following it) or
         above it (/home/deck/x/kdump, x a link) had root take over what it
         named as the folder: another user's home made root's, mode 0755,
-        kcrash's folders made in it (attack review). A link of the system's
-        own (root's: /home -> var/home) is still followed."""
+        kcrash's folders made in it (attack review); refusing it must not
+        keep kcrashctl load from arming what needs no folder (a second
+        review). A link of the system's own (root's: /home -> var/home) is
+        still followed."""
         def victim_untouched():
             self.assert_victim_untouched()
             st = os.stat(self.victim)
             self.assertEqual((st.st_uid, stat.S_IMODE(st.st_mode)), (1234, 0o700))
         os.chown(self.victim, 1234, 1234)
         os.chmod(self.victim, 0o700)
-        for devnode, folder, link in (("MOUNT_DEVNODE=/dev/vdb\n", "/home/deck/kdump", "/home/deck/kdump"),
-                                      ("", "/home/deck/x/kdump", "/home/deck/x")):
+        at_place = "it must be a folder, not a symlink or a file"
+        above = "a symlink on the way to it that root does not own is never followed"
+        for devnode, folder, link, why in (("MOUNT_DEVNODE=/dev/vdb\n", "/home/deck/kdump", "/home/deck/kdump", at_place),
+                                           ("", "/home/deck/kdump", "/home/deck/kdump", at_place),
+                                           ("MOUNT_DEVNODE=/dev/vdb\n", "/home/deck/x/kdump", "/home/deck/x", above),
+                                           ("", "/home/deck/x/kdump", "/home/deck/x", above)):
             config = (CONFIG.replace(f"KDUMP_FOLDER=/{OFFLOAD}", f"KDUMP_FOLDER={folder}") + devnode
                       + "USE_PSTORE_RAM=0\n")
             root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"], config=config)
@@ -268,9 +274,11 @@ class PrivsepTest(unittest.TestCase):
             os.lchown(f"{root}{link}", 65534, 65534)
             for cmd in ([KCRASHCTL, "--root", root, "load"], [COLLECT, "--root", root]):
                 p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-                self.assertIn(f'{folder}"', p.stderr, cmd)
-                self.assertIn("a symlink on the way to it that root does not own is never followed", p.stderr, cmd)
+                self.assertIn(f'{folder}": ', p.stderr, cmd)
+                self.assertIn(why, p.stderr, cmd)
                 victim_untouched()
+                if cmd[-1] == "load":  # what needs no folder is still armed
+                    self.assertRegex(p.stderr, "Nothing is armed|Armed: ")
             self.assertEqual(len(os.listdir(f"{root}/sys/fs/pstore")), 1, "the crash is kept for a later run")
         # the system's own link on the way: followed
         root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"],
@@ -291,20 +299,46 @@ class PrivsepTest(unittest.TestCase):
         capture folder that is not root's, or that others can write, is not
         read; kcrash-save's own are."""
         root = make_root(self.tmp, [], kdump=[("kdump-module-oops", True, False), ("kdump-sysrq-panic", True, False),
-                                              ("kdump-sysrq-panic", True, False)])
+                                              ("kdump-sysrq-panic", True, False), ("kdump-sysrq-panic", True, False)])
         crash = f"{root}/{OFFLOAD}/crash"
-        real, users, writable = sorted(os.listdir(crash))
+        real, users, writable, users_files = sorted(os.listdir(crash))
         for name in os.listdir(f"{crash}/{users}"):
             os.chown(f"{crash}/{users}/{name}", 65534, 65534)
         os.chown(f"{crash}/{users}", 65534, 65534)
         with open(f"{crash}/{users}/dmesg.txt", "ab") as f:
             f.truncate(64 << 20)
         os.chmod(f"{crash}/{writable}", 0o777)
+        # a root folder with the user's files in it (a folder of theirs that
+        # root had made its own, moved into crash/ by its unchanged parent)
+        os.chown(f"{crash}/{users_files}/dmesg.txt", 65534, 65534)
         p = subprocess.run([COLLECT, "--root", root], capture_output=True, text=True, timeout=60)
         self.assertEqual(len(zips(root)), 1, p.stderr)
-        self.assertEqual(sorted(os.listdir(crash)), [users, writable], "the user's folders are left in place")
-        for name in (users, writable):
+        self.assertEqual(sorted(os.listdir(crash)), [users, writable, users_files], "the user's folders are left in place")
+        for name in (users, writable, users_files):
             self.assertIn(f'crash/{name}" is not a capture of kcrash-save', p.stderr)
+
+    @unittest.skipUnless(os.geteuid() == 0, "another user's folder needs root to make")
+    def test_another_users_folder_in_its_place_is_not_taken_over(self):
+        """A user who can write the folder above KDUMP_FOLDER can rename
+        another user's private folder into its place (a rename within one
+        folder needs no rights on what is renamed): root made it its own,
+        0755, readable by all, with kcrash's folders in it (attack review).
+        A folder that is not root's is refused, left as it is."""
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"],
+                         config=CONFIG.replace(f"KDUMP_FOLDER=/{OFFLOAD}", "KDUMP_FOLDER=/home/deck/kdump"))
+        os.makedirs(f"{root}/home/deck")
+        os.chown(f"{root}/home/deck", 65534, 65534)
+        os.rename(self.victim, f"{root}/home/deck/kdump")
+        self.victim = f"{root}/home/deck/kdump"
+        os.chown(self.victim, 1234, 1234)
+        os.chmod(self.victim, 0o700)
+        for cmd in ([KCRASHCTL, "--root", root, "load"], [COLLECT, "--root", root]):
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+            self.assertIn("the folder is not root's, and kcrash does not take over a user's folder", p.stderr, cmd)
+            self.assert_victim_untouched()
+            st = os.stat(self.victim)
+            self.assertEqual((st.st_uid, stat.S_IMODE(st.st_mode)), (1234, 0o700))
+        self.assertEqual(len(os.listdir(f"{root}/sys/fs/pstore")), 1, "the crash is kept for a later run")
 
     def test_load_and_clean_through_a_users_folder(self):
         """kcrashctl load (root, at every boot) wrote .kcrash/armed.json by
