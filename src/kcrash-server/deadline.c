@@ -29,7 +29,9 @@
  * been coming for HEAD_PATIENCE_MS (an honest head comes in one packet),
  * and requests waiting on their client (for its body, or for it to read
  * the answer) that have moved less than MIN_TRANSFER_RATE a second since
- * it was the client's turn, HEAD_PATIENCE_MS ago or more. Never a request
+ * it was the client's turn, HEAD_PATIENCE_MS ago or more, or whose body is
+ * read only to be dropped; and every connection on which no request came
+ * in HEAD_PATIENCE_MS, however many that is. Never a request
  * while the server works on it (a Finish waiting for the disk), nor a
  * connection of a caller the API knows. An HTTP client expects a kept
  * connection to be closed when idle and opens another. Holding places then
@@ -68,6 +70,8 @@ struct ConnWatch {
         bool untimed;             /* a request of a caller the API knows */
         bool known;               /* a caller the API knows used it */
         bool serving;             /* CONN_REQUEST: in, its answer not queued */
+        bool dropping;            /* CONN_REQUEST: its body is read to be dropped */
+        bool requested;           /* a request began on it */
         int64_t turn_ms;          /* CONN_REQUEST: since when the client's turn */
         uint64_t turn_bytes;      /* moved on the connection then */
         int64_t idle_ms;          /* CONN_IDLE: since when */
@@ -149,6 +153,7 @@ static ConnWatch *watch_of(struct MHD_Connection *c) {
 static void client_turn(ConnWatch *w, int64_t now) {
         uint64_t received;
         w->serving = false;
+        w->dropping = false;
         w->turn_ms = now;
         bytes_of(w->fd, &received, &w->turn_bytes);
 }
@@ -159,6 +164,7 @@ void deadline_request_began(Server *srv, struct MHD_Connection *c) {
                 return;
         int64_t now = now_ms();
         pthread_mutex_lock(&srv->watch_lock);
+        w->requested = true;
         if (w->fd >= 0)
                 client_turn(w, now);
         /* after an idle second, measured anew; right after the request
@@ -178,6 +184,15 @@ void deadline_request_in(Server *srv, struct MHD_Connection *c) {
                 return;
         pthread_mutex_lock(&srv->watch_lock);
         w->serving = true;
+        pthread_mutex_unlock(&srv->watch_lock);
+}
+
+void deadline_dropping(Server *srv, struct MHD_Connection *c) {
+        ConnWatch *w = watch_of(c);
+        if (!w)
+                return;
+        pthread_mutex_lock(&srv->watch_lock);
+        w->dropping = true;
         pthread_mutex_unlock(&srv->watch_lock);
 }
 
@@ -258,6 +273,8 @@ static int64_t doing_nothing_since(const ConnWatch *w, int64_t now) {
                 int64_t waited = now - w->turn_ms;
                 if (w->serving || waited < HEAD_PATIENCE_MS)
                         return -1;
+                if (w->dropping)
+                        return w->turn_ms;
                 bytes_of(w->fd, &received, &moved);
                 return (moved - w->turn_bytes) * 1000 < (uint64_t) MIN_TRANSFER_RATE * (uint64_t) waited ? w->turn_ms : -1;
         }
@@ -266,12 +283,16 @@ static int64_t doing_nothing_since(const ConnWatch *w, int64_t now) {
 }
 
 typedef struct Candidate {
+        bool never_used; /* no request in HEAD_PATIENCE_MS since it was made */
         int64_t since;
         ConnWatch *w;
 } Candidate;
 
+/* Never used first, then oldest first. */
 static int candidate_cmp(const void *a, const void *b) {
         const Candidate *x = a, *y = b;
+        if (x->never_used != y->never_used)
+                return x->never_used ? -1 : 1;
         return (x->since > y->since) - (x->since < y->since);
 }
 
@@ -285,17 +306,25 @@ static unsigned make_room(Server *srv, int64_t now, unsigned max_conns) {
         _cleanup_free_ Candidate *c = malloc(srv->n_watching * sizeof *c);
         if (!c)
                 return 0;
-        unsigned open = 0, n = 0;
+        unsigned open = 0, n = 0, never_used = 0;
         for (ConnWatch *w = srv->watching; w; w = w->next) {
                 open += w->fd >= 0;
                 int64_t since = doing_nothing_since(w, now);
-                if (since >= 0 && n < srv->n_watching)
-                        c[n++] = (Candidate) { since, w };
+                if (since >= 0 && n < srv->n_watching) {
+                        bool unused = w->state == CONN_IDLE && !w->requested && now - since >= HEAD_PATIENCE_MS;
+                        never_used += unused;
+                        c[n++] = (Candidate) { unused, since, w };
+                }
         }
         if (open <= max_conns - max_conns / 8)
                 return 0;
         qsort(c, n, sizeof *c, candidate_cmp);
-        n = MIN(n, open - (max_conns - max_conns / 4));
+        /* All that were never used (an honest client sends its request
+         * as soon as it is connected; connections made by the thousand and
+         * left waiting in the listen backlog put every device behind them,
+         * as many a second as were closed: attack review), and enough of
+         * the others. */
+        n = MAX(never_used, MIN(n, open - (max_conns - max_conns / 4)));
         for (unsigned i = 0; i < n; i++) {
                 (void) shutdown(c[i].w->fd, SHUT_RDWR);
                 c[i].w->fd = -1;

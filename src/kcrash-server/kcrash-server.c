@@ -117,6 +117,19 @@ static bool caller_known(Server *srv, struct MHD_Connection *c) {
         return who.role != ROLE_NONE;
 }
 
+/* Whether what comes of req's body is dropped, not kept. */
+static bool body_dropped(const Request *req) {
+        switch (req->kind) {
+        case REQ_PUT:
+                return req->error || req->fd < 0;
+        case REQ_FORM:
+        case REQ_API:
+                return req->too_big;
+        default:
+                return true;
+        }
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls) {
         Server *srv = cls;
@@ -163,6 +176,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                         req->kind = REQ_GET;
                 else
                         req->kind = REQ_BAD;
+                /* A form announced larger than it may be is refused now,
+                 * not read to be dropped (a trickled one held a connection
+                 * for as long as it came; attack review). */
+                const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+                uint64_t announced;
+                if ((req->kind == REQ_FORM || req->kind == REQ_API) && cl && parse_uint64(cl, &announced) >= 0 &&
+                    announced > req->max_body)
+                        return reject_and_close(srv, c, 413, "form_too_large");
                 return MHD_YES;
         }
         if (*upload_data_size > 0) {
@@ -180,6 +201,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                                 req->body_size += *upload_data_size;
                                 req->body[req->body_size] = 0;
                         }
+                }
+                /* A body read only to be dropped (a refused PUT's, a form
+                 * too large, a GET's) does nothing for anyone: a full
+                 * server may close its connection (deadline.c). */
+                if (body_dropped(req) && !req->dropping) {
+                        req->dropping = true;
+                        deadline_dropping(srv, c);
                 }
                 *upload_data_size = 0;
                 return MHD_YES;

@@ -263,6 +263,8 @@ class Server(unittest.TestCase):
         admin.request("GET", "/api/stats", headers={"Authorization": "Bearer t0ken"})
         self.assertEqual(admin.getresponse().read()[:1], b"{")
         kinds = {
+            # a refused PUT whose body, read only to be dropped, comes at 4 KiB/s
+            "dropped": (b"PUT /upload/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\n", False),
             # a whole request, its answer read: then idle
             "idle": (b"GET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\n", True),
             # a head that does not end
@@ -287,9 +289,24 @@ class Server(unittest.TestCase):
                                 s.recv(4096)
                         except OSError:
                             pass
-                    time.sleep(HEAD_PATIENCE)
-                    status, ans = self.start(10, source="127.0.0.2", timeout=10)
-                    self.assertEqual(status, 200, (kind, ans))
+                    done = threading.Event()
+
+                    def trickle():
+                        while not done.wait(0.25):
+                            for s in held if kind == "dropped" else ():
+                                try:
+                                    s.send(bytes(1024))
+                                except OSError:
+                                    pass
+                    trickler = threading.Thread(target=trickle)
+                    trickler.start()
+                    try:
+                        time.sleep(HEAD_PATIENCE)
+                        status, ans = self.start(10, source="127.0.0.2", timeout=10)
+                        self.assertEqual(status, 200, (kind, ans))
+                    finally:
+                        done.set()
+                        trickler.join()
                 finally:
                     for s in held:
                         s.close()
@@ -300,6 +317,17 @@ class Server(unittest.TestCase):
             self.assertEqual(admin.getresponse().read()[:1], b"{")
         finally:
             admin.close()
+
+    def test_a_form_announced_too_large_is_refused_at_once(self):
+        """A Start announcing more than a form may hold is answered 413 before
+        its body (it was read to be dropped, and a trickled one held its
+        connection as long as it came: attack review)."""
+        self.start_server("--rate", "0")
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+            s.sendall(f"POST {START} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n"
+                      "Content-Type: application/x-www-form-urlencoded\r\n\r\n".encode())
+            self.assertEqual(s.makefile("rb").readline().decode().split()[:2], ["HTTP/1.1", "413"])
+        self.assertEqual(self.stats()["rejects.form_too_large"], 1)
 
     def test_slow_connections_are_cut_and_slow_honest_ones_are_not(self):
         """A connection must move at least 1 KiB a second, received or read
