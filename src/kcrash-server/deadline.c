@@ -158,12 +158,23 @@ static void client_turn(ConnWatch *w, int64_t now) {
         bytes_of(w->fd, &received, &w->turn_bytes);
 }
 
-void deadline_request_began(Server *srv, struct MHD_Connection *c) {
+/* c's watch, with the list locked; NULL, nothing locked, when it has none. */
+static ConnWatch *watch_lock(struct MHD_Connection *c) {
         ConnWatch *w = watch_of(c);
+        if (w)
+                pthread_mutex_lock(&w->srv->watch_lock);
+        return w;
+}
+
+static void watch_unlock(ConnWatch *w) {
+        pthread_mutex_unlock(&w->srv->watch_lock);
+}
+
+void deadline_request_began(Server *srv, struct MHD_Connection *c) {
+        ConnWatch *w = watch_lock(c);
         if (!w)
                 return;
         int64_t now = now_ms();
-        pthread_mutex_lock(&srv->watch_lock);
         w->requested = true;
         if (w->fd >= 0)
                 client_turn(w, now);
@@ -175,58 +186,52 @@ void deadline_request_began(Server *srv, struct MHD_Connection *c) {
                 bytes_of(w->fd, &received, &w->window_bytes);
         }
         w->state = CONN_REQUEST;
-        pthread_mutex_unlock(&srv->watch_lock);
+        watch_unlock(w);
 }
 
 void deadline_request_in(Server *srv, struct MHD_Connection *c) {
-        ConnWatch *w = watch_of(c);
-        if (!w)
-                return;
-        pthread_mutex_lock(&srv->watch_lock);
-        w->serving = true;
-        pthread_mutex_unlock(&srv->watch_lock);
+        ConnWatch *w = watch_lock(c);
+        if (w) {
+                w->serving = true;
+                watch_unlock(w);
+        }
 }
 
 void deadline_dropping(Server *srv, struct MHD_Connection *c) {
-        ConnWatch *w = watch_of(c);
-        if (!w)
-                return;
-        pthread_mutex_lock(&srv->watch_lock);
-        w->dropping = true;
-        pthread_mutex_unlock(&srv->watch_lock);
+        ConnWatch *w = watch_lock(c);
+        if (w) {
+                w->dropping = true;
+                watch_unlock(w);
+        }
 }
 
 void deadline_answer_queued(struct MHD_Connection *c) {
-        ConnWatch *w = watch_of(c);
-        if (!w)
-                return;
-        int64_t now = now_ms();
-        pthread_mutex_lock(&w->srv->watch_lock);
-        if (w->fd >= 0 && w->state == CONN_REQUEST)
-                client_turn(w, now);
-        pthread_mutex_unlock(&w->srv->watch_lock);
+        ConnWatch *w = watch_lock(c);
+        if (w) {
+                if (w->fd >= 0 && w->state == CONN_REQUEST)
+                        client_turn(w, now_ms());
+                watch_unlock(w);
+        }
 }
 
 void deadline_untimed(Server *srv, struct MHD_Connection *c) {
-        ConnWatch *w = watch_of(c);
-        if (!w)
-                return;
-        pthread_mutex_lock(&srv->watch_lock);
-        w->untimed = true;
-        w->known = true;
-        pthread_mutex_unlock(&srv->watch_lock);
+        ConnWatch *w = watch_lock(c);
+        if (w) {
+                w->untimed = true;
+                w->known = true;
+                watch_unlock(w);
+        }
 }
 
 void deadline_request_ended(Server *srv, struct MHD_Connection *c) {
-        ConnWatch *w = watch_of(c);
-        if (!w)
-                return;
-        pthread_mutex_lock(&srv->watch_lock);
-        w->untimed = false;
-        w->ended_ms = now_ms();
-        if (w->fd >= 0)
-                become_idle(w);
-        pthread_mutex_unlock(&srv->watch_lock);
+        ConnWatch *w = watch_lock(c);
+        if (w) {
+                w->untimed = false;
+                w->ended_ms = now_ms();
+                if (w->fd >= 0)
+                        become_idle(w);
+                watch_unlock(w);
+        }
 }
 
 /* Whether w is slower than the rules at the top allow, as of now. */

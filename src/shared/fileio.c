@@ -140,6 +140,19 @@ static int read_regular_file(const char *path, int extra_flags, size_t max_size,
         return read_full_fd_stat(fd, &st, max_size, ret_data, ret_size);
 }
 
+int walk_through_link(int dir_fd, const char *name, const char *rest, char **ret_path, bool *ret_absolute) {
+        _cleanup_free_ char *target = NULL;
+        int r = readlinkat_malloc(dir_fd, name, &target);
+        if (r < 0)
+                return r;
+        char *path;
+        if (asprintf(&path, "%s/%s", target, rest) < 0)
+                return -ENOMEM;
+        *ret_path = path;
+        *ret_absolute = target[0] == '/';
+        return 0;
+}
+
 bool dir_stat_trusted(const struct stat *st) {
         return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & 0022);
 }
@@ -185,22 +198,20 @@ int read_user_file(const char *root, const char *path, size_t max_size, char **r
                 if (S_ISLNK(st.st_mode)) {
                         if (!dir_stat_trusted(&dir_st) || ++hops > 32)
                                 return -EPERM;
-                        _cleanup_free_ char *target = NULL, *rest = NULL;
-                        int k = readlinkat_malloc(dir_fd, comp, &target);
+                        char *rest;
+                        bool absolute;
+                        int k = walk_through_link(dir_fd, comp, p, &rest, &absolute);
                         if (k < 0)
                                 return k;
-                        if (asprintf(&rest, "%s%s%s", target, *p ? "/" : "", p) < 0)
-                                return -ENOMEM;
-                        if (target[0] == '/') {
+                        free(todo);
+                        todo = p = rest;
+                        if (absolute) {
                                 int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
                                 if (fd < 0)
                                         return negative_errno();
                                 close(dir_fd);
                                 dir_fd = fd;
                         }
-                        free(todo);
-                        todo = TAKE_PTR(rest);
-                        p = todo;
                         continue;
                 }
                 if (!last) {

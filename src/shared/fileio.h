@@ -41,6 +41,11 @@ int read_full_file_trusted(const char *path, size_t max_size, char **ret_data, s
 int read_full_file_trusted_at(int dir_fd, const char *path, size_t max_size, char **ret_data, size_t *ret_size);
 /* What read_full_file_trusted() asks of a file's owner, links and mode. */
 bool stat_is_trusted(const struct stat *st);
+/* A walk of a path one name at a time, at the symlink name in dir_fd with
+ * rest the part of the path after it: the path to walk on ("target/rest"),
+ * and whether it starts from the root (an absolute target) rather than
+ * from dir_fd. */
+int walk_through_link(int dir_fd, const char *name, const char *rest, char **ret_path, bool *ret_absolute);
 /* Only root (or we) can change what is in the folder st describes. */
 bool dir_stat_trusted(const struct stat *st);
 /* Reads a file in a user's folder (loginusers.vdf in the desktop user's home)

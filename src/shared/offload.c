@@ -475,28 +475,26 @@ static int folder_walk_open(const char *path, int *ret_fd) {
                 }
                 if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
                         struct stat st;
-                        _cleanup_free_ char *target = NULL, *rest = NULL;
                         if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                                 return negative_errno();
                         if (!S_ISLNK(st.st_mode) || last)
                                 return -ENOTDIR;
                         if (++hops > 40 || !link_trusted(&st))
                                 return -ELOOP;
-                        int r = readlinkat_malloc(dir, name, &target);
+                        char *rest;
+                        bool absolute;
+                        int r = walk_through_link(dir, name, p, &rest, &absolute);
                         if (r < 0)
                                 return r;
-                        if (asprintf(&rest, "%s%s", target, p) < 0)
-                                return -ENOMEM;
-                        if (target[0] == '/') {
+                        free(todo);
+                        todo = p = rest;
+                        if (absolute) {
                                 int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
                                 if (root < 0)
                                         return negative_errno();
                                 close(dir);
                                 dir = root;
                         }
-                        free(todo);
-                        todo = TAKE_PTR(rest);
-                        p = todo;
                         continue;
                 }
                 if (fd < 0)
