@@ -153,7 +153,8 @@ int walk_through_link(int dir_fd, const char *name, const char *rest, char **ret
         return 0;
 }
 
-bool dir_stat_trusted(const struct stat *st) {
+/* Only root (or we) can change what is in the folder st describes. */
+static bool dir_stat_trusted(const struct stat *st) {
         return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & 0022);
 }
 

@@ -46,8 +46,6 @@ bool stat_is_trusted(const struct stat *st);
  * and whether it starts from the root (an absolute target) rather than
  * from dir_fd. */
 int walk_through_link(int dir_fd, const char *name, const char *rest, char **ret_path, bool *ret_absolute);
-/* Only root (or we) can change what is in the folder st describes. */
-bool dir_stat_trusted(const struct stat *st);
 /* Reads a file in a user's folder (loginusers.vdf in the desktop user's home)
  * the way that user could, from a root process: walking the path one
  * component at a time from root (NULL = /) with O_NOFOLLOW, following a

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -440,6 +441,13 @@ static int fix_owner_and_mode(int fd, const OffloadDir *d, uid_t uploader_uid, g
         }
         if ((st.st_mode & 07777) != d->mode && fchmod(fd, d->mode) < 0)
                 return negative_errno();
+        /* The mode is all that says who may write here: an ACL the folder
+         * was made with (a default ACL the user set on the folder above,
+         * inherited) let the user write the upload queue (attack review). */
+        static const char *const acls[] = { "system.posix_acl_access", "system.posix_acl_default" };
+        for (size_t i = 0; i < ELEMENTSOF(acls); i++)
+                if (fremovexattr(fd, acls[i]) < 0 && errno != ENODATA && errno != ENOTSUP && errno != EOPNOTSUPP)
+                        return negative_errno();
         return 0;
 }
 

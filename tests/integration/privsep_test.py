@@ -17,6 +17,7 @@ import shutil
 import time
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -296,26 +297,62 @@ class PrivsepTest(unittest.TestCase):
         crash/ held the user's capture folders, which root read (forged
         crashes reported as the kernel's; sparse 64 MiB logs, no disk used,
         filled the collector's memory at every boot: attack review). A
-        capture folder that is not root's, or that others can write, is not
-        read; kcrash-save's own are."""
+        capture folder or file that is not root's, or a file with another
+        link, is not read; kcrash-save's own are, whatever their mode (its
+        log follows the crash kernel's umask: a review found a umask of 002
+        had them all refused)."""
         root = make_root(self.tmp, [], kdump=[("kdump-module-oops", True, False), ("kdump-sysrq-panic", True, False),
                                               ("kdump-sysrq-panic", True, False), ("kdump-sysrq-panic", True, False)])
         crash = f"{root}/{OFFLOAD}/crash"
-        real, users, writable, users_files = sorted(os.listdir(crash))
+        real, users, linked, users_files = sorted(os.listdir(crash))
         for name in os.listdir(f"{crash}/{users}"):
             os.chown(f"{crash}/{users}/{name}", 65534, 65534)
         os.chown(f"{crash}/{users}", 65534, 65534)
         with open(f"{crash}/{users}/dmesg.txt", "ab") as f:
             f.truncate(64 << 20)
-        os.chmod(f"{crash}/{writable}", 0o777)
+        # a file of root's elsewhere, hard-linked in
+        shutil.copyfile(f"{crash}/{linked}/dmesg.txt", f"{self.tmp}/roots-own.txt")
+        os.unlink(f"{crash}/{linked}/dmesg.txt")
+        os.link(f"{self.tmp}/roots-own.txt", f"{crash}/{linked}/dmesg.txt")
+        # kcrash-save's files follow the crash kernel's umask: a mode is no reason to refuse
+        os.chmod(f"{crash}/{real}", 0o777)
+        os.chmod(f"{crash}/{real}/dmesg.txt", 0o666)
         # a root folder with the user's files in it (a folder of theirs that
         # root had made its own, moved into crash/ by its unchanged parent)
         os.chown(f"{crash}/{users_files}/dmesg.txt", 65534, 65534)
         p = subprocess.run([COLLECT, "--root", root], capture_output=True, text=True, timeout=60)
         self.assertEqual(len(zips(root)), 1, p.stderr)
-        self.assertEqual(sorted(os.listdir(crash)), [users, writable, users_files], "the user's folders are left in place")
-        for name in (users, writable, users_files):
+        self.assertEqual(sorted(os.listdir(crash)), [users, linked, users_files], "the user's folders are left in place")
+        for name in (users, linked, users_files):
             self.assertIn(f'crash/{name}" is not a capture of kcrash-save', p.stderr)
+
+    @unittest.skipUnless(os.geteuid() == 0, "a user's folder needs root to make")
+    def test_a_default_acl_above_the_folder_is_not_inherited(self):
+        """A default ACL the user set on their folder above KDUMP_FOLDER was
+        inherited by the folders root made there: the user could write the
+        upload queue (forge reports, remove real ones; attack review). The
+        folders root sets up carry no ACL."""
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"],
+                         config=CONFIG.replace(f"KDUMP_FOLDER=/{OFFLOAD}", "KDUMP_FOLDER=/home/deck/kdump"))
+        home = f"{root}/home/deck"
+        os.makedirs(home)
+        os.chown(home, 65534, 65534)
+        # user::rwx user:65534:rwx group::r-x mask::rwx other::r-x (linux/posix_acl_xattr.h)
+        entries = [(0x01, 7, 0xFFFFFFFF), (0x02, 7, 65534), (0x04, 5, 0xFFFFFFFF), (0x10, 7, 0xFFFFFFFF),
+                   (0x20, 5, 0xFFFFFFFF)]
+        acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries)
+        try:
+            os.setxattr(home, "system.posix_acl_default", acl)
+        except OSError as e:
+            self.skipTest(f"no ACLs here: {e}")
+        p = subprocess.run([COLLECT, "--root", root], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        queue = f"{home}/kdump/not_sent_logs"
+        for d in (f"{home}/kdump", queue, f"{home}/kdump/sent_logs", f"{home}/kdump/crash"):
+            self.assertEqual([a for a in os.listxattr(d) if a.startswith("system.posix_acl")], [], d)
+        w = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "touch", f"{queue}/x.zip"],
+                           capture_output=True, text=True)
+        self.assertNotEqual(w.returncode, 0, "the user wrote into the queue")
 
     @unittest.skipUnless(os.geteuid() == 0, "another user's folder needs root to make")
     def test_another_users_folder_in_its_place_is_not_taken_over(self):
