@@ -29,9 +29,11 @@
  * been coming for HEAD_PATIENCE_MS (an honest head comes in one packet),
  * and requests waiting on their client (for its body, or for it to read
  * the answer) that have moved less than MIN_TRANSFER_RATE a second since
- * it was the client's turn, HEAD_PATIENCE_MS ago or more, or whose body is
- * read only to be dropped; and every connection on which no request came
- * in HEAD_PATIENCE_MS, however many that is. Never a request
+ * it was the client's turn, HEAD_PATIENCE_MS ago or more, or less than
+ * QUICK_TRANSFER_RATE for a form's body or one read only to be dropped
+ * (trickled forms held every place: attack review); and every connection
+ * on which nothing came in HEAD_PATIENCE_MS, however many that is. Never
+ * a request
  * while the server works on it (a Finish waiting for the disk), nor a
  * connection of a caller the API knows. An HTTP client expects a kept
  * connection to be closed when idle and opens another. Holding places then
@@ -56,6 +58,10 @@
 #define MIN_TRANSFER_RATE 1024
 /* How long a head may take before a full server may close its connection. */
 #define HEAD_PATIENCE_MS 2000
+/* Bytes a second a form's body, or one read only to be dropped, must move
+ * past HEAD_PATIENCE_MS on a full server: an honest form comes in a packet
+ * or two, and a refused upload's body comes at the pace of a network. */
+#define QUICK_TRANSFER_RATE (64 * 1024)
 
 typedef enum ConnState {
         CONN_IDLE,
@@ -70,7 +76,7 @@ struct ConnWatch {
         bool untimed;             /* a request of a caller the API knows */
         bool known;               /* a caller the API knows used it */
         bool serving;             /* CONN_REQUEST: in, its answer not queued */
-        bool dropping;            /* CONN_REQUEST: its body is read to be dropped */
+        bool quick;               /* CONN_REQUEST: a form, or a body read to be dropped */
         bool requested;           /* a request began on it */
         int64_t turn_ms;          /* CONN_REQUEST: since when the client's turn */
         uint64_t turn_bytes;      /* moved on the connection then */
@@ -153,7 +159,7 @@ static ConnWatch *watch_of(struct MHD_Connection *c) {
 static void client_turn(ConnWatch *w, int64_t now) {
         uint64_t received;
         w->serving = false;
-        w->dropping = false;
+        w->quick = false;
         w->turn_ms = now;
         bytes_of(w->fd, &received, &w->turn_bytes);
 }
@@ -197,10 +203,10 @@ void deadline_request_in(Server *srv, struct MHD_Connection *c) {
         }
 }
 
-void deadline_dropping(Server *srv, struct MHD_Connection *c) {
+void deadline_quick_body(Server *srv, struct MHD_Connection *c) {
         ConnWatch *w = watch_lock(c);
         if (w) {
-                w->dropping = true;
+                w->quick = true;
                 watch_unlock(w);
         }
 }
@@ -278,10 +284,9 @@ static int64_t doing_nothing_since(const ConnWatch *w, int64_t now) {
                 int64_t waited = now - w->turn_ms;
                 if (w->serving || waited < HEAD_PATIENCE_MS)
                         return -1;
-                if (w->dropping)
-                        return w->turn_ms;
+                uint64_t rate = w->quick ? QUICK_TRANSFER_RATE : MIN_TRANSFER_RATE;
                 bytes_of(w->fd, &received, &moved);
-                return (moved - w->turn_bytes) * 1000 < (uint64_t) MIN_TRANSFER_RATE * (uint64_t) waited ? w->turn_ms : -1;
+                return (moved - w->turn_bytes) * 1000 < rate * (uint64_t) waited ? w->turn_ms : -1;
         }
         }
         return -1;
@@ -316,7 +321,12 @@ static unsigned make_room(Server *srv, int64_t now, unsigned max_conns) {
                 open += w->fd >= 0;
                 int64_t since = doing_nothing_since(w, now);
                 if (since >= 0 && n < srv->n_watching) {
-                        bool unused = w->state == CONN_IDLE && !w->requested && now - since >= HEAD_PATIENCE_MS;
+                        /* (nothing received at all: a request in before
+                         * the connection was taken is not "never used") */
+                        uint64_t received, moved;
+                        bytes_of(w->fd, &received, &moved);
+                        bool unused = w->state == CONN_IDLE && !w->requested && received == 0 &&
+                                      now - since >= HEAD_PATIENCE_MS;
                         never_used += unused;
                         c[n++] = (Candidate) { unused, since, w };
                 }

@@ -184,6 +184,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 if ((req->kind == REQ_FORM || req->kind == REQ_API) && cl && parse_uint64(cl, &announced) >= 0 &&
                     announced > req->max_body)
                         return reject_and_close(srv, c, 413, "form_too_large");
+                /* and a form must come quickly on a full server */
+                if (req->kind == REQ_FORM || req->kind == REQ_API)
+                        deadline_quick_body(srv, c);
                 return MHD_YES;
         }
         if (*upload_data_size > 0) {
@@ -203,11 +206,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                         }
                 }
                 /* A body read only to be dropped (a refused PUT's, a form
-                 * too large, a GET's) does nothing for anyone: a full
-                 * server may close its connection (deadline.c). */
+                 * too large, a GET's) does nothing for anyone: on a full
+                 * server it must come quickly (deadline.c). */
                 if (body_dropped(req) && !req->dropping) {
                         req->dropping = true;
-                        deadline_dropping(srv, c);
+                        deadline_quick_body(srv, c);
                 }
                 *upload_data_size = 0;
                 return MHD_YES;

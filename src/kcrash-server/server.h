@@ -114,7 +114,7 @@ typedef struct Request {
         size_t body_size;
         size_t max_body; /* of a Form or API request */
         bool too_big;
-        bool dropping; /* its body is read to be dropped (deadline_dropping() told) */
+        bool dropping; /* its body is read to be dropped (deadline_quick_body() told) */
         bool unencoded; /* a Start whose body no percent-encoding client sends */
         /* PUT */
         char gid[32];
@@ -136,8 +136,9 @@ void deadline_request_began(Server *srv, struct MHD_Connection *c);
  * answer is queued (deadline_answer_queued(), which queue_response() calls). */
 void deadline_request_in(Server *srv, struct MHD_Connection *c);
 void deadline_answer_queued(struct MHD_Connection *c);
-/* The body of the request on c is read only to be dropped. */
-void deadline_dropping(Server *srv, struct MHD_Connection *c);
+/* The body of the request on c is a form's, or read only to be dropped:
+ * it must come quickly (deadline.c). */
+void deadline_quick_body(Server *srv, struct MHD_Connection *c);
 /* The request on c is of a caller the API knows: the connection is not
  * timed until it ends. */
 void deadline_untimed(Server *srv, struct MHD_Connection *c);

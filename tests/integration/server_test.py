@@ -265,6 +265,9 @@ class Server(unittest.TestCase):
         kinds = {
             # a refused PUT whose body, read only to be dropped, comes at 4 KiB/s
             "dropped": (b"PUT /upload/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\n", False),
+            # a Start's form as large as it may be, at 4 KiB/s
+            "form": (f"POST {START} HTTP/1.1\r\nHost: x\r\nContent-Length: {256 << 10}\r\n"
+                     "Content-Type: application/x-www-form-urlencoded\r\n\r\n".encode(), False),
             # a whole request, its answer read: then idle
             "idle": (b"GET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\n", True),
             # a head that does not end
@@ -293,7 +296,7 @@ class Server(unittest.TestCase):
 
                     def trickle():
                         while not done.wait(0.25):
-                            for s in held if kind == "dropped" else ():
+                            for s in held if kind in ("dropped", "form") else ():
                                 try:
                                     s.send(bytes(1024))
                                 except OSError:
