@@ -36,8 +36,13 @@
  * a request
  * while the server works on it (a Finish waiting for the disk), nor a
  * connection of a caller the API knows. An HTTP client expects a kept
- * connection to be closed when idle and opens another. Holding places then
- * takes requests that move their bytes.
+ * connection to be closed when idle and opens another. And while the
+ * server is that full, the answers to callers the API does not know close
+ * their connection (deadline_close_after()): each request of theirs waits
+ * its turn to be accepted like everyone else's, instead of going round the
+ * rules above on a kept connection, request after request, at 200 bytes a
+ * second (attack review). Holding places then takes requests that move
+ * their bytes.
  *
  * Every connection is listed from libmicrohttpd's "started" notification
  * to its "closed" one, which comes before it closes the socket; a slow
@@ -218,6 +223,16 @@ void deadline_answer_queued(struct MHD_Connection *c) {
                         client_turn(w, now_ms());
                 watch_unlock(w);
         }
+}
+
+bool deadline_close_after(struct MHD_Connection *c) {
+        ConnWatch *w = watch_lock(c);
+        if (!w)
+                return false;
+        unsigned max = w->srv->max_conns;
+        bool full = !w->known && !w->untimed && w->srv->n_watching > max - max / 8;
+        watch_unlock(w);
+        return full;
 }
 
 void deadline_untimed(Server *srv, struct MHD_Connection *c) {

@@ -25,6 +25,8 @@ static void add_security_headers(struct MHD_Response *r, const char *csp) {
 enum MHD_Result queue_response_csp(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
                                    const char *csp) {
         add_security_headers(r, csp);
+        if (!MHD_get_response_header(r, MHD_HTTP_HEADER_CONNECTION) && deadline_close_after(c))
+                MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
         enum MHD_Result ret = MHD_queue_response(c, status, r);
         MHD_destroy_response(r);
         deadline_answer_queued(c);

@@ -136,6 +136,9 @@ void deadline_request_began(Server *srv, struct MHD_Connection *c);
  * answer is queued (deadline_answer_queued(), which queue_response() calls). */
 void deadline_request_in(Server *srv, struct MHD_Connection *c);
 void deadline_answer_queued(struct MHD_Connection *c);
+/* Whether the answer on c closes its connection: the server is nearly
+ * full and c's caller is not one the API knows. */
+bool deadline_close_after(struct MHD_Connection *c);
 /* The body of the request on c is a form's, or read only to be dropped:
  * it must come quickly (deadline.c). */
 void deadline_quick_body(Server *srv, struct MHD_Connection *c);
