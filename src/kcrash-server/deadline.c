@@ -23,26 +23,27 @@
  * request every few seconds, trickling heads, or sending a head whose body
  * never comes, and reconnecting before its time is up, holds each of its
  * connections as long as it likes: 32 addresses held all 2048 (attack
- * reviews). So when the connections fill more than 7/8 of the server's,
- * the watcher closes the ones that hold a place while doing nothing, oldest
- * first, down to 3/4: those idle between requests, those whose head has
- * been coming for HEAD_PATIENCE_MS (an honest head comes in one packet),
- * and requests waiting on their client (for its body, or for it to read
- * the answer) that have moved less than MIN_TRANSFER_RATE a second since
- * it was the client's turn, HEAD_PATIENCE_MS ago or more, or less than
- * QUICK_TRANSFER_RATE for a form's body or one read only to be dropped
- * (trickled forms held every place: attack review); and every connection
- * on which nothing came in HEAD_PATIENCE_MS, however many that is. Never
- * a request
- * while the server works on it (a Finish waiting for the disk), nor a
- * connection of a caller the API knows. An HTTP client expects a kept
- * connection to be closed when idle and opens another. And while the
- * server is that full, the answers to callers the API does not know close
- * their connection (deadline_close_after()): each request of theirs waits
- * its turn to be accepted like everyone else's, instead of going round the
- * rules above on a kept connection, request after request, at 200 bytes a
- * second (attack review). Holding places then takes requests that move
- * their bytes.
+ * reviews). So when more than 7/8 of the server's connections are open, the
+ * watcher closes the ones that hold a place while doing nothing:
+ *   - oldest first, down to 3/4: those idle between requests; those whose
+ *     head has been coming for HEAD_PATIENCE_MS (an honest head comes in
+ *     one packet); requests waiting on their client (for its body, or for
+ *     it to read the answer) that have moved less than MIN_TRANSFER_RATE a
+ *     second since it was the client's turn, HEAD_PATIENCE_MS ago or more,
+ *     or less than QUICK_TRANSFER_RATE for a form's body or one read only
+ *     to be dropped (trickled forms held every place);
+ *   - and every connection on which nothing came in HEAD_PATIENCE_MS,
+ *     however many (made by the thousand, they put every device behind
+ *     them in the listen backlog).
+ * Never a request while the server works on it (a Finish waiting for the
+ * disk), nor a connection of a caller the API knows. An HTTP client
+ * expects a kept connection to be closed when idle and opens another.
+ * While the server is that full, the answers to callers the API does not
+ * know also close their connection (deadline_close_after()): each of their
+ * requests waits its turn to be accepted like everyone else's, instead of
+ * going round the rules above on a kept connection, request after request,
+ * at 200 bytes a second (attack review). Holding places then takes
+ * requests that move their bytes.
  *
  * Every connection is listed from libmicrohttpd's "started" notification
  * to its "closed" one, which comes before it closes the socket; a slow
