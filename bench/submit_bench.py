@@ -48,7 +48,8 @@ def start_server(tmp, port):
         f.write(TOKEN + "\n")
     p = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{port}", "--data", f"{tmp}/store", "--rate", "0",
                           # 50 clients from one address, each with a Start in flight
-                          "--max-pending-starts", "1000",
+                          # and connections closing behind them
+                          "--max-pending-starts", "1000", "--max-conns-per-addr", "0",
                           "--max-size", str(1 << 30), "--admin-token-file", f"{tmp}/token"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
