@@ -153,9 +153,13 @@ int walk_through_link(int dir_fd, const char *name, const char *rest, char **ret
         return 0;
 }
 
+bool stat_owned_by_us(const struct stat *st) {
+        return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
 /* Only root (or we) can change what is in the folder st describes. */
 static bool dir_stat_trusted(const struct stat *st) {
-        return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & 0022);
+        return stat_owned_by_us(st) && !(st->st_mode & 0022);
 }
 
 int read_user_file(const char *root, const char *path, size_t max_size, char **ret_data, size_t *ret_size) {
@@ -283,7 +287,7 @@ int read_full_file_nofollow(const char *path, size_t max_size, char **ret_data, 
 }
 
 bool stat_is_trusted(const struct stat *st) {
-        return (st->st_uid == 0 || st->st_uid == geteuid()) && st->st_nlink == 1 && !(st->st_mode & 0022);
+        return stat_owned_by_us(st) && st->st_nlink == 1 && !(st->st_mode & 0022);
 }
 
 int read_full_file_trusted_at(int dir_fd, const char *path, size_t max_size, char **ret_data, size_t *ret_size) {

@@ -39,6 +39,8 @@ int read_full_file_nofollow(const char *path, size_t max_size, char **ret_data, 
 int read_full_file_trusted(const char *path, size_t max_size, char **ret_data, size_t *ret_size);
 /* The same, path relative to dir_fd (AT_FDCWD: as above). */
 int read_full_file_trusted_at(int dir_fd, const char *path, size_t max_size, char **ret_data, size_t *ret_size);
+/* Owned by root, or by us (an unprivileged run on a fake root). */
+bool stat_owned_by_us(const struct stat *st);
 /* What read_full_file_trusted() asks of a file's owner, links and mode. */
 bool stat_is_trusted(const struct stat *st);
 /* A walk of a path one name at a time, at the symlink name in dir_fd with

@@ -112,12 +112,6 @@ static int read_side_file(int dir_fd, const char *name, char **ret, uint64_t *re
         return k < 0 && !side_file_error_lasts(k) ? k : 0;
 }
 
-/* Root's (or ours, on a fake root). By owner alone, not mode: kcrash-save's
- * files follow the crash kernel's umask, and crash/ is 0700 root's. */
-static bool owned_by_us(const struct stat *st) {
-        return st->st_uid == 0 || st->st_uid == geteuid();
-}
-
 /* What capture_load() reads of a capture folder (a file that is no regular
  * file is refused when it is opened). */
 static const char *const capture_files[] = { "done", "dmesg.txt", "meta.json", "kcrash-save.log", "vmcore" };
@@ -150,12 +144,14 @@ static int capture_load(int crash_fd, const char *crash_dir, const char *name, s
          * folder above KDUMP_FOLDER made a whole crash/ of their own, which
          * root adopted, or moved a folder of theirs that root had made its
          * own into crash/: forged crashes, and sparse 64 MiB logs that
-         * filled the collector's memory at every boot (attack reviews). */
-        r = fd < 0 || fstat(fd, &st) < 0 ? negative_errno() : owned_by_us(&st) ? 0 : -EPERM;
+         * filled the collector's memory at every boot (attack reviews). By
+         * owner alone, not mode: kcrash-save's files follow the crash
+         * kernel's umask, and crash/ is 0700 root's. */
+        r = fd < 0 || fstat(fd, &st) < 0 ? negative_errno() : stat_owned_by_us(&st) ? 0 : -EPERM;
         *ret_bad_file = ".";
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(capture_files); i++)
                 if (fstatat(fd, capture_files[i], &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISREG(st.st_mode) &&
-                    (!owned_by_us(&st) || st.st_nlink != 1)) {
+                    (!stat_owned_by_us(&st) || st.st_nlink != 1)) {
                         r = -EPERM;
                         *ret_bad_file = capture_files[i];
                 }

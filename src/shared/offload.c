@@ -73,20 +73,18 @@ static const char *path_under(const char *path, const char *dir) {
         return path + l;
 }
 
-/* Whether a symlink on the way to the offload folder may be followed: the
- * system's own (root's, or ours on a fake root: /home -> var/home, udev's
- * /dev/disk/by-*), never one a user made. KDUMP_FOLDER may lie under a
- * user's folder (/home/deck/kdump): a link of theirs there, followed, had
- * root take over whatever it named as the folder (owner root, mode 0755,
- * our folders made in it: another user's home; attack review). */
-static bool link_trusted(const struct stat *st) {
-        return st->st_uid == 0 || st->st_uid == geteuid();
-}
-
 /* Resolves the symlinks of the part of path that exists inside root (as
  * chroot would, so a fake root's absolute links stay inside it) and returns
  * the result without the root prefix; the missing tail is appended as is,
- * and so is the part from a link that is not link_trusted(). */
+ * and so is the part from a link that is not root's.
+ *
+ * A symlink on the way to the offload folder is followed only when it is
+ * the system's own (root's, or ours on a fake root: /home -> var/home,
+ * udev's /dev/disk/by-*), never one a user made (stat_owned_by_us(), here
+ * and in folder_walk_open()). KDUMP_FOLDER may lie under a user's folder
+ * (/home/deck/kdump): a link of theirs there, followed, had root take over
+ * whatever it named as the folder (owner root, mode 0755, our folders made
+ * in it: another user's home; attack review). */
 int chase_in_root(const char *root, const char *path, char **ret) {
         _cleanup_free_ char *done = strdup(""), *todo = strdup(path);
         unsigned hops = 0;
@@ -121,7 +119,7 @@ int chase_in_root(const char *root, const char *path, char **ret) {
                         struct stat st;
                         if (!full)
                                 return -ENOMEM;
-                        if (lstat(full, &st) < 0 || (S_ISLNK(st.st_mode) && !link_trusted(&st)))
+                        if (lstat(full, &st) < 0 || (S_ISLNK(st.st_mode) && !stat_owned_by_us(&st)))
                                 /* missing, or a link not followed: the rest
                                  * as written (opening it refuses the link,
                                  * folder_walk_open()) */
@@ -268,10 +266,6 @@ int offload_resolve(const char *root, const KcrashConfig *c, OffloadFolder *ret)
 
 /* The record's directory must be writable by its owner only, and owned by
  * root (or by us, for an unprivileged run on a fake root); so must the link. */
-static bool owner_trusted(const struct stat *st) {
-        return st->st_uid == 0 || st->st_uid == geteuid();
-}
-
 int offload_record_read(const char *root, char **ret_path) {
         _cleanup_free_ char *link = path_in_root(root, OFFLOAD_RECORD), *dir = NULL;
         if (!link)
@@ -283,11 +277,11 @@ int offload_record_read(const char *root, char **ret_path) {
         struct stat st;
         if (lstat(dir, &st) < 0)
                 return negative_errno();
-        if (!S_ISDIR(st.st_mode) || !owner_trusted(&st) || (st.st_mode & 0022))
+        if (!S_ISDIR(st.st_mode) || !stat_owned_by_us(&st) || (st.st_mode & 0022))
                 return -EPERM;
         if (lstat(link, &st) < 0)
                 return negative_errno();
-        if (!S_ISLNK(st.st_mode) || !owner_trusted(&st))
+        if (!S_ISLNK(st.st_mode) || !stat_owned_by_us(&st))
                 return -EPERM;
         _cleanup_free_ char *target = NULL;
         int r = readlinkat_malloc(AT_FDCWD, link, &target);
@@ -453,7 +447,8 @@ static int fix_owner_and_mode(int fd, const OffloadDir *d, uid_t uploader_uid, g
 
 /* Opens the folder at path, making what is missing of it (mode 0755), one
  * name at a time relative to the folder before: a symlink on the way is
- * followed only when link_trusted() (-ELOOP otherwise), the last name never
+ * followed only when root's (-ELOOP otherwise; see chase_in_root()), the
+ * last name never
  * (-ENOTDIR), and a name swapped for a link meanwhile is refused, not
  * followed. */
 static int folder_walk_open(const char *path, int *ret_fd) {
@@ -487,7 +482,7 @@ static int folder_walk_open(const char *path, int *ret_fd) {
                                 return negative_errno();
                         if (!S_ISLNK(st.st_mode) || last)
                                 return -ENOTDIR;
-                        if (++hops > 40 || !link_trusted(&st))
+                        if (++hops > 40 || !stat_owned_by_us(&st))
                                 return -ELOOP;
                         char *rest;
                         bool absolute;
@@ -532,7 +527,7 @@ int offload_layout_open(const char *folder_in_root, uid_t uploader_uid, gid_t up
         struct stat st;
         if (fstat(top, &st) < 0)
                 return negative_errno();
-        if (st.st_uid != 0 && st.st_uid != geteuid())
+        if (!stat_owned_by_us(&st))
                 return -EPERM;
         for (size_t i = 0; i < offload_dirs_count; i++) {
                 const OffloadDir *d = &offload_dirs[i];
