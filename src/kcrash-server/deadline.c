@@ -80,10 +80,9 @@ struct ConnWatch {
         ConnState state;
         Server *srv;
         bool untimed;             /* a request of a caller the API knows */
-        bool known;               /* a caller the API knows used it */
+        bool known;               /* a caller the API knows used it (set with untimed) */
         bool serving;             /* CONN_REQUEST: in, its answer not queued */
         bool quick;               /* CONN_REQUEST: a form, or a body read to be dropped */
-        bool requested;           /* a request began on it */
         int64_t turn_ms;          /* CONN_REQUEST: since when the client's turn */
         uint64_t turn_bytes;      /* moved on the connection then */
         int64_t idle_ms;          /* CONN_IDLE: since when */
@@ -187,7 +186,6 @@ void deadline_request_began(Server *srv, struct MHD_Connection *c) {
         if (!w)
                 return;
         int64_t now = now_ms();
-        w->requested = true;
         if (w->fd >= 0)
                 client_turn(w, now);
         /* after an idle second, measured anew; right after the request
@@ -226,12 +224,16 @@ void deadline_answer_queued(struct MHD_Connection *c) {
         }
 }
 
+/* More than 7/8 of the server's places taken by open connections. */
+static bool nearly_full(const Server *srv, unsigned open) {
+        return open > srv->max_conns - srv->max_conns / 8;
+}
+
 bool deadline_close_after(struct MHD_Connection *c) {
         ConnWatch *w = watch_lock(c);
         if (!w)
                 return false;
-        unsigned max = w->srv->max_conns;
-        bool full = !w->known && !w->untimed && w->srv->n_watching > max - max / 8;
+        bool full = !w->known && nearly_full(w->srv, w->srv->n_watching);
         watch_unlock(w);
         return full;
 }
@@ -288,7 +290,7 @@ static bool too_slow(ConnWatch *w, int64_t now, unsigned timeout) {
  * coming for HEAD_PATIENCE_MS, a request slower than MIN_TRANSFER_RATE
  * since its client's turn began), as of now; -1: it does not. */
 static int64_t doing_nothing_since(const ConnWatch *w, int64_t now) {
-        if (w->fd < 0 || w->known || w->untimed)
+        if (w->fd < 0 || w->known)
                 return -1;
         switch (w->state) {
         case CONN_IDLE:
@@ -322,12 +324,12 @@ static int candidate_cmp(const void *a, const void *b) {
         return (x->since > y->since) - (x->since < y->since);
 }
 
-/* With more than 7/8 of the max_conns places taken by connections not
- * yet shut down, shuts down the ones doing nothing, oldest first, down to
- * 3/4; returns how many. Called with the list locked, after too_slow()
- * updated every state. */
-static unsigned make_room(Server *srv, int64_t now, unsigned max_conns) {
-        if (srv->n_watching <= max_conns - max_conns / 8)
+/* With more than 7/8 of the server's places taken by connections not yet
+ * shut down, shuts down the ones doing nothing, oldest first, down to 3/4;
+ * returns how many. Called with the list locked, after too_slow() updated
+ * every state. */
+static unsigned make_room(Server *srv, int64_t now) {
+        if (!nearly_full(srv, srv->n_watching))
                 return 0;
         _cleanup_free_ Candidate *c = malloc(srv->n_watching * sizeof *c);
         if (!c)
@@ -337,17 +339,17 @@ static unsigned make_room(Server *srv, int64_t now, unsigned max_conns) {
                 open += w->fd >= 0;
                 int64_t since = doing_nothing_since(w, now);
                 if (since >= 0 && n < srv->n_watching) {
-                        /* (nothing received at all: a request in before
-                         * the connection was taken is not "never used") */
-                        uint64_t received, moved;
-                        bytes_of(w->fd, &received, &moved);
-                        bool unused = w->state == CONN_IDLE && !w->requested && received == 0 &&
+                        /* idle since it was made, nothing received at all
+                         * (too_slow() has made one that received since
+                         * CONN_HEAD; a request in before the connection was
+                         * taken is not "never used") */
+                        bool unused = w->state == CONN_IDLE && w->ended_ms == 0 && w->idle_received == 0 &&
                                       now - since >= HEAD_PATIENCE_MS;
                         never_used += unused;
                         c[n++] = (Candidate) { unused, since, w };
                 }
         }
-        if (open <= max_conns - max_conns / 8)
+        if (!nearly_full(srv, open))
                 return 0;
         qsort(c, n, sizeof *c, candidate_cmp);
         /* All that were never used (an honest client sends its request
@@ -355,7 +357,7 @@ static unsigned make_room(Server *srv, int64_t now, unsigned max_conns) {
          * left waiting in the listen backlog put every device behind them,
          * as many a second as were closed: attack review), and enough of
          * the others. */
-        n = MAX(never_used, MIN(n, open - (max_conns - max_conns / 4)));
+        n = MAX(never_used, MIN(n, open - (srv->max_conns - srv->max_conns / 4)));
         for (unsigned i = 0; i < n; i++) {
                 (void) shutdown(c[i].w->fd, SHUT_RDWR);
                 c[i].w->fd = -1;
@@ -373,7 +375,7 @@ void deadline_cut(Server *srv, unsigned *ret_slow, unsigned *ret_unused) {
                         w->fd = -1; /* once */
                         slow++;
                 }
-        *ret_unused = make_room(srv, now, srv->max_conns);
+        *ret_unused = make_room(srv, now);
         pthread_mutex_unlock(&srv->watch_lock);
         *ret_slow = slow;
 }

@@ -176,17 +176,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                         req->kind = REQ_GET;
                 else
                         req->kind = REQ_BAD;
-                /* A form announced larger than it may be is refused now,
-                 * not read to be dropped (a trickled one held a connection
-                 * for as long as it came; attack review). */
-                const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-                uint64_t announced;
-                if ((req->kind == REQ_FORM || req->kind == REQ_API) && cl && parse_uint64(cl, &announced) >= 0 &&
-                    announced > req->max_body)
-                        return reject_and_close(srv, c, 413, "form_too_large");
-                /* and a form must come quickly on a full server */
-                if (req->kind == REQ_FORM || req->kind == REQ_API)
+                if (req->kind == REQ_FORM || req->kind == REQ_API) {
+                        /* A form announced larger than it may be is refused
+                         * now, not read to be dropped (a trickled one held
+                         * a connection for as long as it came; attack
+                         * review); and on a full server it must come
+                         * quickly. */
+                        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+                        uint64_t announced;
+                        if (cl && parse_uint64(cl, &announced) >= 0 && announced > req->max_body)
+                                return reject_and_close(srv, c, 413, "form_too_large");
                         deadline_quick_body(srv, c);
+                }
                 return MHD_YES;
         }
         if (*upload_data_size > 0) {
