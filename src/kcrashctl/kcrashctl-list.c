@@ -55,7 +55,7 @@ int verb_list(Context *ctx, int argc, char **argv) {
                 return EXIT_USAGE;
         }
         const char *offload;
-        r = context_offload(ctx, &offload);
+        r = context_offload_read(ctx, &offload);
         if (r != 0)
                 return r;
         _cleanup_free_ char *queue = path_join(offload, OFFLOAD_QUEUE_DIR);
@@ -66,17 +66,21 @@ int verb_list(Context *ctx, int argc, char **argv) {
         if (r >= 0)
                 r = report_list_dir(sent, "sent", &list, &n);
         if (r < 0) {
-                log_error_errno(r, "Cannot list reports in \"%s\": %m", offload);
+                log_error_errno(r, "Cannot list reports in \"%s\": %m", ctx->offload_dir);
                 report_list_free(list, n);
                 free(list);
                 return EXIT_FAILURE_;
         }
 
-        /* The upload state of each report at each target. */
+        /* The upload state of each report at each target; its path as
+         * the user knows it, not through the open folder. */
         bool several = false;
         for (size_t i = 0; i < n; i++) {
                 report_fill_targets(offload, &ctx->config, &list[i]);
                 several = list[i].n_targets > 1;
+                char *shown = context_offload_shown(ctx, list[i].path);
+                free(list[i].path);
+                list[i].path = shown;
         }
 
         if (ctx->json) {
@@ -89,7 +93,7 @@ int verb_list(Context *ctx, int argc, char **argv) {
                 }
                 puts(json);
         } else if (n == 0)
-                printf("No reports in %s.\n", offload);
+                printf("No reports in %s.\n", ctx->offload_dir);
         else {
                 printf("%-40s %-8s %-20s %-8s %s%s\n", "ID", "STATE", "CRASH TIME (UTC)", "SOURCE",
                        several ? "TARGETS                      " : "", "TITLE");

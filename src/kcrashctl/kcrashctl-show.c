@@ -51,7 +51,7 @@ int verb_show(Context *ctx, int argc, char **argv) {
                 return EXIT_USAGE;
         }
         const char *offload;
-        r = context_offload(ctx, &offload);
+        r = context_offload_read(ctx, &offload);
         if (r != 0)
                 return r;
         r = find_report(offload, argv[1], &path, &state);
@@ -59,9 +59,11 @@ int verb_show(Context *ctx, int argc, char **argv) {
                 log_error_errno(r, "No report \"%s\" in the offload folder: %m", argv[1]);
                 return EXIT_FAILURE_;
         }
+        /* messages name it as the user knows it, not through the open folder */
+        _cleanup_free_ char *where = context_offload_shown(ctx, path);
         r = archive_read_member(path, "report.json", 16 << 20, &json, NULL);
         if (r < 0) {
-                log_error_errno(r, "Cannot read report.json of \"%s\": %m", path);
+                log_error_errno(r, "Cannot read report.json of \"%s\": %m", where);
                 return EXIT_FAILURE_;
         }
         if (ctx->json) {
@@ -72,7 +74,7 @@ int verb_show(Context *ctx, int argc, char **argv) {
                 json_error_t e;
                 json_auto_t *o = json_loads(json, JSON_REJECT_DUPLICATES, &e);
                 if (!o) {
-                        log_error("report.json of \"%s\" is not JSON: line %d: %s", path, e.line, e.text);
+                        log_error("report.json of \"%s\" is not JSON: line %d: %s", where, e.line, e.text);
                         return EXIT_FAILURE_;
                 }
                 _cleanup_free_ char *shown = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
@@ -87,7 +89,7 @@ int verb_show(Context *ctx, int argc, char **argv) {
         /* Everything below but the states is text the uploader's account
          * may have chosen (a ZIP it put in the queue, its state files), on
          * a terminal that is often root's: escaped. */
-        _cleanup_free_ char *id = text_escape(argv[1]), *shown_path = text_escape(path);
+        _cleanup_free_ char *id = text_escape(argv[1]), *shown_path = text_escape(where);
         printf("Report:  %s\nState:   %s\nPath:    %s\n", id ? id : "?", e.state, shown_path ? shown_path : "?");
         for (size_t k = 0; k < e.n_targets; k++) {
                 const ReportTargetState *t = &e.targets[k];
@@ -120,7 +122,7 @@ int verb_show(Context *ctx, int argc, char **argv) {
         putchar('\n');
         r = archive_list_members(path, &names);
         if (r < 0) {
-                log_error_errno(r, "Cannot list \"%s\": %m", path);
+                log_error_errno(r, "Cannot list \"%s\": %m", where);
                 return EXIT_FAILURE_;
         }
         for (char **n = names; *n; n++)

@@ -27,7 +27,7 @@ int verb_status(Context *ctx, int argc, char **argv) {
                 return EXIT_USAGE;
         }
         const char *offload;
-        r = context_offload(ctx, &offload);
+        r = context_offload_read(ctx, &offload);
         if (r != 0)
                 return r;
         r = status_gather(ctx->root, offload, &ctx->config, &s);

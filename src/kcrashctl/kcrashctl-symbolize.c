@@ -28,7 +28,7 @@ static int load_input(Context *ctx, const char *arg, char **ret_text, size_t *re
         if (stat(arg, &st) < 0) {
                 /* not a file: a report id of the offload folder */
                 const char *offload, *state;
-                r = context_offload(ctx, &offload);
+                r = context_offload_read(ctx, &offload);
                 if (r != 0)
                         return r;
                 r = find_report(offload, arg, &zip, &state);
@@ -56,7 +56,8 @@ static int load_input(Context *ctx, const char *arg, char **ret_text, size_t *re
                 if (r >= 0)
                         r = report_json_symbolize_input(json, json_size, ret_text, ids);
                 if (r < 0) {
-                        log_error_errno(r, "Cannot read report.json of \"%s\": %m", zip);
+                        _cleanup_free_ char *shown = context_offload_shown(ctx, zip);
+                        log_error_errno(r, "Cannot read report.json of \"%s\": %m", shown);
                         return EXIT_FAILURE_;
                 }
                 *ret_size = strlen(*ret_text);

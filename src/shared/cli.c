@@ -88,14 +88,9 @@ int context_offload_pinned(Context *ctx, const char **ret_dir, int *ret_fd, char
         if (r != 0)
                 return r;
         _cleanup_close_ int fd = -1;
-        if (geteuid() == 0)
-                r = context_setup_offload_layout(dir, &fd);
-        else {
-                /* Not root: the folders are as root set them up, and this
-                 * user's rights are all it can use anyway. */
-                fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                r = fd < 0 ? negative_errno() : 0;
-        }
+        /* Not root: the folders are as root set them up, and this user's
+         * rights are all it can use anyway. */
+        r = geteuid() == 0 ? context_setup_offload_layout(dir, &fd) : offload_open(dir, &fd);
         if (r < 0) {
                 log_error_errno(r, "Cannot open the offload folder \"%s\": %m%s", dir, offload_error_hint(r));
                 return EXIT_FAILURE_;
@@ -109,11 +104,53 @@ int context_offload_pinned(Context *ctx, const char **ret_dir, int *ret_fd, char
         return 0;
 }
 
+int context_offload_read(Context *ctx, const char **ret) {
+        if (ctx->offload_opened) {
+                *ret = ctx->offload_read_path;
+                return 0;
+        }
+        const char *dir;
+        int r = context_offload(ctx, &dir);
+        if (r != 0)
+                return r;
+        _cleanup_close_ int fd = -1;
+        r = offload_open(dir, &fd);
+        if (r < 0 && r != -ENOENT) {
+                log_error_errno(r, "Cannot open the offload folder \"%s\": %m%s", dir, offload_error_hint(r));
+                return EXIT_FAILURE_;
+        }
+        char *p = offload_fd_path(fd, dir);
+        if (!p)
+                return log_oom();
+        ctx->offload_fd = TAKE_FD(fd);
+        ctx->offload_read_path = p;
+        ctx->offload_opened = true;
+        *ret = p;
+        return 0;
+}
+
+char *context_offload_shown(const Context *ctx, const char *path) {
+        const char *rest = ctx->offload_opened ? startswith(path, ctx->offload_read_path) : NULL;
+        if (rest && *rest && *rest != '/')
+                rest = NULL; /* /proc/self/fd/30 is not under /proc/self/fd/3 */
+        char *s = NULL;
+        if (rest ? asprintf(&s, "%s%s", ctx->offload_dir, rest) < 0 : !(s = strdup(path))) {
+                log_oom();
+                exit(EXIT_FAILURE_);
+        }
+        return s;
+}
+
 void context_done(Context *ctx) {
         if (ctx->config_loaded)
                 config_done(&ctx->config);
+        if (ctx->offload_opened) {
+                closep(&ctx->offload_fd);
+                free(ctx->offload_read_path);
+                ctx->offload_read_path = NULL;
+        }
         offload_folder_done(&ctx->offload);
         free(ctx->offload_dir);
         ctx->offload_dir = NULL;
-        ctx->config_loaded = ctx->offload_resolved = false;
+        ctx->config_loaded = ctx->offload_resolved = ctx->offload_opened = false;
 }

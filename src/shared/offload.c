@@ -445,13 +445,12 @@ static int fix_owner_and_mode(int fd, const OffloadDir *d, uid_t uploader_uid, g
         return 0;
 }
 
-/* Opens the folder at path, making what is missing of it (mode 0755), one
- * name at a time relative to the folder before: a symlink on the way is
- * followed only when root's (-ELOOP otherwise; see chase_in_root()), the
- * last name never
- * (-ENOTDIR), and a name swapped for a link meanwhile is refused, not
- * followed. */
-static int folder_walk_open(const char *path, int *ret_fd) {
+/* Opens the folder at path one name at a time relative to the folder
+ * before, making what is missing of it (mode 0755) when make is set (else
+ * -ENOENT): a symlink on the way is followed only when root's (-ELOOP
+ * otherwise; see chase_in_root()), the last name never (-ENOTDIR), and a
+ * name swapped for a link meanwhile is refused, not followed. */
+static int folder_walk_open(const char *path, bool make, int *ret_fd) {
         _cleanup_free_ char *todo = strdup(path);
         _cleanup_close_ int dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         unsigned hops = 0;
@@ -471,7 +470,7 @@ static int folder_walk_open(const char *path, int *ret_fd) {
                         return -ENOMEM;
                 p = slash;
                 int fd = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0 && errno == ENOENT) {
+                if (fd < 0 && errno == ENOENT && make) {
                         if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
                                 return negative_errno();
                         fd = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -512,23 +511,40 @@ static int folder_walk_open(const char *path, int *ret_fd) {
         return 0;
 }
 
+/* 0 when the open folder is root's (or ours on a fake root), else -EPERM. */
+static int folder_is_ours(int fd) {
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        return stat_owned_by_us(&st) ? 0 : -EPERM;
+}
+
+int offload_open(const char *folder_in_root, int *ret_fd) {
+        _cleanup_close_ int fd = -EBADF;
+        int r = folder_walk_open(folder_in_root, false, &fd);
+        if (r >= 0)
+                r = folder_is_ours(fd);
+        if (r < 0)
+                return r;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 int offload_layout_open(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid, int *ret_fd) {
         /* The folder is resolved once, here; its folders are opened,
          * made and repaired relative to it: the folders above it may be a
          * user's (KDUMP_FOLDER=/home/<user>/kdump), who can rename or swap
          * them at any moment. */
         _cleanup_close_ int top = -EBADF;
-        int r = folder_walk_open(folder_in_root, &top);
+        int r = folder_walk_open(folder_in_root, true, &top);
         if (r < 0)
                 return r;
         /* Made root's when it is (a mode repaired), never taken over from
          * another user: one who can write the folder above could rename
          * someone else's private folder into its place (attack review). */
-        struct stat st;
-        if (fstat(top, &st) < 0)
-                return negative_errno();
-        if (!stat_owned_by_us(&st))
-                return -EPERM;
+        r = folder_is_ours(top);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < offload_dirs_count; i++) {
                 const OffloadDir *d = &offload_dirs[i];
                 if (!d->name[0]) {

@@ -49,7 +49,7 @@ static const struct timespec *timeout_ts(int timeout_ms, struct timespec *ts) {
  * is nothing to do. */
 int run_submit_daemon(Context *ctx) {
         const char *offload;
-        int r = context_offload(ctx, &offload);
+        int r = context_offload_read(ctx, &offload);
         if (r != 0)
                 return r;
         _cleanup_free_ char *queue = path_join(offload, OFFLOAD_QUEUE_DIR);
@@ -61,17 +61,18 @@ int run_submit_daemon(Context *ctx) {
          * their owners; on a fake root in tests nobody did. */
         r = mkdir_p(state, 0755);
         if (r < 0)
-                return log_error_errno(r, "Cannot create \"%s\": %m", state);
+                return log_error_errno(r, "Cannot create \"%s/" OFFLOAD_UPLOAD_STATE_DIR "\": %m", ctx->offload_dir);
         (void) mkdir_p(queue, 0755);
 
         _cleanup_close_ int lock_fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
         if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
-                log_error("Another kcrashd submit is running (lock \"%s\").", lock);
+                log_error("Another kcrashd submit is running (lock \"%s/" OFFLOAD_UPLOAD_STATE_DIR "/kcrashd-submit.lock\").",
+                          ctx->offload_dir);
                 return EXIT_FAILURE_;
         }
         _cleanup_close_ int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
         if (ino < 0 || inotify_add_watch(ino, queue, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
-                return log_error_errno(negative_errno(), "Cannot watch \"%s\": %m", queue);
+                return log_error_errno(negative_errno(), "Cannot watch \"%s/" OFFLOAD_QUEUE_DIR "\": %m", ctx->offload_dir);
 
         r = submit_load_libraries();
         if (r != EXIT_OK)
@@ -100,7 +101,7 @@ int run_submit_daemon(Context *ctx) {
         stop = 0; /* a SIGTERM that stopped an earlier run of this process is spent */
         stop_signals_install(&handlers, on_term);
         (void) sd_notify(0, "READY=1\nSTATUS=Watching the queue");
-        log_info("Watching \"%s\".", queue);
+        log_info("Watching \"%s/" OFFLOAD_QUEUE_DIR "\".", ctx->offload_dir);
 
         bool announced_off = false;
         while (!stop) {

@@ -127,7 +127,7 @@ static unsigned parked_now(const SubmitResult *res) {
 
 int run_submit_once(Context *ctx, bool quiet_when_idle, bool (*stop_requested)(void)) {
         const char *offload;
-        int r = context_offload(ctx, &offload);
+        int r = context_offload_read(ctx, &offload);
         if (r != 0)
                 return r;
         r = check_urls(&ctx->config);

@@ -291,6 +291,53 @@ class PrivsepTest(unittest.TestCase):
         self.assertEqual(len(os.listdir(f"{root}/var/home/deck/kdump/not_sent_logs")), 1)
 
     @unittest.skipUnless(os.geteuid() == 0, "a user's folder needs root to make")
+    def test_the_readers_of_the_folder_do_not_follow_a_users_link(self):
+        """kcrashctl list, show and status, and the uploader, opened the
+        folder by its path: a link of the user's at its place (the user owns
+        the folder above KDUMP_FOLDER) had root list and show the user's
+        forged reports, count them in status, and the uploader send them and
+        write its state in the user's folder (review of the pinned open).
+        They refuse it now, as the collector does; root's link is followed."""
+        config = (CONFIG.replace(f"KDUMP_FOLDER=/{OFFLOAD}", "KDUMP_FOLDER=/home/deck/kdump") + "USE_PSTORE_RAM=0\n"
+                  "SUBMIT_START_URL=http://127.0.0.1:9/s\nSUBMIT_FINISH_URL=http://127.0.0.1:9/f\n"
+                  "SUBMIT_ALLOW_INSECURE_HTTP=1\nSUBMIT_CONNECT_TIMEOUT=2\n")
+        forged = "forged-0-0.202601010000"
+        env = dict(os.environ, KCRASHD_ALLOW_ROOT="1")
+
+        def a_queue_with_a_forged_report(folder, owner):
+            os.makedirs(f"{folder}/not_sent_logs")
+            with zipfile.ZipFile(f"{folder}/not_sent_logs/{forged}.zip", "w") as z:
+                z.writestr("report.json", json.dumps({"title": "forged crash"}))
+            for d in (folder, f"{folder}/not_sent_logs"):
+                os.chown(d, owner, owner)
+
+        root = make_root(self.tmp, config=config)
+        theirs = f"{self.tmp}/theirs"
+        a_queue_with_a_forged_report(theirs, 65534)
+        os.makedirs(f"{root}/home/deck")
+        os.chown(f"{root}/home/deck", 65534, 65534)
+        os.symlink(theirs, f"{root}/home/deck/kdump")
+        os.lchown(f"{root}/home/deck/kdump", 65534, 65534)
+        for verb in (["list"], ["list", "--json"], ["show", forged], ["status"], ["submit"]):
+            p = subprocess.run([KCRASHCTL, "--root", root, *verb], capture_output=True, text=True, env=env, timeout=60)
+            self.assertEqual(p.returncode, 1, (verb, p.stdout, p.stderr))
+            self.assertNotIn("forged", p.stdout, verb)
+            self.assertIn('/home/deck/kdump": ', p.stderr, verb)
+            self.assertIn("it must be a folder, not a symlink or a file", p.stderr, verb)
+        self.assertEqual(sorted(os.listdir(theirs)), ["not_sent_logs"], "nothing written in the user's folder")
+        self.assertEqual(os.listdir(f"{theirs}/not_sent_logs"), [f"{forged}.zip"])
+        # the system's own link on the way (/home -> var/home): followed
+        root = make_root(self.tmp, config=config)
+        os.makedirs(f"{root}/var/home/deck")
+        a_queue_with_a_forged_report(f"{root}/var/home/deck/kdump", 0)
+        os.symlink("var/home", f"{root}/home")
+        for verb in (["list"], ["show", forged]):
+            p = subprocess.run([KCRASHCTL, "--root", root, *verb], capture_output=True, text=True, env=env, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn(forged, p.stdout)
+            self.assertNotIn("/proc/self/fd", p.stdout + p.stderr, "paths as the user knows them")
+
+    @unittest.skipUnless(os.geteuid() == 0, "a user's folder needs root to make")
     def test_captures_a_user_made_are_not_read(self):
         """The user who owns the folder above KDUMP_FOLDER can make a whole
         folder of their own there, which root adopts at the next boot: its
