@@ -261,7 +261,8 @@ static void save_vmcore(const char *dir, const char *vmcore, json_t *meta) {
         json_object_set_new(meta, "vmcore", json_string_lossy(saved ? "vmcore" : "failed"));
 }
 
-/* Step 3: meta.json, the log, then "done" last, each durable. */
+/* Step 3: meta.json, the log, then "done" last, each durable (the
+ * capture's own entry in crash/ is the caller's to sync). */
 static void end_capture(const char *dir, json_t *meta) {
         _cleanup_free_ char *meta_path = path_join(dir, "meta.json"), *text = json_dumps(meta, JSON_INDENT(2));
         if (meta_path && text)
@@ -276,47 +277,88 @@ static void end_capture(const char *dir, json_t *meta) {
         _cleanup_free_ char *done = path_join(dir, "done");
         if (done)
                 (void) write_file_atomic(done, "", 0, 0644);
-        (void) fsync_directory_of(dir);
+}
+
+/* crash/ in the offload folder open as offload_fd, made when missing, and
+ * root's (a user who owns the folder above cannot have put theirs there:
+ * the offload folder is root's); -1 when not (said). */
+static int open_crash_folder(int offload_fd, const char *offload) {
+        if (mkdirat(offload_fd, OFFLOAD_CRASH_DIR, 0700) < 0 && errno != EEXIST) {
+                say("cannot create %s/" OFFLOAD_CRASH_DIR ": %m", offload);
+                return -1;
+        }
+        _cleanup_close_ int fd = openat(offload_fd, OFFLOAD_CRASH_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                say("cannot open %s/" OFFLOAD_CRASH_DIR ": %m", offload);
+                return -1;
+        }
+        if (!stat_owned_by_us(&st)) {
+                say("%s/" OFFLOAD_CRASH_DIR " is not root's: not writing there", offload);
+                return -1;
+        }
+        return TAKE_FD(fd);
 }
 
 /* The capture, once the configuration is read: crash/<UTC stamp>/ in the
- * offload folder. */
+ * offload folder. The folder is opened one name at a time and written
+ * through what was opened (offload_open()): the folder above it may be a
+ * user's (KDUMP_FOLDER=/home/deck/kdump), whose link at its place sent the
+ * crash kernel's root to write, and make folders, in another user's home
+ * (attack review). */
 static void capture(const char *vmcore, bool do_mount, const char *mounted_at) {
         _cleanup_free_ char *mounted = NULL, *offload = offload_folder(do_mount, mounted_at, &mounted);
         if (!offload)
+                return;
+        _cleanup_close_ int offload_fd = -1, crash_fd = -1, dir_fd = -1;
+        int r = offload_open(offload, true, &offload_fd);
+        if (r < 0) {
+                say("cannot open the offload folder %s: %s%s; nothing saved", offload, strerror(-r), offload_error_hint(r));
+                return;
+        }
+        crash_fd = open_crash_folder(offload_fd, offload);
+        if (crash_fd < 0)
                 return;
         char stamp[32];
         time_t now = time(NULL);
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-        _cleanup_free_ char *crash = NULL, *dir = NULL;
-        if (asprintf(&crash, "%s/crash", offload) < 0 || mkdir_p(crash, 0700) < 0) {
-                say("cannot create %s/crash: %m", offload);
-                return;
-        }
+        char name[64];
         /* A folder of its own, never one that is there: a capture not yet
          * collected from a crash in the same second (a crash loop, a crash
          * kernel whose clock is stuck) must not be overwritten, and the
          * collector's markers take a folder's name for one capture. */
         for (unsigned n = 1;; n++) {
-                free(dir);
-                dir = NULL;
-                if ((n == 1 ? asprintf(&dir, "%s/%s", crash, stamp) : asprintf(&dir, "%s/%s-%u", crash, stamp, n)) < 0) {
-                        dir = NULL;
-                        say("cannot create a folder in %s: out of memory", crash);
-                        return;
-                }
-                if (mkdir(dir, 0700) == 0)
+                if (n == 1)
+                        snprintf(name, sizeof name, "%s", stamp);
+                else
+                        snprintf(name, sizeof name, "%s-%u", stamp, n);
+                if (mkdirat(crash_fd, name, 0700) == 0)
                         break;
                 if (errno != EEXIST || n >= 1000) {
-                        say("cannot create %s: %m", dir);
+                        say("cannot create %s/" OFFLOAD_CRASH_DIR "/%s: %m", offload, name);
                         return;
                 }
         }
+        /* Open without O_CLOEXEC: makedumpfile writes through
+         * /proc/self/fd/<dir_fd> too, in its own process. */
+        dir_fd = openat(crash_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        if (dir_fd < 0) {
+                say("cannot open %s/" OFFLOAD_CRASH_DIR "/%s: %m", offload, name);
+                return;
+        }
+        _cleanup_free_ char *shown = NULL;
+        if (asprintf(&shown, "%s/" OFFLOAD_CRASH_DIR "/%s", offload, name) < 0)
+                shown = NULL;
+        _cleanup_free_ char *dir = offload_fd_path(dir_fd, strempty(shown));
+        if (!shown || !dir) {
+                say("out of memory");
+                return;
+        }
         _cleanup_free_ char *log_path = path_join(dir, "kcrash-save.log");
         save_log = log_path ? fopen(log_path, "we") : NULL;
-        say("kcrash-save %s: saving to %s", PACKAGE_VERSION, dir);
+        say("kcrash-save %s: saving to %s", PACKAGE_VERSION, shown);
 
         json_t *meta = json_object();
         json_object_set_new(meta, "crash_time", json_integer((json_int_t) now));
@@ -327,6 +369,8 @@ static void capture(const char *vmcore, bool do_mount, const char *mounted_at) {
         if (cfg.full_coredump)
                 save_vmcore(dir, vmcore, meta);
         end_capture(dir, meta);
+        (void) fsync(crash_fd);
+        (void) fsync(offload_fd);
         json_decref(meta);
         if (mounted)
                 (void) umount(mounted);

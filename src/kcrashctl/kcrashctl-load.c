@@ -303,7 +303,12 @@ static bool arm_watchdog(Context *ctx, json_t *o) {
 /* The offload folder of this boot (kdump(5), "THE OFFLOAD FOLDER"): resolved
  * from where MOUNT_DEVNODE is mounted now, recorded for the other programs and
  * the units, and set up with its owners. */
-static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, int *ret_fd, json_t *armed) {
+/* Resolves, sets up and records the folder; *ret_refused when it was
+ * refused as a user's (a link of theirs on the way or at its place, a
+ * folder of theirs there): the crash kernel must not be sent to write
+ * there, and it is not recorded. */
+static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, int *ret_fd, bool *ret_refused,
+                         json_t *armed) {
         int r = offload_resolve(ctx->root, &ctx->config, folder);
         if (r < 0)
                 return log_error_errno(r, "Cannot work out the offload folder from KDUMP_FOLDER=\"%s\": %m%s",
@@ -324,9 +329,12 @@ static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, in
         r = context_setup_offload_layout(dir, ret_fd);
         if (r < 0)
                 log_warning_errno(r, "Cannot set up the offload folder \"%s\": %m%s", dir, offload_error_hint(r));
-        r = offload_record_write(ctx->root, folder->path);
-        if (r < 0)
-                log_warning_errno(r, "Cannot record the offload folder in %s: %m", OFFLOAD_RECORD);
+        *ret_refused = r == -ELOOP || r == -ENOTDIR || r == -EPERM;
+        if (!*ret_refused) {
+                r = offload_record_write(ctx->root, folder->path);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot record the offload folder in %s: %m", OFFLOAD_RECORD);
+        }
         *ret_dir = TAKE_PTR(dir);
         return 0;
 }
@@ -339,7 +347,8 @@ int verb_load(Context *ctx, int argc, char **argv) {
         if (r != 0)
                 return r == EXIT_CONFIG ? EXIT_OK : r; /* never fail the boot */
         json_auto_t *armed = json_object();
-        if (setup_offload(ctx, &folder, &offload, &offload_fd, armed) < 0)
+        bool refused = false;
+        if (setup_offload(ctx, &folder, &offload, &offload_fd, &refused, armed) < 0)
                 return EXIT_OK;
         json_t *pstore = json_object(), *kdump = json_object(), *grub = json_object();
         json_object_set_new(armed, "time", json_integer((json_int_t) time(NULL)));
@@ -349,7 +358,12 @@ int verb_load(Context *ctx, int argc, char **argv) {
         bool p = ctx->config.use_pstore_ram && arm_pstore(ctx, pstore);
         if (!ctx->config.use_pstore_ram)
                 json_object_set_new(pstore, "error", json_string_lossy("USE_PSTORE_RAM=0"));
-        bool k = arm_kdump(ctx, &folder, kdump);
+        bool k = false;
+        if (refused)
+                set_error(kdump, "The offload folder \"%s\" is refused (see above): the crash kernel would write there; "
+                          "kdump is not armed.", offload);
+        else
+                k = arm_kdump(ctx, &folder, kdump);
         json_object_set_new(pstore, "armed", json_boolean(p));
         json_object_set_new(kdump, "armed", json_boolean(k));
 

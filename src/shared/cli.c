@@ -90,7 +90,7 @@ int context_offload_pinned(Context *ctx, const char **ret_dir, int *ret_fd, char
         _cleanup_close_ int fd = -1;
         /* Not root: the folders are as root set them up, and this user's
          * rights are all it can use anyway. */
-        r = geteuid() == 0 ? context_setup_offload_layout(dir, &fd) : offload_open(dir, &fd);
+        r = geteuid() == 0 ? context_setup_offload_layout(dir, &fd) : offload_open(dir, false, &fd);
         if (r < 0) {
                 log_error_errno(r, "Cannot open the offload folder \"%s\": %m%s", dir, offload_error_hint(r));
                 return EXIT_FAILURE_;
@@ -114,7 +114,7 @@ int context_offload_read(Context *ctx, const char **ret) {
         if (r != 0)
                 return r;
         _cleanup_close_ int fd = -1;
-        r = offload_open(dir, &fd);
+        r = offload_open(dir, false, &fd);
         if (r < 0 && r != -ENOENT) {
                 log_error_errno(r, "Cannot open the offload folder \"%s\": %m%s", dir, offload_error_hint(r));
                 return EXIT_FAILURE_;

@@ -519,9 +519,9 @@ static int folder_is_ours(int fd) {
         return stat_owned_by_us(&st) ? 0 : -EPERM;
 }
 
-int offload_open(const char *folder_in_root, int *ret_fd) {
+int offload_open(const char *folder_in_root, bool make, int *ret_fd) {
         _cleanup_close_ int fd = -EBADF;
-        int r = folder_walk_open(folder_in_root, false, &fd);
+        int r = folder_walk_open(folder_in_root, make, &fd);
         if (r >= 0)
                 r = folder_is_ours(fd);
         if (r < 0)

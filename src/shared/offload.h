@@ -117,11 +117,13 @@ int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t 
  * was checked, whatever becomes of the path to it (a folder above it may be
  * a user's to rename). */
 int offload_layout_open(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid, int *ret_fd);
-/* Opens the folder as it is, for reading it and what is in it, making
- * nothing: one name at a time, following only root's symlinks on the way
- * and none at its place (as offload_layout_open() does); -ENOENT when it is
- * not there, -EPERM when it is not root's (or ours on a fake root). */
-int offload_open(const char *folder_in_root, int *ret_fd);
+/* Opens the folder as it is, one name at a time, following only root's
+ * symlinks on the way and none at its place (as offload_layout_open() does,
+ * but setting up nothing): for reading it, or for the crash kernel's
+ * capture. Missing folders on the way are made (0755) when make is set,
+ * else -ENOENT; -EPERM when the folder is not root's (or ours on a fake
+ * root). */
+int offload_open(const char *folder_in_root, bool make, int *ret_fd);
 /* A path that reaches the folder open as fd through the descriptor
  * (/proc/self/fd/<fd>), whatever becomes of the folders above it; fallback
  * (a copy) when fd is -1 or /proc is not there. NULL on OOM. */

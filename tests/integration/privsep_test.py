@@ -338,6 +338,51 @@ class PrivsepTest(unittest.TestCase):
             self.assertNotIn("/proc/self/fd", p.stdout + p.stderr, "paths as the user knows them")
 
     @unittest.skipUnless(os.geteuid() == 0, "a user's folder needs root to make")
+    def test_the_crash_kernel_is_not_sent_through_a_users_link(self):
+        """The user who owns the folder above KDUMP_FOLDER swaps the folder
+        for a link to another user's folder: kcrashctl load refused the
+        folder but still armed kdump, with the folder's path through the
+        link on the crash kernel's command line, and kcrash-save (root, in
+        the crash kernel) made crash/<stamp>/ with the log and the vmcore
+        in the other user's home (attack review). Now load leaves kdump
+        unarmed and kcrash-save refuses the link, writing nothing."""
+        config = (CONFIG.replace(f"KDUMP_FOLDER=/{OFFLOAD}", "KDUMP_FOLDER=/home/deck/kdump")
+                  + "MOUNT_DEVNODE=/dev/vdb\nUSE_PSTORE_RAM=0\nFULL_COREDUMP=1\n")
+        root = make_root(self.tmp, config=config)
+        files = {"/proc/self/mountinfo": "22 1 254:0 / / rw - ext4 /dev/vda rw\n"
+                                         "30 22 254:16 / /home rw - ext4 /dev/vdb rw\n",
+                 "/proc/sys/kernel/osrelease": "6.1.0\n", "/proc/cmdline": "BOOT_IMAGE=/vmlinuz ro crashkernel=256M\n",
+                 "/sys/kernel/kexec_crash_size": "268435456\n", "/var/lib/kcrash/kcrash-6.1.0.img": "initrd",
+                 "/dev/vdb": "", "/proc/vmcore": "ELF"}
+        for path, text in files.items():
+            os.makedirs(os.path.dirname(f"{root}{path}"), exist_ok=True)
+            with open(f"{root}{path}", "w") as f:
+                f.write(text)
+        os.makedirs(f"{root}/home/deck")
+        os.chown(f"{root}/home/deck", 65534, 65534)
+        p = subprocess.run([KCRASHCTL, "--root", root, "load"], capture_output=True, text=True, timeout=60)
+        self.assertIn("Armed: kdump", p.stderr, "the folder as root made it")
+        os.rename(f"{root}/home/deck/kdump", f"{root}/home/deck/kdump.old")
+        os.symlink(self.victim, f"{root}/home/deck/kdump")
+        os.lchown(f"{root}/home/deck/kdump", 65534, 65534)
+        p = subprocess.run([KCRASHCTL, "--root", root, "load"], capture_output=True, text=True, timeout=60)
+        self.assertIn("kdump is not armed", p.stderr)
+        self.assertIn("Nothing is armed", p.stderr)
+        # a crash kernel loaded before the swap: its command line names the folder
+        with open(f"{root}/proc/cmdline", "w") as f:
+            f.write("BOOT_IMAGE=/vmlinuz ro kcrash.folder=/deck/kdump\n")
+        mk = f"{self.tmp}/makedumpfile"
+        with open(mk, "w") as f:
+            f.write('#!/bin/sh\neval out=\\${$#}\necho "kernel log" > "$out"\n')
+        os.chmod(mk, 0o755)
+        p = subprocess.run([os.environ.get("KCRASH_SAVE", "build/src/kcrash-save/kcrash-save"), "--root", root,
+                            "--no-reboot", "--mounted-at", f"{root}/home"], capture_output=True, text=True,
+                           env=dict(os.environ, KCRASH_MAKEDUMPFILE=mk), timeout=60)
+        self.assertIn("/home/deck/kdump: Not a directory; it must be a folder, not a symlink or a file; nothing saved",
+                      p.stderr)
+        self.assert_victim_untouched()
+
+    @unittest.skipUnless(os.geteuid() == 0, "a user's folder needs root to make")
     def test_captures_a_user_made_are_not_read(self):
         """The user who owns the folder above KDUMP_FOLDER can make a whole
         folder of their own there, which root adopts at the next boot: its
