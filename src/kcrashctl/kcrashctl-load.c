@@ -329,6 +329,7 @@ static int setup_offload(Context *ctx, OffloadFolder *folder, char **ret_dir, in
         r = context_setup_offload_layout(dir, ret_fd);
         if (r < 0)
                 log_warning_errno(r, "Cannot set up the offload folder \"%s\": %m%s", dir, offload_error_hint(r));
+        /* (not a read-only device or a capability missing: offload_layout_open()) */
         *ret_refused = r == -ELOOP || r == -ENOTDIR || r == -EPERM;
         if (!*ret_refused) {
                 r = offload_record_write(ctx->root, folder->path);

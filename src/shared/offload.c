@@ -417,7 +417,7 @@ int uploader_account(uid_t *ret_uid, gid_t *ret_gid) {
 }
 
 /* Sets the owner and mode of offload_dirs[i], open as fd. */
-static int fix_owner_and_mode(int fd, const OffloadDir *d, uid_t uploader_uid, gid_t uploader_gid) {
+static int set_owner_and_mode(int fd, const OffloadDir *d, uid_t uploader_uid, gid_t uploader_gid) {
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return negative_errno();
@@ -439,10 +439,20 @@ static int fix_owner_and_mode(int fd, const OffloadDir *d, uid_t uploader_uid, g
          * was made with (a default ACL the user set on the folder above,
          * inherited) let the user write the upload queue (attack review). */
         static const char *const acls[] = { "system.posix_acl_access", "system.posix_acl_default" };
+        /* Looked for first: removing one that is not there is refused
+         * without CAP_FOWNER on the uploader's folders. */
         for (size_t i = 0; i < ELEMENTSOF(acls); i++)
-                if (fremovexattr(fd, acls[i]) < 0 && errno != ENODATA && errno != ENOTSUP && errno != EOPNOTSUPP)
+                if (fgetxattr(fd, acls[i], NULL, 0) >= 0 && fremovexattr(fd, acls[i]) < 0 && errno != ENODATA)
                         return negative_errno();
         return 0;
+}
+
+/* The same; a change refused (a capability the caller lacks) is -EACCES:
+ * -EPERM is offload_layout_open()'s answer for a folder that is not root's,
+ * which callers tell apart (kcrashctl load then does not arm kdump). */
+static int fix_owner_and_mode(int fd, const OffloadDir *d, uid_t uploader_uid, gid_t uploader_gid) {
+        int r = set_owner_and_mode(fd, d, uploader_uid, uploader_gid);
+        return r == -EPERM ? -EACCES : r;
 }
 
 /* Opens the folder at path one name at a time relative to the folder

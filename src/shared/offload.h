@@ -109,7 +109,9 @@ extern const size_t offload_dirs_count;
 /* Creates the folder's directories with their owners and modes, and repairs
  * owners and modes that differ, never following a symlink: a symlink or file
  * where one of its folders belongs is removed and the folder made anew; the
- * offload folder itself being a symlink is -ENOTDIR. Owners are only set
+ * offload folder itself being a symlink is -ENOTDIR, a user's link on the
+ * way -ELOOP, a folder there that is not root's -EPERM (an owner or mode
+ * the caller has no right to set: -EACCES). Owners are only set
  * when running as root; uid/gid of the uploader come from uploader_uid/gid
  * ((uid_t) -1: leave as root). */
 int offload_layout_ensure(const char *folder_in_root, uid_t uploader_uid, gid_t uploader_gid);

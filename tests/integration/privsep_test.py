@@ -731,6 +731,34 @@ class PrivsepTest(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(st.st_mode), 0o640)
         self.assertEqual(st.st_gid, os.stat(os.path.dirname(z)).st_gid, "the queue's group")
 
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("setpriv"), "needs root and setpriv")
+    def test_load_sets_the_folder_up_with_the_units_capabilities(self):
+        """kcrash-load.service had no CAP_FOWNER, and the ACL removal asked
+        for it on the uploader's folders (removing an ACL that is not there
+        is refused to a non-owner): at every boot load failed to set the
+        folder up, wrote no armed.json, and took the folder for a user's
+        (the VM suite's systemd scenario). Run with the unit's bounding set
+        less CAP_FOWNER, load sets the folder up."""
+        created = False
+        try:
+            pwd.getpwnam("kcrash")
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "kcrash"],
+                           check=True)
+            created = True
+        try:
+            root = make_root(self.tmp)
+            run(["collect"], root)  # the layout, the uploader's folder its own
+            upload = f"{root}/{OFFLOAD}/.kcrash-upload"
+            self.assertEqual(os.stat(upload).st_uid, pwd.getpwnam("kcrash").pw_uid)
+            p = subprocess.run(["setpriv", "--bounding-set=-fowner", "--inh-caps=-all", KCRASHCTL, "--root", root,
+                                "load"], capture_output=True, text=True, timeout=60)
+            self.assertNotIn("Cannot set up the offload folder", p.stderr)
+            self.assertTrue(os.path.exists(f"{root}/{OFFLOAD}/.kcrash/armed.json"), p.stderr)
+        finally:
+            if created:
+                subprocess.run(["userdel", "kcrash"], check=False)
+
     @unittest.skipUnless(os.geteuid() == 0, "the uploader's refusal of root needs root")
     def test_upload_never_runs_as_root(self):
         """#5: kcrashctl submit as root becomes the kcrash user (or refuses),
