@@ -30,8 +30,9 @@
  *     one packet); requests waiting on their client (for its body, or for
  *     it to read the answer) that have moved less than MIN_TRANSFER_RATE a
  *     second since it was the client's turn, HEAD_PATIENCE_MS ago or more,
- *     or less than QUICK_TRANSFER_RATE for a form's body or one read only
- *     to be dropped (trickled forms held every place);
+ *     or less than QUICK_TRANSFER_RATE for the body of a form larger than
+ *     SMALL_FORM (or of a size not announced) or one read only to be
+ *     dropped (trickled forms held every place);
  *   - and every connection on which nothing came in HEAD_PATIENCE_MS,
  *     however many (made by the thousand, they put every device behind
  *     them in the listen backlog).
@@ -64,9 +65,10 @@
 #define MIN_TRANSFER_RATE 1024
 /* How long a head may take before a full server may close its connection. */
 #define HEAD_PATIENCE_MS 2000
-/* Bytes a second a form's body, or one read only to be dropped, must move
- * past HEAD_PATIENCE_MS on a full server: an honest form comes in a packet
- * or two, and a refused upload's body comes at the pace of a network. */
+/* Bytes a second the body of a form larger than SMALL_FORM, or one read
+ * only to be dropped, must move past HEAD_PATIENCE_MS on a full server: a
+ * device's Start is smaller, and a refused upload's body comes at the pace
+ * of a network. */
 #define QUICK_TRANSFER_RATE (64 * 1024)
 
 typedef enum ConnState {

@@ -180,13 +180,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                         /* A form announced larger than it may be is refused
                          * now, not read to be dropped (a trickled one held
                          * a connection for as long as it came; attack
-                         * review); and on a full server it must come
-                         * quickly. */
+                         * review); and on a full server a large one, or
+                         * one of a size not announced, must come quickly.
+                         * A device's Start (its crash's text, tens of KiB)
+                         * comes at the pace of its network: a 32 KiB one
+                         * at 8 KiB/s was closed at every try (a review). */
                         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
                         uint64_t announced;
-                        if (cl && parse_uint64(cl, &announced) >= 0 && announced > req->max_body)
+                        bool sized = cl && parse_uint64(cl, &announced) >= 0;
+                        if (sized && announced > req->max_body)
                                 return reject_and_close(srv, c, 413, "form_too_large");
-                        deadline_quick_body(srv, c);
+                        if (!sized || announced > SMALL_FORM)
+                                deadline_quick_body(srv, c);
                 }
                 return MHD_YES;
         }
@@ -321,8 +326,12 @@ static void *sweeper(void *arg) {
 
 /* Room for every connection, the store and libmicrohttpd's own files (an
  * epoll and a wake-up descriptor per pool thread); the connections that
- * fit. */
+ * fit, two files each: a PUT holds its socket and its .part file. Counted
+ * one each, 1,100 slow PUTs on valid Starts used every file before the
+ * server was nearly full, and from then on no device or console request
+ * was accepted (attack review). */
 #define OTHER_FILES 256u
+#define FILES_PER_CONNECTION 2u
 /* libmicrohttpd's threads. A PUT waits for its ZIP and its directory to
  * reach the disk, a Finish for its group commit (store_finish), each in the
  * thread that polls its connection: enough threads wait at once that their
@@ -333,7 +342,7 @@ static void *sweeper(void *arg) {
 #define LOGINS_PER_MINUTE 10
 static unsigned raise_file_limit(void) {
         struct rlimit rl;
-        rlim_t want = MAX_CONNECTIONS + OTHER_FILES;
+        rlim_t want = FILES_PER_CONNECTION * MAX_CONNECTIONS + OTHER_FILES;
         if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
                 return 512;
         if (rl.rlim_cur < want) {
@@ -342,7 +351,9 @@ static unsigned raise_file_limit(void) {
                         log_warning_errno(-errno, "Cannot raise the open file limit, ignoring: %m");
                 (void) getrlimit(RLIMIT_NOFILE, &rl);
         }
-        return rl.rlim_cur > 2 * OTHER_FILES ? (unsigned) MIN(rl.rlim_cur - OTHER_FILES, (rlim_t) MAX_CONNECTIONS) : OTHER_FILES;
+        if (rl.rlim_cur <= 2 * OTHER_FILES)
+                return OTHER_FILES / FILES_PER_CONNECTION;
+        return (unsigned) MIN((rl.rlim_cur - OTHER_FILES) / FILES_PER_CONNECTION, (rlim_t) MAX_CONNECTIONS);
 }
 
 static int load_secret(const char *data, char secret[32]) {

@@ -24,6 +24,9 @@
 #define START_PATH "/ICrashReportService/StartCrashUpload/v1"
 #define FINISH_PATH "/ICrashReportService/FinishCrashUpload/v1"
 #define MAX_FORM (256u << 10)
+/* A form up to this size may come at the pace of any request on a nearly
+ * full server (deadline.c), a larger one must come quickly. */
+#define SMALL_FORM (64u << 10)
 /* The body of a login: a user name and a password. */
 #define MAX_LOGIN_FORM (4u << 10)
 /* Start fields as stored: a stack and a note of kcrash are a few KiB. */

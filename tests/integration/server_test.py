@@ -257,8 +257,9 @@ class Server(unittest.TestCase):
         without their body, 6 x 64, for 110 s). Once the places are nearly all
         taken, the ones doing nothing are closed; a console caller's kept
         connection is not."""
-        # 640 files: 384 connections (the server keeps 256 files for itself)
-        self.start_server("--idle-timeout", "120", "--request-timeout", "120", "--rate", "0", max_files=640)
+        # 1024 files: 384 connections (the server keeps 256 files for itself, and
+        # budgets two a connection: a PUT's socket and its file)
+        self.start_server("--idle-timeout", "120", "--request-timeout", "120", "--rate", "0", max_files=1024)
         admin = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10, source_address=("127.0.0.4", 0))
         admin.request("GET", "/api/stats", headers={"Authorization": "Bearer t0ken"})
         self.assertEqual(admin.getresponse().read()[:1], b"{")
@@ -328,7 +329,7 @@ class Server(unittest.TestCase):
         second each (attack review). While the server is nearly full, the
         answer to a caller the API does not know closes its connection; a
         console caller's stays open."""
-        self.start_server("--idle-timeout", "120", "--rate", "0", max_files=640)
+        self.start_server("--idle-timeout", "120", "--rate", "0", max_files=1024)
         # 340 of the 384 places held by the admin token's kept connections
         # (never closed for being idle): more than 7/8
         held = []
@@ -353,6 +354,44 @@ class Server(unittest.TestCase):
             r = held[0].getresponse()
             r.read()
             self.assertNotEqual(r.getheader("Connection"), "close")
+        finally:
+            for c in held:
+                c.close()
+
+    def test_a_slow_devices_start_gets_through_a_nearly_full_server(self):
+        """On a nearly full server every form's body had to move 64 KiB/s:
+        a device's Start with its crash's text (32 KiB) sent at 8 KiB/s
+        (64 kbit/s) was closed at every try (attack review). A form of a
+        device's size comes at the pace of any request; a larger one must
+        still come quickly (trickled large forms held every place)."""
+        self.start_server("--idle-timeout", "120", "--rate", "0", max_files=1024)
+        held = []
+
+        def trickled_start(size, per_second):
+            body = urllib.parse.urlencode({"steamid": "1", "have_dump_file": "1", "dump_file_size": "1000",
+                                           "product": "holo", "build": "1", "version": "6.1", "platform": "linux",
+                                           "crash_time": "1", "format": "json", "note": "x" * size}).encode()
+            with socket.create_connection(("127.0.0.1", self.port), timeout=10,
+                                          source_address=("127.0.0.2", 0)) as s:
+                s.sendall(f"POST {START} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
+                          "Content-Type: application/x-www-form-urlencoded\r\n\r\n".encode())
+                try:
+                    for at in range(0, len(body), per_second // 4):
+                        s.sendall(body[at:at + per_second // 4])
+                        time.sleep(0.25)
+                    return s.makefile("rb").readline().decode().split()[1]
+                except (OSError, IndexError):
+                    return "closed"
+        try:
+            # 340 of the 384 places held by the admin token's kept connections
+            for i in range(340):
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10,
+                                               source_address=(f"127.0.0.{10 + i // 64}", 0))
+                c.request("GET", "/api/stats", headers={"Authorization": "Bearer t0ken"})
+                c.getresponse().read()
+                held.append(c)
+            self.assertEqual(trickled_start(32 << 10, 8 << 10), "200")
+            self.assertEqual(trickled_start(100 << 10, 8 << 10), "closed")
         finally:
             for c in held:
                 c.close()
@@ -593,6 +632,54 @@ class Server(unittest.TestCase):
         c.send(body[:sent])
         time.sleep(0.5)
         return c, body
+
+    def test_uploads_under_way_never_run_the_server_out_of_files(self):
+        """A PUT holds two files, its socket and its .part, but the server
+        sized its connections at one file each: 1,100 PUTs moving at
+        1.25 KiB/s on valid Starts used every file before the server was
+        nearly full, and accept() failed for every device and console
+        request while no rule closed anything (attack review). Now the
+        connections are half the files: accepted uploads always have theirs."""
+        self.start_server("--idle-timeout", "120", "--rate", "0", "--max-pending-starts", "0",
+                          "--max-conns-per-addr", "0", max_files=640)
+        n = 300  # one file each, 384 places: the files ran out near 290 PUTs
+        urls = []
+        for i in range(n):
+            status, ans = self.start(100 << 20, steamid=str(i))
+            self.assertEqual(status, 200, ans)
+            urls.append("/" + ans["url"].split("/", 3)[3])
+        socks, stop = [], threading.Event()
+
+        def trickle():  # 1.25 KiB/s each: faster than any rule closes
+            while not stop.wait(0.25):
+                for c in list(socks):
+                    try:
+                        c.send(bytes(320))
+                    except OSError:
+                        pass
+        t = threading.Thread(target=trickle, daemon=True)
+        t.start()
+        try:
+            for path in urls:
+                try:
+                    c = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+                    c.sendall(f"PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {100 << 20}\r\n\r\n".encode())
+                    socks.append(c)
+                except OSError:
+                    pass  # refused once the places are taken
+            time.sleep(3)
+            files = len(os.listdir(f"/proc/{self.server.pid}/fd"))
+            self.assertLess(files, 640 - 32, "room left for the store's own files")
+        finally:
+            stop.set()
+            t.join()
+            for c in socks:
+                c.close()
+        self.server.log.seek(0)
+        log = self.server.log.read().decode(errors="replace")
+        self.assertNotIn("Too many open files", log)
+        # the places come back: a device's upload goes through
+        self.upload(report_zip("after"), steamid="2")
 
     def test_start_counts_the_puts_under_way(self):
         """A Start whose ZIP cannot fit next to the PUTs under way is answered
