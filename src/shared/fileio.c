@@ -162,6 +162,10 @@ static bool dir_stat_trusted(const struct stat *st) {
         return stat_owned_by_us(st) && !(st->st_mode & 0022);
 }
 
+bool link_stat_trusted(const struct stat *link, const struct stat *dir) {
+        return stat_owned_by_us(link) && dir_stat_trusted(dir);
+}
+
 int read_user_file(const char *root, const char *path, size_t max_size, char **ret_data, size_t *ret_size) {
         _cleanup_free_ char *todo = strdup(path);
         _cleanup_close_ int root_fd = open(isempty(root) ? "/" : root, O_PATH | O_DIRECTORY | O_CLOEXEC);

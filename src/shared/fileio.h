@@ -41,6 +41,11 @@ int read_full_file_trusted(const char *path, size_t max_size, char **ret_data, s
 int read_full_file_trusted_at(int dir_fd, const char *path, size_t max_size, char **ret_data, size_t *ret_size);
 /* Owned by root, or by us (an unprivileged run on a fake root). */
 bool stat_owned_by_us(const struct stat *st);
+/* A symlink (link) the system made, in a folder (dir) only root can
+ * change: root's (or ours), and its folder too, not writable by others. A
+ * root-owned link in a user's folder is the user's to have put there (a
+ * hard link to it, with fs.protected_hardlinks=0). */
+bool link_stat_trusted(const struct stat *link, const struct stat *dir);
 /* What read_full_file_trusted() asks of a file's owner, links and mode. */
 bool stat_is_trusted(const struct stat *st);
 /* A walk of a path one name at a time, at the symlink name in dir_fd with

@@ -80,11 +80,20 @@ static const char *path_under(const char *path, const char *dir) {
  *
  * A symlink on the way to the offload folder is followed only when it is
  * the system's own (root's, or ours on a fake root: /home -> var/home,
- * udev's /dev/disk/by-*), never one a user made (stat_owned_by_us(), here
- * and in folder_walk_open()). KDUMP_FOLDER may lie under a user's folder
+ * udev's /dev/disk/by-*, in a folder only root can change), never one a
+ * user made or put in a folder of theirs (link_stat_trusted(), here and in
+ * folder_walk_open()). KDUMP_FOLDER may lie under a user's folder
  * (/home/deck/kdump): a link of theirs there, followed, had root take over
  * whatever it named as the folder (owner root, mode 0755, our folders made
  * in it: another user's home; attack review). */
+/* Whether the link st, in the folder done (resolved, under root), is
+ * followed (link_stat_trusted()). */
+static bool link_in_root_trusted(const char *root, const char *done, const struct stat *st) {
+        _cleanup_free_ char *dir = path_in_root(root, done[0] ? done : "/");
+        struct stat dir_st;
+        return dir && stat(dir, &dir_st) >= 0 && link_stat_trusted(st, &dir_st);
+}
+
 int chase_in_root(const char *root, const char *path, char **ret) {
         _cleanup_free_ char *done = strdup(""), *todo = strdup(path);
         unsigned hops = 0;
@@ -119,7 +128,7 @@ int chase_in_root(const char *root, const char *path, char **ret) {
                         struct stat st;
                         if (!full)
                                 return -ENOMEM;
-                        if (lstat(full, &st) < 0 || (S_ISLNK(st.st_mode) && !stat_owned_by_us(&st)))
+                        if (lstat(full, &st) < 0 || (S_ISLNK(st.st_mode) && !link_in_root_trusted(root, done, &st)))
                                 /* missing, or a link not followed: the rest
                                  * as written (opening it refuses the link,
                                  * folder_walk_open()) */
@@ -491,7 +500,10 @@ static int folder_walk_open(const char *path, bool make, int *ret_fd) {
                                 return negative_errno();
                         if (!S_ISLNK(st.st_mode) || last)
                                 return -ENOTDIR;
-                        if (++hops > 40 || !stat_owned_by_us(&st))
+                        struct stat dir_st;
+                        if (fstat(dir, &dir_st) < 0)
+                                return negative_errno();
+                        if (++hops > 40 || !link_stat_trusted(&st, &dir_st))
                                 return -ELOOP;
                         char *rest;
                         bool absolute;
@@ -602,7 +614,7 @@ char *offload_fd_path(int fd, const char *fallback) {
 
 const char *offload_error_hint(int error) {
         if (error == -ELOOP)
-                return "; a symlink on the way to it that root does not own is never followed";
+                return "; a symlink on the way to it is followed only when root's, in a folder only root can change";
         if (error == -ENOTDIR)
                 return "; it must be a folder, not a symlink or a file";
         if (error == -EPERM)

@@ -256,7 +256,7 @@ class PrivsepTest(unittest.TestCase):
         os.chown(self.victim, 1234, 1234)
         os.chmod(self.victim, 0o700)
         at_place = "it must be a folder, not a symlink or a file"
-        above = "a symlink on the way to it that root does not own is never followed"
+        above = "a symlink on the way to it is followed only when root's, in a folder only root can change"
         for devnode, folder, link, why in (("MOUNT_DEVNODE=/dev/vdb\n", "/home/deck/kdump", "/home/deck/kdump", at_place),
                                            ("", "/home/deck/kdump", "/home/deck/kdump", at_place),
                                            ("MOUNT_DEVNODE=/dev/vdb\n", "/home/deck/x/kdump", "/home/deck/x", above),
@@ -381,6 +381,25 @@ class PrivsepTest(unittest.TestCase):
         self.assertIn("/home/deck/kdump: Not a directory; it must be a folder, not a symlink or a file; nothing saved",
                       p.stderr)
         self.assert_victim_untouched()
+
+    @unittest.skipUnless(os.geteuid() == 0, "a user's folder needs root to make")
+    def test_a_root_link_in_a_users_folder_is_not_followed(self):
+        """A link was followed when root's, wherever it was: with
+        fs.protected_hardlinks=0 a user hard-links a link of root's into
+        their folder above KDUMP_FOLDER (/home/deck/x/kdump, x the link),
+        and root made the folder, root's 0755 with our folders, in what the
+        link named (attack review). A link in a folder a user can change is
+        the user's, whoever owns it."""
+        os.chmod(self.victim, 0o700)
+        config = CONFIG.replace(f"KDUMP_FOLDER=/{OFFLOAD}", "KDUMP_FOLDER=/home/deck/x/kdump") + "USE_PSTORE_RAM=0\n"
+        root = make_root(self.tmp, ["pstore-ramoops-sysrq-panic"], config=config)
+        os.makedirs(f"{root}/home/deck")
+        os.chown(f"{root}/home/deck", 65534, 65534)
+        os.symlink(self.victim, f"{root}/home/deck/x")  # root's, as a hard link of one would be
+        for cmd in ([KCRASHCTL, "--root", root, "load"], [COLLECT, "--root", root], [KCRASHCTL, "--root", root, "list"]):
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+            self.assertIn("a symlink on the way to it is followed only when root's, in a folder only root can change", p.stderr, cmd)
+            self.assert_victim_untouched()
 
     @unittest.skipUnless(os.geteuid() == 0, "a user's folder needs root to make")
     def test_captures_a_user_made_are_not_read(self):
