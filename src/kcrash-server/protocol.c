@@ -164,6 +164,13 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
                 return reject(srv, c, 503, "store_error", 5);
         if (streq(state, "started"))
                 return reject(srv, c, 409, "finish_before_put", 0);
+        /* Finished already: a device's retry after a lost answer, or a
+         * hostile one's way to have the ZIP triaged again and again, one at
+         * a time for every thread (review). Its ZIP does not change. */
+        if (streq(state, "finished")) {
+                json_t *o = json_pack("{s:{}}", "response");
+                return o ? respond_json(c, 200, o) : MHD_NO;
+        }
 
         /* The analysis from the ZIP's own report.json (the stored copy, or the
          * original when this upload was a duplicate); without a valid one,

@@ -681,6 +681,19 @@ class Server(unittest.TestCase):
         # the places come back: a device's upload goes through
         self.upload(report_zip("after"), steamid="2")
 
+    def test_a_finish_again_changes_nothing(self):
+        """A Finish of a finished upload (a device's retry after a lost
+        answer) is answered 200 at once: it read and triaged the ZIP again,
+        one Finish at a time for every thread, as often as a device sent it
+        (review)."""
+        self.start_server("--rate", "0")
+        gid = self.upload(report_zip("first", title="kernel panic: first"))
+        # what a second triage would read, were there one
+        with open(f"{self.data}/reports/{gid}.zip", "wb") as f:
+            f.write(report_zip("first", title="kernel panic: read again"))
+        self.assertEqual(self.finish(gid), 200)
+        self.assertEqual(json.loads(self.api(f"/api/reports/{gid}")[1])["title"], "kernel panic: first")
+
     def test_start_counts_the_puts_under_way(self):
         """A Start whose ZIP cannot fit next to the PUTs under way is answered
         507 (devices defer it) rather than accepted and its PUT refused (a 507
