@@ -73,6 +73,14 @@ static const char *path_under(const char *path, const char *dir) {
         return path + l;
 }
 
+/* Whether the link st, in the folder done (resolved, under root), is
+ * followed (link_stat_trusted()). */
+static bool link_in_root_trusted(const char *root, const char *done, const struct stat *st) {
+        _cleanup_free_ char *dir = path_in_root(root, done[0] ? done : "/");
+        struct stat dir_st;
+        return dir && stat(dir, &dir_st) >= 0 && link_stat_trusted(st, &dir_st);
+}
+
 /* Resolves the symlinks of the part of path that exists inside root (as
  * chroot would, so a fake root's absolute links stay inside it) and returns
  * the result without the root prefix; the missing tail is appended as is,
@@ -86,14 +94,6 @@ static const char *path_under(const char *path, const char *dir) {
  * (/home/deck/kdump): a link of theirs there, followed, had root take over
  * whatever it named as the folder (owner root, mode 0755, our folders made
  * in it: another user's home; attack review). */
-/* Whether the link st, in the folder done (resolved, under root), is
- * followed (link_stat_trusted()). */
-static bool link_in_root_trusted(const char *root, const char *done, const struct stat *st) {
-        _cleanup_free_ char *dir = path_in_root(root, done[0] ? done : "/");
-        struct stat dir_st;
-        return dir && stat(dir, &dir_st) >= 0 && link_stat_trusted(st, &dir_st);
-}
-
 int chase_in_root(const char *root, const char *path, char **ret) {
         _cleanup_free_ char *done = strdup(""), *todo = strdup(path);
         unsigned hops = 0;
@@ -466,8 +466,9 @@ static int fix_owner_and_mode(int fd, const OffloadDir *d, uid_t uploader_uid, g
 
 /* Opens the folder at path one name at a time relative to the folder
  * before, making what is missing of it (mode 0755) when make is set (else
- * -ENOENT): a symlink on the way is followed only when root's (-ELOOP
- * otherwise; see chase_in_root()), the last name never (-ENOTDIR), and a
+ * -ENOENT): a symlink on the way is followed only when the system's
+ * (link_stat_trusted(); -ELOOP otherwise, see chase_in_root()), the last
+ * name never (-ENOTDIR), and a
  * name swapped for a link meanwhile is refused, not followed. */
 static int folder_walk_open(const char *path, bool make, int *ret_fd) {
         _cleanup_free_ char *todo = strdup(path);
