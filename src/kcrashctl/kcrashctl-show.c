@@ -23,6 +23,8 @@ int find_report(const char *offload, const char *id, char **ret_path, const char
         };
         if (isempty(id) || strchr(id, '/') || id[0] == '.')
                 return -EINVAL;
+        if (!offload)
+                return -ENOENT; /* no folder (context_offload_read()): no reports */
         for (size_t i = 0; i < ELEMENTSOF(places); i++) {
                 char *p = NULL;
                 const char *name = id;

@@ -119,8 +119,8 @@ int context_offload_read(Context *ctx, const char **ret) {
                 log_error_errno(r, "Cannot open the offload folder \"%s\": %m%s", dir, offload_error_hint(r));
                 return EXIT_FAILURE_;
         }
-        char *p = offload_fd_path(fd, dir);
-        if (!p)
+        char *p = NULL;
+        if (fd >= 0 && asprintf(&p, "/proc/self/fd/%d", fd) < 0)
                 return log_oom();
         ctx->offload_fd = TAKE_FD(fd);
         ctx->offload_read_path = p;
@@ -130,7 +130,7 @@ int context_offload_read(Context *ctx, const char **ret) {
 }
 
 char *context_offload_shown(const Context *ctx, const char *path) {
-        const char *rest = ctx->offload_opened ? startswith(path, ctx->offload_read_path) : NULL;
+        const char *rest = ctx->offload_read_path ? startswith(path, ctx->offload_read_path) : NULL;
         if (rest && *rest && *rest != '/')
                 rest = NULL; /* /proc/self/fd/30 is not under /proc/self/fd/3 */
         char *s = NULL;

@@ -46,7 +46,7 @@ typedef struct Context {
         char *offload_dir;       /* offload.path under root */
         bool offload_opened;     /* context_offload_read() */
         int offload_fd;          /* the folder it opened, or -1 when there was none */
-        char *offload_read_path; /* a path through offload_fd, or offload_dir when -1 */
+        char *offload_read_path; /* a path through offload_fd; NULL when -1 */
         char **debuginfo_dirs;   /* --debuginfo (symbolize) */
         size_t n_debuginfo_dirs;
         const char *debuginfod_urls; /* --debuginfod-urls, else $DEBUGINFOD_URLS */
@@ -73,11 +73,12 @@ int context_setup_offload_layout(const char *dir, int *ret_fd);
  * through the folders above it, which may be a user's to swap
  * (offload_fd_path()). Returns 0, or an exit status after logging. */
 int context_offload_pinned(Context *ctx, const char **ret_dir, int *ret_fd, char **ret_path);
-/* The offload folder, open for reading what is in it (offload_open(): only
- * root's symlinks are followed on the way to it, none at its place), once
- * per context: *ret is a path through the open folder (offload_fd_path()),
- * or offload_dir itself when the folder is not there yet (nothing in it to
- * read). Returns 0, or an exit status after logging. */
+/* The offload folder, open for what is in it (offload_open(): only root's
+ * symlinks are followed on the way to it, none at its place), once per
+ * context: *ret is a path through the open folder, or NULL when it is not there
+ * (nothing in it: the path to where it would be is never used, a user
+ * could put a link there meanwhile). Returns 0, or an exit status after
+ * logging. */
 int context_offload_read(Context *ctx, const char **ret);
 /* A path under context_offload_read()'s as the user knows it (under
  * offload_dir), for messages; a copy, or exits on OOM. */

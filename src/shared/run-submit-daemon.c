@@ -52,6 +52,12 @@ int run_submit_daemon(Context *ctx) {
         int r = context_offload_read(ctx, &offload);
         if (r != 0)
                 return r;
+        if (!offload) {
+                /* Made by root at boot (kcrash-load, kcrash-collect); the
+                 * service manager starts us again. */
+                log_error("The offload folder \"%s\" is not there yet.", ctx->offload_dir);
+                return EXIT_FAILURE_;
+        }
         _cleanup_free_ char *queue = path_join(offload, OFFLOAD_QUEUE_DIR);
         _cleanup_free_ char *state = path_join(offload, OFFLOAD_UPLOAD_STATE_DIR);
         _cleanup_free_ char *lock = path_join(state, "kcrashd-submit.lock");

@@ -133,6 +133,11 @@ int run_submit_once(Context *ctx, bool quiet_when_idle, bool (*stop_requested)(v
         r = check_urls(&ctx->config);
         if (r != 0)
                 return r;
+        if (!offload) {
+                if (!quiet_when_idle)
+                        log_info("The offload folder \"%s\" is not there yet: nothing to upload.", ctx->offload_dir);
+                return EXIT_OK;
+        }
         r = upload_global_init();
         if (r < 0)
                 return log_error_errno(r, "Cannot initialise libcurl: %m");

@@ -88,14 +88,15 @@ static bool is_pstore_mount(const char *root, const char *dir) {
 
 int status_gather(const char *root, const char *offload_dir, const KcrashConfig *config, KcrashStatus *ret) {
         KcrashStatus s = {};
-        _cleanup_free_ char *offload = strdup(offload_dir);
         _cleanup_free_ char *pstore = path_in_root(root, config->pstore_dir);
-        if (!offload || !pstore)
+        if (!pstore)
                 return -ENOMEM;
-        _cleanup_free_ char *state = path_join(offload, OFFLOAD_STATE_DIR), *queue = path_join(offload, OFFLOAD_QUEUE_DIR),
-                            *sent = path_join(offload, OFFLOAD_SENT_DIR), *crash = path_join(offload, OFFLOAD_CRASH_DIR),
-                            *armed = NULL, *cmdline = NULL;
-        if (!state || !queue || !sent || !crash)
+        /* Without the offload folder (not made yet), nothing of it. */
+        _cleanup_free_ char *state = NULL, *queue = NULL, *sent = NULL, *crash = NULL, *armed = NULL, *cmdline = NULL;
+        if (offload_dir && (!(state = path_join(offload_dir, OFFLOAD_STATE_DIR)) ||
+                            !(queue = path_join(offload_dir, OFFLOAD_QUEUE_DIR)) ||
+                            !(sent = path_join(offload_dir, OFFLOAD_SENT_DIR)) ||
+                            !(crash = path_join(offload_dir, OFFLOAD_CRASH_DIR))))
                 return -ENOMEM;
 
         s.pstore_backend = read_attr(root, "/sys/module/pstore/parameters/backend");
@@ -122,16 +123,18 @@ int status_gather(const char *root, const char *offload_dir, const KcrashConfig 
         }
         cmdline = read_attr(root, "/proc/cmdline");
         s.post_notifiers = cmdline && strstr(cmdline, "crash_kexec_post_notifiers");
-        armed = path_join(state, "armed.json");
+        armed = state ? path_join(state, "armed.json") : NULL;
         if (armed)
                 (void) read_full_file_trusted(armed, 1 << 20, &s.armed_json, NULL);
 
         s.pstore_records = count_entries(pstore, NULL);
-        s.kdump_captures = count_entries(crash, NULL);
-        s.queued = count_entries(queue, ".zip");
-        s.sent = count_entries(sent, ".zip");
+        if (offload_dir) {
+                s.kdump_captures = count_entries(crash, NULL);
+                s.queued = count_entries(queue, ".zip");
+                s.sent = count_entries(sent, ".zip");
+        }
 
-        if (test_crash_load(state, &s.test) >= 0) {
+        if (state && test_crash_load(state, &s.test) >= 0) {
                 s.has_test = true;
                 ReportListEntry *list = NULL;
                 size_t n = 0;

@@ -46,6 +46,7 @@ typedef struct KcrashStatus {
         char *test_report;          /* its report id once collected */
 } KcrashStatus;
 
+/* offload_dir NULL: the offload folder is not there (nothing in it counted). */
 int status_gather(const char *root, const char *offload_dir, const KcrashConfig *config, KcrashStatus *ret);
 void status_done(KcrashStatus *s);
 /* A hang that stops systemd from petting watchdog0 panics (WATCHDOG_PANIC):
