@@ -166,8 +166,14 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
                 return reject(srv, c, 409, "finish_before_put", 0);
         /* Finished already: a device's retry after a lost answer, or a
          * hostile one's way to have the ZIP triaged again and again, one at
-         * a time for every thread (review). Its ZIP does not change. */
+         * a time for every thread (review). Its ZIP does not change; the
+         * answer waits, as the first Finish's does, for its row to be on
+         * disk: committed before the sync that failed it, or that is still
+         * under way, the row alone said "finished" (a retry got 200 for a
+         * report a power loss could take: review). */
         if (streq(state, "finished")) {
+                if (store_sync_failed(srv->store) || store_sync(srv->store) < 0)
+                        return reject(srv, c, 503, "store_error", 5);
                 json_t *o = json_pack("{s:{}}", "response");
                 return o ? respond_json(c, 200, o) : MHD_NO;
         }

@@ -124,9 +124,6 @@ int zip_bytes_load(Store *s);
 /* Whether a PUT of gid is renaming its ZIP into reports/ (store_uploaded). */
 bool storing_locked(Store *s, const char *gid);
 
-/* What the store's commits so far wrote is durable: for the rare writes
- * that promise it (a bucket fixed, merged, noted) after they unlock. */
-int store_sync(Store *s);
 
 /* Buckets: one row per signature, with counters kept at Finish time (never
  * recomputed per page view): by day, by (day, product, build, kernel), and

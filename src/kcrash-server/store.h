@@ -140,6 +140,10 @@ int store_retain(Store *s, unsigned keep_per_bucket, int64_t cutoff, unsigned *r
  * Finish or PUT is then acknowledged and no ZIP removed, as a later sync may
  * report good what an earlier one lost. */
 bool store_sync_failed(Store *s);
+/* What the store's commits so far wrote is durable: for the rare writes
+ * that promise it (a bucket fixed, merged, noted) after they unlock, and a
+ * Finish of a finished upload. */
+int store_sync(Store *s);
 
 /* ---- buckets (store-buckets.c) ----
  * One bucket per signature (a report without one: per title, and one bucket

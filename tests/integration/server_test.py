@@ -693,6 +693,10 @@ class Server(unittest.TestCase):
             f.write(report_zip("first", title="kernel panic: read again"))
         self.assertEqual(self.finish(gid), 200)
         self.assertEqual(json.loads(self.api(f"/api/reports/{gid}")[1])["title"], "kernel panic: first")
+        # a sync failed since: nothing is acknowledged as on disk, this
+        # retry neither (it was 200: review)
+        open(f"{self.data}/sync-failed", "w").close()
+        self.assertEqual(self.finish(gid), 503)
 
     def test_start_counts_the_puts_under_way(self):
         """A Start whose ZIP cannot fit next to the PUTs under way is answered
