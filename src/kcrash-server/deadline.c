@@ -32,7 +32,8 @@
  *     second since it was the client's turn, HEAD_PATIENCE_MS ago or more,
  *     or less than QUICK_TRANSFER_RATE for the body of a form larger than
  *     SMALL_FORM (or of a size not announced) or one read only to be
- *     dropped (trickled forms held every place);
+ *     dropped, SMALL_FORM_RATE for a smaller form (trickled forms held
+ *     every place);
  *   - and every connection on which nothing came in HEAD_PATIENCE_MS,
  *     however many (made by the thousand, they put every device behind
  *     them in the listen backlog).
@@ -70,6 +71,11 @@
  * device's Start is smaller, and a refused upload's body comes at the pace
  * of a network. */
 #define QUICK_TRANSFER_RATE (64 * 1024)
+/* And the body of a form up to SMALL_FORM: a device's Start (its crash's
+ * text) over a slow uplink, 64 kbit/s, passes; at MIN_TRANSFER_RATE,
+ * unauthenticated clients held every place with 64 KiB forms trickled at
+ * 1.2 KiB/s, reconnecting each minute (review). */
+#define SMALL_FORM_RATE (4 * 1024)
 
 typedef enum ConnState {
         CONN_IDLE,
@@ -84,7 +90,7 @@ struct ConnWatch {
         bool untimed;             /* a request of a caller the API knows */
         bool known;               /* a caller the API knows used it (set with untimed) */
         bool serving;             /* CONN_REQUEST: in, its answer not queued */
-        bool quick;               /* CONN_REQUEST: a form, or a body read to be dropped */
+        unsigned rate;            /* CONN_REQUEST: bytes a second it must move on a nearly full server */
         int64_t turn_ms;          /* CONN_REQUEST: since when the client's turn */
         uint64_t turn_bytes;      /* moved on the connection then */
         int64_t idle_ms;          /* CONN_IDLE: since when */
@@ -166,7 +172,7 @@ static ConnWatch *watch_of(struct MHD_Connection *c) {
 static void client_turn(ConnWatch *w, int64_t now) {
         uint64_t received;
         w->serving = false;
-        w->quick = false;
+        w->rate = MIN_TRANSFER_RATE;
         w->turn_ms = now;
         bytes_of(w->fd, &received, &w->turn_bytes);
 }
@@ -209,12 +215,20 @@ void deadline_request_in(Server *srv, struct MHD_Connection *c) {
         }
 }
 
-void deadline_quick_body(Server *srv, struct MHD_Connection *c) {
+static void body_rate(struct MHD_Connection *c, unsigned rate) {
         ConnWatch *w = watch_lock(c);
         if (w) {
-                w->quick = true;
+                w->rate = rate;
                 watch_unlock(w);
         }
+}
+
+void deadline_quick_body(Server *srv, struct MHD_Connection *c) {
+        body_rate(c, QUICK_TRANSFER_RATE);
+}
+
+void deadline_small_form(Server *srv, struct MHD_Connection *c) {
+        body_rate(c, SMALL_FORM_RATE);
 }
 
 void deadline_answer_queued(struct MHD_Connection *c) {
@@ -304,9 +318,8 @@ static int64_t doing_nothing_since(const ConnWatch *w, int64_t now) {
                 int64_t waited = now - w->turn_ms;
                 if (w->serving || waited < HEAD_PATIENCE_MS)
                         return -1;
-                uint64_t rate = w->quick ? QUICK_TRANSFER_RATE : MIN_TRANSFER_RATE;
                 bytes_of(w->fd, &received, &moved);
-                return (moved - w->turn_bytes) * 1000 < rate * (uint64_t) waited ? w->turn_ms : -1;
+                return (moved - w->turn_bytes) * 1000 < (uint64_t) w->rate * (uint64_t) waited ? w->turn_ms : -1;
         }
         }
         return -1;

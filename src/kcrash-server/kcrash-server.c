@@ -181,9 +181,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                          * now, not read to be dropped (a trickled one held
                          * a connection for as long as it came; attack
                          * review); and on a full server a large one, or
-                         * one of a size not announced, must come quickly.
-                         * A device's Start (its crash's text, tens of KiB)
-                         * comes at the pace of its network: a 32 KiB one
+                         * one of a size not announced, must come quickly,
+                         * a small one at the pace of a slow uplink: a
+                         * device's Start (its crash's text, tens of KiB)
                          * at 8 KiB/s was closed at every try (a review). */
                         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
                         uint64_t announced;
@@ -192,6 +192,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                                 return reject_and_close(srv, c, 413, "form_too_large");
                         if (!sized || announced > SMALL_FORM)
                                 deadline_quick_body(srv, c);
+                        else
+                                deadline_small_form(srv, c);
                 }
                 return MHD_YES;
         }

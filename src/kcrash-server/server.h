@@ -24,7 +24,7 @@
 #define START_PATH "/ICrashReportService/StartCrashUpload/v1"
 #define FINISH_PATH "/ICrashReportService/FinishCrashUpload/v1"
 #define MAX_FORM (256u << 10)
-/* A form up to this size may come at the pace of any request on a nearly
+/* A form up to this size may come at the pace of a slow uplink on a nearly
  * full server (deadline.c), a larger one must come quickly. */
 #define SMALL_FORM (64u << 10)
 /* The body of a login: a user name and a password. */
@@ -142,9 +142,12 @@ void deadline_answer_queued(struct MHD_Connection *c);
 /* Whether the answer on c closes its connection: the server is nearly
  * full and c's caller is not one the API knows. */
 bool deadline_close_after(struct MHD_Connection *c);
-/* The body of the request on c is a form's, or read only to be dropped:
- * it must come quickly (deadline.c). */
+/* The body of the request on c is a large form's, or read only to be
+ * dropped: it must come quickly (deadline.c). */
 void deadline_quick_body(Server *srv, struct MHD_Connection *c);
+/* The body of the request on c is a form of at most SMALL_FORM: it must
+ * come at the pace of a slow uplink (deadline.c). */
+void deadline_small_form(Server *srv, struct MHD_Connection *c);
 /* The request on c is of a caller the API knows: the connection is not
  * timed until it ends. */
 void deadline_untimed(Server *srv, struct MHD_Connection *c);

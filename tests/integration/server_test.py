@@ -362,8 +362,9 @@ class Server(unittest.TestCase):
         """On a nearly full server every form's body had to move 64 KiB/s:
         a device's Start with its crash's text (32 KiB) sent at 8 KiB/s
         (64 kbit/s) was closed at every try (attack review). A form of a
-        device's size comes at the pace of any request; a larger one must
-        still come quickly (trickled large forms held every place)."""
+        device's size must move 4 KiB/s, a slow uplink's pace (at the 1 KiB/s
+        of any request, trickled 64 KiB forms held every place: a review); a
+        larger one must still come quickly."""
         self.start_server("--idle-timeout", "120", "--rate", "0", max_files=1024)
         held = []
 
@@ -392,6 +393,9 @@ class Server(unittest.TestCase):
                 held.append(c)
             self.assertEqual(trickled_start(32 << 10, 8 << 10), "200")
             self.assertEqual(trickled_start(100 << 10, 8 << 10), "closed")
+            # a small form held a place at 1.2 KiB/s (a review: unauthenticated
+            # clients held every place so, reconnecting each minute)
+            self.assertEqual(trickled_start(60 << 10, 1200), "closed")
         finally:
             for c in held:
                 c.close()
