@@ -172,7 +172,7 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
          * under way, the row alone said "finished" (a retry got 200 for a
          * report a power loss could take: review). */
         if (streq(state, "finished")) {
-                if (store_sync_failed(srv->store) || store_sync(srv->store) < 0)
+                if (store_finish_again(srv->store, gid) < 0)
                         return reject(srv, c, 503, "store_error", 5);
                 json_t *o = json_pack("{s:{}}", "response");
                 return o ? respond_json(c, 200, o) : MHD_NO;

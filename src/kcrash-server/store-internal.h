@@ -42,7 +42,9 @@ struct Store {
         /* PUTs whose ZIP is in reports/ while its directory is synced
          * unlocked: each holds its slot until its row says so
          * (store_uploaded). */
-        struct Storing *storing;
+        struct GidUnderWay *storing;
+        /* Finishes committed and syncing the WAL unlocked (store_finish). */
+        struct GidUnderWay *finishing;
         /* The durable points, each synced for all its callers at once
          * (group_sync): reports/ for the renames of PUTs, the WAL for the
          * commits of Finishes. */

@@ -192,9 +192,11 @@ static int group_sync(GroupSync *g) {
         pthread_mutex_lock(&g->lock);
         uint64_t ticket = ++g->requested;
         for (;;) {
-                /* A failed fsync fails every caller it was for: a later one
-                 * that succeeds does not say their writes are on disk. */
-                if (g->failed >= ticket) {
+                /* A failed fsync fails every caller it was for, and every
+                 * later one: a later fsync that succeeds does not say the
+                 * lost pages are on disk (Linux reports a writeback error
+                 * once; a retried Finish got 200: review). */
+                if (g->failed >= ticket || g->broken) {
                         r = -EIO;
                         break;
                 }
@@ -251,7 +253,8 @@ int transaction_locked(Store *s, int (*f)(Store *s, void *userdata), void *userd
 }
 
 int store_sync(Store *s) {
-        return group_sync(&s->wal_sync);
+        int r = group_sync(&s->wal_sync);
+        return r < 0 || store_sync_failed(s) ? -EIO : 0;
 }
 
 const char *store_dir(const Store *s) {
@@ -392,6 +395,11 @@ int store_open(const char *data_dir, Store **ret) {
                 r = partial_indexes_ensure(s);
         if (r >= 0)
                 r = wal_open(s, db);
+        /* What an earlier process committed is on disk before anything is
+         * answered from it (store_finish_again()); a failure leaves the
+         * store refusing what it cannot acknowledge (store_sync_failed()). */
+        if (r >= 0)
+                (void) group_sync(&s->wal_sync);
         if (r >= 0)
                 r = zip_bytes_load(s);
         if (r >= 0)
@@ -440,7 +448,7 @@ static int backfill_buckets(Store *s) {
                 r = -EIO;
         if (sqlite3_exec(s->db, r >= 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK && r >= 0)
                 r = -EIO;
-        return r < 0 ? r : store_sync(s);
+        return r < 0 ? r : group_sync(&s->wal_sync); /* (opening a store whose sync failed works) */
 }
 
 Store *store_close(Store *s) {
@@ -624,26 +632,33 @@ static int find_owner(Store *s, const char *sha256, const char *gid, char ret[32
         return 0;
 }
 
-/* A PUT whose ZIP was renamed into reports/, while it syncs the directory
- * unlocked: it holds the slot of gid until its row is updated. */
-typedef struct Storing {
+/* An upload between two steps while the store is unlocked, listed on the
+ * stack of the thread that runs it: a PUT whose ZIP was renamed into
+ * reports/, syncing the directory (it holds the slot of gid until its row
+ * is updated: s->storing), or a Finish committed, syncing the WAL
+ * (s->finishing). */
+typedef struct GidUnderWay {
         const char *gid;
-        struct Storing *next;
-} Storing;
+        struct GidUnderWay *next;
+} GidUnderWay;
 
-bool storing_locked(Store *s, const char *gid) {
-        for (Storing *i = s->storing; i; i = i->next)
+static bool under_way_locked(const GidUnderWay *list, const char *gid) {
+        for (const GidUnderWay *i = list; i; i = i->next)
                 if (streq(i->gid, gid))
                         return true;
         return false;
 }
 
-static void storing_remove_locked(Store *s, Storing *self) {
-        for (Storing **p = &s->storing; *p; p = &(*p)->next)
+static void under_way_remove_locked(GidUnderWay **list, GidUnderWay *self) {
+        for (GidUnderWay **p = list; *p; p = &(*p)->next)
                 if (*p == self) {
                         *p = self->next;
                         return;
                 }
+}
+
+bool storing_locked(Store *s, const char *gid) {
+        return under_way_locked(s->storing, gid);
 }
 
 typedef struct Claim {
@@ -683,7 +698,7 @@ static int claim_duplicate_tx(Store *s, void *userdata) {
  * here (1: recorded); else the ZIP is renamed into reports/ and self holds
  * the slot (0), with *ret_size the size the slot announced. */
 static int claim_locked(Store *s, const char *gid, const char *sha256, const char *part, const char *zip,
-                        Storing *self, uint64_t *ret_size) {
+                        GidUnderWay *self, uint64_t *ret_size) {
         char state[16];
         uint64_t size;
         int r = slot_locked(s, gid, state, &size);
@@ -751,7 +766,7 @@ int store_uploaded(Store *s, const char *gid, const char *sha256) {
         _cleanup_free_ char *part = part_path(s, gid), *zip = store_zip_path(s, gid);
         if (!part || !zip)
                 return -ENOMEM;
-        Storing self = { .gid = gid };
+        GidUnderWay self = { .gid = gid };
         uint64_t size = 0;
         /* Not even a duplicate is acknowledged: its row would not be on disk. */
         if (store_sync_failed(s))
@@ -772,7 +787,7 @@ int store_uploaded(Store *s, const char *gid, const char *sha256) {
         if (r >= 0 && store_sync_failed(s))
                 r = -EIO;
         pthread_mutex_lock(&s->lock);
-        storing_remove_locked(s, &self);
+        under_way_remove_locked(&s->storing, &self);
         if (r >= 0)
                 r = record_locked(s, gid, sha256);
         if (r >= 0)
@@ -859,17 +874,38 @@ int store_finish(Store *s, const char *gid, const FinishFields *f) {
         /* Refused before it commits: each retry would count the report again. */
         if (store_sync_failed(s))
                 return -EIO;
+        GidUnderWay self = { .gid = gid };
         pthread_mutex_lock(&s->lock);
         /* The report and its bucket's counters change together or not at all. */
         int r = transaction_locked(s, finish_tx, &(Finish) { gid, f });
+        if (r >= 0) {
+                self.next = s->finishing;
+                s->finishing = &self;
+        }
         pthread_mutex_unlock(&s->lock);
+        if (r < 0)
+                return r;
         /* Answered once it is on disk, with the Finishes that commit
          * meanwhile (group_sync). */
-        if (r >= 0)
-                r = group_sync(&s->wal_sync);
+        r = group_sync(&s->wal_sync);
         if (r >= 0 && store_sync_failed(s))
                 r = -EIO; /* a later sync may report good what an earlier one lost */
+        pthread_mutex_lock(&s->lock);
+        under_way_remove_locked(&s->finishing, &self);
+        pthread_mutex_unlock(&s->lock);
         return r < 0 ? r : 0;
+}
+
+int store_finish_again(Store *s, const char *gid) {
+        pthread_mutex_lock(&s->lock);
+        bool syncing = under_way_locked(s->finishing, gid);
+        pthread_mutex_unlock(&s->lock);
+        /* Its Finish synced (a failure is store_sync_failed()), or this
+         * process's open did, for an earlier one's: no fsync a call, which
+         * a device's Finishes sent again and again had the disk do without
+         * end (review). */
+        int r = syncing ? group_sync(&s->wal_sync) : 0;
+        return r < 0 || store_sync_failed(s) ? -EIO : 0;
 }
 
 char *col(sqlite3_stmt *st, int i) {

@@ -141,9 +141,12 @@ int store_retain(Store *s, unsigned keep_per_bucket, int64_t cutoff, unsigned *r
  * report good what an earlier one lost. */
 bool store_sync_failed(Store *s);
 /* What the store's commits so far wrote is durable: for the rare writes
- * that promise it (a bucket fixed, merged, noted) after they unlock, and a
- * Finish of a finished upload. */
+ * that promise it (a bucket fixed, merged, noted) after they unlock;
+ * -EIO after any failed sync. */
 int store_sync(Store *s);
+/* A Finish of an upload finished already: 0 once its row is on disk (at
+ * once unless its first Finish is still syncing), -EIO after a failed sync. */
+int store_finish_again(Store *s, const char *gid);
 
 /* ---- buckets (store-buckets.c) ----
  * One bucket per signature (a report without one: per title, and one bucket

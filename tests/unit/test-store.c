@@ -631,6 +631,40 @@ TEST(failed_sync_keeps_released_zips_listed) {
         store_close(s);
 }
 
+/* Linux reports a writeback error once: after a failed sync, a later one
+ * that succeeds says nothing of the pages the failed one lost. A Finish
+ * sent again while the first one's sync failed got 200 from the sync it
+ * made itself (review). */
+TEST(no_sync_succeeds_after_a_failed_one) {
+        _cleanup_free_ char *dir = test_tmpdir(), *marker = path_join(dir, "sync-failed");
+        Store *s = NULL;
+        ASSERT_OK(store_open(dir, &s));
+        upload(s, "61", "0123456789", "aa", 10, false);
+        fail_fsyncs = 1;
+        ASSERT_ERR(store_finish(s, "61", &(FinishFields) { .title = "BUG: t", .signature = "v1:t" }), -EIO);
+        fail_fsyncs = 0;
+        ASSERT_OK(unlink(marker)); /* as if the marker were lost: the process knows */
+        ASSERT_ERR(store_sync(s), -EIO);
+        ASSERT_ERR(store_finish_again(s, "61"), -EIO);
+        store_close(s);
+}
+
+/* A Finish of a finished upload (a device's retry, or a hostile one's
+ * Finishes sent again and again) needs no fsync once the first one's
+ * sync is done: each made one, and the disk flushed without end (review:
+ * 1,646 fsyncs a second from one device's Finishes). */
+TEST(a_finish_again_syncs_nothing) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        Store *s = NULL;
+        ASSERT_OK(store_open(dir, &s));
+        upload(s, "63", "0123456789", "aa", 10, true);
+        unsigned before = fsyncs_done;
+        for (unsigned i = 0; i < 100; i++)
+                ASSERT_OK(store_finish_again(s, "63"));
+        ASSERT_EQ(fsyncs_done, before);
+        store_close(s);
+}
+
 /* Another process's retention (kcrash-server retain) releases a ZIP while
  * this one removes the ZIPs it released, and is killed before its own
  * sync: this one reads it on a later page of the list, and syncs again
