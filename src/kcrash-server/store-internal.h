@@ -18,7 +18,7 @@ typedef struct GroupSync {
         int fd;
         pthread_mutex_t lock;
         pthread_cond_t synced;
-        uint64_t requested, done, failed; /* tickets */
+        uint64_t requested, done; /* tickets */
         bool syncing;
         bool broken; /* an fsync failed: Linux may report a later one good
                       * although the failed one's pages never reached the disk */

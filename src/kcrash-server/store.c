@@ -196,7 +196,7 @@ static int group_sync(GroupSync *g) {
                  * later one: a later fsync that succeeds does not say the
                  * lost pages are on disk (Linux reports a writeback error
                  * once; a retried Finish got 200: review). */
-                if (g->failed >= ticket || g->broken) {
+                if (g->broken) {
                         r = -EIO;
                         break;
                 }
@@ -218,7 +218,6 @@ static int group_sync(GroupSync *g) {
                 if (r >= 0)
                         g->done = MAX(g->done, target);
                 else {
-                        g->failed = MAX(g->failed, target);
                         g->broken = true;
                         /* For every process on the store, and after a restart:
                          * nothing here may be taken as on disk any more. */
@@ -887,9 +886,7 @@ int store_finish(Store *s, const char *gid, const FinishFields *f) {
                 return r;
         /* Answered once it is on disk, with the Finishes that commit
          * meanwhile (group_sync). */
-        r = group_sync(&s->wal_sync);
-        if (r >= 0 && store_sync_failed(s))
-                r = -EIO; /* a later sync may report good what an earlier one lost */
+        r = store_sync(s);
         pthread_mutex_lock(&s->lock);
         under_way_remove_locked(&s->finishing, &self);
         pthread_mutex_unlock(&s->lock);
@@ -904,8 +901,7 @@ int store_finish_again(Store *s, const char *gid) {
          * process's open did, for an earlier one's: no fsync a call, which
          * a device's Finishes sent again and again had the disk do without
          * end (review). */
-        int r = syncing ? group_sync(&s->wal_sync) : 0;
-        return r < 0 || store_sync_failed(s) ? -EIO : 0;
+        return syncing ? store_sync(s) : store_sync_failed(s) ? -EIO : 0;
 }
 
 char *col(sqlite3_stmt *st, int i) {

@@ -157,8 +157,7 @@ bool stat_owned_by_us(const struct stat *st) {
         return st->st_uid == 0 || st->st_uid == geteuid();
 }
 
-/* Only root (or we) can change what is in the folder st describes. */
-static bool dir_stat_trusted(const struct stat *st) {
+bool dir_stat_trusted(const struct stat *st) {
         return stat_owned_by_us(st) && !(st->st_mode & 0022);
 }
 

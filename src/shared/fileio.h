@@ -41,6 +41,9 @@ int read_full_file_trusted(const char *path, size_t max_size, char **ret_data, s
 int read_full_file_trusted_at(int dir_fd, const char *path, size_t max_size, char **ret_data, size_t *ret_size);
 /* Owned by root, or by us (an unprivileged run on a fake root). */
 bool stat_owned_by_us(const struct stat *st);
+/* Only root (or we) can change what is in the folder st describes: ours,
+ * not writable by group or others. */
+bool dir_stat_trusted(const struct stat *st);
 /* A symlink (link) the system made, in a folder (dir) only root can
  * change: root's (or ours), and its folder too, not writable by others. A
  * root-owned link in a user's folder is the user's to have put there (a

@@ -286,7 +286,7 @@ int offload_record_read(const char *root, char **ret_path) {
         struct stat st;
         if (lstat(dir, &st) < 0)
                 return negative_errno();
-        if (!S_ISDIR(st.st_mode) || !stat_owned_by_us(&st) || (st.st_mode & 0022))
+        if (!S_ISDIR(st.st_mode) || !dir_stat_trusted(&st))
                 return -EPERM;
         if (lstat(link, &st) < 0)
                 return negative_errno();
