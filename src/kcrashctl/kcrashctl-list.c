@@ -58,14 +58,15 @@ int verb_list(Context *ctx, int argc, char **argv) {
         r = context_offload_read(ctx, &offload);
         if (r != 0)
                 return r;
-        /* (no folder yet: no reports) */
-        _cleanup_free_ char *queue = offload ? path_join(offload, OFFLOAD_QUEUE_DIR) : NULL;
-        _cleanup_free_ char *sent = offload ? path_join(offload, OFFLOAD_SENT_DIR) : NULL;
-        if (offload && (!queue || !sent))
-                return log_oom();
-        r = offload ? report_list_dir(queue, "pending", &list, &n) : 0;
-        if (r >= 0 && offload)
-                r = report_list_dir(sent, "sent", &list, &n);
+        if (offload) { /* (no folder yet: no reports) */
+                _cleanup_free_ char *queue = path_join(offload, OFFLOAD_QUEUE_DIR);
+                _cleanup_free_ char *sent = path_join(offload, OFFLOAD_SENT_DIR);
+                if (!queue || !sent)
+                        return log_oom();
+                r = report_list_dir(queue, "pending", &list, &n);
+                if (r >= 0)
+                        r = report_list_dir(sent, "sent", &list, &n);
+        }
         if (r < 0) {
                 log_error_errno(r, "Cannot list reports in \"%s\": %m", ctx->offload_dir);
                 report_list_free(list, n);
