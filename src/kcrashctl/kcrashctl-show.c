@@ -65,7 +65,7 @@ int verb_show(Context *ctx, int argc, char **argv) {
         _cleanup_free_ char *where = context_offload_shown(ctx, path);
         r = archive_read_member(path, "report.json", 16 << 20, &json, NULL);
         if (r < 0) {
-                log_error_errno(r, "Cannot read report.json of \"%s\": %m", where);
+                log_error("Cannot read report.json of \"%s\": %s.", where, archive_strerror(r));
                 return EXIT_FAILURE_;
         }
         if (ctx->json) {

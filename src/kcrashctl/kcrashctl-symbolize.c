@@ -57,7 +57,7 @@ static int load_input(Context *ctx, const char *arg, char **ret_text, size_t *re
                         r = report_json_symbolize_input(json, json_size, ret_text, ids);
                 if (r < 0) {
                         _cleanup_free_ char *shown = context_offload_shown(ctx, zip);
-                        log_error_errno(r, "Cannot read report.json of \"%s\": %m", shown);
+                        log_error("Cannot read report.json of \"%s\": %s.", shown, archive_strerror(r));
                         return EXIT_FAILURE_;
                 }
                 *ret_size = strlen(*ret_text);

@@ -278,12 +278,42 @@ static int pread_full(int fd, void *buf, size_t n, off_t off) {
 }
 
 /* The number of entries and the size of the central directory, from the end
- * of central directory record (and its ZIP64 form when there is one): what
- * libzip would load into memory in zip_open(), known before it does.
+ * of central directory record (or, when a ZIP64 locator precedes it, from
+ * the ZIP64 end record it points to, as libzip reads them: the plain
+ * record's fields are then 0xFFFF and 0xFFFFFFFF markers and not read):
+ * what libzip would load into memory in zip_open(), known before it does.
  * libzip reads the directory of every end record in the file's last 64 KiB
- * that points inside the file (and keeps the most consistent), so the
- * largest of them counts: a huge directory behind a small end record
- * appended after it (in the first one's comment) is still seen. */
+ * whose directory ends before that record (and keeps the most consistent),
+ * so the largest of them counts: a huge directory behind a small end record
+ * appended after it (in the first one's comment) is still seen. A record
+ * skipped here must be one libzip refuses before reading its directory:
+ * a ZIP64 one was skipped because its markers were taken as its size, and a
+ * million-member ZIP64 with a small record after it took root's `kcrashctl
+ * list` to 300 MB (review). The format: APPNOTE.TXT 4.3.14-4.3.16. */
+/* The entries libzip reads from a plain (not ZIP64) directory of size bytes
+ * at offset: past the record's count while the directory has bytes for
+ * another entry (InfoZIP writes the count modulo 65536), each entry a
+ * "PK\1\2" header of 46 bytes and its name, extra field and comment
+ * (APPNOTE.TXT 4.3.12); it stops at one that is not. */
+static int directory_entries(int fd, uint64_t offset, uint64_t size, uint64_t *ret) {
+        enum { ENTRY = 46 };
+        _cleanup_free_ uint8_t *dir = malloc(size);
+        if (!dir)
+                return -ENOMEM;
+        int r = pread_full(fd, dir, size, (off_t) offset);
+        if (r < 0)
+                return r;
+        uint64_t n = 0;
+        for (uint64_t at = 0; size - at >= ENTRY && memcmp(dir + at, "PK\1\2", 4) == 0; n++) {
+                uint64_t len = ENTRY + (uint64_t) le16(dir + at + 28) + le16(dir + at + 30) + le16(dir + at + 32);
+                if (len > size - at)
+                        break;
+                at += len;
+        }
+        *ret = n;
+        return 0;
+}
+
 static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_size) {
         /* EOCD (22 bytes) + comment (< 64 KiB), preceded by the ZIP64 locator (20 bytes). */
         enum { EOCD = 22, LOCATOR = 20, ZIP64_EOCD = 56, TAIL = EOCD + 0xffff + LOCATOR };
@@ -305,6 +335,7 @@ static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_s
                 if (memcmp(tail + i, "PK\5\6", 4) != 0 || i + EOCD + le16(tail + i + 20) > n)
                         continue;
                 uint64_t entries = le16(tail + i + 10), size = le32(tail + i + 12), offset = le32(tail + i + 16);
+                bool zip64 = false;
                 if (i >= LOCATOR && memcmp(tail + i - LOCATOR, "PK\6\7", 4) == 0) {
                         uint8_t z64[ZIP64_EOCD];
                         uint64_t off = le64(tail + i - LOCATOR + 8);
@@ -315,15 +346,27 @@ static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_s
                                 return r;
                         if (memcmp(z64, "PK\6\6", 4) != 0)
                                 return -EBADMSG;
-                        entries = MAX(entries, le64(z64 + 32));
-                        size = MAX(size, le64(z64 + 40));
+                        entries = le64(z64 + 32);
+                        size = le64(z64 + 40);
                         offset = le64(z64 + 48);
+                        zip64 = true;
                 }
                 /* a directory that would end past its record: libzip refuses
                  * it before reading it (and bytes of a member's data that
                  * happen to read "PK\5\6" mostly say so) */
                 if (offset > base + i || size > base + i - offset)
                         continue;
+                /* libzip reads a plain directory to its end, whatever its
+                 * count says: a ZIP of 69,632 members counted as 4,096 took
+                 * 24 MB (review). Walked only when it could hold more
+                 * entries than allowed (and is not too large anyway). */
+                if (!zip64 && size / 46 > MAX(entries, (uint64_t) ARCHIVE_MAX_MEMBERS) && size <= ARCHIVE_MAX_DIRECTORY) {
+                        uint64_t walked;
+                        r = directory_entries(fd, offset, size, &walked);
+                        if (r < 0)
+                                return r;
+                        entries = MAX(entries, walked);
+                }
                 max_entries = MAX(max_entries, entries);
                 max_size = MAX(max_size, size);
                 found = true;
@@ -428,6 +471,18 @@ void strv_free(char **l) {
         for (char **p = l; *p; p++)
                 free(*p);
         free(l);
+}
+
+/* (the text names the limits) */
+_Static_assert(ARCHIVE_MAX_MEMBERS == 4096 && ARCHIVE_MAX_DIRECTORY == 4u << 20, "archive_strerror() names the limits");
+
+const char *archive_strerror(int error) {
+        if (error == -E2BIG)
+                return "its central directory lists more than 4096 members or 4 MiB, which is not read "
+                       "(kcrash writes a handful)";
+        if (error == -EBADMSG)
+                return "not a ZIP file that can be read";
+        return strerror(-error);
 }
 
 int archive_list_members(const char *zip_path, char ***ret_names) {

@@ -40,5 +40,8 @@ int archive_read_member(const char *zip_path, const char *member, size_t max_siz
 /* Lists member names (a NULL-terminated array of at most ARCHIVE_MAX_MEMBERS
  * strings, free with strv_free); -E2BIG when the directory is too large. */
 int archive_list_members(const char *zip_path, char ***ret_names);
+/* What a reader's error means for the user, for the two a ZIP's own bytes
+ * cause (-E2BIG, -EBADMSG); strerror()'s text for the others. */
+const char *archive_strerror(int error);
 void strv_free(char **l);
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free)

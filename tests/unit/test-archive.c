@@ -114,6 +114,139 @@ TEST(too_many_members_refused_before_reading) {
         free(m);
 }
 
+/* Little-endian fields of a ZIP, appended to buf at *len. */
+static void put_le(uint8_t *buf, size_t *len, uint64_t v, size_t bytes) {
+        for (size_t i = 0; i < bytes; i++)
+                buf[(*len)++] = (uint8_t) (v >> (8 * i));
+}
+
+/* A ZIP of n empty members "0000000".. With zip64, written as ZIP64
+ * writers do (APPNOTE.TXT 4.3.14-4.3.16): the plain end record's counts
+ * are the 0xFFFF and 0xFFFFFFFF markers, the real ones in the ZIP64 end
+ * record; with one_more, a plain end record of the directory's first
+ * member follows as the real one's comment. Without, a plain ZIP whose end
+ * record counts n modulo 65536, as InfoZIP's zip writes it, or count. */
+static void write_zip(const char *path, size_t n, bool zip64, size_t count, bool one_more) {
+        enum { NAME = 7 };
+        size_t cap = n * (30 + 46 + 2 * NAME) + 256, len = 0;
+        _cleanup_free_ uint8_t *buf = malloc(cap);
+        _cleanup_free_ uint64_t *offsets = calloc(n, sizeof *offsets);
+        ASSERT_TRUE(buf && offsets);
+        char name[NAME + 1];
+        for (size_t i = 0; i < n; i++) {
+                offsets[i] = len;
+                put_le(buf, &len, 0x04034b50, 4); /* local header */
+                put_le(buf, &len, 20, 2);
+                put_le(buf, &len, 0, 2 * 4 + 4 * 3); /* flags, method, time, date; crc, sizes */
+                put_le(buf, &len, NAME, 2);
+                put_le(buf, &len, 0, 2);
+                snprintf(name, sizeof name, "%07zu", i);
+                memcpy(buf + len, name, NAME);
+                len += NAME;
+        }
+        uint64_t dir = len;
+        for (size_t i = 0; i < n; i++) {
+                put_le(buf, &len, 0x02014b50, 4); /* central directory entry */
+                put_le(buf, &len, 20, 2);
+                put_le(buf, &len, 20, 2);
+                put_le(buf, &len, 0, 2 * 4 + 4 * 3);
+                put_le(buf, &len, NAME, 2);
+                put_le(buf, &len, 0, 2 * 4 + 4); /* extra, comment, disk, internal; external */
+                put_le(buf, &len, offsets[i], 4);
+                snprintf(name, sizeof name, "%07zu", i);
+                memcpy(buf + len, name, NAME);
+                len += NAME;
+        }
+        uint64_t dir_size = len - dir, z64 = len;
+        if (!zip64) {
+                put_le(buf, &len, 0x06054b50, 4);
+                put_le(buf, &len, 0, 2 + 2);
+                put_le(buf, &len, count % 65536, 2);
+                put_le(buf, &len, count % 65536, 2);
+                put_le(buf, &len, dir_size, 4);
+                put_le(buf, &len, dir, 4);
+                put_le(buf, &len, 0, 2);
+                ASSERT_OK(write_file_atomic(path, buf, len, 0600));
+                return;
+        }
+        put_le(buf, &len, 0x06064b50, 4); /* ZIP64 end record */
+        put_le(buf, &len, 44, 8);
+        put_le(buf, &len, 45, 2);
+        put_le(buf, &len, 45, 2);
+        put_le(buf, &len, 0, 4 + 4);
+        put_le(buf, &len, n, 8);
+        put_le(buf, &len, n, 8);
+        put_le(buf, &len, dir_size, 8);
+        put_le(buf, &len, dir, 8);
+        put_le(buf, &len, 0x07064b50, 4); /* its locator */
+        put_le(buf, &len, 0, 4);
+        put_le(buf, &len, z64, 8);
+        put_le(buf, &len, 1, 4);
+        put_le(buf, &len, 0x06054b50, 4); /* the plain end record */
+        put_le(buf, &len, 0, 2 + 2);
+        put_le(buf, &len, 0xffff, 2);
+        put_le(buf, &len, 0xffff, 2);
+        put_le(buf, &len, 0xffffffff, 4);
+        put_le(buf, &len, 0xffffffff, 4);
+        put_le(buf, &len, one_more ? 22 : 0, 2);
+        if (one_more) {
+                put_le(buf, &len, 0x06054b50, 4);
+                put_le(buf, &len, 0, 2 + 2);
+                put_le(buf, &len, 1, 2);
+                put_le(buf, &len, 1, 2);
+                put_le(buf, &len, 46 + NAME, 4);
+                put_le(buf, &len, dir, 4);
+                put_le(buf, &len, 0, 2);
+        }
+        ASSERT_TRUE(len <= cap);
+        ASSERT_OK(write_file_atomic(path, buf, len, 0600));
+}
+
+/* A ZIP64's counts are in its ZIP64 end record: they were read as the
+ * plain record's markers (a 4 GiB directory, taken as one libzip refuses),
+ * and a ZIP64 of a million members with a one-member end record after it
+ * passed the check on that one (root's `kcrashctl list` of an uploader's
+ * ZIP: 300 MB, 12 s; review). */
+TEST(zip64_counted_by_its_own_end_record) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        _cleanup_free_ char *ok = path_join(dir, "ok.zip"), *many = path_join(dir, "many.zip"),
+                            *hidden = path_join(dir, "hidden.zip");
+        char **list = NULL;
+        /* a ZIP64 at the limit is read (libzip reads ZIP64) */
+        write_zip(ok, ARCHIVE_MAX_MEMBERS, true, 0, false);
+        ASSERT_OK(archive_list_members(ok, &list));
+        ASSERT_STREQ(list[ARCHIVE_MAX_MEMBERS - 1], "0004095");
+        ASSERT_TRUE(list[ARCHIVE_MAX_MEMBERS] == NULL);
+        strv_free(list);
+        list = NULL;
+        /* one more member: refused before libzip reads it, also with the
+         * small record after it */
+        write_zip(many, ARCHIVE_MAX_MEMBERS + 1, true, 0, false);
+        ASSERT_ERR(archive_list_members(many, &list), -E2BIG);
+        write_zip(hidden, ARCHIVE_MAX_MEMBERS + 1, true, 0, true);
+        ASSERT_ERR(archive_list_members(hidden, &list), -E2BIG);
+        char *data = NULL;
+        ASSERT_ERR(archive_read_member(hidden, "0000000", 16, &data, NULL), -E2BIG);
+        ASSERT_TRUE(!list && !data);
+}
+
+/* libzip reads a plain directory to its end, past the count its end
+ * record gives (InfoZIP's zip writes the count modulo 65536): 69,632
+ * members counted as 4,096 took root's `kcrashctl list` to 24 MB (review).
+ * Counted by the directory's own entries; the count as written is read. */
+TEST(plain_directory_counted_by_its_entries) {
+        _cleanup_free_ char *dir = test_tmpdir();
+        _cleanup_free_ char *under = path_join(dir, "under.zip"), *infozip = path_join(dir, "infozip.zip");
+        char **list = NULL;
+        write_zip(under, ARCHIVE_MAX_MEMBERS + 1, false, 1, false);
+        ASSERT_ERR(archive_list_members(under, &list), -E2BIG);
+        /* InfoZIP's count of a directory at the limit: read */
+        write_zip(infozip, ARCHIVE_MAX_MEMBERS, false, ARCHIVE_MAX_MEMBERS, false);
+        ASSERT_OK(archive_list_members(infozip, &list));
+        ASSERT_STREQ(list[ARCHIVE_MAX_MEMBERS - 1], "0004095");
+        strv_free(list);
+}
+
 /* The archive is built in memory and copied to the file in 64 KiB reads:
  * a member larger than that (stored nearly as is: bytes deflate cannot
  * shrink) comes back whole; no members is -EINVAL and leaves no file. */
