@@ -118,7 +118,9 @@ int verb_list(Context *ctx, int argc, char **argv) {
                         printf("%-40s %-8s %-20s %-8s %s%*s%s\n", id ? id : "?", list[i].state, when,
                                source ? source : "?", targets,
                                several ? (int) (29 - MIN(strlen(targets), (size_t) 29)) : 0, "",
-                               title && title[0] ? title : "(no title)");
+                               title && title[0]     ? title
+                               : list[i].untrusted ? "(not read: root did not write it)"
+                                                   : "(no title)");
                 }
         }
         report_list_free(list, n);

@@ -63,7 +63,7 @@ int verb_show(Context *ctx, int argc, char **argv) {
         }
         /* messages name it as the user knows it, not through the open folder */
         _cleanup_free_ char *where = context_offload_shown(ctx, path);
-        r = archive_read_member(path, "report.json", 16 << 20, &json, NULL);
+        r = archive_read_member_flags(path, ARCHIVE_TRUSTED, "report.json", 16 << 20, &json, NULL);
         if (r < 0) {
                 log_error("Cannot read report.json of \"%s\": %s.", where, archive_strerror(r));
                 return EXIT_FAILURE_;
@@ -122,14 +122,14 @@ int verb_show(Context *ctx, int argc, char **argv) {
         }
         free(e.last_error);
         putchar('\n');
-        r = archive_list_members(path, &names);
+        r = archive_list_members_flags(path, ARCHIVE_TRUSTED, &names);
         if (r < 0) {
                 log_error_errno(r, "Cannot list \"%s\": %m", where);
                 return EXIT_FAILURE_;
         }
         for (char **n = names; *n; n++)
                 if (strneq(*n, "crash_summary.", 14) &&
-                    archive_read_member(path, *n, 16 << 20, &summary, NULL) >= 0)
+                    archive_read_member_flags(path, ARCHIVE_TRUSTED, *n, 16 << 20, &summary, NULL) >= 0)
                         break;
         if (summary) {
                 _cleanup_free_ char *shown = text_escape_lines(summary);

@@ -52,7 +52,7 @@ static int load_input(Context *ctx, const char *arg, char **ret_text, size_t *re
         if (zip) {
                 _cleanup_free_ char *json = NULL;
                 size_t json_size;
-                r = archive_read_member(zip, "report.json", 16 << 20, &json, &json_size);
+                r = archive_read_member_flags(zip, ARCHIVE_TRUSTED, "report.json", 16 << 20, &json, &json_size);
                 if (r >= 0)
                         r = report_json_symbolize_input(json, json_size, ret_text, ids);
                 if (r < 0) {

@@ -382,16 +382,20 @@ static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_s
  * larger than ARCHIVE_MAX_MEMBERS entries or ARCHIVE_MAX_DIRECTORY bytes:
  * libzip holds the whole directory in memory (an 86 MiB ZIP of a million
  * empty members took ~600 MB). */
-static int archive_open_read(const char *zip_path, zip_t **ret) {
+static int archive_open_read(const char *zip_path, ArchiveReadFlags flags, zip_t **ret) {
         int r = archive_dlopen(NULL);
         if (r < 0)
                 return r;
         /* ZIPs are read from folders other users write (the queue is the
          * uploader's): a regular file only, never through a symlink, never
          * blocking on a FIFO. */
-        _cleanup_close_ int fd = open_regular_at(AT_FDCWD, zip_path, O_NOFOLLOW, NULL);
+        struct stat st;
+        _cleanup_close_ int fd = open_regular_at(AT_FDCWD, zip_path, O_NOFOLLOW, &st);
         if (fd < 0)
                 return fd;
+        /* (the file opened, not what the path names by now) */
+        if ((flags & ARCHIVE_TRUSTED) && !stat_is_trusted(&st))
+                return -EPERM;
         uint64_t entries, dir_size;
         r = archive_directory_size(fd, &entries, &dir_size);
         if (r < 0)
@@ -425,15 +429,15 @@ static int archive_open_read(const char *zip_path, zip_t **ret) {
         return 0;
 }
 
-int archive_read_member(const char *zip_path, const char *member, size_t max_size, char **ret_data,
-                        size_t *ret_size) {
+int archive_read_member_flags(const char *zip_path, ArchiveReadFlags flags, const char *member, size_t max_size,
+                              char **ret_data, size_t *ret_size) {
         _cleanup_(zip_discardp) zip_t *z = NULL;
         _cleanup_(zip_fclosep) zip_file_t *f = NULL;
         _cleanup_free_ char *buf = NULL;
         zip_stat_t st;
         int r;
 
-        r = archive_open_read(zip_path, &z);
+        r = archive_open_read(zip_path, flags, &z);
         if (r < 0)
                 return r;
         zip_stat_init(&st);
@@ -482,12 +486,19 @@ const char *archive_strerror(int error) {
                        "(kcrash writes a handful)";
         if (error == -EBADMSG)
                 return "not a ZIP file that can be read";
+        if (error == -EPERM)
+                return "root did not write it (its owner, links or mode say another user did), so it is not read";
         return strerror(-error);
 }
 
-int archive_list_members(const char *zip_path, char ***ret_names) {
+int archive_read_member(const char *zip_path, const char *member, size_t max_size, char **ret_data,
+                        size_t *ret_size) {
+        return archive_read_member_flags(zip_path, 0, member, max_size, ret_data, ret_size);
+}
+
+int archive_list_members_flags(const char *zip_path, ArchiveReadFlags flags, char ***ret_names) {
         _cleanup_(zip_discardp) zip_t *z = NULL;
-        int r = archive_open_read(zip_path, &z);
+        int r = archive_open_read(zip_path, flags, &z);
         if (r < 0)
                 return r;
         zip_int64_t n = zip_get_num_entries(z, 0);
@@ -506,4 +517,8 @@ int archive_list_members(const char *zip_path, char ***ret_names) {
         }
         *ret_names = names;
         return 0;
+}
+
+int archive_list_members(const char *zip_path, char ***ret_names) {
+        return archive_list_members_flags(zip_path, 0, ret_names);
 }

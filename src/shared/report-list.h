@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,7 @@ typedef struct ReportListEntry {
         uint64_t size;
         unsigned attempts;
         char *last_error;
+        bool untrusted;      /* root did not write the ZIP: not read (ARCHIVE_TRUSTED) */
         char *vmcore;
         char *test_crash_id;
         ReportTargetState targets[2];

@@ -625,6 +625,61 @@ class PrivsepTest(unittest.TestCase):
         self.assertIn(b"\\x1b]0;pwned\\x07 two\n", out)  # the summary, its lines kept
         self.assertIn(b'"T\\u001B[31mRED\\u001B]52;', out)  # --json: the JSON, written anew
 
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("setpriv"), "needs root and setpriv")
+    def test_a_zip_another_user_made_is_not_read_by_root(self):
+        """Root reads only the ZIPs root wrote (its own, one link, written by
+        it only): the uploader's account can put files in the queue, and a
+        ZIP it made there with a test crash's id had `kcrashctl status` say
+        the test crash was collected (PASSED) without any crash, and was
+        parsed by root's libzip (a review planted one of a million members)."""
+        root = make_root(self.tmp)
+        for d in ("dev", "proc/sys/kernel/random", "sys/module/pstore/parameters"):
+            os.makedirs(f"{root}/{d}", exist_ok=True)
+        for path, text in [("dev/kmsg", ""), ("proc/sysrq-trigger", ""),
+                           ("proc/sys/kernel/random/boot_id", "11111111-1111-1111-1111-111111111111\n"),
+                           ("sys/module/pstore/parameters/backend", "ramoops\n")]:
+            with open(f"{root}/{path}", "w") as f:
+                f.write(text)
+        run(["test-crash", "--yes"], root)
+        with open(f"{root}/dev/kmsg") as f:
+            tid = f.read().split("kcrash: test crash ")[1][:32]
+        with open(f"{root}/proc/sys/kernel/random/boot_id", "w") as f:
+            f.write("22222222-2222-2222-2222-222222222222\n")  # a new boot, no crash collected
+        q = f"{root}/{OFFLOAD}/not_sent_logs"
+        os.makedirs(q, exist_ok=True)
+        os.chmod(root, 0o755)
+        os.chmod(q, 0o777)  # as the uploader's group may write it
+        forged = {"schema": 1, "id": "forged", "collected_time": 1, "crash_time": 1, "source": "pstore",
+                  "test_crash_id": tid, "analysis": {"title": "kernel panic: forged"}}
+        made = f"{self.tmp}/forged.zip"
+        with zipfile.ZipFile(made, "w") as z:
+            z.writestr("report.json", json.dumps(forged))
+        os.chmod(made, 0o644)
+        w = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "cp", made,
+                            f"{q}/forged.zip"], capture_output=True, text=True)
+        self.assertEqual(w.returncode, 0, w.stderr)
+        # root's own ZIP beside it, and one with a second link, are told apart
+        forged["id"], forged["test_crash_id"] = "roots", "0" * 32
+        forged["analysis"]["title"] = "kernel panic: root's"
+        with zipfile.ZipFile(f"{q}/roots.zip", "w") as z:
+            z.writestr("report.json", json.dumps(forged))
+        shutil.copy(f"{q}/roots.zip", f"{q}/linked.zip")
+        os.link(f"{q}/linked.zip", f"{self.tmp}/second-link.zip")
+
+        st = json.loads(run(["status", "--json"], root, check=False).stdout)
+        self.assertNotEqual(st["test_crash"]["state"], "collected")
+        self.assertNotIn("PASSED", run(["status"], root, check=False).stdout)
+        listed = {e["id"]: e for e in json.loads(run(["list", "--json"], root).stdout)}
+        self.assertIsNone(listed["forged"]["title"])
+        self.assertIn("root did not write it", listed["forged"]["last_error"])
+        self.assertIsNone(listed["linked"]["title"])
+        self.assertEqual(listed["roots"]["title"], "kernel panic: root's")
+        self.assertIn("(not read: root did not write it)", run(["list"], root).stdout)
+        p = run(["show", "forged"], root, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("root did not write it", p.stderr)
+        self.assertNotIn("forged", p.stdout)
+
     def test_planted_report_names_cannot_stop_collection(self):
         """The queue is the uploader's folder: its account can plant every
         name a crash minute has (<name>, <name>-2 ... <name>-999), for any
