@@ -177,6 +177,13 @@ enum MHD_Result handle_finish(Server *srv, struct MHD_Connection *c, Request *re
                 json_t *o = json_pack("{s:{}}", "response");
                 return o ? respond_json(c, 200, o) : MHD_NO;
         }
+        /* Nothing else can be finished: refused before the ZIP is read. An
+         * upload the sweeper expired keeps its ZIP while a finished
+         * duplicate uses it, and each Finish of it read and triaged that
+         * ZIP again, one at a time for every thread, to be answered 409 in
+         * the end: 64 loops of them held an honest GET 3.2 s (review). */
+        if (!streq(state, "uploaded"))
+                return reject(srv, c, 409, "finish_not_uploaded", 0);
 
         /* The analysis from the ZIP's own report.json (the stored copy, or the
          * original when this upload was a duplicate); without a valid one,

@@ -141,6 +141,31 @@ class Server(unittest.TestCase):
         self.assertEqual(self.api(f"/api/reports/{gid2}/zip")[1], data)
         self.assertEqual(len(os.listdir(f"{self.data}/reports")), 1)
 
+    def test_a_finish_of_an_expired_upload_reads_nothing(self):
+        """An upload the sweeper expired keeps its ZIP while a finished
+        duplicate uses it; a Finish of it is refused without opening that
+        ZIP (each one read and triaged it again under the one triage lock:
+        64 loops of them held an honest GET 3.2 s; review)."""
+        import ctypes
+        self.start_server("--slot-ttl", "1", "--rate", "0")
+        data = report_zip("expired")
+        first = self.upload(data, finish=False)
+        self.upload(data)  # its duplicate, finished
+        self.wait_for(lambda: "reports.uploaded" not in self.stats(), 45, "the sweep of the unfinished upload")
+        (zip_name,) = os.listdir(f"{self.data}/reports")
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.assertGreaterEqual(fd, 0)
+        try:
+            IN_OPEN = 0x20
+            self.assertGreaterEqual(libc.inotify_add_watch(fd, f"{self.data}/reports/{zip_name}".encode(), IN_OPEN), 0)
+            self.assertEqual(self.finish(first), 409)
+            with self.assertRaises(BlockingIOError, msg="the expired upload's ZIP was opened"):
+                os.read(fd, 4096)
+        finally:
+            os.close(fd)
+        self.assertEqual(self.stats()["rejects.finish_not_uploaded"], 1)
+
     def test_upload_url_expires_and_the_slot_is_swept(self):
         self.start_server("--slot-ttl", "1", "--rate", "0")
         data = report_zip("late")
