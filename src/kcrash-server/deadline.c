@@ -36,7 +36,13 @@
  *     every place);
  *   - and every connection on which nothing came in HEAD_PATIENCE_MS,
  *     however many (made by the thousand, they put every device behind
- *     them in the listen backlog).
+ *     them in the listen backlog);
+ *   - and, while the bodies of uploads (PUTs on valid URLs, which anyone
+ *     gets from a Start) hold more than half the places, those moving less
+ *     than QUICK_TRANSFER_RATE since they began, HEAD_PATIENCE_MS ago or
+ *     more, slowest first, down to half: 256 PUTs at 1.2 KiB/s held every
+ *     place, which the 1 KiB/s of any request let them (review). Devices
+ *     and the console keep the other half; fast uploads are never cut.
  * Never a request while the server works on it (a Finish waiting for the
  * disk), nor a connection of a caller the API knows. An HTTP client
  * expects a kept connection to be closed when idle and opens another.
@@ -90,6 +96,7 @@ struct ConnWatch {
         bool untimed;             /* a request of a caller the API knows */
         bool known;               /* a caller the API knows used it (set with untimed) */
         bool serving;             /* CONN_REQUEST: in, its answer not queued */
+        bool put;                 /* CONN_REQUEST: an upload's body is coming (deadline_put_body()) */
         unsigned rate;            /* CONN_REQUEST: bytes a second it must move on a nearly full server */
         int64_t turn_ms;          /* CONN_REQUEST: since when the client's turn */
         uint64_t turn_bytes;      /* moved on the connection then */
@@ -172,6 +179,7 @@ static ConnWatch *watch_of(struct MHD_Connection *c) {
 static void client_turn(ConnWatch *w, int64_t now) {
         uint64_t received;
         w->serving = false;
+        w->put = false;
         w->rate = MIN_TRANSFER_RATE;
         w->turn_ms = now;
         bytes_of(w->fd, &received, &w->turn_bytes);
@@ -229,6 +237,14 @@ void deadline_quick_body(Server *srv, struct MHD_Connection *c) {
 
 void deadline_small_form(Server *srv, struct MHD_Connection *c) {
         body_rate(c, SMALL_FORM_RATE);
+}
+
+void deadline_put_body(Server *srv, struct MHD_Connection *c) {
+        ConnWatch *w = watch_lock(c);
+        if (w) {
+                w->put = true;
+                watch_unlock(w);
+        }
 }
 
 void deadline_answer_queued(struct MHD_Connection *c) {
@@ -339,10 +355,59 @@ static int candidate_cmp(const void *a, const void *b) {
         return (x->since > y->since) - (x->since < y->since);
 }
 
+/* The bytes a second an upload's body has moved since it began, as of
+ * now; UINT64_MAX for one that is not an upload's body coming, began less
+ * than HEAD_PATIENCE_MS ago, or moves QUICK_TRANSFER_RATE or more. */
+static uint64_t slow_upload_rate(const ConnWatch *w, int64_t now) {
+        int64_t waited = now - w->turn_ms;
+        if (w->fd < 0 || !w->put || w->serving || w->known || w->state != CONN_REQUEST || waited < HEAD_PATIENCE_MS)
+                return UINT64_MAX;
+        uint64_t received, moved;
+        bytes_of(w->fd, &received, &moved);
+        uint64_t rate = (moved - w->turn_bytes) * 1000 / (uint64_t) waited;
+        return rate < QUICK_TRANSFER_RATE ? rate : UINT64_MAX;
+}
+
+typedef struct SlowUpload {
+        uint64_t rate;
+        ConnWatch *w;
+} SlowUpload;
+
+static int slow_upload_cmp(const void *a, const void *b) {
+        const SlowUpload *x = a, *y = b;
+        return (x->rate > y->rate) - (x->rate < y->rate);
+}
+
+/* While uploads' bodies coming hold more than half of max_conns, shuts
+ * down the slow ones (slow_upload_rate()), slowest first, down to half;
+ * returns how many. */
+static unsigned cut_slow_uploads(Server *srv, int64_t now) {
+        unsigned uploads = 0, n = 0, share = srv->max_conns / 2;
+        for (ConnWatch *w = srv->watching; w; w = w->next)
+                uploads += w->fd >= 0 && w->put && w->state == CONN_REQUEST;
+        if (uploads <= share)
+                return 0;
+        _cleanup_free_ SlowUpload *slow = malloc(uploads * sizeof *slow);
+        if (!slow)
+                return 0;
+        for (ConnWatch *w = srv->watching; w && n < uploads; w = w->next) {
+                uint64_t rate = slow_upload_rate(w, now);
+                if (rate != UINT64_MAX)
+                        slow[n++] = (SlowUpload) { rate, w };
+        }
+        qsort(slow, n, sizeof *slow, slow_upload_cmp);
+        n = MIN(n, uploads - share);
+        for (unsigned i = 0; i < n; i++) {
+                (void) shutdown(slow[i].w->fd, SHUT_RDWR);
+                slow[i].w->fd = -1;
+        }
+        return n;
+}
+
 /* With more than 7/8 of the server's places taken by connections not yet
- * shut down, shuts down the ones doing nothing, oldest first, down to 3/4;
- * returns how many. Called with the list locked, after too_slow() updated
- * every state. */
+ * shut down, shuts down the ones doing nothing, oldest first, down to 3/4,
+ * and the slowest uploads beyond half the places; returns how many. Called
+ * with the list locked, after too_slow() updated every state. */
 static unsigned make_room(Server *srv, int64_t now) {
         if (!nearly_full(srv, srv->n_watching))
                 return 0;
@@ -377,7 +442,7 @@ static unsigned make_room(Server *srv, int64_t now) {
                 (void) shutdown(c[i].w->fd, SHUT_RDWR);
                 c[i].w->fd = -1;
         }
-        return n;
+        return n + cut_slow_uploads(srv, now);
 }
 
 void deadline_cut(Server *srv, unsigned *ret_slow, unsigned *ret_unused) {

@@ -172,6 +172,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                          * pipe) and hid the refusal (attack review). */
                         if (req->error && answer_before_body(c, version))
                                 return put_end(srv, c, req);
+                        if (!req->error)
+                                deadline_put_body(srv, c);
                 } else if (streq(method, "GET") || streq(method, "HEAD"))
                         req->kind = REQ_GET;
                 else

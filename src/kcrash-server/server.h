@@ -148,6 +148,10 @@ void deadline_quick_body(Server *srv, struct MHD_Connection *c);
 /* The body of the request on c is a form of at most SMALL_FORM: it must
  * come at the pace of a slow uplink (deadline.c). */
 void deadline_small_form(Server *srv, struct MHD_Connection *c);
+/* The request on c is an upload whose body is stored as it comes: on a
+ * nearly full server, uploads slower than QUICK_TRANSFER_RATE do not hold
+ * more than half the places (deadline.c). */
+void deadline_put_body(Server *srv, struct MHD_Connection *c);
 /* The request on c is of a caller the API knows: the connection is not
  * timed until it ends. */
 void deadline_untimed(Server *srv, struct MHD_Connection *c);

@@ -7,6 +7,7 @@ service, nor exhaust the receiver's memory or disk. Clients bind to other
 
 import http.client
 import io
+import contextlib
 import json
 import os
 import resource
@@ -662,16 +663,11 @@ class Server(unittest.TestCase):
         time.sleep(0.5)
         return c, body
 
-    def test_uploads_under_way_never_run_the_server_out_of_files(self):
-        """A PUT holds two files, its socket and its .part, but the server
-        sized its connections at one file each: 1,100 PUTs moving at
-        1.25 KiB/s on valid Starts used every file before the server was
-        nearly full, and accept() failed for every device and console
-        request while no rule closed anything (attack review). Now the
-        connections are half the files: accepted uploads always have theirs."""
-        self.start_server("--idle-timeout", "120", "--rate", "0", "--max-pending-starts", "0",
-                          "--max-conns-per-addr", "0", max_files=640)
-        n = 300  # one file each, 384 places: the files ran out near 290 PUTs
+    @contextlib.contextmanager
+    def trickled_puts(self, n):
+        """n PUTs of 100 MiB on valid Starts, each body moving 1.25 KiB/s:
+        faster than the 1 KiB/s any request must move. Yields their sockets
+        (those the server accepted)."""
         urls = []
         for i in range(n):
             status, ans = self.start(100 << 20, steamid=str(i))
@@ -679,7 +675,7 @@ class Server(unittest.TestCase):
             urls.append("/" + ans["url"].split("/", 3)[3])
         socks, stop = [], threading.Event()
 
-        def trickle():  # 1.25 KiB/s each: faster than any rule closes
+        def trickle():
             while not stop.wait(0.25):
                 for c in list(socks):
                     try:
@@ -696,19 +692,64 @@ class Server(unittest.TestCase):
                     socks.append(c)
                 except OSError:
                     pass  # refused once the places are taken
-            time.sleep(3)
-            files = len(os.listdir(f"/proc/{self.server.pid}/fd"))
-            self.assertLess(files, 640 - 32, "room left for the store's own files")
+            yield socks
         finally:
             stop.set()
             t.join()
             for c in socks:
                 c.close()
+
+    def test_uploads_under_way_never_run_the_server_out_of_files(self):
+        """A PUT holds two files, its socket and its .part, but the server
+        sized its connections at one file each: 1,100 PUTs moving at
+        1.25 KiB/s on valid Starts used every file before the server was
+        nearly full, and accept() failed for every device and console
+        request while no rule closed anything (attack review). Now the
+        connections are half the files: accepted uploads always have theirs."""
+        self.start_server("--idle-timeout", "120", "--rate", "0", "--max-pending-starts", "0",
+                          "--max-conns-per-addr", "0", max_files=640)
+        # one file each, 384 places: the files ran out near 290 PUTs
+        with self.trickled_puts(300):
+            time.sleep(3)
+            files = len(os.listdir(f"/proc/{self.server.pid}/fd"))
+            self.assertLess(files, 640 - 32, "room left for the store's own files")
         self.server.log.seek(0)
         log = self.server.log.read().decode(errors="replace")
         self.assertNotIn("Too many open files", log)
         # the places come back: a device's upload goes through
         self.upload(report_zip("after"), steamid="2")
+
+    def test_slow_uploads_do_not_hold_every_place(self):
+        """Anyone gets valid upload URLs from Starts: 256 PUTs moving
+        1.2 KiB/s each (more than the 1 KiB/s of any request) held every
+        place of a server, and no device's Start nor console request got
+        one (review). On a nearly full server the uploads slower than
+        64 KiB/s hold at most half the places, the slowest cut first."""
+        self.start_server("--idle-timeout", "120", "--rate", "0", "--max-pending-starts", "0",
+                          "--max-conns-per-addr", "0", max_files=640)  # 192 places
+        with self.trickled_puts(200) as socks:
+            self.assertGreater(len(socks), 150)
+            time.sleep(4)  # the uploads are older than the 2 s any may have
+            status = None
+            for _ in range(10):
+                try:
+                    status, ans = self.start(1000, source="127.0.0.99", steamid="honest")
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            self.assertEqual(status, 200, "a device's Start gets a place")
+            self.assertEqual(self.api("/api/stats")[0], 200, "and so does the console")
+            # the cut ones were told: the server closed them
+            closed = 0
+            for c in socks:
+                c.setblocking(False)
+                try:
+                    closed += c.recv(1) == b""
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    closed += 1
+            self.assertGreaterEqual(closed, 192 - 192 // 2, "the uploads held half the places at most")
 
     def test_a_finish_again_changes_nothing(self):
         """A Finish of a finished upload (a device's retry after a lost
