@@ -365,20 +365,38 @@ demo_show() { # scenario gid
 # The module's debug info, for symbolization on the host: a build-id
 # directory, and a real debuginfod on 127.0.0.1 serving the same module.
 DEBUGINFOD_URL=
+DEBUGINFOD_LOG=
 if [ -f "$WORK/crashme.ko" ]; then
         CRASHME_ID=$(readelf -n "$WORK/crashme.ko" | awk '/Build ID/{print $3}')
         mkdir -p "$WORK/debug/.build-id/${CRASHME_ID:0:2}" "$WORK/served"
         cp "$WORK/crashme.ko" "$WORK/debug/.build-id/${CRASHME_ID:0:2}/${CRASHME_ID:2}.debug"
         cp "$WORK/crashme.ko" "$WORK/served/"
         if command -v debuginfod >/dev/null && [[ " $SCENARIOS " == *" module-"* ]]; then
-                DPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-                debuginfod -F -p "$DPORT" -d "$WORK/debuginfod.sqlite" -t 0 -g 0 -c 1 "$WORK/served" >/dev/null 2>&1 &
-                DEBUGINFOD_PID=$!
-                for _ in $(seq 300); do
-                        curl -sf -o /dev/null "http://127.0.0.1:$DPORT/buildid/$CRASHME_ID/debuginfo" && break
-                        sleep 0.1
+                # Up to three tries, each on a port of its own: in one clean-
+                # clone run (a fresh machine, a loaded one) the first
+                # debuginfod was not listening at all when the module
+                # scenarios asked it ("Connection refused"), and its output
+                # had gone to /dev/null; it is kept now and shown when no
+                # try serves the module.
+                for try in 1 2 3; do
+                        DPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+                        debuginfod -F -p "$DPORT" -d "$WORK/debuginfod-$try.sqlite" -t 0 -g 0 -c 1 "$WORK/served" \
+                                >"$WORK/debuginfod-$try.log" 2>&1 &
+                        DEBUGINFOD_PID=$!
+                        for _ in $(seq 300); do
+                                if curl -sf -o /dev/null "http://127.0.0.1:$DPORT/buildid/$CRASHME_ID/debuginfo"; then
+                                        DEBUGINFOD_URL=http://127.0.0.1:$DPORT
+                                        DEBUGINFOD_LOG=$WORK/debuginfod-$try.log
+                                        break 2
+                                fi
+                                kill -0 "$DEBUGINFOD_PID" 2>/dev/null || break
+                                sleep 0.1
+                        done
+                        echo "debuginfod (try $try, port $DPORT) does not serve the module; its output:"
+                        tail -n 20 "$WORK/debuginfod-$try.log" | sed 's/^/  /'
+                        kill "$DEBUGINFOD_PID" 2>/dev/null || true
+                        wait "$DEBUGINFOD_PID" 2>/dev/null || true
                 done
-                DEBUGINFOD_URL=http://127.0.0.1:$DPORT
         fi
 fi
 
@@ -405,7 +423,14 @@ for f in json.load(sys.stdin)["frames"]:
 else:
     print("no frame kcrash_test_" + sys.argv[1])' "$mode")
                 echo "  symbolized ($how): kcrash_test_$mode -> $got"
-                [ "$got" = "$want" ] || { echo "  expected $want"; return 1; }
+                if [ "$got" != "$want" ]; then
+                        echo "  expected $want"
+                        if [ $how = debuginfod ]; then
+                                echo "  debuginfod (pid $DEBUGINFOD_PID) $(kill -0 "$DEBUGINFOD_PID" 2>/dev/null && echo running || echo gone); its output:"
+                                tail -n 20 "$DEBUGINFOD_LOG" | sed 's/^/    /'
+                        fi
+                        return 1
+                fi
         done
 }
 
