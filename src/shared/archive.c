@@ -277,19 +277,6 @@ static int pread_full(int fd, void *buf, size_t n, off_t off) {
         return (size_t) k == n ? 0 : -EBADMSG;
 }
 
-/* The number of entries and the size of the central directory, from the end
- * of central directory record (or, when a ZIP64 locator precedes it, from
- * the ZIP64 end record it points to, as libzip reads them: the plain
- * record's fields are then 0xFFFF and 0xFFFFFFFF markers and not read):
- * what libzip would load into memory in zip_open(), known before it does.
- * libzip reads the directory of every end record in the file's last 64 KiB
- * whose directory ends before that record (and keeps the most consistent),
- * so the largest of them counts: a huge directory behind a small end record
- * appended after it (in the first one's comment) is still seen. A record
- * skipped here must be one libzip refuses before reading its directory:
- * a ZIP64 one was skipped because its markers were taken as its size, and a
- * million-member ZIP64 with a small record after it took root's `kcrashctl
- * list` to 300 MB (review). The format: APPNOTE.TXT 4.3.14-4.3.16. */
 /* The entries libzip reads from a plain (not ZIP64) directory of size bytes
  * at offset: past the record's count while the directory has bytes for
  * another entry (InfoZIP writes the count modulo 65536), each entry a
@@ -314,6 +301,19 @@ static int directory_entries(int fd, uint64_t offset, uint64_t size, uint64_t *r
         return 0;
 }
 
+/* The number of entries and the size of the central directory, from the end
+ * of central directory record (or, when a ZIP64 locator precedes it, from
+ * the ZIP64 end record it points to, as libzip reads them: the plain
+ * record's fields are then 0xFFFF and 0xFFFFFFFF markers and not read):
+ * what libzip would load into memory in zip_open(), known before it does.
+ * libzip reads the directory of every end record in the file's last 64 KiB
+ * whose directory ends before that record (and keeps the most consistent),
+ * so the largest of them counts: a huge directory behind a small end record
+ * appended after it (in the first one's comment) is still seen. A record
+ * skipped here must be one libzip refuses before reading its directory:
+ * a ZIP64 one was skipped because its markers were taken as its size, and a
+ * million-member ZIP64 with a small record after it took root's `kcrashctl
+ * list` to 300 MB (review). The format: APPNOTE.TXT 4.3.14-4.3.16. */
 static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_size) {
         /* EOCD (22 bytes) + comment (< 64 KiB), preceded by the ZIP64 locator (20 bytes). */
         enum { EOCD = 22, LOCATOR = 20, ZIP64_EOCD = 56, TAIL = EOCD + 0xffff + LOCATOR };
