@@ -277,24 +277,89 @@ static int pread_full(int fd, void *buf, size_t n, off_t off) {
         return (size_t) k == n ? 0 : -EBADMSG;
 }
 
-/* The entries libzip reads from a plain (not ZIP64) directory of size bytes
- * at offset: past the record's count while the directory has bytes for
- * another entry (InfoZIP writes the count modulo 65536), each entry a
- * "PK\1\2" header of 46 bytes and its name, extra field and comment
- * (APPNOTE.TXT 4.3.12); it stops at one that is not. */
-static int directory_entries(int fd, uint64_t offset, uint64_t size, uint64_t *ret) {
-        enum { ENTRY = 46 };
+/* The extra fields in p[0, len) (APPNOTE.TXT 4.5.1: a 2-byte id, a 2-byte
+ * size, that many bytes), counting one that runs past the end too. */
+static unsigned extra_fields(const uint8_t *p, size_t len) {
+        unsigned n = 0;
+        for (size_t at = 0; len - at >= 4; n++) {
+                size_t field = 4 + (size_t) le16(p + at + 2);
+                if (field > len - at)
+                        return n + 1;
+                at += field;
+        }
+        return n;
+}
+
+/* Where the local header of the central directory entry e (of len bytes)
+ * is: its 32-bit offset, or the ZIP64 extended information's when that says
+ * 0xFFFFFFFF (APPNOTE.TXT 4.5.3: the sizes before it, each only when its own
+ * field says 0xFFFFFFFF); false when it cannot be told. */
+static bool local_header_offset(const uint8_t *e, size_t len, uint64_t *ret) {
+        uint64_t offset = le32(e + 42);
+        if (offset != 0xffffffff) {
+                *ret = offset;
+                return true;
+        }
+        const uint8_t *extra = e + 46 + le16(e + 28);
+        size_t extra_len = le16(e + 30), skip = 8 * ((le32(e + 24) == 0xffffffff) + (le32(e + 20) == 0xffffffff));
+        (void) len; /* (the entry's length counts its extra field: within) */
+        for (size_t at = 0; extra_len - at >= 4;) {
+                size_t size = le16(extra + at + 2);
+                if (4 + size > extra_len - at)
+                        return false;
+                if (le16(extra + at) == 0x0001 && size >= skip + 8) {
+                        *ret = le64(extra + at + 4 + skip);
+                        return true;
+                }
+                at += 4 + size;
+        }
+        return false;
+}
+
+/* The entries libzip reads from the directory of size bytes at offset, and
+ * whether it may: -E2BIG when an entry has more than ARCHIVE_MAX_EXTRA_FIELDS
+ * extra fields, its own and its local header's together, or the entries'
+ * extra fields, counted so, more than ARCHIVE_MAX_DIRECTORY bytes. libzip reads a
+ * plain (not ZIP64) directory past its record's count while there are bytes
+ * for another entry (InfoZIP writes the count modulo 65536: 69,632 members
+ * counted as 4,096 took 24 MB; review), a ZIP64 one up to its count, each
+ * entry a "PK\1\2" header of 46 bytes and its name, extra field and comment
+ * (APPNOTE.TXT 4.3.12); it stops at one that is not. It makes an item of
+ * every extra field, and with ZIP_CHECKCONS merges the local header's into
+ * the entry's, one against all the other's: 4,096 entries of one local
+ * header with 16,383 empty fields, a ZIP of 258 KB, took 2.1 GB and 29 s
+ * (review). A local header that cannot be read is libzip's to refuse. */
+static int directory_entries(int fd, uint64_t offset, uint64_t size, bool zip64, uint64_t count, uint64_t *ret) {
+        /* (and the bytes of all those fields together: each is copied, one
+         * local header's for every entry that names it) */
+        uint64_t extra_bytes = 0;
+        enum { ENTRY = 46, LOCAL = 30 };
         _cleanup_free_ uint8_t *dir = malloc(size);
-        if (!dir)
+        _cleanup_free_ uint8_t *local = malloc(LOCAL + 0xffff);
+        if (!dir || !local)
                 return -ENOMEM;
         int r = pread_full(fd, dir, size, (off_t) offset);
         if (r < 0)
                 return r;
         uint64_t n = 0;
-        for (uint64_t at = 0; size - at >= ENTRY && memcmp(dir + at, "PK\1\2", 4) == 0; n++) {
-                uint64_t len = ENTRY + (uint64_t) le16(dir + at + 28) + le16(dir + at + 30) + le16(dir + at + 32);
+        for (uint64_t at = 0; size - at >= ENTRY && memcmp(dir + at, "PK\1\2", 4) == 0 && (!zip64 || n < count); n++) {
+                const uint8_t *e = dir + at;
+                uint64_t len = ENTRY + (uint64_t) le16(e + 28) + le16(e + 30) + le16(e + 32);
                 if (len > size - at)
                         break;
+                unsigned fields = extra_fields(e + ENTRY + le16(e + 28), le16(e + 30));
+                extra_bytes += le16(e + 30);
+                uint64_t local_at;
+                if (local_header_offset(e, (size_t) len, &local_at) &&
+                    pread_full(fd, local, LOCAL, (off_t) local_at) >= 0 && memcmp(local, "PK\3\4", 4) == 0) {
+                        size_t name = le16(local + 26), extra = le16(local + 28);
+                        if (extra > 0 && pread_full(fd, local, extra, (off_t) (local_at + LOCAL + name)) >= 0) {
+                                fields += extra_fields(local, extra);
+                                extra_bytes += extra;
+                        }
+                }
+                if (fields > ARCHIVE_MAX_EXTRA_FIELDS || extra_bytes > ARCHIVE_MAX_DIRECTORY)
+                        return -E2BIG;
                 at += len;
         }
         *ret = n;
@@ -356,13 +421,10 @@ static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_s
                  * happen to read "PK\5\6" mostly say so) */
                 if (offset > base + i || size > base + i - offset)
                         continue;
-                /* libzip reads a plain directory to its end, whatever its
-                 * count says: a ZIP of 69,632 members counted as 4,096 took
-                 * 24 MB (review). Walked only when it could hold more
-                 * entries than allowed (and is not too large anyway). */
-                if (!zip64 && size / 46 > MAX(entries, (uint64_t) ARCHIVE_MAX_MEMBERS) && size <= ARCHIVE_MAX_DIRECTORY) {
+                /* what libzip reads of it, when it is not too large anyway */
+                if (entries <= ARCHIVE_MAX_MEMBERS && size <= ARCHIVE_MAX_DIRECTORY) {
                         uint64_t walked;
-                        r = directory_entries(fd, offset, size, &walked);
+                        r = directory_entries(fd, offset, size, zip64, entries, &walked);
                         if (r < 0)
                                 return r;
                         entries = MAX(entries, walked);
@@ -478,12 +540,14 @@ void strv_free(char **l) {
 }
 
 /* (the text names the limits) */
-_Static_assert(ARCHIVE_MAX_MEMBERS == 4096 && ARCHIVE_MAX_DIRECTORY == 4u << 20, "archive_strerror() names the limits");
+_Static_assert(ARCHIVE_MAX_MEMBERS == 4096 && ARCHIVE_MAX_DIRECTORY == 4u << 20 && ARCHIVE_MAX_EXTRA_FIELDS == 32,
+               "archive_strerror() names the limits");
 
 const char *archive_strerror(int error) {
         if (error == -E2BIG)
-                return "its central directory lists more than 4096 members or 4 MiB, which is not read "
-                       "(kcrash writes a handful)";
+                return "its central directory lists more than 4096 members or 4 MiB, or its members more than "
+                       "32 extra fields each or 4 MiB of them, which is not read (kcrash writes a handful of "
+                       "members, with few)";
         if (error == -EBADMSG)
                 return "not a ZIP file that can be read";
         if (error == -EPERM)

@@ -30,6 +30,12 @@ int archive_write(const char *path, const ArchiveMember *members, size_t n_membe
  * memory. kcrash's own ZIPs hold a handful of members. */
 #define ARCHIVE_MAX_MEMBERS 4096u
 #define ARCHIVE_MAX_DIRECTORY (4u << 20)
+/* ...or a member with more extra fields than this, its central directory
+ * entry's and its local header's together (or members with more than
+ * ARCHIVE_MAX_DIRECTORY bytes of them): libzip copies each into an item of
+ * its own and merges the two lists one field against all the other's. A ZIP
+ * writer puts a few there (times, ZIP64 sizes, owner ids). */
+#define ARCHIVE_MAX_EXTRA_FIELDS 32u
 
 /* What a reader asks of the file besides being a ZIP it can read. */
 typedef enum ArchiveReadFlags {
