@@ -372,9 +372,10 @@ static int directory_entries(int fd, uint64_t offset, uint64_t size, bool zip64,
  * record's fields are then 0xFFFF and 0xFFFFFFFF markers and not read):
  * what libzip would load into memory in zip_open(), known before it does.
  * libzip reads the directory of every end record in the file's last 64 KiB
- * whose directory ends before that record (and keeps the most consistent),
- * so the largest of them counts: a huge directory behind a small end record
- * appended after it (in the first one's comment) is still seen. A record
+ * whose directory ends before that record (and keeps the most consistent):
+ * a file with more than one is refused, -E2BIG when one of them is too
+ * large (a huge directory behind a small end record appended after it, in
+ * the first one's comment, is still seen). A record
  * skipped here must be one libzip refuses before reading its directory:
  * a ZIP64 one was skipped because its markers were taken as its size, and a
  * million-member ZIP64 with a small record after it took root's `kcrashctl
@@ -395,7 +396,10 @@ static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_s
         if (r < 0)
                 return r;
         uint64_t base = (uint64_t) st.st_size - n, max_entries = 0, max_size = 0;
-        bool found = false;
+        /* the one record libzip may read: its directory */
+        uint64_t dir_offset = 0, dir_size = 0, dir_entries = 0;
+        bool dir_zip64 = false;
+        unsigned found = 0;
         for (size_t i = n - EOCD + 1; i-- > 0;) {
                 if (memcmp(tail + i, "PK\5\6", 4) != 0 || i + EOCD + le16(tail + i + 20) > n)
                         continue;
@@ -421,20 +425,33 @@ static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_s
                  * happen to read "PK\5\6" mostly say so) */
                 if (offset > base + i || size > base + i - offset)
                         continue;
-                /* what libzip reads of it, when it is not too large anyway */
-                if (entries <= ARCHIVE_MAX_MEMBERS && size <= ARCHIVE_MAX_DIRECTORY) {
-                        uint64_t walked;
-                        r = directory_entries(fd, offset, size, zip64, entries, &walked);
-                        if (r < 0)
-                                return r;
-                        entries = MAX(entries, walked);
-                }
                 max_entries = MAX(max_entries, entries);
                 max_size = MAX(max_size, size);
-                found = true;
+                dir_offset = offset;
+                dir_size = size;
+                dir_entries = entries;
+                dir_zip64 = zip64;
+                found++;
         }
-        if (!found)
+        if (found == 0)
                 return -EBADMSG;
+        /* More than one: libzip reads each, and checks the consistency of the
+         * one it keeps again for each next one, a read of every member's
+         * local header each time: 900 end records, each in the comment of
+         * the one before, and a directory of 4,096 members, a ZIP of
+         * 254 KB, took a device's Finish 49 s of the receiver's CPU
+         * (review). A ZIP writer writes one; refused before any is read
+         * (-E2BIG when one is too large anyway, as below). */
+        if (found > 1)
+                return max_entries > ARCHIVE_MAX_MEMBERS || max_size > ARCHIVE_MAX_DIRECTORY ? -E2BIG : -EBADMSG;
+        /* what libzip reads of it, when it is not too large anyway */
+        if (dir_entries <= ARCHIVE_MAX_MEMBERS && dir_size <= ARCHIVE_MAX_DIRECTORY) {
+                uint64_t walked;
+                r = directory_entries(fd, dir_offset, dir_size, dir_zip64, dir_entries, &walked);
+                if (r < 0)
+                        return r;
+                max_entries = MAX(max_entries, walked);
+        }
         *ret_entries = max_entries;
         *ret_size = max_size;
         return 0;
