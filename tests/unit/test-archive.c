@@ -120,6 +120,18 @@ static void put_le(uint8_t *buf, size_t *len, uint64_t v, size_t bytes) {
                 buf[(*len)++] = (uint8_t) (v >> (8 * i));
 }
 
+/* A plain end of central directory record (APPNOTE.TXT 4.3.16). */
+static void put_end_record(uint8_t *buf, size_t *len, uint64_t entries, uint64_t dir_size, uint64_t dir,
+                           size_t comment) {
+        put_le(buf, len, 0x06054b50, 4);
+        put_le(buf, len, 0, 2 + 2);
+        put_le(buf, len, entries, 2);
+        put_le(buf, len, entries, 2);
+        put_le(buf, len, dir_size, 4);
+        put_le(buf, len, dir, 4);
+        put_le(buf, len, comment, 2);
+}
+
 /* A ZIP of n empty members "0000000".. With zip64, written as ZIP64
  * writers do (APPNOTE.TXT 4.3.14-4.3.16): the plain end record's counts
  * are the 0xFFFF and 0xFFFFFFFF markers, the real ones in the ZIP64 end
@@ -159,13 +171,7 @@ static void write_zip(const char *path, size_t n, bool zip64, size_t count, bool
         }
         uint64_t dir_size = len - dir, z64 = len;
         if (!zip64) {
-                put_le(buf, &len, 0x06054b50, 4);
-                put_le(buf, &len, 0, 2 + 2);
-                put_le(buf, &len, count % 65536, 2);
-                put_le(buf, &len, count % 65536, 2);
-                put_le(buf, &len, dir_size, 4);
-                put_le(buf, &len, dir, 4);
-                put_le(buf, &len, 0, 2);
+                put_end_record(buf, &len, count % 65536, dir_size, dir, 0);
                 ASSERT_OK(write_file_atomic(path, buf, len, 0600));
                 return;
         }
@@ -190,13 +196,7 @@ static void write_zip(const char *path, size_t n, bool zip64, size_t count, bool
         put_le(buf, &len, 0xffffffff, 4);
         put_le(buf, &len, one_more ? 22 : 0, 2);
         if (one_more) {
-                put_le(buf, &len, 0x06054b50, 4);
-                put_le(buf, &len, 0, 2 + 2);
-                put_le(buf, &len, 1, 2);
-                put_le(buf, &len, 1, 2);
-                put_le(buf, &len, 46 + NAME, 4);
-                put_le(buf, &len, dir, 4);
-                put_le(buf, &len, 0, 2);
+                put_end_record(buf, &len, 1, 46 + NAME, dir, 0);
         }
         ASSERT_TRUE(len <= cap);
         ASSERT_OK(write_file_atomic(path, buf, len, 0600));
@@ -278,13 +278,7 @@ static void write_zip_with_local_fields(const char *path, unsigned members, unsi
                 buf[len++] = 'a';
         }
         uint64_t dir_size = len - dir;
-        put_le(buf, &len, 0x06054b50, 4);
-        put_le(buf, &len, 0, 2 + 2);
-        put_le(buf, &len, members, 2);
-        put_le(buf, &len, members, 2);
-        put_le(buf, &len, dir_size, 4);
-        put_le(buf, &len, dir, 4);
-        put_le(buf, &len, 0, 2);
+        put_end_record(buf, &len, members, dir_size, dir, 0);
         ASSERT_TRUE(len <= cap);
         ASSERT_OK(write_file_atomic(path, buf, len, 0600));
 }
