@@ -114,10 +114,11 @@ TEST(too_many_members_refused_before_reading) {
         free(m);
 }
 
-/* Little-endian fields of a ZIP, appended to buf at *len. */
+/* Little-endian fields of a ZIP, appended to buf at *len: v in its first
+ * (up to eight) bytes, zeros after (several fields of 0 are one call). */
 static void put_le(uint8_t *buf, size_t *len, uint64_t v, size_t bytes) {
         for (size_t i = 0; i < bytes; i++)
-                buf[(*len)++] = (uint8_t) (v >> (8 * i));
+                buf[(*len)++] = i < 8 ? (uint8_t) (v >> (8 * i)) : 0;
 }
 
 /* A plain end of central directory record (APPNOTE.TXT 4.3.16). */
