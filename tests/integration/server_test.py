@@ -5,9 +5,9 @@ device sends must not cost another device its report, its slot or its
 service, nor exhaust the receiver's memory or disk. Clients bind to other
 127.0.0.0/8 addresses (Linux routes all of them on lo) to be other hosts."""
 
+import contextlib
 import http.client
 import io
-import contextlib
 import json
 import os
 import resource
