@@ -290,11 +290,11 @@ static unsigned extra_fields(const uint8_t *p, size_t len) {
         return n;
 }
 
-/* Where the local header of the central directory entry e (of len bytes)
- * is: its 32-bit offset, or the ZIP64 extended information's when that says
- * 0xFFFFFFFF (APPNOTE.TXT 4.5.3: the sizes before it, each only when its own
- * field says 0xFFFFFFFF); false when it cannot be told. */
-static bool local_header_offset(const uint8_t *e, size_t len, uint64_t *ret) {
+/* Where the local header of the central directory entry e is: its 32-bit
+ * offset, or the ZIP64 extended information's when that says 0xFFFFFFFF
+ * (APPNOTE.TXT 4.5.3: the sizes before it, each only when its own field
+ * says 0xFFFFFFFF); false when it cannot be told. */
+static bool local_header_offset(const uint8_t *e, uint64_t *ret) {
         uint64_t offset = le32(e + 42);
         if (offset != 0xffffffff) {
                 *ret = offset;
@@ -302,7 +302,6 @@ static bool local_header_offset(const uint8_t *e, size_t len, uint64_t *ret) {
         }
         const uint8_t *extra = e + 46 + le16(e + 28);
         size_t extra_len = le16(e + 30), skip = 8 * ((le32(e + 24) == 0xffffffff) + (le32(e + 20) == 0xffffffff));
-        (void) len; /* (the entry's length counts its extra field: within) */
         for (size_t at = 0; extra_len - at >= 4;) {
                 size_t size = le16(extra + at + 2);
                 if (4 + size > extra_len - at)
@@ -350,7 +349,7 @@ static int directory_entries(int fd, uint64_t offset, uint64_t size, bool zip64,
                 unsigned fields = extra_fields(e + ENTRY + le16(e + 28), le16(e + 30));
                 extra_bytes += le16(e + 30);
                 uint64_t local_at;
-                if (local_header_offset(e, (size_t) len, &local_at) &&
+                if (local_header_offset(e, &local_at) &&
                     pread_full(fd, local, LOCAL, (off_t) local_at) >= 0 && memcmp(local, "PK\3\4", 4) == 0) {
                         size_t name = le16(local + 26), extra = le16(local + 28);
                         if (extra > 0 && pread_full(fd, local, extra, (off_t) (local_at + LOCAL + name)) >= 0) {
@@ -366,9 +365,10 @@ static int directory_entries(int fd, uint64_t offset, uint64_t size, bool zip64,
         return 0;
 }
 
-/* The number of entries and the size of the central directory, from the end
- * of central directory record (or, when a ZIP64 locator precedes it, from
- * the ZIP64 end record it points to, as libzip reads them: the plain
+/* The number of entries and the size of the central directory of the file
+ * fd (st: its stat, taken when it was opened), from its end of central
+ * directory record (or, when a ZIP64 locator precedes it, from the ZIP64
+ * end record it points to, as libzip reads them: the plain
  * record's fields are then 0xFFFF and 0xFFFFFFFF markers and not read):
  * what libzip would load into memory in zip_open(), known before it does.
  * libzip reads the directory of every end record in the file's last 64 KiB
@@ -380,22 +380,19 @@ static int directory_entries(int fd, uint64_t offset, uint64_t size, bool zip64,
  * a ZIP64 one was skipped because its markers were taken as its size, and a
  * million-member ZIP64 with a small record after it took root's `kcrashctl
  * list` to 300 MB (review). The format: APPNOTE.TXT 4.3.14-4.3.16. */
-static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_size) {
+static int archive_directory_size(int fd, const struct stat *st, uint64_t *ret_entries, uint64_t *ret_size) {
         /* EOCD (22 bytes) + comment (< 64 KiB), preceded by the ZIP64 locator (20 bytes). */
         enum { EOCD = 22, LOCATOR = 20, ZIP64_EOCD = 56, TAIL = EOCD + 0xffff + LOCATOR };
-        struct stat st;
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (st.st_size < EOCD)
+        if (st->st_size < EOCD)
                 return -EBADMSG;
-        size_t n = (size_t) MIN((uint64_t) st.st_size, (uint64_t) TAIL);
+        size_t n = (size_t) MIN((uint64_t) st->st_size, (uint64_t) TAIL);
         _cleanup_free_ uint8_t *tail = malloc(n);
         if (!tail)
                 return -ENOMEM;
-        int r = pread_full(fd, tail, n, st.st_size - (off_t) n);
+        int r = pread_full(fd, tail, n, st->st_size - (off_t) n);
         if (r < 0)
                 return r;
-        uint64_t base = (uint64_t) st.st_size - n, max_entries = 0, max_size = 0;
+        uint64_t base = (uint64_t) st->st_size - n, max_entries = 0, max_size = 0;
         /* the one record libzip may read: its directory */
         uint64_t dir_offset = 0, dir_size = 0, dir_entries = 0;
         bool dir_zip64 = false;
@@ -408,7 +405,7 @@ static int archive_directory_size(int fd, uint64_t *ret_entries, uint64_t *ret_s
                 if (i >= LOCATOR && memcmp(tail + i - LOCATOR, "PK\6\7", 4) == 0) {
                         uint8_t z64[ZIP64_EOCD];
                         uint64_t off = le64(tail + i - LOCATOR + 8);
-                        if (off > (uint64_t) st.st_size - ZIP64_EOCD)
+                        if (off > (uint64_t) st->st_size - ZIP64_EOCD)
                                 return -EBADMSG;
                         r = pread_full(fd, z64, sizeof z64, (off_t) off);
                         if (r < 0)
@@ -476,7 +473,7 @@ static int archive_open_read(const char *zip_path, ArchiveReadFlags flags, zip_t
         if ((flags & ARCHIVE_TRUSTED) && !stat_is_trusted(&st))
                 return -EPERM;
         uint64_t entries, dir_size;
-        r = archive_directory_size(fd, &entries, &dir_size);
+        r = archive_directory_size(fd, &st, &entries, &dir_size);
         if (r < 0)
                 return r;
         if (entries > ARCHIVE_MAX_MEMBERS || dir_size > ARCHIVE_MAX_DIRECTORY)
